@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "EasyNets",
+    products: [
+        // MARK: Public products
+        .library(name: "EasyNets", targets: ["EasyNets"]),
+        .executable(name: "easynets", targets: ["easynets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System libraries (flags from pkg-config; no absolute paths, no unsafeFlags)
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Modules/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLAPACKE",
+            path: "Modules/CLAPACKE",
+            pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]
+        ),
+
+        // MARK: Library and tool
+        .target(
+            name: "EasyNets",
+            dependencies: [
+                "CBLAS", "CLAPACKE",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .executableTarget(
+            name: "easynets",
+            dependencies: [
+                "EasyNets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "EasyNetsTests", dependencies: ["EasyNets"]),
+    ]
+)

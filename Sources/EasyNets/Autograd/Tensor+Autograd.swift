@@ -1,0 +1,105 @@
+extension Tensor {
+    /// Whether this tensor takes part in autodiff.
+    ///
+    /// Setting `true` makes the tensor a leaf that collects a ``gradient``; setting `false` detaches
+    /// it from the tape.
+    public var requiresGradient: Bool {
+        get { node != nil }
+        set {
+            if newValue {
+                if node == nil { node = AutogradNode(leafOfShape: shape) }
+            } else {
+                node = nil
+            }
+        }
+    }
+
+    /// Whether this tensor is a leaf of the tape (it requires gradients and no recorded op made it).
+    public var isLeaf: Bool { node?.isLeaf ?? true }
+
+    /// The gradient accumulated into this leaf by ``backward()`` calls, or `nil` if none has been.
+    ///
+    /// Interior tensors (results of ops) do not keep gradients, as in PyTorch.
+    public var gradient: Tensor? {
+        guard let node, node.isLeaf, let storage = node.gradient else { return nil }
+        return Tensor(storage: storage, shape: shape)
+    }
+
+    /// Clears the accumulated gradient (it becomes `nil`; the next ``backward()`` starts afresh).
+    public func zeroGradient() {
+        node?.gradient = nil
+    }
+
+    /// The same values, cut from the tape: ops on the result record nothing.
+    public var detached: Tensor {
+        var copy = self
+        copy.node = nil
+        return copy
+    }
+
+    /// Back-propagates from this scalar: adds ∂self/∂leaf into the ``gradient`` of every leaf it
+    /// depends on, visiting ops in reverse topological order. The graph is freed afterwards.
+    public func backward() {
+        precondition(count == 1, "Tensor.backward: needs a one-element tensor, shape is \(shape); "
+                     + "pass a seed gradient with backward(seed:) for other shapes")
+        backward(seed: Tensor(filledWith: 1, shape: shape))
+    }
+
+    /// Back-propagates `seed` (∂L/∂self, same shape as `self`) to every leaf.
+    public func backward(seed: Tensor) {
+        precondition(seed.shape == shape,
+                     "Tensor.backward: seed shape \(seed.shape) does not match tensor shape \(shape)")
+        guard let root = node else {
+            preconditionFailure("Tensor.backward: tensor does not require gradients (no op on the tape)")
+        }
+        precondition(!root.isSpent, "Tensor.backward: the graph was already used by a backward pass; "
+                     + "recompute the forward pass to differentiate again")
+        withoutGradients {
+            root.accumulate(seed.detached)
+            for node in topologicalOrder(from: root).reversed() {
+                node.runBackward()
+            }
+        }
+    }
+
+    /// Nodes reachable from `root`, each after all of its inputs (iterative depth-first post-order).
+    private func topologicalOrder(from root: AutogradNode<Scalar>) -> [AutogradNode<Scalar>] {
+        var order: [AutogradNode<Scalar>] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(node: AutogradNode<Scalar>, nextInput: Int)] = [(root, 0)]
+        visited.insert(ObjectIdentifier(root))
+        while let (node, nextInput) = stack.last {
+            if nextInput < node.inputs.count {
+                stack[stack.count - 1].nextInput += 1
+                let input = node.inputs[nextInput]
+                if visited.insert(ObjectIdentifier(input)).inserted { stack.append((input, 0)) }
+            } else {
+                order.append(node)
+                stack.removeLast()
+            }
+        }
+        return order
+    }
+
+    /// Attaches a tape node to this op output when recording is on and any input needs gradients.
+    ///
+    /// `backward` receives ∂L/∂output and must accumulate into the input nodes it captured.
+    func recorded(
+        _ op: String, inputs: [AutogradNode<Scalar>?], backward: @escaping (Tensor) -> Void
+    ) -> Tensor {
+        guard GradientMode.isEnabled else { return self }
+        let live = inputs.compactMap { $0 }
+        guard !live.isEmpty else { return self }
+        var result = self
+        let shape = self.shape
+        result.node = AutogradNode(op: op, shape: shape, inputs: live) { node in
+            backward(Tensor(storage: node.gradient!, shape: shape))
+        }
+        return result
+    }
+
+    /// Whether an op on these inputs would be recorded (to skip saving values for backward).
+    static func needsRecording(_ tensors: Tensor...) -> Bool {
+        GradientMode.isEnabled && tensors.contains { $0.node != nil }
+    }
+}

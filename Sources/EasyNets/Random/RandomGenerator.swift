@@ -1,0 +1,50 @@
+import RealModule
+
+/// A seedable random number generator (xoshiro256**, seeded through SplitMix64).
+///
+/// The same seed gives the same numbers on every run and machine. Its ``state`` can be saved and
+/// restored, so a training run can resume bit-identically.
+public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codable {
+    /// The four words of xoshiro256** state.
+    public var state: [UInt64]
+
+    /// A generator whose whole stream is fixed by `seed`.
+    public init(seed: UInt64) {
+        var splitMix = seed
+        func nextSplitMix() -> UInt64 {
+            splitMix &+= 0x9E37_79B9_7F4A_7C15
+            var z = splitMix
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = [nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix()]
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = rotateLeft(state[1] &* 5, 7) &* 9
+        let t = state[1] << 17
+        state[2] ^= state[0]
+        state[3] ^= state[1]
+        state[1] ^= state[2]
+        state[0] ^= state[3]
+        state[2] ^= t
+        state[3] = rotateLeft(state[3], 45)
+        return result
+    }
+
+    /// A uniform Double in [0, 1) with 53 random bits.
+    public mutating func nextUnitDouble() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+
+    /// A standard normal Double (Box–Muller on two uniforms; the log argument is never 0).
+    public mutating func nextNormal() -> Double {
+        let u1 = 1 - nextUnitDouble()  // (0, 1]
+        let u2 = nextUnitDouble()
+        return (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * Double.pi * u2)
+    }
+
+    private func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+}
+

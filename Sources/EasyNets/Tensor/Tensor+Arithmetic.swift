@@ -1,0 +1,135 @@
+// Elementwise binary arithmetic with broadcasting, its gradients, and comparisons.
+
+extension Tensor {
+    /// Forward of a broadcasting binary op (records nothing).
+    static func binaryForward(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, name: String) -> Tensor {
+        let shape = broadcastShape(a.shape, b.shape, op: name)
+        let result = Tensor(uninitializedShape: shape)
+        Kernels.binary(op, a.storage.base, stridesA: broadcastStrides(a.shape, to: shape),
+                       b.storage.base, stridesB: broadcastStrides(b.shape, to: shape),
+                       result.storage.base, shape: shape)
+        return result
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let result = binaryForward(.add, a, b, name: "add")
+        return result.recorded("add", inputs: [a.node, b.node]) { [an = a.node, bn = b.node, sa = a.shape, sb = b.shape] dY in
+            an?.accumulate(dY.summed(toShape: sa))
+            bn?.accumulate(dY.summed(toShape: sb))
+        }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let result = binaryForward(.subtract, a, b, name: "subtract")
+        return result.recorded("subtract", inputs: [a.node, b.node]) { [an = a.node, bn = b.node, sa = a.shape, sb = b.shape] dY in
+            an?.accumulate(dY.summed(toShape: sa))
+            bn?.accumulate((-dY).summed(toShape: sb))
+        }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let result = binaryForward(.multiply, a, b, name: "multiply")
+        let needed = needsRecording(a, b)
+        let savedA = needed ? a.detached : a, savedB = needed ? b.detached : b
+        return result.recorded("multiply", inputs: [a.node, b.node]) { [an = a.node, bn = b.node] dY in
+            an?.accumulate((dY * savedB).summed(toShape: savedA.shape))
+            bn?.accumulate((dY * savedA).summed(toShape: savedB.shape))
+        }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let result = binaryForward(.divide, a, b, name: "divide")
+        let needed = needsRecording(a, b)
+        let savedA = needed ? a.detached : a, savedB = needed ? b.detached : b
+        return result.recorded("divide", inputs: [a.node, b.node]) { [an = a.node, bn = b.node] dY in
+            an?.accumulate((dY / savedB).summed(toShape: savedA.shape))
+            // ∂(a/b)/∂b = −a/b²
+            bn?.accumulate((-(dY * savedA) / (savedB * savedB)).summed(toShape: savedB.shape))
+        }
+    }
+
+    public static prefix func - (x: Tensor) -> Tensor { x.unary(.negate, name: "negate") }
+
+    public static func + (a: Tensor, b: Scalar) -> Tensor { a.unary(.affine(scale: 1, shift: Double(b)), name: "add") }
+    public static func + (a: Scalar, b: Tensor) -> Tensor { b + a }
+    public static func - (a: Tensor, b: Scalar) -> Tensor { a.unary(.affine(scale: 1, shift: -Double(b)), name: "subtract") }
+    public static func - (a: Scalar, b: Tensor) -> Tensor { b.unary(.affine(scale: -1, shift: Double(a)), name: "subtract") }
+    public static func * (a: Tensor, b: Scalar) -> Tensor { a.unary(.affine(scale: Double(b), shift: 0), name: "multiply") }
+    public static func * (a: Scalar, b: Tensor) -> Tensor { b * a }
+    public static func / (a: Tensor, b: Scalar) -> Tensor { a * (1 / b) }
+    public static func / (a: Scalar, b: Tensor) -> Tensor { Tensor(a) / b }
+
+    public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
+    public static func /= (a: inout Tensor, b: Tensor) { a = a / b }
+    public static func += (a: inout Tensor, b: Scalar) { a = a + b }
+    public static func -= (a: inout Tensor, b: Scalar) { a = a - b }
+    public static func *= (a: inout Tensor, b: Scalar) { a = a * b }
+    public static func /= (a: inout Tensor, b: Scalar) { a = a / b }
+}
+
+/// `base` raised to `exponent` elementwise, with broadcasting. Differentiable in both.
+public func pow<Scalar>(_ base: Tensor<Scalar>, _ exponent: Tensor<Scalar>) -> Tensor<Scalar> {
+    let result = Tensor.binaryForward(.power, base, exponent, name: "pow")
+    let needed = Tensor.needsRecording(base, exponent)
+    let a = needed ? base.detached : base, b = needed ? exponent.detached : exponent
+    let y = needed ? result.detached : result
+    return result.recorded("pow", inputs: [base.node, exponent.node]) { [an = base.node, bn = exponent.node] dY in
+        // ∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·ln a
+        an?.accumulate((dY * b * pow(a, b - 1)).summed(toShape: a.shape))
+        bn?.accumulate((dY * y * log(a)).summed(toShape: b.shape))
+    }
+}
+
+/// Elementwise maximum with broadcasting; on ties the gradient is split equally, as in PyTorch.
+public func maximum<Scalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
+    extremum(.maximum, a, b, name: "maximum")
+}
+
+/// Elementwise minimum with broadcasting; on ties the gradient is split equally, as in PyTorch.
+public func minimum<Scalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
+    extremum(.minimum, a, b, name: "minimum")
+}
+
+private func extremum<Scalar>(_ op: BinaryOp, _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, name: String) -> Tensor<Scalar> {
+    let result = Tensor.binaryForward(op, a, b, name: name)
+    let needed = Tensor.needsRecording(a, b)
+    let sa = needed ? a.detached : a, sb = needed ? b.detached : b
+    return result.recorded(name, inputs: [a.node, b.node]) { [an = a.node, bn = b.node] dY in
+        let wins = op == .maximum ? (sa .> sb) : (sa .< sb)
+        let share = wins + (sa .== sb) * 0.5
+        an?.accumulate((dY * share).summed(toShape: sa.shape))
+        bn?.accumulate((dY * (1 - share)).summed(toShape: sb.shape))
+    }
+}
+
+// MARK: - Comparisons and masks (not differentiable; 1 where true, 0 where false)
+
+extension Tensor {
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { binaryForward(.less, a, b, name: ".<") }
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { binaryForward(.lessEqual, a, b, name: ".<=") }
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { binaryForward(.greater, a, b, name: ".>") }
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { binaryForward(.greaterEqual, a, b, name: ".>=") }
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { binaryForward(.equal, a, b, name: ".==") }
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { binaryForward(.notEqual, a, b, name: ".!=") }
+    public static func .< (a: Tensor, b: Scalar) -> Tensor { a .< Tensor(b) }
+    public static func .<= (a: Tensor, b: Scalar) -> Tensor { a .<= Tensor(b) }
+    public static func .> (a: Tensor, b: Scalar) -> Tensor { a .> Tensor(b) }
+    public static func .>= (a: Tensor, b: Scalar) -> Tensor { a .>= Tensor(b) }
+    public static func .== (a: Tensor, b: Scalar) -> Tensor { a .== Tensor(b) }
+    public static func .!= (a: Tensor, b: Scalar) -> Tensor { a .!= Tensor(b) }
+
+    /// Elementwise `mask != 0 ? a : b` for tensors of one shape. Differentiable in `a` and `b`.
+    public static func select(where mask: Tensor, _ a: Tensor, else b: Tensor) -> Tensor {
+        precondition(mask.shape == a.shape && a.shape == b.shape,
+                     "Tensor.select: mask \(mask.shape), a \(a.shape) and b \(b.shape) must have one shape")
+        let result = Tensor(uninitializedShape: a.shape)
+        Kernels.select(mask.storage.base, a.storage.base, b.storage.base, result.storage.base, a.count)
+        let m = mask.detached
+        return result.recorded("select", inputs: [a.node, b.node]) { [an = a.node, bn = b.node] dY in
+            an?.accumulate(dY * m)
+            bn?.accumulate(dY * (1 - m))
+        }
+    }
+}

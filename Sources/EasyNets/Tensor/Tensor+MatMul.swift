@@ -1,0 +1,125 @@
+/// The matrix product `op(a)·op(b)`, where `op` transposes an operand when its flag is set
+/// (through BLAS transpose flags: nothing is copied).
+///
+/// - 2-D × 2-D: (m, k)·(k, n) → (m, n) through gemm; one row or one column goes to gemv.
+/// - 2-D × 1-D and 1-D × 2-D: matrix–vector through gemv; 1-D × 1-D: the dot product (0-D).
+/// - 3-D × 3-D: batched, (B, m, k)·(B, k, n) → (B, m, n); 3-D × 2-D multiplies every batch
+///   entry by the same matrix (as one gemm over B·m rows when `a` is not transposed).
+///
+/// Backward: dA += dC·op(B)ᵀ and dB += op(A)ᵀ·dC, each one gemm with `beta = 1`.
+public func matmul<Scalar>(
+    _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposeA: Bool = false, transposeB: Bool = false
+) -> Tensor<Scalar> {
+    switch (a.rank, b.rank) {
+    case (2, 2):
+        return Tensor.matmul2D(a, b, transposeA: transposeA, transposeB: transposeB)
+    case (2, 1):
+        return Tensor.matmul2D(a, b.unsqueezed(axis: 1), transposeA: transposeA, transposeB: false)
+            .squeezed(axis: 1)
+    case (1, 2):
+        return Tensor.matmul2D(a.unsqueezed(axis: 0), b, transposeA: false, transposeB: transposeB)
+            .squeezed(axis: 0)
+    case (1, 1):
+        return Tensor.matmul2D(a.unsqueezed(axis: 0), b.unsqueezed(axis: 1), transposeA: false, transposeB: false)
+            .reshaped(to: [])
+    case (3, 2) where !transposeA:
+        let (batch, m) = (a.shape[0], a.shape[1])
+        let flat = Tensor.matmul2D(a.reshaped(to: [batch * m, a.shape[2]]), b,
+                                   transposeA: false, transposeB: transposeB)
+        return flat.reshaped(to: [batch, m, flat.shape[1]])
+    case (3, 2), (3, 3):
+        return Tensor.batchedMatmul(a, b, transposeA: transposeA, transposeB: transposeB)
+    default:
+        preconditionFailure("matmul: unsupported operand shapes \(a.shape) and \(b.shape)")
+    }
+}
+
+extension Tensor {
+    /// Dimensions (m, n, k) of op(a)·op(b) for matrices, checked.
+    private static func productDimensions(
+        _ a: [Int], _ b: [Int], transposeA: Bool, transposeB: Bool
+    ) -> (m: Int, n: Int, k: Int) {
+        let (m, k) = transposeA ? (a[1], a[0]) : (a[0], a[1])
+        let (kb, n) = transposeB ? (b[1], b[0]) : (b[0], b[1])
+        precondition(k == kb, "matmul: shapes \(a)\(transposeA ? "ᵀ" : "") and \(b)\(transposeB ? "ᵀ" : "") "
+                     + "do not chain (inner dimensions \(k) and \(kb))")
+        return (m, n, k)
+    }
+
+    static func matmul2D(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
+        let (m, n, k) = productDimensions(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB)
+        let result = Tensor(uninitializedShape: [m, n])
+        MatrixProduct.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                           a: a.storage.base, b: b.storage.base, beta: 0, c: result.storage.base)
+        guard needsRecording(a, b) else { return result }
+        let savedA = a.detached, savedB = b.detached
+        return result.recorded("matmul", inputs: [a.node, b.node]) { [an = a.node, bn = b.node] dC in
+            accumulateProductGradients(
+                dC: dC.storage.base, a: savedA.storage.base, b: savedB.storage.base,
+                dA: an, dB: bn, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        }
+    }
+
+    /// dA += dC·op(B)ᵀ and dB += op(A)ᵀ·dC for one (m, k)·(k, n) product, in stored layouts.
+    private static func accumulateProductGradients(
+        dC: UnsafePointer<Scalar>, a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>,
+        dA: AutogradNode<Scalar>?, dB: AutogradNode<Scalar>?, aOffset: Int = 0, bOffset: Int = 0,
+        m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool
+    ) {
+        dA?.withGradientBuffer { gradient, accumulate in
+            let beta: Scalar = accumulate ? 1 : 0
+            if transposeA {  // A stored (k, m): dA = op(B)·dCᵀ
+                MatrixProduct.gemm(transposeA: transposeB, transposeB: true, m: k, n: m, k: n,
+                                   a: b, b: dC, beta: beta, c: gradient + aOffset)
+            } else {  // dA = dC·op(B)ᵀ
+                MatrixProduct.gemm(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n,
+                                   a: dC, b: b, beta: beta, c: gradient + aOffset)
+            }
+        }
+        dB?.withGradientBuffer { gradient, accumulate in
+            let beta: Scalar = accumulate ? 1 : 0
+            if transposeB {  // B stored (n, k): dB = dCᵀ·op(A)
+                MatrixProduct.gemm(transposeA: true, transposeB: transposeA, m: n, n: k, k: m,
+                                   a: dC, b: a, beta: beta, c: gradient + bOffset)
+            } else {  // dB = op(A)ᵀ·dC
+                MatrixProduct.gemm(transposeA: !transposeA, transposeB: false, m: k, n: n, k: m,
+                                   a: a, b: dC, beta: beta, c: gradient + bOffset)
+            }
+        }
+    }
+
+    /// (B, m, k)·(B, k, n) (or a shared (k, n) right operand) by one gemm per batch entry.
+    static func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
+        let batch = a.shape[0]
+        let sharedB = b.rank == 2
+        precondition(sharedB || b.shape[0] == batch,
+                     "matmul: batch sizes of \(a.shape) and \(b.shape) differ")
+        let bMatrix = sharedB ? b.shape : Array(b.shape.dropFirst())
+        let (m, n, k) = productDimensions(Array(a.shape.dropFirst()), bMatrix,
+                                          transposeA: transposeA, transposeB: transposeB)
+        let result = Tensor(uninitializedShape: [batch, m, n])
+        let strideB = sharedB ? 0 : k * n
+        for i in 0..<batch {
+            MatrixProduct.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                               a: a.storage.base + i * m * k, b: b.storage.base + i * strideB,
+                               beta: 0, c: result.storage.base + i * m * n)
+        }
+        guard needsRecording(a, b) else { return result }
+        let savedA = a.detached, savedB = b.detached
+        return result.recorded("batchedMatmul", inputs: [a.node, b.node]) { [an = a.node, bn = b.node] dC in
+            // Each batch entry accumulates into its slice, so fresh buffers start at zero.
+            for node in [an, bn] {
+                node?.withGradientBuffer { g, accumulate in
+                    if !accumulate { g.initialize(repeating: 0, count: node!.count) }
+                }
+            }
+            for i in 0..<batch {
+                accumulateProductGradients(
+                    dC: dC.storage.base + i * m * n, a: savedA.storage.base + i * m * k,
+                    b: savedB.storage.base + i * strideB, dA: an, dB: bn,
+                    aOffset: i * m * k, bOffset: i * strideB,
+                    m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+            }
+        }
+    }
+}

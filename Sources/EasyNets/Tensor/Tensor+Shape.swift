@@ -1,0 +1,156 @@
+// Shape manipulation: reshape, transpose/permute, squeeze/unsqueeze, concatenation, row slicing
+// and gathering. All are differentiable.
+
+extension Tensor {
+    /// The same scalars viewed with a new shape (no copy); one extent may be −1 to be inferred.
+    public func reshaped(to newShape: [Int]) -> Tensor {
+        var target = newShape
+        let inferred = newShape.indices.filter { newShape[$0] == -1 }
+        precondition(inferred.count <= 1, "Tensor.reshaped: more than one −1 in \(newShape)")
+        if let axis = inferred.first {
+            let known = newShape.enumerated().filter { $0.offset != axis }.reduce(1) { $0 * $1.element }
+            precondition(known > 0 && count % known == 0,
+                         "Tensor.reshaped: cannot reshape \(shape) to \(newShape)")
+            target[axis] = count / known
+        }
+        precondition(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
+                     "Tensor.reshaped: cannot reshape \(shape) (\(count) elements) to \(newShape)")
+        if target == shape { return self }
+        let result = Tensor(storage: storage, shape: target)
+        return result.recorded("reshape", inputs: [node]) { [node, shape] dY in
+            node?.accumulate(dY.reshaped(to: shape))
+        }
+    }
+
+    /// This tensor as one axis.
+    public func flattened() -> Tensor { reshaped(to: [count]) }
+
+    /// The axes reordered: axis `i` of the result is axis `axes[i]` of this tensor (a copy).
+    public func permuted(_ axes: [Int]) -> Tensor {
+        let axes = axes.map { normalizedAxis($0, rank: rank, op: "Tensor.permuted") }
+        precondition(axes.sorted() == Array(0..<rank),
+                     "Tensor.permuted: \(axes) is not a permutation of the axes of shape \(shape)")
+        if axes == Array(0..<rank) { return self }
+        let strides = contiguousStrides(shape)
+        let outShape = axes.map { shape[$0] }
+        let result = Tensor(uninitializedShape: outShape)
+        Kernels.stridedCopy(storage.base, strides: axes.map { strides[$0] }, result.storage.base, shape: outShape)
+        var inverse = [Int](repeating: 0, count: rank)
+        for (i, axis) in axes.enumerated() { inverse[axis] = i }
+        return result.recorded("permute", inputs: [node]) { [node] dY in
+            node?.accumulate(dY.permuted(inverse))
+        }
+    }
+
+    /// The transpose of a matrix (a copy). For products, prefer the transpose flags of
+    /// ``matmul(_:_:transposeA:transposeB:)``, which never copy.
+    public func transposed() -> Tensor {
+        precondition(rank == 2, "Tensor.transposed: needs a matrix, shape is \(shape)")
+        return permuted([1, 0])
+    }
+
+    /// Removes axes of extent 1: `axis`, or all of them when `axis` is `nil`.
+    public func squeezed(axis: Int? = nil) -> Tensor {
+        if let axis {
+            let a = normalizedAxis(axis, rank: rank, op: "Tensor.squeezed")
+            precondition(shape[a] == 1, "Tensor.squeezed: axis \(axis) of shape \(shape) is not 1")
+            var s = shape
+            s.remove(at: a)
+            return reshaped(to: s)
+        }
+        return reshaped(to: shape.filter { $0 != 1 })
+    }
+
+    /// Inserts an axis of extent 1 at `axis` (−1 appends).
+    public func unsqueezed(axis: Int) -> Tensor {
+        let a = axis < 0 ? axis + rank + 1 : axis
+        precondition(a >= 0 && a <= rank, "Tensor.unsqueezed: axis \(axis) out of range for shape \(shape)")
+        var s = shape
+        s.insert(1, at: a)
+        return reshaped(to: s)
+    }
+
+    /// Joins tensors along `axis`; all other extents must match.
+    public static func concatenated(_ tensors: [Tensor], along axis: Int = 0) -> Tensor {
+        precondition(!tensors.isEmpty, "Tensor.concatenated: no tensors given")
+        let first = tensors[0]
+        let axis = normalizedAxis(axis, rank: first.rank, op: "Tensor.concatenated")
+        for t in tensors {
+            precondition(t.rank == first.rank && t.shape.enumerated().allSatisfy { $0.offset == axis || $0.element == first.shape[$0.offset] },
+                         "Tensor.concatenated: shapes \(first.shape) and \(t.shape) differ off axis \(axis)")
+        }
+        var outShape = first.shape
+        outShape[axis] = tensors.reduce(0) { $0 + $1.shape[axis] }
+        let outer = first.shape[..<axis].reduce(1, *)
+        let inner = first.shape[(axis + 1)...].reduce(1, *)
+        let result = Tensor(uninitializedShape: outShape)
+        let outRow = outShape[axis] * inner
+        var offset = 0
+        for t in tensors {
+            let block = t.shape[axis] * inner
+            for o in 0..<outer {
+                (result.storage.base + o * outRow + offset).update(from: t.storage.base + o * block, count: block)
+            }
+            offset += block
+        }
+        let extents = tensors.map { $0.shape[axis] }
+        return result.recorded("concatenate", inputs: tensors.map(\.node)) { [nodes = tensors.map(\.node)] dY in
+            var start = 0
+            for (node, extent) in zip(nodes, extents) {
+                node?.accumulate(dY.slice(along: axis, start..<(start + extent)))
+                start += extent
+            }
+        }
+    }
+
+    /// Rows `range` of the first axis (e.g. a mini-batch), as a copy.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
+                     "Tensor.rows: range \(range) out of bounds for shape \(shape)")
+        return slice(along: 0, range)
+    }
+
+    /// Elements `range` along `axis`, as a copy.
+    func slice(along axis: Int, _ range: Range<Int>) -> Tensor {
+        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        var outShape = shape
+        outShape[axis] = range.count
+        let result = Tensor(uninitializedShape: outShape)
+        let block = range.count * inner, row = shape[axis] * inner
+        for o in 0..<outer {
+            (result.storage.base + o * block).update(from: storage.base + o * row + range.lowerBound * inner, count: block)
+        }
+        return result.recorded("slice", inputs: [node]) { [node, shape] dY in
+            node?.withGradientBuffer { gradient, accumulate in
+                if !accumulate { gradient.initialize(repeating: 0, count: shape.reduce(1, *)) }
+                for o in 0..<outer {
+                    Scalar.blasAxpy(count: block, alpha: 1, x: dY.storage.base + o * block, incX: 1,
+                                    y: gradient + o * row + range.lowerBound * inner, incY: 1)
+                }
+            }
+        }
+    }
+
+    /// The rows at `indices` of the first axis, in that order (repeats allowed), as a copy.
+    public func gatheringRows(_ indices: [Int]) -> Tensor {
+        precondition(rank >= 1, "Tensor.gatheringRows: needs at least one axis, shape is \(shape)")
+        let rowSize = count / Swift.max(shape[0], 1)
+        var outShape = shape
+        outShape[0] = indices.count
+        let result = Tensor(uninitializedShape: outShape)
+        for (i, index) in indices.enumerated() {
+            precondition(index >= 0 && index < shape[0],
+                         "Tensor.gatheringRows: index \(index) out of range for shape \(shape)")
+            (result.storage.base + i * rowSize).update(from: storage.base + index * rowSize, count: rowSize)
+        }
+        return result.recorded("gather", inputs: [node]) { [node, shape] dY in
+            node?.withGradientBuffer { gradient, accumulate in
+                if !accumulate { gradient.initialize(repeating: 0, count: shape.reduce(1, *)) }
+                for (i, index) in indices.enumerated() {
+                    Scalar.blasAxpy(count: rowSize, alpha: 1, x: dY.storage.base + i * rowSize, incX: 1,
+                                    y: gradient + index * rowSize, incY: 1)
+                }
+            }
+        }
+    }
+}

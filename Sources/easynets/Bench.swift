@@ -1,0 +1,101 @@
+import ArgumentParser
+import EasyNets
+
+/// `easynets bench`: release-build speed checks, each a ratio against raw BLAS or a concrete loop
+/// measured in the same process and run.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure EasyNets against raw BLAS calls (build with -c release).")
+
+    enum Workload: String, ExpressibleByArgument, CaseIterable {
+        case matmul, elementwise, all
+    }
+
+    @Option(help: "Which benchmark: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var config: Workload = .all
+
+    @Option(help: "BLAS threads.")
+    var threads: Int = 1
+
+    @Option(help: "Timed repetitions per measurement (the median is reported).")
+    var repetitions: Int = 15
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
+    }
+
+    func run() {
+        BLASRuntime.threadCount = threads
+        if config == .matmul || config == .all { benchmarkMatmul() }
+        if config == .elementwise || config == .all { benchmarkElementwise() }
+    }
+
+    /// Median seconds of `body` over the repetitions, after one warm-up call.
+    private func median(_ body: () -> Void) -> Double {
+        body()
+        let clock = ContinuousClock()
+        var samples: [Double] = []
+        for _ in 0..<repetitions {
+            let elapsed = clock.measure(body)
+            samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+
+    private func benchmarkMatmul() {
+        let n = 1024
+        var generator = RandomGenerator(seed: 1)
+        let a = Tensor<Float>.uniform([n, n], low: -1, high: 1, using: &generator)
+        let b = Tensor<Float>.uniform([n, n], low: -1, high: 1, using: &generator)
+        var c = [Float](repeating: 0, count: n * n)
+        // Interleave the two measurements in rounds so machine noise hits both alike.
+        var tensorTimes: [Double] = [], rawTimes: [Double] = []
+        for _ in 0..<3 {
+            tensorTimes.append(median { _ = matmul(a, b) })
+            rawTimes.append(median {
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        Float.blasGemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1,
+                                       a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n, beta: 0,
+                                       c: &c, ldc: n)
+                    }
+                }
+            })
+        }
+        let tensor = tensorTimes.min()!, raw = rawTimes.min()!
+        let gflops = 2 * Double(n * n * n) / raw / 1e9
+        print("matmul 1024×1024×1024 Float, \(threads) thread(s): Tensor \(ms(tensor)) ms, "
+              + "raw cblas_sgemm \(ms(raw)) ms (\(String(format1: gflops)) GFLOP/s), ratio \(String(format3: tensor / raw))")
+    }
+
+    private func benchmarkElementwise() {
+        let count = 1 << 20
+        var generator = RandomGenerator(seed: 2)
+        let x = Tensor<Float>.uniform([count], low: -4, high: 4, using: &generator)
+        let y = Tensor<Float>.uniform([count], low: 0.5, high: 4, using: &generator)
+        let xs = x.scalars, ys = y.scalars
+        var out = [Float](repeating: 0, count: count)
+        let cases: [(String, () -> Void, () -> Void)] = [
+            ("add", { _ = x + y }, { for i in 0..<count { out[i] = xs[i] + ys[i] } }),
+            ("multiply by scalar", { _ = x * 3 }, { for i in 0..<count { out[i] = xs[i] * 3 } }),
+            ("relu", { _ = relu(x) }, { for i in 0..<count { out[i] = xs[i] > 0 ? xs[i] : 0 } }),
+            ("exp", { _ = exp(x) }, { for i in 0..<count { out[i] = Float.exp(xs[i]) } }),
+            ("sum", { _ = x.sum() }, { var s: Float = 0; for v in xs { s += v }; out[0] = s }),
+        ]
+        print("elementwise over \(count) Float elements (Tensor vs a concrete Float loop in this binary):")
+        for (name, tensorOp, loop) in cases {
+            let tensor = median(tensorOp), reference = median(loop)
+            print("  \(name): Tensor \(String(format3: tensor * 1e3)) ms, concrete loop \(String(format3: reference * 1e3)) ms, "
+                  + "ratio \(String(format3: tensor / reference))")
+        }
+    }
+
+    private func ms(_ seconds: Double) -> String { String(format3: seconds * 1e3) }
+}
+
+extension String {
+    init(format1 value: Double) { self = String((value * 10).rounded() / 10) }
+    init(format3 value: Double) { self = String((value * 1000).rounded() / 1000) }
+}
