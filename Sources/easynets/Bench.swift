@@ -76,13 +76,18 @@ struct Bench: ParsableCommand {
         let x = Tensor<Float>.uniform([count], low: -4, high: 4, using: &generator)
         let y = Tensor<Float>.uniform([count], low: 0.5, high: 4, using: &generator)
         let xs = x.scalars, ys = y.scalars
-        var out = [Float](repeating: 0, count: count)
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { out.deallocate() }
+        // The reference: the same op as a concrete Float loop over raw pointers in this binary.
+        func loop(_ body: @escaping (UnsafePointer<Float>, UnsafePointer<Float>) -> Void) -> () -> Void {
+            { xs.withUnsafeBufferPointer { px in ys.withUnsafeBufferPointer { py in body(px.baseAddress!, py.baseAddress!) } } }
+        }
         let cases: [(String, () -> Void, () -> Void)] = [
-            ("add", { _ = x + y }, { for i in 0..<count { out[i] = xs[i] + ys[i] } }),
-            ("multiply by scalar", { _ = x * 3 }, { for i in 0..<count { out[i] = xs[i] * 3 } }),
-            ("relu", { _ = relu(x) }, { for i in 0..<count { out[i] = xs[i] > 0 ? xs[i] : 0 } }),
-            ("exp", { _ = exp(x) }, { for i in 0..<count { out[i] = Float.exp(xs[i]) } }),
-            ("sum", { _ = x.sum() }, { var s: Float = 0; for v in xs { s += v }; out[0] = s }),
+            ("add", { _ = x + y }, loop { a, b in for i in 0..<count { out[i] = a[i] + b[i] } }),
+            ("multiply by scalar", { _ = x * 3 }, loop { a, _ in for i in 0..<count { out[i] = a[i] * 3 } }),
+            ("relu", { _ = relu(x) }, loop { a, _ in for i in 0..<count { out[i] = a[i] > 0 ? a[i] : 0 } }),
+            ("exp", { _ = exp(x) }, loop { a, _ in for i in 0..<count { out[i] = Float.exp(a[i]) } }),
+            ("sum", { _ = x.sum() }, loop { a, _ in var s: Float = 0; for i in 0..<count { s += a[i] }; out[0] = s }),
         ]
         print("elementwise over \(count) Float elements (Tensor vs a concrete Float loop in this binary):")
         for (name, tensorOp, loop) in cases {
