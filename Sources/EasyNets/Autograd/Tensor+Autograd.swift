@@ -52,11 +52,13 @@ extension Tensor {
         guard let root = node else {
             preconditionFailure("Tensor.backward: tensor does not require gradients (no op on the tape)")
         }
-        precondition(!root.isSpent, "Tensor.backward: the graph was already used by a backward pass; "
+        // A spent node has dropped its inputs, so its part of the graph would silently contribute nothing.
+        let order = topologicalOrder(from: root)
+        precondition(!order.contains { $0.isSpent }, "Tensor.backward: the graph was already used by a backward pass; "
                      + "recompute the forward pass to differentiate again")
         withoutGradients {
             root.accumulate(seed.detached)
-            for node in topologicalOrder(from: root).reversed() {
+            for node in order.reversed() {
                 node.runBackward()
             }
         }
@@ -97,6 +99,10 @@ extension Tensor {
         }
         return result
     }
+
+    /// The result of an op that leaves this tensor as it is (e.g. a reshape to its own shape): the
+    /// tensor itself while recording, and detached inside ``withoutGradients(_:)``, like any op result.
+    var unchangedResult: Tensor { GradientMode.isEnabled ? self : detached }
 
     /// Whether an op on these inputs would be recorded (to skip saving values for backward).
     static func needsRecording(_ tensors: Tensor...) -> Bool {

@@ -46,10 +46,12 @@ enum Kernels {
             for i in 0..<n { y[i] = Swift.min(x[i], 0) - T.log(onePlus: T.exp(-Swift.abs(x[i]))) }
         case .sign: for i in 0..<n { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
         case .power(let p):
-            let e = T(p)
             if p == 2 {
                 for i in 0..<n { y[i] = x[i] * x[i] }
+            } else if let k = Int(exactly: p) {
+                for i in 0..<n { y[i] = T.pow(x[i], k) }
             } else {
+                let e = T(p)
                 for i in 0..<n { y[i] = T.pow(x[i], e) }
             }
         case .clamp(let lower, let upper):
@@ -62,6 +64,14 @@ enum Kernels {
             let v = T(value)
             for i in 0..<n { y[i] = x[i].isFinite ? x[i] : v }
         }
+    }
+
+    /// xʸ with C's `pow` semantics. RealModule's `pow(x, y)` is NaN for every negative x and for 0⁰;
+    /// its integer-exponent overload gives (−2)³ = −8 and 0⁰ = 1, as C, NumPy and PyTorch do.
+    @inline(__always)
+    static func power<T: TensorScalar>(_ x: T, _ y: T) -> T {
+        if let k = Int(exactly: y) { return T.pow(x, k) }
+        return T.pow(x, y)
     }
 
     @inline(__always)
@@ -98,7 +108,7 @@ enum Kernels {
         case .logSigmoid: for i in 0..<n { dX[i] = dY[i] * stableSigmoid(-x[i]) }
         case .power(let p):
             let e = T(p)
-            for i in 0..<n { dX[i] = dY[i] * e * T.pow(x[i], e - 1) }
+            for i in 0..<n { dX[i] = dY[i] * e * power(x[i], e - 1) }
         case .clamp(let lower, let upper):
             // As in PyTorch, the gradient passes where lower ≤ x ≤ upper.
             let lo = T(lower), hi = T(upper)
@@ -120,7 +130,7 @@ enum Kernels {
         case .subtract: return a - b
         case .multiply: return a * b
         case .divide: return a / b
-        case .power: return T.pow(a, b)
+        case .power: return power(a, b)
         case .maximum: return Swift.max(a, b)
         case .minimum: return Swift.min(a, b)
         case .less: return a < b ? 1 : 0

@@ -27,7 +27,7 @@ func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
 extension Tensor {
     /// This tensor stretched to `shape` by broadcasting (a copy). Differentiable.
     public func broadcasted(to target: [Int]) -> Tensor {
-        if target == shape { return self }
+        if target == shape { return unchangedResult }
         precondition(broadcastShape(shape, target, op: "Tensor.broadcasted(to:)") == target,
                      "Tensor.broadcasted(to:): shape \(shape) cannot be broadcast to \(target)")
         let result = Tensor(uninitializedShape: target)
@@ -43,7 +43,7 @@ extension Tensor {
     ///
     /// This is how a broadcasting op reduces its gradient back to each input's shape.
     public func summed(toShape target: [Int]) -> Tensor {
-        if target == shape { return self }
+        if target == shape { return unchangedResult }
         let offset = rank - target.count
         precondition(offset >= 0, "Tensor.summed(toShape:): shape \(shape) has fewer axes than \(target)")
         var axes = Array(0..<offset)

@@ -15,7 +15,7 @@ extension Tensor {
         }
         precondition(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
                      "Tensor.reshaped: cannot reshape \(shape) (\(count) elements) to \(newShape)")
-        if target == shape { return self }
+        if target == shape { return unchangedResult }
         let result = Tensor(storage: storage, shape: target)
         return result.recorded("reshape", inputs: [node]) { [node, shape] dY in
             node?.accumulate(dY.reshaped(to: shape))
@@ -30,7 +30,7 @@ extension Tensor {
         let axes = axes.map { normalizedAxis($0, rank: rank, op: "Tensor.permuted") }
         precondition(axes.sorted() == Array(0..<rank),
                      "Tensor.permuted: \(axes) is not a permutation of the axes of shape \(shape)")
-        if axes == Array(0..<rank) { return self }
+        if axes == Array(0..<rank) { return unchangedResult }
         let strides = contiguousStrides(shape)
         let outShape = axes.map { shape[$0] }
         let result = Tensor(uninitializedShape: outShape)

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+@testable import EasyNets
+
+// Statistical bounds below use 5 standard errors. The generator is seeded, so each test is
+// deterministic; the bound says a correct generator would pass for all but ~1 in 10⁶ seeds,
+// while a wrong mean, scale or range misses it by far.
+
+@Suite("Random generator and random tensors")
+struct RandomTests {
+    @Test func sameSeedGivesIdenticalNumbers() {
+        var g1 = RandomGenerator(seed: 42), g2 = RandomGenerator(seed: 42)
+        let a = Tensor<Double>.uniform([100], low: -3, high: 5, using: &g1)
+        let b = Tensor<Double>.uniform([100], low: -3, high: 5, using: &g2)
+        #expect(a.scalars == b.scalars)
+        let c = Tensor<Float>.normal([3, 7], mean: 1, standardDeviation: 2, using: &g1)
+        let d = Tensor<Float>.normal([3, 7], mean: 1, standardDeviation: 2, using: &g2)
+        #expect(c.scalars == d.scalars)
+        #expect(g1 == g2)
+    }
+
+    @Test func differentSeedsGiveDifferentNumbers() {
+        var g1 = RandomGenerator(seed: 1), g2 = RandomGenerator(seed: 2)
+        let a = Tensor<Double>.uniform([50], using: &g1)
+        let b = Tensor<Double>.uniform([50], using: &g2)
+        #expect(a.scalars != b.scalars)
+        // Not merely shifted: no position agrees.
+        #expect(zip(a.scalars, b.scalars).filter { $0 == $1 }.count == 0)
+        let n1 = Tensor<Double>.normal([50], using: &g1)
+        let n2 = Tensor<Double>.normal([50], using: &g2)
+        #expect(n1.scalars != n2.scalars)
+    }
+
+    @Test func consecutiveDrawsDiffer() {
+        var generator = RandomGenerator(seed: 7)
+        let first = Tensor<Double>.uniform([20], using: &generator)
+        let second = Tensor<Double>.uniform([20], using: &generator)
+        #expect(first.scalars != second.scalars)
+    }
+
+    @Test func savedStateResumesTheStream() throws {
+        var generator = RandomGenerator(seed: 99)
+        _ = Tensor<Double>.uniform([13], using: &generator)
+        let data = try JSONEncoder().encode(generator)
+        var restored = try JSONDecoder().decode(RandomGenerator.self, from: data)
+        let expected = (0..<10).map { _ in generator.next() }
+        let actual = (0..<10).map { _ in restored.next() }
+        #expect(actual == expected)
+    }
+
+    @Test func uniformStaysInHalfOpenRange() {
+        var generator = RandomGenerator(seed: 3)
+        let n = 100_000
+        let d = Tensor<Double>.uniform([n], low: -2, high: 3, using: &generator).scalars
+        #expect(d.allSatisfy { $0 >= -2 && $0 < 3 })
+        // Both ends of the range are reached, not just the middle.
+        #expect(d.min()! < -2 + 1e-3)
+        #expect(d.max()! > 3 - 1e-3)
+        // Mean of U(a, b) is (a+b)/2 with standard error (b−a)/√(12n).
+        let mean = d.reduce(0, +) / Double(n)
+        #expect(Swift.abs(mean - 0.5) < 5 * 5 / (12 * Double(n)).squareRoot())
+
+        // Float: rounding low + width·u may hit `high`; it must never be returned.
+        let f = Tensor<Float>.uniform([n], low: 1, high: 1.0001, using: &generator).scalars
+        #expect(f.allSatisfy { $0 >= 1 && $0 < 1.0001 })
+        let unit = Tensor<Float>.uniform([n], using: &generator).scalars
+        #expect(unit.allSatisfy { $0 >= 0 && $0 < 1 })
+    }
+
+    @Test(arguments: [(0.0, 1.0), (3.0, 0.5), (-10.0, 4.0)])
+    func normalSampleMatchesMeanAndStandardDeviation(mean: Double, standardDeviation: Double) {
+        var generator = RandomGenerator(seed: 2024)
+        let n = 100_000
+        let x = Tensor<Double>.normal([n], mean: mean, standardDeviation: standardDeviation,
+                                      using: &generator).scalars
+        #expect(x.allSatisfy { $0.isFinite })
+        let sampleMean = x.reduce(0, +) / Double(n)
+        let sampleSD = (x.map { ($0 - sampleMean) * ($0 - sampleMean) }.reduce(0, +) / Double(n - 1)).squareRoot()
+        // Standard errors: σ/√n for the mean, ≈ σ/√(2n) for the standard deviation.
+        #expect(Swift.abs(sampleMean - mean) < 5 * standardDeviation / Double(n).squareRoot())
+        #expect(Swift.abs(sampleSD - standardDeviation) < 5 * standardDeviation / (2 * Double(n)).squareRoot())
+        // The shape, not just two moments: P(|z| < 1) = 0.682689, standard error √(p(1−p)/n).
+        let p = 0.682689492
+        let inside = Double(x.filter { Swift.abs($0 - mean) < standardDeviation }.count) / Double(n)
+        #expect(Swift.abs(inside - p) < 5 * (p * (1 - p) / Double(n)).squareRoot())
+    }
+
+    @Test func normalInFloat() {
+        var generator = RandomGenerator(seed: 5)
+        let n = 100_000
+        let x = Tensor<Float>.normal([n], mean: 2, standardDeviation: 3, using: &generator).scalars.map(Double.init)
+        let sampleMean = x.reduce(0, +) / Double(n)
+        #expect(Swift.abs(sampleMean - 2) < 5 * 3 / Double(n).squareRoot())
+    }
+
+    @Test func normalWithZeroDeviationIsTheMean() {
+        var generator = RandomGenerator(seed: 8)
+        let x = Tensor<Double>.normal([10], mean: 1.5, standardDeviation: 0, using: &generator)
+        #expect(x.scalars.allSatisfy { $0 == 1.5 })
+    }
+}

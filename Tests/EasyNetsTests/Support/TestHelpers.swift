@@ -1,0 +1,135 @@
+import Testing
+@testable import EasyNets
+
+// Shared assertions and fixtures. Every assertion forwards `sourceLocation`, so a failure is
+// reported at the test line that called it, with the shapes and the largest difference.
+
+// MARK: - Comparing values
+
+/// Expects `actual` and `expected` to have one shape and to agree elementwise within
+/// `tolerance · max(1, |expected|)`: an absolute tolerance for values up to 1, a relative one above.
+func expectClose<T: TensorScalar>(
+    _ actual: Tensor<T>, _ expected: Tensor<T>, tolerance: T,
+    _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    guard actual.shape == expected.shape else {
+        Issue.record("shape \(actual.shape) differs from expected shape \(expected.shape)\(note(comment))",
+                     sourceLocation: sourceLocation)
+        return
+    }
+    let a = actual.scalars, e = expected.scalars
+    var worst: (index: Int, excess: T, difference: T)?
+    for i in a.indices {
+        let difference = Swift.abs(a[i] - e[i])
+        let allowed = tolerance * Swift.max(1, Swift.abs(e[i]))
+        // `!(≤)` also catches NaN.
+        if !(difference <= allowed) {
+            let excess = difference.isNaN ? T.infinity : difference / allowed
+            if worst == nil || excess > worst!.excess { worst = (i, excess, difference) }
+        }
+    }
+    if let worst {
+        let index = multiIndex(worst.index, in: actual.shape)
+        Issue.record("""
+            values of shape \(actual.shape) differ: largest difference \(worst.difference) at \(index) \
+            (actual \(a[worst.index]), expected \(e[worst.index])), tolerance \(tolerance)\(note(comment))
+            """, sourceLocation: sourceLocation)
+    }
+}
+
+private func note(_ comment: Comment?) -> String {
+    comment.map { " — \($0.rawValue)" } ?? ""
+}
+
+/// ``expectClose(_:_:tolerance:_:sourceLocation:)`` for plain arrays (compared as 1-D tensors).
+func expectClose<T: TensorScalar>(
+    _ actual: [T], _ expected: [T], tolerance: T,
+    _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    expectClose(Tensor(actual), Tensor(expected), tolerance: tolerance, comment, sourceLocation: sourceLocation)
+}
+
+/// ``expectClose(_:_:tolerance:_:sourceLocation:)`` for single numbers.
+func expectClose<T: TensorScalar>(
+    _ actual: T, _ expected: T, tolerance: T,
+    _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    expectClose(Tensor([actual]), Tensor([expected]), tolerance: tolerance, comment, sourceLocation: sourceLocation)
+}
+
+// MARK: - Gradient checks
+
+/// Checks reverse-mode gradients of `f` at `inputs` against central finite differences (the public
+/// ``checkGradients(of:at:epsilon:seed:)``), expecting both the largest absolute and the largest
+/// relative error to be at most `tolerance`.
+func expectGradientsMatch(
+    _ inputs: [Tensor<Double>], tolerance: Double = 1e-6,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ f: ([Tensor<Double>]) -> Tensor<Double>
+) {
+    let result = checkGradients(of: f, at: inputs)
+    let shapes = inputs.map(\.shape)
+    #expect(result.maxAbsoluteError <= tolerance, "inputs \(shapes): \(result)", sourceLocation: sourceLocation)
+    #expect(result.maxRelativeError <= tolerance, "inputs \(shapes): \(result)", sourceLocation: sourceLocation)
+}
+
+// MARK: - Fixtures
+
+/// A tensor of uniform values in `range`, the same for the same `seed`.
+func randomTensor<T: TensorScalar>(_ shape: [Int], in range: ClosedRange<T> = -1...1, seed: UInt64) -> Tensor<T> {
+    var generator = RandomGenerator(seed: seed)
+    return Tensor<T>.uniform(shape, low: range.lowerBound, high: range.upperBound, using: &generator)
+}
+
+/// ``randomTensor(_:in:seed:)`` in `Double`, the precision of the gradient checks.
+func randomTensor(_ shape: [Int], in range: ClosedRange<Double> = -1...1, seed: UInt64) -> Tensor<Double> {
+    var generator = RandomGenerator(seed: seed)
+    return Tensor<Double>.uniform(shape, low: range.lowerBound, high: range.upperBound, using: &generator)
+}
+
+/// Uniform magnitudes in `magnitudes` with random signs: values kept away from 0 (for kinks such
+/// as relu's and abs's).
+func randomSignedTensor(_ shape: [Int], magnitudes: ClosedRange<Double> = 0.2...1.5, seed: UInt64) -> Tensor<Double> {
+    let size = randomTensor(shape, in: magnitudes, seed: seed)
+    let sign = randomTensor(shape, in: -1...1, seed: seed &+ 0x9E37).scalars.map { $0 < 0 ? -1.0 : 1.0 }
+    return Tensor(zip(size.scalars, sign).map { $0 * $1 }, shape: shape)
+}
+
+/// The same values in `Double`, to compare a `Float` result with a `Double` reference.
+func asDouble<T: TensorScalar>(_ t: Tensor<T>) -> Tensor<Double> {
+    Tensor<Double>(t.scalars.map { Double($0) }, shape: t.shape)
+}
+
+// MARK: - Index arithmetic for the naive references
+
+/// Every multi-index of `shape` in row-major order (one empty index for a 0-D shape).
+func allIndices(of shape: [Int]) -> [[Int]] {
+    var result: [[Int]] = [[]]
+    for extent in shape {
+        result = result.flatMap { prefix in (0..<extent).map { prefix + [$0] } }
+    }
+    return result
+}
+
+/// The row-major offset of `index` in `shape`.
+func flatOffset(_ index: [Int], in shape: [Int]) -> Int {
+    zip(index, shape).reduce(0) { $0 * $1.1 + $1.0 }
+}
+
+/// The multi-index of row-major `offset` in `shape`.
+func multiIndex(_ offset: Int, in shape: [Int]) -> [Int] {
+    var rest = offset
+    var index = [Int](repeating: 0, count: shape.count)
+    for axis in shape.indices.reversed() where shape[axis] > 0 {
+        index[axis] = rest % shape[axis]
+        rest /= shape[axis]
+    }
+    return index
+}
+
+/// The element of `t` at `index`, reading axes of extent 1 (and missing leading axes) as
+/// broadcast: the plain-loop definition of NumPy broadcasting.
+func broadcastElement<T: TensorScalar>(_ t: Tensor<T>, at index: [Int]) -> T {
+    let own = index.suffix(t.rank).enumerated().map { axis, i in t.shape[axis] == 1 ? 0 : i }
+    return t.scalars[flatOffset(own, in: t.shape)]
+}
