@@ -6,7 +6,9 @@ import RealModule
 /// restored, so a training run can resume bit-identically.
 public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codable {
     /// The four words of xoshiro256** state.
-    public var state: [UInt64]
+    public var state: [UInt64] {
+        didSet { precondition(state.count == 4, "RandomGenerator.state: needs 4 words, got \(state.count)") }
+    }
 
     /// A generator whose whole stream is fixed by `seed`.
     public init(seed: UInt64) {

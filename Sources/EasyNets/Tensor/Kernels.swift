@@ -271,7 +271,8 @@ enum Kernels {
                 var best = base[0], bestIndex = 0
                 for k in 1..<Swift.max(length, 1) {
                     let v = base[k * inner]
-                    if maximum ? v > best : v < best { best = v; bestIndex = k }
+                    if best.isNaN { break }
+                    if v.isNaN || (maximum ? v > best : v < best) { best = v; bestIndex = k }
                 }
                 result[o * inner + j] = bestIndex
             }

@@ -78,7 +78,11 @@ public func pow<Scalar>(_ base: Tensor<Scalar>, _ exponent: Tensor<Scalar>) -> T
     return result.recorded("pow", inputs: [base.node, exponent.node]) { [an = base.node, bn = exponent.node] dY in
         // ∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·ln a
         an?.accumulate((dY * b * pow(a, b - 1)).summed(toShape: a.shape))
-        bn?.accumulate((dY * y * log(a)).summed(toShape: b.shape))
+        // As in PyTorch, the exponent's gradient is 0 where the base is 0 and the exponent ≥ 0.
+        let zeroBase = (a .== 0) * (b .>= 0)
+        let logA = Tensor.select(where: zeroBase.broadcasted(to: y.shape), Tensor.zeros(y.shape),
+                                 else: log(a).broadcasted(to: y.shape))
+        bn?.accumulate((dY * y * logA).summed(toShape: b.shape))
     }
 }
 

@@ -10,6 +10,8 @@
 public func matmul<Scalar>(
     _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposeA: Bool = false, transposeB: Bool = false
 ) -> Tensor<Scalar> {
+    precondition(!(transposeA && a.rank == 1) && !(transposeB && b.rank == 1),
+                 "matmul: a transpose flag was set for a 1-D operand (shapes \(a.shape) and \(b.shape))")
     switch (a.rank, b.rank) {
     case (2, 2):
         return Tensor.matmul2D(a, b, transposeA: transposeA, transposeB: transposeB)

@@ -129,7 +129,8 @@ extension Tensor {
     }
 
     /// The index of the largest element along `axis`, for each position of the other axes (the
-    /// result has this tensor's shape without `axis`, row-major). The first index wins a tie.
+    /// result has this tensor's shape without `axis`, row-major). The first index wins a tie; the
+    /// first NaN wins over any number, as in PyTorch.
     public func argmax(along axis: Int) -> [Int] { argExtreme(maximum: true, axis: axis) }
 
     /// The index of the smallest element along `axis` (see ``argmax(along:)``).

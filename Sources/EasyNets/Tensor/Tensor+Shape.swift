@@ -74,6 +74,7 @@ extension Tensor {
     public static func concatenated(_ tensors: [Tensor], along axis: Int = 0) -> Tensor {
         precondition(!tensors.isEmpty, "Tensor.concatenated: no tensors given")
         let first = tensors[0]
+        precondition(first.rank >= 1, "Tensor.concatenated: cannot concatenate 0-D tensors (shape \(first.shape))")
         let axis = normalizedAxis(axis, rank: first.rank, op: "Tensor.concatenated")
         for t in tensors {
             precondition(t.rank == first.rank && t.shape.enumerated().allSatisfy { $0.offset == axis || $0.element == first.shape[$0.offset] },

@@ -1,0 +1,97 @@
+/// Everything needed to resume training bit-identically: model state, optimizer state, the
+/// schedule's step, the training step and epoch, and random-generator states. Stored as one
+/// safetensors file (`model.*` and `optimizer.*` tensors, the rest in `__metadata__`).
+public struct TrainingCheckpoint<Scalar: TensorScalar> {
+    /// Completed optimizer steps and epochs.
+    public var step: Int
+    public var epoch: Int
+    /// Random generators to restore, by name (e.g. "shared", "shuffle", "dropout.2").
+    public var generators: [String: RandomGenerator]
+    /// Free-form values (e.g. the learning rate, the command line).
+    public var extra: [String: String]
+
+    public init(step: Int = 0, epoch: Int = 0, generators: [String: RandomGenerator] = [:], extra: [String: String] = [:]) {
+        (self.step, self.epoch, self.generators, self.extra) = (step, epoch, generators, extra)
+    }
+
+    /// Saves `model`, `optimizer` and this record atomically to `path`.
+    public func save(model: some Layer<Scalar>, optimizer: (any Optimizer<Scalar>)?,
+                     scheduler: LearningRateScheduler<Scalar>? = nil, toFile path: String) throws {
+        var entries = model.stateEntries(prefix: "model.")
+        let floatType: SafeTensorsDType = Scalar.self == Float.self ? .float32 : .float64
+        if let optimizer {
+            for (key, tensor) in optimizer.state { entries["optimizer." + key] = SafeTensorsEntry(tensor, as: floatType) }
+        }
+        var metadata = extra.reduce(into: [String: String]()) { $0["extra." + $1.key] = $1.value }
+        metadata["format"] = "easynets-training-checkpoint"
+        metadata["step"] = String(step)
+        metadata["epoch"] = String(epoch)
+        if let optimizer { metadata["learning_rate"] = String(optimizer.learningRate) }
+        if let scheduler { metadata["scheduler_step"] = String(scheduler.stepCount) }
+        for (name, generator) in generators {
+            metadata["generator." + name] = generator.state.map { String($0) }.joined(separator: ",")
+        }
+        for (name, layer) in model.namedLayers {
+            if let stochastic = layer as? any StochasticLayer {
+                metadata["layer_generator." + name] = stochastic.generator.state.map { String($0) }.joined(separator: ",")
+            }
+        }
+        try SafeTensorsFile(entries: entries, metadata: metadata).write(toFile: path)
+    }
+
+    /// Loads a checkpoint saved by ``save(model:optimizer:scheduler:toFile:)`` into `model`,
+    /// `optimizer` and `scheduler`, and returns its record. Every check runs before anything is
+    /// changed, so a bad file leaves the model untouched.
+    public static func load(model: some Layer<Scalar>, optimizer: (any Optimizer<Scalar>)?,
+                            scheduler: LearningRateScheduler<Scalar>? = nil, fromFile path: String) throws -> TrainingCheckpoint {
+        let file = try SafeTensorsFile(contentsOfFile: path)
+        func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
+        guard file.metadata["format"] == "easynets-training-checkpoint" else {
+            throw fail("not an EasyNets training checkpoint (metadata \"format\" is \(file.metadata["format"].map { "\"\($0)\"" } ?? "absent"))")
+        }
+        guard let step = file.metadata["step"].flatMap(Int.init), let epoch = file.metadata["epoch"].flatMap(Int.init) else {
+            throw fail("metadata \"step\" or \"epoch\" is missing or not an integer")
+        }
+        func generator(_ key: String, _ value: String) throws -> RandomGenerator {
+            let words = value.split(separator: ",").compactMap { UInt64($0) }
+            guard words.count == 4 else { throw fail("metadata \"\(key)\" is not four 64-bit words") }
+            var generator = RandomGenerator(seed: 0)
+            generator.state = words
+            return generator
+        }
+        var generators: [String: RandomGenerator] = [:]
+        var layerGenerators: [(any StochasticLayer, RandomGenerator)] = []
+        var extra: [String: String] = [:]
+        let layers = Dictionary(model.namedLayers.map { ($0.name, $0.layer) }, uniquingKeysWith: { a, _ in a })
+        for (key, value) in file.metadata {
+            if key.hasPrefix("generator.") {
+                generators[String(key.dropFirst("generator.".count))] = try generator(key, value)
+            } else if key.hasPrefix("layer_generator.") {
+                let name = String(key.dropFirst("layer_generator.".count))
+                guard let layer = layers[name] as? any StochasticLayer else {
+                    throw fail("metadata \"\(key)\" names no random layer of the model")
+                }
+                layerGenerators.append((layer, try generator(key, value)))
+            } else if key.hasPrefix("extra.") {
+                extra[String(key.dropFirst("extra.".count))] = value
+            }
+        }
+        var optimizerState: [String: Tensor<Scalar>] = [:]
+        for (key, entry) in file.entries where key.hasPrefix("optimizer.") {
+            optimizerState[String(key.dropFirst("optimizer.".count))] = entry.tensor(as: Scalar.self)
+        }
+        // Validate the model part before touching anything.
+        let mismatch = model.stateMismatch(with: file, prefix: "model.")
+        guard mismatch.isEmpty else { throw fail("model state does not match: \(mismatch)") }
+        if let optimizer {
+            do { try optimizer.loadState(optimizerState) } catch { throw fail("\(error)") }
+            if let rate = file.metadata["learning_rate"].flatMap(Double.init) { optimizer.learningRate = rate }
+        }
+        try model.loadState(from: file, prefix: "model.", path: path, strict: true)
+        for (layer, generator) in layerGenerators { layer.generator = generator }
+        if let scheduler, let schedulerStep = file.metadata["scheduler_step"].flatMap(Int.init) {
+            scheduler.stepCount = schedulerStep
+        }
+        return TrainingCheckpoint(step: step, epoch: epoch, generators: generators, extra: extra)
+    }
+}

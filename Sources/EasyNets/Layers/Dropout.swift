@@ -1,0 +1,25 @@
+/// Inverted dropout: in training, each element is zeroed with probability `p` and the survivors
+/// are scaled by 1/(1 − p), so evaluation (where the layer is the identity) needs no rescaling.
+///
+/// The mask comes from the layer's own seeded generator, so runs repeat exactly.
+public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
+    public let probability: Double
+    /// The generator masks are drawn from (saved in training checkpoints).
+    public var generator: RandomGenerator
+    public var isTraining = true
+
+    public init(probability: Double = 0.5, seed: UInt64 = 0) {
+        precondition(probability >= 0 && probability < 1, "Dropout: probability must be in [0, 1), got \(probability)")
+        self.probability = probability
+        generator = RandomGenerator(seed: seed)
+    }
+
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        guard isTraining, probability > 0 else { return input }
+        let draws = Tensor<Scalar>.uniform(input.shape, using: &generator)
+        let mask = (draws .>= Scalar(probability)) * Scalar(1 / (1 - probability))
+        return input * mask
+    }
+
+    public var summaryName: String { "Dropout(p: \(probability))" }
+}

@@ -1,0 +1,82 @@
+/// A fully connected layer: `y = x·Wᵀ + b`, with `W: (out, in)` stored as in PyTorch.
+///
+/// The forward pass is one gemm into an output pre-filled with the bias (`beta = 1`), or one gemv
+/// for a single row. Backward: dX = dY·W (gemm), dW += dYᵀ·X (gemm, `beta = 1`), db += column
+/// sums of dY (gemv against a ones vector). Inputs may have any number of leading axes.
+public final class Linear<Scalar: TensorScalar>: Layer {
+    public let weight: Parameter<Scalar>  // (out, in)
+    public let bias: Parameter<Scalar>?   // (out)
+    public var isTraining = true
+
+    public var inputSize: Int { weight.shape[1] }
+    public var outputSize: Int { weight.shape[0] }
+
+    /// A layer initialized as PyTorch's `nn.Linear`: weight and bias uniform in ±1/√in.
+    public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, using generator: inout RandomGenerator) {
+        precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
+        let bound = Scalar(1 / Double(inputSize).squareRoot())
+        weight = Parameter(Tensor.uniform([outputSize, inputSize], low: -bound, high: bound, using: &generator))
+        self.bias = bias ? Parameter(Tensor.uniform([outputSize], low: -bound, high: bound, using: &generator)) : nil
+    }
+
+    /// A layer initialized from the shared generator (see ``RandomGenerator/seedShared(_:)``).
+    public convenience init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true) {
+        var generator = RandomGenerator.sharedState
+        self.init(inputSize, outputSize, bias: bias, using: &generator)
+        RandomGenerator.sharedState = generator
+    }
+
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        linear(input, weight: weight.value, bias: bias?.value)
+    }
+
+    public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public var summaryName: String { "Linear(\(inputSize) → \(outputSize)\(bias == nil ? ", no bias" : ""))" }
+}
+
+/// `x·Wᵀ + b` for `x: (…, in)`, `weight: (out, in)`, `bias: (out)`, fused into one BLAS call per
+/// direction (see ``Linear``).
+public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
+    precondition(weight.rank == 2, "linear: weight must be (out, in), shape is \(weight.shape)")
+    let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+    precondition(x.rank >= 1 && x.shape.last == inFeatures,
+                 "linear: input shape \(x.shape) does not end in the weight's input size (weight \(weight.shape))")
+    if let bias {
+        precondition(bias.shape == [outFeatures], "linear: bias shape \(bias.shape) does not match weight \(weight.shape)")
+    }
+    let rows = x.count / inFeatures
+    let outShape = Array(x.shape.dropLast()) + [outFeatures]
+    let result = Tensor<Scalar>(uninitializedShape: outShape)
+    let y = result.storage.base
+    if let bias {
+        for r in 0..<rows { (y + r * outFeatures).update(from: bias.storage.base, count: outFeatures) }
+    }
+    MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                       a: x.storage.base, b: weight.storage.base, beta: bias == nil ? 0 : 1, c: y)
+    guard isRecordingGradients, x.requiresGradient || weight.requiresGradient || bias?.requiresGradient == true else {
+        return result
+    }
+    let savedX = x.detached, savedW = weight.detached
+    return result.recorded("linear", inputs: [x.node, weight.node, bias?.node]) {
+        [xNode = x.node, wNode = weight.node, bNode = bias?.node] dY in
+        let dOut = dY.storage.base
+        xNode?.withGradientBuffer { dX, accumulate in  // dX (rows, in) += dY·W
+            MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+                               a: dOut, b: savedW.storage.base, beta: accumulate ? 1 : 0, c: dX)
+        }
+        wNode?.withGradientBuffer { dW, accumulate in  // dW (out, in) += dYᵀ·X
+            MatrixProduct.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
+                               a: dOut, b: savedX.storage.base, beta: accumulate ? 1 : 0, c: dW)
+        }
+        bNode?.withGradientBuffer { db, accumulate in  // db (out) += dYᵀ·1
+            if !accumulate { db.initialize(repeating: 0, count: outFeatures) }
+            Tensor<Scalar>(filledWith: 1, shape: [rows]).withUnsafeBufferPointer { ones in
+                Scalar.blasGemv(transpose: true, m: rows, n: outFeatures, alpha: 1, a: dOut, lda: outFeatures,
+                                x: ones.baseAddress!, incX: 1, beta: 1, y: db, incY: 1)
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+/// Binary cross-entropy on probabilities: −(y·log p + (1 − y)·log(1 − p)), with each log
+/// clamped at −100 as PyTorch does so p = 0 or 1 gives a finite loss.
+public func binaryCrossEntropy<Scalar>(
+    _ probabilities: Tensor<Scalar>, _ target: Tensor<Scalar>, weight: Tensor<Scalar>? = nil,
+    reduction: LossReduction = .mean
+) -> Tensor<Scalar> {
+    checkSameShape(probabilities, target, "binaryCrossEntropy")
+    let logP = log(probabilities).clamped(min: -100)
+    let logOneMinusP = log(1 - probabilities).clamped(min: -100)
+    var losses = -(target * logP + (1 - target) * logOneMinusP)
+    if let weight { losses = losses * weight }
+    return reduction.apply(losses)
+}
+
+/// Binary cross-entropy on logits, stable for any finite logit:
+/// max(x, 0) − x·y + log(1 + e^−|x|), i.e. −(y·log σ(x) + (1 − y)·log σ(−x)).
+public func binaryCrossEntropy<Scalar>(
+    logits: Tensor<Scalar>, _ target: Tensor<Scalar>, weight: Tensor<Scalar>? = nil,
+    reduction: LossReduction = .mean
+) -> Tensor<Scalar> {
+    checkSameShape(logits, target, "binaryCrossEntropy(logits:)")
+    var losses = -(target * logSigmoid(logits) + (1 - target) * logSigmoid(-logits))
+    if let weight { losses = losses * weight }
+    return reduction.apply(losses)
+}
+
+/// Negative log-likelihood of integer class labels under log-probabilities `(N, C)`, as PyTorch's
+/// `nll_loss`: loss_i = −w[yᵢ]·logp[i, yᵢ]; the mean divides by Σ w[yᵢ] over rows whose label is
+/// not `ignoreIndex` (ignored rows contribute 0).
+public func negativeLogLikelihood<Scalar>(
+    _ logProbabilities: Tensor<Scalar>, labels: [Int], classWeights: Tensor<Scalar>? = nil,
+    ignoreIndex: Int? = nil, reduction: LossReduction = .mean
+) -> Tensor<Scalar> {
+    let (rows, classes) = checkClassification(logProbabilities, labels, classWeights, ignoreIndex, op: "negativeLogLikelihood")
+    // Per-row weights: w[yᵢ], 0 for ignored rows.
+    let weights = rowWeights(labels, rows: rows, classWeights: classWeights, ignoreIndex: ignoreIndex, as: Scalar.self)
+    let safeLabels = labels.map { $0 == ignoreIndex ? 0 : $0 }
+    let picked = logProbabilities.picking(safeLabels, classes: classes)
+    let losses = -(picked * weights)
+    switch reduction {
+    case .none: return losses
+    case .sum: return losses.sum()
+    case .mean: return losses.sum() / weights.sum().scalar
+    }
+}
+
+/// Cross-entropy between logits `(N, C)` and integer labels, with a fused, stable log-softmax
+/// (finite for logits of ±1e4), optional class weights, an ignored label and label smoothing
+/// ε, following PyTorch's `cross_entropy`:
+/// (1 − ε)·NLL + ε/C · Σ_c −w_c·logp_c, with the mean normalized by Σ w[yᵢ] of the kept rows.
+public func crossEntropy<Scalar>(
+    logits: Tensor<Scalar>, labels: [Int], classWeights: Tensor<Scalar>? = nil, ignoreIndex: Int? = nil,
+    labelSmoothing: Double = 0, reduction: LossReduction = .mean
+) -> Tensor<Scalar> {
+    precondition(labelSmoothing >= 0 && labelSmoothing <= 1,
+                 "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
+    let (rows, classes) = checkClassification(logits, labels, classWeights, ignoreIndex, op: "crossEntropy")
+    let logP = logSoftmax(logits, along: 1)
+    let nll = negativeLogLikelihood(logP, labels: labels, classWeights: classWeights,
+                                    ignoreIndex: ignoreIndex, reduction: reduction)
+    guard labelSmoothing > 0 else { return nll }
+    let weighted = classWeights.map { logP * $0.reshaped(to: [1, classes]) } ?? logP
+    let keep = Tensor<Scalar>(labels.map { $0 == ignoreIndex ? 0 : 1 }, shape: [rows])
+    let smooth = -weighted.sum(along: 1) * keep
+    let smoothReduced: Tensor<Scalar>
+    switch reduction {
+    case .none: smoothReduced = smooth
+    case .sum: smoothReduced = smooth.sum()
+    case .mean:
+        let weights = rowWeights(labels, rows: rows, classWeights: classWeights, ignoreIndex: ignoreIndex, as: Scalar.self)
+        smoothReduced = smooth.sum() / weights.sum().scalar
+    }
+    let epsilon = Scalar(labelSmoothing)
+    return nll * (1 - epsilon) + smoothReduced * (epsilon / Scalar(classes))
+}
+
+/// KL divergence as PyTorch's `kl_div` with `log_target = false`: `input` holds log-probabilities
+/// and `target` probabilities; elementwise target·(log target − input), 0 where target = 0.
+/// `.mean` averages over all elements; use ``KLReduction/batchMean`` for the mathematical KL.
+public func klDivergence<Scalar>(
+    _ input: Tensor<Scalar>, _ target: Tensor<Scalar>, reduction: KLReduction = .mean
+) -> Tensor<Scalar> {
+    checkSameShape(input, target, "klDivergence")
+    let positive = target .> 0
+    // xlogy: target·log(target) with 0·log 0 = 0.
+    let safeTarget = Tensor.select(where: positive, target, else: Tensor.ones(target.shape))
+    let losses = target * log(safeTarget) - target * input
+    switch reduction {
+    case .mean: return losses.mean()
+    case .sum: return losses.sum()
+    case .none: return losses
+    case .batchMean: return losses.sum() / Scalar(Swift.max(input.shape.first ?? 1, 1))
+    }
+}
+
+/// Reductions for ``klDivergence(_:_:reduction:)``; `batchMean` divides the sum by the batch size.
+public enum KLReduction: Sendable { case mean, sum, none, batchMean }
+
+// MARK: - Helpers
+
+private func checkClassification<Scalar>(
+    _ scores: Tensor<Scalar>, _ labels: [Int], _ classWeights: Tensor<Scalar>?, _ ignoreIndex: Int?, op: String
+) -> (rows: Int, classes: Int) {
+    precondition(scores.rank == 2, "\(op): scores must be (N, C), shape is \(scores.shape)")
+    let (rows, classes) = (scores.shape[0], scores.shape[1])
+    precondition(labels.count == rows, "\(op): \(labels.count) labels for scores of shape \(scores.shape)")
+    for label in labels where label != ignoreIndex {
+        precondition(label >= 0 && label < classes, "\(op): label \(label) out of range for \(classes) classes")
+    }
+    if let classWeights {
+        precondition(classWeights.shape == [classes], "\(op): class weights shape \(classWeights.shape) is not [\(classes)]")
+    }
+    return (rows, classes)
+}
+
+private func rowWeights<Scalar>(
+    _ labels: [Int], rows: Int, classWeights: Tensor<Scalar>?, ignoreIndex: Int?, as: Scalar.Type
+) -> Tensor<Scalar> {
+    let table = classWeights?.scalars
+    return Tensor<Scalar>(labels.map { label in
+        label == ignoreIndex ? 0 : (table?[label] ?? 1)
+    }, shape: [rows])
+}
+
+extension Tensor {
+    /// For a matrix (N, C), the element `labels[i]` of each row i, as (N). Differentiable.
+    func picking(_ labels: [Int], classes: Int) -> Tensor {
+        let rows = labels.count
+        let result = Tensor(uninitializedShape: [rows])
+        for (i, label) in labels.enumerated() { result.storage.base[i] = storage.base[i * classes + label] }
+        return result.recorded("pick", inputs: [node]) { [node] dY in
+            node?.withGradientBuffer { gradient, accumulate in
+                if !accumulate { gradient.initialize(repeating: 0, count: rows * classes) }
+                for (i, label) in labels.enumerated() { gradient[i * classes + label] += dY.storage.base[i] }
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Testing
+@testable import EasyNets
+
+/// The path of a committed fixture under Tests/Fixtures.
+func fixturePath(_ name: String, file: String = #filePath) -> String {
+    URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent(name).path
+}
+
+/// Decodes a JSON fixture.
+func loadFixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
+    let path = fixturePath(name)
+    let data = try #require(FileManager.default.contents(atPath: path), "fixture \(path) is missing")
+    return try JSONDecoder().decode(T.self, from: data)
+}
+
+/// A fresh empty folder for files a test writes.
+func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "easynets-tests-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
