@@ -91,7 +91,13 @@ struct Bench: ParsableCommand {
         ]
         print("elementwise over \(count) Float elements (Tensor vs a concrete Float loop in this binary):")
         for (name, tensorOp, loop) in cases {
-            let tensor = median(tensorOp), reference = median(loop)
+            // Interleaved rounds, best median of each, so warm-up and noise hit both alike.
+            var tensorTimes: [Double] = [], referenceTimes: [Double] = []
+            for _ in 0..<3 {
+                tensorTimes.append(median(tensorOp))
+                referenceTimes.append(median(loop))
+            }
+            let tensor = tensorTimes.min()!, reference = referenceTimes.min()!
             print("  \(name): Tensor \(String(format3: tensor * 1e3)) ms, concrete loop \(String(format3: reference * 1e3)) ms, "
                   + "ratio \(String(format3: tensor / reference))")
         }

@@ -151,6 +151,11 @@ enum Kernels {
     ) {
         let n = shape.reduce(1, *)
         guard n > 0 else { return }
+        let contiguous = contiguousStrides(shape)
+        if stridesA == contiguous && stridesB == contiguous {
+            sameShapeBinary(op, a, b, out, n)
+            return
+        }
         let rank = shape.count
         let inner = rank == 0 ? 1 : shape[rank - 1]
         let sa = rank == 0 ? 1 : stridesA[rank - 1]
@@ -184,6 +189,20 @@ enum Kernels {
                 index[axis] = 0
                 axis -= 1
             }
+        }
+    }
+
+    /// `out[i] = a[i] op b[i]` for contiguous operands of one shape.
+    @inline(__always)
+    static func sameShapeBinary<T: TensorScalar>(
+        _ op: BinaryOp, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ n: Int
+    ) {
+        switch op {
+        case .add: for i in 0..<n { out[i] = a[i] + b[i] }
+        case .subtract: for i in 0..<n { out[i] = a[i] - b[i] }
+        case .multiply: for i in 0..<n { out[i] = a[i] * b[i] }
+        case .divide: for i in 0..<n { out[i] = a[i] / b[i] }
+        default: for i in 0..<n { out[i] = apply(op, a[i], b[i]) }
         }
     }
 
