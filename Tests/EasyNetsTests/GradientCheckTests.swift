@@ -88,6 +88,7 @@ struct GradientCheckTests {
         expectGradientsMatch([Tensor([-1.5, -0.5, 0.2])]) { $0[0].clamped(min: 0) }
         expectGradientsMatch([randomTensor([2, 3], in: -3...3, seed: 69)]) { softplus($0[0]) }
         expectGradientsMatch([randomTensor([2, 3], in: -3...3, seed: 70)]) { logSigmoid($0[0]) }
+        expectGradientsMatch([s([2, 3], 71)]) { sign($0[0]) }  // zero gradient away from 0
     }
 
     // MARK: Reductions
@@ -133,13 +134,21 @@ struct GradientCheckTests {
         expectGradientsMatch([r([2, 3, 4], 112)]) { $0[0].permuted([2, 0, 1]) * Tensor([1, 2, 3]) }
         expectGradientsMatch([r([3, 5], 113)]) { $0[0].transposed() * Tensor([1, 2, 3]) }
         expectGradientsMatch([r([1, 3, 1], 114)]) { $0[0].squeezed() * Tensor([1, 2, 3]) }
+        expectGradientsMatch([r([3, 1, 2], 127)]) { $0[0].squeezed(axis: 1) * Tensor([1, 2]) }
+        expectGradientsMatch([r([2, 3, 1], 128)]) { $0[0].squeezed(axis: -1) * Tensor([1, 2, 3]) }
+        expectGradientsMatch([r([2, 3, 2], 129)]) { $0[0].flattened() * Tensor.arange(from: 1, to: 13) }
         expectGradientsMatch([r([3], 115)]) { $0[0].unsqueezed(axis: 1) * Tensor([[1, 2]]) }
         expectGradientsMatch([r([2, 3], 116), r([1, 3], 117), r([3, 3], 118)]) { Tensor.concatenated($0, along: 0) }
         expectGradientsMatch([r([2, 3], 119), r([2, 1], 120)]) { Tensor.concatenated($0, along: 1) }
+        // Three inputs along a middle axis (outer and inner blocks both > 1) and along the last axis.
+        expectGradientsMatch([r([2, 1, 3], 130), r([2, 2, 3], 131), r([2, 3, 3], 132)]) { Tensor.concatenated($0, along: 1) }
+        expectGradientsMatch([r([2, 1], 133), r([2, 3], 134), r([2, 2], 135)]) { Tensor.concatenated($0, along: -1) }
         expectGradientsMatch([r([5, 3], 121)]) { $0[0].rows(1..<4) }
         expectGradientsMatch([r([4, 3], 122)]) { $0[0].gatheringRows([3, 0, 3, 3, 1]) }
         expectGradientsMatch([r([3, 1], 123)]) { $0[0].broadcasted(to: [2, 3, 4]) }
         expectGradientsMatch([r([4], 124)]) { $0[0].broadcasted(to: [3, 4]) }
+        expectGradientsMatch([r([2, 3, 4], 136)]) { $0[0].summed(toShape: [3, 1]) }
+        expectGradientsMatch([r([2, 3, 4], 137)]) { $0[0].summed(toShape: [1, 3, 4]) }
         expectGradientsMatch([r([2, 3], 125), r([2, 3], 126)]) {
             Tensor.select(where: Tensor([[1, 0, 1], [0, 0, 1]]), $0[0], else: $0[1])
         }
