@@ -12,6 +12,13 @@ public func matmul<Scalar>(
 ) -> Tensor<Scalar> {
     precondition(!(transposeA && a.rank == 1) && !(transposeB && b.rank == 1),
                  "matmul: a transpose flag was set for a 1-D operand (shapes \(a.shape) and \(b.shape))")
+    // Checked here, on the caller's shapes, before vectors and batches are reshaped to matrices.
+    if (1...3).contains(a.rank) && (1...3).contains(b.rank) {
+        let k = a.rank == 1 ? a.shape[0] : a.shape[a.rank - (transposeA ? 2 : 1)]
+        let kb = b.rank == 1 ? b.shape[0] : b.shape[b.rank - (transposeB ? 1 : 2)]
+        precondition(k == kb, "matmul: shapes \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "") "
+                     + "do not chain (inner dimensions \(k) and \(kb))")
+    }
     switch (a.rank, b.rank) {
     case (2, 2):
         return Tensor.matmul2D(a, b, transposeA: transposeA, transposeB: transposeB)

@@ -1,0 +1,144 @@
+import Testing
+@testable import EasyNets
+
+// A shape mismatch stops the process with a message naming the op and both shapes (issue 2, item 8).
+// Each case runs in a child process (an exit test); `expectMessage` reads what it wrote to stderr.
+
+private func expectMessage(
+    _ result: ExitTest.Result?, names fragments: [String], sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    for fragment in fragments {
+        #expect(message.contains(fragment), "missing \"\(fragment)\" in stderr: \(message)", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite("Shape mismatches stop with the op and both shapes")
+struct ShapeMismatchTests {
+    // MARK: Elementwise and shape ops
+
+    @Test func multiply() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]) * Tensor<Double>.zeros([3, 2])
+        }
+        expectMessage(result, names: ["multiply", "[2, 3]", "[3, 2]"])
+    }
+
+    @Test func powerWithTensorExponent() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = pow(Tensor<Double>.ones([4]), Tensor<Double>.ones([5]))
+        }
+        expectMessage(result, names: ["pow", "[4]", "[5]"])
+    }
+
+    @Test func comparison() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Float>.zeros([2, 2]) .< Tensor<Float>.zeros([3])
+        }
+        expectMessage(result, names: [".<", "[2, 2]", "[3]"])
+    }
+
+    @Test func select() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.select(where: .ones([2, 2]), .zeros([2, 2]), else: .zeros([2, 3]))
+        }
+        expectMessage(result, names: ["Tensor.select", "[2, 2]", "[2, 3]"])
+    }
+
+    @Test func concatenated() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.concatenated([.zeros([2, 3]), .zeros([2, 4])], along: 0)
+        }
+        expectMessage(result, names: ["Tensor.concatenated", "[2, 3]", "[2, 4]"])
+    }
+
+    @Test func reshaped() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).reshaped(to: [4, 2])
+        }
+        expectMessage(result, names: ["Tensor.reshaped", "[2, 3]", "[4, 2]"])
+    }
+
+    @Test func broadcasted() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([3, 2]).broadcasted(to: [3, 4])
+        }
+        expectMessage(result, names: ["Tensor.broadcasted(to:)", "[3, 2]", "[3, 4]"])
+    }
+
+    // MARK: Products
+
+    @Test func matrixTimesVector() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = matmul(Tensor<Double>.zeros([2, 3]), Tensor<Double>.zeros([4]))
+        }
+        expectMessage(result, names: ["matmul", "[2, 3]", "[4]"])
+    }
+
+    @Test func transposedProduct() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = matmul(Tensor<Float>.zeros([2, 3]), Tensor<Float>.zeros([3, 2]), transposeB: true)
+        }
+        expectMessage(result, names: ["matmul", "[2, 3]", "[3, 2]ᵀ"])
+    }
+
+    @Test func batchedProduct() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = matmul(Tensor<Double>.zeros([2, 3, 4]), Tensor<Double>.zeros([2, 5, 6]))
+        }
+        expectMessage(result, names: ["matmul", "[2, 3, 4]", "[2, 5, 6]"])
+    }
+
+    @Test func batchSizes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = matmul(Tensor<Double>.zeros([2, 3, 4]), Tensor<Double>.zeros([3, 4, 5]))
+        }
+        expectMessage(result, names: ["matmul", "[2, 3, 4]", "[3, 4, 5]"])
+    }
+
+    // MARK: Layers and losses
+
+    @Test func linear() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 0)
+            _ = Linear<Double>(3, 4, using: &generator)(Tensor.zeros([5, 2]))
+        }
+        expectMessage(result, names: ["linear", "[5, 2]", "[4, 3]"])
+    }
+
+    @Test func layerNorm() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = LayerNorm<Double>([4])(Tensor.zeros([3, 5]))
+        }
+        expectMessage(result, names: ["LayerNorm", "[3, 5]", "[4]"])
+    }
+
+    @Test func residual() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 0)
+            _ = Residual<Double>(Linear(4, 2, using: &generator))(Tensor.zeros([3, 4]))
+        }
+        expectMessage(result, names: ["Residual", "[3, 2]", "[3, 4]"])
+    }
+
+    @Test func regressionLoss() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = meanSquaredError(Tensor<Double>.zeros([4, 1]), Tensor<Double>.zeros([4]))
+        }
+        expectMessage(result, names: ["meanSquaredError", "[4, 1]", "[4]"])
+    }
+
+    @Test func binaryCrossEntropyOnLogits() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = binaryCrossEntropy(logits: Tensor<Float>.zeros([8]), Tensor<Float>.zeros([8, 1]))
+        }
+        expectMessage(result, names: ["binaryCrossEntropy(logits:)", "[8]", "[8, 1]"])
+    }
+
+    @Test func parameterAssign() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            Parameter(Tensor<Double>.zeros([2, 3])).assign(Tensor.zeros([3, 2]))
+        }
+        expectMessage(result, names: ["Parameter.assign", "[3, 2]", "[2, 3]"])
+    }
+}
