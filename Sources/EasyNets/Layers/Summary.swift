@@ -2,6 +2,9 @@ extension Layer {
     /// A table of the model's layers: each layer's name, output shape and parameter count, and
     /// the totals, found by running one forward pass (without gradients, in evaluation mode) on
     /// zeros of `inputShape` (include the batch axis, e.g. `[1, 784]`).
+    ///
+    /// A ``Sequential`` gets one row per layer; any other layer one row for itself, since its
+    /// sublayers need not run one after another.
     public func summary(inputShape: [Int]) -> String {
         let wasTraining = isTraining
         setTraining(false)
@@ -9,7 +12,7 @@ extension Layer {
         var rows: [(String, String, String)] = [("Layer", "Output shape", "Parameters")]
         withoutGradients {
             var x = Tensor<Scalar>.zeros(inputShape)
-            let parts: [(String, any Layer<Scalar>)] = sublayers.isEmpty ? [("", self)] : sublayers
+            let parts: [(String, any Layer<Scalar>)] = self is Sequential<Scalar> ? sublayers : [("", self)]
             for (name, layer) in parts {
                 x = layer(x)
                 let label = name.isEmpty ? layer.summaryName : "\(name): \(layer.summaryName)"

@@ -206,5 +206,25 @@ import Testing
         #expect(text.contains("[1, 10]"))
         #expect(text.contains("Total parameters: 203530"))
     }
+
+    @Test func summaryOfAContainerThatIsNotSequential() {
+        /// Two branches applied to the same input and added: its sublayers do not chain.
+        final class TwoBranches: Layer {
+            let left: Linear<Double>, right: Linear<Double>
+            var isTraining = true
+            init() {
+                var generator = RandomGenerator(seed: 1)
+                (left, right) = (Linear(4, 3, using: &generator), Linear(4, 3, using: &generator))
+            }
+            var sublayers: [(name: String, layer: any Layer<Double>)] { [("left", left), ("right", right)] }
+            func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> { left(x) + right(x) }
+        }
+        let text = TwoBranches().summary(inputShape: [2, 4])
+        #expect(text.contains("TwoBranches  [2, 3]"), "\(text)")
+        #expect(text.contains("Total parameters: \(2 * (4 * 3 + 3))"), "\(text)")
+        let nested = Sequential<Double> { TwoBranches(); ReLU() }.summary(inputShape: [2, 4])
+        #expect(nested.contains("0: TwoBranches  [2, 3]"), "\(nested)")
+        #expect(nested.contains("1: ReLU"), "\(nested)")
+    }
 }
 
