@@ -1,22 +1,26 @@
 /// Everything needed to resume training bit-identically: model state, optimizer state, the
-/// schedule's step, the training step and epoch, and random-generator states. Stored as one
-/// safetensors file (`model.*` and `optimizer.*` tensors, the rest in `__metadata__`).
+/// schedule's step (or a ``ReduceOnPlateau``'s best metric and counters), the training step and
+/// epoch, and random-generator states. Stored as one safetensors file (`model.*` and
+/// `optimizer.*` tensors, the rest in `__metadata__`).
 public struct TrainingCheckpoint<Scalar: TensorScalar> {
-    /// Completed optimizer steps and epochs.
+    /// Completed optimizer steps.
     public var step: Int
+    /// Completed epochs.
     public var epoch: Int
     /// Random generators to restore, by name (e.g. "shared", "shuffle", "dropout.2").
     public var generators: [String: RandomGenerator]
     /// Free-form values (e.g. the learning rate, the command line).
     public var extra: [String: String]
 
+    /// A record of the run's position and the generators to restore with it.
     public init(step: Int = 0, epoch: Int = 0, generators: [String: RandomGenerator] = [:], extra: [String: String] = [:]) {
         (self.step, self.epoch, self.generators, self.extra) = (step, epoch, generators, extra)
     }
 
-    /// Saves `model`, `optimizer` and this record atomically to `path`.
+    /// Saves `model`, `optimizer`, the schedule's position and this record atomically to `path`.
     public func save(model: some Layer<Scalar>, optimizer: (any Optimizer<Scalar>)?,
-                     scheduler: LearningRateScheduler<Scalar>? = nil, toFile path: String) throws {
+                     scheduler: LearningRateScheduler<Scalar>? = nil, plateau: ReduceOnPlateau<Scalar>? = nil,
+                     toFile path: String) throws {
         var entries = model.stateEntries(prefix: "model.")
         let floatType: SafeTensorsDType = Scalar.self == Float.self ? .float32 : .float64
         if let optimizer {
@@ -28,6 +32,11 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         metadata["epoch"] = String(epoch)
         if let optimizer { metadata["learning_rate"] = String(optimizer.learningRate) }
         if let scheduler { metadata["scheduler_step"] = String(scheduler.stepCount) }
+        if let plateau {
+            metadata["plateau_best"] = String(plateau.best)  // shortest form that reads back exactly
+            metadata["plateau_bad_steps"] = String(plateau.badSteps)
+            metadata["plateau_cooldown_left"] = String(plateau.cooldownLeft)
+        }
         for (name, generator) in generators {
             metadata["generator." + name] = generator.state.map { String($0) }.joined(separator: ",")
         }
@@ -39,11 +48,12 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         try SafeTensorsFile(entries: entries, metadata: metadata).write(toFile: path)
     }
 
-    /// Loads a checkpoint saved by ``save(model:optimizer:scheduler:toFile:)`` into `model`,
-    /// `optimizer` and `scheduler`, and returns its record. Every check runs before anything is
-    /// changed, so a bad file leaves the model untouched.
+    /// Loads a checkpoint saved by ``save(model:optimizer:scheduler:plateau:toFile:)`` into `model`,
+    /// `optimizer`, `scheduler` and `plateau`, and returns its record. Every check runs before
+    /// anything is changed, so a bad file leaves the model untouched.
     public static func load(model: some Layer<Scalar>, optimizer: (any Optimizer<Scalar>)?,
-                            scheduler: LearningRateScheduler<Scalar>? = nil, fromFile path: String) throws -> TrainingCheckpoint {
+                            scheduler: LearningRateScheduler<Scalar>? = nil, plateau: ReduceOnPlateau<Scalar>? = nil,
+                            fromFile path: String) throws -> TrainingCheckpoint {
         let file = try SafeTensorsFile(contentsOfFile: path)
         func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
         guard file.metadata["format"] == "easynets-training-checkpoint" else {
@@ -80,6 +90,14 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         for (key, entry) in file.entries where key.hasPrefix("optimizer.") {
             optimizerState[String(key.dropFirst("optimizer.".count))] = entry.tensor(as: Scalar.self)
         }
+        var plateauState: (best: Double, badSteps: Int, cooldownLeft: Int)?
+        if plateau != nil, let best = file.metadata["plateau_best"] {
+            guard let best = Double(best), let bad = file.metadata["plateau_bad_steps"].flatMap(Int.init),
+                  let cooldown = file.metadata["plateau_cooldown_left"].flatMap(Int.init) else {
+                throw fail("metadata \"plateau_best\", \"plateau_bad_steps\" or \"plateau_cooldown_left\" is missing or malformed")
+            }
+            plateauState = (best, bad, cooldown)
+        }
         // Validate the model part before touching anything.
         let mismatch = model.stateMismatch(with: file, prefix: "model.")
         guard mismatch.isEmpty else { throw fail("model state does not match: \(mismatch)") }
@@ -91,6 +109,9 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         for (layer, generator) in layerGenerators { layer.generator = generator }
         if let scheduler, let schedulerStep = file.metadata["scheduler_step"].flatMap(Int.init) {
             scheduler.stepCount = schedulerStep
+        }
+        if let plateau, let plateauState {
+            (plateau.best, plateau.badSteps, plateau.cooldownLeft) = plateauState
         }
         return TrainingCheckpoint(step: step, epoch: epoch, generators: generators, extra: extra)
     }

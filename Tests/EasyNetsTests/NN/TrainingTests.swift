@@ -95,6 +95,39 @@ import Testing
         #expect(optimizer.learningRate == resumedOptimizer.learningRate)
     }
 
+    @Test func trainingCheckpointResumesReduceOnPlateau() throws {
+        let path = try temporaryDirectory() + "/plateau.safetensors"
+        let metrics: [Double] = [1, 0.9, 0.95, 0.97, 0.96, 0.99, 0.98, 0.97, 1.0, 0.99, 1.01, 1.02]
+        func makePlateau() -> (SGD<Double>, ReduceOnPlateau<Double>) {
+            let optimizer = SGD([Parameter(Tensor<Double>([0]))], learningRate: 0.1)
+            return (optimizer, ReduceOnPlateau(optimizer: optimizer, factor: 0.5, patience: 1, cooldown: 1))
+        }
+        let model = Sequential<Double> { Identity() }
+
+        // Uninterrupted.
+        let (optimizer, plateau) = makePlateau()
+        var rates: [Double] = []
+        for metric in metrics {
+            plateau.step(metric: metric)
+            rates.append(optimizer.learningRate)
+        }
+        // Interrupted after 5 metrics (mid-cooldown, with a best and bad steps to carry over).
+        let (first, firstPlateau) = makePlateau()
+        for metric in metrics.prefix(5) { firstPlateau.step(metric: metric) }
+        try TrainingCheckpoint<Double>(step: 5).save(model: model, optimizer: first, plateau: firstPlateau, toFile: path)
+        let (resumed, resumedPlateau) = makePlateau()
+        _ = try TrainingCheckpoint<Double>.load(model: model, optimizer: resumed, plateau: resumedPlateau, fromFile: path)
+        #expect(resumedPlateau.best == firstPlateau.best)
+        #expect(resumedPlateau.badSteps == firstPlateau.badSteps && resumedPlateau.cooldownLeft == firstPlateau.cooldownLeft)
+        var resumedRates = Array(rates.prefix(5))
+        for metric in metrics.dropFirst(5) {
+            resumedPlateau.step(metric: metric)
+            resumedRates.append(resumed.learningRate)
+        }
+        #expect(resumedRates == rates)
+        #expect(Set(rates).count > 2)  // the rate was cut more than once
+    }
+
     @Test func trainingCheckpointRejectsAForeignFile() throws {
         let (model, optimizer, _) = makeRun(seed: 1)
         #expect(throws: CheckpointError.self) {
