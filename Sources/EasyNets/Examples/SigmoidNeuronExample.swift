@@ -4,6 +4,7 @@
 /// The note writes σ'(q) = (1 − σ)/σ; the correct derivative is σ'(q) = σ(q)(1 − σ(q)),
 /// ≈ 0.196612 at q = 1, which is what ``dfdq`` and the gradients use.
 public struct SigmoidNeuronExample: Sendable {
+    /// The inputs x₀, x₁, the weights w₀, w₁ and the bias b.
     public let x0, x1, w0, w1, b: Double
     /// The pre-activation x₀·w₀ + x₁·w₁ + b.
     public let q: Double

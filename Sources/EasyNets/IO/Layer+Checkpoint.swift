@@ -7,6 +7,7 @@ public struct StateMismatch: Sendable, Equatable, CustomStringConvertible {
     /// Keys present in both with different shapes.
     public var shapeMismatches: [(key: String, model: [Int], file: [Int])]
 
+    /// Whether the model and the file agree on every key and shape.
     public var isEmpty: Bool { missing.isEmpty && unexpected.isEmpty && shapeMismatches.isEmpty }
 
     public var description: String {
@@ -20,6 +21,8 @@ public struct StateMismatch: Sendable, Equatable, CustomStringConvertible {
         return parts.joined(separator: "; ")
     }
 
+    /// Equal when the same keys are missing, unexpected and shape-mismatched (the shapes
+    /// themselves are not compared).
     public static func == (a: StateMismatch, b: StateMismatch) -> Bool {
         a.missing == b.missing && a.unexpected == b.unexpected
             && a.shapeMismatches.map(\.key) == b.shapeMismatches.map(\.key)

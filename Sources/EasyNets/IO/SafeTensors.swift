@@ -7,6 +7,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
     /// What was expected and what was found (byte offsets where they apply).
     public var reason: String
 
+    /// An error about the file at `path`.
     public init(path: String, reason: String) { (self.path, self.reason) = (path, reason) }
     public var description: String { "\(path): \(reason)" }
 }
@@ -29,8 +30,11 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
 
 /// One tensor of a safetensors file: its element type, shape and little-endian bytes.
 public struct SafeTensorsEntry: Sendable {
+    /// The element type.
     public var dtype: SafeTensorsDType
+    /// The extent of each axis.
     public var shape: [Int]
+    /// The elements, little-endian and row-major.
     public var bytes: [UInt8]
 
     /// Encodes `tensor` as `dtype` (`F32`, `F64` or, for whole numbers, `I64`).
@@ -87,9 +91,12 @@ public struct SafeTensorsEntry: Sendable {
 /// Reading validates everything before returning: a truncated or corrupt file is a thrown
 /// ``CheckpointError``, never a crash or a partial result.
 public struct SafeTensorsFile: Sendable {
+    /// The tensors, by name.
     public var entries: [String: SafeTensorsEntry]
+    /// The string map stored under `__metadata__`.
     public var metadata: [String: String]
 
+    /// A file of `entries` and `metadata`, to be written.
     public init(entries: [String: SafeTensorsEntry] = [:], metadata: [String: String] = [:]) {
         (self.entries, self.metadata) = (entries, metadata)
     }

@@ -29,8 +29,11 @@ public enum Initializer<Scalar: TensorScalar> {
         return (shape[1] * receptive, shape[0] * receptive)
     }
 
+    /// All zeros.
     public static func zeros(_ shape: [Int]) -> Tensor<Scalar> { .zeros(shape) }
+    /// All ones.
     public static func ones(_ shape: [Int]) -> Tensor<Scalar> { .ones(shape) }
+    /// Every element `value`.
     public static func constant(_ shape: [Int], value: Scalar) -> Tensor<Scalar> { Tensor(filledWith: value, shape: shape) }
 
     /// U(low, high).

@@ -3,11 +3,13 @@
 ///
 /// The mask comes from the layer's own seeded generator, so runs repeat exactly.
 public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
+    /// The probability p of zeroing an element in training.
     public let probability: Double
     /// The generator masks are drawn from (saved in training checkpoints).
     public var generator: RandomGenerator
     public var isTraining = true
 
+    /// A dropout layer with its own generator seeded by `seed`.
     public init(probability: Double = 0.5, seed: UInt64 = 0) {
         precondition(probability >= 0 && probability < 1, "Dropout: probability must be in [0, 1), got \(probability)")
         self.probability = probability

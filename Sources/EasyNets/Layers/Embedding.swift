@@ -3,13 +3,16 @@
 ///
 /// Indices arrive as a tensor of whole numbers (e.g. token ids stored as `Float`).
 public final class Embedding<Scalar: TensorScalar>: Layer {
+    /// The table, one row per index: (count, dimension).
     public let weight: Parameter<Scalar>  // (count, dimension)
     public var isTraining = true
 
+    /// A table of `count` rows of size `dimension`, drawn from N(0, 1) with `generator`.
     public init(_ count: Int, _ dimension: Int, using generator: inout RandomGenerator) {
         weight = Parameter(Tensor.normal([count, dimension], using: &generator))
     }
 
+    /// A table drawn from the shared generator (see ``RandomGenerator/seedShared(_:)``).
     public convenience init(_ count: Int, _ dimension: Int) {
         var generator = RandomGenerator.sharedState
         self.init(count, dimension, using: &generator)

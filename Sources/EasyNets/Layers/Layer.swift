@@ -36,9 +36,13 @@ public protocol Layer<Scalar>: AnyObject {
 }
 
 extension Layer {
+    /// None by default.
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] { [] }
+    /// None by default.
     public var buffers: [(name: String, parameter: Parameter<Scalar>)] { [] }
+    /// None by default.
     public var sublayers: [(name: String, layer: any Layer<Scalar>)] { [] }
+    /// The type name without generic arguments by default, e.g. "ReLU".
     public var summaryName: String { String(describing: type(of: self)).components(separatedBy: "<").first! }
 
     /// Every trainable parameter of this layer and its sublayers, with dotted names
@@ -100,5 +104,6 @@ extension Layer {
 /// A layer that draws random numbers (e.g. ``Dropout``); training checkpoints save and restore
 /// its generator so a resumed run repeats exactly.
 public protocol StochasticLayer: AnyObject {
+    /// The generator the layer draws from.
     var generator: RandomGenerator { get set }
 }

@@ -4,11 +4,15 @@
 /// for a single row. Backward: dX = dY·W (gemm), dW += dYᵀ·X (gemm, `beta = 1`), db += column
 /// sums of dY (gemv against a ones vector). Inputs may have any number of leading axes.
 public final class Linear<Scalar: TensorScalar>: Layer {
+    /// The weight W, stored (out, in).
     public let weight: Parameter<Scalar>  // (out, in)
+    /// The bias b (out), or `nil` for a layer without one.
     public let bias: Parameter<Scalar>?   // (out)
     public var isTraining = true
 
+    /// The size of the last input axis.
     public var inputSize: Int { weight.shape[1] }
+    /// The size of the last output axis.
     public var outputSize: Int { weight.shape[0] }
 
     /// A layer initialized as PyTorch's `nn.Linear`: weight and bias uniform in ±1/√in.

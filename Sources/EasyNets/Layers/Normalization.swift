@@ -2,12 +2,18 @@
 /// `y = (x − E[x]) / √(Var[x] + ε) · weight + bias`, with the biased variance, as PyTorch's
 /// `nn.LayerNorm`. Parameters `weight` (ones) and `bias` (zeros) have `normalizedShape`.
 public final class LayerNorm<Scalar: TensorScalar>: Layer {
+    /// The trailing axes normalized over.
     public let normalizedShape: [Int]
+    /// Added to the variance before the square root.
     public let epsilon: Double
+    /// The elementwise scale (ones at first), or `nil` without an affine transform.
     public let weight: Parameter<Scalar>?
+    /// The elementwise shift (zeros at first), or `nil` without an affine transform.
     public let bias: Parameter<Scalar>?
     public var isTraining = true
 
+    /// Normalizes over the trailing axes `normalizedShape`, with a learned scale and shift
+    /// when `elementwiseAffine`.
     public init(_ normalizedShape: [Int], epsilon: Double = 1e-5, elementwiseAffine: Bool = true) {
         precondition(!normalizedShape.isEmpty, "LayerNorm: normalizedShape must not be empty")
         self.normalizedShape = normalizedShape
@@ -40,17 +46,25 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
 /// statistics: `running = (1 − momentum)·running + momentum·batch` (the unbiased variance goes into
 /// `running_var`). Evaluation normalizes with the running statistics.
 public final class BatchNorm1d<Scalar: TensorScalar>: Layer {
+    /// The number of channels C.
     public let featureCount: Int
+    /// Added to the variance before the square root.
     public let epsilon: Double
+    /// The weight of each new batch in the running statistics.
     public let momentum: Double
+    /// The per-channel scale (ones at first), or `nil` without an affine transform.
     public let weight: Parameter<Scalar>?
+    /// The per-channel shift (zeros at first), or `nil` without an affine transform.
     public let bias: Parameter<Scalar>?
+    /// The running mean used in evaluation (`running_mean`).
     public let runningMean: Parameter<Scalar>
+    /// The running unbiased variance used in evaluation (`running_var`).
     public let runningVariance: Parameter<Scalar>
     /// Batches seen in training (`num_batches_tracked`, saved as an integer).
     public let batchesTracked: Parameter<Scalar>
     public var isTraining = true
 
+    /// Batch normalization of `featureCount` channels, with a learned scale and shift when `affine`.
     public init(_ featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
         self.featureCount = featureCount
         self.epsilon = epsilon

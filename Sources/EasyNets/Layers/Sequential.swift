@@ -1,12 +1,19 @@
 /// Builds the layer list of a ``Sequential`` from a block of layer expressions.
 @resultBuilder
 public enum LayerBuilder<Scalar: TensorScalar> {
+    /// A layer in the block.
     public static func buildExpression(_ layer: some Layer<Scalar>) -> [any Layer<Scalar>] { [layer] }
+    /// A layer held as an existential.
     public static func buildExpression(_ layer: any Layer<Scalar>) -> [any Layer<Scalar>] { [layer] }
+    /// The layers of the block, in order.
     public static func buildBlock(_ parts: [any Layer<Scalar>]...) -> [any Layer<Scalar>] { parts.flatMap { $0 } }
+    /// The layers of an `if` without `else`, when its condition holds.
     public static func buildOptional(_ part: [any Layer<Scalar>]?) -> [any Layer<Scalar>] { part ?? [] }
+    /// The layers of the first branch of an `if`/`else` or `switch`.
     public static func buildEither(first part: [any Layer<Scalar>]) -> [any Layer<Scalar>] { part }
+    /// The layers of the second branch of an `if`/`else` or `switch`.
     public static func buildEither(second part: [any Layer<Scalar>]) -> [any Layer<Scalar>] { part }
+    /// The layers of a `for` loop.
     public static func buildArray(_ parts: [[any Layer<Scalar>]]) -> [any Layer<Scalar>] { parts.flatMap { $0 } }
 }
 
@@ -28,8 +35,10 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     public let layers: [any Layer<Scalar>]
     public var isTraining = true
 
+    /// The given layers, in order.
     public init(_ layers: [any Layer<Scalar>]) { self.layers = layers }
 
+    /// The layers listed in `build`, in order.
     public convenience init(@LayerBuilder<Scalar> _ build: () -> [any Layer<Scalar>]) {
         self.init(build())
     }
@@ -48,11 +57,14 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
 /// `x + block(x)`: a residual (skip) connection around `block`, whose output must have the
 /// input's shape. The block's parameters are named `block.…`.
 public final class Residual<Scalar: TensorScalar>: Layer {
+    /// The wrapped computation f in x + f(x).
     public let block: any Layer<Scalar>
     public var isTraining = true
 
+    /// A skip connection around `block`.
     public init(_ block: any Layer<Scalar>) { self.block = block }
 
+    /// A skip connection around the layers listed in `build`, applied in order.
     public convenience init(@LayerBuilder<Scalar> _ build: () -> [any Layer<Scalar>]) {
         self.init(Sequential(build()))
     }
@@ -70,6 +82,7 @@ public final class Residual<Scalar: TensorScalar>: Layer {
 /// Returns its input unchanged.
 public final class Identity<Scalar: TensorScalar>: Layer {
     public var isTraining = true
+    /// An identity layer.
     public init() {}
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input }
 }
@@ -77,8 +90,10 @@ public final class Identity<Scalar: TensorScalar>: Layer {
 /// Flattens every axis from `startAxis` on into one (default: keep the batch axis), as
 /// PyTorch's `nn.Flatten`.
 public final class Flatten<Scalar: TensorScalar>: Layer {
+    /// The first axis merged (negative counts from the end).
     public let startAxis: Int
     public var isTraining = true
+    /// Merges the axes from `startAxis` on (PyTorch's default keeps the batch axis).
     public init(startAxis: Int = 1) { self.startAxis = startAxis }
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         let start = normalizedAxis(startAxis, rank: input.rank, op: "Flatten")

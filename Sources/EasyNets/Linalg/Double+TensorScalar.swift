@@ -2,6 +2,7 @@ import CBLAS
 import CLAPACKE
 import RealModule
 
+/// `Double` tensors: each BLAS/LAPACK requirement forwards to its `cblas_d*`/`LAPACKE_d*` routine.
 extension Double: TensorScalar {
     public static func blasGemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,

@@ -2,6 +2,7 @@ import CBLAS
 import CLAPACKE
 import RealModule
 
+/// `Float` tensors: each BLAS/LAPACK requirement forwards to its `cblas_s*`/`LAPACKE_s*` routine.
 extension Float: TensorScalar {
     public static func blasGemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,

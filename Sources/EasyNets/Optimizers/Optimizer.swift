@@ -25,6 +25,7 @@ extension Optimizer {
 
 /// A checkpoint's optimizer state does not fit this optimizer.
 public struct OptimizerStateError: Error, CustomStringConvertible {
+    /// Which key does not fit, and why.
     public var description: String
 }
 

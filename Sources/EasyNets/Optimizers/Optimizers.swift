@@ -4,10 +4,13 @@
 public final class SGD<Scalar: TensorScalar>: Optimizer {
     public let parameters: [Parameter<Scalar>]
     public var learningRate: Double
+    /// Momentum μ, dampening τ and L2 weight decay λ.
     public let momentum, dampening, weightDecay: Double
+    /// Whether the step uses Nesterov momentum.
     public let nesterov: Bool
     private let slots: OptimizerSlots<Scalar>
 
+    /// SGD over `parameters`; Nesterov momentum needs `momentum > 0` and no dampening.
     public init(_ parameters: [Parameter<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false) {
         precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
@@ -42,11 +45,14 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
 public class Adam<Scalar: TensorScalar>: Optimizer {
     public let parameters: [Parameter<Scalar>]
     public var learningRate: Double
+    /// Moment decay rates β₁ and β₂, the denominator's ε, and L2 weight decay (decoupled in ``AdamW``).
     public let beta1, beta2, epsilon, weightDecay: Double
+    /// Whether the denominator uses the largest second moment so far (AMSGrad).
     public let amsgrad: Bool
     let decoupled: Bool
     private let slots: OptimizerSlots<Scalar>
 
+    /// Adam over `parameters`, with PyTorch's defaults.
     public convenience init(_ parameters: [Parameter<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9,
                             beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false) {
         self.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
@@ -91,6 +97,7 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
 /// Adam with decoupled weight decay (Loshchilov & Hutter), as `torch.optim.AdamW`:
 /// p ← p·(1 − lr·λ) before the Adam step.
 public final class AdamW<Scalar: TensorScalar>: Adam<Scalar> {
+    /// AdamW over `parameters`, with PyTorch's defaults (weight decay 0.01).
     public init(_ parameters: [Parameter<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9,
                 beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false) {
         super.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
@@ -103,10 +110,13 @@ public final class AdamW<Scalar: TensorScalar>: Adam<Scalar> {
 public final class RMSProp<Scalar: TensorScalar>: Optimizer {
     public let parameters: [Parameter<Scalar>]
     public var learningRate: Double
+    /// Smoothing constant α, the denominator's ε, L2 weight decay and momentum.
     public let alpha, epsilon, weightDecay, momentum: Double
+    /// Whether the squared average is centered by the mean gradient.
     public let centered: Bool
     private let slots: OptimizerSlots<Scalar>
 
+    /// RMSProp over `parameters`, with PyTorch's defaults.
     public init(_ parameters: [Parameter<Scalar>], learningRate: Double = 1e-2, alpha: Double = 0.99,
                 epsilon: Double = 1e-8, weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
         (self.parameters, self.learningRate, self.alpha, self.epsilon, self.weightDecay, self.momentum, self.centered) =
@@ -149,9 +159,11 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
 public final class Adagrad<Scalar: TensorScalar>: Optimizer {
     public let parameters: [Parameter<Scalar>]
     public var learningRate: Double
+    /// Learning-rate decay, L2 weight decay, the accumulator's starting value, and ε.
     public let learningRateDecay, weightDecay, initialAccumulatorValue, epsilon: Double
     private let slots: OptimizerSlots<Scalar>
 
+    /// Adagrad over `parameters`, with PyTorch's defaults.
     public init(_ parameters: [Parameter<Scalar>], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
                 weightDecay: Double = 0, initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10) {
         (self.parameters, self.learningRate, self.learningRateDecay, self.weightDecay, self.initialAccumulatorValue,
@@ -180,9 +192,11 @@ public final class Adagrad<Scalar: TensorScalar>: Optimizer {
 public final class Adadelta<Scalar: TensorScalar>: Optimizer {
     public let parameters: [Parameter<Scalar>]
     public var learningRate: Double
+    /// Decay rate ρ, ε, and L2 weight decay.
     public let rho, epsilon, weightDecay: Double
     private let slots: OptimizerSlots<Scalar>
 
+    /// Adadelta over `parameters`, with PyTorch's defaults.
     public init(_ parameters: [Parameter<Scalar>], learningRate: Double = 1, rho: Double = 0.9,
                 epsilon: Double = 1e-6, weightDecay: Double = 0) {
         (self.parameters, self.learningRate, self.rho, self.epsilon, self.weightDecay) =

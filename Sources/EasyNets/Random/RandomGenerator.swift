@@ -23,6 +23,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
         state = [nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix()]
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = rotateLeft(state[1] &* 5, 7) &* 9
         let t = state[1] << 17

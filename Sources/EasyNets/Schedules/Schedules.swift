@@ -9,7 +9,9 @@ public protocol LearningRateSchedule: Sendable {
 
 /// Multiplies the rate by `gamma` every `stepSize` steps (`StepLR`).
 public struct StepSchedule: LearningRateSchedule {
+    /// Steps between decays, and the factor applied at each.
     public var stepSize: Int, gamma: Double
+    /// Decays by `gamma` every `stepSize` steps.
     public init(stepSize: Int, gamma: Double = 0.1) {
         precondition(stepSize > 0, "StepSchedule: stepSize must be positive")
         (self.stepSize, self.gamma) = (stepSize, gamma)
@@ -21,7 +23,9 @@ public struct StepSchedule: LearningRateSchedule {
 
 /// Multiplies the rate by `gamma` at each milestone (`MultiStepLR`).
 public struct MultiStepSchedule: LearningRateSchedule {
+    /// The steps at which the rate decays (sorted), and the factor applied at each.
     public var milestones: [Int], gamma: Double
+    /// Decays by `gamma` at each of `milestones`.
     public init(milestones: [Int], gamma: Double = 0.1) { (self.milestones, self.gamma) = (milestones.sorted(), gamma) }
     public func learningRate(at step: Int, base: Double) -> Double {
         base * Double.pow(gamma, Double(milestones.filter { $0 <= step }.count))
@@ -30,7 +34,9 @@ public struct MultiStepSchedule: LearningRateSchedule {
 
 /// Multiplies the rate by `gamma` every step (`ExponentialLR`).
 public struct ExponentialSchedule: LearningRateSchedule {
+    /// The factor applied every step.
     public var gamma: Double
+    /// Decays by `gamma` every step.
     public init(gamma: Double) { self.gamma = gamma }
     public func learningRate(at step: Int, base: Double) -> Double { base * Double.pow(gamma, Double(step)) }
 }
@@ -38,7 +44,9 @@ public struct ExponentialSchedule: LearningRateSchedule {
 /// Cosine annealing from the base rate to `minimum` over `period` steps (`CosineAnnealingLR`,
 /// closed form): η = ηmin + (η₀ − ηmin)(1 + cos(π·t/T))/2.
 public struct CosineAnnealingSchedule: LearningRateSchedule {
+    /// Steps T to anneal over, and the final rate ηmin.
     public var period: Int, minimum: Double
+    /// Anneals to `minimum` over `period` steps.
     public init(period: Int, minimum: Double = 0) {
         precondition(period > 0, "CosineAnnealingSchedule: period must be positive")
         (self.period, self.minimum) = (period, minimum)
@@ -51,7 +59,9 @@ public struct CosineAnnealingSchedule: LearningRateSchedule {
 /// Cosine annealing with warm restarts (`CosineAnnealingWarmRestarts`): the first cycle lasts
 /// `firstPeriod` steps and each next one `periodMultiplier` times longer.
 public struct CosineWarmRestartsSchedule: LearningRateSchedule {
+    /// Length of the first cycle, growth of each next one, and the lowest rate.
     public var firstPeriod: Int, periodMultiplier: Int, minimum: Double
+    /// Cycles starting `firstPeriod` steps long, each `periodMultiplier` times longer.
     public init(firstPeriod: Int, periodMultiplier: Int = 1, minimum: Double = 0) {
         precondition(firstPeriod > 0 && periodMultiplier >= 1, "CosineWarmRestartsSchedule: invalid periods")
         (self.firstPeriod, self.periodMultiplier, self.minimum) = (firstPeriod, periodMultiplier, minimum)
@@ -69,7 +79,9 @@ public struct CosineWarmRestartsSchedule: LearningRateSchedule {
 /// Linear warm-up: the factor goes from `startFactor` to `endFactor` over `steps` steps, then
 /// stays (`LinearLR`).
 public struct LinearWarmupSchedule: LearningRateSchedule {
+    /// Factors of the base rate at step 0 and from `steps` on.
     public var startFactor: Double, endFactor: Double, steps: Int
+    /// Ramps the factor linearly (PyTorch's defaults: from 1/3 to 1 over 5 steps).
     public init(startFactor: Double = 1.0 / 3, endFactor: Double = 1, steps: Int = 5) {
         precondition(steps > 0, "LinearWarmupSchedule: steps must be positive")
         (self.startFactor, self.endFactor, self.steps) = (startFactor, endFactor, steps)
@@ -83,7 +95,9 @@ public struct LinearWarmupSchedule: LearningRateSchedule {
 /// to `maximum` over the first `warmupFraction` of `totalSteps`, then down to
 /// maxRate/(divFactor·finalDivFactor). The base rate is ignored. Momentum is not cycled.
 public struct OneCycleSchedule: LearningRateSchedule {
+    /// The peak rate, the length of the run, the rising part, and the starting and final divisors.
     public var maximum: Double, totalSteps: Int, warmupFraction: Double, divFactor: Double, finalDivFactor: Double
+    /// One cycle over `totalSteps` steps peaking at `maximum` (PyTorch's defaults).
     public init(maximum: Double, totalSteps: Int, warmupFraction: Double = 0.3, divFactor: Double = 25,
                 finalDivFactor: Double = 1e4) {
         precondition(totalSteps > 1 && warmupFraction > 0 && warmupFraction < 1, "OneCycleSchedule: invalid arguments")
@@ -107,7 +121,9 @@ public struct OneCycleSchedule: LearningRateSchedule {
 /// Several schedules at once, their factors multiplied (`ChainedScheduler` for multiplicative
 /// schedules): η = η₀ · Π sᵢ(t, base: 1).
 public struct ChainedSchedule: LearningRateSchedule {
+    /// The schedules whose factors multiply.
     public var schedules: [any LearningRateSchedule]
+    /// Multiplies the factors of `schedules`.
     public init(_ schedules: [any LearningRateSchedule]) { self.schedules = schedules }
     public func learningRate(at step: Int, base: Double) -> Double {
         schedules.reduce(base) { $0 * $1.learningRate(at: step, base: 1) }
@@ -117,7 +133,9 @@ public struct ChainedSchedule: LearningRateSchedule {
 /// Schedules one after another (`SequentialLR`): schedule i runs from milestone i − 1 on, with
 /// its own step count starting at 0.
 public struct SequentialSchedule: LearningRateSchedule {
+    /// The schedules in turn, and the steps at which each next one starts.
     public var schedules: [any LearningRateSchedule], milestones: [Int]
+    /// Runs `schedules` in turn, switching at `milestones` (one fewer than schedules).
     public init(_ schedules: [any LearningRateSchedule], milestones: [Int]) {
         precondition(milestones.count == schedules.count - 1, "SequentialSchedule: needs one milestone between each two schedules")
         (self.schedules, self.milestones) = (schedules, milestones)
@@ -132,12 +150,16 @@ public struct SequentialSchedule: LearningRateSchedule {
 /// Drives an optimizer's learning rate from a schedule: call ``step()`` once per epoch (or per
 /// batch, as the schedule is designed for).
 public final class LearningRateScheduler<Scalar: TensorScalar> {
+    /// The optimizer whose rate is set.
     public let optimizer: any Optimizer<Scalar>
+    /// The rate as a function of the step.
     public let schedule: any LearningRateSchedule
+    /// The optimizer's rate when the scheduler was made.
     public let baseLearningRate: Double
     /// Steps taken so far (saved in training checkpoints).
     public var stepCount: Int { didSet { apply() } }
 
+    /// Sets `optimizer`'s rate from `schedule` at step 0, taking its current rate as the base.
     public init(optimizer: any Optimizer<Scalar>, schedule: any LearningRateSchedule) {
         self.optimizer = optimizer
         self.schedule = schedule
@@ -146,6 +168,7 @@ public final class LearningRateScheduler<Scalar: TensorScalar> {
         apply()
     }
 
+    /// Advances one step and sets the optimizer's rate.
     public func step() { stepCount += 1 }
 
     private func apply() { optimizer.learningRate = schedule.learningRate(at: stepCount, base: baseLearningRate) }
@@ -154,15 +177,23 @@ public final class LearningRateScheduler<Scalar: TensorScalar> {
 /// Reduces the learning rate when a metric stops improving (`ReduceLROnPlateau`, relative
 /// threshold): after more than `patience` steps without improvement, rate ← max(rate·factor, minimum).
 public final class ReduceOnPlateau<Scalar: TensorScalar> {
+    /// Whether a lower (`min`) or higher (`max`) metric is better.
     public enum Mode: String, Sendable { case min, max }
+    /// The optimizer whose rate is reduced.
     public let optimizer: any Optimizer<Scalar>
+    /// Whether lower or higher metrics are better.
     public let mode: Mode
+    /// Rate multiplier, tolerated steps without improvement, relative improvement threshold,
+    /// steps to wait after a cut, and the lowest rate.
     public let factor: Double, patience: Int, threshold: Double, cooldown: Int, minimum: Double
-    /// The best metric so far, steps without improvement, and cooldown left (checkpointed).
+    /// The best metric so far (saved in training checkpoints, with the two counters below).
     public var best: Double
+    /// Steps without improvement so far.
     public var badSteps = 0
+    /// Steps left before bad steps count again after a cut.
     public var cooldownLeft = 0
 
+    /// Watches a metric for `optimizer` (PyTorch's defaults).
     public init(optimizer: any Optimizer<Scalar>, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10,
                 threshold: Double = 1e-4, cooldown: Int = 0, minimum: Double = 0) {
         precondition(factor < 1, "ReduceOnPlateau: factor must be below 1")

@@ -11,6 +11,7 @@ extension Tensor {
         return result
     }
 
+    /// Elementwise sum with broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let result = binaryForward(.add, a, b, name: "add")
         return result.recorded("add", inputs: [a.node, b.node]) { [an = a.node, bn = b.node, sa = a.shape, sb = b.shape] dY in
@@ -19,6 +20,7 @@ extension Tensor {
         }
     }
 
+    /// Elementwise difference with broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let result = binaryForward(.subtract, a, b, name: "subtract")
         return result.recorded("subtract", inputs: [a.node, b.node]) { [an = a.node, bn = b.node, sa = a.shape, sb = b.shape] dY in
@@ -27,6 +29,7 @@ extension Tensor {
         }
     }
 
+    /// Elementwise (Hadamard) product with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let result = binaryForward(.multiply, a, b, name: "multiply")
         let needed = needsRecording(a, b)
@@ -37,6 +40,7 @@ extension Tensor {
         }
     }
 
+    /// Elementwise quotient with broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let result = binaryForward(.divide, a, b, name: "divide")
         let needed = needsRecording(a, b)
@@ -48,24 +52,41 @@ extension Tensor {
         }
     }
 
+    /// Elementwise negation.
     public static prefix func - (x: Tensor) -> Tensor { x.unary(.negate, name: "negate") }
 
+    /// `a + b` for every element.
     public static func + (a: Tensor, b: Scalar) -> Tensor { a.unary(.affine(scale: 1, shift: Double(b)), name: "add") }
+    /// `a + b` for every element.
     public static func + (a: Scalar, b: Tensor) -> Tensor { b + a }
+    /// `a − b` for every element.
     public static func - (a: Tensor, b: Scalar) -> Tensor { a.unary(.affine(scale: 1, shift: -Double(b)), name: "subtract") }
+    /// `a − b` for every element.
     public static func - (a: Scalar, b: Tensor) -> Tensor { b.unary(.affine(scale: -1, shift: Double(a)), name: "subtract") }
+    /// `a · b` for every element.
     public static func * (a: Tensor, b: Scalar) -> Tensor { a.unary(.affine(scale: Double(b), shift: 0), name: "multiply") }
+    /// `a · b` for every element.
     public static func * (a: Scalar, b: Tensor) -> Tensor { b * a }
+    /// `a / b` for every element.
     public static func / (a: Tensor, b: Scalar) -> Tensor { a * (1 / b) }
+    /// `a / b` for every element.
     public static func / (a: Scalar, b: Tensor) -> Tensor { Tensor(a) / b }
 
+    /// `a = a + b` (a new value, recorded like `+`).
     public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    /// `a = a − b`.
     public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    /// `a = a · b`.
     public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
+    /// `a = a / b`.
     public static func /= (a: inout Tensor, b: Tensor) { a = a / b }
+    /// `a = a + b`.
     public static func += (a: inout Tensor, b: Scalar) { a = a + b }
+    /// `a = a − b`.
     public static func -= (a: inout Tensor, b: Scalar) { a = a - b }
+    /// `a = a · b`.
     public static func *= (a: inout Tensor, b: Scalar) { a = a * b }
+    /// `a = a / b`.
     public static func /= (a: inout Tensor, b: Scalar) { a = a / b }
 }
 
@@ -111,17 +132,29 @@ private func extremum<Scalar>(_ op: BinaryOp, _ a: Tensor<Scalar>, _ b: Tensor<S
 // MARK: - Comparisons and masks (not differentiable; 1 where true, 0 where false)
 
 extension Tensor {
+    /// 1 where `a < b`, else 0 (with broadcasting).
     public static func .< (a: Tensor, b: Tensor) -> Tensor { binaryForward(.less, a, b, name: ".<") }
+    /// 1 where `a ≤ b`, else 0 (with broadcasting).
     public static func .<= (a: Tensor, b: Tensor) -> Tensor { binaryForward(.lessEqual, a, b, name: ".<=") }
+    /// 1 where `a > b`, else 0 (with broadcasting).
     public static func .> (a: Tensor, b: Tensor) -> Tensor { binaryForward(.greater, a, b, name: ".>") }
+    /// 1 where `a ≥ b`, else 0 (with broadcasting).
     public static func .>= (a: Tensor, b: Tensor) -> Tensor { binaryForward(.greaterEqual, a, b, name: ".>=") }
+    /// 1 where `a == b`, else 0 (with broadcasting).
     public static func .== (a: Tensor, b: Tensor) -> Tensor { binaryForward(.equal, a, b, name: ".==") }
+    /// 1 where `a != b`, else 0 (with broadcasting).
     public static func .!= (a: Tensor, b: Tensor) -> Tensor { binaryForward(.notEqual, a, b, name: ".!=") }
+    /// 1 where an element is below `b`, else 0.
     public static func .< (a: Tensor, b: Scalar) -> Tensor { a .< Tensor(b) }
+    /// 1 where an element is at most `b`, else 0.
     public static func .<= (a: Tensor, b: Scalar) -> Tensor { a .<= Tensor(b) }
+    /// 1 where an element is above `b`, else 0.
     public static func .> (a: Tensor, b: Scalar) -> Tensor { a .> Tensor(b) }
+    /// 1 where an element is at least `b`, else 0.
     public static func .>= (a: Tensor, b: Scalar) -> Tensor { a .>= Tensor(b) }
+    /// 1 where an element equals `b`, else 0.
     public static func .== (a: Tensor, b: Scalar) -> Tensor { a .== Tensor(b) }
+    /// 1 where an element differs from `b`, else 0.
     public static func .!= (a: Tensor, b: Scalar) -> Tensor { a .!= Tensor(b) }
 
     /// Elementwise `mask != 0 ? a : b` for tensors of one shape. Differentiable in `a` and `b`.
