@@ -195,6 +195,17 @@ struct MatrixProductTests {
         ("gemv m=n=1", 1, 4, 1), ("k=0", 2, 0, 3),
     ]
 
+    @Test func oneRowOrOneColumnGoesToGemv() {
+        // The case: a 1×1024·1024×1024 product must not be a (4.7× slower) 1-row sgemm.
+        #expect(MatrixProduct.route(m: 1, n: 1024, k: 1024) == .gemvRow)
+        #expect(MatrixProduct.route(m: 1024, n: 1, k: 1024) == .gemvColumn)
+        #expect(MatrixProduct.route(m: 1, n: 1, k: 1024) == .gemvRow)
+        #expect(MatrixProduct.route(m: 1024, n: 1024, k: 1) == .ger)
+        #expect(MatrixProduct.route(m: 2, n: 1024, k: 1024) == .gemm)
+        #expect(MatrixProduct.route(m: 2, n: 3, k: 0) == .scale)
+        #expect(MatrixProduct.route(m: 0, n: 3, k: 4) == .none)
+    }
+
     @Test(arguments: routes, MatMulTests.flags)
     func outputFilledWithNaNIsOverwritten(route: (String, Int, Int, Int), flags: (Bool, Bool)) {
         let (name, m, k, n) = route, (ta, tb) = flags

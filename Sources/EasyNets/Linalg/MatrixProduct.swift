@@ -3,6 +3,32 @@
 /// OpenBLAS 0.3.21 runs a 1-row sgemm about 4.7× slower than the equivalent sgemv, so a product
 /// with one row or one column becomes a gemv and one with inner dimension 1 an outer product (ger).
 enum MatrixProduct {
+    /// The BLAS routine a product of op(A) (m, k) and op(B) (k, n) goes to.
+    enum Route: Equatable {
+        /// Nothing to compute (m = 0 or n = 0).
+        case none
+        /// k = 0: C is only scaled by beta.
+        case scale
+        /// One row of C: gemv against the rows of op(B).
+        case gemvRow
+        /// One column of C: gemv of op(A) against the column.
+        case gemvColumn
+        /// Inner dimension 1: an outer product (ger).
+        case ger
+        /// Everything else.
+        case gemm
+    }
+
+    /// The route of an (m, k)·(k, n) product, in the order `gemm` tries them.
+    static func route(m: Int, n: Int, k: Int) -> Route {
+        if m == 0 || n == 0 { return .none }
+        if k == 0 { return .scale }
+        if m == 1 { return .gemvRow }
+        if n == 1 { return .gemvColumn }
+        if k == 1 { return .ger }
+        return .gemm
+    }
+
     /// `C = alpha·op(A)·op(B) + beta·C`, all row-major and contiguous: op(A) is (m, k), op(B) is
     /// (k, n), C is (m, n). A is stored (m, k), or (k, m) when `transposeA`; B likewise.
     /// With `beta = 0` the prior contents of C are never read (it may be uninitialized).
@@ -10,10 +36,12 @@ enum MatrixProduct {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: T = 1, a: UnsafePointer<T>, b: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
     ) {
-        guard m > 0, n > 0 else { return }
-        if k == 0 {
+        switch route(m: m, n: n, k: k) {
+        case .none:
+            return
+        case .scale:
             scale(c, count: m * n, by: beta)
-        } else if m == 1 {
+        case .gemvRow:
             // C(1, n) = op(B)ᵀ·a: a row of op(A) is contiguous whichever way A is stored.
             prepareVectorOutput(c, count: n, beta: beta)
             if transposeB {  // B stored (n, k)
@@ -23,7 +51,7 @@ enum MatrixProduct {
                 T.blasGemv(transpose: true, m: k, n: n, alpha: alpha, a: b, lda: n, x: a, incX: 1,
                            beta: beta == 0 ? 1 : beta, y: c, incY: 1)
             }
-        } else if n == 1 {
+        case .gemvColumn:
             // C(m, 1) = op(A)·b: the single column of op(B) is contiguous.
             prepareVectorOutput(c, count: m, beta: beta)
             if transposeA {  // A stored (k, m)
@@ -33,11 +61,11 @@ enum MatrixProduct {
                 T.blasGemv(transpose: false, m: m, n: k, alpha: alpha, a: a, lda: k, x: b, incX: 1,
                            beta: beta == 0 ? 1 : beta, y: c, incY: 1)
             }
-        } else if k == 1 {
+        case .ger:
             // C = alpha·a·bᵀ + beta·C, an outer product.
             scale(c, count: m * n, by: beta)
             T.blasGer(m: m, n: n, alpha: alpha, x: a, incX: 1, y: b, incY: 1, a: c, lda: n)
-        } else {
+        case .gemm:
             T.blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                        a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n,
                        beta: beta, c: c, ldc: n)
