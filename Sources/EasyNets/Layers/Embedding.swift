@@ -8,16 +8,17 @@ public final class Embedding<Scalar: TensorScalar>: Layer {
     public var isTraining = true
 
     /// A table of `count` rows of size `dimension`, drawn from N(0, 1) with `generator`.
-    public init(_ count: Int, _ dimension: Int, using generator: inout RandomGenerator) {
-        weight = Parameter(Tensor.normal([count, dimension], using: &generator))
+    public convenience init(_ count: Int, _ dimension: Int, using generator: inout RandomGenerator) {
+        self.init(weight: Tensor.normal([count, dimension], using: &generator))
     }
 
     /// A table drawn from the shared generator (see ``RandomGenerator/seedShared(_:)``).
     public convenience init(_ count: Int, _ dimension: Int) {
-        var generator = RandomGenerator.sharedState
-        self.init(count, dimension, using: &generator)
-        RandomGenerator.sharedState = generator
+        // Drawn while holding the shared generator, so layers built concurrently never share draws.
+        self.init(weight: RandomGenerator.withShared { Tensor.normal([count, dimension], using: &$0) })
     }
+
+    private init(weight: Tensor<Scalar>) { self.weight = Parameter(weight) }
 
     public func callAsFunction(_ indices: Tensor<Scalar>) -> Tensor<Scalar> {
         let count = weight.shape[0]

@@ -16,18 +16,31 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     public var outputSize: Int { weight.shape[0] }
 
     /// A layer initialized as PyTorch's `nn.Linear`: weight and bias uniform in ±1/√in.
-    public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, using generator: inout RandomGenerator) {
-        precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
-        let bound = Scalar(1 / Double(inputSize).squareRoot())
-        weight = Parameter(Tensor.uniform([outputSize, inputSize], low: -bound, high: bound, using: &generator))
-        self.bias = bias ? Parameter(Tensor.uniform([outputSize], low: -bound, high: bound, using: &generator)) : nil
+    public convenience init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, using generator: inout RandomGenerator) {
+        let initial = Linear.initialValues(inputSize, outputSize, bias: bias, using: &generator)
+        self.init(weight: initial.weight, bias: initial.bias)
     }
 
     /// A layer initialized from the shared generator (see ``RandomGenerator/seedShared(_:)``).
     public convenience init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true) {
-        var generator = RandomGenerator.sharedState
-        self.init(inputSize, outputSize, bias: bias, using: &generator)
-        RandomGenerator.sharedState = generator
+        // Drawn while holding the shared generator, so layers built concurrently never share draws.
+        let initial = RandomGenerator.withShared { Linear.initialValues(inputSize, outputSize, bias: bias, using: &$0) }
+        self.init(weight: initial.weight, bias: initial.bias)
+    }
+
+    private init(weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
+        self.weight = Parameter(weight)
+        self.bias = bias.map { Parameter($0) }
+    }
+
+    /// Weight (out, in) and bias (out) uniform in ±1/√in, drawn in that order.
+    private static func initialValues(
+        _ inputSize: Int, _ outputSize: Int, bias: Bool, using generator: inout RandomGenerator
+    ) -> (weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
+        precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
+        let bound = Scalar(1 / Double(inputSize).squareRoot())
+        let weight = Tensor<Scalar>.uniform([outputSize, inputSize], low: -bound, high: bound, using: &generator)
+        return (weight, bias ? Tensor.uniform([outputSize], low: -bound, high: bound, using: &generator) : nil)
     }
 
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {

@@ -45,6 +45,18 @@ import Testing
         expectGradientsMatch([x, w, b]) { linear($0[0], weight: $0[1], bias: $0[2]) * linear($0[0], weight: $0[1], bias: $0[2]) }
     }
 
+    /// Two layers reading the shared generator before either wrote it back would get the same
+    /// weights. (A regression to a read-then-write shows up here in about one run of five.)
+    @Test func layersBuiltConcurrentlyFromTheSharedGeneratorGetTheirOwnDraws() async {
+        let tables = await withTaskGroup(of: [Float].self) { group in
+            for i in 0..<64 {
+                group.addTask { i % 2 == 0 ? Linear<Float>(32, 32).weight.value.scalars : Embedding<Float>(32, 32).weight.value.scalars }
+            }
+            return await group.reduce(into: [[Float]]()) { $0.append($1) }
+        }
+        #expect(Set(tables).count == 64)
+    }
+
     @Test func sequentialNamesFollowPyTorch() {
         var generator = RandomGenerator(seed: 0)
         let model = Sequential<Float> {
