@@ -21,6 +21,12 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            path: "Modules/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "CLAPACKE",
             path: "Modules/CLAPACKE",
             pkgConfig: "lapacke",
@@ -31,7 +37,7 @@ let package = Package(
         .target(
             name: "EasyNets",
             dependencies: [
-                "CBLAS", "CLAPACKE",
+                "CBLAS", "CLAPACKE", "CZlib",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),

@@ -1,0 +1,61 @@
+/// A grayscale image in the netpbm PGM format, binary (P5) or plain text (P2).
+public struct PGMImage: Sendable {
+    public var width: Int, height: Int, maxValue: Int
+    /// Row-major gray levels 0...maxValue.
+    public var values: [Int]
+
+    public init(contentsOfFile path: String) throws {
+        try self.init(bytes: try readFileBytes(path), path: path)
+    }
+
+    public init(bytes: [UInt8], path: String = "<memory>") throws {
+        var position = 0
+        func fail(_ reason: String) -> DataError { DataError(path: path, location: "offset \(position)", reason: reason) }
+        func skipSpaceAndComments() {
+            while position < bytes.count {
+                if bytes[position] == UInt8(ascii: "#") {
+                    while position < bytes.count && bytes[position] != 10 { position += 1 }
+                } else if [9, 10, 13, 32].contains(bytes[position]) {
+                    position += 1
+                } else { break }
+            }
+        }
+        func number() throws -> Int {
+            skipSpaceAndComments()
+            let start = position
+            while position < bytes.count, (48...57).contains(bytes[position]) { position += 1 }
+            guard position > start, let value = Int(String(decoding: bytes[start..<position], as: UTF8.self)) else {
+                throw fail("expected a number")
+            }
+            return value
+        }
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"), bytes[1] == UInt8(ascii: "5") || bytes[1] == UInt8(ascii: "2") else {
+            throw fail("not a PGM image (expected magic P5 or P2)")
+        }
+        let binary = bytes[1] == UInt8(ascii: "5")
+        position = 2
+        width = try number()
+        height = try number()
+        maxValue = try number()
+        guard width > 0, height > 0, maxValue > 0, maxValue < 65536 else { throw fail("invalid size \(width)×\(height) or maximum \(maxValue)") }
+        let count = width * height
+        if binary {
+            position += 1  // the single whitespace after the maximum
+            let size = maxValue < 256 ? 1 : 2
+            guard bytes.count - position >= count * size else {
+                throw fail("pixel data is truncated: \(count * size) bytes expected, \(max(0, bytes.count - position)) present")
+            }
+            values = (0..<count).map { i in
+                size == 1 ? Int(bytes[position + i]) : Int(bytes[position + 2 * i]) << 8 | Int(bytes[position + 2 * i + 1])
+            }
+        } else {
+            values = try (0..<count).map { _ in try number() }
+        }
+        if let bad = values.first(where: { $0 > maxValue }) { throw fail("gray level \(bad) exceeds the maximum \(maxValue)") }
+    }
+
+    /// The pixels as a (height, width) tensor, each divided by `divisor`.
+    public func pixels<Scalar: TensorScalar>(dividingBy divisor: Double, as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+        Tensor(values.map { Scalar($0) / Scalar(divisor) }, shape: [height, width])
+    }
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import EasyNets
+import Foundation
+
+/// Loads a model from a checkpoint of `easynets train`, or from a plain safetensors state dict
+/// (e.g. a PyTorch `nn.Sequential` of Linear/ReLU layers) given the hidden widths.
+struct ModelSource: ParsableArguments {
+    @Option(help: "Checkpoint of easynets train, or a safetensors state dict exported from PyTorch.")
+    var checkpoint: String
+
+    @Option(help: "Hidden widths of a plain state dict (a checkpoint of easynets train records its own).")
+    var hidden: String = "256,128"
+
+    @Option(help: "Activation of a plain state dict.")
+    var activation: String = "relu"
+
+    func load(inputSize: Int, classes: Int) throws -> (model: Sequential<Float>, config: ModelConfig) {
+        let file = try SafeTensorsFile(contentsOfFile: checkpoint)
+        if let description = file.metadata["extra.model"] {
+            guard let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(description.utf8)) else {
+                throw CheckpointError(path: checkpoint, reason: "model description in the metadata is malformed")
+            }
+            let model = try config.makeModel(seed: 0)
+            try model.loadState(from: file, prefix: "model.", path: checkpoint)
+            return (model, config)
+        }
+        guard ActivationKind(rawValue: activation) != nil else { throw ValidationError("unknown --activation \(activation)") }
+        let config = ModelConfig(inputSize: inputSize, hidden: try parseWidths(hidden), classes: classes, activation: activation, dropout: 0)
+        let model = try config.makeModel(seed: 0)
+        try model.loadState(from: file, path: checkpoint)
+        return (model, config)
+    }
+}
+
+/// `easynets evaluate`: accuracy, per-class precision/recall/F1 and the confusion matrix.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate a checkpoint on the test set.")
+
+    @OptionGroup var source: ModelSource
+    @OptionGroup var data: DataOptions
+
+    @Flag(help: "Print the report as one JSON object.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let (_, test) = try data.load(seed: 0)
+            let classes = data.dataset == .fashionMNIST ? 10 : test.classCount
+            let (model, config) = try source.load(inputSize: test.featureCount, classes: classes)
+            guard config.inputSize == test.featureCount else {
+                throw CheckpointError(path: source.checkpoint, reason: "model takes \(config.inputSize) features, the data has \(test.featureCount)")
+            }
+            let result = evaluate(model, on: test)
+            let report = ClassificationReport(predictions: result.predictions, labels: test.labels, classCount: config.classes)
+            if json {
+                let object: [String: Any] = [
+                    "accuracy": report.accuracy, "loss": result.loss, "examples": report.total,
+                    "precision": (0..<report.classCount).map(report.precision), "recall": (0..<report.classCount).map(report.recall),
+                    "f1": (0..<report.classCount).map(report.f1), "confusion_matrix": report.confusion,
+                ]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("loss: \(fmt(result.loss))")
+                print(report.formatted(classNames: data.classNames))
+            }
+        }
+    }
+}
+
+/// `easynets predict`: class probabilities for test-set examples, CSV rows or a PGM image.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print class probabilities for inputs.")
+
+    @OptionGroup var source: ModelSource
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Test-set indices, comma-separated.")
+    var index: String?
+
+    @Option(help: "A CSV file of feature rows (no label column).")
+    var csv: String?
+
+    @Option(help: "A 28×28 grayscale PGM image (P2 or P5).")
+    var image: String?
+
+    func validate() throws {
+        guard [index, csv, image].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --index, --csv or --image")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var inputs: Tensor<Float>
+            var names: [String]
+            if let index {
+                let (_, test) = try data.load(seed: 0)
+                let indices = index.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard indices.allSatisfy({ $0 != nil && $0! >= 0 && $0! < test.count }) else {
+                    throw ValidationError("--index takes test-set indices in 0..<\(test.count), got \"\(index)\"")
+                }
+                inputs = test.features.gatheringRows(indices.map { $0! })
+                names = indices.map { "test[\($0!)] (label \(data.classNames?[test.labels[$0!]] ?? String(test.labels[$0!])))" }
+            } else if let csv {
+                inputs = try CSVReader.read(contentsOfFile: csv, hasHeader: !data.noHeader, as: Float.self).features
+                names = (0..<inputs.shape[0]).map { "\(csv) row \($0 + 1)" }
+            } else {
+                let picture = try PGMImage(contentsOfFile: image!)
+                guard picture.width == 28, picture.height == 28 else {
+                    throw DataError(path: image!, reason: "expected a 28×28 image, found \(picture.width)×\(picture.height)")
+                }
+                inputs = picture.pixels(dividingBy: Double(picture.maxValue)).reshaped(to: [1, 784])
+                names = [image!]
+            }
+            let classes = data.dataset == .fashionMNIST ? 10 : 2
+            let (model, config) = try source.load(inputSize: inputs.shape[1], classes: classes)
+            guard config.inputSize == inputs.shape[1] else {
+                throw CheckpointError(path: source.checkpoint, reason: "model takes \(config.inputSize) features, the input has \(inputs.shape[1])")
+            }
+            model.eval()
+            let probabilities = withoutGradients { softmax(model(inputs), along: 1) }
+            for (row, name) in names.enumerated() {
+                let p = (0..<config.classes).map { probabilities[row, $0] }
+                let best = p.indices.max { p[$0] < p[$1] }!
+                let label = { (c: Int) in self.data.classNames?[c] ?? "class \(c)" }
+                print("\(name): \(label(best)) (\(fmt(Double(p[best]), 3)))")
+                print("  " + p.indices.map { "\(label($0)) \(fmt(Double(p[$0]), 3))" }.joined(separator: ", "))
+            }
+        }
+    }
+}
+
+/// `easynets plot`: loss and accuracy curves from a metrics file, as SVG.
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Draw loss and accuracy curves from a metrics file as SVG.")
+
+    @Option(help: "Metrics file written by easynets train --metrics.")
+    var metrics: String
+
+    @Option(help: "Output SVG file.")
+    var output: String = "curves.svg"
+
+    func run() throws {
+        try reportingErrors {
+            let epochs = try EpochMetrics.read(fromFile: metrics)
+            guard !epochs.isEmpty else { throw DataError(path: metrics, reason: "no epochs recorded") }
+            let svg = CurvesPlot.svg(epochs, title: "EasyNets: \(URL(fileURLWithPath: metrics).lastPathComponent)")
+            do {
+                try Data(svg.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                throw DataError(path: output, reason: "cannot write the SVG file")
+            }
+            print("Wrote \(output) (\(epochs.count) epochs)")
+        }
+    }
+}
