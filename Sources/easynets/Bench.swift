@@ -1,5 +1,6 @@
 import ArgumentParser
 import EasyNets
+import Foundation
 
 /// `easynets bench`: release-build speed checks, each a ratio against raw BLAS or a concrete loop
 /// measured in the same process and run.
@@ -8,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure EasyNets against raw BLAS calls (build with -c release).")
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case matmul, elementwise, all
+        case small, large, online, linear, epoch, matmul, elementwise, all
     }
 
     @Option(help: "Which benchmark: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -20,6 +21,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions per measurement (the median is reported).")
     var repetitions: Int = 15
 
+    @Flag(help: "Print one JSON object per training-step configuration.")
+    var json = false
+
+    @Option(help: "Folder with the Fashion-MNIST IDX files (for --config epoch).")
+    var dataDir: String = FashionMNIST.defaultDirectory
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
@@ -27,6 +34,17 @@ struct Bench: ParsableCommand {
 
     func run() {
         BLASRuntime.threadCount = threads
+        let steps: [StepWorkload] = switch config {
+        case .small: [.small]
+        case .large: [.large]
+        case .online: [.online]
+        case .all: [.small, .large, .online]
+        default: []
+        }
+        for workload in steps { benchmarkStep(workload) }
+        if json { return }
+        if config == .linear || config == .all { benchmarkLinear() }
+        if config == .epoch || config == .all { benchmarkEpoch() }
         if config == .matmul || config == .all { benchmarkMatmul() }
         if config == .elementwise || config == .all { benchmarkElementwise() }
     }
@@ -42,6 +60,83 @@ struct Bench: ParsableCommand {
         }
         samples.sort()
         return samples[samples.count / 2]
+    }
+
+    /// A full training step against its BLAS floor, sampled alternately so noise hits both alike.
+    private func benchmarkStep(_ workload: StepWorkload) {
+        let floor = BLASFloor(workload), step = EasyNetsStep(workload)
+        var stepSamples: [Double] = [], floorSamples: [Double] = []
+        for _ in 0..<repetitions {
+            stepSamples += timePerCall(rounds: 1, step.step)
+            floorSamples += timePerCall(rounds: 1, floor.step)
+        }
+        let (s, f) = (Timing(samples: stepSamples), Timing(samples: floorSamples))
+        let ratio = s.median / f.median
+        if json {
+            let object: [String: Any] = [
+                "config": workload.name, "threads": threads, "batch": workload.batch,
+                "widths": workload.widths, "step_ms": s.median * 1e3, "floor_ms": f.median * 1e3, "ratio": ratio,
+                "step_ms_p10": s.p10 * 1e3, "step_ms_p90": s.p90 * 1e3, "floor_ms_p10": f.p10 * 1e3, "floor_ms_p90": f.p90 * 1e3,
+                "samples_per_second": Double(workload.batch) / s.median, "samples": repetitions,
+            ]
+            let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\(workload.name) (\(workload.widths.map(String.init).joined(separator: "-")), batch \(workload.batch), "
+                  + "\(threads) thread(s)): step \(String(format: "%.4f", s.median * 1e3)) ms "
+                  + "[p10 \(String(format: "%.4f", s.p10 * 1e3)), p90 \(String(format: "%.4f", s.p90 * 1e3))], "
+                  + "BLAS floor \(String(format: "%.4f", f.median * 1e3)) ms, ratio \(String(format: "%.3f", ratio)), "
+                  + "\(Int(Double(workload.batch) / s.median)) samples/s")
+        }
+    }
+
+    /// Linear forward and backward alone against its three BLAS calls.
+    private func benchmarkLinear() {
+        let (batch, input, output) = (256, 1024, 1024)
+        var generator = RandomGenerator(seed: 3)
+        let layer = Linear<Float>(input, output, using: &generator)
+        var x = Tensor<Float>.uniform([batch, input], using: &generator)
+        x.requiresGradient = true
+        let seed = Tensor<Float>.ones([batch, output])
+        let floor = BLASFloor(StepWorkload(name: "linear", widths: [input, output], batch: batch))
+        var layerSamples: [Double] = [], floorSamples: [Double] = []
+        for _ in 0..<repetitions {
+            layerSamples += timePerCall(rounds: 1) {
+                layer.zeroGradients()
+                x.zeroGradient()
+                layer(x).backward(seed: seed)
+            }
+            floorSamples += timePerCall(rounds: 1) {
+                floor.step()
+                // the input gradient, which the one-layer floor skips for a first layer
+                floor.product(false, false, batch, input, output, floor.gradients[1], floor.weights[0], 0, &floor.gradients[0])
+            }
+        }
+        let (l, f) = (Timing(samples: layerSamples).median, Timing(samples: floorSamples).median)
+        print("Linear \(input) → \(output), batch \(batch), forward + backward: \(String(format: "%.3f", l * 1e3)) ms, "
+              + "raw BLAS calls \(String(format: "%.3f", f * 1e3)) ms, ratio \(String(format: "%.3f", l / f))")
+    }
+
+    /// One epoch of the default model over Fashion-MNIST, when the dataset is installed.
+    private func benchmarkEpoch() {
+        guard let train = try? FashionMNIST.load(.train, directory: dataDir, as: Float.self) else {
+            print("Fashion-MNIST epoch: skipped (dataset not found in \(dataDir); \(FashionMNIST.installCommand))")
+            return
+        }
+        var generator = RandomGenerator(seed: 4)
+        let model = MultilayerPerceptron.make(inputSize: 784, hidden: [256, 128], classes: 10, using: &generator, as: Float.self)
+        let optimizer = SGD(model.trainableParameters, learningRate: 0.01, momentum: 0.9)
+        var loader = DataLoader(train, batchSize: 128, seed: 5)
+        let elapsed = ContinuousClock().measure {
+            for batch in loader.epoch() {
+                optimizer.zeroGradients()
+                crossEntropy(logits: model(batch.features), labels: batch.labels).backward()
+                optimizer.step()
+            }
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        print("Fashion-MNIST epoch, 784-256-128-10, batch 128, SGD momentum, \(threads) thread(s): "
+              + "\(String(format: "%.2f", seconds)) s, \(Int(Double(train.count) / seconds)) samples/s")
     }
 
     private func benchmarkMatmul() {

@@ -1,0 +1,103 @@
+import EasyNets
+import Foundation
+
+/// A training-step workload of the performance suite: a ReLU MLP, batch size, float32, SGD with
+/// momentum 0.9, PyTorch-default initialization, random data.
+struct StepWorkload {
+    let name: String
+    let widths: [Int]  // input, hidden…, classes
+    let batch: Int
+
+    static let small = StepWorkload(name: "small", widths: [784, 256, 128, 10], batch: 128)
+    static let large = StepWorkload(name: "large", widths: [784, 1024, 1024, 10], batch: 256)
+    static let online = StepWorkload(name: "online", widths: [784, 256, 128, 10], batch: 1)
+}
+
+/// Median and spread of timed samples, in seconds per step.
+struct Timing {
+    var samples: [Double]
+    var median: Double { samples.sorted()[samples.count / 2] }
+    var p10: Double { samples.sorted()[samples.count / 10] }
+    var p90: Double { samples.sorted()[samples.count * 9 / 10] }
+}
+
+/// Times `body` per call: after warming up, `rounds` samples of enough calls to last ~`target` seconds.
+func timePerCall(rounds: Int, target: Double = 0.02, _ body: () -> Void) -> [Double] {
+    let clock = ContinuousClock()
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+    for _ in 0..<5 { body() }
+    let once = seconds(clock.measure(body))
+    let calls = max(1, Int(target / max(once, 1e-7)))
+    return (0..<rounds).map { _ in seconds(clock.measure { for _ in 0..<calls { body() } }) / Double(calls) }
+}
+
+/// The gemm/gemv/ger calls of one training step of `workload`, issued straight to BLAS on
+/// preallocated buffers: the floor no implementation of the step can go below.
+final class BLASFloor {
+    let w: StepWorkload
+    var weights: [[Float]], activations: [[Float]], gradients: [[Float]], weightGradients: [[Float]], biasGradients: [[Float]]
+    let ones: [Float]
+
+    init(_ w: StepWorkload) {
+        self.w = w
+        let layers = w.widths.count - 1
+        weights = (0..<layers).map { [Float](repeating: 0.01, count: w.widths[$0] * w.widths[$0 + 1]) }
+        activations = w.widths.map { [Float](repeating: 0.5, count: w.batch * $0) }
+        gradients = w.widths.map { [Float](repeating: 0.1, count: w.batch * $0) }
+        weightGradients = (0..<layers).map { [Float](repeating: 0, count: w.widths[$0] * w.widths[$0 + 1]) }
+        biasGradients = (0..<layers).map { [Float](repeating: 0, count: w.widths[$0 + 1]) }
+        ones = [Float](repeating: 1, count: w.batch)
+    }
+
+    /// C(m, n) = op(A)·op(B) + beta·C, with one-row products as gemv and k = 1 as ger, as EasyNets routes them.
+    func product(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                 _ beta: Float, _ c: UnsafeMutablePointer<Float>) {
+        if m == 1 {
+            if tb { Float.blasGemv(transpose: false, m: n, n: k, alpha: 1, a: b, lda: k, x: a, incX: 1, beta: beta, y: c, incY: 1) }
+            else { Float.blasGemv(transpose: true, m: k, n: n, alpha: 1, a: b, lda: n, x: a, incX: 1, beta: beta, y: c, incY: 1) }
+        } else if k == 1 {
+            Float.blasGer(m: m, n: n, alpha: 1, x: a, incX: 1, y: b, incY: 1, a: c, lda: n)
+        } else {
+            Float.blasGemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, lda: ta ? m : k,
+                           b: b, ldb: tb ? k : n, beta: beta, c: c, ldc: n)
+        }
+    }
+
+    func step() {
+        let layers = w.widths.count - 1, B = w.batch
+        for l in 0..<layers {  // forward: Y = X·Wᵀ
+            let (input, output) = (w.widths[l], w.widths[l + 1])
+            product(false, true, B, output, input, activations[l], weights[l], 1, &activations[l + 1])
+        }
+        for l in stride(from: layers - 1, through: 0, by: -1) {  // backward
+            let (input, output) = (w.widths[l], w.widths[l + 1])
+            product(true, false, output, input, B, gradients[l + 1], activations[l], 1, &weightGradients[l])  // dW += dYᵀ·X
+            Float.blasGemv(transpose: true, m: B, n: output, alpha: 1, a: gradients[l + 1], lda: output, x: ones, incX: 1,
+                           beta: 1, y: &biasGradients[l], incY: 1)  // db += dYᵀ·1
+            if l > 0 { product(false, false, B, input, output, gradients[l + 1], weights[l], 0, &gradients[l]) }  // dX = dY·W
+        }
+    }
+}
+
+/// One EasyNets training step of `workload`, as a user writes it.
+final class EasyNetsStep {
+    let model: Sequential<Float>
+    let optimizer: SGD<Float>
+    let x: Tensor<Float>
+    let labels: [Int]
+
+    init(_ w: StepWorkload) {
+        var generator = RandomGenerator(seed: 1)
+        model = MultilayerPerceptron.make(inputSize: w.widths[0], hidden: Array(w.widths.dropFirst().dropLast()),
+                                          classes: w.widths.last!, using: &generator, as: Float.self)
+        optimizer = SGD(model.trainableParameters, learningRate: 0.01, momentum: 0.9)
+        x = Tensor.uniform([w.batch, w.widths[0]], using: &generator)
+        labels = (0..<w.batch).map { _ in Int(generator.next() % UInt64(w.widths.last!)) }
+    }
+
+    func step() {
+        optimizer.zeroGradients()
+        crossEntropy(logits: model(x), labels: labels).backward()
+        optimizer.step()
+    }
+}
