@@ -48,6 +48,16 @@ assert abs(ours - theirs) <= 3e-4, (ours, theirs)
 print('PyTorch export: EasyNets accuracy', ours, 'PyTorch', theirs)
 " || fail "PyTorch export evaluates differently"
 
+echo "== Ctrl-C stops after the current batch and saves a checkpoint"
+"$tool" train --limit 20000 --epochs 100 --threads 2 --checkpoint "$work/interrupted.safetensors" > "$work/interrupt.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do grep -q "^epoch 1/100 " "$work/interrupt.log" && break; sleep 0.5; done
+kill -INT $pid
+set +e; wait $pid; status=$?; set -e
+[ $status -eq 130 ] || fail "interrupted training exited with $status (expected 130)"
+grep -q "^Interrupted during epoch" "$work/interrupt.log" && [ -s "$work/interrupted.safetensors" ] || fail "no checkpoint after Ctrl-C"
+"$tool" evaluate --checkpoint "$work/interrupted.safetensors" --json > /dev/null || fail "the Ctrl-C checkpoint does not load"
+
 echo "== bad input"
 set +e
 "$tool" train --data-dir "$work/nowhere" --epochs 1 2> "$work/err.txt"; status=$?
