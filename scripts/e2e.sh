@@ -70,4 +70,16 @@ set +e
 set -e
 [ $status -eq 1 ] && grep -q "bad.safetensors" "$work/err.txt" || fail "corrupt checkpoint message"
 [ $usage -eq 64 ] || fail "invalid flag exit status $usage (expected 64, a usage error)"
+mkdir "$work/cut"
+head -c 50000 /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz > "$work/cut/train-images-idx3-ubyte.gz"
+cp /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz "$work/cut/"
+set +e
+"$tool" train --data-dir "$work/cut" --epochs 1 2> "$work/err.txt"; status=$?
+set -e
+[ $status -eq 1 ] && grep -q "cut/train-images-idx3-ubyte.gz, compressed offset .*truncated" "$work/err.txt" || fail "truncated gzip message: $(cat "$work/err.txt")"
+printf 'a,b,label\n1,2,0\n3,x,1\n' > "$work/bad.csv"
+set +e
+"$tool" train --dataset csv --train-file "$work/bad.csv" --test-file "$work/bad.csv" --epochs 1 2> "$work/err.txt"; status=$?
+set -e
+[ $status -eq 1 ] && grep -q "bad.csv, line 3, column 2: expected a number" "$work/err.txt" || fail "bad CSV message: $(cat "$work/err.txt")"
 echo "e2e: all checks passed"
