@@ -75,13 +75,13 @@ enum MatrixProduct {
     /// Zeroes a vector output for `beta = 0`, so gemv can always accumulate (`beta = 1`) and never
     /// reads uninitialized memory; other betas are applied by gemv itself.
     private static func prepareVectorOutput<T: TensorScalar>(_ c: UnsafeMutablePointer<T>, count: Int, beta: T) {
-        if beta == 0 { c.initialize(repeating: 0, count: count) }
+        if beta == 0 { zeroFill(c, count: count) }
     }
 
     /// `C = beta·C`, writing zeros (not 0·C, which keeps NaN) when `beta = 0`.
     private static func scale<T: TensorScalar>(_ c: UnsafeMutablePointer<T>, count: Int, by beta: T) {
         if beta == 0 {
-            c.initialize(repeating: 0, count: count)
+            zeroFill(c, count: count)
         } else if beta != 1 {
             T.blasScal(count: count, alpha: beta, x: c, incX: 1)
         }

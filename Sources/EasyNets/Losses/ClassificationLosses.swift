@@ -130,7 +130,7 @@ extension Tensor {
         for (i, label) in labels.enumerated() { result.storage.base[i] = storage.base[i * classes + label] }
         return result.recorded("pick", inputs: [node]) { [node] dY in
             node?.withGradientBuffer { gradient, accumulate in
-                if !accumulate { gradient.initialize(repeating: 0, count: rows * classes) }
+                if !accumulate { zeroFill(gradient, count: rows * classes) }
                 for (i, label) in labels.enumerated() { gradient[i * classes + label] += dY.storage.base[i] }
             }
         }

@@ -1,12 +1,11 @@
-// The per-element update rules, each one pass over a parameter buffer, pre-specialized for
-// Float and Double. The order of floating-point operations follows PyTorch's single-tensor
-// implementations, so results agree to rounding.
+// The per-element update rules, each one pass over a parameter buffer. Each entry point binds its
+// pointers to Float or Double and calls the loop from that concrete call site, so the loop is
+// compiled for the concrete type (`@_specialize` did not reliably dispatch these). The order of
+// floating-point operations follows PyTorch's single-tensor implementations.
 
 enum UpdateKernels {
     /// SGD with momentum, dampening, Nesterov and L2 weight decay.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func sgd<T: TensorScalar>(
+    static func sgdLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?, firstStep: Bool, n: Int,
         learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double
     ) {
@@ -23,9 +22,7 @@ enum UpdateKernels {
     }
 
     /// Adam / AMSGrad; `decoupledWeightDecay` gives AdamW.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func adam<T: TensorScalar>(
+    static func adamLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
         vMax: UnsafeMutablePointer<T>?, n: Int, step: Int, learningRate: Double, beta1: Double, beta2: Double,
         epsilon: Double, weightDecay: Double, decoupledWeightDecay: Bool
@@ -54,9 +51,7 @@ enum UpdateKernels {
     }
 
     /// RMSProp, optionally centered and with momentum.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func rmsProp<T: TensorScalar>(
+    static func rmsPropLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
         gradientAverage: UnsafeMutablePointer<T>?, buffer: UnsafeMutablePointer<T>?, n: Int,
         learningRate: Double, alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double
@@ -83,9 +78,7 @@ enum UpdateKernels {
     }
 
     /// Adagrad with learning-rate decay.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func adagrad<T: TensorScalar>(
+    static func adagradLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, sum: UnsafeMutablePointer<T>, n: Int, step: Int,
         learningRate: Double, learningRateDecay: Double, epsilon: Double, weightDecay: Double
     ) {
@@ -99,9 +92,7 @@ enum UpdateKernels {
     }
 
     /// Adadelta.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func adadelta<T: TensorScalar>(
+    static func adadeltaLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
         accumulatedDelta: UnsafeMutablePointer<T>, n: Int, learningRate: Double, rho: Double, epsilon: Double,
         weightDecay: Double
@@ -116,4 +107,82 @@ enum UpdateKernels {
             p[i] -= lr * delta
         }
     }
+
+    // MARK: Entry points (concrete dispatch)
+
+    static func sgd<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?, firstStep: Bool, n: Int,
+        learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double
+    ) {
+        if T.self == Float.self {
+            sgdLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), buffer: buffer?.bound(to: Float.self),
+                    firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum, dampening: dampening,
+                    nesterov: nesterov, weightDecay: weightDecay)
+        } else {
+            sgdLoop(p: p, g: g, buffer: buffer, firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum,
+                    dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
+        }
+    }
+
+    static func adam<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
+        vMax: UnsafeMutablePointer<T>?, n: Int, step: Int, learningRate: Double, beta1: Double, beta2: Double,
+        epsilon: Double, weightDecay: Double, decoupledWeightDecay: Bool
+    ) {
+        func run<U: TensorScalar>(_: U.Type) {
+            adamLoop(p: p.bound(to: U.self), g: g.bound(to: U.self), m: m.bound(to: U.self), v: v.bound(to: U.self),
+                     vMax: vMax?.bound(to: U.self), n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,
+                     epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
+        }
+        if T.self == Float.self { run(Float.self) } else if T.self == Double.self { run(Double.self) } else { run(T.self) }
+    }
+
+    static func rmsProp<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
+        gradientAverage: UnsafeMutablePointer<T>?, buffer: UnsafeMutablePointer<T>?, n: Int,
+        learningRate: Double, alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double
+    ) {
+        func run<U: TensorScalar>(_: U.Type) {
+            rmsPropLoop(p: p.bound(to: U.self), g: g.bound(to: U.self), squareAverage: squareAverage.bound(to: U.self),
+                        gradientAverage: gradientAverage?.bound(to: U.self), buffer: buffer?.bound(to: U.self), n: n,
+                        learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum)
+        }
+        if T.self == Float.self { run(Float.self) } else if T.self == Double.self { run(Double.self) } else { run(T.self) }
+    }
+
+    static func adagrad<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, sum: UnsafeMutablePointer<T>, n: Int, step: Int,
+        learningRate: Double, learningRateDecay: Double, epsilon: Double, weightDecay: Double
+    ) {
+        func run<U: TensorScalar>(_: U.Type) {
+            adagradLoop(p: p.bound(to: U.self), g: g.bound(to: U.self), sum: sum.bound(to: U.self), n: n, step: step,
+                        learningRate: learningRate, learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)
+        }
+        if T.self == Float.self { run(Float.self) } else if T.self == Double.self { run(Double.self) } else { run(T.self) }
+    }
+
+    static func adadelta<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
+        accumulatedDelta: UnsafeMutablePointer<T>, n: Int, learningRate: Double, rho: Double, epsilon: Double,
+        weightDecay: Double
+    ) {
+        func run<U: TensorScalar>(_: U.Type) {
+            adadeltaLoop(p: p.bound(to: U.self), g: g.bound(to: U.self), squareAverage: squareAverage.bound(to: U.self),
+                         accumulatedDelta: accumulatedDelta.bound(to: U.self), n: n, learningRate: learningRate, rho: rho,
+                         epsilon: epsilon, weightDecay: weightDecay)
+        }
+        if T.self == Float.self { run(Float.self) } else if T.self == Double.self { run(Double.self) } else { run(T.self) }
+    }
+}
+
+extension UnsafeMutablePointer {
+    /// The same address viewed as `U` (callers bind only between identical types).
+    @inline(__always)
+    func bound<U>(to _: U.Type) -> UnsafeMutablePointer<U> { UnsafeMutableRawPointer(self).assumingMemoryBound(to: U.self) }
+}
+
+extension UnsafePointer {
+    /// The same address viewed as `U` (callers bind only between identical types).
+    @inline(__always)
+    func bound<U>(to _: U.Type) -> UnsafePointer<U> { UnsafeRawPointer(self).assumingMemoryBound(to: U.self) }
 }

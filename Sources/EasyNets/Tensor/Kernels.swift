@@ -227,7 +227,7 @@ enum Kernels {
         _ y: UnsafeMutablePointer<T>
     ) {
         if length == 0 {
-            y.initialize(repeating: 0, count: outer * inner)
+            zeroFill(y, count: outer * inner)
             return
         }
         for o in 0..<outer {

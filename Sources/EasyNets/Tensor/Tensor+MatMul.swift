@@ -119,7 +119,7 @@ extension Tensor {
             // Each batch entry accumulates into its slice, so fresh buffers start at zero.
             for node in [an, bn] {
                 node?.withGradientBuffer { g, accumulate in
-                    if !accumulate { g.initialize(repeating: 0, count: node!.count) }
+                    if !accumulate { zeroFill(g, count: node!.count) }
                 }
             }
             for i in 0..<batch {

@@ -123,7 +123,7 @@ extension Tensor {
         }
         return result.recorded("slice", inputs: [node]) { [node, shape] dY in
             node?.withGradientBuffer { gradient, accumulate in
-                if !accumulate { gradient.initialize(repeating: 0, count: shape.reduce(1, *)) }
+                if !accumulate { zeroFill(gradient, count: shape.reduce(1, *)) }
                 for o in 0..<outer {
                     Scalar.blasAxpy(count: block, alpha: 1, x: dY.storage.base + o * block, incX: 1,
                                     y: gradient + o * row + range.lowerBound * inner, incY: 1)
@@ -146,7 +146,7 @@ extension Tensor {
         }
         return result.recorded("gather", inputs: [node]) { [node, shape] dY in
             node?.withGradientBuffer { gradient, accumulate in
-                if !accumulate { gradient.initialize(repeating: 0, count: shape.reduce(1, *)) }
+                if !accumulate { zeroFill(gradient, count: shape.reduce(1, *)) }
                 for (i, index) in indices.enumerated() {
                     Scalar.blasAxpy(count: rowSize, alpha: 1, x: dY.storage.base + i * rowSize, incX: 1,
                                     y: gradient + index * rowSize, incY: 1)

@@ -8,8 +8,7 @@ final class TensorStorage<Scalar: TensorScalar> {
     /// Allocates `count` uninitialized scalars (trivial type: no initialization needed).
     init(uninitializedCount count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: Swift.max(count, 1) * MemoryLayout<Scalar>.stride, alignment: 64)
+        let raw = BufferPool.allocate(byteCount: count * MemoryLayout<Scalar>.stride)
         base = raw.bindMemory(to: Scalar.self, capacity: Swift.max(count, 1))
     }
 
@@ -26,5 +25,12 @@ final class TensorStorage<Scalar: TensorScalar> {
 
     var buffer: UnsafeMutableBufferPointer<Scalar> { UnsafeMutableBufferPointer(start: base, count: count) }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    deinit { BufferPool.release(UnsafeMutableRawPointer(base), byteCount: count * MemoryLayout<Scalar>.stride) }
+}
+
+/// Sets `count` scalars to zero with one memset: +0.0 is all zero bits in Float and Double, and a
+/// byte fill avoids a generic per-element initialization loop in unspecialized code.
+@inline(__always)
+func zeroFill<Scalar: TensorScalar>(_ pointer: UnsafeMutablePointer<Scalar>, count: Int) {
+    UnsafeMutableRawPointer(pointer).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)
 }
