@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure EasyNets against raw BLAS calls (build with -c release).")
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case small, large, online, linear, epoch, matmul, elementwise, all
+        case small, large, online, linear, epoch, memory, matmul, elementwise, all
     }
 
     @Option(help: "Which benchmark: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -43,6 +43,7 @@ struct Bench: ParsableCommand {
         }
         for workload in steps { benchmarkStep(workload) }
         if json { return }
+        if config == .memory { benchmarkMemory() }
         if config == .linear || config == .all { benchmarkLinear() }
         if config == .epoch || config == .all { benchmarkEpoch() }
         if config == .matmul || config == .all { benchmarkMatmul() }
@@ -87,6 +88,30 @@ struct Bench: ParsableCommand {
                   + "[p10 \(String(format: "%.4f", s.p10 * 1e3)), p90 \(String(format: "%.4f", s.p90 * 1e3))], "
                   + "BLAS floor \(String(format: "%.4f", f.median * 1e3)) ms, ratio \(String(format: "%.3f", ratio)), "
                   + "\(Int(Double(workload.batch) / s.median)) samples/s")
+        }
+    }
+
+    /// Resident memory over 10 000 training steps of the small configuration: flat when
+    /// steady-state steps reuse their buffers.
+    private func benchmarkMemory() {
+        let step = EasyNetsStep(.small)
+        func memory() -> (rss: Int, peak: Int) {
+            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            func field(_ name: String) -> Int {
+                status.split(separator: "\n").first { $0.hasPrefix(name) }
+                    .flatMap { Int($0.split(separator: " ").dropFirst().first { !$0.isEmpty }?.trimmingCharacters(in: .whitespaces) ?? "") } ?? -1
+            }
+            return (field("VmRSS:"), field("VmHWM:"))
+        }
+        for _ in 0..<100 { step.step() }
+        let start = memory()
+        print("memory: after 100 steps RSS \(start.rss / 1024) MiB, peak \(start.peak / 1024) MiB")
+        for i in 1...10_000 {
+            step.step()
+            if i % 2500 == 0 {
+                let now = memory()
+                print("memory: after \(i + 100) steps RSS \(now.rss / 1024) MiB, peak \(now.peak / 1024) MiB")
+            }
         }
     }
 
