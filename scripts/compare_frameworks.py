@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Side-by-side training-step benchmark: EasyNets, PyTorch (CPU) and NumPy, and JAX when installed.
+
+The three workloads of `easynets bench` (784-256-128-10 ReLU MLP at batch 128 and 1, 784-1024-1024-10
+at batch 256; float32; cross-entropy; SGD with momentum 0.9; PyTorch-default initialization; random
+data). For every framework the "floor" is the time of the step's gemm/gemv calls alone, issued
+with NumPy's BLAS on the same shapes in this process; EasyNets measures its own floor against
+OpenBLAS directly in its process. Ratios are step / floor.
+
+Usage:
+    swift build -c release --product easynets
+    pip install torch==2.13.0+cpu        # the PyPI default wheel is a CUDA build that fails to import here
+    python3 scripts/compare_frameworks.py --threads 1
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+WORKLOADS = {"small": ([784, 256, 128, 10], 128), "large": ([784, 1024, 1024, 10], 256), "online": ([784, 256, 128, 10], 1)}
+
+
+def median_time(fn, repetitions=15, target=0.05):
+    for _ in range(5):
+        fn()
+    start = time.perf_counter(); fn(); once = time.perf_counter() - start
+    calls = max(1, int(target / max(once, 1e-7)))
+    samples = []
+    for _ in range(repetitions):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        samples.append((time.perf_counter() - start) / calls)
+    samples.sort()
+    return samples[len(samples) // 2]
+
+
+def numpy_floor(np, widths, batch):
+    """The step's BLAS calls alone, through NumPy (float32)."""
+    rng = np.random.default_rng(0)
+    W = [rng.standard_normal((widths[i + 1], widths[i]), dtype=np.float32) * 0.01 for i in range(len(widths) - 1)]
+    A = [rng.standard_normal((batch, w), dtype=np.float32) for w in widths]
+    G = [rng.standard_normal((batch, w), dtype=np.float32) for w in widths]
+    dW = [np.empty_like(w) for w in W]
+    ones = np.ones(batch, dtype=np.float32)
+
+    def step():
+        for l in range(len(W)):
+            np.matmul(A[l], W[l].T, out=A[l + 1])
+        for l in reversed(range(len(W))):
+            np.matmul(G[l + 1].T, A[l], out=dW[l])
+            G[l + 1].T @ ones
+            if l > 0:
+                np.matmul(G[l + 1], W[l], out=G[l])
+    return median_time(step)
+
+
+def numpy_step(np, widths, batch):
+    rng = np.random.default_rng(1)
+    Ws, bs = [], []
+    for i in range(len(widths) - 1):
+        bound = 1 / np.sqrt(widths[i])
+        Ws.append(rng.uniform(-bound, bound, (widths[i + 1], widths[i])).astype(np.float32))
+        bs.append(rng.uniform(-bound, bound, widths[i + 1]).astype(np.float32))
+    vW = [np.zeros_like(w) for w in Ws]
+    vb = [np.zeros_like(b) for b in bs]
+    x = rng.random((batch, widths[0]), dtype=np.float32)
+    y = rng.integers(0, widths[-1], batch)
+
+    def step():
+        acts = [x]
+        for l in range(len(Ws)):
+            z = acts[-1] @ Ws[l].T + bs[l]
+            acts.append(np.maximum(z, 0) if l < len(Ws) - 1 else z)
+        logits = acts[-1]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        p = np.exp(shifted)
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(batch), y] -= 1
+        g = p / batch
+        for l in reversed(range(len(Ws))):
+            dW = g.T @ acts[l]
+            db = g.sum(axis=0)
+            if l > 0:
+                g = (g @ Ws[l]) * (acts[l] > 0)
+            vW[l] *= 0.9; vW[l] += dW; Ws[l] -= 0.01 * vW[l]
+            vb[l] *= 0.9; vb[l] += db; bs[l] -= 0.01 * vb[l]
+    return median_time(step)
+
+
+def torch_step(torch, widths, batch):
+    torch.manual_seed(0)
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
+        if i < len(widths) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = torch.rand(batch, widths[0])
+    y = torch.randint(0, widths[-1], (batch,))
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return median_time(step)
+
+
+def jax_step(widths, batch):
+    import jax
+    import jax.numpy as jnp
+    key = jax.random.PRNGKey(0)
+    params = []
+    for i in range(len(widths) - 1):
+        key, k1, k2 = jax.random.split(key, 3)
+        bound = 1 / widths[i] ** 0.5
+        params.append((jax.random.uniform(k1, (widths[i + 1], widths[i]), minval=-bound, maxval=bound),
+                       jax.random.uniform(k2, (widths[i + 1],), minval=-bound, maxval=bound)))
+    velocity = jax.tree_util.tree_map(jnp.zeros_like, params)
+    x = jax.random.uniform(key, (batch, widths[0]))
+    y = jax.random.randint(key, (batch,), 0, widths[-1])
+
+    def loss(params):
+        h = x
+        for i, (w, b) in enumerate(params):
+            h = h @ w.T + b
+            if i < len(params) - 1:
+                h = jax.nn.relu(h)
+        return -jnp.mean(jax.nn.log_softmax(h)[jnp.arange(batch), y])
+
+    @jax.jit
+    def update(params, velocity):
+        grads = jax.grad(loss)(params)
+        velocity = jax.tree_util.tree_map(lambda v, g: 0.9 * v + g, velocity, grads)
+        return jax.tree_util.tree_map(lambda p, v: p - 0.01 * v, params, velocity), velocity
+
+    state = [params, velocity]
+
+    def step():
+        state[0], state[1] = update(state[0], state[1])
+        jax.block_until_ready(state[0])
+    return median_time(step)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--easynets", default=".build/release/easynets")
+    args = parser.parse_args()
+    for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
+        os.environ[var] = str(args.threads)
+    import numpy as np
+    rows = []
+    ours = {}
+    if os.path.exists(args.easynets):
+        out = subprocess.run([args.easynets, "bench", "--config", "all", "--json", "--threads", str(args.threads)],
+                             check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            r = json.loads(line)
+            ours[r["config"]] = r
+    else:
+        print(f"{args.easynets} not found: build it with swift build -c release --product easynets", file=sys.stderr)
+    try:
+        import torch
+        torch.set_num_threads(args.threads)
+    except Exception as error:  # noqa: BLE001
+        torch = None
+        print(f"PyTorch unavailable ({error}); pip install torch==2.13.0+cpu", file=sys.stderr)
+    try:
+        import jax  # noqa: F401
+        have_jax = True
+    except ImportError:
+        have_jax = False
+    for name, (widths, batch) in WORKLOADS.items():
+        floor = numpy_floor(np, widths, batch)
+        if name in ours:
+            rows.append((name, "EasyNets", ours[name]["step_ms"], ours[name]["floor_ms"]))
+        rows.append((name, "NumPy", numpy_step(np, widths, batch) * 1e3, floor * 1e3))
+        if torch is not None:
+            rows.append((name, f"PyTorch {torch.__version__}", torch_step(torch, widths, batch) * 1e3, floor * 1e3))
+        if have_jax:
+            rows.append((name, "JAX (jit)", jax_step(widths, batch) * 1e3, floor * 1e3))
+    print(f"threads: {args.threads}; floor = the step's gemm/gemv calls alone (EasyNets: OpenBLAS in its process; others: NumPy's BLAS here)")
+    print(f"{'config':8} {'framework':22} {'step ms':>10} {'floor ms':>10} {'ratio':>7}")
+    for name, framework, step, floor in rows:
+        print(f"{name:8} {framework:22} {step:10.4f} {floor:10.4f} {step / floor:7.2f}")
+
+
+if __name__ == "__main__":
+    main()
