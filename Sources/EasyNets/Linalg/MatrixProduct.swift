@@ -61,6 +61,17 @@ enum MatrixProduct {
                 T.blasGemv(transpose: false, m: m, n: k, alpha: alpha, a: a, lda: k, x: b, incX: 1,
                            beta: beta == 0 ? 1 : beta, y: c, incY: 1)
             }
+        case .ger where beta == 0:
+            // C = alpha·a·bᵀ into a fresh buffer: one write pass, instead of zeroing then ger.
+            if T.self == Float.self {
+                writeOuterProduct(m: m, n: n, alpha: Float(alpha), a: a.bound(to: Float.self), b: b.bound(to: Float.self),
+                                  c: c.bound(to: Float.self))
+            } else if T.self == Double.self {
+                writeOuterProduct(m: m, n: n, alpha: Double(alpha), a: a.bound(to: Double.self), b: b.bound(to: Double.self),
+                                  c: c.bound(to: Double.self))
+            } else {
+                writeOuterProduct(m: m, n: n, alpha: alpha, a: a, b: b, c: c)
+            }
         case .ger:
             // C = alpha·a·bᵀ + beta·C, an outer product.
             scale(c, count: m * n, by: beta)
@@ -69,6 +80,17 @@ enum MatrixProduct {
             T.blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                        a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n,
                        beta: beta, c: c, ldc: n)
+        }
+    }
+
+    /// `C[i, j] = (alpha·a[i])·b[j]`, the rounding of BLAS ger on a zero matrix.
+    private static func writeOuterProduct<T: TensorScalar>(
+        m: Int, n: Int, alpha: T, a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>
+    ) {
+        for i in 0..<m {
+            let scaled = alpha * a[i]
+            let row = c + i * n
+            for j in 0..<n { row[j] = scaled * b[j] }
         }
     }
 
