@@ -60,7 +60,10 @@ enum ActivationKernels {
         switch op {
         case .leakyRelu(let slope):
             let s = T(slope)
-            for i in 0..<n { dX[i] = x[i] > 0 ? dY[i] : s * dY[i] }
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = x[i] > 0 ? g : s * g
+            }
         case .elu(let alpha):
             let a = T(alpha)
             for i in 0..<n { dX[i] = x[i] > 0 ? dY[i] : dY[i] * a * T.exp(x[i]) }
@@ -95,7 +98,10 @@ enum ActivationKernels {
                 dX[i] = dY[i] * (t + x[i] * (1 - t * t) * Kernels.stableSigmoid(x[i]))
             }
         case .hardSigmoid:
-            for i in 0..<n { dX[i] = x[i] > -3 && x[i] < 3 ? dY[i] / 6 : 0 }
+            for i in 0..<n {
+                let g = dY[i] / 6
+                dX[i] = x[i] > -3 && x[i] < 3 ? g : 0
+            }
         }
     }
 
