@@ -188,21 +188,6 @@ import Testing
         }
     }
 
-    @Test func customLayerFromTheReadme() {
-        final class Affine: Layer {
-            let scale = Parameter(Tensor<Double>.ones([4]))
-            let shift = Parameter(Tensor<Double>.zeros([4]))
-            var isTraining = true
-            var parameters: [(name: String, parameter: Parameter<Double>)] { [("scale", scale), ("shift", shift)] }
-            func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> { x * scale.value + shift.value }
-        }
-        let model = Sequential<Double> { Affine(); ReLU(); Affine() }
-        #expect(model.namedParameters.map(\.name) == ["0.scale", "0.shift", "2.scale", "2.shift"])
-        let loss = model(randomTensor([3, 4], seed: 1)).sum()
-        loss.backward()
-        #expect(model.namedParameters.allSatisfy { $0.parameter.gradient != nil })
-    }
-
     @Test func summaryListsLayersShapesAndCounts() {
         var generator = RandomGenerator(seed: 0)
         let model = Sequential<Float> {
