@@ -32,7 +32,9 @@ func timePerCall(rounds: Int, target: Double = 0.02, _ body: () -> Void) -> [Dou
 }
 
 /// The gemm/gemv/ger calls of one training step of `workload`, issued straight to BLAS on
-/// preallocated buffers: the floor no implementation of the step can go below.
+/// preallocated buffers, with the arguments the step uses (forward into bias-filled outputs with
+/// beta = 1; weight and input gradients written fresh with beta = 0; bias gradients by gemv
+/// against ones): the floor no implementation of the step can go below.
 final class BLASFloor {
     let w: StepWorkload
     var weights: [[Float]], activations: [[Float]], gradients: [[Float]], weightGradients: [[Float]], biasGradients: [[Float]]
@@ -71,7 +73,9 @@ final class BLASFloor {
         }
         for l in stride(from: layers - 1, through: 0, by: -1) {  // backward
             let (input, output) = (w.widths[l], w.widths[l + 1])
-            product(true, false, output, input, B, gradients[l + 1], activations[l], 1, &weightGradients[l])  // dW += dYᵀ·X
+            // dW = dYᵀ·X with beta = 0: gradients start cleared each step (zeroGradients), so the
+            // step writes them fresh, and so does its floor.
+            product(true, false, output, input, B, gradients[l + 1], activations[l], 0, &weightGradients[l])
             Float.blasGemv(transpose: true, m: B, n: output, alpha: 1, a: gradients[l + 1], lda: output, x: ones, incX: 1,
                            beta: 1, y: &biasGradients[l], incY: 1)  // db += dYᵀ·1
             if l > 0 { product(false, false, B, input, output, gradients[l + 1], weights[l], 0, &gradients[l]) }  // dX = dY·W
