@@ -72,7 +72,9 @@ struct Bench: ParsableCommand {
             floorSamples += timePerCall(rounds: 1, floor.step)
         }
         let (s, f) = (Timing(samples: stepSamples), Timing(samples: floorSamples))
-        let ratio = s.median / f.median
+        // The median of per-round ratios: each round times the step and then the floor back to back,
+        // so slow drifts of a shared machine cancel within a pair.
+        let ratio = Timing(samples: zip(stepSamples, floorSamples).map { $0 / $1 }).median
         if json {
             let object: [String: Any] = [
                 "config": workload.name, "threads": threads, "batch": workload.batch,

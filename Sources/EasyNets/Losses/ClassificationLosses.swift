@@ -55,6 +55,9 @@ public func crossEntropy<Scalar>(
     precondition(labelSmoothing >= 0 && labelSmoothing <= 1,
                  "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
     let (rows, classes) = checkClassification(logits, labels, classWeights, ignoreIndex, op: "crossEntropy")
+    if classWeights == nil, labelSmoothing == 0, reduction != .none, !labels.contains(where: { $0 == ignoreIndex }) {
+        return fusedCrossEntropy(logits: logits, labels: labels, rows: rows, classes: classes, mean: reduction == .mean)
+    }
     let logP = logSoftmax(logits, along: 1)
     let nll = negativeLogLikelihood(logP, labels: labels, classWeights: classWeights,
                                     ignoreIndex: ignoreIndex, reduction: reduction)
@@ -95,6 +98,99 @@ public func klDivergence<Scalar>(
 
 /// Reductions for ``klDivergence(_:_:reduction:)``; `batchMean` divides the sum by the batch size.
 public enum KLReduction: Sendable { case mean, sum, none, batchMean }
+
+// MARK: - Fused cross-entropy
+
+/// The common case (no weights, smoothing or ignored labels; mean or sum) as one op: per row
+/// lse = m + log Σ exp(x − m) with m the row maximum, loss = lse − x[y]; backward
+/// dX = (softmax − onehot)·dL (÷ N for the mean), from the softmax saved by the forward pass.
+private func fusedCrossEntropy<Scalar>(
+    logits: Tensor<Scalar>, labels: [Int], rows: Int, classes: Int, mean: Bool
+) -> Tensor<Scalar> {
+    let probabilities = Tensor<Scalar>(uninitializedShape: [rows, classes])
+    var total = 0.0
+    labels.withUnsafeBufferPointer { y in
+        logits.withUnsafeBufferPointer { x in
+            total = CrossEntropyKernel.forward(x.baseAddress!, y.baseAddress!, rows: rows, classes: classes,
+                                               probabilities: probabilities.storage.base)
+        }
+    }
+    let scale = mean ? 1 / Double(rows) : 1
+    let result = Tensor<Scalar>(Scalar(total * scale))
+    return result.recorded("crossEntropy", inputs: [logits.node]) { [node = logits.node] dY in
+        node?.withGradientBuffer { gradient, accumulate in
+            labels.withUnsafeBufferPointer { y in
+                CrossEntropyKernel.backward(probabilities.storage.base, y.baseAddress!, rows: rows, classes: classes,
+                                            scale: dY.scalar * Scalar(scale), accumulate: accumulate, dX: gradient)
+            }
+        }
+    }
+}
+
+/// The loops of the fused cross-entropy, bound to Float or Double at a concrete call site.
+enum CrossEntropyKernel {
+    /// Writes the softmax of each row and returns the summed loss (accumulated in Double).
+    static func forward<T: TensorScalar>(
+        _ x: UnsafePointer<T>, _ y: UnsafePointer<Int>, rows: Int, classes: Int, probabilities: UnsafeMutablePointer<T>
+    ) -> Double {
+        if T.self == Float.self {
+            return forwardLoop(x.bound(to: Float.self), y, rows: rows, classes: classes, probabilities: probabilities.bound(to: Float.self))
+        } else if T.self == Double.self {
+            return forwardLoop(x.bound(to: Double.self), y, rows: rows, classes: classes, probabilities: probabilities.bound(to: Double.self))
+        }
+        return forwardLoop(x, y, rows: rows, classes: classes, probabilities: probabilities)
+    }
+
+    /// dX (+)= scale·(p − onehot(y)).
+    static func backward<T: TensorScalar>(
+        _ p: UnsafeMutablePointer<T>, _ y: UnsafePointer<Int>, rows: Int, classes: Int, scale: T, accumulate: Bool,
+        dX: UnsafeMutablePointer<T>
+    ) {
+        if T.self == Float.self {
+            backwardLoop(p.bound(to: Float.self), y, rows: rows, classes: classes, scale: Float(scale), accumulate: accumulate,
+                         dX: dX.bound(to: Float.self))
+        } else if T.self == Double.self {
+            backwardLoop(p.bound(to: Double.self), y, rows: rows, classes: classes, scale: Double(scale), accumulate: accumulate,
+                         dX: dX.bound(to: Double.self))
+        } else {
+            backwardLoop(p, y, rows: rows, classes: classes, scale: scale, accumulate: accumulate, dX: dX)
+        }
+    }
+
+    private static func forwardLoop<T: TensorScalar>(
+        _ x: UnsafePointer<T>, _ y: UnsafePointer<Int>, rows: Int, classes: Int, probabilities: UnsafeMutablePointer<T>
+    ) -> Double {
+        var total = 0.0
+        for r in 0..<rows {
+            let row = x + r * classes, p = probabilities + r * classes
+            var m = row[0]
+            for c in 1..<classes where row[c] > m { m = row[c] }
+            if !m.isFinite { m = 0 }
+            var sum: T = 0
+            for c in 0..<classes {
+                p[c] = T.exp(row[c] - m)
+                sum += p[c]
+            }
+            let inverse = 1 / sum
+            for c in 0..<classes { p[c] *= inverse }
+            total += Double((m + T.log(sum)) - row[y[r]])
+        }
+        return total
+    }
+
+    private static func backwardLoop<T: TensorScalar>(
+        _ p: UnsafeMutablePointer<T>, _ y: UnsafePointer<Int>, rows: Int, classes: Int, scale: T, accumulate: Bool,
+        dX: UnsafeMutablePointer<T>
+    ) {
+        for r in 0..<rows {
+            let pr = p + r * classes, d = dX + r * classes
+            for c in 0..<classes {
+                let g = scale * (pr[c] - (c == y[r] ? 1 : 0))
+                d[c] = accumulate ? d[c] + g : g
+            }
+        }
+    }
+}
 
 // MARK: - Helpers
 
