@@ -51,6 +51,19 @@ enum UpdateKernels {
         let correction2Root = T((1 - Double.pow(beta2, Double(step))).squareRoot())
         let stepSize = T(learningRate / correction1)
         let decay = T(1 - learningRate * weightDecay)
+        if vMax == nil && weightDecay == 0 {
+            // The default configuration as a branch-free loop the compiler vectorizes; same
+            // arithmetic as the general loop below.
+            for i in 0..<n {
+                let grad = g[i]
+                let mi = m[i] + (grad - m[i]) * (1 - b1)
+                let vi = v[i] * b2 + (1 - b2) * grad * grad
+                m[i] = mi
+                v[i] = vi
+                p[i] -= stepSize * (mi / (vi.squareRoot() / correction2Root + eps))
+            }
+            return
+        }
         for i in 0..<n {
             if decoupledWeightDecay {
                 if weightDecay != 0 { p[i] *= decay }
@@ -147,12 +160,19 @@ enum UpdateKernels {
         vMax: UnsafeMutablePointer<T>?, n: Int, step: Int, learningRate: Double, beta1: Double, beta2: Double,
         epsilon: Double, weightDecay: Double, decoupledWeightDecay: Bool
     ) {
-        func run<U: TensorScalar>(_: U.Type) {
-            adamLoop(p: p.bound(to: U.self), g: g.bound(to: U.self), m: m.bound(to: U.self), v: v.bound(to: U.self),
-                     vMax: vMax?.bound(to: U.self), n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,
+        if T.self == Float.self {
+            adamLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), m: m.bound(to: Float.self), v: v.bound(to: Float.self),
+                     vMax: vMax?.bound(to: Float.self), n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,
+                     epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
+        } else if T.self == Double.self {
+            adamLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), m: m.bound(to: Double.self), v: v.bound(to: Double.self),
+                     vMax: vMax?.bound(to: Double.self), n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,
+                     epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
+        } else {
+            adamLoop(p: p, g: g, m: m, v: v,
+                     vMax: vMax, n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,
                      epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
         }
-        if T.self == Float.self { run(Float.self) } else if T.self == Double.self { run(Double.self) } else { run(T.self) }
     }
 
     static func rmsProp<T: TensorScalar>(
@@ -160,23 +180,35 @@ enum UpdateKernels {
         gradientAverage: UnsafeMutablePointer<T>?, buffer: UnsafeMutablePointer<T>?, n: Int,
         learningRate: Double, alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double
     ) {
-        func run<U: TensorScalar>(_: U.Type) {
-            rmsPropLoop(p: p.bound(to: U.self), g: g.bound(to: U.self), squareAverage: squareAverage.bound(to: U.self),
-                        gradientAverage: gradientAverage?.bound(to: U.self), buffer: buffer?.bound(to: U.self), n: n,
+        if T.self == Float.self {
+            rmsPropLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), squareAverage: squareAverage.bound(to: Float.self),
+                        gradientAverage: gradientAverage?.bound(to: Float.self), buffer: buffer?.bound(to: Float.self), n: n,
+                        learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum)
+        } else if T.self == Double.self {
+            rmsPropLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), squareAverage: squareAverage.bound(to: Double.self),
+                        gradientAverage: gradientAverage?.bound(to: Double.self), buffer: buffer?.bound(to: Double.self), n: n,
+                        learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum)
+        } else {
+            rmsPropLoop(p: p, g: g, squareAverage: squareAverage,
+                        gradientAverage: gradientAverage, buffer: buffer, n: n,
                         learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum)
         }
-        if T.self == Float.self { run(Float.self) } else if T.self == Double.self { run(Double.self) } else { run(T.self) }
     }
 
     static func adagrad<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, sum: UnsafeMutablePointer<T>, n: Int, step: Int,
         learningRate: Double, learningRateDecay: Double, epsilon: Double, weightDecay: Double
     ) {
-        func run<U: TensorScalar>(_: U.Type) {
-            adagradLoop(p: p.bound(to: U.self), g: g.bound(to: U.self), sum: sum.bound(to: U.self), n: n, step: step,
+        if T.self == Float.self {
+            adagradLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), sum: sum.bound(to: Float.self), n: n, step: step,
+                        learningRate: learningRate, learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)
+        } else if T.self == Double.self {
+            adagradLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), sum: sum.bound(to: Double.self), n: n, step: step,
+                        learningRate: learningRate, learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)
+        } else {
+            adagradLoop(p: p, g: g, sum: sum, n: n, step: step,
                         learningRate: learningRate, learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)
         }
-        if T.self == Float.self { run(Float.self) } else if T.self == Double.self { run(Double.self) } else { run(T.self) }
     }
 
     static func adadelta<T: TensorScalar>(
@@ -184,12 +216,19 @@ enum UpdateKernels {
         accumulatedDelta: UnsafeMutablePointer<T>, n: Int, learningRate: Double, rho: Double, epsilon: Double,
         weightDecay: Double
     ) {
-        func run<U: TensorScalar>(_: U.Type) {
-            adadeltaLoop(p: p.bound(to: U.self), g: g.bound(to: U.self), squareAverage: squareAverage.bound(to: U.self),
-                         accumulatedDelta: accumulatedDelta.bound(to: U.self), n: n, learningRate: learningRate, rho: rho,
+        if T.self == Float.self {
+            adadeltaLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), squareAverage: squareAverage.bound(to: Float.self),
+                         accumulatedDelta: accumulatedDelta.bound(to: Float.self), n: n, learningRate: learningRate, rho: rho,
+                         epsilon: epsilon, weightDecay: weightDecay)
+        } else if T.self == Double.self {
+            adadeltaLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), squareAverage: squareAverage.bound(to: Double.self),
+                         accumulatedDelta: accumulatedDelta.bound(to: Double.self), n: n, learningRate: learningRate, rho: rho,
+                         epsilon: epsilon, weightDecay: weightDecay)
+        } else {
+            adadeltaLoop(p: p, g: g, squareAverage: squareAverage,
+                         accumulatedDelta: accumulatedDelta, n: n, learningRate: learningRate, rho: rho,
                          epsilon: epsilon, weightDecay: weightDecay)
         }
-        if T.self == Float.self { run(Float.self) } else if T.self == Double.self { run(Double.self) } else { run(T.self) }
     }
 }
 
