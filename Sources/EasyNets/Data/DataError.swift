@@ -7,6 +7,7 @@ public struct DataError: Error, CustomStringConvertible, Equatable {
     /// What was wrong.
     public var reason: String
 
+    /// An error for `path`, optionally at `location`, explaining `reason`.
     public init(path: String, location: String = "", reason: String) {
         (self.path, self.location, self.reason) = (path, location, reason)
     }

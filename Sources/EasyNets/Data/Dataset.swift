@@ -2,8 +2,10 @@
 public struct Dataset<Scalar: TensorScalar> {
     /// (count, featureCount)
     public var features: Tensor<Scalar>
+    /// One class label (0-based) per example.
     public var labels: [Int]
 
+    /// A dataset from (count, featureCount) features and one label per row.
     public init(features: Tensor<Scalar>, labels: [Int]) {
         precondition(features.rank == 2, "Dataset: features must be (examples, features), shape is \(features.shape)")
         precondition(labels.count == features.shape[0],
@@ -11,7 +13,9 @@ public struct Dataset<Scalar: TensorScalar> {
         (self.features, self.labels) = (features, labels)
     }
 
+    /// The number of examples.
     public var count: Int { labels.count }
+    /// The number of features per example.
     public var featureCount: Int { features.shape[1] }
     /// One more than the largest label.
     public var classCount: Int { (labels.max() ?? -1) + 1 }
@@ -61,10 +65,12 @@ public struct Standardizer<Scalar: TensorScalar> {
         standardDeviation = Tensor.select(where: spread .> 0, spread, else: Tensor.ones(spread.shape))
     }
 
+    /// Standardizes (examples, features) values with the fitted statistics.
     public func apply(_ features: Tensor<Scalar>) -> Tensor<Scalar> {
         withoutGradients { (features - mean) / standardDeviation }
     }
 
+    /// Standardizes a dataset's features, keeping its labels.
     public func apply(_ dataset: Dataset<Scalar>) -> Dataset<Scalar> {
         Dataset(features: apply(dataset.features), labels: dataset.labels)
     }
@@ -77,14 +83,18 @@ public struct Standardizer<Scalar: TensorScalar> {
 /// for batch in loader.epoch() { … batch.features, batch.labels … }
 /// ```
 public struct DataLoader<Scalar: TensorScalar> {
+    /// The examples to batch.
     public let dataset: Dataset<Scalar>
+    /// The number of examples per batch (the last may be smaller).
     public let batchSize: Int
+    /// Whether each epoch visits the examples in a fresh random order.
     public let shuffle: Bool
     /// Whether a last batch smaller than `batchSize` is dropped.
     public let dropLast: Bool
     /// The shuffling generator (saved in training checkpoints to resume the same order).
     public var generator: RandomGenerator
 
+    /// A loader over `dataset`, its shuffling generator seeded with `seed`.
     public init(_ dataset: Dataset<Scalar>, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false, seed: UInt64 = 0) {
         precondition(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
         (self.dataset, self.batchSize, self.shuffle, self.dropLast) = (dataset, batchSize, shuffle, dropLast)
@@ -108,10 +118,14 @@ public struct DataLoader<Scalar: TensorScalar> {
 
     /// One mini-batch; its tensors are gathered when first read.
     public struct Batch {
+        /// The batch's example indices into the dataset (0-based).
         public let indices: [Int]
         let dataset: Dataset<Scalar>
+        /// The features, (count, featureCount).
         public var features: Tensor<Scalar> { dataset.features.gatheringRows(indices).detached }
+        /// The labels, one per example.
         public var labels: [Int] { indices.map { dataset.labels[$0] } }
+        /// The number of examples in the batch.
         public var count: Int { indices.count }
     }
 }

@@ -11,6 +11,7 @@ public enum FashionMNIST {
     public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
+    /// The training (60 000 images) or test (10 000 images) split.
     public enum Split: String, Sendable { case train, test }
 
     /// Loads a split: images flattened to 784 values and divided by 255 into [0, 1] (as

@@ -5,10 +5,12 @@
 public struct NPYArray: Sendable {
     /// The element type as NumPy writes it, e.g. "<f4".
     public var descr: String
+    /// The extents of each dimension.
     public var shape: [Int]
     /// Every value in row-major order.
     public var values: [Double]
 
+    /// An array of `shape` holding `values` in row-major order.
     public init(descr: String = "<f8", shape: [Int], values: [Double]) {
         precondition(shape.reduce(1, *) == values.count, "NPYArray: \(values.count) values for shape \(shape)")
         (self.descr, self.shape, self.values) = (descr, shape, values)

@@ -1,13 +1,16 @@
 /// A grayscale image in the netpbm PGM format, binary (P5) or plain text (P2).
 public struct PGMImage: Sendable {
+    /// The size in pixels and the largest gray level (white).
     public var width: Int, height: Int, maxValue: Int
     /// Row-major gray levels 0...maxValue.
     public var values: [Int]
 
+    /// Reads a PGM file.
     public init(contentsOfFile path: String) throws {
         try self.init(bytes: try readFileBytes(path), path: path)
     }
 
+    /// Parses PGM bytes; `path` names the source in errors.
     public init(bytes: [UInt8], path: String = "<memory>") throws {
         var position = 0
         func fail(_ reason: String) -> DataError { DataError(path: path, location: "offset \(position)", reason: reason) }

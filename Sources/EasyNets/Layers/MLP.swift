@@ -1,5 +1,6 @@
 /// The activation between the layers of a ``MultilayerPerceptron``.
 public enum ActivationKind: String, Sendable, CaseIterable {
+    /// The supported activations; raw values are their names, e.g. "leaky-relu".
     case relu, leakyRelu = "leaky-relu", elu, selu, gelu, silu, mish, tanh, sigmoid
 
     /// A fresh layer of this activation.
@@ -22,6 +23,7 @@ public enum ActivationKind: String, Sendable, CaseIterable {
 /// `Linear` to the classes. Its parameter names match the equivalent `torch.nn.Sequential`
 /// (`0.weight`, `0.bias`, `2.weight`, … with dropout layers counted when present).
 public enum MultilayerPerceptron {
+    /// A network from `inputSize` features through the `hidden` widths to `classes` logits, weights drawn from `generator`.
     public static func make<Scalar: TensorScalar>(
         inputSize: Int, hidden: [Int], classes: Int, activation: ActivationKind = .relu, dropout: Double = 0,
         using generator: inout RandomGenerator, dropoutSeed: UInt64 = 0, as: Scalar.Type = Scalar.self

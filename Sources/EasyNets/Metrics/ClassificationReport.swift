@@ -3,6 +3,7 @@ public struct ClassificationReport: Sendable, Equatable {
     /// `confusion[actual][predicted]` counts.
     public var confusion: [[Int]]
 
+    /// Counts predicted against actual classes, each 0-based and below `classCount`.
     public init(predictions: [Int], labels: [Int], classCount: Int) {
         precondition(predictions.count == labels.count,
                      "ClassificationReport: \(predictions.count) predictions for \(labels.count) labels")
@@ -15,7 +16,9 @@ public struct ClassificationReport: Sendable, Equatable {
         confusion = matrix
     }
 
+    /// The number of classes.
     public var classCount: Int { confusion.count }
+    /// The number of predictions.
     public var total: Int { confusion.joined().reduce(0, +) }
     /// Correct predictions over all predictions (0 for none).
     public var accuracy: Double {

@@ -3,6 +3,7 @@ import Foundation
 /// Loss and accuracy curves of a training run as a self-contained SVG: two panels with axes,
 /// tick labels, axis titles and a legend, train and test curves in each.
 public enum CurvesPlot {
+    /// The SVG document for `metrics`, one point per epoch, headed by `title`.
     public static func svg(_ metrics: [EpochMetrics], title: String = "EasyNets training") -> String {
         let width = 960.0, height = 420.0
         var out = """
