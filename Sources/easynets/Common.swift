@@ -90,7 +90,7 @@ struct DataOptions: ParsableArguments {
     }
 
     /// (training, test) data, features in [0, 1] for images.
-    func load(seed: UInt64) throws -> (train: Dataset<Float>, test: Dataset<Float>) {
+    func load() throws -> (train: Dataset<Float>, test: Dataset<Float>) {
         switch dataset {
         case .fashionMNIST:
             return (try FashionMNIST.load(.train, directory: dataDir), try FashionMNIST.load(.test, directory: dataDir))

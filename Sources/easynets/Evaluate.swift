@@ -44,7 +44,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (_, test) = try data.load(seed: 0)
+            let (_, test) = try data.load()
             let classes = data.dataset == .fashionMNIST ? 10 : test.classCount
             let (model, config) = try source.load(inputSize: test.featureCount, classes: classes)
             guard config.inputSize == test.featureCount else {
@@ -95,7 +95,7 @@ struct Predict: ParsableCommand {
             var inputs: Tensor<Float>
             var names: [String]
             if let index {
-                let (_, test) = try data.load(seed: 0)
+                let (_, test) = try data.load()
                 let indices = index.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard indices.allSatisfy({ $0 != nil && $0! >= 0 && $0! < test.count }) else {
                     throw ValidationError("--index takes test-set indices in 0..<\(test.count), got \"\(index)\"")

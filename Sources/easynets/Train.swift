@@ -78,7 +78,7 @@ struct Train: ParsableCommand {
     private func train() throws {
         if let threads { BLASRuntime.threadCount = threads }
         let clock = ContinuousClock()
-        var (trainData, testData) = try data.load(seed: seed)
+        var (trainData, testData) = try data.load()
         if let limit { trainData = trainData.prefix(limit) }
         let classes = max(trainData.classCount, testData.classCount)
         var config = ModelConfig(inputSize: trainData.featureCount, hidden: try parseWidths(hidden), classes: classes,
