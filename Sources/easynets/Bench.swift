@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Which benchmark: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var config: Workload = .all
 
-    @Option(help: "BLAS threads.")
+    @Option(help: "Threads for BLAS and for EasyNets' own elementwise kernels.")
     var threads: Int = 1
 
     @Option(help: "Timed repetitions per measurement (the median is reported).")
@@ -34,6 +34,7 @@ struct Bench: ParsableCommand {
 
     func run() {
         BLASRuntime.threadCount = threads
+        Parallelism.threadCount = threads
         let steps: [StepWorkload] = switch config {
         case .small: [.small]
         case .large: [.large]

@@ -42,7 +42,7 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed for initialization, shuffling and dropout.")
     var seed: UInt64 = 0
 
-    @Option(help: "BLAS threads (default: all processors).")
+    @Option(help: "Threads for BLAS and for EasyNets' own elementwise kernels (default: all processors).")
     var threads: Int?
 
     @Option(help: "Use only the first N training examples.")
@@ -77,6 +77,7 @@ struct Train: ParsableCommand {
 
     private func train() throws {
         if let threads { BLASRuntime.threadCount = threads }
+        Parallelism.threadCount = BLASRuntime.threadCount
         let clock = ContinuousClock()
         var (trainData, testData) = try data.load()
         if let limit { trainData = trainData.prefix(limit) }

@@ -13,6 +13,15 @@ enum ActivationOp {
     case silu
     case mish
     case hardSigmoid
+
+    /// Whether the activation evaluates a transcendental function per element, so splitting a
+    /// large tensor across threads pays (see ``Parallelism``).
+    var isComputeBound: Bool {
+        switch self {
+        case .leakyRelu, .hardSigmoid: return false
+        default: return true
+        }
+    }
 }
 
 /// SELU's constants (Klambauer et al. 2017), as PyTorch uses them.
@@ -22,7 +31,13 @@ private let seluScale = 1.0507009873554804934193349852946
 enum ActivationKernels {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func forward<T: TensorScalar>(_ op: ActivationOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    static func forward<T: TensorScalar>(
+        _ op: ActivationOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, split: Bool = true
+    ) {
+        if split, op.isComputeBound,
+           Parallelism.forEachChunk(n, { start, count in forward(op, x + start, y + start, count, split: false) }) {
+            return
+        }
         switch op {
         case .leakyRelu(let slope):
             let s = T(slope)
@@ -55,8 +70,13 @@ enum ActivationKernels {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func backward<T: TensorScalar>(
-        _ op: ActivationOp, x: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>, _ n: Int
+        _ op: ActivationOp, x: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>, _ n: Int, split: Bool = true
     ) {
+        if split, op.isComputeBound, Parallelism.forEachChunk(n, { start, count in
+            backward(op, x: x + start, dY: dY + start, dX: dX + start, count, split: false)
+        }) {
+            return
+        }
         switch op {
         case .leakyRelu(let slope):
             let s = T(slope)

@@ -145,8 +145,13 @@ enum UpdateKernels {
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?, firstStep: Bool, n: Int,
         learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double
     ) {
+        // Not split across threads: a few multiply-adds per element are bound by memory bandwidth.
         if T.self == Float.self {
             sgdLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), buffer: buffer?.bound(to: Float.self),
+                    firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum, dampening: dampening,
+                    nesterov: nesterov, weightDecay: weightDecay)
+        } else if T.self == Double.self {
+            sgdLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), buffer: buffer?.bound(to: Double.self),
                     firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum, dampening: dampening,
                     nesterov: nesterov, weightDecay: weightDecay)
         } else {
@@ -158,8 +163,15 @@ enum UpdateKernels {
     static func adam<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
         vMax: UnsafeMutablePointer<T>?, n: Int, step: Int, learningRate: Double, beta1: Double, beta2: Double,
-        epsilon: Double, weightDecay: Double, decoupledWeightDecay: Bool
+        epsilon: Double, weightDecay: Double, decoupledWeightDecay: Bool, split: Bool = true
     ) {
+        if split, Parallelism.forEachChunk(n, { start, count in
+            adam(p: p + start, g: g + start, m: m + start, v: v + start, vMax: vMax.map { $0 + start }, n: count, step: step,
+                 learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+                 decoupledWeightDecay: decoupledWeightDecay, split: false)
+        }) {
+            return
+        }
         if T.self == Float.self {
             adamLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), m: m.bound(to: Float.self), v: v.bound(to: Float.self),
                      vMax: vMax?.bound(to: Float.self), n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,

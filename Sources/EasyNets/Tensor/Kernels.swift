@@ -11,6 +11,15 @@ enum UnaryOp {
     case clamp(lower: Double, upper: Double)
     case affine(scale: Double, shift: Double)  // x·scale + shift
     case finiteOr(Double)  // x where finite, else the value
+
+    /// Whether each element costs enough arithmetic (a transcendental function) for splitting a
+    /// large tensor across threads to pay; the other ops are bound by memory bandwidth.
+    var isComputeBound: Bool {
+        switch self {
+        case .exp, .log, .tanh, .sigmoid, .softplus, .logSigmoid, .power: return true
+        default: return false
+        }
+    }
 }
 
 /// Elementwise binary ops (with broadcasting); comparisons give 1 or 0.
@@ -27,7 +36,13 @@ enum Kernels {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func unary<T: TensorScalar>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    static func unary<T: TensorScalar>(
+        _ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, split: Bool = true
+    ) {
+        if split, op.isComputeBound,
+           Parallelism.forEachChunk(n, { start, count in unary(op, x + start, y + start, count, split: false) }) {
+            return
+        }
         switch op {
         case .negate: for i in 0..<n { y[i] = -x[i] }
         case .exp: for i in 0..<n { y[i] = T.exp(x[i]) }
@@ -86,8 +101,13 @@ enum Kernels {
     @_specialize(where T == Double)
     static func unaryGradient<T: TensorScalar>(
         _ op: UnaryOp, x: UnsafePointer<T>, y: UnsafePointer<T>, dY: UnsafePointer<T>,
-        dX: UnsafeMutablePointer<T>, _ n: Int
+        dX: UnsafeMutablePointer<T>, _ n: Int, split: Bool = true
     ) {
+        if split, op.isComputeBound, Parallelism.forEachChunk(n, { start, count in
+            unaryGradient(op, x: x + start, y: y + start, dY: dY + start, dX: dX + start, count, split: false)
+        }) {
+            return
+        }
         switch op {
         case .negate: for i in 0..<n { dX[i] = -dY[i] }
         case .exp: for i in 0..<n { dX[i] = dY[i] * y[i] }
@@ -175,7 +195,7 @@ enum Kernels {
         guard n > 0 else { return }
         let contiguous = contiguousStrides(shape)
         if stridesA == contiguous && stridesB == contiguous {
-            sameShapeBinary(op, a, b, out, n)
+            sameShapeBinary(op, a, b, out, n)  // memory-bound: one thread streams it fastest
             return
         }
         let rank = shape.count

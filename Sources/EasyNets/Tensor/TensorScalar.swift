@@ -6,7 +6,7 @@ import RealModule
 /// one to the `cblas_s*`/`LAPACKE_s*` routine and `Double` to `cblas_d*`/`LAPACKE_d*`, so generic
 /// tensor code never switches on the element type. Matrices are row-major; a `true` transpose flag
 /// means the operand is used as its transpose without being copied.
-public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Sendable, CustomStringConvertible
+public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringConvertible
 where Self.RawSignificand: FixedWidthInteger {
     // MARK: BLAS
 
