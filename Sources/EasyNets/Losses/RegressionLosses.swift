@@ -33,9 +33,5 @@ public func smoothL1Loss<Scalar>(
 ) -> Tensor<Scalar> {
     checkSameShape(prediction, target, "smoothL1Loss")
     precondition(beta > 0, "smoothL1Loss: beta must be positive, got \(beta)")
-    let d = prediction - target
-    let absolute = abs(d)
-    let quadratic = square(d) * (0.5 / beta)
-    let linear = absolute - beta * 0.5
-    return reduction.apply(Tensor.select(where: (absolute .< beta), quadratic, else: linear))
+    return reduction.apply(huberLoss(prediction, target, delta: beta, reduction: .none) / beta)
 }
