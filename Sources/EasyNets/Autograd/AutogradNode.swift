@@ -65,7 +65,7 @@ final class AutogradNode<Scalar: TensorScalar> {
                 if accumulate {
                     Scalar.blasAxpy(count: count, alpha: 1, x: source.baseAddress!, incX: 1, y: buffer, incY: 1)
                 } else {
-                    buffer.update(from: source.baseAddress!, count: count)
+                    copyScalars(to: buffer, from: source.baseAddress!, count: count)
                 }
             }
         }

@@ -69,7 +69,7 @@ public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
     let result = Tensor<Scalar>(uninitializedShape: outShape)
     let y = result.storage.base
     if let bias {
-        for r in 0..<rows { (y + r * outFeatures).update(from: bias.storage.base, count: outFeatures) }
+        for r in 0..<rows { copyScalars(to: y + r * outFeatures, from: bias.storage.base, count: outFeatures) }
     }
     MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                        a: x.storage.base, b: weight.storage.base, beta: bias == nil ? 0 : 1, c: y)

@@ -38,7 +38,7 @@ public final class Parameter<Scalar: TensorScalar> {
         precondition(newValue.shape == value.shape,
                      "Parameter.assign: shape \(newValue.shape) does not match \(value.shape)")
         newValue.withUnsafeBufferPointer { source in
-            value.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source.baseAddress!, count: source.count) }
+            value.withUnsafeMutableBufferPointer { copyScalars(to: $0.baseAddress!, from: source.baseAddress!, count: source.count) }
         }
     }
 }

@@ -165,7 +165,7 @@ extension Tensor {
         // gels overwrites an (max(m, n), k) array: b on the way in, X in its first n rows on the way out.
         var work = Tensor.zeros([rows, nrhs])
         b.withUnsafeBufferPointer { source in
-            work.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: source.baseAddress!, count: m * nrhs) }
+            work.withUnsafeMutableBufferPointer { copyScalars(to: $0.baseAddress!, from: source.baseAddress!, count: m * nrhs) }
         }
         var a = detached
         let name = Tensor.routine("gels")

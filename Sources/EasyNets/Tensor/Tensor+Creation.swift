@@ -17,7 +17,7 @@ extension Tensor {
         precondition(scalars.count == shape.reduce(1, *),
                      "Tensor(_:shape:): \(scalars.count) scalars do not fill shape \(shape)")
         let storage = TensorStorage<Scalar>(uninitializedCount: scalars.count)
-        scalars.withUnsafeBufferPointer { storage.base.update(from: $0.baseAddress!, count: scalars.count) }
+        scalars.withUnsafeBufferPointer { copyScalars(to: storage.base, from: $0.baseAddress!, count: scalars.count) }
         self.init(storage: storage, shape: shape)
     }
 

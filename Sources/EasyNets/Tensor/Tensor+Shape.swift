@@ -90,7 +90,7 @@ extension Tensor {
         for t in tensors {
             let block = t.shape[axis] * inner
             for o in 0..<outer {
-                (result.storage.base + o * outRow + offset).update(from: t.storage.base + o * block, count: block)
+                copyScalars(to: result.storage.base + o * outRow + offset, from: t.storage.base + o * block, count: block)
             }
             offset += block
         }
@@ -119,7 +119,7 @@ extension Tensor {
         let result = Tensor(uninitializedShape: outShape)
         let block = range.count * inner, row = shape[axis] * inner
         for o in 0..<outer {
-            (result.storage.base + o * block).update(from: storage.base + o * row + range.lowerBound * inner, count: block)
+            copyScalars(to: result.storage.base + o * block, from: storage.base + o * row + range.lowerBound * inner, count: block)
         }
         return result.recorded("slice", inputs: [node]) { [node, shape] dY in
             node?.withGradientBuffer { gradient, accumulate in
@@ -142,7 +142,7 @@ extension Tensor {
         for (i, index) in indices.enumerated() {
             precondition(index >= 0 && index < shape[0],
                          "Tensor.gatheringRows: index \(index) out of range for shape \(shape)")
-            (result.storage.base + i * rowSize).update(from: storage.base + index * rowSize, count: rowSize)
+            copyScalars(to: result.storage.base + i * rowSize, from: storage.base + index * rowSize, count: rowSize)
         }
         return result.recorded("gather", inputs: [node]) { [node, shape] dY in
             node?.withGradientBuffer { gradient, accumulate in

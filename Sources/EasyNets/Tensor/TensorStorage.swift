@@ -19,7 +19,7 @@ final class TensorStorage<Scalar: TensorScalar> {
 
     func copy() -> TensorStorage {
         let result = TensorStorage(uninitializedCount: count)
-        result.base.update(from: base, count: count)
+        copyScalars(to: result.base, from: base, count: count)
         return result
     }
 
@@ -33,4 +33,13 @@ final class TensorStorage<Scalar: TensorScalar> {
 @inline(__always)
 func zeroFill<Scalar: TensorScalar>(_ pointer: UnsafeMutablePointer<Scalar>, count: Int) {
     UnsafeMutableRawPointer(pointer).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)
+}
+
+/// Copies `count` scalars with one memcpy: unspecialized generic code would otherwise copy them
+/// one value-witness call at a time (Float and Double are trivially copyable).
+@inline(__always)
+func copyScalars<Scalar: TensorScalar>(
+    to destination: UnsafeMutablePointer<Scalar>, from source: UnsafePointer<Scalar>, count: Int
+) {
+    UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * MemoryLayout<Scalar>.stride)
 }
