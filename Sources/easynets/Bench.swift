@@ -24,6 +24,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object per training-step configuration.")
     var json = false
 
+    @Flag(help: "Also time the phases of each training step (forward and loss, backward, optimizer update).")
+    var breakdown = false
+
     @Option(help: "Folder with the Fashion-MNIST IDX files (for --config epoch).")
     var dataDir: String = FashionMNIST.defaultDirectory
 
@@ -42,7 +45,10 @@ struct Bench: ParsableCommand {
         case .all: [.small, .large, .online]
         default: []
         }
-        for workload in steps { benchmarkStep(workload) }
+        for workload in steps {
+            benchmarkStep(workload)
+            if breakdown { benchmarkPhases(workload) }
+        }
         if json { return }
         if config == .memory { benchmarkMemory() }
         if config == .linear || config == .all { benchmarkLinear() }
@@ -92,6 +98,30 @@ struct Bench: ParsableCommand {
                   + "BLAS floor \(String(format: "%.4f", f.median * 1e3)) ms, ratio \(String(format: "%.3f", ratio)), "
                   + "\(Int(Double(workload.batch) / s.median)) samples/s")
         }
+    }
+
+    /// The phases of a training step timed apart, each the median over the repetitions of the
+    /// mean over enough steps to last ~20 ms: where the time above the floor goes.
+    private func benchmarkPhases(_ workload: StepWorkload) {
+        let step = EasyNetsStep(workload)
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        let calls = max(1, Int(0.02 / max(timePerCall(rounds: 1, step.step)[0], 1e-7)))
+        var phases = [[Double]](repeating: [], count: 4)
+        for _ in 0..<repetitions {
+            var totals = [Duration](repeating: .zero, count: 4)
+            for _ in 0..<calls {
+                totals[0] += clock.measure { step.optimizer.zeroGradients() }
+                var loss: Tensor<Float>?
+                totals[1] += clock.measure { loss = step.loss() }
+                totals[2] += clock.measure { loss!.backward() }
+                totals[3] += clock.measure { step.optimizer.step() }
+            }
+            for (i, total) in totals.enumerated() { phases[i].append(seconds(total) / Double(calls)) }
+        }
+        let names = ["zero gradients", "forward + loss", "backward", "optimizer step"]
+        let text = zip(names, phases).map { "\($0) \(String(format: "%.4f", Timing(samples: $1).median * 1e3)) ms" }
+        print("  phases of \(workload.name): " + text.joined(separator: ", "))
     }
 
     /// Resident memory over 10 000 training steps of the small configuration: flat when

@@ -84,24 +84,39 @@ final class BLASFloor {
 }
 
 /// One EasyNets training step of `workload`, as a user writes it.
+///
+/// Each step takes the next batch of a pool of random batches (~8 MiB of inputs, at least 8
+/// batches) with random labels, as a data loader would hand them out; inputs are standard normal,
+/// as standardized data is. Training on one fixed batch instead drives its loss to zero within
+/// the timed steps, and all-positive inputs kill most ReLU units: either way gradients and
+/// momentum buffers decay into subnormal numbers, whose arithmetic makes an elementwise pass
+/// several times slower than in real training.
 final class EasyNetsStep {
     let model: Sequential<Float>
     let optimizer: SGD<Float>
-    let x: Tensor<Float>
-    let labels: [Int]
+    let inputs: [Tensor<Float>]
+    let labels: [[Int]]
+    private var next = 0
 
     init(_ w: StepWorkload) {
         var generator = RandomGenerator(seed: 1)
         model = MultilayerPerceptron.make(inputSize: w.widths[0], hidden: Array(w.widths.dropFirst().dropLast()),
                                           classes: w.widths.last!, using: &generator, as: Float.self)
         optimizer = SGD(model.trainableParameters, learningRate: 0.01, momentum: 0.9)
-        x = Tensor.uniform([w.batch, w.widths[0]], using: &generator)
-        labels = (0..<w.batch).map { _ in Int(generator.next() % UInt64(w.widths.last!)) }
+        let batches = max(8, (8 << 20) / (w.batch * w.widths[0] * MemoryLayout<Float>.stride))
+        inputs = (0..<batches).map { _ in Tensor.normal([w.batch, w.widths[0]], using: &generator) }
+        labels = (0..<batches).map { _ in (0..<w.batch).map { _ in Int(generator.next() % UInt64(w.widths.last!)) } }
     }
 
     func step() {
         optimizer.zeroGradients()
-        crossEntropy(logits: model(x), labels: labels).backward()
+        loss().backward()
         optimizer.step()
+    }
+
+    /// The forward pass and loss of one step, on the next batch of the pool.
+    func loss() -> Tensor<Float> {
+        defer { next = (next + 1) % inputs.count }
+        return crossEntropy(logits: model(inputs[next]), labels: labels[next])
     }
 }

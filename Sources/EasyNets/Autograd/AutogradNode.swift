@@ -11,12 +11,19 @@ final class AutogradNode<Scalar: TensorScalar> {
     let shape: [Int]
     /// Nodes this one was computed from (only those that need gradients).
     private(set) var inputs: [AutogradNode]
-    /// Reads `self.gradient` and accumulates into the inputs. `nil` for leaves and spent nodes.
-    private var backwardFunction: ((AutogradNode) -> Void)?
+    /// Receives `self.gradient` (as a tensor of `shape`) and accumulates into the inputs. `nil` for
+    /// leaves and spent nodes.
+    private var backwardFunction: ((Tensor<Scalar>) -> Void)?
     /// Accumulated gradient (same shape as the tensor); `nil` until something flows in.
     var gradient: TensorStorage<Scalar>?
+    /// A leaf's gradient kept as the factors of an outer product instead of in ``gradient``
+    /// (never both): see ``accumulateOuterProduct(column:row:)``.
+    private(set) var outerProductGradient: OuterProduct?
     let isLeaf: Bool
     private(set) var isSpent = false
+    /// Set on interior nodes by the backward pass's graph walk (never on leaves, which parameters
+    /// share between graphs); a visited node is spent once that backward pass has run.
+    var isVisited = false
 
     init(leafOfShape shape: [Int]) {
         op = "leaf"
@@ -25,7 +32,7 @@ final class AutogradNode<Scalar: TensorScalar> {
         isLeaf = true
     }
 
-    init(op: String, shape: [Int], inputs: [AutogradNode], backward: @escaping (AutogradNode) -> Void) {
+    init(op: String, shape: [Int], inputs: [AutogradNode], backward: @escaping (Tensor<Scalar>) -> Void) {
         self.op = op
         self.shape = shape
         self.inputs = inputs
@@ -35,11 +42,66 @@ final class AutogradNode<Scalar: TensorScalar> {
 
     var count: Int { shape.reduce(1, *) }
 
+    /// A matrix gradient `column·rowᵀ` (shape `(column.count, row.count)`) held as its two factors.
+    ///
+    /// A batch-1 ``linear`` backward gives its weight such a gradient. Keeping the factors saves
+    /// writing the product out and reading it back: an optimizer expands it a few rows at a time
+    /// into a cache-resident scratch buffer (``writeRows(_:into:)``) while it updates the
+    /// parameter, so a batch-1 step passes over the weight and its state once.
+    struct OuterProduct {
+        let column: TensorStorage<Scalar>
+        let row: TensorStorage<Scalar>
+
+        /// Writes rows `rows` of the product into `destination` (`rows.count · row.count` scalars),
+        /// with the rounding of the dense gradient's outer-product write.
+        func writeRows(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Scalar>) {
+            MatrixProduct.gemm(transposeA: true, transposeB: false, m: rows.count, n: row.count, k: 1,
+                               a: column.base + rows.lowerBound, b: row.base, beta: 0, c: destination)
+        }
+    }
+
+    /// Whether a gradient has flowed in, dense or as an outer product.
+    var hasGradient: Bool { gradient != nil || outerProductGradient != nil }
+
+    /// Drops the gradient (both representations).
+    func clearGradient() {
+        gradient = nil
+        outerProductGradient = nil
+    }
+
+    /// Writes an outer-product gradient out into ``gradient``, so dense code can read and update it.
+    func materializeGradient() {
+        guard let product = outerProductGradient else { return }
+        let dense = TensorStorage<Scalar>(uninitializedCount: count)
+        product.writeRows(0..<product.column.count, into: dense.base)
+        gradient = dense
+        outerProductGradient = nil
+    }
+
+    /// Adds `column·rowᵀ` (exactly this node's shape, `(column.count, row.count)`) into the gradient.
+    ///
+    /// A leaf with no gradient yet keeps the factors (see ``OuterProduct``); otherwise the product
+    /// is added densely. The factors are shared, not copied: tensors are copy-on-write, so nothing
+    /// can change them while the gradient holds them.
+    func accumulateOuterProduct(column: TensorStorage<Scalar>, row: TensorStorage<Scalar>) {
+        precondition(shape.count == 2 && shape[0] == column.count && shape[1] == row.count,
+                     "backward of \(op): outer product (\(column.count), \(row.count)) does not match \(shape)")
+        if isLeaf && !hasGradient {
+            outerProductGradient = OuterProduct(column: column, row: row)
+            return
+        }
+        withGradientBuffer { buffer, accumulate in
+            MatrixProduct.gemm(transposeA: true, transposeB: false, m: column.count, n: row.count, k: 1,
+                               a: column.base, b: row.base, beta: accumulate ? 1 : 0, c: buffer)
+        }
+    }
+
     /// Gives `body` the gradient buffer to accumulate into, and whether it already holds values.
     ///
     /// A fresh buffer is *uninitialized*: a BLAS kernel writes it with `beta = 0`, others must
     /// overwrite every element when `accumulate` is `false`. This saves a zeroing pass per step.
     func withGradientBuffer(_ body: (_ buffer: UnsafeMutablePointer<Scalar>, _ accumulate: Bool) -> Void) {
+        materializeGradient()
         if gradient != nil {
             // The gradient may be shared with a tensor handed out by `Tensor.gradient`.
             if !isKnownUniquelyReferenced(&gradient!) { gradient = gradient!.copy() }
@@ -55,8 +117,9 @@ final class AutogradNode<Scalar: TensorScalar> {
     func accumulate(_ value: consuming Tensor<Scalar>) {
         precondition(value.shape == shape,
                      "backward of \(op): gradient shape \(value.shape) does not match \(shape)")
-        if gradient == nil, isKnownUniquelyReferenced(&value.storage) {
-            // Take ownership of a freshly computed buffer instead of copying it.
+        if !hasGradient {
+            // Share the buffer instead of copying it: tensors are copy-on-write, and
+            // `withGradientBuffer` copies a shared gradient before writing into it.
             gradient = value.storage
             return
         }
@@ -74,7 +137,7 @@ final class AutogradNode<Scalar: TensorScalar> {
     /// Runs this node's backward step once and releases what it held.
     func runBackward() {
         guard let backwardFunction else { return }
-        if gradient != nil { backwardFunction(self) }
+        if let gradient { backwardFunction(Tensor(storage: gradient, shape: shape)) }
         release()
     }
 

@@ -21,13 +21,15 @@ extension Tensor {
     ///
     /// Interior tensors (results of ops) do not keep gradients, as in PyTorch.
     public var gradient: Tensor? {
-        guard let node, node.isLeaf, let storage = node.gradient else { return nil }
+        guard let node, node.isLeaf else { return nil }
+        node.materializeGradient()
+        guard let storage = node.gradient else { return nil }
         return Tensor(storage: storage, shape: shape)
     }
 
     /// Clears the accumulated gradient (it becomes `nil`; the next ``backward()`` starts afresh).
     public func zeroGradient() {
-        node?.gradient = nil
+        node?.clearGradient()
     }
 
     /// The same values, cut from the tape: ops on the result record nothing.
@@ -46,16 +48,15 @@ extension Tensor {
     }
 
     /// Back-propagates `seed` (∂L/∂self, same shape as `self`) to every leaf.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
     public func backward(seed: Tensor) {
         precondition(seed.shape == shape,
                      "Tensor.backward: seed shape \(seed.shape) does not match tensor shape \(shape)")
         guard let root = node else {
             preconditionFailure("Tensor.backward: tensor does not require gradients (no op on the tape)")
         }
-        // A spent node has dropped its inputs, so its part of the graph would silently contribute nothing.
         let order = topologicalOrder(from: root)
-        precondition(!order.contains { $0.isSpent }, "Tensor.backward: the graph was already used by a backward pass; "
-                     + "recompute the forward pass to differentiate again")
         withoutGradients {
             root.accumulate(seed.detached)
             for node in order.reversed() {
@@ -64,17 +65,29 @@ extension Tensor {
         }
     }
 
-    /// Nodes reachable from `root`, each after all of its inputs (iterative depth-first post-order).
+    /// The interior nodes reachable from `root`, each after all of its inputs (iterative
+    /// depth-first post-order). Leaves are left out: their gradients only receive.
     private func topologicalOrder(from root: AutogradNode<Scalar>) -> [AutogradNode<Scalar>] {
+        // A spent node has dropped its inputs, so its part of the graph would silently contribute nothing.
+        func checkUnspent(_ node: AutogradNode<Scalar>) {
+            precondition(!node.isSpent, "Tensor.backward: the graph was already used by a backward pass; "
+                         + "recompute the forward pass to differentiate again")
+        }
         var order: [AutogradNode<Scalar>] = []
-        var visited = Set<ObjectIdentifier>()
+        guard !root.isLeaf else { return order }
+        checkUnspent(root)
         var stack: [(node: AutogradNode<Scalar>, nextInput: Int)] = [(root, 0)]
-        visited.insert(ObjectIdentifier(root))
+        root.isVisited = true
         while let (node, nextInput) = stack.last {
             if nextInput < node.inputs.count {
                 stack[stack.count - 1].nextInput += 1
                 let input = node.inputs[nextInput]
-                if visited.insert(ObjectIdentifier(input)).inserted { stack.append((input, 0)) }
+                if input.isLeaf { continue }
+                checkUnspent(input)
+                if !input.isVisited {
+                    input.isVisited = true
+                    stack.append((input, 0))
+                }
             } else {
                 order.append(node)
                 stack.removeLast()
@@ -86,17 +99,18 @@ extension Tensor {
     /// Attaches a tape node to this op output when recording is on and any input needs gradients.
     ///
     /// `backward` receives ∂L/∂output and must accumulate into the input nodes it captured.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
     func recorded(
         _ op: String, inputs: [AutogradNode<Scalar>?], backward: @escaping (Tensor) -> Void
     ) -> Tensor {
         guard GradientMode.isEnabled else { return self }
-        let live = inputs.compactMap { $0 }
+        var live: [AutogradNode<Scalar>] = []
+        live.reserveCapacity(inputs.count)
+        for case let input? in inputs { live.append(input) }
         guard !live.isEmpty else { return self }
         var result = self
-        let shape = self.shape
-        result.node = AutogradNode(op: op, shape: shape, inputs: live) { node in
-            backward(Tensor(storage: node.gradient!, shape: shape))
-        }
+        result.node = AutogradNode(op: op, shape: shape, inputs: live, backward: backward)
         return result
     }
 

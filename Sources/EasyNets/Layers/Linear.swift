@@ -56,6 +56,8 @@ public final class Linear<Scalar: TensorScalar>: Layer {
 
 /// `x·Wᵀ + b` for `x: (…, in)`, `weight: (out, in)`, `bias: (out)`, fused into one BLAS call per
 /// direction (see ``Linear``).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
     precondition(weight.rank == 2, "linear: weight must be (out, in), shape is \(weight.shape)")
     let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
@@ -83,6 +85,12 @@ public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
         xNode?.withGradientBuffer { dX, accumulate in  // dX (rows, in) += dY·W
             MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
                                a: dOut, b: savedW.storage.base, beta: accumulate ? 1 : 0, c: dX)
+        }
+        if rows == 1 {
+            // dW (out, in) += dY ⊗ x, kept as its two factors by a leaf weight; db (out) += dY.
+            wNode?.accumulateOuterProduct(column: dY.storage, row: savedX.storage)
+            bNode?.accumulate(Tensor(storage: dY.storage, shape: [outFeatures]))
+            return
         }
         wNode?.withGradientBuffer { dW, accumulate in  // dW (out, in) += dYᵀ·X
             MatrixProduct.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,

@@ -104,6 +104,8 @@ public enum KLReduction: Sendable { case mean, sum, none, batchMean }
 /// The common case (no weights, smoothing or ignored labels; mean or sum) as one op: per row
 /// lse = m + log Σ exp(x − m) with m the row maximum, loss = lse − x[y]; backward
 /// dX = (softmax − onehot)·dL (÷ N for the mean), from the softmax saved by the forward pass.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 private func fusedCrossEntropy<Scalar>(
     logits: Tensor<Scalar>, labels: [Int], rows: Int, classes: Int, mean: Bool
 ) -> Tensor<Scalar> {

@@ -37,11 +37,15 @@ final class OptimizerSlots<Scalar: TensorScalar> {
         init(_ storage: TensorStorage<Scalar>) { self.storage = storage }
     }
 
-    private(set) var buffers: [String: Buffer] = [:]
+    /// Each parameter's buffers by slot name (a few at most, so a list).
+    private var buffers: [[(slot: String, buffer: Buffer)]]
     /// The step count of each parameter (as PyTorch keeps `state[p]["step"]`).
     var steps: [Int]
 
-    init(parameterCount: Int) { steps = [Int](repeating: 0, count: parameterCount) }
+    init(parameterCount: Int) {
+        buffers = Array(repeating: [], count: parameterCount)
+        steps = [Int](repeating: 0, count: parameterCount)
+    }
 
     /// Runs `body` with the slot's buffer, created filled with `initial` on first use; `isNew`
     /// tells whether it was just created.
@@ -49,23 +53,27 @@ final class OptimizerSlots<Scalar: TensorScalar> {
         _ index: Int, _ slot: String, count: Int, initial: Scalar = 0,
         _ body: (UnsafeMutablePointer<Scalar>, _ isNew: Bool) -> R
     ) -> R {
-        let key = "\(index).\(slot)"
-        if let buffer = buffers[key] {
+        if let buffer = buffers[index].first(where: { $0.slot == slot })?.buffer {
             return withExtendedLifetime(buffer) { body(buffer.storage.base, false) }
         }
         let buffer = Buffer(TensorStorage(repeating: initial, count: count))
-        buffers[key] = buffer
+        buffers[index].append((slot, buffer))
         return withExtendedLifetime(buffer) { body(buffer.storage.base, true) }
     }
 
     var state: [String: Tensor<Scalar>] {
-        var result = buffers.mapValues { Tensor(storage: $0.storage.copy(), shape: [$0.storage.count]) }
+        var result: [String: Tensor<Scalar>] = [:]
+        for (index, slots) in buffers.enumerated() {
+            for (slot, buffer) in slots {
+                result["\(index).\(slot)"] = Tensor(storage: buffer.storage.copy(), shape: [buffer.storage.count])
+            }
+        }
         for (i, step) in steps.enumerated() where step > 0 { result["\(i).step"] = Tensor(Scalar(step)) }
         return result
     }
 
     func load(_ state: [String: Tensor<Scalar>], parameters: [Parameter<Scalar>], slots: Set<String>) throws {
-        var newBuffers: [String: Buffer] = [:]
+        var newBuffers: [[(slot: String, buffer: Buffer)]] = Array(repeating: [], count: parameters.count)
         var newSteps = [Int](repeating: 0, count: parameters.count)
         for (key, tensor) in state {
             let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
@@ -79,7 +87,7 @@ final class OptimizerSlots<Scalar: TensorScalar> {
                     throw OptimizerStateError(description: "optimizer state: \"\(key)\" has \(tensor.count) values, "
                                               + "parameter \(index) has \(parameters[index].value.count)")
                 }
-                newBuffers[key] = Buffer(tensor.detached.storage.copy())
+                newBuffers[index].append((parts[1], Buffer(tensor.detached.storage.copy())))
             } else {
                 throw OptimizerStateError(description: "optimizer state: unknown slot in key \"\(key)\"")
             }
@@ -89,16 +97,69 @@ final class OptimizerSlots<Scalar: TensorScalar> {
     }
 }
 
+/// A parameter's gradient as an update rule reads it: consecutive pieces, each with its offset
+/// into the parameter.
+///
+/// A dense gradient is one piece. A gradient held as an outer product (a batch-1 ``Linear``
+/// weight) is expanded a few rows at a time into a scratch buffer that stays in L1 cache, so the
+/// update reads the parameter and its state once and the full gradient is never written out. The
+/// pieces hold the same values as the dense gradient, so the update is bit-identical.
+struct GradientPieces<Scalar: TensorScalar> {
+    fileprivate enum Source {
+        case dense(UnsafePointer<Scalar>)
+        case outerProduct(AutogradNode<Scalar>.OuterProduct)
+    }
+    fileprivate let source: Source
+    /// The number of scalars in the gradient.
+    let count: Int
+
+    /// Scalars per expanded piece: 16 KiB of Float, half of a Zen 4 L1 data cache.
+    static var pieceCapacity: Int { 4096 }
+
+    /// The gradient's factors when it is held as an outer product, for update rules with a fused
+    /// kernel that forms each element where it is used.
+    var outerProduct: AutogradNode<Scalar>.OuterProduct? {
+        if case .outerProduct(let product) = source { return product }
+        return nil
+    }
+
+    /// Calls `body(offset, gradient, count)` for consecutive pieces covering the gradient.
+    func forEach(_ body: (_ offset: Int, _ gradient: UnsafePointer<Scalar>, _ count: Int) -> Void) {
+        switch source {
+        case .dense(let gradient):
+            body(0, gradient, count)
+        case .outerProduct(let product):
+            let rows = product.column.count, columns = product.row.count
+            let rowsPerPiece = Swift.max(1, Self.pieceCapacity / Swift.max(columns, 1))
+            let scratch = TensorStorage<Scalar>(uninitializedCount: Swift.min(rows, rowsPerPiece) * columns)
+            withExtendedLifetime(scratch) {
+                for first in stride(from: 0, to: rows, by: rowsPerPiece) {
+                    let piece = first..<Swift.min(first + rowsPerPiece, rows)
+                    product.writeRows(piece, into: scratch.base)
+                    body(first * columns, scratch.base, piece.count * columns)
+                }
+            }
+        }
+    }
+}
+
 extension Optimizer {
     /// Runs `body(index, parameterValues, gradient, count)` for every parameter with a gradient.
     func forEachParameterWithGradient(
-        _ body: (Int, UnsafeMutablePointer<Scalar>, UnsafePointer<Scalar>, Int) -> Void
+        _ body: (Int, UnsafeMutablePointer<Scalar>, GradientPieces<Scalar>, Int) -> Void
     ) {
         for (index, parameter) in parameters.enumerated() {
+            guard let node = parameter.value.node else { continue }
+            if let product = node.outerProductGradient {
+                parameter.value.withUnsafeMutableBufferPointer { p in
+                    body(index, p.baseAddress!, GradientPieces(source: .outerProduct(product), count: p.count), p.count)
+                }
+                continue
+            }
             guard let gradient = parameter.gradient else { continue }
             gradient.withUnsafeBufferPointer { g in
                 parameter.value.withUnsafeMutableBufferPointer { p in
-                    body(index, p.baseAddress!, g.baseAddress!, p.count)
+                    body(index, p.baseAddress!, GradientPieces(source: .dense(g.baseAddress!), count: g.count), p.count)
                 }
             }
         }

@@ -23,13 +23,27 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
         forEachParameterWithGradient { index, p, g, n in
             slots.steps[index] += 1
             if momentum == 0 {
-                UpdateKernels.sgd(p: p, g: g, buffer: nil, firstStep: false, n: n, learningRate: learningRate,
-                                  momentum: 0, dampening: dampening, nesterov: false, weightDecay: weightDecay)
+                g.forEach { offset, g, count in
+                    UpdateKernels.sgd(p: p + offset, g: g, buffer: nil, firstStep: false, n: count, learningRate: learningRate,
+                                      momentum: 0, dampening: dampening, nesterov: false, weightDecay: weightDecay)
+                }
                 return
             }
             slots.withBuffer(index, "momentum_buffer", count: n) { buffer, isNew in
-                UpdateKernels.sgd(p: p, g: g, buffer: buffer, firstStep: isNew, n: n, learningRate: learningRate,
-                                  momentum: momentum, dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
+                if let product = g.outerProduct, !isNew, weightDecay == 0 {  // a batch-1 Linear weight
+                    withExtendedLifetime(product) {
+                        UpdateKernels.sgdOuterProduct(p: p, buffer: buffer, column: product.column.base, row: product.row.base,
+                                                      rows: product.column.count, columns: product.row.count,
+                                                      learningRate: learningRate, momentum: momentum,
+                                                      dampening: dampening, nesterov: nesterov)
+                    }
+                    return
+                }
+                g.forEach { offset, g, count in
+                    UpdateKernels.sgd(p: p + offset, g: g, buffer: buffer + offset, firstStep: isNew, n: count,
+                                      learningRate: learningRate, momentum: momentum, dampening: dampening,
+                                      nesterov: nesterov, weightDecay: weightDecay)
+                }
             }
         }
     }
@@ -73,10 +87,12 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
             slots.withBuffer(index, "exp_avg", count: n) { m, _ in
                 slots.withBuffer(index, "exp_avg_sq", count: n) { v, _ in
                     let update = { (vMax: UnsafeMutablePointer<Scalar>?) in
-                        UpdateKernels.adam(p: p, g: g, m: m, v: v, vMax: vMax, n: n, step: step,
-                                           learningRate: self.learningRate, beta1: self.beta1, beta2: self.beta2,
-                                           epsilon: self.epsilon, weightDecay: self.weightDecay,
-                                           decoupledWeightDecay: self.decoupled)
+                        g.forEach { offset, g, count in
+                            UpdateKernels.adam(p: p + offset, g: g, m: m + offset, v: v + offset, vMax: vMax.map { $0 + offset },
+                                               n: count, step: step, learningRate: self.learningRate, beta1: self.beta1,
+                                               beta2: self.beta2, epsilon: self.epsilon, weightDecay: self.weightDecay,
+                                               decoupledWeightDecay: self.decoupled)
+                        }
                     }
                     if amsgrad {
                         slots.withBuffer(index, "max_exp_avg_sq", count: n) { vMax, _ in update(vMax) }
@@ -130,9 +146,13 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
             slots.withBuffer(index, "square_avg", count: n) { squareAverage, _ in
                 let withMomentum = { (gradientAverage: UnsafeMutablePointer<Scalar>?) in
                     let run = { (buffer: UnsafeMutablePointer<Scalar>?) in
-                        UpdateKernels.rmsProp(p: p, g: g, squareAverage: squareAverage, gradientAverage: gradientAverage,
-                                              buffer: buffer, n: n, learningRate: self.learningRate, alpha: self.alpha,
-                                              epsilon: self.epsilon, weightDecay: self.weightDecay, momentum: self.momentum)
+                        g.forEach { offset, g, count in
+                            UpdateKernels.rmsProp(p: p + offset, g: g, squareAverage: squareAverage + offset,
+                                                  gradientAverage: gradientAverage.map { $0 + offset },
+                                                  buffer: buffer.map { $0 + offset }, n: count,
+                                                  learningRate: self.learningRate, alpha: self.alpha, epsilon: self.epsilon,
+                                                  weightDecay: self.weightDecay, momentum: self.momentum)
+                        }
                     }
                     if self.momentum > 0 {
                         self.slots.withBuffer(index, "momentum_buffer", count: n) { buffer, _ in run(buffer) }
@@ -175,8 +195,11 @@ public final class Adagrad<Scalar: TensorScalar>: Optimizer {
         forEachParameterWithGradient { index, p, g, n in
             slots.steps[index] += 1
             slots.withBuffer(index, "sum", count: n, initial: Scalar(initialAccumulatorValue)) { sum, _ in
-                UpdateKernels.adagrad(p: p, g: g, sum: sum, n: n, step: slots.steps[index], learningRate: learningRate,
-                                      learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)
+                g.forEach { offset, g, count in
+                    UpdateKernels.adagrad(p: p + offset, g: g, sum: sum + offset, n: count, step: slots.steps[index],
+                                          learningRate: learningRate, learningRateDecay: learningRateDecay,
+                                          epsilon: epsilon, weightDecay: weightDecay)
+                }
             }
         }
     }
@@ -209,8 +232,11 @@ public final class Adadelta<Scalar: TensorScalar>: Optimizer {
             slots.steps[index] += 1
             slots.withBuffer(index, "square_avg", count: n) { squareAverage, _ in
                 slots.withBuffer(index, "acc_delta", count: n) { accumulated, _ in
-                    UpdateKernels.adadelta(p: p, g: g, squareAverage: squareAverage, accumulatedDelta: accumulated, n: n,
-                                           learningRate: learningRate, rho: rho, epsilon: epsilon, weightDecay: weightDecay)
+                    g.forEach { offset, g, count in
+                        UpdateKernels.adadelta(p: p + offset, g: g, squareAverage: squareAverage + offset,
+                                               accumulatedDelta: accumulated + offset, n: count, learningRate: learningRate,
+                                               rho: rho, epsilon: epsilon, weightDecay: weightDecay)
+                    }
                 }
             }
         }

@@ -39,6 +39,34 @@ enum UpdateKernels {
         }
     }
 
+    /// The steady-state SGD momentum step (buffer exists, no weight decay) for a gradient held as
+    /// the outer product `column·rowᵀ`: each gradient element is formed as the dense outer-product
+    /// write rounds it (`column[i]·row[j]`), then updated with `sgdLoop`'s arithmetic, so the result
+    /// is bit-identical while the gradient never touches memory.
+    static func sgdOuterProductLoop<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, buffer: UnsafeMutablePointer<T>, column: UnsafePointer<T>, row: UnsafePointer<T>,
+        rows: Int, columns: Int, learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool
+    ) {
+        let lr = T(learningRate), mu = T(momentum), damp = T(1 - dampening)
+        for i in 0..<rows {
+            let a = column[i], pRow = p + i * columns, bRow = buffer + i * columns
+            if nesterov {
+                for j in 0..<columns {
+                    let g = a * row[j]
+                    let b = mu * bRow[j] + damp * g
+                    bRow[j] = b
+                    pRow[j] -= lr * (g + mu * b)
+                }
+            } else {
+                for j in 0..<columns {
+                    let b = mu * bRow[j] + damp * (a * row[j])
+                    bRow[j] = b
+                    pRow[j] -= lr * b
+                }
+            }
+        }
+    }
+
     /// Adam / AMSGrad; `decoupledWeightDecay` gives AdamW.
     static func adamLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
@@ -157,6 +185,25 @@ enum UpdateKernels {
         } else {
             sgdLoop(p: p, g: g, buffer: buffer, firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum,
                     dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
+        }
+    }
+
+    static func sgdOuterProduct<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, buffer: UnsafeMutablePointer<T>, column: UnsafePointer<T>, row: UnsafePointer<T>,
+        rows: Int, columns: Int, learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool
+    ) {
+        if T.self == Float.self {
+            sgdOuterProductLoop(p: p.bound(to: Float.self), buffer: buffer.bound(to: Float.self), column: column.bound(to: Float.self),
+                                row: row.bound(to: Float.self), rows: rows, columns: columns, learningRate: learningRate,
+                                momentum: momentum, dampening: dampening, nesterov: nesterov)
+        } else if T.self == Double.self {
+            sgdOuterProductLoop(p: p.bound(to: Double.self), buffer: buffer.bound(to: Double.self),
+                                column: column.bound(to: Double.self), row: row.bound(to: Double.self), rows: rows,
+                                columns: columns, learningRate: learningRate, momentum: momentum, dampening: dampening,
+                                nesterov: nesterov)
+        } else {
+            sgdOuterProductLoop(p: p, buffer: buffer, column: column, row: row, rows: rows, columns: columns,
+                                learningRate: learningRate, momentum: momentum, dampening: dampening, nesterov: nesterov)
         }
     }
 

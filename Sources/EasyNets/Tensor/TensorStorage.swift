@@ -14,7 +14,7 @@ final class TensorStorage<Scalar: TensorScalar> {
 
     convenience init(repeating value: Scalar, count: Int) {
         self.init(uninitializedCount: count)
-        base.initialize(repeating: value, count: count)
+        fillScalars(base, with: value, count: count)
     }
 
     func copy() -> TensorStorage {
@@ -42,4 +42,23 @@ func copyScalars<Scalar: TensorScalar>(
     to destination: UnsafeMutablePointer<Scalar>, from source: UnsafePointer<Scalar>, count: Int
 ) {
     UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * MemoryLayout<Scalar>.stride)
+}
+
+/// Sets `count` scalars to `value`: zero as one memset, other values through a loop compiled for
+/// the concrete type (a generic `initialize(repeating:)` in unspecialized code makes one
+/// value-witness call per element).
+func fillScalars<Scalar: TensorScalar>(_ pointer: UnsafeMutablePointer<Scalar>, with value: Scalar, count: Int) {
+    if value == 0 && value.sign == .plus {
+        zeroFill(pointer, count: count)
+    } else if Scalar.self == Float.self {
+        fillLoop(pointer.bound(to: Float.self), with: unsafeBitCast(value, to: Float.self), count: count)
+    } else if Scalar.self == Double.self {
+        fillLoop(pointer.bound(to: Double.self), with: unsafeBitCast(value, to: Double.self), count: count)
+    } else {
+        pointer.initialize(repeating: value, count: count)
+    }
+}
+
+private func fillLoop<T: TensorScalar>(_ pointer: UnsafeMutablePointer<T>, with value: T, count: Int) {
+    for i in 0..<count { pointer[i] = value }
 }
