@@ -3,9 +3,15 @@
 
 The three workloads of `easynets bench` (784-256-128-10 ReLU MLP at batch 128 and 1, 784-1024-1024-10
 at batch 256; float32; cross-entropy; SGD with momentum 0.9; PyTorch-default initialization; random
-data). For every framework the "floor" is the time of the step's gemm/gemv calls alone, issued
+data: a pool of standard-normal batches with random labels, ~8 MiB, cycled one batch per step, as
+`easynets bench` does, so no framework trains its loss down into subnormal gradients). For every framework the "floor" is the time of the step's gemm/gemv calls alone, issued
 with NumPy's BLAS on the same shapes in this process; EasyNets measures its own floor against
-OpenBLAS directly in its process. Ratios are step / floor.
+OpenBLAS directly in its process. Ratios are step / floor, against EasyNets' OpenBLAS floor when
+the easynets binary is built (the same shapes and calls, made from compiled code: NumPy's floor
+for batch 1 is mostly Python call overhead), else against NumPy's.
+
+The whole run is pinned to the first `--threads` CPUs (XLA's CPU runtime otherwise spreads one
+"single-threaded" step over every core, whatever OMP_NUM_THREADS says).
 
 Usage:
     swift build -c release --product easynets
@@ -37,6 +43,25 @@ def median_time(fn, repetitions=15, target=0.05):
     return samples[len(samples) // 2]
 
 
+def batch_pool(np, widths, batch):
+    """Standard-normal inputs with random labels, enough batches for ~8 MiB (at least 8)."""
+    rng = np.random.default_rng(2)
+    count = max(8, (8 << 20) // (batch * widths[0] * 4))
+    return [(rng.standard_normal((batch, widths[0]), dtype=np.float32), rng.integers(0, widths[-1], batch))
+            for _ in range(count)]
+
+
+class Cycle:
+    """Hands out the pool's batches in turn."""
+    def __init__(self, pool):
+        self.pool, self.next = pool, 0
+
+    def __call__(self):
+        item = self.pool[self.next]
+        self.next = (self.next + 1) % len(self.pool)
+        return item
+
+
 def numpy_floor(np, widths, batch):
     """The step's BLAS calls alone, through NumPy (float32)."""
     rng = np.random.default_rng(0)
@@ -66,10 +91,10 @@ def numpy_step(np, widths, batch):
         bs.append(rng.uniform(-bound, bound, widths[i + 1]).astype(np.float32))
     vW = [np.zeros_like(w) for w in Ws]
     vb = [np.zeros_like(b) for b in bs]
-    x = rng.random((batch, widths[0]), dtype=np.float32)
-    y = rng.integers(0, widths[-1], batch)
+    data = Cycle(batch_pool(np, widths, batch))
 
     def step():
+        x, y = data()
         acts = [x]
         for l in range(len(Ws)):
             z = acts[-1] @ Ws[l].T + bs[l]
@@ -90,7 +115,7 @@ def numpy_step(np, widths, batch):
     return median_time(step)
 
 
-def torch_step(torch, widths, batch):
+def torch_step(torch, np, widths, batch):
     torch.manual_seed(0)
     layers = []
     for i in range(len(widths) - 1):
@@ -99,17 +124,17 @@ def torch_step(torch, widths, batch):
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.rand(batch, widths[0])
-    y = torch.randint(0, widths[-1], (batch,))
+    data = Cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batch_pool(np, widths, batch)])
 
     def step():
+        x, y = data()
         opt.zero_grad()
         torch.nn.functional.cross_entropy(model(x), y).backward()
         opt.step()
     return median_time(step)
 
 
-def jax_step(widths, batch):
+def jax_step(np, widths, batch):
     import jax
     import jax.numpy as jnp
     key = jax.random.PRNGKey(0)
@@ -120,10 +145,9 @@ def jax_step(widths, batch):
         params.append((jax.random.uniform(k1, (widths[i + 1], widths[i]), minval=-bound, maxval=bound),
                        jax.random.uniform(k2, (widths[i + 1],), minval=-bound, maxval=bound)))
     velocity = jax.tree_util.tree_map(jnp.zeros_like, params)
-    x = jax.random.uniform(key, (batch, widths[0]))
-    y = jax.random.randint(key, (batch,), 0, widths[-1])
+    data = Cycle([(jnp.asarray(x), jnp.asarray(y)) for x, y in batch_pool(np, widths, batch)])
 
-    def loss(params):
+    def loss(params, x, y):
         h = x
         for i, (w, b) in enumerate(params):
             h = h @ w.T + b
@@ -132,15 +156,15 @@ def jax_step(widths, batch):
         return -jnp.mean(jax.nn.log_softmax(h)[jnp.arange(batch), y])
 
     @jax.jit
-    def update(params, velocity):
-        grads = jax.grad(loss)(params)
+    def update(params, velocity, x, y):
+        grads = jax.grad(loss)(params, x, y)
         velocity = jax.tree_util.tree_map(lambda v, g: 0.9 * v + g, velocity, grads)
         return jax.tree_util.tree_map(lambda p, v: p - 0.01 * v, params, velocity), velocity
 
     state = [params, velocity]
 
     def step():
-        state[0], state[1] = update(state[0], state[1])
+        state[0], state[1] = update(state[0], state[1], *data())
         jax.block_until_ready(state[0])
     return median_time(step)
 
@@ -152,6 +176,10 @@ def main():
     args = parser.parse_args()
     for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
         os.environ[var] = str(args.threads)
+    os.environ["XLA_FLAGS"] = f"--xla_cpu_multi_thread_eigen={'true' if args.threads > 1 else 'false'} " \
+                              f"intra_op_parallelism_threads={args.threads}"
+    cpus = sorted(os.sched_getaffinity(0))[:args.threads]
+    os.sched_setaffinity(0, cpus)  # inherited by the easynets process
     import numpy as np
     rows = []
     ours = {}
@@ -170,23 +198,28 @@ def main():
         torch = None
         print(f"PyTorch unavailable ({error}); pip install torch==2.13.0+cpu", file=sys.stderr)
     try:
-        import jax  # noqa: F401
+        import jax
         have_jax = True
     except ImportError:
         have_jax = False
+    numpy_floors = {}
     for name, (widths, batch) in WORKLOADS.items():
-        floor = numpy_floor(np, widths, batch)
+        numpy_floors[name] = numpy_floor(np, widths, batch) * 1e3
+        floor = ours[name]["floor_ms"] if name in ours else numpy_floors[name]
         if name in ours:
-            rows.append((name, "EasyNets", ours[name]["step_ms"], ours[name]["floor_ms"]))
-        rows.append((name, "NumPy", numpy_step(np, widths, batch) * 1e3, floor * 1e3))
+            rows.append((name, "EasyNets", ours[name]["step_ms"], floor))
+        rows.append((name, "NumPy", numpy_step(np, widths, batch) * 1e3, floor))
         if torch is not None:
-            rows.append((name, f"PyTorch {torch.__version__}", torch_step(torch, widths, batch) * 1e3, floor * 1e3))
+            rows.append((name, f"PyTorch {torch.__version__}", torch_step(torch, np, widths, batch) * 1e3, floor))
         if have_jax:
-            rows.append((name, "JAX (jit)", jax_step(widths, batch) * 1e3, floor * 1e3))
-    print(f"threads: {args.threads}; floor = the step's gemm/gemv calls alone (EasyNets: OpenBLAS in its process; others: NumPy's BLAS here)")
+            rows.append((name, f"JAX {jax.__version__} (jit)", jax_step(np, widths, batch) * 1e3, floor))
+    print(f"threads: {args.threads} (CPUs {cpus}); floor = the step's gemm/gemv calls alone, "
+          + ("OpenBLAS called from the easynets process" if ours else "NumPy's BLAS in this process"))
     print(f"{'config':8} {'framework':22} {'step ms':>10} {'floor ms':>10} {'ratio':>7}")
     for name, framework, step, floor in rows:
         print(f"{name:8} {framework:22} {step:10.4f} {floor:10.4f} {step / floor:7.2f}")
+    print("NumPy's own floor (the same calls through NumPy): "
+          + ", ".join(f"{name} {ms:.4f} ms" for name, ms in numpy_floors.items()))
 
 
 if __name__ == "__main__":
