@@ -34,10 +34,12 @@ let package = Package(
         ),
 
         // MARK: Library and tool
+        // Memory-bound elementwise loops, compiled for several vector widths (no flags needed).
+        .target(name: "CEasyNetsKernels"),
         .target(
             name: "EasyNets",
             dependencies: [
-                "CBLAS", "CLAPACKE", "CZlib",
+                "CBLAS", "CLAPACKE", "CZlib", "CEasyNetsKernels",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),

@@ -14,5 +14,8 @@ echo "== The easynets tool end to end (Fashion-MNIST subset)"
 swift build --product easynets
 scripts/e2e.sh .build/debug/easynets
 
+echo "== C update loops: every CPU clone rounds as Swift does (no fused multiply-adds)"
+scripts/check_kernels.sh
+
 echo "== Test suite"
 swift test

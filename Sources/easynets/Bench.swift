@@ -72,7 +72,8 @@ struct Bench: ParsableCommand {
 
     /// A full training step against its BLAS floor, sampled alternately so noise hits both alike.
     private func benchmarkStep(_ workload: StepWorkload) {
-        let floor = BLASFloor(workload), step = EasyNetsStep(workload)
+        let step = EasyNetsStep(workload)
+        let floor = BLASFloor(workload, inputs: step.inputs.map(\.scalars))
         var stepSamples: [Double] = [], floorSamples: [Double] = []
         for _ in 0..<repetitions {
             stepSamples += timePerCall(rounds: 1, step.step)
@@ -119,9 +120,13 @@ struct Bench: ParsableCommand {
             }
             for (i, total) in totals.enumerated() { phases[i].append(seconds(total) / Double(calls)) }
         }
+        let floor = BLASFloor(workload, inputs: step.inputs.map(\.scalars))
+        let floorForward = Timing(samples: timePerCall(rounds: repetitions, floor.forward)).median
+        let floorBackward = Timing(samples: timePerCall(rounds: repetitions, floor.backward)).median
         let names = ["zero gradients", "forward + loss", "backward", "optimizer step"]
         let text = zip(names, phases).map { "\($0) \(String(format: "%.4f", Timing(samples: $1).median * 1e3)) ms" }
-        print("  phases of \(workload.name): " + text.joined(separator: ", "))
+        print("  phases of \(workload.name): " + text.joined(separator: ", ")
+              + String(format: "; BLAS floor of the forward pass %.4f ms, of the backward pass %.4f ms", floorForward * 1e3, floorBackward * 1e3))
     }
 
     /// Resident memory over 10 000 training steps of the small configuration: flat when

@@ -20,5 +20,6 @@ struct Info: ParsableCommand {
         print("BLAS: OpenBLAS \(BLASRuntime.configuration)")
         print("BLAS core: \(BLASRuntime.coreName)")
         print("BLAS threads: \(BLASRuntime.threadCount) (processors: \(BLASRuntime.processorCount))")
+        print("Update loops: \(Parallelism.vectorExtension)")
     }
 }

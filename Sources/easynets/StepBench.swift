@@ -34,14 +34,19 @@ func timePerCall(rounds: Int, target: Double = 0.02, _ body: () -> Void) -> [Dou
 /// The gemm/gemv/ger calls of one training step of `workload`, issued straight to BLAS on
 /// preallocated buffers, with the arguments the step uses (forward into bias-filled outputs with
 /// beta = 1; weight and input gradients written fresh with beta = 0; bias gradients by gemv
-/// against ones): the floor no implementation of the step can go below.
+/// against ones): the floor no implementation of the step can go below. The first layer reads the
+/// same pool of input batches as the step, in turn.
 final class BLASFloor {
     let w: StepWorkload
     var weights: [[Float]], activations: [[Float]], gradients: [[Float]], weightGradients: [[Float]], biasGradients: [[Float]]
     let ones: [Float]
+    let inputs: [[Float]]
+    private var next = 0
 
-    init(_ w: StepWorkload) {
+    /// The floor of `w`'s step on `inputs` (batches of `w.batch × w.widths[0]`; a constant batch when empty).
+    init(_ w: StepWorkload, inputs: [[Float]] = []) {
         self.w = w
+        self.inputs = inputs.isEmpty ? [[Float](repeating: 0.5, count: w.batch * w.widths[0])] : inputs
         let layers = w.widths.count - 1
         weights = (0..<layers).map { [Float](repeating: 0.01, count: w.widths[$0] * w.widths[$0 + 1]) }
         activations = w.widths.map { [Float](repeating: 0.5, count: w.batch * $0) }
@@ -66,16 +71,27 @@ final class BLASFloor {
     }
 
     func step() {
+        forward()
+        backward()
+        next = (next + 1) % inputs.count
+    }
+
+    func forward() {
         let layers = w.widths.count - 1, B = w.batch
-        for l in 0..<layers {  // forward: Y = X·Wᵀ
+        for l in 0..<layers {  // Y = X·Wᵀ
             let (input, output) = (w.widths[l], w.widths[l + 1])
-            product(false, true, B, output, input, activations[l], weights[l], 1, &activations[l + 1])
+            product(false, true, B, output, input, l == 0 ? inputs[next] : activations[l], weights[l], 1, &activations[l + 1])
         }
-        for l in stride(from: layers - 1, through: 0, by: -1) {  // backward
+    }
+
+    func backward() {
+        let layers = w.widths.count - 1, B = w.batch
+        for l in stride(from: layers - 1, through: 0, by: -1) {
             let (input, output) = (w.widths[l], w.widths[l + 1])
             // dW = dYᵀ·X with beta = 0: gradients start cleared each step (zeroGradients), so the
             // step writes them fresh, and so does its floor.
-            product(true, false, output, input, B, gradients[l + 1], activations[l], 0, &weightGradients[l])
+            product(true, false, output, input, B, gradients[l + 1], l == 0 ? inputs[next] : activations[l], 0,
+                    &weightGradients[l])
             Float.blasGemv(transpose: true, m: B, n: output, alpha: 1, a: gradients[l + 1], lda: output, x: ones, incX: 1,
                            beta: 1, y: &biasGradients[l], incY: 1)  // db += dYᵀ·1
             if l > 0 { product(false, false, B, input, output, gradients[l + 1], weights[l], 0, &gradients[l]) }  // dX = dY·W

@@ -1,3 +1,5 @@
+import CEasyNetsKernels
+
 // The per-element update rules, each one pass over a parameter buffer. Each entry point binds its
 // pointers to Float or Double and calls the loop from that concrete call site, so the loop is
 // compiled for the concrete type (`@_specialize` did not reliably dispatch these). The order of
@@ -174,6 +176,18 @@ enum UpdateKernels {
         learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double
     ) {
         // Not split across threads: a few multiply-adds per element are bound by memory bandwidth.
+        if let buffer, weightDecay == 0, !firstStep {  // the steady state, in the wide-vector C loop
+            let nesterov: Int32 = nesterov ? 1 : 0
+            if T.self == Float.self {
+                easynets_sgd_momentum_f32(p.bound(to: Float.self), g.bound(to: Float.self), buffer.bound(to: Float.self), n,
+                                          Float(learningRate), Float(momentum), Float(1 - dampening), nesterov)
+                return
+            } else if T.self == Double.self {
+                easynets_sgd_momentum_f64(p.bound(to: Double.self), g.bound(to: Double.self), buffer.bound(to: Double.self),
+                                          n, learningRate, momentum, 1 - dampening, nesterov)
+                return
+            }
+        }
         if T.self == Float.self {
             sgdLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), buffer: buffer?.bound(to: Float.self),
                     firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum, dampening: dampening,
@@ -193,14 +207,13 @@ enum UpdateKernels {
         rows: Int, columns: Int, learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool
     ) {
         if T.self == Float.self {
-            sgdOuterProductLoop(p: p.bound(to: Float.self), buffer: buffer.bound(to: Float.self), column: column.bound(to: Float.self),
-                                row: row.bound(to: Float.self), rows: rows, columns: columns, learningRate: learningRate,
-                                momentum: momentum, dampening: dampening, nesterov: nesterov)
+            easynets_sgd_momentum_outer_f32(p.bound(to: Float.self), buffer.bound(to: Float.self), column.bound(to: Float.self),
+                                            row.bound(to: Float.self), rows, columns, Float(learningRate), Float(momentum),
+                                            Float(1 - dampening), nesterov ? 1 : 0)
         } else if T.self == Double.self {
-            sgdOuterProductLoop(p: p.bound(to: Double.self), buffer: buffer.bound(to: Double.self),
-                                column: column.bound(to: Double.self), row: row.bound(to: Double.self), rows: rows,
-                                columns: columns, learningRate: learningRate, momentum: momentum, dampening: dampening,
-                                nesterov: nesterov)
+            easynets_sgd_momentum_outer_f64(p.bound(to: Double.self), buffer.bound(to: Double.self),
+                                            column.bound(to: Double.self), row.bound(to: Double.self), rows, columns,
+                                            learningRate, momentum, 1 - dampening, nesterov ? 1 : 0)
         } else {
             sgdOuterProductLoop(p: p, buffer: buffer, column: column, row: row, rows: rows, columns: columns,
                                 learningRate: learningRate, momentum: momentum, dampening: dampening, nesterov: nesterov)

@@ -1,3 +1,4 @@
+import CEasyNetsKernels
 import Dispatch
 import Synchronization
 
@@ -23,6 +24,10 @@ public enum Parallelism {
             threads.store(newValue, ordering: .relaxed)
         }
     }
+
+    /// The vector extension the C update loops run with on this CPU: `"avx512f"`, `"avx2"` or
+    /// `"baseline"` (picked once, when the library loads).
+    public static var vectorExtension: String { String(cString: easynets_kernels_isa()) }
 
     /// Runs `body(start, count)` over contiguous chunks covering `0..<count`: on several threads
     /// when `count` is large and ``threadCount`` > 1, else once on this thread. Returns whether it split.

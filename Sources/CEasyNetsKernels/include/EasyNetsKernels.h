@@ -1,0 +1,30 @@
+// Memory-bound elementwise loops of EasyNets, compiled by clang for several x86-64 vector widths
+// and picked at load time for the running CPU (see UpdateKernels.swift for why they are in C).
+//
+// Every loop performs exactly the floating-point operations of its Swift counterpart, in the same
+// order, with no contraction into fused multiply-adds: results are bit-identical on every CPU.
+#ifndef EASYNETS_KERNELS_H
+#define EASYNETS_KERNELS_H
+
+#include <stddef.h>
+
+/// SGD momentum, steady state (buffer exists, no weight decay), on a dense gradient:
+/// b = mu·b + damp·g; p -= lr·(nesterov ? g + mu·b : b).
+void easynets_sgd_momentum_f32(float *p, const float *g, float *b, ptrdiff_t n,
+                               float lr, float mu, float damp, int nesterov);
+void easynets_sgd_momentum_f64(double *p, const double *g, double *b, ptrdiff_t n,
+                               double lr, double mu, double damp, int nesterov);
+
+/// The same step for a gradient held as the outer product column·rowᵀ (rows × columns), each
+/// element formed as column[i]·row[j].
+void easynets_sgd_momentum_outer_f32(float *p, float *b, const float *column, const float *row,
+                                     ptrdiff_t rows, ptrdiff_t columns, float lr, float mu, float damp,
+                                     int nesterov);
+void easynets_sgd_momentum_outer_f64(double *p, double *b, const double *column, const double *row,
+                                     ptrdiff_t rows, ptrdiff_t columns, double lr, double mu, double damp,
+                                     int nesterov);
+
+/// The name of the code path the loader picked for this CPU ("avx512f", "avx2" or "baseline").
+const char *easynets_kernels_isa(void);
+
+#endif

@@ -1,0 +1,75 @@
+#include "EasyNetsKernels.h"
+
+// No fused multiply-adds: each * and + rounds on its own, as in Swift.
+#pragma STDC FP_CONTRACT OFF
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
+
+// One body per function, compiled once per vector width; the dynamic loader's ifunc resolver
+// picks the clone for the running CPU. Elsewhere the plain baseline build is used.
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+
+#define SGD_MOMENTUM(T, NAME)                                                                  \
+    CLONES void NAME(T *restrict p, const T *restrict g, T *restrict b, ptrdiff_t n, T lr, T mu, \
+                     T damp, int nesterov) {                                                   \
+        if (nesterov) {                                                                        \
+            for (ptrdiff_t i = 0; i < n; i++) {                                                \
+                T v = mu * b[i] + damp * g[i];                                                 \
+                b[i] = v;                                                                      \
+                p[i] -= lr * (g[i] + mu * v);                                                  \
+            }                                                                                  \
+        } else {                                                                               \
+            for (ptrdiff_t i = 0; i < n; i++) {                                                \
+                T v = mu * b[i] + damp * g[i];                                                 \
+                b[i] = v;                                                                      \
+                p[i] -= lr * v;                                                                \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+SGD_MOMENTUM(float, easynets_sgd_momentum_f32)
+SGD_MOMENTUM(double, easynets_sgd_momentum_f64)
+
+#define SGD_MOMENTUM_OUTER(T, NAME)                                                            \
+    CLONES void NAME(T *restrict p, T *restrict b, const T *restrict column,                  \
+                     const T *restrict row, ptrdiff_t rows, ptrdiff_t columns, T lr, T mu,     \
+                     T damp, int nesterov) {                                                   \
+        for (ptrdiff_t i = 0; i < rows; i++) {                                                 \
+            const T a = column[i];                                                             \
+            T *restrict pr = p + i * columns;                                                  \
+            T *restrict br = b + i * columns;                                                  \
+            if (nesterov) {                                                                    \
+                for (ptrdiff_t j = 0; j < columns; j++) {                                      \
+                    T g = a * row[j];                                                          \
+                    T v = mu * br[j] + damp * g;                                               \
+                    br[j] = v;                                                                 \
+                    pr[j] -= lr * (g + mu * v);                                                \
+                }                                                                              \
+            } else {                                                                           \
+                for (ptrdiff_t j = 0; j < columns; j++) {                                      \
+                    T v = mu * br[j] + damp * (a * row[j]);                                    \
+                    br[j] = v;                                                                 \
+                    pr[j] -= lr * v;                                                           \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+SGD_MOMENTUM_OUTER(float, easynets_sgd_momentum_outer_f32)
+SGD_MOMENTUM_OUTER(double, easynets_sgd_momentum_outer_f64)
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+const char *easynets_kernels_isa(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return "avx512f";
+    if (__builtin_cpu_supports("avx2")) return "avx2";
+    return "baseline";
+}
+#else
+const char *easynets_kernels_isa(void) { return "baseline"; }
+#endif

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The C update loops (Sources/CEasyNetsKernels) must round exactly as the Swift loops do, so no
+# clone may fuse a multiply and an add. The unit tests run the clone this CPU picks, unoptimized;
+# this compiles the file as a release build does and checks every clone, AVX-512 included, for
+# fused multiply-add instructions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+clang="$(dirname "$(readlink -f "$(command -v swift)")")/clang"
+assembly="$(mktemp)"
+trap 'rm -f "$assembly"' EXIT
+"$clang" -O3 -S -ISources/CEasyNetsKernels/include Sources/CEasyNetsKernels/kernels.c -o "$assembly"
+clones=$(grep -cE '^easynets_[a-z0-9_]+\.(avx512f|avx2|default)\.[0-9]+:' "$assembly" || true)
+fused=$(grep -cE '\bvfn?m(add|sub)[0-9]' "$assembly" || true)
+echo "check_kernels: $clones clones, $fused fused multiply-adds"
+if [ "$clones" -lt 12 ] || [ "$fused" -ne 0 ]; then
+    echo "check_kernels: expected 3 clones of each of the 4 loops and no fused multiply-add" >&2
+    exit 1
+fi
