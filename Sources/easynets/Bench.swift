@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure EasyNets against raw BLAS calls (build with -c release).")
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case small, large, online, linear, epoch, memory, matmul, elementwise, all
+        case small, large, online, linear, epoch, memory, threads, matmul, elementwise, all
     }
 
     @Option(help: "Which benchmark: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -51,6 +51,7 @@ struct Bench: ParsableCommand {
         }
         if json { return }
         if config == .memory { benchmarkMemory() }
+        if config == .threads || (config == .all && threads > 1) { benchmarkThreads() }
         if config == .linear || config == .all { benchmarkLinear() }
         if config == .epoch || config == .all { benchmarkEpoch() }
         if config == .matmul || config == .all { benchmarkMatmul() }
@@ -151,6 +152,37 @@ struct Bench: ParsableCommand {
                 print("memory: after \(i + 100) steps RSS \(now.rss / 1024) MiB, peak \(now.peak / 1024) MiB")
             }
         }
+    }
+
+    /// Tiny products (a layer 10 wide) forward and backward, at `--threads` threads (at least 2)
+    /// against 1 thread, alternating in the same process: more threads must not slow them down.
+    private func benchmarkThreads() {
+        let many = max(threads, 2)
+        var generator = RandomGenerator(seed: 6)
+        for (input, output, batch) in [(128, 10, 1), (128, 10, 128), (10, 10, 128)] {
+            let layer = Linear<Float>(input, output, using: &generator)
+            var x = Tensor<Float>.normal([batch, input], using: &generator)
+            x.requiresGradient = true
+            let seed = Tensor<Float>.ones([batch, output])
+            let body = {
+                layer.zeroGradients()
+                x.zeroGradient()
+                layer(x).backward(seed: seed)
+            }
+            var ratios: [Double] = []
+            for _ in 0..<repetitions {
+                BLASRuntime.threadCount = 1
+                Parallelism.threadCount = 1
+                let one = timePerCall(rounds: 1, body)[0]
+                BLASRuntime.threadCount = many
+                Parallelism.threadCount = many
+                ratios.append(timePerCall(rounds: 1, body)[0] / one)
+            }
+            print("Linear \(input) → \(output), batch \(batch), forward + backward: \(many) threads take "
+                  + "\(String(format: "%.3f", Timing(samples: ratios).median))× the time of 1 thread")
+        }
+        BLASRuntime.threadCount = threads
+        Parallelism.threadCount = threads
     }
 
     /// Linear forward and backward alone against its three BLAS calls.

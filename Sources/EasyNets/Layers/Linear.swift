@@ -3,6 +3,11 @@
 /// The forward pass is one gemm into an output pre-filled with the bias (`beta = 1`), or one gemv
 /// for a single row. Backward: dX = dY·W (gemm), dW += dYᵀ·X (gemm, `beta = 1`), db += column
 /// sums of dY (gemv against a ones vector). Inputs may have any number of leading axes.
+///
+/// For a single row (batch 1) the weight gradient dY ⊗ x is kept as its two factors until
+/// something reads it: reading ``Parameter/gradient`` writes it out, while an optimizer updates
+/// from the factors directly (SGD with momentum in one fused pass over the weight and its
+/// momentum buffer), with results bit-identical to the written-out gradient.
 public final class Linear<Scalar: TensorScalar>: Layer {
     /// The weight W, stored (out, in).
     public let weight: Parameter<Scalar>  // (out, in)
@@ -71,7 +76,7 @@ public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
     let result = Tensor<Scalar>(uninitializedShape: outShape)
     let y = result.storage.base
     if let bias {
-        for r in 0..<rows { copyScalars(to: y + r * outFeatures, from: bias.storage.base, count: outFeatures) }
+        fillRows(y, rows: rows, with: bias.storage.base, count: outFeatures)
     }
     MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                        a: x.storage.base, b: weight.storage.base, beta: bias == nil ? 0 : 1, c: y)
@@ -103,5 +108,21 @@ public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
                                 x: ones.baseAddress!, incX: 1, beta: 1, y: db, incY: 1)
             }
         }
+    }
+}
+
+/// Writes `row` (`count` scalars) into each of `rows` consecutive rows at `destination`: the first
+/// row once, then the filled part doubled by one copy at a time, so a batch of 128 takes 8 copies
+/// instead of 128 short ones.
+func fillRows<Scalar: TensorScalar>(
+    _ destination: UnsafeMutablePointer<Scalar>, rows: Int, with row: UnsafePointer<Scalar>, count: Int
+) {
+    guard rows > 0 else { return }
+    copyScalars(to: destination, from: row, count: count)
+    var filled = 1
+    while filled < rows {
+        let copied = Swift.min(filled, rows - filled)
+        copyScalars(to: destination + filled * count, from: destination, count: copied * count)
+        filled += copied
     }
 }

@@ -4,6 +4,14 @@ import CEasyNetsKernels
 // pointers to Float or Double and calls the loop from that concrete call site, so the loop is
 // compiled for the concrete type (`@_specialize` did not reliably dispatch these). The order of
 // floating-point operations follows PyTorch's single-tensor implementations.
+//
+// The steady-state SGD momentum loops, the update of almost every training step, run in C
+// (Sources/CEasyNetsKernels): Swift compiles for baseline x86-64, whose 128-bit vectors leave
+// these memory-bound loops 1.3–2× slower than AVX2, and Swift has no per-function target
+// attribute. clang's `target_clones` builds the C loops for AVX-512, AVX2 and the baseline, and
+// the loader picks one for the CPU. The C loops perform the same operations as `sgdLoop` and
+// `sgdOuterProductLoop` without fused multiply-adds, so results are bit-identical (checked by
+// UpdateKernelTests and scripts/check_kernels.sh).
 
 enum UpdateKernels {
     /// SGD with momentum, dampening, Nesterov and L2 weight decay.
