@@ -24,6 +24,16 @@ import Testing
         #expect(layer(randomTensor([2, 5, 3], seed: 3)).shape == [2, 5, 4])
     }
 
+    @Test func biasRowsAreFilledForEveryBatchSize() {
+        let bias: [Double] = [1.5, -2, 3.25]
+        for rows in 0...9 {
+            var out = [Double](repeating: .nan, count: rows * 3 + 1)
+            out.withUnsafeMutableBufferPointer { fillRows($0.baseAddress!, rows: rows, with: bias, count: 3) }
+            #expect(Array(out.prefix(rows * 3)) == Array((0..<rows).map { _ in bias }.joined()), "rows \(rows)")
+            #expect(out.last!.isNaN, "rows \(rows): wrote past the end")
+        }
+    }
+
     @Test func linearDefaultInitializationIsPyTorchsBound() {
         var generator = RandomGenerator(seed: 3)
         let layer = Linear<Float>(100, 50, using: &generator)
