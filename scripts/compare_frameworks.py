@@ -21,6 +21,7 @@ Usage:
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -79,7 +80,7 @@ def numpy_floor(np, widths, batch):
             G[l + 1].T @ ones
             if l > 0:
                 np.matmul(G[l + 1], W[l], out=G[l])
-    return median_time(step)
+    return step
 
 
 def numpy_step(np, widths, batch):
@@ -112,7 +113,7 @@ def numpy_step(np, widths, batch):
                 g = (g @ Ws[l]) * (acts[l] > 0)
             vW[l] *= 0.9; vW[l] += dW; Ws[l] -= 0.01 * vW[l]
             vb[l] *= 0.9; vb[l] += db; bs[l] -= 0.01 * vb[l]
-    return median_time(step)
+    return step
 
 
 def torch_step(torch, np, widths, batch):
@@ -131,7 +132,7 @@ def torch_step(torch, np, widths, batch):
         opt.zero_grad()
         torch.nn.functional.cross_entropy(model(x), y).backward()
         opt.step()
-    return median_time(step)
+    return step
 
 
 def jax_step(np, widths, batch):
@@ -166,13 +167,14 @@ def jax_step(np, widths, batch):
     def step():
         state[0], state[1] = update(state[0], state[1], *data())
         jax.block_until_ready(state[0])
-    return median_time(step)
+    return step
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--easynets", default=".build/release/easynets")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds per configuration")
     args = parser.parse_args()
     for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
         os.environ[var] = str(args.threads)
@@ -181,15 +183,8 @@ def main():
     cpus = sorted(os.sched_getaffinity(0))[:args.threads]
     os.sched_setaffinity(0, cpus)  # inherited by the easynets process
     import numpy as np
-    rows = []
-    ours = {}
-    if os.path.exists(args.easynets):
-        out = subprocess.run([args.easynets, "bench", "--config", "all", "--json", "--threads", str(args.threads)],
-                             check=True, capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            r = json.loads(line)
-            ours[r["config"]] = r
-    else:
+    have_easynets = os.path.exists(args.easynets)
+    if not have_easynets:
         print(f"{args.easynets} not found: build it with swift build -c release --product easynets", file=sys.stderr)
     try:
         import torch
@@ -199,28 +194,39 @@ def main():
         print(f"PyTorch unavailable ({error}); pip install torch==2.13.0+cpu", file=sys.stderr)
     try:
         import jax
-        have_jax = True
     except ImportError:
-        have_jax = False
+        jax = None
+    print(f"threads: {args.threads} (CPUs {cpus}); floor = the step's gemm/gemv calls alone, "
+          + ("OpenBLAS called from the easynets process" if have_easynets else "NumPy's BLAS in this process")
+          + f"; medians of {args.rounds} interleaved rounds")
+    print(f"{'config':8} {'framework':22} {'step ms':>10} {'floor ms':>10} {'ratio':>7}")
     numpy_floors = {}
     for name, (widths, batch) in WORKLOADS.items():
-        numpy_floors[name] = numpy_floor(np, widths, batch) * 1e3
-        floor = ours[name]["floor_ms"] if name in ours else numpy_floors[name]
-        if name in ours:
-            rows.append((name, "EasyNets", ours[name]["step_ms"], floor))
-        rows.append((name, "NumPy", numpy_step(np, widths, batch) * 1e3, floor))
+        steps = {"NumPy": numpy_step(np, widths, batch)}
         if torch is not None:
-            rows.append((name, f"PyTorch {torch.__version__}", torch_step(torch, np, widths, batch) * 1e3, floor))
-        if have_jax:
-            rows.append((name, f"JAX {jax.__version__} (jit)", jax_step(np, widths, batch) * 1e3, floor))
-    print(f"threads: {args.threads} (CPUs {cpus}); floor = the step's gemm/gemv calls alone, "
-          + ("OpenBLAS called from the easynets process" if ours else "NumPy's BLAS in this process"))
-    print(f"{'config':8} {'framework':22} {'step ms':>10} {'floor ms':>10} {'ratio':>7}")
-    for name, framework, step, floor in rows:
-        print(f"{name:8} {framework:22} {step:10.4f} {floor:10.4f} {step / floor:7.2f}")
+            steps[f"PyTorch {torch.__version__}"] = torch_step(torch, np, widths, batch)
+        if jax is not None:
+            steps[f"JAX {jax.__version__} (jit)"] = jax_step(np, widths, batch)
+        steps["NumPy floor"] = numpy_floor(np, widths, batch)
+        samples = {framework: [] for framework in ["EasyNets", "EasyNets floor", *steps]}
+        # Rounds interleave the frameworks, so the shared machine's slow spells hit all of them.
+        for _ in range(args.rounds):
+            if have_easynets:
+                out = subprocess.run([args.easynets, "bench", "--config", name, "--json", "--threads", str(args.threads),
+                                      "--repetitions", "5"], check=True, capture_output=True, text=True).stdout
+                result = json.loads(out.splitlines()[0])
+                samples["EasyNets"].append(result["step_ms"])
+                samples["EasyNets floor"].append(result["floor_ms"])
+            for framework, step in steps.items():
+                samples[framework].append(median_time(step, repetitions=3, target=0.03) * 1e3)
+        medians = {framework: statistics.median(values) for framework, values in samples.items() if values}
+        floor = medians.get("EasyNets floor", medians["NumPy floor"])
+        numpy_floors[name] = medians["NumPy floor"]
+        for framework, step in medians.items():
+            if "floor" not in framework:
+                print(f"{name:8} {framework:22} {step:10.4f} {floor:10.4f} {step / floor:7.2f}")
     print("NumPy's own floor (the same calls through NumPy): "
           + ", ".join(f"{name} {ms:.4f} ms" for name, ms in numpy_floors.items()))
-
 
 if __name__ == "__main__":
     main()

@@ -48,8 +48,8 @@ extension Tensor {
     }
 
     /// Back-propagates `seed` (∂L/∂self, same shape as `self`) to every leaf.
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(seed: Tensor) {
         precondition(seed.shape == shape,
                      "Tensor.backward: seed shape \(seed.shape) does not match tensor shape \(shape)")
@@ -99,8 +99,8 @@ extension Tensor {
     /// Attaches a tape node to this op output when recording is on and any input needs gradients.
     ///
     /// `backward` receives ∂L/∂output and must accumulate into the input nodes it captured.
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func recorded(
         _ op: String, inputs: [AutogradNode<Scalar>?], backward: @escaping (Tensor) -> Void
     ) -> Tensor {

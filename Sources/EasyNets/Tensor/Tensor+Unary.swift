@@ -3,8 +3,8 @@
 
 extension Tensor {
     /// Applies a unary kernel and records its gradient.
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func unary(_ op: UnaryOp, name: String) -> Tensor {
         let result = Tensor(uninitializedShape: shape)
         Kernels.unary(op, storage.base, result.storage.base, count)
