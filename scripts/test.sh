@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up the machine, proves a separate package can import EasyNets, runs the easynets tool end to
-# end on a Fashion-MNIST subset, and runs the test suite.
+# end on a Fashion-MNIST subset, checks the C update loops' assembly, and runs the test suite.
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
