@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON object per training-step configuration.")
     var json = false
 
-    @Flag(help: "Also time the phases of each training step (forward and loss, backward, optimizer update).")
+    @Flag(help: "Also time the phases of each training step (forward and loss, backward, optimizer update; not with --json).")
     var breakdown = false
 
     @Option(help: "Folder with the Fashion-MNIST IDX files (for --config epoch).")
@@ -47,7 +47,7 @@ struct Bench: ParsableCommand {
         }
         for workload in steps {
             benchmarkStep(workload)
-            if breakdown { benchmarkPhases(workload) }
+            if breakdown && !json { benchmarkPhases(workload) }
         }
         if json { return }
         if config == .memory { benchmarkMemory() }
