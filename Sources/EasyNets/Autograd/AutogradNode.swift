@@ -53,10 +53,10 @@ final class AutogradNode<Scalar: TensorScalar> {
         let row: TensorStorage<Scalar>
 
         /// Writes rows `rows` of the product into `destination` (`rows.count · row.count` scalars),
-        /// with the rounding of the dense gradient's outer-product write.
-        func writeRows(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Scalar>) {
+        /// or adds them to what it holds, with the rounding of the dense gradient's outer product.
+        func writeRows(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Scalar>, adding: Bool = false) {
             MatrixProduct.gemm(transposeA: true, transposeB: false, m: rows.count, n: row.count, k: 1,
-                               a: column.base + rows.lowerBound, b: row.base, beta: 0, c: destination)
+                               a: column.base + rows.lowerBound, b: row.base, beta: adding ? 1 : 0, c: destination)
         }
     }
 
@@ -86,13 +86,13 @@ final class AutogradNode<Scalar: TensorScalar> {
     func accumulateOuterProduct(column: TensorStorage<Scalar>, row: TensorStorage<Scalar>) {
         precondition(shape.count == 2 && shape[0] == column.count && shape[1] == row.count,
                      "backward of \(op): outer product (\(column.count), \(row.count)) does not match \(shape)")
+        let product = OuterProduct(column: column, row: row)
         if isLeaf && !hasGradient {
-            outerProductGradient = OuterProduct(column: column, row: row)
+            outerProductGradient = product
             return
         }
         withGradientBuffer { buffer, accumulate in
-            MatrixProduct.gemm(transposeA: true, transposeB: false, m: column.count, n: row.count, k: 1,
-                               a: column.base, b: row.base, beta: accumulate ? 1 : 0, c: buffer)
+            product.writeRows(0..<column.count, into: buffer, adding: accumulate)
         }
     }
 

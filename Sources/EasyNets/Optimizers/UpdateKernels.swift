@@ -20,24 +20,8 @@ enum UpdateKernels {
         learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double
     ) {
         let lr = T(learningRate), mu = T(momentum), damp = T(1 - dampening), wd = T(weightDecay)
-        // The common steady-state cases as branch-free loops the compiler vectorizes; same
-        // arithmetic as the general loop below.
-        if let buffer, weightDecay == 0, !firstStep {
-            if nesterov {
-                for i in 0..<n {
-                    let b = mu * buffer[i] + damp * g[i]
-                    buffer[i] = b
-                    p[i] -= lr * (g[i] + mu * b)
-                }
-            } else {
-                for i in 0..<n {
-                    let b = mu * buffer[i] + damp * g[i]
-                    buffer[i] = b
-                    p[i] -= lr * b
-                }
-            }
-            return
-        }
+        // The steady state (buffer, no weight decay, not the first step) runs in the C loop
+        // `sgd(…)` dispatches to; this loop is its reference and handles every other case.
         for i in 0..<n {
             var d = weightDecay != 0 ? g[i] + wd * p[i] : g[i]
             if let buffer {
