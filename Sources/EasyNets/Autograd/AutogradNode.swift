@@ -84,7 +84,7 @@ final class AutogradNode<Scalar: TensorScalar> {
     /// is added densely. The factors are shared, not copied: tensors are copy-on-write, so nothing
     /// can change them while the gradient holds them.
     func accumulateOuterProduct(column: TensorStorage<Scalar>, row: TensorStorage<Scalar>) {
-        precondition(shape.count == 2 && shape[0] == column.count && shape[1] == row.count,
+        require(shape.count == 2 && shape[0] == column.count && shape[1] == row.count,
                      "backward of \(op): outer product (\(column.count), \(row.count)) does not match \(shape)")
         let product = OuterProduct(column: column, row: row)
         if isLeaf && !hasGradient {
@@ -115,7 +115,7 @@ final class AutogradNode<Scalar: TensorScalar> {
 
     /// Adds `value` (exactly this node's shape) into the gradient.
     func accumulate(_ value: consuming Tensor<Scalar>) {
-        precondition(value.shape == shape,
+        require(value.shape == shape,
                      "backward of \(op): gradient shape \(value.shape) does not match \(shape)")
         if !hasGradient {
             // Share the buffer instead of copying it: tensors are copy-on-write, and

@@ -42,7 +42,7 @@ extension Tensor {
     /// Back-propagates from this scalar: adds ∂self/∂leaf into the ``gradient`` of every leaf it
     /// depends on, visiting ops in reverse topological order. The graph is freed afterwards.
     public func backward() {
-        precondition(count == 1, "Tensor.backward: needs a one-element tensor, shape is \(shape); "
+        require(count == 1, "Tensor.backward: needs a one-element tensor, shape is \(shape); "
                      + "pass a seed gradient with backward(seed:) for other shapes")
         backward(seed: Tensor(filledWith: 1, shape: shape))
     }
@@ -51,10 +51,10 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(seed: Tensor) {
-        precondition(seed.shape == shape,
+        require(seed.shape == shape,
                      "Tensor.backward: seed shape \(seed.shape) does not match tensor shape \(shape)")
         guard let root = node else {
-            preconditionFailure("Tensor.backward: tensor does not require gradients (no op on the tape)")
+            programmerError("Tensor.backward: tensor does not require gradients (no op on the tape)")
         }
         let order = topologicalOrder(from: root)
         withoutGradients {
@@ -70,7 +70,7 @@ extension Tensor {
     private func topologicalOrder(from root: AutogradNode<Scalar>) -> [AutogradNode<Scalar>] {
         // A spent node has dropped its inputs, so its part of the graph would silently contribute nothing.
         func checkUnspent(_ node: AutogradNode<Scalar>) {
-            precondition(!node.isSpent, "Tensor.backward: the graph was already used by a backward pass; "
+            require(!node.isSpent, "Tensor.backward: the graph was already used by a backward pass; "
                          + "recompute the forward pass to differentiate again")
         }
         var order: [AutogradNode<Scalar>] = []

@@ -9,24 +9,26 @@ public enum LabelColumn: Sendable, Equatable {
 /// A numeric CSV file split into features and integer labels.
 public enum CSVReader {
     /// Reads comma-separated numeric rows. Blank lines are skipped; every row must have the same
-    /// number of fields; the label column must hold whole numbers ≥ 0.
+    /// number of fields; features must be finite; the label column must hold whole numbers ≥ 0
+    /// (below `classCount` when it is given). A violation is a ``DataError`` naming the line and column.
     ///
     /// - Parameters:
     ///   - hasHeader: whether the first line names the columns.
     ///   - labelColumn: the column with class labels, or `nil` for features only.
+    ///   - classCount: the number of classes labels must stay below, or `nil` for any.
     /// - Returns: features (rows, columns without the label) and labels (empty without a label column).
     public static func read<Scalar: TensorScalar>(
         contentsOfFile path: String, hasHeader: Bool = true, labelColumn: LabelColumn? = nil,
-        as: Scalar.Type = Scalar.self
+        classCount: Int? = nil, as: Scalar.Type = Scalar.self
     ) throws -> (features: Tensor<Scalar>, labels: [Int], header: [String]) {
         let text = try Gzip.readMaybeCompressed(path)
-        return try parse(text, path: path, hasHeader: hasHeader, labelColumn: labelColumn)
+        return try parse(text, path: path, hasHeader: hasHeader, labelColumn: labelColumn, classCount: classCount)
     }
 
-    /// Parses CSV bytes (see ``read(contentsOfFile:hasHeader:labelColumn:as:)``).
+    /// Parses CSV bytes (see ``read(contentsOfFile:hasHeader:labelColumn:classCount:as:)``).
     public static func parse<Scalar: TensorScalar>(
         _ bytes: [UInt8], path: String = "<memory>", hasHeader: Bool = true, labelColumn: LabelColumn? = nil,
-        as: Scalar.Type = Scalar.self
+        classCount: Int? = nil, as: Scalar.Type = Scalar.self
     ) throws -> (features: Tensor<Scalar>, labels: [Int], header: [String]) {
         // "\r\n" is one Character in Swift, so split on any newline character.
         let lines = String(decoding: bytes, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
@@ -62,8 +64,16 @@ public enum CSVReader {
                         throw DataError(path: path, location: "line \(lineNumber), column \(column + 1)",
                                         reason: "label \(field) is not a whole number ≥ 0")
                     }
+                    if let classCount, label >= classCount {
+                        throw DataError(path: path, location: "line \(lineNumber), column \(column + 1)",
+                                        reason: "label \(label) is outside the \(classCount) classes 0..<\(classCount)")
+                    }
                     labels.append(label)
                 } else {
+                    guard value.isFinite, Scalar(value).isFinite else {
+                        throw DataError(path: path, location: "line \(lineNumber), column \(column + 1)",
+                                        reason: "feature \"\(field)\" is not a finite number")
+                    }
                     features.append(Scalar(value))
                 }
             }

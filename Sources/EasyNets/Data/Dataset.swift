@@ -7,8 +7,8 @@ public struct Dataset<Scalar: TensorScalar> {
 
     /// A dataset from (count, featureCount) features and one label per row.
     public init(features: Tensor<Scalar>, labels: [Int]) {
-        precondition(features.rank == 2, "Dataset: features must be (examples, features), shape is \(features.shape)")
-        precondition(labels.count == features.shape[0],
+        require(features.rank == 2, "Dataset: features must be (examples, features), shape is \(features.shape)")
+        require(labels.count == features.shape[0],
                      "Dataset: \(labels.count) labels for \(features.shape[0]) examples")
         (self.features, self.labels) = (features, labels)
     }
@@ -34,7 +34,7 @@ public struct Dataset<Scalar: TensorScalar> {
     /// A seeded random split into (training, validation), the validation part holding
     /// `validationFraction` of the examples.
     public func split(validationFraction: Double, seed: UInt64) -> (training: Dataset, validation: Dataset) {
-        precondition(validationFraction > 0 && validationFraction < 1,
+        require(validationFraction > 0 && validationFraction < 1,
                      "Dataset.split: validationFraction must be in (0, 1), got \(validationFraction)")
         var generator = RandomGenerator(seed: seed)
         var order = Array(0..<count)
@@ -59,7 +59,7 @@ public struct Standardizer<Scalar: TensorScalar> {
 
     /// Fits the mean and population standard deviation of each column of `features`.
     public init(fitting features: Tensor<Scalar>) {
-        precondition(features.rank == 2 && features.shape[0] > 0, "Standardizer: needs (examples, features), shape is \(features.shape)")
+        require(features.rank == 2 && features.shape[0] > 0, "Standardizer: needs (examples, features), shape is \(features.shape)")
         mean = withoutGradients { features.mean(along: 0, keepingDims: true) }
         let spread = withoutGradients { sqrt(features.variance(along: 0, correction: 0, keepingDims: true)) }
         standardDeviation = Tensor.select(where: spread .> 0, spread, else: Tensor.ones(spread.shape))
@@ -96,7 +96,7 @@ public struct DataLoader<Scalar: TensorScalar> {
 
     /// A loader over `dataset`, its shuffling generator seeded with `seed`.
     public init(_ dataset: Dataset<Scalar>, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false, seed: UInt64 = 0) {
-        precondition(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
+        require(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
         (self.dataset, self.batchSize, self.shuffle, self.dropLast) = (dataset, batchSize, shuffle, dropLast)
         generator = RandomGenerator(seed: seed)
     }

@@ -30,9 +30,9 @@ public enum FashionMNIST {
         guard labels.shape == [images.shape[0]] else {
             throw DataError(path: labelsPath, reason: "expected \(images.shape[0]) labels, found shape \(labels.shape)")
         }
-        let values = labels.integers()
-        if let bad = values.first(where: { $0 < 0 || $0 > 9 }) {
-            throw DataError(path: labelsPath, reason: "label \(bad) is outside 0–9")
+        let values = try labels.integers()
+        if let bad = values.firstIndex(where: { $0 < 0 || $0 > 9 }) {
+            throw DataError(path: labelsPath, location: "label \(bad)", reason: "label \(values[bad]) is outside 0–9")
         }
         let features = images.tensor(dividingBy: 255, as: Scalar.self).reshaped(to: [images.shape[0], 784])
         return Dataset(features: features, labels: values)

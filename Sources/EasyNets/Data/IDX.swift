@@ -10,6 +10,8 @@ public struct IDXFile: Sendable {
     /// The big-endian values as stored after the header.
     var payload: [UInt8]
     let elementSize: Int
+    /// The source named in errors.
+    let path: String
 
     /// Reads an IDX file, raw or gzip-compressed, validating its header and length.
     public init(contentsOfFile path: String) throws {
@@ -42,17 +44,21 @@ public struct IDXFile: Sendable {
         func bigEndian32(_ offset: Int) -> UInt32 {
             (0..<4).reduce(UInt32(0)) { $0 << 8 | UInt32(bytes[offset + $1]) }
         }
-        shape = (0..<rank).map { Int(bigEndian32(4 + 4 * $0)) }
-        let count = shape.reduce(1, *)
-        let expected = dataStart + count * elementSize
+        let shape = (0..<rank).map { Int(bigEndian32(4 + 4 * $0)) }
+        if let problem = InputLimits.problem(shape: shape, elementSize: elementSize) { throw fail(4, problem) }
+        let expected = dataStart + InputLimits.elementCount(shape)! * elementSize
         guard bytes.count == expected else {
             throw fail(bytes.count < expected ? bytes.count : expected,
                        "shape \(shape) needs \(expected) bytes but the file has \(bytes.count)"
                        + (bytes.count < expected ? " (truncated)" : " (trailing data)"))
         }
-        typeCode = bytes[2]
-        self.elementSize = elementSize
+        (self.shape, typeCode, self.elementSize, self.path) = (shape, bytes[2], elementSize, path)
         payload = Array(bytes[dataStart...])
+        if typeCode == 0x0D || typeCode == 0x0E {
+            for i in 0..<count where !value(i).isFinite {
+                throw fail(dataStart + i * elementSize, "value \(i) is \(value(i)); IDX values must be finite")
+            }
+        }
     }
 
     /// The number of values.
@@ -94,14 +100,22 @@ public struct IDXFile: Sendable {
         return result
     }
 
-    /// The values as whole numbers (for label files).
-    public func integers() -> [Int] {
-        (0..<count).map { Int(value($0)) }
+    /// The values as whole numbers (for label files); a value that is not a whole number is an
+    /// error naming its offset.
+    public func integers() throws -> [Int] {
+        try (0..<count).map { i in
+            let v = value(i)
+            guard let whole = Int(exactly: v) else {
+                throw DataError(path: path, location: "offset \(4 + 4 * shape.count + i * elementSize)",
+                                reason: "value \(i) is \(v), not a whole number")
+            }
+            return whole
+        }
     }
 
     /// Writes unsigned-byte IDX data (type 0x08), for tests and tools.
     public static func unsignedBytes(shape: [Int], values: [UInt8]) -> [UInt8] {
-        precondition(shape.reduce(1, *) == values.count, "IDXFile.unsignedBytes: \(values.count) values for shape \(shape)")
+        require(shape.reduce(1, *) == values.count, "IDXFile.unsignedBytes: \(values.count) values for shape \(shape)")
         var bytes: [UInt8] = [0, 0, 0x08, UInt8(shape.count)]
         for extent in shape {
             bytes += [UInt8(extent >> 24 & 0xFF), UInt8(extent >> 16 & 0xFF), UInt8(extent >> 8 & 0xFF), UInt8(extent & 0xFF)]

@@ -12,7 +12,7 @@ public struct NPYArray: Sendable {
 
     /// An array of `shape` holding `values` in row-major order.
     public init(descr: String = "<f8", shape: [Int], values: [Double]) {
-        precondition(shape.reduce(1, *) == values.count, "NPYArray: \(values.count) values for shape \(shape)")
+        require(shape.reduce(1, *) == values.count, "NPYArray: \(values.count) values for shape \(shape)")
         (self.descr, self.shape, self.values) = (descr, shape, values)
     }
 
@@ -62,7 +62,9 @@ public struct NPYArray: Sendable {
         }
         guard let type = NPYType(descr) else { throw fail(headerStart, "unsupported dtype '\(descr)'") }
         let dataStart = headerStart + headerLength
-        let count = dims.reduce(1, *)
+        // The values are held as Double: 8 bytes each, whatever the file's element size.
+        if let problem = InputLimits.problem(shape: dims, elementSize: 8) { throw fail(headerStart, problem) }
+        let count = InputLimits.elementCount(dims)!
         let expected = count * type.size
         guard bytes.count - dataStart == expected else {
             throw fail(bytes.count < dataStart + expected ? bytes.count : dataStart + expected,
@@ -76,7 +78,7 @@ public struct NPYArray: Sendable {
 
     /// The `.npy` bytes (version 1.0; `descr` "<f4", "<f8" or "<i8").
     public func serialized() -> [UInt8] {
-        precondition(["<f4", "<f8", "<i8"].contains(descr), "NPYArray.serialized: cannot write dtype '\(descr)'")
+        require(["<f4", "<f8", "<i8"].contains(descr), "NPYArray.serialized: cannot write dtype '\(descr)'")
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad with spaces so the data starts on a 64-byte boundary; the header ends in a newline.
@@ -96,9 +98,7 @@ public struct NPYArray: Sendable {
 
     /// Writes the array atomically (temporary file, then rename).
     public func write(toFile path: String) throws {
-        do { try writeAtomically(serialized(), toFile: path) } catch let error as CheckpointError {
-            throw DataError(path: path, reason: error.reason)
-        }
+        try OutputFile.write(serialized(), to: path)
     }
 
     /// The values as a tensor.

@@ -10,7 +10,7 @@ public enum Spirals {
     public static func make<Scalar: TensorScalar>(
         pointsPerClass: Int, noise: Double = 0.02, seed: UInt64 = 0, as: Scalar.Type = Scalar.self
     ) -> (features: Tensor<Scalar>, labels: [Int]) {
-        precondition(pointsPerClass > 1, "Spirals.make: needs at least 2 points per class")
+        require(pointsPerClass > 1, "Spirals.make: needs at least 2 points per class")
         var generator = RandomGenerator(seed: seed)
         var values: [Scalar] = []
         var labels: [Int] = []

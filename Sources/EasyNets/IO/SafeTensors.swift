@@ -39,7 +39,7 @@ public struct SafeTensorsEntry: Sendable {
 
     /// Encodes `tensor` as `dtype` (`F32`, `F64` or, for whole numbers, `I64`).
     public init<Scalar>(_ tensor: Tensor<Scalar>, as dtype: SafeTensorsDType) {
-        precondition([.float32, .float64, .int64].contains(dtype), "SafeTensorsEntry: cannot encode \(dtype.rawValue)")
+        require([.float32, .float64, .int64].contains(dtype), "SafeTensorsEntry: cannot encode \(dtype.rawValue)")
         self.dtype = dtype
         shape = tensor.shape
         var out = [UInt8]()
@@ -103,10 +103,11 @@ public struct SafeTensorsFile: Sendable {
 
     /// Reads and validates the file at `path`.
     public init(contentsOfFile path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CheckpointError(path: path, reason: "cannot read the file (missing or unreadable)")
+        let bytes: [UInt8]
+        do { bytes = try readFileBytes(path) } catch let error as DataError {
+            throw CheckpointError(path: path, reason: error.location.isEmpty ? error.reason : "\(error.location): \(error.reason)")
         }
-        try self.init(bytes: [UInt8](data), path: path)
+        try self.init(bytes: bytes, path: path)
     }
 
     /// Parses and validates safetensors bytes; `path` names the source in errors.
@@ -152,11 +153,9 @@ public struct SafeTensorsFile: Sendable {
                 throw fail("tensor \"\(name)\": data offsets [\(begin), \(end)] lie outside the \(dataLength) data bytes "
                            + "starting at file offset \(dataStart)")
             }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
-            }
-            guard !overflow, count.multipliedReportingOverflow(by: dtype.size).partialValue == end - begin else {
+            // Converted tensors hold up to 8 bytes an element, whatever the stored type.
+            if let problem = InputLimits.problem(shape: shape, elementSize: 8) { throw fail("tensor \"\(name)\": \(problem)") }
+            guard InputLimits.elementCount(shape)! * dtype.size == end - begin else {
                 throw fail("tensor \"\(name)\": \(end - begin) bytes at offsets [\(begin), \(end)] do not hold shape \(shape) of \(info.dtype)")
             }
             entries[name] = SafeTensorsEntry(dtype: dtype, shape: shape,
@@ -232,35 +231,9 @@ public struct SafeTensorsFile: Sendable {
     /// Writes the file atomically: to a temporary file in the same folder, flushed, then renamed
     /// over `path`, so a crash mid-save leaves any previous file intact.
     public func write(toFile path: String) throws {
-        try writeAtomically(try serialized(), toFile: path)
-    }
-}
-
-/// Writes `bytes` to a temporary sibling of `path`, syncs it, and renames it into place.
-func writeAtomically(_ bytes: [UInt8], toFile path: String) throws {
-    let temporary = "\(path).tmp-\(getpid())"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else {
-        throw CheckpointError(path: path, reason: "cannot create temporary file \(temporary): \(String(cString: strerror(errno)))")
-    }
-    var written = 0
-    let ok = bytes.withUnsafeBytes { raw -> Bool in
-        while written < raw.count {
-            let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-            if n <= 0 { return false }
-            written += n
+        let bytes = try serialized()
+        do { try OutputFile.write(bytes, to: path) } catch let error as DataError {
+            throw CheckpointError(path: path, reason: error.reason)
         }
-        return fsync(fd) == 0
-    }
-    let reason = String(cString: strerror(errno))
-    close(fd)
-    guard ok else {
-        unlink(temporary)
-        throw CheckpointError(path: path, reason: "writing \(temporary) failed after \(written) bytes: \(reason)")
-    }
-    guard rename(temporary, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        unlink(temporary)
-        throw CheckpointError(path: path, reason: "cannot rename \(temporary) into place: \(reason)")
     }
 }

@@ -24,7 +24,7 @@ public enum Initializer<Scalar: TensorScalar> {
 
     /// (fan-in, fan-out) of a weight shape.
     public static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
-        precondition(shape.count >= 2, "Initializer.fans: needs at least 2 axes, shape is \(shape)")
+        require(shape.count >= 2, "Initializer.fans: needs at least 2 axes, shape is \(shape)")
         let receptive = shape.dropFirst(2).reduce(1, *)
         return (shape[1] * receptive, shape[0] * receptive)
     }
@@ -91,7 +91,7 @@ public enum Initializer<Scalar: TensorScalar> {
     /// of a standard normal matrix, with signs fixed by R's diagonal so the result is uniformly
     /// distributed (as `torch.nn.init.orthogonal_`). Trailing axes are flattened into columns.
     public static func orthogonal(_ shape: [Int], gain: Double = 1, using generator: inout RandomGenerator) throws -> Tensor<Scalar> {
-        precondition(shape.count >= 2, "Initializer.orthogonal: needs at least 2 axes, shape is \(shape)")
+        require(shape.count >= 2, "Initializer.orthogonal: needs at least 2 axes, shape is \(shape)")
         let rows = shape[0], columns = shape.dropFirst().reduce(1, *)
         var matrix = Tensor<Scalar>.normal([rows, columns], using: &generator)
         if rows < columns { matrix = matrix.transposed() }

@@ -11,7 +11,7 @@ public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
 
     /// A dropout layer with its own generator seeded by `seed`.
     public init(probability: Double = 0.5, seed: UInt64 = 0) {
-        precondition(probability >= 0 && probability < 1, "Dropout: probability must be in [0, 1), got \(probability)")
+        require(probability >= 0 && probability < 1, "Dropout: probability must be in [0, 1), got \(probability)")
         self.probability = probability
         generator = RandomGenerator(seed: seed)
     }

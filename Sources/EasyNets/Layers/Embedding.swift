@@ -24,7 +24,7 @@ public final class Embedding<Scalar: TensorScalar>: Layer {
         let count = weight.shape[0]
         let rows = indices.scalars.map { value -> Int in
             let index = Int(exactly: value)
-            precondition(index != nil && index! >= 0 && index! < count,
+            require(index != nil && index! >= 0 && index! < count,
                          "Embedding: index \(value) is not a whole number in 0..<\(count)")
             return index!
         }

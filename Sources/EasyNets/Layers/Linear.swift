@@ -42,7 +42,7 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     private static func initialValues(
         _ inputSize: Int, _ outputSize: Int, bias: Bool, using generator: inout RandomGenerator
     ) -> (weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
-        precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
+        require(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
         let bound = Scalar(1 / Double(inputSize).squareRoot())
         let weight = Tensor<Scalar>.uniform([outputSize, inputSize], low: -bound, high: bound, using: &generator)
         return (weight, bias ? Tensor.uniform([outputSize], low: -bound, high: bound, using: &generator) : nil)
@@ -64,12 +64,12 @@ public final class Linear<Scalar: TensorScalar>: Layer {
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
-    precondition(weight.rank == 2, "linear: weight must be (out, in), shape is \(weight.shape)")
+    require(weight.rank == 2, "linear: weight must be (out, in), shape is \(weight.shape)")
     let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
-    precondition(x.rank >= 1 && x.shape.last == inFeatures,
+    require(x.rank >= 1 && x.shape.last == inFeatures,
                  "linear: input shape \(x.shape) does not end in the weight's input size (weight \(weight.shape))")
     if let bias {
-        precondition(bias.shape == [outFeatures], "linear: bias shape \(bias.shape) does not match weight \(weight.shape)")
+        require(bias.shape == [outFeatures], "linear: bias shape \(bias.shape) does not match weight \(weight.shape)")
     }
     let rows = x.count / inFeatures
     let outShape = Array(x.shape.dropLast()) + [outFeatures]

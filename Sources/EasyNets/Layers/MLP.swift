@@ -28,7 +28,7 @@ public enum MultilayerPerceptron {
         inputSize: Int, hidden: [Int], classes: Int, activation: ActivationKind = .relu, dropout: Double = 0,
         using generator: inout RandomGenerator, dropoutSeed: UInt64 = 0, as: Scalar.Type = Scalar.self
     ) -> Sequential<Scalar> {
-        precondition(inputSize > 0 && classes > 0 && hidden.allSatisfy { $0 > 0 },
+        require(inputSize > 0 && classes > 0 && hidden.allSatisfy { $0 > 0 },
                      "MultilayerPerceptron: sizes must be positive (input \(inputSize), hidden \(hidden), classes \(classes))")
         var layers: [any Layer<Scalar>] = []
         var width = inputSize

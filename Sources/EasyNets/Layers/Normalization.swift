@@ -15,7 +15,7 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
     /// Normalizes over the trailing axes `normalizedShape`, with a learned scale and shift
     /// when `elementwiseAffine`.
     public init(_ normalizedShape: [Int], epsilon: Double = 1e-5, elementwiseAffine: Bool = true) {
-        precondition(!normalizedShape.isEmpty, "LayerNorm: normalizedShape must not be empty")
+        require(!normalizedShape.isEmpty, "LayerNorm: normalizedShape must not be empty")
         self.normalizedShape = normalizedShape
         self.epsilon = epsilon
         weight = elementwiseAffine ? Parameter(.ones(normalizedShape)) : nil
@@ -23,7 +23,7 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
     }
 
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(Array(x.shape.suffix(normalizedShape.count)) == normalizedShape,
+        require(Array(x.shape.suffix(normalizedShape.count)) == normalizedShape,
                      "LayerNorm: input shape \(x.shape) does not end in \(normalizedShape)")
         let axes = Array((x.rank - normalizedShape.count)..<x.rank)
         let centered = x - x.mean(alongAxes: axes, keepingDims: true)
@@ -78,14 +78,14 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer {
     }
 
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition((x.rank == 2 || x.rank == 3) && x.shape[1] == featureCount,
+        require((x.rank == 2 || x.rank == 3) && x.shape[1] == featureCount,
                      "BatchNorm1d: input shape \(x.shape) is not (N, \(featureCount)) or (N, \(featureCount), L)")
         let axes = x.rank == 2 ? [0] : [0, 2]
         let statShape = x.rank == 2 ? [1, featureCount] : [1, featureCount, 1]
         let normalized: Tensor<Scalar>
         if isTraining {
             let n = axes.reduce(1) { $0 * x.shape[$1] }
-            precondition(n > 1, "BatchNorm1d: training needs more than one value per channel, input shape \(x.shape)")
+            require(n > 1, "BatchNorm1d: training needs more than one value per channel, input shape \(x.shape)")
             let mean = x.mean(alongAxes: axes, keepingDims: true)
             let centered = x - mean
             let variance = square(centered).mean(alongAxes: axes, keepingDims: true)

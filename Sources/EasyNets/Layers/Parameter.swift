@@ -35,7 +35,7 @@ public final class Parameter<Scalar: TensorScalar> {
 
     /// Overwrites the values in place (same shape), keeping the tape leaf and any gradient.
     public func assign(_ newValue: Tensor<Scalar>) {
-        precondition(newValue.shape == value.shape,
+        require(newValue.shape == value.shape,
                      "Parameter.assign: shape \(newValue.shape) does not match \(value.shape)")
         newValue.withUnsafeBufferPointer { source in
             value.withUnsafeMutableBufferPointer { copyScalars(to: $0.baseAddress!, from: source.baseAddress!, count: source.count) }

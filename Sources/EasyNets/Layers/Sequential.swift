@@ -71,7 +71,7 @@ public final class Residual<Scalar: TensorScalar>: Layer {
 
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         let output = block(input)
-        precondition(output.shape == input.shape,
+        require(output.shape == input.shape,
                      "Residual: block output shape \(output.shape) differs from input shape \(input.shape)")
         return input + output
     }

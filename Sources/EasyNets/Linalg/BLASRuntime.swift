@@ -18,7 +18,7 @@ public enum BLASRuntime {
     public static var threadCount: Int {
         get { Int(openblas_get_num_threads()) }
         set {
-            precondition(newValue >= 1, "BLASRuntime.threadCount: must be at least 1, got \(newValue)")
+            require(newValue >= 1, "BLASRuntime.threadCount: must be at least 1, got \(newValue)")
             openblas_set_num_threads(Int32(newValue))
         }
     }

@@ -39,8 +39,8 @@ private func check(_ info: Int32, _ routine: String, positive: (Int) -> LinearAl
 
 extension Tensor {
     private func requireMatrix(_ op: String, square: Bool = false) {
-        precondition(rank == 2, "\(op): needs a matrix, shape is \(shape)")
-        precondition(!square || shape[0] == shape[1], "\(op): needs a square matrix, shape is \(shape)")
+        require(rank == 2, "\(op): needs a matrix, shape is \(shape)")
+        require(!square || shape[0] == shape[1], "\(op): needs a square matrix, shape is \(shape)")
     }
 
     private static func routine(_ name: String) -> String {
@@ -79,7 +79,7 @@ extension Tensor {
     public func solve(_ b: Tensor) throws -> Tensor {
         requireMatrix("Tensor.solve", square: true)
         let n = shape[0]
-        precondition((b.rank == 1 || b.rank == 2) && b.shape[0] == n,
+        require((b.rank == 1 || b.rank == 2) && b.shape[0] == n,
                      "Tensor.solve: matrix \(shape) and right-hand side \(b.shape) do not match")
         let nrhs = b.rank == 1 ? 1 : b.shape[1]
         var lu = detached, x = b.detached
@@ -158,7 +158,7 @@ extension Tensor {
     public func leastSquaresSolution(_ b: Tensor) throws -> Tensor {
         requireMatrix("Tensor.leastSquaresSolution")
         let (m, n) = (shape[0], shape[1])
-        precondition((b.rank == 1 || b.rank == 2) && b.shape[0] == m,
+        require((b.rank == 1 || b.rank == 2) && b.shape[0] == m,
                      "Tensor.leastSquaresSolution: matrix \(shape) and right-hand side \(b.shape) do not match")
         let nrhs = b.rank == 1 ? 1 : b.shape[1]
         let rows = Swift.max(m, n)

@@ -52,7 +52,7 @@ public func crossEntropy<Scalar>(
     logits: Tensor<Scalar>, labels: [Int], classWeights: Tensor<Scalar>? = nil, ignoreIndex: Int? = nil,
     labelSmoothing: Double = 0, reduction: LossReduction = .mean
 ) -> Tensor<Scalar> {
-    precondition(labelSmoothing >= 0 && labelSmoothing <= 1,
+    require(labelSmoothing >= 0 && labelSmoothing <= 1,
                  "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
     let (rows, classes) = checkClassification(logits, labels, classWeights, ignoreIndex, op: "crossEntropy")
     if classWeights == nil, labelSmoothing == 0, reduction != .none, !labels.contains(where: { $0 == ignoreIndex }) {
@@ -199,14 +199,14 @@ enum CrossEntropyKernel {
 private func checkClassification<Scalar>(
     _ scores: Tensor<Scalar>, _ labels: [Int], _ classWeights: Tensor<Scalar>?, _ ignoreIndex: Int?, op: String
 ) -> (rows: Int, classes: Int) {
-    precondition(scores.rank == 2, "\(op): scores must be (N, C), shape is \(scores.shape)")
+    require(scores.rank == 2, "\(op): scores must be (N, C), shape is \(scores.shape)")
     let (rows, classes) = (scores.shape[0], scores.shape[1])
-    precondition(labels.count == rows, "\(op): \(labels.count) labels for scores of shape \(scores.shape)")
+    require(labels.count == rows, "\(op): \(labels.count) labels for scores of shape \(scores.shape)")
     for label in labels where label != ignoreIndex {
-        precondition(label >= 0 && label < classes, "\(op): label \(label) out of range for \(classes) classes")
+        require(label >= 0 && label < classes, "\(op): label \(label) out of range for \(classes) classes")
     }
     if let classWeights {
-        precondition(classWeights.shape == [classes], "\(op): class weights shape \(classWeights.shape) is not [\(classes)]")
+        require(classWeights.shape == [classes], "\(op): class weights shape \(classWeights.shape) is not [\(classes)]")
     }
     return (rows, classes)
 }

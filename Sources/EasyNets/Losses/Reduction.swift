@@ -17,5 +17,5 @@ public enum LossReduction: Sendable {
 }
 
 func checkSameShape<Scalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ op: String) {
-    precondition(a.shape == b.shape, "\(op): prediction shape \(a.shape) and target shape \(b.shape) differ")
+    require(a.shape == b.shape, "\(op): prediction shape \(a.shape) and target shape \(b.shape) differ")
 }

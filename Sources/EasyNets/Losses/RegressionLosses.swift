@@ -19,7 +19,7 @@ public func huberLoss<Scalar>(
     _ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>, delta: Scalar = 1, reduction: LossReduction = .mean
 ) -> Tensor<Scalar> {
     checkSameShape(prediction, target, "huberLoss")
-    precondition(delta > 0, "huberLoss: delta must be positive, got \(delta)")
+    require(delta > 0, "huberLoss: delta must be positive, got \(delta)")
     let d = prediction - target
     let absolute = abs(d)
     let quadratic = square(d) * 0.5
@@ -32,6 +32,6 @@ public func smoothL1Loss<Scalar>(
     _ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>, beta: Scalar = 1, reduction: LossReduction = .mean
 ) -> Tensor<Scalar> {
     checkSameShape(prediction, target, "smoothL1Loss")
-    precondition(beta > 0, "smoothL1Loss: beta must be positive, got \(beta)")
+    require(beta > 0, "smoothL1Loss: beta must be positive, got \(beta)")
     return reduction.apply(huberLoss(prediction, target, delta: beta, reduction: .none) / beta)
 }

@@ -5,11 +5,11 @@ public struct ClassificationReport: Sendable, Equatable {
 
     /// Counts predicted against actual classes, each 0-based and below `classCount`.
     public init(predictions: [Int], labels: [Int], classCount: Int) {
-        precondition(predictions.count == labels.count,
+        require(predictions.count == labels.count,
                      "ClassificationReport: \(predictions.count) predictions for \(labels.count) labels")
         var matrix = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
         for (p, y) in zip(predictions, labels) {
-            precondition(p >= 0 && p < classCount && y >= 0 && y < classCount,
+            require(p >= 0 && p < classCount && y >= 0 && y < classCount,
                          "ClassificationReport: class \(max(p, y)) outside 0..<\(classCount)")
             matrix[y][p] += 1
         }

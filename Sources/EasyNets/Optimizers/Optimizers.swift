@@ -13,7 +13,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     /// SGD over `parameters`; Nesterov momentum needs `momentum > 0` and no dampening.
     public init(_ parameters: [Parameter<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false) {
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
+        require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov needs momentum > 0 and no dampening")
         (self.parameters, self.learningRate, self.momentum, self.dampening, self.weightDecay, self.nesterov) =
             (parameters, learningRate, momentum, dampening, weightDecay, nesterov)
         slots = OptimizerSlots(parameterCount: parameters.count)

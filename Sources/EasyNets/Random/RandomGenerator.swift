@@ -7,7 +7,7 @@ import RealModule
 public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codable {
     /// The four words of xoshiro256** state.
     public var state: [UInt64] {
-        didSet { precondition(state.count == 4, "RandomGenerator.state: needs 4 words, got \(state.count)") }
+        didSet { require(state.count == 4, "RandomGenerator.state: needs 4 words, got \(state.count)") }
     }
 
     /// A generator whose whole stream is fixed by `seed`.

@@ -13,7 +13,7 @@ public struct StepSchedule: LearningRateSchedule {
     public var stepSize: Int, gamma: Double
     /// Decays by `gamma` every `stepSize` steps.
     public init(stepSize: Int, gamma: Double = 0.1) {
-        precondition(stepSize > 0, "StepSchedule: stepSize must be positive")
+        require(stepSize > 0, "StepSchedule: stepSize must be positive")
         (self.stepSize, self.gamma) = (stepSize, gamma)
     }
     public func learningRate(at step: Int, base: Double) -> Double {
@@ -48,7 +48,7 @@ public struct CosineAnnealingSchedule: LearningRateSchedule {
     public var period: Int, minimum: Double
     /// Anneals to `minimum` over `period` steps.
     public init(period: Int, minimum: Double = 0) {
-        precondition(period > 0, "CosineAnnealingSchedule: period must be positive")
+        require(period > 0, "CosineAnnealingSchedule: period must be positive")
         (self.period, self.minimum) = (period, minimum)
     }
     public func learningRate(at step: Int, base: Double) -> Double {
@@ -63,7 +63,7 @@ public struct CosineWarmRestartsSchedule: LearningRateSchedule {
     public var firstPeriod: Int, periodMultiplier: Int, minimum: Double
     /// Cycles starting `firstPeriod` steps long, each `periodMultiplier` times longer.
     public init(firstPeriod: Int, periodMultiplier: Int = 1, minimum: Double = 0) {
-        precondition(firstPeriod > 0 && periodMultiplier >= 1, "CosineWarmRestartsSchedule: invalid periods")
+        require(firstPeriod > 0 && periodMultiplier >= 1, "CosineWarmRestartsSchedule: invalid periods")
         (self.firstPeriod, self.periodMultiplier, self.minimum) = (firstPeriod, periodMultiplier, minimum)
     }
     public func learningRate(at step: Int, base: Double) -> Double {
@@ -83,7 +83,7 @@ public struct LinearWarmupSchedule: LearningRateSchedule {
     public var startFactor: Double, endFactor: Double, steps: Int
     /// Ramps the factor linearly (PyTorch's defaults: from 1/3 to 1 over 5 steps).
     public init(startFactor: Double = 1.0 / 3, endFactor: Double = 1, steps: Int = 5) {
-        precondition(steps > 0, "LinearWarmupSchedule: steps must be positive")
+        require(steps > 0, "LinearWarmupSchedule: steps must be positive")
         (self.startFactor, self.endFactor, self.steps) = (startFactor, endFactor, steps)
     }
     public func learningRate(at step: Int, base: Double) -> Double {
@@ -100,7 +100,7 @@ public struct OneCycleSchedule: LearningRateSchedule {
     /// One cycle over `totalSteps` steps peaking at `maximum` (PyTorch's defaults).
     public init(maximum: Double, totalSteps: Int, warmupFraction: Double = 0.3, divFactor: Double = 25,
                 finalDivFactor: Double = 1e4) {
-        precondition(totalSteps > 1 && warmupFraction > 0 && warmupFraction < 1, "OneCycleSchedule: invalid arguments")
+        require(totalSteps > 1 && warmupFraction > 0 && warmupFraction < 1, "OneCycleSchedule: invalid arguments")
         (self.maximum, self.totalSteps, self.warmupFraction, self.divFactor, self.finalDivFactor) =
             (maximum, totalSteps, warmupFraction, divFactor, finalDivFactor)
     }
@@ -137,7 +137,7 @@ public struct SequentialSchedule: LearningRateSchedule {
     public var schedules: [any LearningRateSchedule], milestones: [Int]
     /// Runs `schedules` in turn, switching at `milestones` (one fewer than schedules).
     public init(_ schedules: [any LearningRateSchedule], milestones: [Int]) {
-        precondition(milestones.count == schedules.count - 1, "SequentialSchedule: needs one milestone between each two schedules")
+        require(milestones.count == schedules.count - 1, "SequentialSchedule: needs one milestone between each two schedules")
         (self.schedules, self.milestones) = (schedules, milestones)
     }
     public func learningRate(at step: Int, base: Double) -> Double {
@@ -196,7 +196,7 @@ public final class ReduceOnPlateau<Scalar: TensorScalar> {
     /// Watches a metric for `optimizer` (PyTorch's defaults).
     public init(optimizer: any Optimizer<Scalar>, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10,
                 threshold: Double = 1e-4, cooldown: Int = 0, minimum: Double = 0) {
-        precondition(factor < 1, "ReduceOnPlateau: factor must be below 1")
+        require(factor < 1, "ReduceOnPlateau: factor must be below 1")
         (self.optimizer, self.mode, self.factor, self.patience, self.threshold, self.cooldown, self.minimum) =
             (optimizer, mode, factor, patience, threshold, cooldown, minimum)
         best = mode == .min ? .infinity : -.infinity

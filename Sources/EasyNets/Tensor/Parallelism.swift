@@ -20,7 +20,7 @@ public enum Parallelism {
     public static var threadCount: Int {
         get { threads.load(ordering: .relaxed) }
         set {
-            precondition(newValue >= 1, "Parallelism.threadCount: must be at least 1, got \(newValue)")
+            require(newValue >= 1, "Parallelism.threadCount: must be at least 1, got \(newValue)")
             threads.store(newValue, ordering: .relaxed)
         }
     }

@@ -159,7 +159,7 @@ extension Tensor {
 
     /// Elementwise `mask != 0 ? a : b` for tensors of one shape. Differentiable in `a` and `b`.
     public static func select(where mask: Tensor, _ a: Tensor, else b: Tensor) -> Tensor {
-        precondition(mask.shape == a.shape && a.shape == b.shape,
+        require(mask.shape == a.shape && a.shape == b.shape,
                      "Tensor.select: mask \(mask.shape), a \(a.shape) and b \(b.shape) must have one shape")
         let result = Tensor(uninitializedShape: a.shape)
         Kernels.select(mask.storage.base, a.storage.base, b.storage.base, result.storage.base, a.count)

@@ -8,7 +8,7 @@ func broadcastShape(_ a: [Int], _ b: [Int], op: String) -> [Int] {
     for i in 0..<rank {
         let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
         let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-        precondition(da == db || da == 1 || db == 1,
+        require(da == db || da == 1 || db == 1,
                      "\(op): shapes \(a) and \(b) cannot be broadcast together")
         result[i] = da == 1 ? db : da
     }
@@ -28,7 +28,7 @@ extension Tensor {
     /// This tensor stretched to `shape` by broadcasting (a copy). Differentiable.
     public func broadcasted(to target: [Int]) -> Tensor {
         if target == shape { return unchangedResult }
-        precondition(broadcastShape(shape, target, op: "Tensor.broadcasted(to:)") == target,
+        require(broadcastShape(shape, target, op: "Tensor.broadcasted(to:)") == target,
                      "Tensor.broadcasted(to:): shape \(shape) cannot be broadcast to \(target)")
         let result = Tensor(uninitializedShape: target)
         Kernels.stridedCopy(storage.base, strides: broadcastStrides(shape, to: target),
@@ -45,7 +45,7 @@ extension Tensor {
     public func summed(toShape target: [Int]) -> Tensor {
         if target == shape { return unchangedResult }
         let offset = rank - target.count
-        precondition(offset >= 0, "Tensor.summed(toShape:): shape \(shape) has fewer axes than \(target)")
+        require(offset >= 0, "Tensor.summed(toShape:): shape \(shape) has fewer axes than \(target)")
         var axes = Array(0..<offset)
         for (i, extent) in target.enumerated() where extent == 1 && shape[offset + i] != 1 {
             axes.append(offset + i)

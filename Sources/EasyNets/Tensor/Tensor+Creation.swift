@@ -14,7 +14,7 @@ extension Tensor {
     /// A tensor of `shape` holding `scalars` in row-major order.
     public init(_ scalars: [Scalar], shape: [Int]) {
         Tensor.checkShape(shape, op: "Tensor(_:shape:)")
-        precondition(scalars.count == shape.reduce(1, *),
+        require(scalars.count == shape.reduce(1, *),
                      "Tensor(_:shape:): \(scalars.count) scalars do not fill shape \(shape)")
         let storage = TensorStorage<Scalar>(uninitializedCount: scalars.count)
         scalars.withUnsafeBufferPointer { copyScalars(to: storage.base, from: $0.baseAddress!, count: scalars.count) }
@@ -28,7 +28,7 @@ extension Tensor {
     public init(_ rows: [[Scalar]]) {
         let columns = rows.first?.count ?? 0
         for (i, row) in rows.enumerated() {
-            precondition(row.count == columns,
+            require(row.count == columns,
                          "Tensor(_ rows:): row \(i) has \(row.count) elements, row 0 has \(columns)")
         }
         self.init(rows.flatMap { $0 }, shape: [rows.count, columns])
@@ -39,14 +39,14 @@ extension Tensor {
 
     /// Values from `start` up to (not including) `end` in steps of `step`, as `numpy.arange`.
     public static func arange(from start: Scalar = 0, to end: Scalar, by step: Scalar = 1) -> Tensor {
-        precondition(step != 0, "Tensor.arange: step must not be zero")
+        require(step != 0, "Tensor.arange: step must not be zero")
         let count = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor((0..<count).map { start + Scalar($0) * step })
     }
 
     /// `count` evenly spaced values from `start` to `end`, both included, as `numpy.linspace`.
     public static func linspace(from start: Scalar, to end: Scalar, count: Int) -> Tensor {
-        precondition(count >= 0, "Tensor.linspace: count must not be negative, got \(count)")
+        require(count >= 0, "Tensor.linspace: count must not be negative, got \(count)")
         if count == 1 { return Tensor([start]) }
         let step = (end - start) / Scalar(count - 1)
         return Tensor((0..<count).map { $0 == count - 1 ? end : start + Scalar($0) * step })
@@ -65,7 +65,7 @@ extension Tensor {
     public static func uniform(
         _ shape: [Int], low: Scalar = 0, high: Scalar = 1, using generator: inout RandomGenerator
     ) -> Tensor {
-        precondition(low < high, "Tensor.uniform: low \(low) must be below high \(high)")
+        require(low < high, "Tensor.uniform: low \(low) must be below high \(high)")
         let result = Tensor(uninitializedShape: shape, op: "Tensor.uniform")
         Kernels.fillUniform(result.storage.base, result.count, low: low, high: high, generator: &generator)
         return result
@@ -76,7 +76,7 @@ extension Tensor {
         _ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1,
         using generator: inout RandomGenerator
     ) -> Tensor {
-        precondition(standardDeviation >= 0, "Tensor.normal: negative standard deviation \(standardDeviation)")
+        require(standardDeviation >= 0, "Tensor.normal: negative standard deviation \(standardDeviation)")
         let result = Tensor(uninitializedShape: shape, op: "Tensor.normal")
         Kernels.fillNormal(result.storage.base, result.count, mean: mean,
                            standardDeviation: standardDeviation, generator: &generator)
@@ -90,6 +90,6 @@ extension Tensor {
     }
 
     static func checkShape(_ shape: [Int], op: String) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "\(op): negative extent in shape \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "\(op): negative extent in shape \(shape)")
     }
 }

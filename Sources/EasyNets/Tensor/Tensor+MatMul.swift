@@ -10,13 +10,13 @@
 public func matmul<Scalar>(
     _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposeA: Bool = false, transposeB: Bool = false
 ) -> Tensor<Scalar> {
-    precondition(!(transposeA && a.rank == 1) && !(transposeB && b.rank == 1),
+    require(!(transposeA && a.rank == 1) && !(transposeB && b.rank == 1),
                  "matmul: a transpose flag was set for a 1-D operand (shapes \(a.shape) and \(b.shape))")
     // Checked here, on the caller's shapes, before vectors and batches are reshaped to matrices.
     if (1...3).contains(a.rank) && (1...3).contains(b.rank) {
         let k = a.rank == 1 ? a.shape[0] : a.shape[a.rank - (transposeA ? 2 : 1)]
         let kb = b.rank == 1 ? b.shape[0] : b.shape[b.rank - (transposeB ? 1 : 2)]
-        precondition(k == kb, "matmul: shapes \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "") "
+        require(k == kb, "matmul: shapes \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "") "
                      + "do not chain (inner dimensions \(k) and \(kb))")
     }
     switch (a.rank, b.rank) {
@@ -39,7 +39,7 @@ public func matmul<Scalar>(
     case (3, 2), (3, 3):
         return Tensor.batchedMatmul(a, b, transposeA: transposeA, transposeB: transposeB)
     default:
-        preconditionFailure("matmul: unsupported operand shapes \(a.shape) and \(b.shape)")
+        programmerError("matmul: unsupported operand shapes \(a.shape) and \(b.shape)")
     }
 }
 
@@ -50,7 +50,7 @@ extension Tensor {
     ) -> (m: Int, n: Int, k: Int) {
         let (m, k) = transposeA ? (a[1], a[0]) : (a[0], a[1])
         let (kb, n) = transposeB ? (b[1], b[0]) : (b[0], b[1])
-        precondition(k == kb, "matmul: shapes \(a)\(transposeA ? "ᵀ" : "") and \(b)\(transposeB ? "ᵀ" : "") "
+        require(k == kb, "matmul: shapes \(a)\(transposeA ? "ᵀ" : "") and \(b)\(transposeB ? "ᵀ" : "") "
                      + "do not chain (inner dimensions \(k) and \(kb))")
         return (m, n, k)
     }
@@ -101,7 +101,7 @@ extension Tensor {
     static func batchedMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
         let batch = a.shape[0]
         let sharedB = b.rank == 2
-        precondition(sharedB || b.shape[0] == batch,
+        require(sharedB || b.shape[0] == batch,
                      "matmul: batch sizes of \(a.shape) and \(b.shape) differ")
         let bMatrix = sharedB ? b.shape : Array(b.shape.dropFirst())
         let (m, n, k) = productDimensions(Array(a.shape.dropFirst()), bMatrix,

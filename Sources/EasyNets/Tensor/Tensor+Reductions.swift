@@ -5,7 +5,7 @@ extension Tensor {
     func reductionAxes(_ axes: [Int], op: String) -> [Int] {
         if axes.isEmpty { return Array(0..<rank) }
         let normalized = Set(axes.map { normalizedAxis($0, rank: rank, op: op) })
-        precondition(normalized.count == axes.count, "\(op): repeated axis in \(axes)")
+        require(normalized.count == axes.count, "\(op): repeated axis in \(axes)")
         return normalized.sorted()
     }
 
@@ -24,7 +24,7 @@ extension Tensor {
             let outer = s[..<axis].reduce(1, *), inner = s[(axis + 1)...].reduce(1, *)
             var outShape = s
             outShape[axis] = 1
-            precondition(op == .sum || s[axis] > 0,
+            require(op == .sum || s[axis] > 0,
                          "Tensor.\(op): cannot reduce axis \(axis) of extent 0 in shape \(shape)")
             let result = Tensor(uninitializedShape: outShape)
             Kernels.reduce(op, current.storage.base, outer: outer, length: s[axis], inner: inner,
@@ -138,7 +138,7 @@ extension Tensor {
 
     private func argExtreme(maximum: Bool, axis: Int) -> [Int] {
         let axis = normalizedAxis(axis, rank: rank, op: maximum ? "Tensor.argmax" : "Tensor.argmin")
-        precondition(shape[axis] > 0, "Tensor.argmax: axis \(axis) of shape \(shape) is empty")
+        require(shape[axis] > 0, "Tensor.argmax: axis \(axis) of shape \(shape) is empty")
         return withUnsafeBufferPointer {
             Kernels.argExtreme(maximum: maximum, $0.baseAddress!, outer: shape[..<axis].reduce(1, *),
                                length: shape[axis], inner: shape[(axis + 1)...].reduce(1, *))

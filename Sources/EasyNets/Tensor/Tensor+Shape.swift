@@ -6,14 +6,14 @@ extension Tensor {
     public func reshaped(to newShape: [Int]) -> Tensor {
         var target = newShape
         let inferred = newShape.indices.filter { newShape[$0] == -1 }
-        precondition(inferred.count <= 1, "Tensor.reshaped: more than one −1 in \(newShape)")
+        require(inferred.count <= 1, "Tensor.reshaped: more than one −1 in \(newShape)")
         if let axis = inferred.first {
             let known = newShape.enumerated().filter { $0.offset != axis }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0,
+            require(known > 0 && count % known == 0,
                          "Tensor.reshaped: cannot reshape \(shape) to \(newShape)")
             target[axis] = count / known
         }
-        precondition(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
+        require(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
                      "Tensor.reshaped: cannot reshape \(shape) (\(count) elements) to \(newShape)")
         if target == shape { return unchangedResult }
         let result = Tensor(storage: storage, shape: target)
@@ -28,7 +28,7 @@ extension Tensor {
     /// The axes reordered: axis `i` of the result is axis `axes[i]` of this tensor (a copy).
     public func permuted(_ axes: [Int]) -> Tensor {
         let axes = axes.map { normalizedAxis($0, rank: rank, op: "Tensor.permuted") }
-        precondition(axes.sorted() == Array(0..<rank),
+        require(axes.sorted() == Array(0..<rank),
                      "Tensor.permuted: \(axes) is not a permutation of the axes of shape \(shape)")
         if axes == Array(0..<rank) { return unchangedResult }
         let strides = contiguousStrides(shape)
@@ -45,7 +45,7 @@ extension Tensor {
     /// The transpose of a matrix (a copy). For products, prefer the transpose flags of
     /// ``matmul(_:_:transposeA:transposeB:)``, which never copy.
     public func transposed() -> Tensor {
-        precondition(rank == 2, "Tensor.transposed: needs a matrix, shape is \(shape)")
+        require(rank == 2, "Tensor.transposed: needs a matrix, shape is \(shape)")
         return permuted([1, 0])
     }
 
@@ -53,7 +53,7 @@ extension Tensor {
     public func squeezed(axis: Int? = nil) -> Tensor {
         if let axis {
             let a = normalizedAxis(axis, rank: rank, op: "Tensor.squeezed")
-            precondition(shape[a] == 1, "Tensor.squeezed: axis \(axis) of shape \(shape) is not 1")
+            require(shape[a] == 1, "Tensor.squeezed: axis \(axis) of shape \(shape) is not 1")
             var s = shape
             s.remove(at: a)
             return reshaped(to: s)
@@ -64,7 +64,7 @@ extension Tensor {
     /// Inserts an axis of extent 1 at `axis` (−1 appends).
     public func unsqueezed(axis: Int) -> Tensor {
         let a = axis < 0 ? axis + rank + 1 : axis
-        precondition(a >= 0 && a <= rank, "Tensor.unsqueezed: axis \(axis) out of range for shape \(shape)")
+        require(a >= 0 && a <= rank, "Tensor.unsqueezed: axis \(axis) out of range for shape \(shape)")
         var s = shape
         s.insert(1, at: a)
         return reshaped(to: s)
@@ -72,12 +72,12 @@ extension Tensor {
 
     /// Joins tensors along `axis`; all other extents must match.
     public static func concatenated(_ tensors: [Tensor], along axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "Tensor.concatenated: no tensors given")
+        require(!tensors.isEmpty, "Tensor.concatenated: no tensors given")
         let first = tensors[0]
-        precondition(first.rank >= 1, "Tensor.concatenated: cannot concatenate 0-D tensors (shape \(first.shape))")
+        require(first.rank >= 1, "Tensor.concatenated: cannot concatenate 0-D tensors (shape \(first.shape))")
         let axis = normalizedAxis(axis, rank: first.rank, op: "Tensor.concatenated")
         for t in tensors {
-            precondition(t.rank == first.rank && t.shape.enumerated().allSatisfy { $0.offset == axis || $0.element == first.shape[$0.offset] },
+            require(t.rank == first.rank && t.shape.enumerated().allSatisfy { $0.offset == axis || $0.element == first.shape[$0.offset] },
                          "Tensor.concatenated: shapes \(first.shape) and \(t.shape) differ off axis \(axis)")
         }
         var outShape = first.shape
@@ -106,7 +106,7 @@ extension Tensor {
 
     /// Rows `range` of the first axis (e.g. a mini-batch), as a copy.
     public func rows(_ range: Range<Int>) -> Tensor {
-        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
+        require(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
                      "Tensor.rows: range \(range) out of bounds for shape \(shape)")
         return slice(along: 0, range)
     }
@@ -134,13 +134,13 @@ extension Tensor {
 
     /// The rows at `indices` of the first axis, in that order (repeats allowed), as a copy.
     public func gatheringRows(_ indices: [Int]) -> Tensor {
-        precondition(rank >= 1, "Tensor.gatheringRows: needs at least one axis, shape is \(shape)")
+        require(rank >= 1, "Tensor.gatheringRows: needs at least one axis, shape is \(shape)")
         let rowSize = count / Swift.max(shape[0], 1)
         var outShape = shape
         outShape[0] = indices.count
         let result = Tensor(uninitializedShape: outShape)
         for (i, index) in indices.enumerated() {
-            precondition(index >= 0 && index < shape[0],
+            require(index >= 0 && index < shape[0],
                          "Tensor.gatheringRows: index \(index) out of range for shape \(shape)")
             copyScalars(to: result.storage.base + i * rowSize, from: storage.base + index * rowSize, count: rowSize)
         }

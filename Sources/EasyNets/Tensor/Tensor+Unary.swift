@@ -20,7 +20,7 @@ extension Tensor {
 
     /// Each element limited to `lower...upper`; the gradient passes where `lower ≤ x ≤ upper`.
     public func clamped(min lower: Scalar = -.infinity, max upper: Scalar = .infinity) -> Tensor {
-        precondition(lower <= upper, "Tensor.clamped: min \(lower) exceeds max \(upper)")
+        require(lower <= upper, "Tensor.clamped: min \(lower) exceeds max \(upper)")
         return unary(.clamp(lower: Double(lower), upper: Double(upper)), name: "clamp")
     }
 }

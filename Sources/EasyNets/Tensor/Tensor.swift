@@ -23,7 +23,7 @@ public struct Tensor<Scalar: TensorScalar> {
     var node: AutogradNode<Scalar>?
 
     init(storage: TensorStorage<Scalar>, shape: [Int]) {
-        precondition(storage.count == shape.reduce(1, *),
+        require(storage.count == shape.reduce(1, *),
                      "Tensor: storage of \(storage.count) scalars does not fit shape \(shape)")
         self.storage = storage
         self.shape = shape
@@ -40,7 +40,7 @@ public struct Tensor<Scalar: TensorScalar> {
 
     /// The value of a tensor with exactly one element.
     public var scalar: Scalar {
-        precondition(count == 1, "Tensor.scalar: needs exactly one element, shape is \(shape)")
+        require(count == 1, "Tensor.scalar: needs exactly one element, shape is \(shape)")
         return storage.base[0]
     }
 
@@ -55,12 +55,12 @@ public struct Tensor<Scalar: TensorScalar> {
     }
 
     private func flatIndex(_ indices: [Int]) -> Int {
-        precondition(indices.count == rank,
+        require(indices.count == rank,
                      "Tensor.subscript: \(indices.count) indices for shape \(shape)")
         var offset = 0
         for (axis, index) in indices.enumerated() {
             let i = index < 0 ? index + shape[axis] : index
-            precondition(i >= 0 && i < shape[axis],
+            require(i >= 0 && i < shape[axis],
                          "Tensor.subscript: index \(index) out of range for axis \(axis) of shape \(shape)")
             offset = offset * shape[axis] + i
         }
@@ -94,7 +94,7 @@ public struct Tensor<Scalar: TensorScalar> {
 /// Normalizes a possibly negative axis for an op, stopping with the op's name when out of range.
 func normalizedAxis(_ axis: Int, rank: Int, op: String) -> Int {
     let a = axis < 0 ? axis + rank : axis
-    precondition(a >= 0 && a < Swift.max(rank, 1),
+    require(a >= 0 && a < Swift.max(rank, 1),
                  "\(op): axis \(axis) out of range for a tensor of rank \(rank)")
     return a
 }
