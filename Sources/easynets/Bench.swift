@@ -31,8 +31,8 @@ struct Bench: ParsableCommand {
     var dataDir: String = FashionMNIST.defaultDirectory
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard repetitions >= 3 else { throw ValidationError("--repetitions must be at least 3") }
+        guard (1...1024).contains(threads) else { throw ValidationError("--threads must be in 1...1024") }
+        guard (3...100_000).contains(repetitions) else { throw ValidationError("--repetitions must be in 3...100000") }
     }
 
     func run() {
@@ -65,7 +65,7 @@ struct Bench: ParsableCommand {
         var samples: [Double] = []
         for _ in 0..<repetitions {
             let elapsed = clock.measure(body)
-            samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            samples.append(elapsed.inSeconds)
         }
         samples.sort()
         return samples[samples.count / 2]
@@ -91,8 +91,11 @@ struct Bench: ParsableCommand {
                 "step_ms_p10": s.p10 * 1e3, "step_ms_p90": s.p90 * 1e3, "floor_ms_p10": f.p10 * 1e3, "floor_ms_p90": f.p90 * 1e3,
                 "samples_per_second": Double(workload.batch) / s.median, "samples": repetitions,
             ]
-            let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                printError("error: \(workload.name): a measurement is not a finite number")
+            }
         } else {
             print("\(workload.name) (\(workload.widths.map(String.init).joined(separator: "-")), batch \(workload.batch), "
                   + "\(threads) thread(s)): step \(String(format: "%.4f", s.median * 1e3)) ms "
@@ -107,7 +110,7 @@ struct Bench: ParsableCommand {
     private func benchmarkPhases(_ workload: StepWorkload) {
         let step = EasyNetsStep(workload)
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        func seconds(_ d: Duration) -> Double { d.inSeconds }
         let calls = max(1, Int(0.02 / max(timePerCall(rounds: 1, step.step)[0], 1e-7)))
         var phases = [[Double]](repeating: [], count: 4)
         for _ in 0..<repetitions {
@@ -229,7 +232,7 @@ struct Bench: ParsableCommand {
                 optimizer.step()
             }
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         print("Fashion-MNIST epoch, 784-256-128-10, batch 128, SGD momentum, \(threads) thread(s): "
               + "\(String(format: "%.2f", seconds)) s, \(Int(Double(train.count) / seconds)) samples/s")
     }

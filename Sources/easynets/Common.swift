@@ -8,7 +8,8 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Runs a command body, turning data and checkpoint errors into a message and exit status 1.
+/// Runs a command body, turning data, checkpoint, training and numerical errors into a message and
+/// exit status 1.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -18,40 +19,40 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as CheckpointError {
         printError("error: \(error)")
         throw ExitCode.failure
+    } catch let error as TrainingError {
+        printError("error: \(error)")
+        throw ExitCode.failure
     } catch let error as LinearAlgebraError {
         printError("error: \(error)")
         throw ExitCode.failure
     }
 }
 
-/// The model architecture, saved in checkpoints so evaluation and prediction can rebuild it.
-struct ModelConfig: Codable, Equatable {
-    var inputSize: Int
-    var hidden: [Int]
-    var classes: Int
-    var activation: String
-    var dropout: Double
+/// The largest width `--hidden` accepts for one layer.
+let maximumWidth = 1 << 24
 
-    func makeModel(seed: UInt64) throws -> Sequential<Float> {
-        guard let kind = ActivationKind(rawValue: activation) else {
-            throw ValidationError("unknown activation \"\(activation)\"")
-        }
-        var generator = RandomGenerator(seed: seed)
-        return MultilayerPerceptron.make(inputSize: inputSize, hidden: hidden, classes: classes, activation: kind,
-                                         dropout: dropout, using: &generator, dropoutSeed: seed &+ 1000, as: Float.self)
-    }
-
-    var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
-}
-
-/// Parses "256,128" into widths.
+/// Parses "256,128" into widths, each in 1...maximumWidth.
 func parseWidths(_ text: String) throws -> [Int] {
     if text.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
-    let widths = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard widths.allSatisfy({ ($0 ?? 0) > 0 }) else {
-        throw ValidationError("--hidden takes positive widths separated by commas, e.g. 256,128; got \"\(text)\"")
+    let widths = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard widths.count <= 1000, widths.allSatisfy({ (1...maximumWidth).contains($0 ?? 0) }) else {
+        throw ValidationError("--hidden takes up to 1000 widths in 1...\(maximumWidth) separated by commas, e.g. 256,128; got \"\(text)\"")
     }
     return widths.map { $0! }
+}
+
+/// A model configuration from flags, or a usage error saying why it cannot be built.
+func validated(_ config: MultilayerPerceptron.Configuration) throws -> MultilayerPerceptron.Configuration {
+    if let problem = config.problem() { throw ValidationError("the model cannot be built: \(problem)") }
+    return config
+}
+
+/// Throws when `path` cannot be written, before any long work starts.
+func checkOutput(_ path: String?, flag: String) throws {
+    guard let path else { return }
+    do { try OutputFile.checkWritable(path) } catch let error as DataError {
+        throw ValidationError("\(flag) \(path): \(error.reason)")
+    }
 }
 
 enum DatasetKind: String, ExpressibleByArgument, CaseIterable {
@@ -101,7 +102,10 @@ struct DataOptions: ParsableArguments {
         case .csv:
             let column: LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
             let train = try CSVReader.read(contentsOfFile: trainFile!, hasHeader: !noHeader, labelColumn: column, as: Float.self)
-            let test = try CSVReader.read(contentsOfFile: testFile!, hasHeader: !noHeader, labelColumn: column, as: Float.self)
+            // Test labels must be classes the training file has.
+            let classes = (train.labels.max() ?? 0) + 1
+            let test = try CSVReader.read(contentsOfFile: testFile!, hasHeader: !noHeader, labelColumn: column,
+                                          classCount: classes, as: Float.self)
             guard train.features.shape[1] == test.features.shape[1] else {
                 throw DataError(path: testFile!, reason: "has \(test.features.shape[1]) feature columns, the training file \(train.features.shape[1])")
             }
@@ -110,6 +114,15 @@ struct DataOptions: ParsableArguments {
     }
 
     var classNames: [String]? { dataset == .fashionMNIST ? FashionMNIST.classNames : nil }
+
+    /// The training or test data as error messages name it.
+    func name(test: Bool) -> String {
+        switch dataset {
+        case .fashionMNIST: return "the Fashion-MNIST \(test ? "test" : "training") set in \(dataDir)"
+        case .spirals: return "the spirals \(test ? "test" : "training") data"
+        case .csv: return (test ? testFile : trainFile) ?? "the CSV file"
+        }
+    }
 }
 
 /// Loss and accuracy of `model` on `data` in evaluation mode, in chunks, without gradients.
@@ -131,6 +144,15 @@ func evaluate(_ model: Sequential<Float>, on data: Dataset<Float>) -> (loss: Dou
     }
     let correct = zip(predictions, data.labels).filter { $0 == $1 }.count
     return (totalLoss / Double(max(data.count, 1)), Double(correct) / Double(max(data.count, 1)), predictions)
+}
+
+/// Throws when a model of `config` cannot take `data`: another feature count, or labels beyond
+/// its classes. `source` names the model's file, `dataName` the data.
+func checkFit(_ config: MultilayerPerceptron.Configuration, source: String, _ data: Dataset<Float>, dataName: String) throws {
+    guard config.inputSize == data.featureCount, data.classCount <= config.classes else {
+        throw CheckpointError(path: source, reason: "the model takes \(config.inputSize) features and \(config.classes) classes, "
+                              + "but \(dataName) has \(data.featureCount) features and labels up to \(data.classCount - 1)")
+    }
 }
 
 /// Set by SIGINT; training stops after the current batch.

@@ -14,19 +14,24 @@ struct ModelSource: ParsableArguments {
     @Option(help: "Activation of a plain state dict.")
     var activation: String = "relu"
 
-    func load(inputSize: Int, classes: Int) throws -> (model: Sequential<Float>, config: ModelConfig) {
+    func validate() throws {
+        _ = try parseWidths(hidden)
+        guard ActivationKind(rawValue: activation) != nil else {
+            throw ValidationError("--activation must be one of \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func load(inputSize: Int, classes: Int) throws -> (model: Sequential<Float>, config: MultilayerPerceptron.Configuration) {
         let file = try SafeTensorsFile(contentsOfFile: checkpoint)
         if let description = file.metadata["extra.model"] {
-            guard let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(description.utf8)) else {
-                throw CheckpointError(path: checkpoint, reason: "model description in the metadata is malformed")
-            }
-            let model = try config.makeModel(seed: 0)
+            let config = try MultilayerPerceptron.Configuration(json: description, path: checkpoint)
+            let model: Sequential<Float> = config.makeModel(seed: 0)
             try model.loadState(from: file, prefix: "model.", path: checkpoint)
             return (model, config)
         }
-        guard ActivationKind(rawValue: activation) != nil else { throw ValidationError("unknown --activation \(activation)") }
-        let config = ModelConfig(inputSize: inputSize, hidden: try parseWidths(hidden), classes: classes, activation: activation, dropout: 0)
-        let model = try config.makeModel(seed: 0)
+        let config = try validated(MultilayerPerceptron.Configuration(
+            inputSize: inputSize, hidden: try parseWidths(hidden), classes: classes, activation: activation))
+        let model: Sequential<Float> = config.makeModel(seed: 0)
         try model.loadState(from: file, path: checkpoint)
         return (model, config)
     }
@@ -47,9 +52,7 @@ struct Evaluate: ParsableCommand {
             let (_, test) = try data.load()
             let classes = data.dataset == .fashionMNIST ? 10 : test.classCount
             let (model, config) = try source.load(inputSize: test.featureCount, classes: classes)
-            guard config.inputSize == test.featureCount else {
-                throw CheckpointError(path: source.checkpoint, reason: "model takes \(config.inputSize) features, the data has \(test.featureCount)")
-            }
+            try checkFit(config, source: source.checkpoint, test, dataName: data.name(test: true))
             let result = evaluate(model, on: test)
             let report = ClassificationReport(predictions: result.predictions, labels: test.labels, classCount: config.classes)
             if json {
@@ -96,7 +99,7 @@ struct Predict: ParsableCommand {
             var names: [String]
             if let index {
                 let (_, test) = try data.load()
-                let indices = index.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                let indices = index.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard indices.allSatisfy({ $0 != nil && $0! >= 0 && $0! < test.count }) else {
                     throw ValidationError("--index takes test-set indices in 0..<\(test.count), got \"\(index)\"")
                 }
@@ -142,15 +145,12 @@ struct Plot: ParsableCommand {
     var output: String = "curves.svg"
 
     func run() throws {
+        try checkOutput(output, flag: "--output")
         try reportingErrors {
             let epochs = try EpochMetrics.read(fromFile: metrics)
             guard !epochs.isEmpty else { throw DataError(path: metrics, reason: "no epochs recorded") }
-            let svg = CurvesPlot.svg(epochs, title: "EasyNets: \(URL(fileURLWithPath: metrics).lastPathComponent)")
-            do {
-                try Data(svg.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-            } catch {
-                throw DataError(path: output, reason: "cannot write the SVG file")
-            }
+            let svg = try CurvesPlot.svg(epochs, title: "EasyNets: \(URL(fileURLWithPath: metrics).lastPathComponent)")
+            try OutputFile.write(Array(svg.utf8), to: output)
             print("Wrote \(output) (\(epochs.count) epochs)")
         }
     }

@@ -17,7 +17,7 @@ final class ProgressReporter {
     }
 
     func update(batch: Int, loss: Double, samples: Int, elapsed: Duration) {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         let rate = seconds > 0 ? Double(samples) / seconds : 0
         let eta = batch > 0 ? seconds / Double(batch) * Double(batches - batch) : 0
         let status = "\(batch)/\(batches) loss \(String(format: "%.4f", loss)) \(Int(rate)) samples/s ETA \(String(format: "%.1f", eta)) s"

@@ -24,7 +24,7 @@ struct Timing {
 /// Times `body` per call: after warming up, `rounds` samples of enough calls to last ~`target` seconds.
 func timePerCall(rounds: Int, target: Double = 0.02, _ body: () -> Void) -> [Double] {
     let clock = ContinuousClock()
-    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+    func seconds(_ d: Duration) -> Double { d.inSeconds }
     for _ in 0..<5 { body() }
     let once = seconds(clock.measure(body))
     let calls = max(1, Int(target / max(once, 1e-7)))

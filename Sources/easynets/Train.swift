@@ -63,15 +63,18 @@ struct Train: ParsableCommand {
             throw ValidationError("--activation must be one of \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must be in [0, 1)") }
-        guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
-        guard weightDecay >= 0 else { throw ValidationError("--weight-decay must not be negative") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number") }
+        guard weightDecay >= 0 && weightDecay.isFinite else { throw ValidationError("--weight-decay must be a number ≥ 0") }
+        guard (1...1_000_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...1000000") }
+        guard (1...(1 << 24)).contains(batchSize) else { throw ValidationError("--batch-size must be in 1...\(1 << 24)") }
+        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1...1024") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if checkpoint != nil, checkpoint == metrics { throw ValidationError("--checkpoint and --metrics must be different files") }
     }
 
     func run() throws {
+        try checkOutput(checkpoint, flag: "--checkpoint")
+        try checkOutput(metrics, flag: "--metrics")
         try reportingErrors { try train() }
     }
 
@@ -82,26 +85,28 @@ struct Train: ParsableCommand {
         var (trainData, testData) = try data.load()
         if let limit { trainData = trainData.prefix(limit) }
         let classes = max(trainData.classCount, testData.classCount)
-        var config = ModelConfig(inputSize: trainData.featureCount, hidden: try parseWidths(hidden), classes: classes,
-                                 activation: activation, dropout: dropout)
+        var config = try validated(MultilayerPerceptron.Configuration(
+            inputSize: trainData.featureCount, hidden: try parseWidths(hidden), classes: classes, activation: activation, dropout: dropout))
         var firstEpoch = 1
         var loader = DataLoader(trainData, batchSize: batchSize, shuffle: true, seed: seed &+ 1)
-        var model = try config.makeModel(seed: seed)
+        var model: Sequential<Float> = config.makeModel(seed: seed)
         var optimizer = makeOptimizer(model)
         var scheduler = makeScheduler(optimizer, batchesPerEpoch: loader.batchCount)
 
         if let resume {
             let file = try SafeTensorsFile(contentsOfFile: resume)
-            guard let saved = file.metadata["extra.model"].flatMap({ try? JSONDecoder().decode(ModelConfig.self, from: Data($0.utf8)) }) else {
+            guard let description = file.metadata["extra.model"] else {
                 throw CheckpointError(path: resume, reason: "not a checkpoint written by easynets train (no model description)")
             }
-            config = saved
-            model = try config.makeModel(seed: seed)
+            config = try MultilayerPerceptron.Configuration(json: description, path: resume)
+            try checkFit(config, source: resume, trainData, dataName: data.name(test: false))
+            try checkFit(config, source: resume, testData, dataName: data.name(test: true))
+            model = config.makeModel(seed: seed)
             optimizer = makeOptimizer(model)
             scheduler = makeScheduler(optimizer, batchesPerEpoch: loader.batchCount)
-            let record = try TrainingCheckpoint<Float>.load(model: model, optimizer: optimizer, scheduler: scheduler, fromFile: resume)
+            let record = try TrainingCheckpoint<Float>.load(model: model, optimizer: optimizer, scheduler: scheduler, from: file, path: resume)
             if let shuffle = record.generators["shuffle"] { loader.generator = shuffle }
-            firstEpoch = record.epoch + 1
+            firstEpoch = min(record.epoch, epochs) + 1
             print("Resumed from \(resume) after epoch \(record.epoch)")
         }
 
@@ -112,19 +117,23 @@ struct Train: ParsableCommand {
         let progress = ProgressReporter(batches: loader.batchCount)
         var last: EpochMetrics?
         if firstEpoch > epochs { print("Nothing to do: the checkpoint already finished epoch \(firstEpoch - 1) of \(epochs)") }
+        var step = (firstEpoch - 1) * loader.batchCount
         for epoch in stride(from: firstEpoch, through: epochs, by: 1) {
             let start = clock.now
             var lossSum = 0.0, correct = 0, seen = 0
             progress.start(epoch: epoch, of: epochs)
             for (b, batch) in loader.epoch().enumerated() {
+                step += 1
                 let labels = batch.labels
                 optimizer.zeroGradients()
                 let logits = model(batch.features)
                 let loss = crossEntropy(logits: logits, labels: labels)
+                let lossValue = Double(loss.scalar)
+                do { try DivergenceGuard.check(loss: lossValue, epoch: epoch, step: step) } catch { progress.finish(); throw error }
                 loss.backward()
                 optimizer.step()
                 if schedule == .onecycle { scheduler?.step() }
-                lossSum += Double(loss.scalar) * Double(batch.count)
+                lossSum += lossValue * Double(batch.count)
                 correct += zip(logits.detached.argmax(along: 1), labels).filter { $0 == $1 }.count
                 seen += batch.count
                 progress.update(batch: b + 1, loss: lossSum / Double(seen), samples: seen, elapsed: start.duration(to: clock.now))
@@ -132,6 +141,7 @@ struct Train: ParsableCommand {
                     progress.finish()
                     print("\nInterrupted during epoch \(epoch) after batch \(b + 1).")
                     if let checkpoint {
+                        try DivergenceGuard.check(parameters: model.namedParameters, epoch: epoch, step: step)
                         try save(model, optimizer, scheduler, loader, config, epoch: epoch - 1, to: checkpoint)
                         print("Saved \(checkpoint) (resume repeats epoch \(epoch) from its start).")
                     }
@@ -140,22 +150,25 @@ struct Train: ParsableCommand {
             }
             progress.finish()
             if schedule != .onecycle { scheduler?.step() }
-            let seconds = Double(start.duration(to: clock.now).components.attoseconds) * 1e-18
-                + Double(start.duration(to: clock.now).components.seconds)
+            let seconds = max(start.duration(to: clock.now).inSeconds, 1e-9)
             let test = evaluate(model, on: testData)
+            try DivergenceGuard.check(loss: test.loss, epoch: epoch, step: step)
+            try DivergenceGuard.check(parameters: model.namedParameters, epoch: epoch, step: step)
             let metricsLine = EpochMetrics(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                            testLoss: test.loss, testAccuracy: test.accuracy, seconds: seconds,
                                            samplesPerSecond: Double(seen) / seconds, learningRate: optimizer.learningRate)
             last = metricsLine
             print("epoch \(epoch)/\(epochs): train loss \(fmt(metricsLine.train_loss)) acc \(fmt(metricsLine.train_accuracy)) | "
                   + "test loss \(fmt(test.loss)) acc \(fmt(test.accuracy)) | \(fmt(seconds, 1)) s, \(Int(metricsLine.samples_per_second)) samples/s")
-            if let metrics { try appendLine(metricsLine.jsonLine(), to: metrics, truncate: epoch == firstEpoch && resume == nil) }
+            if let metrics {
+                try OutputFile.append(try metricsLine.jsonLine() + "\n", to: metrics, truncating: epoch == firstEpoch && resume == nil)
+            }
             if let checkpoint { try save(model, optimizer, scheduler, loader, config, epoch: epoch, to: checkpoint) }
         }
         if let last { print("Test accuracy: \(fmt(last.test_accuracy, 4))") }
     }
 
-    private func describe(_ c: ModelConfig) -> String {
+    private func describe(_ c: MultilayerPerceptron.Configuration) -> String {
         "MLP " + ([c.inputSize] + c.hidden + [c.classes]).map(String.init).joined(separator: "-")
             + " (\(c.activation)\(c.dropout > 0 ? ", dropout \(c.dropout)" : ""))"
     }
@@ -183,24 +196,11 @@ struct Train: ParsableCommand {
     }
 
     private func save(_ model: Sequential<Float>, _ optimizer: any Optimizer<Float>, _ scheduler: LearningRateScheduler<Float>?,
-                      _ loader: DataLoader<Float>, _ config: ModelConfig, epoch: Int, to path: String) throws {
+                      _ loader: DataLoader<Float>, _ config: MultilayerPerceptron.Configuration, epoch: Int, to path: String) throws {
         try TrainingCheckpoint<Float>(step: 0, epoch: epoch, generators: ["shuffle": loader.generator],
-                                      extra: ["model": config.json, "dataset": data.dataset.rawValue])
+                                      extra: ["model": try config.jsonString(), "dataset": data.dataset.rawValue])
             .save(model: model, optimizer: optimizer, scheduler: scheduler, toFile: path)
     }
-}
-
-/// Appends a line to a file (creating or truncating it first when asked).
-func appendLine(_ line: String, to path: String, truncate: Bool) throws {
-    if truncate || !FileManager.default.fileExists(atPath: path) {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw DataError(path: path, reason: "cannot create the metrics file")
-        }
-    }
-    guard let handle = FileHandle(forWritingAtPath: path) else { throw DataError(path: path, reason: "cannot open the metrics file") }
-    defer { try? handle.close() }
-    handle.seekToEndOfFile()
-    handle.write(Data((line + "\n").utf8))
 }
 
 func fmt(_ value: Double, _ digits: Int = 4) -> String {

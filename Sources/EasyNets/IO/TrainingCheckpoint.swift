@@ -54,13 +54,34 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
     public static func load(model: some Layer<Scalar>, optimizer: (any Optimizer<Scalar>)?,
                             scheduler: LearningRateScheduler<Scalar>? = nil, plateau: ReduceOnPlateau<Scalar>? = nil,
                             fromFile path: String) throws -> TrainingCheckpoint {
-        let file = try SafeTensorsFile(contentsOfFile: path)
+        try load(model: model, optimizer: optimizer, scheduler: scheduler, plateau: plateau,
+                 from: SafeTensorsFile(contentsOfFile: path), path: path)
+    }
+
+    /// Loads a checkpoint already read into `file` (see ``load(model:optimizer:scheduler:plateau:fromFile:)``);
+    /// `path` names it in errors. Every metadata value is validated before anything is changed.
+    public static func load(model: some Layer<Scalar>, optimizer: (any Optimizer<Scalar>)?,
+                            scheduler: LearningRateScheduler<Scalar>? = nil, plateau: ReduceOnPlateau<Scalar>? = nil,
+                            from file: SafeTensorsFile, path: String = "<memory>") throws -> TrainingCheckpoint {
         func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
         guard file.metadata["format"] == "easynets-training-checkpoint" else {
             throw fail("not an EasyNets training checkpoint (metadata \"format\" is \(file.metadata["format"].map { "\"\($0)\"" } ?? "absent"))")
         }
-        guard let step = file.metadata["step"].flatMap(Int.init), let epoch = file.metadata["epoch"].flatMap(Int.init) else {
-            throw fail("metadata \"step\" or \"epoch\" is missing or not an integer")
+        /// A count from the metadata: a whole number ≥ 0, or an error naming the key.
+        func count(_ key: String) throws -> Int? {
+            guard let text = file.metadata[key] else { return nil }
+            guard let value = Int(text), value >= 0 else { throw fail("metadata \"\(key)\" is \"\(text)\", not a whole number ≥ 0") }
+            return value
+        }
+        guard let step = try count("step"), let epoch = try count("epoch") else {
+            throw fail("metadata \"step\" or \"epoch\" is missing")
+        }
+        let schedulerStep = try count("scheduler_step")
+        let learningRate = try file.metadata["learning_rate"].map { text in
+            guard let rate = Double(text), rate.isFinite, rate >= 0 else {
+                throw fail("metadata \"learning_rate\" is \"\(text)\", not a finite number ≥ 0")
+            }
+            return rate
         }
         func generator(_ key: String, _ value: String) throws -> RandomGenerator {
             let words = value.split(separator: ",").compactMap { UInt64($0) }
@@ -92,8 +113,8 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         }
         var plateauState: (best: Double, badSteps: Int, cooldownLeft: Int)?
         if plateau != nil, let best = file.metadata["plateau_best"] {
-            guard let best = Double(best), let bad = file.metadata["plateau_bad_steps"].flatMap(Int.init),
-                  let cooldown = file.metadata["plateau_cooldown_left"].flatMap(Int.init) else {
+            guard let best = Double(best), !best.isNaN, let bad = try count("plateau_bad_steps"),
+                  let cooldown = try count("plateau_cooldown_left") else {
                 throw fail("metadata \"plateau_best\", \"plateau_bad_steps\" or \"plateau_cooldown_left\" is missing or malformed")
             }
             plateauState = (best, bad, cooldown)
@@ -103,11 +124,11 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         guard mismatch.isEmpty else { throw fail("model state does not match: \(mismatch)") }
         if let optimizer {
             do { try optimizer.loadState(optimizerState) } catch { throw fail("\(error)") }
-            if let rate = file.metadata["learning_rate"].flatMap(Double.init) { optimizer.learningRate = rate }
+            if let learningRate { optimizer.learningRate = learningRate }
         }
         try model.loadState(from: file, prefix: "model.", path: path, strict: true)
         for (layer, generator) in layerGenerators { layer.generator = generator }
-        if let scheduler, let schedulerStep = file.metadata["scheduler_step"].flatMap(Int.init) {
+        if let scheduler, let schedulerStep {
             scheduler.stepCount = schedulerStep
         }
         if let plateau, let plateauState {

@@ -3,8 +3,12 @@ import Foundation
 /// Loss and accuracy curves of a training run as a self-contained SVG: two panels with axes,
 /// tick labels, axis titles and a legend, train and test curves in each.
 public enum CurvesPlot {
-    /// The SVG document for `metrics`, one point per epoch, headed by `title`.
-    public static func svg(_ metrics: [EpochMetrics], title: String = "EasyNets training") -> String {
+    /// The SVG document for `metrics`, one point per epoch, headed by `title`. Metrics with a
+    /// ``EpochMetrics/problem`` (non-finite or absurd values) are an error naming the epoch.
+    public static func svg(_ metrics: [EpochMetrics], title: String = "EasyNets training") throws -> String {
+        if let (index, problem) = metrics.enumerated().lazy.compactMap({ i, m in m.problem.map { (i, $0) } }).first {
+            throw DataError(path: "<metrics>", location: "record \(index + 1)", reason: problem)
+        }
         let width = 960.0, height = 420.0
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \

@@ -81,7 +81,10 @@ final class OptimizerSlots<Scalar: TensorScalar> {
                 throw OptimizerStateError(description: "optimizer state: unexpected key \"\(key)\"")
             }
             if parts[1] == "step" {
-                newSteps[index] = Int(tensor.scalar)
+                guard tensor.count == 1, let step = Int(exactly: tensor.storage.base[0]), step >= 0 else {
+                    throw OptimizerStateError(description: "optimizer state: \"\(key)\" is not one whole number ≥ 0")
+                }
+                newSteps[index] = step
             } else if slots.contains(parts[1]) {
                 guard tensor.count == parameters[index].value.count else {
                     throw OptimizerStateError(description: "optimizer state: \"\(key)\" has \(tensor.count) values, "

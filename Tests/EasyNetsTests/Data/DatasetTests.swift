@@ -77,16 +77,16 @@ import Testing
                          testAccuracy: 0.45 + 0.1 * Double($0), seconds: 2, samplesPerSecond: 1000, learningRate: 0.01)
         }
         let path = try temporaryDirectory() + "/m.jsonl"
-        try Data(epochs.map { $0.jsonLine() + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path))
+        try Data(try epochs.map { try $0.jsonLine() + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path))
         #expect(try EpochMetrics.read(fromFile: path) == epochs)
-        let line = epochs[0].jsonLine()
+        let line = try epochs[0].jsonLine()
         for key in ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "samples_per_second"] {
             #expect(line.contains("\"\(key)\""))
         }
         try Data("{\"epoch\": 1}\n".utf8).write(to: URL(fileURLWithPath: path))
         expectDataError(path, "line 1", "not an epoch metrics JSON object") { _ = try EpochMetrics.read(fromFile: path) }
 
-        let svg = CurvesPlot.svg(epochs, title: "run <1>")
+        let svg = try CurvesPlot.svg(epochs, title: "run <1>")
         let parser = XMLParser(data: Data(svg.utf8))
         #expect(parser.parse(), "SVG is not well-formed XML: \(String(describing: parser.parserError))")
         for text in ["Loss", "Accuracy", "epoch", ">train<", ">test<", "run &lt;1&gt;", "<polyline"] {
