@@ -32,6 +32,8 @@ let package = Package(
             pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev"])]
         ),
+        // libFuzzer's driver (declaration only; linked by -sanitize=fuzzer in scripts/fuzz.sh).
+        .systemLibrary(name: "CLibFuzzer", path: "Modules/CLibFuzzer"),
 
         // MARK: Library and tool
         // Memory-bound elementwise loops, compiled for several vector widths (no flags needed).
@@ -51,7 +53,11 @@ let package = Package(
             ]
         ),
 
+        // MARK: Fuzzing (scripts/fuzz.sh): every reader of untrusted input, driven with arbitrary bytes
+        .target(name: "EasyNetsFuzzTargets", dependencies: ["EasyNets"]),
+        .executableTarget(name: "easynets-fuzz", dependencies: ["EasyNetsFuzzTargets", "CLibFuzzer"]),
+
         // MARK: Tests
-        .testTarget(name: "EasyNetsTests", dependencies: ["EasyNets"]),
+        .testTarget(name: "EasyNetsTests", dependencies: ["EasyNets", "EasyNetsFuzzTargets"]),
     ]
 )

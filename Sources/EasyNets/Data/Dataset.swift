@@ -103,7 +103,7 @@ public struct DataLoader<Scalar: TensorScalar> {
 
     /// The number of batches in an epoch.
     public var batchCount: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        dataset.count / batchSize + (dropLast || dataset.count % batchSize == 0 ? 0 : 1)
     }
 
     /// The batches of the next epoch (a fresh order when shuffling).
@@ -111,7 +111,8 @@ public struct DataLoader<Scalar: TensorScalar> {
         var order = Array(0..<dataset.count)
         if shuffle { order.shuffle(using: &generator) }
         return (0..<batchCount).map { b in
-            let indices = Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, order.count)])
+            let start = b * batchSize  // < dataset.count: no overflow
+            let indices = Array(order[start..<(start + Swift.min(batchSize, order.count - start))])
             return Batch(indices: indices, dataset: dataset)
         }
     }

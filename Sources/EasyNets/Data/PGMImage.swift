@@ -42,8 +42,8 @@ public struct PGMImage: Sendable {
         maxValue = try number()
         guard width > 0, height > 0, maxValue > 0, maxValue < 65536 else { throw fail("invalid size \(width)×\(height) or maximum \(maxValue)") }
         let size = binary ? (maxValue < 256 ? 1 : 2) : 2  // bytes per pixel in the file (text: at least a digit and a space)
-        if let problem = InputLimits.problem(shape: [height, width], elementSize: MemoryLayout<Int>.size) { throw fail(problem) }
-        let count = width * height
+        let (count, overflow) = width.multipliedReportingOverflow(by: height)
+        if overflow { throw fail("size \(width)×\(height) overflows a 64-bit integer") }
         if binary {
             guard position < bytes.count, [9, 10, 13, 32].contains(bytes[position]) else {
                 throw fail("expected one whitespace byte between the header and the pixels")
@@ -54,6 +54,7 @@ public struct PGMImage: Sendable {
             throw fail("pixel data is truncated: \(count) pixels need \(binary ? "" : "at least ")\(count * size - (binary ? 0 : 1)) bytes, "
                        + "\(bytes.count - position) present")
         }
+        if let problem = InputLimits.problem(shape: [height, width], elementSize: MemoryLayout<Int>.size) { throw fail(problem) }
         if binary {
             values = (0..<count).map { i in
                 size == 1 ? Int(bytes[position + i]) : Int(bytes[position + 2 * i]) << 8 | Int(bytes[position + 2 * i + 1])

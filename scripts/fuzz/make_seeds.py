@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Writes the fuzz seed corpus, Tests/Fuzz/Corpus/<target>/: a few small valid inputs per reader,
+covering its element types and variants, for libFuzzer to mutate (scripts/fuzz.sh). The checkpoint
+and metrics seeds come from a real `easynets train` run, made by make_seeds.sh. Standard library
+and NumPy only. Usage: python3 scripts/fuzz/make_seeds.py"""
+import gzip, io, json, os, struct
+import numpy as np
+
+root = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fuzz", "Corpus")
+
+
+def put(target, name, data):
+    folder = os.path.join(root, target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def idx(code, dims, values):
+    fmt = {0x08: "B", 0x09: "b", 0x0B: ">h", 0x0C: ">i", 0x0D: ">f", 0x0E: ">d"}[code]
+    head = bytes([0, 0, code, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims)
+    return head + b"".join(struct.pack(fmt if fmt.startswith(">") else ">" + fmt, v) for v in values)
+
+
+idx_seeds = {
+    "images-ubyte": idx(0x08, [2, 3, 3], list(range(18))),
+    "labels-ubyte": idx(0x08, [4], [0, 9, 3, 1]),
+    "sbyte": idx(0x09, [3], [-1, 0, 7]),
+    "int16": idx(0x0B, [2], [258, -2]),
+    "int32": idx(0x0C, [1, 2], [-3, 70000]),
+    "float32": idx(0x0D, [2, 2], [0.5, -1.25, 3.0, 1e-3]),
+    "float64": idx(0x0E, [2], [2.0, -0.125]),
+}
+for name, data in idx_seeds.items():
+    put("idx", name, data)
+for name in ["images-ubyte", "labels-ubyte", "float32"]:
+    put("gzip", name + ".gz", gzip.compress(idx_seeds[name], mtime=0))
+
+
+def npy(array, version=None):
+    buffer = io.BytesIO()
+    if version is None:
+        np.save(buffer, array)
+    else:
+        np.lib.format.write_array(buffer, array, version=version)
+    return buffer.getvalue()
+
+
+put("npy", "f4-2x3", npy(np.arange(6, dtype="<f4").reshape(2, 3)))
+put("npy", "f8-scalar", npy(np.array(1.5, dtype="<f8")))
+put("npy", "i8-vector", npy(np.array([1, -2, 3], dtype="<i8")))
+put("npy", "u1", npy(np.array([0, 255], dtype="u1")))
+put("npy", "big-endian-i2", npy(np.array([[1, -1]], dtype=">i2")))
+put("npy", "version2", npy(np.zeros((1, 2), dtype="<f4"), version=(2, 0)))
+put("npy", "bool", npy(np.array([True, False])))
+
+put("csv", "header", b"a,b,label\n0.5,1,0\n-2,3e-1,1\n")
+put("csv", "quoted-crlf", b'"x","y","label"\r\n1,2,2\r\n\r\n3,4,0\r\n')
+put("csv", "one-column", b"label\n1\n0\n")
+
+put("pgm", "p5-8bit", b"P5\n4 3\n255\n" + bytes(range(0, 240, 20)))
+put("pgm", "p5-16bit", b"P5 2 1 65535\n" + struct.pack(">HH", 1, 65535))
+put("pgm", "p2-comment", b"P2\n# a comment\n3 2\n15\n0 1 2\n13 14 15\n")
+
+
+def safetensors(tensors, metadata=None):
+    header, data = {}, b""
+    for name, (dtype, shape, raw) in sorted(tensors.items()):
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    if metadata:
+        header["__metadata__"] = metadata
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+rng = np.random.default_rng(0)
+model = {
+    "0.weight": ("F32", [3, 4], rng.standard_normal((3, 4)).astype("<f4").tobytes()),
+    "0.bias": ("F32", [3], rng.standard_normal(3).astype("<f4").tobytes()),
+    "2.weight": ("F32", [2, 3], rng.standard_normal((2, 3)).astype("<f4").tobytes()),
+    "2.bias": ("F32", [2], rng.standard_normal(2).astype("<f4").tobytes()),
+}
+put("safetensors", "mlp-4-3-2", safetensors(model))
+put("safetensors", "dtypes", safetensors({
+    "f64": ("F64", [2], np.array([1.0, -2.0], "<f8").tobytes()),
+    "i64": ("I64", [1], np.array([7], "<i8").tobytes()),
+    "f16": ("F16", [2], np.array([0.5, 2.0], "<f2").tobytes()),
+    "bf16": ("BF16", [1], (np.array([1.0], "<f4").view("<u4") >> 16).astype("<u2").tobytes()),
+    "u8": ("U8", [2, 1], bytes([1, 2])),
+    "empty": ("F32", [0, 3], b""),
+}, {"note": "seed"}))
