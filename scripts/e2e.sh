@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end check of the easynets tool on Fashion-MNIST: trains on a 2000-example subset for one
 # epoch, checks the accuracy is far above chance (0.1), evaluates the checkpoint, predicts, plots,
-# resumes, evaluates a PyTorch-trained export, and checks that bad input fails cleanly.
+# resumes, evaluates a PyTorch-trained export, and checks that bad input fails cleanly: flags out of
+# range, unwritable outputs, a full disk, a checkpoint that does not fit the data, a diverging run, and
+# SIGKILL at 20 random moments while checkpoints are written.
 # Usage: scripts/e2e.sh [path/to/easynets]   (default: .build/debug/easynets, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,4 +84,86 @@ set +e
 "$tool" train --dataset csv --train-file "$work/bad.csv" --test-file "$work/bad.csv" --epochs 1 2> "$work/err.txt"; status=$?
 set -e
 [ $status -eq 1 ] && grep -q "bad.csv, line 3, column 2: expected a number" "$work/err.txt" || fail "bad CSV message: $(cat "$work/err.txt")"
+expect_failure() {  # expect_failure STATUS FRAGMENT COMMAND...: the command exits with STATUS and says FRAGMENT on stderr
+    local expected=$1 fragment=$2 status
+    shift 2
+    set +e; "$@" > "$work/out.txt" 2> "$work/err.txt"; status=$?; set -e
+    [ $status -eq "$expected" ] || fail "$* exited with $status, expected $expected: $(cat "$work/err.txt")"
+    grep -qF -- "$fragment" "$work/err.txt" || fail "$* did not say \"$fragment\": $(cat "$work/err.txt")"
+}
+
+echo "== flags out of range are usage errors before any work"
+expect_failure 64 "--batch-size must be in" "$tool" train --batch-size 9223372036854775807
+expect_failure 64 "--epochs must be in" "$tool" train --epochs 9223372036854775807
+expect_failure 64 "--hidden takes" "$tool" train --hidden 100000000000
+expect_failure 64 "the model cannot be built" "$tool" train --dataset spirals --hidden 16000000,16000000
+expect_failure 64 "--threads must be in" "$tool" train --threads 0
+expect_failure 64 "--learning-rate" "$tool" train --learning-rate nan
+expect_failure 64 "--dropout" "$tool" train --dropout 1.5
+expect_failure 64 "--repetitions" "$tool" bench --repetitions 9223372036854775807
+expect_failure 64 "--index" "$tool" predict --checkpoint "$work/run.safetensors" --index 99999999999999999999
+
+echo "== outputs are checked before training and a full disk names the file"
+expect_failure 64 "$work/missing/run.safetensors: the folder $work/missing does not exist" \
+    "$tool" train --checkpoint "$work/missing/run.safetensors"
+expect_failure 64 "/proc/metrics.jsonl: cannot create files" "$tool" train --metrics /proc/metrics.jsonl
+expect_failure 64 "--output $work: is a folder" "$tool" plot --metrics "$work/metrics.jsonl" --output "$work"
+expect_failure 1 "/dev/full: writing failed (No space left on device)" \
+    "$tool" train --dataset spirals --epochs 1 --threads 1 --metrics /dev/full
+# A disk that fills up while the checkpoint is written: a file size limit (SIGXFSZ ignored, so the
+# write fails with EFBIG instead of killing the process).
+expect_failure 1 "$work/big.safetensors: writing $work/big.safetensors.tmp-" \
+    bash -c "trap '' XFSZ; ulimit -f 8; exec \"\$@\"" _ "$tool" train --dataset spirals --epochs 1 --threads 1 --checkpoint "$work/big.safetensors"
+[ ! -e "$work/big.safetensors" ] && [ -z "$(ls "$work" | grep 'big.safetensors.tmp-')" ] || fail "a failed checkpoint write left a file behind"
+
+echo "== a checkpoint that does not fit the data"
+"$tool" train --dataset spirals --hidden 8 --epochs 1 --threads 1 --checkpoint "$work/spirals.safetensors" > /dev/null
+expect_failure 1 "the model takes 2 features and 2 classes, but the Fashion-MNIST test set" \
+    "$tool" evaluate --checkpoint "$work/spirals.safetensors"
+expect_failure 1 "$work/spirals.safetensors: the model takes 2 features" \
+    "$tool" train --limit 100 --epochs 2 --resume "$work/spirals.safetensors"
+printf 'a,b,c,label\n1,2,3,0\n4,5,6,1\n' > "$work/three.csv"
+expect_failure 1 "but $work/three.csv has 3 features" \
+    "$tool" evaluate --checkpoint "$work/spirals.safetensors" --dataset csv --train-file "$work/three.csv" --test-file "$work/three.csv"
+printf 'a,b,label\n1,2,0\n4,5,1\n' > "$work/train2.csv"
+printf 'a,b,label\n1,2,0\n4,5,7\n' > "$work/test2.csv"
+expect_failure 1 "test2.csv, line 3, column 3: label 7 is outside the 2 classes" \
+    "$tool" train --dataset csv --train-file "$work/train2.csv" --test-file "$work/test2.csv" --epochs 1
+printf 'a,b,label\n1,nan,0\n4,5,1\n' > "$work/nan.csv"
+expect_failure 1 "nan.csv, line 2, column 2: feature \"nan\" is not a finite number" \
+    "$tool" train --dataset csv --train-file "$work/nan.csv" --test-file "$work/train2.csv" --epochs 1
+
+echo "== a diverging run stops before writing anything non-finite; the last good checkpoint stays"
+cp "$work/spirals.safetensors" "$work/good.safetensors"
+expect_failure 1 "training diverged at epoch 1, step" \
+    "$tool" train --dataset spirals --hidden 8 --optimizer sgd --learning-rate 1e30 --epochs 3 --threads 1 \
+    --checkpoint "$work/spirals.safetensors" --metrics "$work/diverged.jsonl"
+cmp -s "$work/spirals.safetensors" "$work/good.safetensors" || fail "the diverging run replaced the last good checkpoint"
+py "
+import json, math, os
+path = '$work/diverged.jsonl'
+for line in open(path) if os.path.exists(path) else []:
+    assert all(math.isfinite(v) for v in json.loads(line).values()), line
+" || fail "the metrics of a diverging run hold a non-finite value"
+printf '{"epoch":1,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"test_accuracy":0.5,"test_loss":1e308,"train_accuracy":0.5,"train_loss":1}\n' > "$work/absurd.jsonl"
+expect_failure 1 "absurd.jsonl, line 1: test_loss" "$tool" plot --metrics "$work/absurd.jsonl" --output "$work/absurd.svg"
+
+echo "== SIGKILL at 20 random moments: the checkpoint is absent or loads"
+kill_path="$work/killed.safetensors"
+for round in $(seq 1 20); do
+    resume=()
+    [ -e "$kill_path" ] && resume=(--resume "$kill_path")
+    "$tool" train --dataset spirals --epochs 1000000 --threads 1 --checkpoint "$kill_path" "${resume[@]}" > /dev/null 2>&1 &
+    pid=$!
+    sleep "$(py "import random; print(random.uniform(0.2, 1.5))")"
+    kill -KILL $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    if [ -e "$kill_path" ]; then
+        "$tool" evaluate --dataset spirals --checkpoint "$kill_path" --json > /dev/null || fail "round $round: the checkpoint does not load"
+    fi
+done
+"$tool" train --dataset spirals --epochs 1 --threads 1 --checkpoint "$kill_path" > /dev/null
+[ -z "$(ls "$work" | grep 'killed.safetensors.tmp-')" ] || fail "temporary files of killed writes were not cleaned up: $(ls "$work")"
+"$tool" evaluate --dataset spirals --checkpoint "$kill_path" --json > /dev/null || fail "the checkpoint after the kills does not load"
+
 echo "e2e: all checks passed"
