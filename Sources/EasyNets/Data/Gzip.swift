@@ -20,7 +20,7 @@ public enum Gzip {
         let limit = InputLimits.maximumBytes
         var output: [UInt8] = []
         output.reserveCapacity(min(bytes.count, limit / 4) * 4)
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var chunk = [UInt8](repeating: 0, count: 1 << 18)
         var status: Int32 = Z_OK
         var consumed = 0  // input bytes handed to zlib so far
         func fail(_ reason: String) -> DataError {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Accuracy, per-class precision, recall and F1, and the confusion matrix of predictions.
 public struct ClassificationReport: Sendable, Equatable {
     /// `confusion[actual][predicted]` counts.
@@ -65,6 +67,11 @@ public struct ClassificationReport: Sendable, Equatable {
 extension String {
     /// `value` with three decimals.
     init(format3 value: Double) {
+        // Fixed point while the scaled value fits an Int exactly; 4 significant digits beyond.
+        guard value.isFinite, abs(value) < 1e12 else {
+            self = value.isFinite ? String(format: "%.4g", value) : "\(value)"
+            return
+        }
         let scaled = Int((value * 1000).rounded())
         let sign = scaled < 0 ? "-" : ""
         let magnitude = abs(scaled)

@@ -271,6 +271,19 @@ struct BadInputTests {
         expectError(DataError.self, "record 2") { _ = try CurvesPlot.svg([good, absurd]) }
     }
 
+    @Test func plotOfHugeButFiniteValuesLabelsItsAxes() throws {
+        // Found by the metrics fuzzer (Tests/Fuzz/Regressions/metrics/huge-loss-axis-label): an axis
+        // tick of 2.2e74 trapped converting its label to Int.
+        var epochs = (1...2).map {
+            EpochMetrics(epoch: $0, trainLoss: 0.7, trainAccuracy: 0.4, testLoss: 0.7, testAccuracy: 0.4,
+                         seconds: 1, samplesPerSecond: 100, learningRate: 0.001)
+        }
+        epochs[1].test_loss = 2.2222222222222223e+74
+        let svg = try CurvesPlot.svg(epochs)
+        #expect(svg.contains("e+74"), "no tick label near the largest loss")
+        #expect(!svg.contains("nan") && !svg.contains("inf"))
+    }
+
     // MARK: Outputs
 
     @Test func unwritableOutputsNameThePath() throws {
