@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the machine, proves a separate package can import EasyNets, runs the easynets tool end to
-# end on a Fashion-MNIST subset, checks the C update loops' assembly, and runs the test suite.
+# end on a Fashion-MNIST subset (including bad input and a SIGKILL test), checks the C update loops'
+# assembly, fuzzes every reader briefly, runs the reader tests under AddressSanitizer and the
+# programmer-error exit tests against a release build, and runs the test suite.
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,16 @@ scripts/e2e.sh .build/debug/easynets
 
 echo "== C update loops: every CPU clone rounds as Swift does (no fused multiply-adds)"
 scripts/check_kernels.sh
+
+echo "== Fuzzing: every reader for 30 s under libFuzzer and AddressSanitizer"
+scripts/fuzz.sh 30
+
+echo "== Reader and bad-input tests under AddressSanitizer"
+# Leak checking is off: Foundation's Process and the Swift runtime keep small objects until exit.
+ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path .build-asan --filter "BadInputTests|DataReaderTests|CheckpointTests|DatasetTests"
+
+echo "== Programmer-error messages survive a release build (exit tests, -O)"
+swift test -c release -Xswiftc -enable-testing --filter ShapeMismatchTests
 
 echo "== Test suite"
 swift test
