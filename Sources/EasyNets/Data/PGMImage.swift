@@ -51,8 +51,8 @@ public struct PGMImage: Sendable {
             position += 1
         }
         guard count <= (bytes.count - position) / size + (binary ? 0 : 1) else {
-            throw fail("pixel data is truncated: \(count) pixels need \(binary ? "" : "at least ")\(count * size - (binary ? 0 : 1)) bytes, "
-                       + "\(bytes.count - position) present")
+            throw fail("pixel data is truncated: \(width)×\(height) pixels need \(binary ? "" : "at least ")\(size) bytes each"
+                       + "\(binary ? "" : " (a digit and a separator)"), \(bytes.count - position) bytes present")
         }
         if let problem = InputLimits.problem(shape: [height, width], elementSize: MemoryLayout<Int>.size) { throw fail(problem) }
         if binary {

@@ -69,6 +69,11 @@ struct BadInputTests {
         expectError(DataError.self, "truncated") { _ = try PGMImage(bytes: Array("P5 1000 1000 255\n".utf8) + [7], path: "a.pgm") }
         expectError(DataError.self, "truncated") { _ = try PGMImage(bytes: Array("P2 100000 100000 255\n1 2 3".utf8), path: "a.pgm") }
         expectError(DataError.self, "whitespace") { _ = try PGMImage(bytes: Array("P5 1 1 255".utf8), path: "a.pgm") }
+        // Found by the pgm fuzzer (Tests/Fuzz/Regressions/pgm/truncation-message-overflow): the
+        // truncation message computed pixels × 2 bytes, which overflowed.
+        expectError(DataError.self, "69999×88888899835480 pixels need at least 2 bytes each") {
+            _ = try PGMImage(bytes: Array("P2 69999 88888899835480 3\n1 30\n".utf8), path: "a.pgm")
+        }
     }
 
     @Test func safetensorsSizeThatWrapsToZeroIsRejected() {
