@@ -107,6 +107,21 @@ echo "== outputs are checked before training and a full disk names the file"
 expect_failure 64 "$work/missing/run.safetensors: the folder $work/missing does not exist" \
     "$tool" train --checkpoint "$work/missing/run.safetensors"
 expect_failure 64 "/proc/metrics.jsonl: cannot create files" "$tool" train --metrics /proc/metrics.jsonl
+# A read-only folder: permissions stop other users; root needs a read-only file system.
+readonly_dir="$work/readonly"
+mkdir "$readonly_dir"
+if [ "$(id -u)" -ne 0 ]; then
+    chmod a-w "$readonly_dir"
+    expect_failure 64 "$readonly_dir/run.safetensors: cannot create files in its folder" \
+        "$tool" train --checkpoint "$readonly_dir/run.safetensors"
+elif mount -t tmpfs -o ro,size=64k tmpfs "$readonly_dir" 2> /dev/null; then
+    set +e; "$tool" train --checkpoint "$readonly_dir/run.safetensors" 2> "$work/err.txt"; status=$?; set -e
+    umount "$readonly_dir"
+    [ $status -eq 64 ] && grep -qF "$readonly_dir/run.safetensors: cannot create files in its folder (Read-only file system)" "$work/err.txt" \
+        || fail "read-only folder: status $status: $(cat "$work/err.txt")"
+else
+    echo "(no read-only file system can be mounted here; /proc stands for a read-only folder above)"
+fi
 expect_failure 64 "--output $work: is a folder" "$tool" plot --metrics "$work/metrics.jsonl" --output "$work"
 expect_failure 1 "/dev/full: writing failed (No space left on device)" \
     "$tool" train --dataset spirals --epochs 1 --threads 1 --metrics /dev/full
