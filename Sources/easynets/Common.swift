@@ -22,6 +22,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as TrainingError {
         printError("error: \(error)")
         throw ExitCode.failure
+    } catch let error as ModelDescriptionError {
+        printError("error: \(error)")
+        throw ExitCode.failure
     } catch let error as LinearAlgebraError {
         printError("error: \(error)")
         throw ExitCode.failure
@@ -125,39 +128,24 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// Loss and accuracy of `model` on `data` in evaluation mode, in chunks, without gradients.
-func evaluate(_ model: Sequential<Float>, on data: Dataset<Float>) -> (loss: Double, accuracy: Double, predictions: [Int]) {
-    model.eval()
-    defer { model.train() }
-    var totalLoss = 0.0
-    var predictions: [Int] = []
-    predictions.reserveCapacity(data.count)
-    withoutGradients {
-        var start = 0
-        while start < data.count {
-            let end = min(start + 1000, data.count)
-            let logits = model(data.features.rows(start..<end))
-            totalLoss += Double(crossEntropy(logits: logits, labels: Array(data.labels[start..<end]), reduction: .sum).scalar)
-            predictions += logits.argmax(along: 1)
-            start = end
-        }
+/// Throws when `model` cannot take `data`: another feature count, or labels beyond its classes.
+/// `source` names the model's file, `dataName` the data. Returns the model's class count.
+@discardableResult
+func checkFit(_ model: Sequential<Float>, source: String, _ data: Dataset<Float>, dataName: String) throws -> Int {
+    let output: [Int]
+    do { output = try model.describe().outputShape(for: [1, data.featureCount]) } catch let error as ModelDescriptionError {
+        throw CheckpointError(path: source, reason: "the model cannot take the \(data.featureCount) features of \(dataName): \(error)")
     }
-    let correct = zip(predictions, data.labels).filter { $0 == $1 }.count
-    return (totalLoss / Double(max(data.count, 1)), Double(correct) / Double(max(data.count, 1)), predictions)
+    guard output.count == 2, data.classCount <= output[1] else {
+        throw CheckpointError(path: source, reason: "the model gives \(output.last ?? 0) class scores, "
+                              + "but \(dataName) has labels up to \(data.classCount - 1)")
+    }
+    return output[1]
 }
 
-/// Throws when a model of `config` cannot take `data`: another feature count, or labels beyond
-/// its classes. `source` names the model's file, `dataName` the data.
-func checkFit(_ config: MultilayerPerceptron.Configuration, source: String, _ data: Dataset<Float>, dataName: String) throws {
-    guard config.inputSize == data.featureCount, data.classCount <= config.classes else {
-        throw CheckpointError(path: source, reason: "the model takes \(config.inputSize) features and \(config.classes) classes, "
-                              + "but \(dataName) has \(data.featureCount) features and labels up to \(data.classCount - 1)")
-    }
-}
-
-/// Set by SIGINT; training stops after the current batch.
-let interruptRequested = Atomic<Bool>(false)
+/// Set by SIGINT: the trainer stops after the current batch.
+let interruptFlag = CancellationFlag()
 
 func installInterruptHandler() {
-    signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
+    signal(SIGINT) { _ in interruptFlag.cancel() }
 }

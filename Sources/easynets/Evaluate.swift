@@ -2,13 +2,14 @@ import ArgumentParser
 import EasyNets
 import Foundation
 
-/// Loads a model from a checkpoint of `easynets train`, or from a plain safetensors state dict
-/// (e.g. a PyTorch `nn.Sequential` of Linear/ReLU layers) given the hidden widths.
+/// Loads a model from a checkpoint or state dict that EasyNets wrote (it carries the model's
+/// description), or from a plain safetensors state dict (e.g. a PyTorch `nn.Sequential` of
+/// Linear/ReLU layers) given the hidden widths.
 struct ModelSource: ParsableArguments {
     @Option(help: "Checkpoint of easynets train, or a safetensors state dict exported from PyTorch.")
     var checkpoint: String
 
-    @Option(help: "Hidden widths of a plain state dict (a checkpoint of easynets train records its own).")
+    @Option(help: "Hidden widths of a plain state dict (files EasyNets writes describe their model).")
     var hidden: String = "256,128"
 
     @Option(help: "Activation of a plain state dict.")
@@ -21,19 +22,15 @@ struct ModelSource: ParsableArguments {
         }
     }
 
-    func load(inputSize: Int, classes: Int) throws -> (model: Sequential<Float>, config: MultilayerPerceptron.Configuration) {
+    /// The model, for data of `inputSize` features and `classes` classes (used only for a plain state dict).
+    func load(inputSize: Int, classes: Int) throws -> Sequential<Float> {
         let file = try SafeTensorsFile(contentsOfFile: checkpoint)
-        if let description = file.metadata["extra.model"] {
-            let config = try MultilayerPerceptron.Configuration(json: description, path: checkpoint)
-            let model: Sequential<Float> = config.makeModel(seed: 0)
-            try model.loadState(from: file, prefix: "model.", path: checkpoint)
-            return (model, config)
-        }
-        let config = try validated(MultilayerPerceptron.Configuration(
+        if let model = try Sequential<Float>.loadModel(from: file, path: checkpoint) { return model }
+        let preset = try validated(MultilayerPerceptron.Configuration(
             inputSize: inputSize, hidden: try parseWidths(hidden), classes: classes, activation: activation))
-        let model: Sequential<Float> = config.makeModel(seed: 0)
+        let model = try Sequential<Float>(preset.modelDescription)
         try model.loadState(from: file, path: checkpoint)
-        return (model, config)
+        return model
     }
 }
 
@@ -51,10 +48,10 @@ struct Evaluate: ParsableCommand {
         try reportingErrors {
             let (_, test) = try data.load()
             let classes = data.dataset == .fashionMNIST ? 10 : test.classCount
-            let (model, config) = try source.load(inputSize: test.featureCount, classes: classes)
-            try checkFit(config, source: source.checkpoint, test, dataName: data.name(test: true))
-            let result = evaluate(model, on: test)
-            let report = ClassificationReport(predictions: result.predictions, labels: test.labels, classCount: config.classes)
+            let model = try source.load(inputSize: test.featureCount, classes: classes)
+            let modelClasses = try checkFit(model, source: source.checkpoint, test, dataName: data.name(test: true))
+            let result = evaluate(model, on: test, classCount: modelClasses)
+            let report = result.report
             if json {
                 let object: [String: Any] = [
                     "accuracy": report.accuracy, "loss": result.loss, "examples": report.total,
@@ -117,14 +114,14 @@ struct Predict: ParsableCommand {
                 names = [image!]
             }
             let classes = data.dataset == .fashionMNIST ? 10 : 2
-            let (model, config) = try source.load(inputSize: inputs.shape[1], classes: classes)
-            guard config.inputSize == inputs.shape[1] else {
-                throw CheckpointError(path: source.checkpoint, reason: "model takes \(config.inputSize) features, the input has \(inputs.shape[1])")
-            }
+            let model = try source.load(inputSize: inputs.shape[1], classes: classes)
+            let inputName = csv ?? image ?? data.name(test: true)
+            let modelClasses = try checkFit(model, source: source.checkpoint,
+                                            Dataset(features: inputs, labels: [Int](repeating: 0, count: inputs.shape[0])), dataName: inputName)
             model.eval()
             let probabilities = withoutGradients { softmax(model(inputs), along: 1) }
             for (row, name) in names.enumerated() {
-                let p = (0..<config.classes).map { probabilities[row, $0] }
+                let p = (0..<modelClasses).map { probabilities[row, $0] }
                 let best = p.indices.max { p[$0] < p[$1] }!
                 let label = { (c: Int) in self.data.classNames?[c] ?? "class \(c)" }
                 print("\(name): \(label(best)) (\(fmt(Double(p[best]), 3)))")

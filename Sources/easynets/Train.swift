@@ -2,23 +2,27 @@ import ArgumentParser
 import EasyNets
 import Foundation
 
-/// `easynets train`: trains an MLP classifier with progress output, metrics and checkpoints.
+/// `easynets train`: parses flags, builds the model, the data and the library's ``Trainer`` with
+/// its observers, and runs it.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a multilayer perceptron (default: 784-256-128-10 on Fashion-MNIST).")
+        abstract: "Train a classifier (default: the 784-256-128-10 MLP on Fashion-MNIST).")
 
     enum OptimizerKind: String, ExpressibleByArgument, CaseIterable { case sgd, adam, adamw, rmsprop }
     enum ScheduleKind: String, ExpressibleByArgument, CaseIterable { case none, step, cosine, exponential, onecycle }
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: "Hidden layer widths, comma-separated.")
+    @Option(help: "The architecture: the preset mlp (shaped by --hidden, --activation, --dropout) or a model description JSON file.")
+    var model: String = "mlp"
+
+    @Option(help: "Hidden layer widths of the mlp preset, comma-separated.")
     var hidden: String = "256,128"
 
-    @Option(help: "Activation: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Activation of the mlp preset: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var activation: String = "relu"
 
-    @Option(help: "Dropout probability after each hidden activation.")
+    @Option(help: "Dropout probability after each hidden activation of the mlp preset.")
     var dropout: Double = 0
 
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -51,6 +55,9 @@ struct Train: ParsableCommand {
     @Option(help: "Checkpoint file, written atomically after every epoch and on Ctrl-C.")
     var checkpoint: String?
 
+    @Option(help: "Also write the checkpoint every N optimizer steps.")
+    var checkpointEvery: Int?
+
     @Option(help: "Metrics file: one JSON object per epoch.")
     var metrics: String?
 
@@ -70,6 +77,8 @@ struct Train: ParsableCommand {
         if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1...1024") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if checkpoint != nil, checkpoint == metrics { throw ValidationError("--checkpoint and --metrics must be different files") }
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
+        if checkpointEvery != nil, checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint") }
     }
 
     func run() throws {
@@ -81,96 +90,64 @@ struct Train: ParsableCommand {
     private func train() throws {
         if let threads { BLASRuntime.threadCount = threads }
         Parallelism.threadCount = BLASRuntime.threadCount
-        let clock = ContinuousClock()
         var (trainData, testData) = try data.load()
         if let limit { trainData = trainData.prefix(limit) }
-        let classes = max(trainData.classCount, testData.classCount)
-        var config = try validated(MultilayerPerceptron.Configuration(
-            inputSize: trainData.featureCount, hidden: try parseWidths(hidden), classes: classes, activation: activation, dropout: dropout))
-        var firstEpoch = 1
-        var loader = DataLoader(trainData, batchSize: batchSize, shuffle: true, seed: seed &+ 1)
-        var model: Sequential<Float> = config.makeModel(seed: seed)
-        var optimizer = makeOptimizer(model)
-        var scheduler = makeScheduler(optimizer, batchesPerEpoch: loader.batchCount)
-
-        if let resume {
-            let file = try SafeTensorsFile(contentsOfFile: resume)
-            guard let description = file.metadata["extra.model"] else {
-                throw CheckpointError(path: resume, reason: "not a checkpoint written by easynets train (no model description)")
+        let resumeFile = try resume.map { try SafeTensorsFile(contentsOfFile: $0) }
+        let network: Sequential<Float>
+        let source: String
+        if let resumeFile, let resume {
+            guard let loaded = try Sequential<Float>.loadModel(from: resumeFile, path: resume) else {
+                throw CheckpointError(path: resume, reason: "not a checkpoint written by EasyNets (no model description)")
             }
-            config = try MultilayerPerceptron.Configuration(json: description, path: resume)
-            try checkFit(config, source: resume, trainData, dataName: data.name(test: false))
-            try checkFit(config, source: resume, testData, dataName: data.name(test: true))
-            model = config.makeModel(seed: seed)
-            optimizer = makeOptimizer(model)
-            scheduler = makeScheduler(optimizer, batchesPerEpoch: loader.batchCount)
-            let record = try TrainingCheckpoint<Float>.load(model: model, optimizer: optimizer, scheduler: scheduler, from: file, path: resume)
-            if let shuffle = record.generators["shuffle"] { loader.generator = shuffle }
-            firstEpoch = min(record.epoch, epochs) + 1
-            print("Resumed from \(resume) after epoch \(record.epoch)")
+            (network, source) = (loaded, resume)
+        } else if model == "mlp" {
+            let classes = max(trainData.classCount, testData.classCount)
+            let preset = try validated(MultilayerPerceptron.Configuration(
+                inputSize: trainData.featureCount, hidden: try parseWidths(hidden), classes: classes, activation: activation, dropout: dropout))
+            (network, source) = (try Sequential<Float>(preset.modelDescription, seed: seed), "the mlp preset")
+        } else {
+            let description = try ModelDescription(contentsOfFile: model)
+            (network, source) = (try Sequential<Float>(description, seed: seed), model)
+        }
+        try checkFit(network, source: source, trainData, dataName: data.name(test: false))
+        try checkFit(network, source: source, testData, dataName: data.name(test: true))
+
+        let optimizer = makeOptimizer(network)
+        let loader = DataLoader(trainData, batchSize: batchSize, shuffle: true, seed: seed &+ 1)
+        let trainer = Trainer(model: network, optimizer: optimizer, scheduler: makeScheduler(optimizer, batchesPerEpoch: loader.batchCount),
+                              scheduleStepping: schedule == .onecycle ? .perBatch : .perEpoch, loader: loader,
+                              evaluationData: testData, cancellation: interruptFlag)
+        if let resumeFile, let resume {
+            let record = try trainer.resume(from: resumeFile, path: resume)
+            print("Resumed from \(resume) after epoch \(record.epoch)"
+                  + (record.batchesInEpoch > 0 ? ", batch \(record.batchesInEpoch) of epoch \(record.epoch + 1)" : ""))
+        }
+        trainer.observers = [DivergenceGuard(), ProgressBar(epochs: epochs)]
+        if let metrics { trainer.observers.append(MetricsWriter(path: metrics, truncating: resume == nil)) }
+        if let checkpoint {
+            trainer.observers.append(CheckpointWriter(path: checkpoint, everySteps: checkpointEvery, extra: ["dataset": data.dataset.rawValue]))
         }
 
-        print("Training \(describe(config)) on \(data.dataset.rawValue): \(trainData.count) training, \(testData.count) test examples")
+        print("Training \(describe(network)) on \(data.dataset.rawValue): \(trainData.count) training, \(testData.count) test examples")
         print("optimizer \(self.optimizer.rawValue) lr \(learningRate), schedule \(schedule.rawValue), batch \(batchSize), "
               + "\(epochs) epochs, BLAS threads \(BLASRuntime.threadCount)")
+        if trainer.epoch >= epochs { print("Nothing to do: the checkpoint already finished epoch \(trainer.epoch) of \(epochs)") }
         installInterruptHandler()
-        let progress = ProgressReporter(batches: loader.batchCount)
-        var last: EpochMetrics?
-        if firstEpoch > epochs { print("Nothing to do: the checkpoint already finished epoch \(firstEpoch - 1) of \(epochs)") }
-        var step = (firstEpoch - 1) * loader.batchCount
-        for epoch in stride(from: firstEpoch, through: epochs, by: 1) {
-            let start = clock.now
-            var lossSum = 0.0, correct = 0, seen = 0
-            progress.start(epoch: epoch, of: epochs)
-            for (b, batch) in loader.epoch().enumerated() {
-                step += 1
-                let labels = batch.labels
-                optimizer.zeroGradients()
-                let logits = model(batch.features)
-                let loss = crossEntropy(logits: logits, labels: labels)
-                let lossValue = Double(loss.scalar)
-                do { try DivergenceGuard.check(loss: lossValue, epoch: epoch, step: step) } catch { progress.finish(); throw error }
-                loss.backward()
-                optimizer.step()
-                if schedule == .onecycle { scheduler?.step() }
-                lossSum += lossValue * Double(batch.count)
-                correct += zip(logits.detached.argmax(along: 1), labels).filter { $0 == $1 }.count
-                seen += batch.count
-                progress.update(batch: b + 1, loss: lossSum / Double(seen), samples: seen, elapsed: start.duration(to: clock.now))
-                if interruptRequested.load(ordering: .relaxed) {
-                    progress.finish()
-                    print("\nInterrupted during epoch \(epoch) after batch \(b + 1).")
-                    if let checkpoint {
-                        try DivergenceGuard.check(parameters: model.namedParameters, epoch: epoch, step: step)
-                        try save(model, optimizer, scheduler, loader, config, epoch: epoch - 1, to: checkpoint)
-                        print("Saved \(checkpoint) (resume repeats epoch \(epoch) from its start).")
-                    }
-                    throw ExitCode(130)
-                }
-            }
-            progress.finish()
-            if schedule != .onecycle { scheduler?.step() }
-            let seconds = max(start.duration(to: clock.now).inSeconds, 1e-9)
-            let test = evaluate(model, on: testData)
-            try DivergenceGuard.check(loss: test.loss, epoch: epoch, step: step)
-            try DivergenceGuard.check(parameters: model.namedParameters, epoch: epoch, step: step)
-            let metricsLine = EpochMetrics(epoch: epoch, trainLoss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
-                                           testLoss: test.loss, testAccuracy: test.accuracy, seconds: seconds,
-                                           samplesPerSecond: Double(seen) / seconds, learningRate: optimizer.learningRate)
-            last = metricsLine
-            print("epoch \(epoch)/\(epochs): train loss \(fmt(metricsLine.train_loss)) acc \(fmt(metricsLine.train_accuracy)) | "
-                  + "test loss \(fmt(test.loss)) acc \(fmt(test.accuracy)) | \(fmt(seconds, 1)) s, \(Int(metricsLine.samples_per_second)) samples/s")
-            if let metrics {
-                try OutputFile.append(try metricsLine.jsonLine() + "\n", to: metrics, truncating: epoch == firstEpoch && resume == nil)
-            }
-            if let checkpoint { try save(model, optimizer, scheduler, loader, config, epoch: epoch, to: checkpoint) }
+        let outcome = try trainer.fit(epochs: epochs)
+        if outcome == .cancelled {
+            print("Interrupted during epoch \(trainer.epoch + 1) after batch \(trainer.batchesInEpoch).")
+            if let checkpoint { print("Saved \(checkpoint) (resume continues with batch \(trainer.batchesInEpoch + 1) of epoch \(trainer.epoch + 1)).") }
+            throw ExitCode(130)
         }
-        if let last { print("Test accuracy: \(fmt(last.test_accuracy, 4))") }
+        if let last = trainer.history.last { print("Test accuracy: \(fmt(last.testAccuracy, 4))") }
     }
 
-    private func describe(_ c: MultilayerPerceptron.Configuration) -> String {
-        "MLP " + ([c.inputSize] + c.hidden + [c.classes]).map(String.init).joined(separator: "-")
-            + " (\(c.activation)\(c.dropout > 0 ? ", dropout \(c.dropout)" : ""))"
+    /// "MLP 784-256-128-10 (relu)" for a chain of Linear layers, else the parameter count.
+    private func describe(_ network: Sequential<Float>) -> String {
+        let widths = network.layers.compactMap { $0 as? Linear<Float> }
+        guard model == "mlp", let first = widths.first else { return "a model of \(network.parameterCount) parameters" }
+        return "MLP " + ([first.inputSize] + widths.map(\.outputSize)).map(String.init).joined(separator: "-")
+            + " (\(activation)\(dropout > 0 ? ", dropout \(dropout)" : ""))"
     }
 
     private func makeOptimizer(_ model: Sequential<Float>) -> any Optimizer<Float> {
@@ -195,12 +172,6 @@ struct Train: ParsableCommand {
         return LearningRateScheduler(optimizer: optimizer, schedule: schedule)
     }
 
-    private func save(_ model: Sequential<Float>, _ optimizer: any Optimizer<Float>, _ scheduler: LearningRateScheduler<Float>?,
-                      _ loader: DataLoader<Float>, _ config: MultilayerPerceptron.Configuration, epoch: Int, to path: String) throws {
-        try TrainingCheckpoint<Float>(step: 0, epoch: epoch, generators: ["shuffle": loader.generator],
-                                      extra: ["model": try config.jsonString(), "dataset": data.dataset.rawValue])
-            .save(model: model, optimizer: optimizer, scheduler: scheduler, toFile: path)
-    }
 }
 
 func fmt(_ value: Double, _ digits: Int = 4) -> String {

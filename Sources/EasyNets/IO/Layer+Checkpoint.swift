@@ -41,9 +41,11 @@ extension Layer {
         return result
     }
 
-    /// Writes the state dict to a safetensors file, atomically.
+    /// Writes the state dict to a safetensors file, atomically, with the model's description in
+    /// the metadata (`model`) when it has one (PyTorch ignores it).
     public func saveState(toFile path: String) throws {
-        try SafeTensorsFile(entries: stateEntries()).write(toFile: path)
+        let description = try (try? describe()).map { try $0.jsonString() }
+        try SafeTensorsFile(entries: stateEntries(), metadata: description.map { ["model": $0] } ?? [:]).write(toFile: path)
     }
 
     /// Reads a safetensors state dict (e.g. saved by PyTorch with `safetensors.torch.save_file`)

@@ -1,20 +1,24 @@
 /// Everything needed to resume training bit-identically: model state, optimizer state, the
-/// schedule's step (or a ``ReduceOnPlateau``'s best metric and counters), the training step and
-/// epoch, and random-generator states. Stored as one safetensors file (`model.*` and
-/// `optimizer.*` tensors, the rest in `__metadata__`).
+/// schedule's step (or a ``ReduceOnPlateau``'s best metric and counters), the training step,
+/// epoch and batch within the epoch, and random-generator states. Stored as one safetensors file
+/// (`model.*` and `optimizer.*` tensors, the rest in `__metadata__`, with the model's
+/// ``ModelDescription`` under `model` when it has one).
 public struct TrainingCheckpoint<Scalar: TensorScalar> {
     /// Completed optimizer steps.
     public var step: Int
     /// Completed epochs.
     public var epoch: Int
+    /// Completed batches of the epoch in progress (0 at an epoch boundary).
+    public var batchesInEpoch: Int
     /// Random generators to restore, by name (e.g. "shared", "shuffle", "dropout.2").
     public var generators: [String: RandomGenerator]
     /// Free-form values (e.g. the learning rate, the command line).
     public var extra: [String: String]
 
     /// A record of the run's position and the generators to restore with it.
-    public init(step: Int = 0, epoch: Int = 0, generators: [String: RandomGenerator] = [:], extra: [String: String] = [:]) {
-        (self.step, self.epoch, self.generators, self.extra) = (step, epoch, generators, extra)
+    public init(step: Int = 0, epoch: Int = 0, batchesInEpoch: Int = 0, generators: [String: RandomGenerator] = [:],
+                extra: [String: String] = [:]) {
+        (self.step, self.epoch, self.batchesInEpoch, self.generators, self.extra) = (step, epoch, batchesInEpoch, generators, extra)
     }
 
     /// Saves `model`, `optimizer`, the schedule's position and this record atomically to `path`.
@@ -30,6 +34,8 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         metadata["format"] = "easynets-training-checkpoint"
         metadata["step"] = String(step)
         metadata["epoch"] = String(epoch)
+        if batchesInEpoch > 0 { metadata["batches_in_epoch"] = String(batchesInEpoch) }
+        if let description = try? model.describe() { metadata["model"] = try description.jsonString() }
         if let optimizer { metadata["learning_rate"] = String(optimizer.learningRate) }
         if let scheduler { metadata["scheduler_step"] = String(scheduler.stepCount) }
         if let plateau {
@@ -64,48 +70,22 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
                             scheduler: LearningRateScheduler<Scalar>? = nil, plateau: ReduceOnPlateau<Scalar>? = nil,
                             from file: SafeTensorsFile, path: String = "<memory>") throws -> TrainingCheckpoint {
         func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
-        guard file.metadata["format"] == "easynets-training-checkpoint" else {
-            throw fail("not an EasyNets training checkpoint (metadata \"format\" is \(file.metadata["format"].map { "\"\($0)\"" } ?? "absent"))")
-        }
-        /// A count from the metadata: a whole number ≥ 0, or an error naming the key.
-        func count(_ key: String) throws -> Int? {
-            guard let text = file.metadata[key] else { return nil }
-            guard let value = Int(text), value >= 0 else { throw fail("metadata \"\(key)\" is \"\(text)\", not a whole number ≥ 0") }
-            return value
-        }
-        guard let step = try count("step"), let epoch = try count("epoch") else {
-            throw fail("metadata \"step\" or \"epoch\" is missing")
-        }
-        let schedulerStep = try count("scheduler_step")
+        let record = try record(in: file, path: path)
+        let schedulerStep = try count("scheduler_step", in: file, path: path)
         let learningRate = try file.metadata["learning_rate"].map { text in
             guard let rate = Double(text), rate.isFinite, rate >= 0 else {
                 throw fail("metadata \"learning_rate\" is \"\(text)\", not a finite number ≥ 0")
             }
             return rate
         }
-        func generator(_ key: String, _ value: String) throws -> RandomGenerator {
-            let words = value.split(separator: ",").compactMap { UInt64($0) }
-            guard words.count == 4 else { throw fail("metadata \"\(key)\" is not four 64-bit words") }
-            var generator = RandomGenerator(seed: 0)
-            generator.state = words
-            return generator
-        }
-        var generators: [String: RandomGenerator] = [:]
         var layerGenerators: [(any StochasticLayer, RandomGenerator)] = []
-        var extra: [String: String] = [:]
         let layers = Dictionary(model.namedLayers.map { ($0.name, $0.layer) }, uniquingKeysWith: { a, _ in a })
-        for (key, value) in file.metadata {
-            if key.hasPrefix("generator.") {
-                generators[String(key.dropFirst("generator.".count))] = try generator(key, value)
-            } else if key.hasPrefix("layer_generator.") {
-                let name = String(key.dropFirst("layer_generator.".count))
-                guard let layer = layers[name] as? any StochasticLayer else {
-                    throw fail("metadata \"\(key)\" names no random layer of the model")
-                }
-                layerGenerators.append((layer, try generator(key, value)))
-            } else if key.hasPrefix("extra.") {
-                extra[String(key.dropFirst("extra.".count))] = value
+        for (key, value) in file.metadata where key.hasPrefix("layer_generator.") {
+            let name = String(key.dropFirst("layer_generator.".count))
+            guard let layer = layers[name] as? any StochasticLayer else {
+                throw fail("metadata \"\(key)\" names no random layer of the model")
             }
+            layerGenerators.append((layer, try generator(key, value, path: path)))
         }
         var optimizerState: [String: Tensor<Scalar>] = [:]
         for (key, entry) in file.entries where key.hasPrefix("optimizer.") {
@@ -113,8 +93,8 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         }
         var plateauState: (best: Double, badSteps: Int, cooldownLeft: Int)?
         if plateau != nil, let best = file.metadata["plateau_best"] {
-            guard let best = Double(best), !best.isNaN, let bad = try count("plateau_bad_steps"),
-                  let cooldown = try count("plateau_cooldown_left") else {
+            guard let best = Double(best), !best.isNaN, let bad = try count("plateau_bad_steps", in: file, path: path),
+                  let cooldown = try count("plateau_cooldown_left", in: file, path: path) else {
                 throw fail("metadata \"plateau_best\", \"plateau_bad_steps\" or \"plateau_cooldown_left\" is missing or malformed")
             }
             plateauState = (best, bad, cooldown)
@@ -134,6 +114,49 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         if let plateau, let plateauState {
             (plateau.best, plateau.badSteps, plateau.cooldownLeft) = plateauState
         }
-        return TrainingCheckpoint(step: step, epoch: epoch, generators: generators, extra: extra)
+        return record
+    }
+
+    /// The record of a checkpoint (its position, generators and extra values), validated, without
+    /// loading anything: to decide how to rebuild the run before ``load(model:optimizer:scheduler:plateau:from:path:)``.
+    public static func record(in file: SafeTensorsFile, path: String = "<memory>") throws -> TrainingCheckpoint {
+        guard file.metadata["format"] == "easynets-training-checkpoint" else {
+            throw CheckpointError(path: path, reason: "not an EasyNets training checkpoint (metadata \"format\" is "
+                                  + "\(file.metadata["format"].map { "\"\($0)\"" } ?? "absent"))")
+        }
+        guard let step = try count("step", in: file, path: path), let epoch = try count("epoch", in: file, path: path) else {
+            throw CheckpointError(path: path, reason: "metadata \"step\" or \"epoch\" is missing")
+        }
+        var generators: [String: RandomGenerator] = [:]
+        var extra: [String: String] = [:]
+        for (key, value) in file.metadata {
+            if key.hasPrefix("generator.") {
+                generators[String(key.dropFirst("generator.".count))] = try generator(key, value, path: path)
+            } else if key.hasPrefix("extra.") {
+                extra[String(key.dropFirst("extra.".count))] = value
+            }
+        }
+        return TrainingCheckpoint(step: step, epoch: epoch, batchesInEpoch: try count("batches_in_epoch", in: file, path: path) ?? 0,
+                                  generators: generators, extra: extra)
+    }
+
+    /// A count from the metadata: a whole number ≥ 0, `nil` when absent, or an error naming the key.
+    private static func count(_ key: String, in file: SafeTensorsFile, path: String) throws -> Int? {
+        guard let text = file.metadata[key] else { return nil }
+        guard let value = Int(text), value >= 0 else {
+            throw CheckpointError(path: path, reason: "metadata \"\(key)\" is \"\(text)\", not a whole number ≥ 0")
+        }
+        return value
+    }
+
+    /// A generator from its metadata form, four comma-separated 64-bit words.
+    private static func generator(_ key: String, _ value: String, path: String) throws -> RandomGenerator {
+        let words = value.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0) }
+        guard words.count == 4, words.allSatisfy({ $0 != nil }) else {
+            throw CheckpointError(path: path, reason: "metadata \"\(key)\" is not four 64-bit words")
+        }
+        var generator = RandomGenerator(seed: 0)
+        generator.state = words.map { $0! }
+        return generator
     }
 }

@@ -33,6 +33,10 @@ public protocol Layer<Scalar>: AnyObject {
 
     /// A short description for summaries, e.g. "Linear(784 → 256)".
     var summaryName: String { get }
+
+    /// This layer's kind and hyperparameters, or `nil` for a layer the description format does not
+    /// cover (the default, e.g. a custom layer). Containers are described by ``describe()``.
+    var layerDescription: ModelDescription? { get }
 }
 
 extension Layer {
@@ -42,6 +46,8 @@ extension Layer {
     public var buffers: [(name: String, parameter: Parameter<Scalar>)] { [] }
     /// None by default.
     public var sublayers: [(name: String, layer: any Layer<Scalar>)] { [] }
+    /// None by default: a custom layer cannot be described.
+    public var layerDescription: ModelDescription? { nil }
     /// The type name without generic arguments by default, e.g. "ReLU".
     public var summaryName: String { String(describing: type(of: self)).components(separatedBy: "<").first! }
 

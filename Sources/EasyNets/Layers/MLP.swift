@@ -5,18 +5,18 @@ public enum ActivationKind: String, Sendable, CaseIterable {
     /// The supported activations; raw values are their names, e.g. "leaky-relu".
     case relu, leakyRelu = "leaky-relu", elu, selu, gelu, silu, mish, tanh, sigmoid
 
-    /// A fresh layer of this activation.
-    public func layer<Scalar: TensorScalar>(_: Scalar.Type = Scalar.self) -> any Layer<Scalar> {
+    /// The activation's description, with PyTorch's default parameters.
+    public var modelDescription: ModelDescription {
         switch self {
-        case .relu: return ReLU<Scalar>()
-        case .leakyRelu: return LeakyReLU<Scalar>()
-        case .elu: return ELU<Scalar>()
-        case .selu: return SELU<Scalar>()
-        case .gelu: return GELU<Scalar>()
-        case .silu: return SiLU<Scalar>()
-        case .mish: return Mish<Scalar>()
-        case .tanh: return Tanh<Scalar>()
-        case .sigmoid: return Sigmoid<Scalar>()
+        case .relu: return .relu
+        case .leakyRelu: return .leakyRelu(negativeSlope: 0.01)
+        case .elu: return .elu(alpha: 1)
+        case .selu: return .selu
+        case .gelu: return .gelu(tanhApproximation: false)
+        case .silu: return .silu
+        case .mish: return .mish
+        case .tanh: return .tanh
+        case .sigmoid: return .sigmoid
         }
     }
 }
@@ -30,18 +30,11 @@ public enum MultilayerPerceptron {
         inputSize: Int, hidden: [Int], classes: Int, activation: ActivationKind = .relu, dropout: Double = 0,
         using generator: inout RandomGenerator, dropoutSeed: UInt64 = 0, as: Scalar.Type = Scalar.self
     ) -> Sequential<Scalar> {
-        require(inputSize > 0 && classes > 0 && hidden.allSatisfy { $0 > 0 },
-                     "MultilayerPerceptron: sizes must be positive (input \(inputSize), hidden \(hidden), classes \(classes))")
-        var layers: [any Layer<Scalar>] = []
-        var width = inputSize
-        for (i, size) in hidden.enumerated() {
-            layers.append(Linear<Scalar>(width, size, using: &generator))
-            layers.append(activation.layer(Scalar.self))
-            if dropout > 0 { layers.append(Dropout<Scalar>(probability: dropout, seed: dropoutSeed &+ UInt64(i))) }
-            width = size
-        }
-        layers.append(Linear<Scalar>(width, classes, using: &generator))
-        return Sequential(layers)
+        let configuration = Configuration(inputSize: inputSize, hidden: hidden, classes: classes, activation: activation.rawValue,
+                                          dropout: dropout)
+        if let problem = configuration.problem(scalarSize: MemoryLayout<Scalar>.size) { programmerError("MultilayerPerceptron: \(problem)") }
+        var seed = dropoutSeed
+        return configuration.modelDescription.makeSequential(as: Scalar.self, using: &generator, dropoutSeed: &seed)
     }
 }
 
@@ -97,14 +90,29 @@ extension MultilayerPerceptron {
                                        what: "a model of widths \([inputSize] + hidden + [classes]) (\(count) parameters)")
         }
 
+        /// The model's description: `Linear → activation (→ Dropout)` per hidden width, then a
+        /// `Linear` to the classes. The configuration must be valid (``problem(scalarSize:)`` is `nil`).
+        public var modelDescription: ModelDescription {
+            let kind = ActivationKind(rawValue: activation) ?? .relu
+            var layers: [ModelDescription] = []
+            var width = inputSize
+            for size in hidden {
+                layers.append(.linear(inputSize: width, outputSize: size, bias: true))
+                layers.append(kind.modelDescription)
+                if dropout > 0 { layers.append(.dropout(probability: dropout)) }
+                width = size
+            }
+            layers.append(.linear(inputSize: width, outputSize: classes, bias: true))
+            return .sequential(layers: layers)
+        }
+
         /// The model, its weights drawn from a generator seeded with `seed` and its dropout layers
-        /// seeded from `seed + 1000`. The configuration must be valid (``problem`` is `nil`).
+        /// seeded from `seed + 1000`. The configuration must be valid (``problem(scalarSize:)`` is `nil`).
         public func makeModel<Scalar: TensorScalar>(seed: UInt64, as: Scalar.Type = Scalar.self) -> Sequential<Scalar> {
             if let problem = problem(scalarSize: MemoryLayout<Scalar>.size) { programmerError("MultilayerPerceptron.Configuration: \(problem)") }
             var generator = RandomGenerator(seed: seed)
-            return MultilayerPerceptron.make(inputSize: inputSize, hidden: hidden, classes: classes,
-                                             activation: ActivationKind(rawValue: activation)!, dropout: dropout,
-                                             using: &generator, dropoutSeed: seed &+ 1000, as: Scalar.self)
+            var dropoutSeed = seed &+ 1000
+            return modelDescription.makeSequential(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed)
         }
 
         /// The configuration as one line of JSON with sorted keys (byte-identical from run to run).

@@ -19,9 +19,9 @@ public enum CurvesPlot {
             """
         let epochs = metrics.map { Double($0.epoch) }
         out += panel(x: 60, y: 50, width: 400, height: 300, title: "Loss", xs: epochs,
-                     series: [("train", metrics.map(\.train_loss), "#1f77b4"), ("test", metrics.map(\.test_loss), "#d62728")])
+                     series: [("train", metrics.map(\.trainLoss), "#1f77b4"), ("test", metrics.map(\.testLoss), "#d62728")])
         out += panel(x: 540, y: 50, width: 400, height: 300, title: "Accuracy", xs: epochs,
-                     series: [("train", metrics.map(\.train_accuracy), "#1f77b4"), ("test", metrics.map(\.test_accuracy), "#d62728")])
+                     series: [("train", metrics.map(\.trainAccuracy), "#1f77b4"), ("test", metrics.map(\.testAccuracy), "#d62728")])
         out += "</svg>\n"
         return out
     }

@@ -5,24 +5,31 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     /// The epoch number.
     public var epoch: Int
     /// The mean training loss.
-    public var train_loss: Double
+    public var trainLoss: Double
     /// The training accuracy, 0 to 1.
-    public var train_accuracy: Double
+    public var trainAccuracy: Double
     /// The mean test loss.
-    public var test_loss: Double
+    public var testLoss: Double
     /// The test accuracy, 0 to 1.
-    public var test_accuracy: Double
+    public var testAccuracy: Double
     /// The wall-clock duration of the epoch in seconds.
     public var seconds: Double
     /// Training throughput in examples per second.
-    public var samples_per_second: Double
+    public var samplesPerSecond: Double
     /// The learning rate used in the epoch.
-    public var learning_rate: Double
+    public var learningRate: Double
 
-    /// An epoch's results from camel-case arguments.
+    /// The JSON keys: snake case, as `easynets train --metrics` has always written them.
+    enum CodingKeys: String, CodingKey {
+        case epoch, seconds
+        case trainLoss = "train_loss", trainAccuracy = "train_accuracy", testLoss = "test_loss", testAccuracy = "test_accuracy"
+        case samplesPerSecond = "samples_per_second", learningRate = "learning_rate"
+    }
+
+    /// An epoch's results.
     public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, testLoss: Double, testAccuracy: Double,
                 seconds: Double, samplesPerSecond: Double, learningRate: Double) {
-        (self.epoch, train_loss, train_accuracy, test_loss, test_accuracy, self.seconds, samples_per_second, learning_rate) =
+        (self.epoch, self.trainLoss, self.trainAccuracy, self.testLoss, self.testAccuracy, self.seconds, self.samplesPerSecond, self.learningRate) =
             (epoch, trainLoss, trainAccuracy, testLoss, testAccuracy, seconds, samplesPerSecond, learningRate)
     }
 
@@ -38,9 +45,9 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     /// not finite or beyond 1e100 in size, an epoch outside 0...1 000 000 000, an accuracy outside
     /// [0, 1], or a negative duration, throughput or learning rate.
     public var problem: String? {
-        let values = [("train_loss", train_loss), ("train_accuracy", train_accuracy), ("test_loss", test_loss),
-                      ("test_accuracy", test_accuracy), ("seconds", seconds), ("samples_per_second", samples_per_second),
-                      ("learning_rate", learning_rate)]
+        let values = [("train_loss", trainLoss), ("train_accuracy", trainAccuracy), ("test_loss", testLoss),
+                      ("test_accuracy", testAccuracy), ("seconds", seconds), ("samples_per_second", samplesPerSecond),
+                      ("learning_rate", learningRate)]
         if let (name, value) = values.first(where: { !$0.1.isFinite || abs($0.1) > 1e100 }) {
             return "\(name) is \(value), not a finite number of sensible size"
         }

@@ -16,19 +16,20 @@ public struct TrainingError: Error, CustomStringConvertible, Equatable {
 /// The check that stops a diverging run before anything non-finite is written: a loss that is
 /// NaN or infinite, or a parameter that became so, is a ``TrainingError`` naming the epoch and step.
 ///
-/// Check the loss after every forward pass (before the backward pass and the update), and the
-/// parameters before writing a checkpoint; metrics then never hold NaN and the last checkpoint
-/// written is the last good one.
-public enum DivergenceGuard {
+/// As a ``TrainingObserver`` (put it first), it checks each batch's loss, and each epoch's losses
+/// and the parameters; metrics then never hold NaN and the last checkpoint written is the last good
+/// one. Its checks can also be called directly from a hand-written loop.
+public final class DivergenceGuard<Scalar: TensorScalar>: TrainingObserver {
+    /// A guard.
+    public init() {}
+
     /// Throws when `loss` is not finite.
-    public static func check(loss: Double, epoch: Int, step: Int) throws {
+    public func check(loss: Double, epoch: Int, step: Int) throws {
         guard loss.isFinite else { throw TrainingError(epoch: epoch, step: step, reason: "the loss is \(loss)") }
     }
 
     /// Throws when a value of any of `parameters` is not finite, naming the first such parameter.
-    public static func check<Scalar: TensorScalar>(
-        parameters: [(name: String, parameter: Parameter<Scalar>)], epoch: Int, step: Int
-    ) throws {
+    public func check(parameters: [(name: String, parameter: Parameter<Scalar>)], epoch: Int, step: Int) throws {
         for (name, parameter) in parameters {
             let finite = parameter.value.withUnsafeBufferPointer { values in
                 var sum: Scalar = 0  // v * 0 is 0 for a finite v and NaN for NaN or ±∞
@@ -39,5 +40,15 @@ public enum DivergenceGuard {
                 throw TrainingError(epoch: epoch, step: step, reason: "parameter \"\(name)\" holds a value that is not finite")
             }
         }
+    }
+
+    public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
+        try check(loss: batch.loss, epoch: batch.epoch, step: batch.step)
+    }
+
+    public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
+        try check(loss: metrics.trainLoss, epoch: metrics.epoch, step: trainer.step)
+        try check(loss: metrics.testLoss, epoch: metrics.epoch, step: trainer.step)
+        try check(parameters: trainer.model.namedParameters, epoch: metrics.epoch, step: trainer.step)
     }
 }

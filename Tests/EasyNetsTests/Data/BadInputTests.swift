@@ -224,14 +224,14 @@ struct BadInputTests {
     // MARK: Divergence and metrics
 
     @Test func divergenceGuardNamesTheEpochAndStep() {
-        expectError(TrainingError.self, "epoch 3, step 17", "the loss is nan") { try DivergenceGuard.check(loss: .nan, epoch: 3, step: 17) }
-        expectError(TrainingError.self, "the loss is inf") { try DivergenceGuard.check(loss: .infinity, epoch: 1, step: 1) }
+        expectError(TrainingError.self, "epoch 3, step 17", "the loss is nan") { try DivergenceGuard<Double>().check(loss: .nan, epoch: 3, step: 17) }
+        expectError(TrainingError.self, "the loss is inf") { try DivergenceGuard<Double>().check(loss: .infinity, epoch: 1, step: 1) }
         let model = Sequential<Double> { Linear(2, 2); ReLU(); Linear(2, 1) }
-        #expect(throws: Never.self) { try DivergenceGuard.check(parameters: model.namedParameters, epoch: 1, step: 1) }
+        #expect(throws: Never.self) { try DivergenceGuard<Double>().check(parameters: model.namedParameters, epoch: 1, step: 1) }
         var weight = model.namedParameters[2].parameter.value
         weight = weight * .infinity
         model.namedParameters[2].parameter.value = weight
-        expectError(TrainingError.self, "parameter \"2.weight\"") { try DivergenceGuard.check(parameters: model.namedParameters, epoch: 2, step: 9) }
+        expectError(TrainingError.self, "parameter \"2.weight\"") { try DivergenceGuard<Double>().check(parameters: model.namedParameters, epoch: 2, step: 9) }
     }
 
     @Test func sgdWithAHugeLearningRateStopsAtTheFirstNonFiniteLoss() {
@@ -243,7 +243,7 @@ struct BadInputTests {
         for step in 1...20 {
             optimizer.zeroGradients()
             let loss = crossEntropy(logits: model(x), labels: labels)
-            do { try DivergenceGuard.check(loss: Double(loss.scalar), epoch: 1, step: step) } catch let error as TrainingError {
+            do { try DivergenceGuard<Float>().check(loss: Double(loss.scalar), epoch: 1, step: step) } catch let error as TrainingError {
                 stopped = error
                 break
             } catch {}
@@ -258,7 +258,7 @@ struct BadInputTests {
                                 seconds: 1, samplesPerSecond: 100, learningRate: 0.01)
         #expect(good.problem == nil)
         var nan = good
-        nan.train_loss = .nan
+        nan.trainLoss = .nan
         #expect(throws: EncodingError.self) { _ = try nan.jsonLine() }
         let lines = [
             (#"{"epoch":9223372036854775807,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"test_accuracy":0.5,"test_loss":1,"train_accuracy":0.5,"train_loss":1}"#, "epoch 9223372036854775807"),
@@ -283,7 +283,7 @@ struct BadInputTests {
             EpochMetrics(epoch: $0, trainLoss: 0.7, trainAccuracy: 0.4, testLoss: 0.7, testAccuracy: 0.4,
                          seconds: 1, samplesPerSecond: 100, learningRate: 0.001)
         }
-        epochs[1].test_loss = 2.2222222222222223e+74
+        epochs[1].testLoss = 2.2222222222222223e+74
         let svg = try CurvesPlot.svg(epochs)
         #expect(svg.contains("e+74"), "no tick label near the largest loss")
         #expect(!svg.contains("nan") && !svg.contains("inf"))

@@ -1,0 +1,355 @@
+import Foundation
+
+/// A `Codable` description of a model built from the library's layers: each layer's kind and
+/// hyperparameters, nested as the model nests them. A model produces its own
+/// (``Layer/describe()``) and ``Sequential/init(_:seed:)`` rebuilds it; training checkpoints carry
+/// it, so a checkpoint can be reloaded without knowing how the model was made.
+///
+/// As JSON, each layer is an object with one key, its kind:
+/// `{"sequential":{"layers":[{"linear":{"inputSize":784,"outputSize":256,"bias":true}},{"relu":{}}]}}`.
+public indirect enum ModelDescription: Codable, Equatable, Sendable {
+    /// ``Linear``.
+    case linear(inputSize: Int, outputSize: Int, bias: Bool)
+    /// ``ReLU``.
+    case relu
+    /// ``LeakyReLU``.
+    case leakyRelu(negativeSlope: Double)
+    /// ``ELU``.
+    case elu(alpha: Double)
+    /// ``SELU``.
+    case selu
+    /// ``GELU``, exact or with the tanh approximation.
+    case gelu(tanhApproximation: Bool)
+    /// ``SiLU``.
+    case silu
+    /// ``Mish``.
+    case mish
+    /// ``Sigmoid``.
+    case sigmoid
+    /// ``HardSigmoid``.
+    case hardSigmoid
+    /// ``Tanh``.
+    case tanh
+    /// ``Softplus``.
+    case softplus
+    /// ``Softmax``.
+    case softmax(axis: Int)
+    /// ``LogSoftmax``.
+    case logSoftmax(axis: Int)
+    /// ``Dropout``.
+    case dropout(probability: Double)
+    /// ``LayerNorm``.
+    case layerNorm(normalizedShape: [Int], epsilon: Double, elementwiseAffine: Bool)
+    /// ``BatchNorm1d``.
+    case batchNorm1d(featureCount: Int, epsilon: Double, momentum: Double, affine: Bool)
+    /// ``Embedding``.
+    case embedding(count: Int, dimension: Int)
+    /// ``Flatten``.
+    case flatten(startAxis: Int)
+    /// ``Identity``.
+    case identity
+    /// ``Residual`` around a block.
+    case residual(block: ModelDescription)
+    /// ``Sequential``: layers applied in order.
+    case sequential(layers: [ModelDescription])
+
+    /// The layer this describes, its weights drawn from `generator` in order; the k-th dropout layer
+    /// built from it is seeded with `dropoutSeed + k`. The description must be valid
+    /// (``problem(scalarSize:)`` is `nil`).
+    public func makeLayer<Scalar: TensorScalar>(
+        as: Scalar.Type = Scalar.self, using generator: inout RandomGenerator, dropoutSeed: inout UInt64
+    ) -> any Layer<Scalar> {
+        switch self {
+        case let .linear(inputSize, outputSize, bias): return Linear<Scalar>(inputSize, outputSize, bias: bias, using: &generator)
+        case .relu: return ReLU<Scalar>()
+        case .leakyRelu(let slope): return LeakyReLU<Scalar>(negativeSlope: slope)
+        case .elu(let alpha): return ELU<Scalar>(alpha: alpha)
+        case .selu: return SELU<Scalar>()
+        case .gelu(let tanh): return GELU<Scalar>(approximation: tanh ? .tanh : .none)
+        case .silu: return SiLU<Scalar>()
+        case .mish: return Mish<Scalar>()
+        case .sigmoid: return Sigmoid<Scalar>()
+        case .hardSigmoid: return HardSigmoid<Scalar>()
+        case .tanh: return Tanh<Scalar>()
+        case .softplus: return Softplus<Scalar>()
+        case .softmax(let axis): return Softmax<Scalar>(axis: axis)
+        case .logSoftmax(let axis): return LogSoftmax<Scalar>(axis: axis)
+        case .dropout(let probability):
+            defer { dropoutSeed &+= 1 }
+            return Dropout<Scalar>(probability: probability, seed: dropoutSeed)
+        case let .layerNorm(shape, epsilon, affine): return LayerNorm<Scalar>(shape, epsilon: epsilon, elementwiseAffine: affine)
+        case let .batchNorm1d(features, epsilon, momentum, affine):
+            return BatchNorm1d<Scalar>(features, epsilon: epsilon, momentum: momentum, affine: affine)
+        case let .embedding(count, dimension): return Embedding<Scalar>(count, dimension, using: &generator)
+        case .flatten(let axis): return Flatten<Scalar>(startAxis: axis)
+        case .identity: return Identity<Scalar>()
+        case .residual(let block): return Residual<Scalar>(block.makeLayer(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed))
+        case .sequential: return makeSequential(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed)
+        }
+    }
+
+    /// The model this describes as a ``Sequential``: the layers of a `.sequential` description,
+    /// or any other layer alone in one.
+    func makeSequential<Scalar: TensorScalar>(
+        as: Scalar.Type = Scalar.self, using generator: inout RandomGenerator, dropoutSeed: inout UInt64
+    ) -> Sequential<Scalar> {
+        guard case .sequential(let layers) = self else { return Sequential([makeLayer(using: &generator, dropoutSeed: &dropoutSeed)]) }
+        var built: [any Layer<Scalar>] = []
+        for layer in layers { built.append(layer.makeLayer(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed)) }
+        return Sequential(built)
+    }
+
+    /// The number of trainable scalars and buffers the model holds, or `nil` when it overflows.
+    public var stateCount: Int? {
+        func product(_ a: Int, _ b: Int) -> Int? {
+            let (p, o) = a.multipliedReportingOverflow(by: b)
+            return o ? nil : p
+        }
+        func sum(_ values: [Int?]) -> Int? {
+            var total = 0
+            for value in values {
+                guard let value else { return nil }
+                let (s, o) = total.addingReportingOverflow(value)
+                if o { return nil }
+                total = s
+            }
+            return total
+        }
+        switch self {
+        case let .linear(inputSize, outputSize, bias): return sum([product(inputSize, outputSize), bias ? outputSize : 0])
+        case let .layerNorm(shape, _, affine): return affine ? product(InputLimits.elementCount(shape) ?? -1, 2) : 0
+        case let .batchNorm1d(features, _, _, affine): return sum([product(features, affine ? 4 : 2), 1])
+        case let .embedding(count, dimension): return product(count, dimension)
+        case .residual(let block): return block.stateCount
+        case .sequential(let layers): return sum(layers.map(\.stateCount))
+        default: return 0
+        }
+    }
+
+    /// Why this description cannot be built, or `nil` when it can: a size below 1, a probability
+    /// outside [0, 1), a non-finite or non-positive ε, a momentum outside [0, 1], an axis beyond
+    /// ±64, nesting deeper than 64 levels, or parameters of `scalarSize` bytes each beyond
+    /// ``InputLimits/maximumBytes``. Descriptions read from files are untrusted: check this first.
+    public func problem(scalarSize: Int = MemoryLayout<Float>.size) -> String? {
+        if let problem = layerProblem(path: "", depth: 0) { return problem }
+        guard let count = stateCount, count >= 0 else {
+            return InputLimits.problem(byteCount: (0, true), what: "the model")
+        }
+        return InputLimits.problem(byteCount: count.multipliedReportingOverflow(by: scalarSize), what: "the model (\(count) parameters)")
+    }
+
+    private func layerProblem(path: String, depth: Int) -> String? {
+        func at(_ message: String) -> String { "\(path.isEmpty ? "the model" : "layer \(path)"): \(message)" }
+        func child(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        let axisRange = -64...64
+        switch self {
+        case let .linear(inputSize, outputSize, _) where inputSize < 1 || outputSize < 1:
+            return at("Linear sizes must be at least 1, got \(inputSize) → \(outputSize)")
+        case .leakyRelu(let value) where !value.isFinite, .elu(let value) where !value.isFinite:
+            return at("the activation's parameter \(value) is not finite")
+        case .softmax(let axis) where !axisRange.contains(axis), .logSoftmax(let axis) where !axisRange.contains(axis),
+             .flatten(let axis) where !axisRange.contains(axis):
+            return at("axis \(axis) is outside -64...64")
+        case .dropout(let probability) where !(probability >= 0 && probability < 1):
+            return at("dropout probability \(probability) is outside [0, 1)")
+        case let .layerNorm(shape, epsilon, _) where shape.isEmpty || shape.count > 64 || shape.contains { $0 < 1 } || !(epsilon > 0 && epsilon.isFinite):
+            return at("LayerNorm needs 1 to 64 extents ≥ 1 and a finite ε > 0, got \(shape) and \(epsilon)")
+        case let .batchNorm1d(features, epsilon, momentum, _)
+            where features < 1 || !(epsilon > 0 && epsilon.isFinite) || !(momentum >= 0 && momentum <= 1):
+            return at("BatchNorm1d needs features ≥ 1, a finite ε > 0 and momentum in [0, 1], got \(features), \(epsilon), \(momentum)")
+        case let .embedding(count, dimension) where count < 1 || dimension < 1:
+            return at("Embedding sizes must be at least 1, got \(count) × \(dimension)")
+        case .residual(let block):
+            guard depth < 64 else { return at("nesting deeper than 64 levels") }
+            return block.layerProblem(path: child("block"), depth: depth + 1)
+        case .sequential(let layers):
+            guard depth < 64 else { return at("nesting deeper than 64 levels") }
+            guard layers.count <= 100_000 else { return at("more than 100 000 layers") }
+            for (i, layer) in layers.enumerated() {
+                if let problem = layer.layerProblem(path: child(String(i)), depth: depth + 1) { return problem }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    /// The shape of the output for an input of `inputShape` (batch axis first), or an error naming
+    /// the first layer that cannot take its input, so a description read from a file is checked
+    /// against the data before anything runs.
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        try outputShape(for: inputShape, path: "")
+    }
+
+    private func outputShape(for shape: [Int], path: String) throws -> [Int] {
+        func fail(_ message: String) -> ModelDescriptionError {
+            ModelDescriptionError(layer: path.isEmpty ? "the model" : "layer \(path)", reason: message)
+        }
+        func child(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        func axis(_ axis: Int) throws -> Int {
+            let a = axis < 0 ? axis + shape.count : axis
+            guard a >= 0 && a < Swift.max(shape.count, 1) else { throw fail("axis \(axis) is out of range for input shape \(shape)") }
+            return a
+        }
+        switch self {
+        case let .linear(inputSize, outputSize, _):
+            guard shape.count >= 1, shape.last == inputSize else { throw fail("Linear takes \(inputSize) features, the input has shape \(shape)") }
+            return shape.dropLast() + [outputSize]
+        case .softmax(let a), .logSoftmax(let a):
+            _ = try axis(a)
+            return shape
+        case let .layerNorm(normalized, _, _):
+            guard Array(shape.suffix(normalized.count)) == normalized else {
+                throw fail("LayerNorm normalizes trailing axes \(normalized), the input has shape \(shape)")
+            }
+            return shape
+        case let .batchNorm1d(features, _, _, _):
+            guard (shape.count == 2 || shape.count == 3) && shape[1] == features else {
+                throw fail("BatchNorm1d takes (N, \(features)) or (N, \(features), L), the input has shape \(shape)")
+            }
+            return shape
+        case let .embedding(_, dimension): return shape + [dimension]
+        case .flatten(let a):
+            let start = try axis(a)
+            guard let merged = InputLimits.elementCount(Array(shape[start...])) else { throw fail("input shape \(shape) overflows") }
+            return Array(shape[..<start]) + [merged]
+        case .residual(let block):
+            let output = try block.outputShape(for: shape, path: child("block"))
+            guard output == shape else { throw fail("Residual block maps shape \(shape) to \(output); it must keep the shape") }
+            return shape
+        case .sequential(let layers):
+            var current = shape
+            for (i, layer) in layers.enumerated() { current = try layer.outputShape(for: current, path: child(String(i))) }
+            return current
+        default:
+            return shape
+        }
+    }
+
+    /// The description as one line of JSON with sorted keys (byte-identical from run to run).
+    public func jsonString() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads and validates a description from a JSON file.
+    public init(contentsOfFile path: String) throws {
+        try self.init(json: readFileBytes(path), source: path)
+    }
+
+    /// Decodes a description from JSON and validates it (``problem(scalarSize:)``); `source` names
+    /// the file in errors.
+    public init(json: some Collection<UInt8>, source: String) throws {
+        do {
+            self = try JSONDecoder().decode(ModelDescription.self, from: Data(json))
+        } catch {
+            throw ModelDescriptionError(layer: source, reason: "not a valid model description (\(error))")
+        }
+        if let problem = problem() { throw ModelDescriptionError(layer: source, reason: problem) }
+    }
+}
+
+/// A model or a description that cannot be used: a layer the description format does not cover,
+/// a value out of range, or a layer that cannot take its input's shape.
+public struct ModelDescriptionError: Error, CustomStringConvertible, Equatable {
+    /// The layer concerned, by its dotted path ("layer 2.block"), or the file.
+    public var layer: String
+    /// What is wrong.
+    public var reason: String
+
+    /// An error about `layer`.
+    public init(layer: String, reason: String) { (self.layer, self.reason) = (layer, reason) }
+
+    public var description: String { "\(layer): \(reason)" }
+}
+
+extension Layer {
+    /// This model's description, or an error naming the first layer (by its dotted path) that the
+    /// description format does not cover, such as a custom layer.
+    public func describe() throws -> ModelDescription {
+        try describe(self, path: "")
+    }
+
+    private func describe(_ layer: any Layer<Scalar>, path: String) throws -> ModelDescription {
+        func child(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        if let sequential = layer as? Sequential<Scalar> {
+            return .sequential(layers: try sequential.layers.enumerated().map { try describe($1, path: child(String($0))) })
+        }
+        if let residual = layer as? Residual<Scalar> {
+            return .residual(block: try describe(residual.block, path: child("block")))
+        }
+        guard let description = layer.layerDescription else {
+            throw ModelDescriptionError(layer: path.isEmpty ? "the model" : "layer \(path)",
+                                        reason: "\(layer.summaryName) cannot be described; only the library's layers can")
+        }
+        return description
+    }
+}
+
+extension Sequential {
+    /// The model `description` describes (a `.sequential` description), weights drawn from a
+    /// generator seeded with `seed`, the k-th dropout layer seeded with `seed + 1000 + k`. Throws for
+    /// a description that is not a sequence or that ``ModelDescription/problem(scalarSize:)`` rejects.
+    public convenience init(_ description: ModelDescription, seed: UInt64 = 0) throws {
+        guard case .sequential = description else {
+            throw ModelDescriptionError(layer: "the model", reason: "the outermost layer must be a sequential model")
+        }
+        if let problem = description.problem(scalarSize: MemoryLayout<Scalar>.size) {
+            throw ModelDescriptionError(layer: "the model", reason: problem)
+        }
+        var generator = RandomGenerator(seed: seed)
+        var dropoutSeed = seed &+ 1000
+        self.init(description.makeSequential(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed).layers)
+    }
+}
+
+// Each library layer's own description (containers are described by ``Layer/describe()``).
+extension Linear { public var layerDescription: ModelDescription? { .linear(inputSize: inputSize, outputSize: outputSize, bias: bias != nil) } }
+extension ReLU { public var layerDescription: ModelDescription? { .relu } }
+extension LeakyReLU { public var layerDescription: ModelDescription? { .leakyRelu(negativeSlope: negativeSlope) } }
+extension ELU { public var layerDescription: ModelDescription? { .elu(alpha: alpha) } }
+extension SELU { public var layerDescription: ModelDescription? { .selu } }
+extension GELU { public var layerDescription: ModelDescription? { .gelu(tanhApproximation: approximation == .tanh) } }
+extension SiLU { public var layerDescription: ModelDescription? { .silu } }
+extension Mish { public var layerDescription: ModelDescription? { .mish } }
+extension Sigmoid { public var layerDescription: ModelDescription? { .sigmoid } }
+extension HardSigmoid { public var layerDescription: ModelDescription? { .hardSigmoid } }
+extension Tanh { public var layerDescription: ModelDescription? { .tanh } }
+extension Softplus { public var layerDescription: ModelDescription? { .softplus } }
+extension Softmax { public var layerDescription: ModelDescription? { .softmax(axis: axis) } }
+extension LogSoftmax { public var layerDescription: ModelDescription? { .logSoftmax(axis: axis) } }
+extension Dropout { public var layerDescription: ModelDescription? { .dropout(probability: probability) } }
+extension LayerNorm {
+    public var layerDescription: ModelDescription? { .layerNorm(normalizedShape: normalizedShape, epsilon: epsilon, elementwiseAffine: weight != nil) }
+}
+extension BatchNorm1d {
+    public var layerDescription: ModelDescription? { .batchNorm1d(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil) }
+}
+extension Embedding { public var layerDescription: ModelDescription? { .embedding(count: weight.shape[0], dimension: weight.shape[1]) } }
+extension Flatten { public var layerDescription: ModelDescription? { .flatten(startAxis: startAxis) } }
+extension Identity { public var layerDescription: ModelDescription? { .identity } }
+
+extension Sequential {
+    /// The model a checkpoint or state dict describes, rebuilt and loaded with its weights, or `nil`
+    /// when the file carries no description (a state dict exported from PyTorch, say). Every file
+    /// EasyNets writes for a model of the library's layers carries one (metadata `model`); files
+    /// from earlier versions of `easynets train` carry an MLP configuration (`extra.model`).
+    public static func loadModel(from file: SafeTensorsFile, path: String = "<memory>") throws -> Sequential? {
+        let description: ModelDescription
+        if let json = file.metadata["model"] {
+            description = try ModelDescription(json: Array(json.utf8), source: path)
+        } else if let legacy = file.metadata["extra.model"] {
+            description = try MultilayerPerceptron.Configuration(json: legacy, path: path).modelDescription
+        } else {
+            return nil
+        }
+        let model: Sequential
+        do { model = try Sequential(description) } catch let error as ModelDescriptionError {
+            throw ModelDescriptionError(layer: path, reason: error.description)
+        }
+        let prefix = file.metadata["format"] == "easynets-training-checkpoint" ? "model." : ""
+        try model.loadState(from: file, prefix: prefix, path: path)
+        return model
+    }
+}

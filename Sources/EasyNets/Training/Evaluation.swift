@@ -1,0 +1,45 @@
+/// A model's loss, accuracy and per-class report on a labeled dataset.
+public struct Evaluation: Sendable, Equatable {
+    /// The mean loss over the examples.
+    public var loss: Double
+    /// The fraction of examples whose highest-scoring class is the label.
+    public var accuracy: Double { report.accuracy }
+    /// The predicted class of each example, in order.
+    public var predictions: [Int]
+    /// Per-class precision, recall and F1, and the confusion matrix.
+    public var report: ClassificationReport
+}
+
+/// Evaluates a classifier on `dataset` in evaluation mode (dropout off, running statistics),
+/// `batchSize` examples at a time, without recording a tape; the model's mode is restored after.
+///
+/// - Parameters:
+///   - classCount: the classes of the report (default: the model's output width).
+///   - loss: the per-batch summed loss of logits against labels (default: cross-entropy).
+public func evaluate<Scalar: TensorScalar>(
+    _ model: some Layer<Scalar>, on dataset: Dataset<Scalar>, batchSize: Int = 1000, classCount: Int? = nil,
+    loss: (_ logits: Tensor<Scalar>, _ labels: [Int]) -> Tensor<Scalar> = { crossEntropy(logits: $0, labels: $1, reduction: .sum) }
+) -> Evaluation {
+    require(batchSize > 0, "evaluate: batchSize must be positive, got \(batchSize)")
+    let wasTraining = model.isTraining
+    model.setTraining(false)
+    defer { model.setTraining(wasTraining) }
+    var totalLoss = 0.0
+    var predictions: [Int] = []
+    predictions.reserveCapacity(dataset.count)
+    var outputWidth = 0
+    withoutGradients {
+        var start = 0
+        while start < dataset.count {
+            let end = start + Swift.min(batchSize, dataset.count - start)
+            let logits = model(dataset.features.rows(start..<end))
+            outputWidth = logits.shape.last ?? 0
+            totalLoss += Double(loss(logits, Array(dataset.labels[start..<end])).scalar)
+            predictions += logits.argmax(along: 1)
+            start = end
+        }
+    }
+    let classes = classCount ?? Swift.max(outputWidth, dataset.classCount)
+    return Evaluation(loss: totalLoss / Double(Swift.max(dataset.count, 1)), predictions: predictions,
+                      report: ClassificationReport(predictions: predictions, labels: dataset.labels, classCount: classes))
+}

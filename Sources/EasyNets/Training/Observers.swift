@@ -1,0 +1,162 @@
+import Foundation
+
+/// A live progress bar on a terminal (batches, running loss, samples/s, ETA), or a few plain lines
+/// per epoch when standard output is not a terminal; one summary line per epoch.
+public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
+    /// The run's total epochs, shown as "epoch 3/15".
+    public let epochs: Int
+    private let isTerminal = isatty(STDOUT_FILENO) != 0
+    private var lastDraw = ContinuousClock.now
+    private var lastPlainQuarter = 0
+    private var drawn = false
+
+    /// A progress bar for a run of `epochs` epochs.
+    public init(epochs: Int) { self.epochs = epochs }
+
+    public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
+        let label = "epoch \(batch.epoch)/\(epochs)"
+        let rate = batch.seconds > 0 ? Double(batch.samples) / batch.seconds : 0
+        let eta = batch.seconds / Double(batch.batch) * Double(batch.batchCount - batch.batch)
+        let status = "\(batch.batch)/\(batch.batchCount) loss \(String(format: "%.4f", batch.runningLoss)) "
+            + "\(Int(rate)) samples/s ETA \(String(format: "%.1f", eta)) s"
+        if isTerminal {
+            let now = ContinuousClock.now
+            guard batch.batch == batch.batchCount || lastDraw.duration(to: now) > .milliseconds(100) else { return }
+            lastDraw = now
+            let width = 30, filled = 30 * batch.batch / Swift.max(batch.batchCount, 1)
+            print("\r\(label) [\(String(repeating: "█", count: filled))\(String(repeating: "·", count: width - filled))] \(status)\u{1B}[K",
+                  terminator: "")
+            fflush(nil)
+            drawn = true
+        } else {
+            let quarter = batch.batch * 4 / Swift.max(batch.batchCount, 1)
+            if quarter > lastPlainQuarter || batch.batch == 1 {
+                lastPlainQuarter = quarter
+                print("\(label) \(status)")
+            }
+        }
+    }
+
+    public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
+        endLine()
+        lastPlainQuarter = 0
+        print("epoch \(metrics.epoch)/\(epochs): train loss \(fixed(metrics.trainLoss)) acc \(fixed(metrics.trainAccuracy)) | "
+              + "test loss \(fixed(metrics.testLoss)) acc \(fixed(metrics.testAccuracy)) | "
+              + "\(String(format: "%.1f", metrics.seconds)) s, \(Int(metrics.samplesPerSecond)) samples/s")
+    }
+
+    public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws { endLine() }
+
+    private func endLine() {
+        if drawn { print("") }
+        drawn = false
+    }
+
+    private func fixed(_ value: Double) -> String { String(format: "%.4f", value) }
+}
+
+/// Appends each epoch's ``EpochMetrics`` as one JSON line to a file (the format `easynets plot`
+/// reads). Values are checked first, so the file never holds NaN.
+public final class MetricsWriter<Scalar: TensorScalar>: TrainingObserver {
+    /// The metrics file.
+    public let path: String
+    private var truncateNext: Bool
+
+    /// Writes to `path`, emptying it at the first epoch when `truncating` (a new run) or appending
+    /// (a resumed run).
+    public init(path: String, truncating: Bool = true) { (self.path, truncateNext) = (path, truncating) }
+
+    public func trainingWillStart(_ trainer: Trainer<Scalar>) throws { try OutputFile.checkWritable(path) }
+
+    public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
+        if let problem = metrics.problem {
+            throw TrainingError(epoch: metrics.epoch, step: trainer.step, reason: "the epoch's metrics are unusable: \(problem)")
+        }
+        try OutputFile.append(try metrics.jsonLine() + "\n", to: path, truncating: truncateNext)
+        truncateNext = false
+    }
+}
+
+/// Writes the trainer's checkpoint (``Trainer/saveCheckpoint(toFile:extra:)``) atomically after
+/// every epoch, every `everySteps` optimizer steps, and when the run is cancelled. A checkpoint is
+/// written only when every parameter is finite, so the last one on disk is always good.
+public final class CheckpointWriter<Scalar: TensorScalar>: TrainingObserver {
+    /// The checkpoint file.
+    public let path: String
+    /// Also write every this many optimizer steps (`nil`: only after epochs and on cancellation).
+    public let everySteps: Int?
+    /// Free-form values stored with every checkpoint.
+    public let extra: [String: String]
+
+    /// A writer to `path`, optionally also every `everySteps` steps.
+    public init(path: String, everySteps: Int? = nil, extra: [String: String] = [:]) {
+        require(everySteps.map { $0 > 0 } ?? true, "CheckpointWriter: everySteps must be positive, got \(everySteps!)")
+        (self.path, self.everySteps, self.extra) = (path, everySteps, extra)
+    }
+
+    public func trainingWillStart(_ trainer: Trainer<Scalar>) throws { try OutputFile.checkWritable(path) }
+
+    public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
+        if let everySteps, batch.step % everySteps == 0, batch.batch < batch.batchCount { try save(trainer) }
+    }
+
+    public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws { try save(trainer) }
+
+    public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws {
+        if outcome == .cancelled { try save(trainer) }
+    }
+
+    private func save(_ trainer: Trainer<Scalar>) throws {
+        try DivergenceGuard<Scalar>().check(parameters: trainer.model.namedParameters, epoch: trainer.epoch + 1, step: trainer.step)
+        try trainer.saveCheckpoint(toFile: path, extra: extra)
+    }
+}
+
+/// What ``EarlyStopping`` watches.
+public enum MonitoredMetric: String, Sendable {
+    /// The evaluation loss: lower is better.
+    case testLoss
+    /// The evaluation accuracy: higher is better.
+    case testAccuracy
+}
+
+/// Stops training when a validation metric has not improved for `patience` epochs, and then
+/// (optionally) puts back the weights of the best epoch, as Keras' `EarlyStopping`.
+public final class EarlyStopping<Scalar: TensorScalar>: TrainingObserver {
+    /// The metric watched.
+    public let monitor: MonitoredMetric
+    /// Epochs without improvement tolerated before stopping.
+    public let patience: Int
+    /// The smallest change that counts as an improvement.
+    public let minimumDelta: Double
+    /// Whether the best epoch's weights are restored when training ends.
+    public let restoresBestWeights: Bool
+    /// The best value seen, and its epoch.
+    public private(set) var best: (value: Double, epoch: Int)?
+    private var badEpochs = 0
+    private var bestState: [Tensor<Scalar>] = []
+
+    /// Stops after `patience` epochs without an improvement of at least `minimumDelta` in `monitor`.
+    public init(monitor: MonitoredMetric = .testLoss, patience: Int, minimumDelta: Double = 0, restoresBestWeights: Bool = true) {
+        require(patience >= 0 && minimumDelta >= 0, "EarlyStopping: patience and minimumDelta must not be negative")
+        (self.monitor, self.patience, self.minimumDelta, self.restoresBestWeights) = (monitor, patience, minimumDelta, restoresBestWeights)
+    }
+
+    public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
+        let value = monitor == .testLoss ? metrics.testLoss : metrics.testAccuracy
+        let improved = best.map { monitor == .testLoss ? value < $0.value - minimumDelta : value > $0.value + minimumDelta } ?? true
+        if improved {
+            best = (value, metrics.epoch)
+            badEpochs = 0
+            if restoresBestWeights { bestState = trainer.model.stateEntries.map { Tensor(storage: $0.parameter.value.storage.copy(), shape: $0.parameter.value.shape) } }
+        } else {
+            badEpochs += 1
+            if badEpochs > patience { trainer.stopRequested = true }
+        }
+    }
+
+    public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws {
+        guard restoresBestWeights, !bestState.isEmpty, outcome != .failed else { return }
+        for ((_, parameter), value) in zip(trainer.model.stateEntries, bestState) { parameter.assign(value) }
+    }
+}

@@ -1,0 +1,258 @@
+import Synchronization
+
+/// When the learning-rate schedule advances.
+public enum ScheduleStepping: String, Sendable, Codable {
+    /// Once after each epoch (e.g. cosine annealing over epochs).
+    case perEpoch
+    /// Once after each optimizer step (e.g. one-cycle).
+    case perBatch
+}
+
+/// A flag another thread (or a signal handler) sets to ask a running ``Trainer`` to stop after
+/// the current batch.
+public final class CancellationFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    /// A flag that is not set.
+    public init() {}
+    /// Asks the trainer to stop after the current batch.
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+    /// Whether ``cancel()`` was called.
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// One finished batch, as observers see it.
+public struct BatchReport: Sendable {
+    /// The epoch (1-based).
+    public var epoch: Int
+    /// The batch within the epoch (1-based), and the epoch's batch count.
+    public var batch: Int, batchCount: Int
+    /// The optimizer step over the whole run (1-based).
+    public var step: Int
+    /// The batch's mean loss.
+    public var loss: Double
+    /// The mean loss and the accuracy over the epoch's batches so far.
+    public var runningLoss: Double, runningAccuracy: Double
+    /// Examples seen in the epoch so far.
+    public var samples: Int
+    /// Seconds since the epoch (or its resumption) started.
+    public var seconds: Double
+}
+
+/// How a run of ``Trainer/fit(epochs:)`` ended.
+public enum TrainingOutcome: Sendable, Equatable {
+    /// Every epoch ran.
+    case completed
+    /// The cancellation flag was set; the run stopped after a batch.
+    case cancelled
+    /// An observer (e.g. ``EarlyStopping``) asked to stop after an epoch.
+    case stoppedEarly
+    /// An error stopped the run (it is rethrown after the observers heard of it).
+    case failed
+}
+
+/// Watches a training run. Every method has a default that does nothing; a method that throws
+/// stops the run (``TrainingOutcome/failed``) and the error reaches the caller of ``Trainer/fit(epochs:)``.
+public protocol TrainingObserver<Scalar>: AnyObject {
+    associatedtype Scalar: TensorScalar
+    /// Before the first batch of the run (also of a resumed run).
+    func trainingWillStart(_ trainer: Trainer<Scalar>) throws
+    /// After each optimizer step.
+    func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws
+    /// After each epoch, with its metrics (the test columns from the trainer's evaluation data).
+    func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws
+    /// When the run ends, however it ends.
+    func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws
+}
+
+extension TrainingObserver {
+    public func trainingWillStart(_ trainer: Trainer<Scalar>) throws {}
+    public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {}
+    public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {}
+    public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws {}
+}
+
+/// Trains a classifier: epochs of mini-batches from a ``DataLoader``, each a forward pass, the
+/// loss, a backward pass and an optimizer step; the schedule stepped per epoch or per batch; an
+/// evaluation after each epoch; observers told of every batch and epoch.
+///
+/// A run can stop after any batch (``cancellation``) and resume from a checkpoint written there
+/// (``saveCheckpoint(toFile:)``, ``resume(fromFile:)``): the resumed run takes the remaining
+/// batches of that epoch in the same order and ends with bit-identical parameters.
+///
+/// ```swift
+/// let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 1e-3),
+///                       loader: DataLoader(train, batchSize: 128, seed: 1), evaluationData: test)
+/// trainer.observers = [DivergenceGuard(), ProgressBar(), CheckpointWriter(path: "run.safetensors")]
+/// try trainer.fit(epochs: 10)
+/// ```
+public final class Trainer<Scalar: TensorScalar> {
+    /// The model trained.
+    public let model: Sequential<Scalar>
+    /// The optimizer stepping the model's parameters.
+    public let optimizer: any Optimizer<Scalar>
+    /// The learning-rate schedule, if any, and when it steps.
+    public let scheduler: LearningRateScheduler<Scalar>?
+    public let scheduleStepping: ScheduleStepping
+    /// The training batches.
+    public private(set) var loader: DataLoader<Scalar>
+    /// The data evaluated after each epoch (the metrics' test columns), if any.
+    public let evaluationData: Dataset<Scalar>?
+    /// The mean loss of a batch's logits against its labels.
+    public let loss: (_ logits: Tensor<Scalar>, _ labels: [Int]) -> Tensor<Scalar>
+    /// Told of the run in order; see ``TrainingObserver``.
+    public var observers: [any TrainingObserver<Scalar>] = []
+    /// Set it (from any thread) to stop after the current batch.
+    public let cancellation: CancellationFlag
+
+    /// Completed epochs.
+    public private(set) var epoch = 0
+    /// Completed optimizer steps.
+    public private(set) var step = 0
+    /// Completed batches of the epoch in progress (0 between epochs).
+    public private(set) var batchesInEpoch = 0
+    /// Set by an observer to stop after the current epoch.
+    public var stopRequested = false
+    /// The metrics of each epoch this trainer completed, in order.
+    public private(set) var history: [EpochMetrics] = []
+
+    /// The shuffling generator as it was before the epoch in progress drew its order.
+    private var epochGenerator: RandomGenerator
+    /// The epoch in progress: summed loss, correct predictions, examples.
+    private var totals = (loss: 0.0, correct: 0, seen: 0)
+
+    /// A trainer of `model` by `optimizer` on `loader`'s batches.
+    ///
+    /// - Parameters:
+    ///   - scheduler: a schedule for the optimizer's rate, stepped as `scheduleStepping` says.
+    ///   - evaluationData: evaluated after each epoch (test loss and accuracy of the metrics).
+    ///   - loss: the mean loss of logits against labels (default: cross-entropy).
+    ///   - cancellation: a flag to stop the run after a batch (the tool sets one on Ctrl-C).
+    public init(
+        model: Sequential<Scalar>, optimizer: any Optimizer<Scalar>, scheduler: LearningRateScheduler<Scalar>? = nil,
+        scheduleStepping: ScheduleStepping = .perEpoch, loader: DataLoader<Scalar>, evaluationData: Dataset<Scalar>? = nil,
+        loss: @escaping (_ logits: Tensor<Scalar>, _ labels: [Int]) -> Tensor<Scalar> = { crossEntropy(logits: $0, labels: $1) },
+        cancellation: CancellationFlag = CancellationFlag()
+    ) {
+        (self.model, self.optimizer, self.scheduler, self.scheduleStepping) = (model, optimizer, scheduler, scheduleStepping)
+        (self.loader, self.evaluationData, self.loss, self.cancellation) = (loader, evaluationData, loss, cancellation)
+        epochGenerator = loader.generator
+    }
+
+    /// Trains until `epochs` epochs are complete (counting those of a resumed run), the flag is
+    /// cancelled, or an observer stops the run; returns how it ended. An error from the model's
+    /// data or an observer (e.g. ``TrainingError`` from ``DivergenceGuard``) stops the run and is
+    /// rethrown after the observers' ``TrainingObserver/trainingDidEnd(_:_:)``.
+    @discardableResult
+    public func fit(epochs: Int) throws -> TrainingOutcome {
+        require(epochs >= 0, "Trainer.fit: epochs must not be negative, got \(epochs)")
+        let clock = ContinuousClock()
+        var outcome = TrainingOutcome.completed
+        do {
+            for observer in observers { try observer.trainingWillStart(self) }
+            model.train()
+            epochs: while epoch < epochs && !stopRequested {
+                let start = clock.now
+                loader.generator = epochGenerator
+                let batches = loader.epoch()
+                for batch in batches[batchesInEpoch...] {
+                    let labels = batch.labels
+                    optimizer.zeroGradients()
+                    let logits = model(batch.features)
+                    let batchLoss = loss(logits, labels)
+                    batchLoss.backward()
+                    optimizer.step()
+                    if scheduleStepping == .perBatch { scheduler?.step() }
+                    step += 1
+                    batchesInEpoch += 1
+                    let value = Double(batchLoss.scalar)
+                    totals.loss += value * Double(batch.count)
+                    totals.correct += zip(logits.detached.argmax(along: 1), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+                    totals.seen += batch.count
+                    let report = BatchReport(
+                        epoch: epoch + 1, batch: batchesInEpoch, batchCount: batches.count, step: step, loss: value,
+                        runningLoss: totals.loss / Double(totals.seen), runningAccuracy: Double(totals.correct) / Double(totals.seen),
+                        samples: totals.seen, seconds: start.duration(to: clock.now).inSeconds)
+                    for observer in observers { try observer.batchDidEnd(self, report) }
+                    if cancellation.isCancelled && batchesInEpoch < batches.count {
+                        outcome = .cancelled
+                        break epochs
+                    }
+                }
+                let seconds = Swift.max(start.duration(to: clock.now).inSeconds, 1e-9)
+                let seen = Swift.max(totals.seen, 1)
+                let metrics = EpochMetrics(
+                    epoch: epoch + 1, trainLoss: totals.loss / Double(seen), trainAccuracy: Double(totals.correct) / Double(seen),
+                    testLoss: .nan, testAccuracy: .nan, seconds: seconds, samplesPerSecond: Double(totals.seen) / seconds,
+                    learningRate: optimizer.learningRate)
+                if scheduleStepping == .perEpoch { scheduler?.step() }
+                epoch += 1
+                batchesInEpoch = 0
+                totals = (0, 0, 0)
+                epochGenerator = loader.generator
+                var withTest = metrics
+                if let evaluationData {
+                    let result = evaluate(model, on: evaluationData, loss: { self.loss($0, $1) * Scalar($1.count) })
+                    (withTest.testLoss, withTest.testAccuracy) = (result.loss, result.accuracy)
+                } else {
+                    (withTest.testLoss, withTest.testAccuracy) = (withTest.trainLoss, withTest.trainAccuracy)
+                }
+                history.append(withTest)
+                for observer in observers { try observer.epochDidEnd(self, withTest) }
+                if cancellation.isCancelled {  // after the last batch of an epoch: the epoch ended first
+                    outcome = .cancelled
+                    break epochs
+                }
+            }
+            if stopRequested && outcome == .completed && epoch < epochs { outcome = .stoppedEarly }
+            if outcome == .cancelled && epoch >= epochs { outcome = .completed }
+        } catch {
+            for observer in observers { try? observer.trainingDidEnd(self, .failed) }
+            throw error
+        }
+        for observer in observers { try observer.trainingDidEnd(self, outcome) }
+        return outcome
+    }
+
+    /// Writes a checkpoint of the run at its current position, atomically: the model (with its
+    /// description when it has one), the optimizer, the schedule, the shuffling and dropout
+    /// generators, and the position within the epoch in progress.
+    public func saveCheckpoint(toFile path: String, extra: [String: String] = [:]) throws {
+        var extra = extra
+        extra["trainer.epoch_loss"] = String(totals.loss)
+        extra["trainer.epoch_correct"] = String(totals.correct)
+        extra["trainer.epoch_seen"] = String(totals.seen)
+        try TrainingCheckpoint<Scalar>(step: step, epoch: epoch, batchesInEpoch: batchesInEpoch,
+                                       generators: ["shuffle": epochGenerator], extra: extra)
+            .save(model: model, optimizer: optimizer, scheduler: scheduler, toFile: path)
+    }
+
+    /// Restores a run from a checkpoint written by ``saveCheckpoint(toFile:extra:)``: the next
+    /// ``fit(epochs:)`` continues with the remaining batches of the epoch it was written in.
+    /// Returns the checkpoint's record. Everything is validated before anything changes.
+    @discardableResult
+    public func resume(fromFile path: String) throws -> TrainingCheckpoint<Scalar> {
+        try resume(from: SafeTensorsFile(contentsOfFile: path), path: path)
+    }
+
+    /// Restores a run from a checkpoint already read (see ``resume(fromFile:)``).
+    @discardableResult
+    public func resume(from file: SafeTensorsFile, path: String = "<memory>") throws -> TrainingCheckpoint<Scalar> {
+        func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
+        let peek = try TrainingCheckpoint<Scalar>.record(in: file, path: path)
+        guard peek.batchesInEpoch <= loader.batchCount else {
+            throw fail("it stopped after batch \(peek.batchesInEpoch) of an epoch; this data has \(loader.batchCount) batches an epoch")
+        }
+        let number = { (key: String) in peek.extra["trainer." + key].map { Double($0) } ?? 0 }
+        guard let loss = number("epoch_loss"), loss.isFinite, let correct = number("epoch_correct"), let seen = number("epoch_seen"),
+              let correctCount = Int(exactly: correct), let seenCount = Int(exactly: seen), correctCount >= 0, seenCount >= correctCount,
+              seenCount <= peek.batchesInEpoch * loader.batchSize else {
+            throw fail("metadata \"extra.trainer.*\" does not describe the epoch in progress")
+        }
+        let record = try TrainingCheckpoint<Scalar>.load(model: model, optimizer: optimizer, scheduler: scheduler, from: file, path: path)
+        (epoch, step, batchesInEpoch) = (record.epoch, record.step, record.batchesInEpoch)
+        totals = (loss, correctCount, seenCount)
+        if let shuffle = record.generators["shuffle"] { epochGenerator = shuffle }
+        loader.generator = epochGenerator
+        return record
+    }
+}
