@@ -14,6 +14,13 @@ trap 'rm -rf "$work"' EXIT
 
 py() { python3 -c "$1"; }
 fail() { echo "e2e: FAILED: $*" >&2; exit 1; }
+expect_failure() {  # expect_failure STATUS FRAGMENT COMMAND...: the command exits with STATUS and says FRAGMENT on stderr
+    local expected=$1 fragment=$2 status
+    shift 2
+    set +e; "$@" > "$work/out.txt" 2> "$work/err.txt"; status=$?; set -e
+    [ $status -eq "$expected" ] || fail "$* exited with $status, expected $expected: $(cat "$work/err.txt")"
+    grep -qF -- "$fragment" "$work/err.txt" || fail "$* did not say \"$fragment\": $(cat "$work/err.txt")"
+}
 
 echo "== train (2000 examples, 1 epoch)"
 "$tool" train --limit 2000 --epochs 1 --seed 0 --threads 2 --checkpoint "$work/run.safetensors" --metrics "$work/metrics.jsonl" | tee "$work/train.log"
@@ -59,6 +66,33 @@ set +e; wait $pid; status=$?; set -e
 [ $status -eq 130 ] || fail "interrupted training exited with $status (expected 130)"
 grep -q "^Interrupted during epoch" "$work/interrupt.log" && [ -s "$work/interrupted.safetensors" ] || fail "no checkpoint after Ctrl-C"
 "$tool" evaluate --checkpoint "$work/interrupted.safetensors" --json > /dev/null || fail "the Ctrl-C checkpoint does not load"
+# Resume the interrupted epoch and end with it: the rest of its batches, then its evaluation.
+stopped=$(sed -n 's/^Interrupted during epoch \([0-9]*\) .*/\1/p' "$work/interrupt.log")
+"$tool" train --limit 20000 --epochs "$stopped" --threads 2 --resume "$work/interrupted.safetensors" > "$work/resumed.log"
+grep -q "^Resumed from .*, batch [0-9]* of epoch $stopped" "$work/resumed.log" && grep -q "^epoch $stopped/$stopped: " "$work/resumed.log" \
+    || fail "the run did not resume mid-epoch: $(cat "$work/resumed.log")"
+
+echo "== a model description file; checkpoints reload without architecture flags"
+cat > "$work/model.json" <<'JSON'
+{"sequential": {"layers": [
+  {"linear": {"inputSize": 2, "outputSize": 32, "bias": true}}, {"layerNorm": {"normalizedShape": [32], "epsilon": 1e-5, "elementwiseAffine": true}},
+  {"gelu": {"tanhApproximation": false}}, {"dropout": {"probability": 0.1}},
+  {"residual": {"block": {"sequential": {"layers": [{"linear": {"inputSize": 32, "outputSize": 32, "bias": true}}, {"tanh": {}}]}}}},
+  {"linear": {"inputSize": 32, "outputSize": 2, "bias": true}}]}}
+JSON
+"$tool" train --dataset spirals --model "$work/model.json" --epochs 2 --threads 1 --checkpoint "$work/described.safetensors" --checkpoint-every 5 \
+    | tee "$work/described.log" | tail -1
+"$tool" evaluate --dataset spirals --checkpoint "$work/described.safetensors" --json > "$work/described.json"
+py "
+import json; r = json.load(open('$work/described.json'))
+last = [l for l in open('$work/described.log') if l.startswith('Test accuracy: ')][-1]
+assert abs(r['accuracy'] - float(last.split()[-1])) < 1e-4, (r, last)
+" || fail "a described model evaluates differently from training"
+printf '{"sequential": {"layers": [{"linear": {"inputSize": 3, "outputSize": 2, "bias": true}}]}}' > "$work/wrong.json"
+expect_failure 1 "the model cannot take the 2 features of the spirals training data: layer 0: Linear takes 3 features" \
+    "$tool" train --dataset spirals --model "$work/wrong.json" --epochs 1
+printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": -2, "bias": true}}]}}' > "$work/negative.json"
+expect_failure 1 "negative.json: layer 0: Linear sizes must be at least 1" "$tool" train --dataset spirals --model "$work/negative.json"
 
 echo "== bad input"
 set +e
@@ -84,13 +118,6 @@ set +e
 "$tool" train --dataset csv --train-file "$work/bad.csv" --test-file "$work/bad.csv" --epochs 1 2> "$work/err.txt"; status=$?
 set -e
 [ $status -eq 1 ] && grep -q "bad.csv, line 3, column 2: expected a number" "$work/err.txt" || fail "bad CSV message: $(cat "$work/err.txt")"
-expect_failure() {  # expect_failure STATUS FRAGMENT COMMAND...: the command exits with STATUS and says FRAGMENT on stderr
-    local expected=$1 fragment=$2 status
-    shift 2
-    set +e; "$@" > "$work/out.txt" 2> "$work/err.txt"; status=$?; set -e
-    [ $status -eq "$expected" ] || fail "$* exited with $status, expected $expected: $(cat "$work/err.txt")"
-    grep -qF -- "$fragment" "$work/err.txt" || fail "$* did not say \"$fragment\": $(cat "$work/err.txt")"
-}
 
 echo "== flags out of range are usage errors before any work"
 expect_failure 64 "--batch-size must be in" "$tool" train --batch-size 9223372036854775807
@@ -133,13 +160,16 @@ expect_failure 1 "$work/big.safetensors: writing $work/big.safetensors.tmp-" \
 
 echo "== a checkpoint that does not fit the data"
 "$tool" train --dataset spirals --hidden 8 --epochs 1 --threads 1 --checkpoint "$work/spirals.safetensors" > /dev/null
-expect_failure 1 "the model takes 2 features and 2 classes, but the Fashion-MNIST test set" \
+expect_failure 1 "spirals.safetensors: the model cannot take the 784 features of the Fashion-MNIST test set" \
     "$tool" evaluate --checkpoint "$work/spirals.safetensors"
-expect_failure 1 "$work/spirals.safetensors: the model takes 2 features" \
+expect_failure 1 "$work/spirals.safetensors: the model cannot take the 784 features" \
     "$tool" train --limit 100 --epochs 2 --resume "$work/spirals.safetensors"
 printf 'a,b,c,label\n1,2,3,0\n4,5,6,1\n' > "$work/three.csv"
-expect_failure 1 "but $work/three.csv has 3 features" \
+expect_failure 1 "the model cannot take the 3 features of $work/three.csv: layer 0: Linear takes 2 features" \
     "$tool" evaluate --checkpoint "$work/spirals.safetensors" --dataset csv --train-file "$work/three.csv" --test-file "$work/three.csv"
+printf 'a,b,label\n1,2,0\n4,5,6\n' > "$work/six.csv"
+expect_failure 1 "the model gives 2 class scores, but $work/six.csv has labels up to 6" \
+    "$tool" evaluate --checkpoint "$work/spirals.safetensors" --dataset csv --train-file "$work/six.csv" --test-file "$work/six.csv"
 printf 'a,b,label\n1,2,0\n4,5,1\n' > "$work/train2.csv"
 printf 'a,b,label\n1,2,0\n4,5,7\n' > "$work/test2.csv"
 expect_failure 1 "test2.csv, line 3, column 3: label 7 is outside the 2 classes" \
