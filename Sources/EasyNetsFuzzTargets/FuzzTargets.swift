@@ -21,7 +21,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// safetensors bytes, every tensor converted, then loaded into a small model (not strictly).
     case safetensors
     /// An EasyNets training checkpoint as `easynets train --resume` and `evaluate` read it: its
-    /// model description, the model built from it, and the model, optimizer and schedule state.
+    /// model description, the model built from it, the optimizer, schedule and run position, and
+    /// the rest of the run.
     case checkpoint
     /// A metrics file as `easynets plot` reads it, then drawn as SVG.
     case metrics
@@ -49,8 +50,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .checkpoint: try readCheckpoint(bytes)
             case .metrics: _ = try CurvesPlot.svg(EpochMetrics.parse(bytes))
             }
-        } catch {}
+        } catch {
+            if Self.verbose { print("\(rawValue): \(error)") }
+        }
     }
+
+    /// Whether `EASYNETS_FUZZ_VERBOSE` is set: each input's error is printed (to check seeds).
+    private static let verbose = ProcessInfo.processInfo.environment["EASYNETS_FUZZ_VERBOSE"] != nil
 
     private func readIDX(_ bytes: [UInt8]) throws {
         let file = try IDXFile(bytes: bytes)
@@ -60,16 +66,16 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     private func readCheckpoint(_ bytes: [UInt8]) throws {
         let file = try SafeTensorsFile(bytes: bytes)
-        guard let description = file.metadata["extra.model"] else { throw CheckpointError(path: "", reason: "no model") }
-        let configuration = try MultilayerPerceptron.Configuration(json: description, path: "<fuzz>")
-        let model: Sequential<Float> = configuration.makeModel(seed: 0)
+        guard let model = try Sequential<Float>.loadModel(from: file) else { return }
+        // A resumed run of a few batches on zeros, as `easynets train --resume` takes one.
+        guard case .sequential(let layers) = try model.describe(), case .linear(let inputSize, _, _)? = layers.first,
+              let output = try? model.describe().outputShape(for: [1, inputSize]), output.count == 2, output[1] >= 1 else { return }
+        let data = Dataset(features: Tensor<Float>.zeros([8, inputSize]), labels: [Int](repeating: 0, count: 8))
         let optimizer = Adam(model.trainableParameters, learningRate: 1e-3)
-        let scheduler = LearningRateScheduler(optimizer: optimizer, schedule: CosineAnnealingSchedule(period: 10))
-        _ = try TrainingCheckpoint<Float>.load(model: model, optimizer: optimizer, scheduler: scheduler, from: file)
-        // One step from the restored state, as a resumed run takes.
-        let input = Tensor<Float>.zeros([2, configuration.inputSize])
-        crossEntropy(logits: model(input), labels: [0, configuration.classes - 1]).backward()
-        optimizer.step()
-        scheduler.step()
+        let trainer = Trainer(model: model, optimizer: optimizer,
+                              scheduler: LearningRateScheduler(optimizer: optimizer, schedule: CosineAnnealingSchedule(period: 10)),
+                              loader: DataLoader(data, batchSize: 2, seed: 1), evaluationData: data)
+        try trainer.resume(from: file)
+        if trainer.epoch < Int.max { try trainer.fit(epochs: trainer.epoch + 1) }
     }
 }

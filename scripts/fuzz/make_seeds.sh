@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates the fuzz seed corpus (Tests/Fuzz/Corpus): the hand-made seeds of make_seeds.py, and a
-# real checkpoint and metrics file from a short `easynets train` run on the built-in spirals data.
+# Regenerates the fuzz seed corpus (Tests/Fuzz/Corpus): the hand-made seeds of make_seeds.py, and
+# real checkpoints (one written mid-epoch) and a metrics file from short `easynets train` runs on
+# the built-in spirals data. (checkpoint/legacy-* come from an earlier version, which described
+# its MLP under extra.model; they stay as seeds of that path.)
 # Usage: scripts/fuzz/make_seeds.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,9 +14,31 @@ trap 'rm -rf "$work"' EXIT
     --checkpoint "$work/run.safetensors" --metrics "$work/metrics.jsonl" > /dev/null
 .build/debug/easynets train --dataset spirals --hidden 5,3 --activation gelu --dropout 0.25 --epochs 1 --threads 1 \
     --checkpoint "$work/dropout.safetensors" > /dev/null
+cat > "$work/model.json" <<'JSON'
+{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": 6, "bias": true}},
+  {"batchNorm1d": {"featureCount": 6, "epsilon": 1e-5, "momentum": 0.1, "affine": true}}, {"tanh": {}},
+  {"residual": {"block": {"layerNorm": {"normalizedShape": [6], "epsilon": 1e-5, "elementwiseAffine": true}}}},
+  {"linear": {"inputSize": 6, "outputSize": 2, "bias": false}}]}}
+JSON
+.build/debug/easynets train --dataset spirals --model "$work/model.json" --epochs 1 --threads 1 \
+    --checkpoint "$work/described.safetensors" > /dev/null
+# The same file as a checkpoint written mid-epoch (3 batches of 2 done, as in the fuzz target) for the fuzzer to start from.
+python3 - "$work/described.safetensors" "$work/mid.safetensors" <<'PY'
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+header["__metadata__"].update({"batches_in_epoch": "3", "extra.trainer.epoch_loss": "4.25",
+                               "extra.trainer.epoch_correct": "4", "extra.trainer.epoch_seen": "6"})
+text = json.dumps(header, separators=(",", ":")).encode()
+text += b" " * (-len(text) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
 mkdir -p Tests/Fuzz/Corpus/checkpoint Tests/Fuzz/Corpus/metrics
 cp "$work/run.safetensors" Tests/Fuzz/Corpus/checkpoint/spirals-mlp-adam
 cp "$work/dropout.safetensors" Tests/Fuzz/Corpus/checkpoint/spirals-gelu-dropout
+cp "$work/described.safetensors" Tests/Fuzz/Corpus/checkpoint/spirals-described
+cp "$work/mid.safetensors" Tests/Fuzz/Corpus/checkpoint/spirals-described-mid-epoch
 cp "$work/metrics.jsonl" Tests/Fuzz/Corpus/metrics/two-epochs
 printf '{"epoch":1,"learning_rate":0.1,"samples_per_second":10,"seconds":1,"test_accuracy":0.5,"test_loss":0.7,"train_accuracy":0.5,"train_loss":0.7}\n' \
     > Tests/Fuzz/Corpus/metrics/one-epoch

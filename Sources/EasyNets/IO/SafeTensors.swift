@@ -160,7 +160,7 @@ public struct SafeTensorsFile: Sendable {
             }
             entries[name] = SafeTensorsEntry(dtype: dtype, shape: shape,
                                              bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)]))
-            ranges.append((name, begin..<end))
+            if begin < end { ranges.append((name, begin..<end)) }  // an empty tensor overlaps nothing
         }
         ranges.sort { $0.range.lowerBound < $1.range.lowerBound }
         for (a, b) in zip(ranges, ranges.dropFirst()) where a.range.upperBound > b.range.lowerBound {
