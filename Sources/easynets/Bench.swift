@@ -221,20 +221,39 @@ struct Bench: ParsableCommand {
             print("Fashion-MNIST epoch: skipped (dataset not found in \(dataDir); \(FashionMNIST.installCommand))")
             return
         }
-        var generator = RandomGenerator(seed: 4)
-        let model = MultilayerPerceptron.make(inputSize: 784, hidden: [256, 128], classes: 10, using: &generator, as: Float.self)
-        let optimizer = SGD(model.trainableParameters, learningRate: 0.01, momentum: 0.9)
-        var loader = DataLoader(train, batchSize: 128, seed: 5)
-        let elapsed = ContinuousClock().measure {
-            for batch in loader.epoch() {
-                optimizer.zeroGradients()
-                crossEntropy(logits: model(batch.features), labels: batch.labels).backward()
-                optimizer.step()
-            }
+        // The Trainer's epoch (loss and accuracy accounting, observers' hooks) against a bare loop
+        // of the same steps, alternately, on identically initialized models.
+        func makeModel() -> (Sequential<Float>, SGD<Float>) {
+            var generator = RandomGenerator(seed: 4)
+            let model = MultilayerPerceptron.make(inputSize: 784, hidden: [256, 128], classes: 10, using: &generator, as: Float.self)
+            return (model, SGD(model.trainableParameters, learningRate: 0.01, momentum: 0.9))
         }
-        let seconds = elapsed.inSeconds
-        print("Fashion-MNIST epoch, 784-256-128-10, batch 128, SGD momentum, \(threads) thread(s): "
-              + "\(String(format: "%.2f", seconds)) s, \(Int(Double(train.count) / seconds)) samples/s")
+        let (trainedModel, trainedOptimizer) = makeModel()
+        let trainer = Trainer(model: trainedModel, optimizer: trainedOptimizer, loader: DataLoader(train, batchSize: 128, seed: 5))
+        let (bareModel, bareOptimizer) = makeModel()
+        var loader = DataLoader(train, batchSize: 128, seed: 5)
+        let rounds = max(3, repetitions / 5)
+        var trainerSeconds: [Double] = [], bareSeconds: [Double] = []
+        let clock = ContinuousClock()
+        func trainerEpoch() { trainerSeconds.append(clock.measure { _ = try? trainer.fit(epochs: trainer.epoch + 1) }.inSeconds) }
+        func bareEpoch() {
+            bareSeconds.append(clock.measure {
+                for batch in loader.epoch() {
+                    bareOptimizer.zeroGradients()
+                    crossEntropy(logits: bareModel(batch.features), labels: batch.labels).backward()
+                    bareOptimizer.step()
+                }
+            }.inSeconds)
+        }
+        for round in 0..<rounds {  // which goes first alternates, so neither gains from the other's warm caches
+            if round % 2 == 0 { trainerEpoch(); bareEpoch() } else { bareEpoch(); trainerEpoch() }
+        }
+        let ratio = Timing(samples: zip(trainerSeconds, bareSeconds).map { $0 / $1 }).median
+        let seconds = Timing(samples: trainerSeconds).median
+        print("Fashion-MNIST epoch, 784-256-128-10, batch 128, SGD momentum, \(threads) thread(s): Trainer "
+              + "\(String(format: "%.3f", seconds)) s (\(Int(Double(train.count) / seconds)) samples/s), bare loop "
+              + "\(String(format: "%.3f", Timing(samples: bareSeconds).median)) s, ratio \(String(format: "%.3f", ratio)) "
+              + "(median of \(rounds) alternating rounds)")
     }
 
     private func benchmarkMatmul() {
