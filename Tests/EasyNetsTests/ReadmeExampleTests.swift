@@ -212,16 +212,47 @@ struct ReadmeExampleTests {
         #expect(result.maxAbsoluteError <= 1e-6 && result.maxRelativeError <= 1e-6, "\(result)")
     }
 
+    /// "Training": the Trainer with progress, early stopping and checkpoints, then an evaluation.
+    /// The README trains on all of Fashion-MNIST; here the data are its first 3000 and 1000 images.
+    @Test func training() throws {
+        let folder = try temporaryDirectory()
+        let (train, validation) = try FashionMNIST.load(.train, as: Float.self).prefix(3000).split(validationFraction: 0.1, seed: 0)
+        let test = try FashionMNIST.load(.test, as: Float.self).prefix(1000)
+        RandomGenerator.seedShared(0)
+        let model = Sequential<Float> { Linear(784, 256); ReLU(); Dropout(probability: 0.2, seed: 1); Linear(256, 10) }
+        let optimizer = Adam(model.trainableParameters, learningRate: 1e-3)
+        let trainer = Trainer(model: model, optimizer: optimizer,
+                              scheduler: LearningRateScheduler(optimizer: optimizer, schedule: CosineAnnealingSchedule(period: 10)),
+                              loader: DataLoader(train, batchSize: 128, seed: 1), evaluationData: validation)
+        trainer.observers = [DivergenceGuard(), ProgressBar(epochs: 10), EarlyStopping(monitor: .testLoss, patience: 2),
+                             CheckpointWriter(path: folder + "/run.safetensors", everySteps: 100)]
+        try trainer.fit(epochs: 10)
+        let result = evaluate(model, on: test)
+
+        #expect(result.accuracy > 0.6, "\(result.accuracy)")
+        #expect(result.report.total == 1000 && result.report.classCount == 10)
+        #expect(trainer.history.count == trainer.epoch && (trainer.epoch == 10 || trainer.stopRequested))
+        // The evaluation is the model in evaluation mode, without a tape: a plain forward pass.
+        model.eval()
+        let logits = withoutGradients { model(test.features) }
+        #expect(result.predictions == logits.argmax(along: 1))
+        // The checkpoint reloads without knowing the architecture.
+        let path = folder + "/run.safetensors"
+        let reloaded = try #require(try Sequential<Float>.loadModel(from: SafeTensorsFile(contentsOfFile: path), path: path))
+        #expect(try reloaded.describe() == model.describe())
+    }
+
     /// Every line of code in the README's Swift blocks appears in this file, so the tests above
-    /// are the README's examples (file paths aside).
+    /// are the README's examples (file paths, and the training example's data size, aside).
     @Test func readmeBlocksAreTheOnesTested() throws {
         let blocks = swiftBlocks(try readme())
-        #expect(blocks.count == 4)
+        #expect(blocks.count == 5)
         let source = try String(contentsOfFile: #filePath, encoding: .utf8)
         for block in blocks {
             for line in block {
                 let code = line.components(separatedBy: "//").first!.trimmingCharacters(in: .whitespaces)
-                if code.isEmpty || code.hasPrefix("print(") || code.hasPrefix("import ") || line.contains(".safetensors\"") {
+                if code.isEmpty || code.hasPrefix("print(") || code.hasPrefix("import ") || line.contains(".safetensors\"")
+                    || line.contains("FashionMNIST.load(") {
                     continue
                 }
                 let exercised = source.contains(code)
