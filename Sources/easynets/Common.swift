@@ -128,21 +128,6 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// Throws when `model` cannot take `data`: another feature count, or labels beyond its classes.
-/// `source` names the model's file, `dataName` the data. Returns the model's class count.
-@discardableResult
-func checkFit(_ model: Sequential<Float>, source: String, _ data: Dataset<Float>, dataName: String) throws -> Int {
-    let output: [Int]
-    do { output = try model.describe().outputShape(for: [1, data.featureCount]) } catch let error as ModelDescriptionError {
-        throw CheckpointError(path: source, reason: "the model cannot take the \(data.featureCount) features of \(dataName): \(error)")
-    }
-    guard output.count == 2, data.classCount <= output[1] else {
-        throw CheckpointError(path: source, reason: "the model gives \(output.last ?? 0) class scores, "
-                              + "but \(dataName) has labels up to \(data.classCount - 1)")
-    }
-    return output[1]
-}
-
 /// Set by SIGINT: the trainer stops after the current batch.
 let interruptFlag = CancellationFlag()
 

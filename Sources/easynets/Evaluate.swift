@@ -49,7 +49,7 @@ struct Evaluate: ParsableCommand {
             let (_, test) = try data.load()
             let classes = data.dataset == .fashionMNIST ? 10 : test.classCount
             let model = try source.load(inputSize: test.featureCount, classes: classes)
-            let modelClasses = try checkFit(model, source: source.checkpoint, test, dataName: data.name(test: true))
+            let modelClasses = try model.checkClassCount(for: test, modelSource: source.checkpoint, dataName: data.name(test: true))
             let result = evaluate(model, on: test, classCount: modelClasses)
             let report = result.report
             if json {
@@ -116,8 +116,8 @@ struct Predict: ParsableCommand {
             let classes = data.dataset == .fashionMNIST ? 10 : 2
             let model = try source.load(inputSize: inputs.shape[1], classes: classes)
             let inputName = csv ?? image ?? data.name(test: true)
-            let modelClasses = try checkFit(model, source: source.checkpoint,
-                                            Dataset(features: inputs, labels: [Int](repeating: 0, count: inputs.shape[0])), dataName: inputName)
+            let modelClasses = try model.checkClassCount(for: Dataset(features: inputs, labels: [Int](repeating: 0, count: inputs.shape[0])),
+                                                         modelSource: source.checkpoint, dataName: inputName)
             model.eval()
             let probabilities = withoutGradients { softmax(model(inputs), along: 1) }
             for (row, name) in names.enumerated() {

@@ -109,8 +109,8 @@ struct Train: ParsableCommand {
             let description = try ModelDescription(contentsOfFile: model)
             (network, source) = (try Sequential<Float>(description, seed: seed), model)
         }
-        try checkFit(network, source: source, trainData, dataName: data.name(test: false))
-        try checkFit(network, source: source, testData, dataName: data.name(test: true))
+        try network.checkClassCount(for: trainData, modelSource: source, dataName: data.name(test: false))
+        try network.checkClassCount(for: testData, modelSource: source, dataName: data.name(test: true))
 
         let optimizer = makeOptimizer(network)
         let loader = DataLoader(trainData, batchSize: batchSize, shuffle: true, seed: seed &+ 1)

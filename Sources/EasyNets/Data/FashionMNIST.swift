@@ -46,7 +46,7 @@ public enum FashionMNIST {
         }
         let hint = directory == defaultDirectory
             ? "install it with: \(installCommand)"
-            : "point --data-dir at a folder with the Fashion-MNIST IDX files, or install them with: \(installCommand)"
+            : "give a folder with the Fashion-MNIST IDX files, or install them with: \(installCommand)"
         throw DataError(path: "\(directory)/\(name).gz", reason: "Fashion-MNIST file not found; \(hint)")
     }
 }

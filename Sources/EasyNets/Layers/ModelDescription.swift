@@ -353,3 +353,21 @@ extension Sequential {
         return model
     }
 }
+
+extension Sequential {
+    /// The number of class scores the model gives for `data`'s examples, or an error naming
+    /// `modelSource` and `dataName` when the model cannot take them (another feature count) or when
+    /// the data's labels go beyond its classes: the check that a checkpoint fits a dataset.
+    @discardableResult
+    public func checkClassCount(for data: Dataset<Scalar>, modelSource: String, dataName: String) throws -> Int {
+        let output: [Int]
+        do { output = try describe().outputShape(for: [1, data.featureCount]) } catch let error as ModelDescriptionError {
+            throw ModelDescriptionError(layer: modelSource, reason: "the model cannot take the \(data.featureCount) features of \(dataName): \(error)")
+        }
+        guard output.count == 2, data.classCount <= output[1] else {
+            throw ModelDescriptionError(layer: modelSource, reason: "the model gives \(output.last ?? 0) class scores, "
+                                        + "but \(dataName) has labels up to \(data.classCount - 1)")
+        }
+        return output[1]
+    }
+}

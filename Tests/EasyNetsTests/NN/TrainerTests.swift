@@ -196,6 +196,19 @@ struct ModelDescriptionTests {
         }
     }
 
+    @Test func aModelChecksThatItFitsTheData() throws {
+        let model = try Sequential<Float>(.sequential(layers: [.linear(inputSize: 3, outputSize: 4, bias: true)]))
+        let data = Dataset(features: Tensor<Float>.zeros([2, 3]), labels: [0, 3])
+        #expect(try model.checkClassCount(for: data, modelSource: "m.safetensors", dataName: "d.csv") == 4)
+        #expect(throws: ModelDescriptionError(layer: "m.safetensors", reason: "the model gives 4 class scores, but d.csv has labels up to 4")) {
+            try model.checkClassCount(for: Dataset(features: Tensor<Float>.zeros([1, 3]), labels: [4]), modelSource: "m.safetensors", dataName: "d.csv")
+        }
+        #expect(throws: ModelDescriptionError(layer: "m.safetensors", reason: "the model cannot take the 5 features of d.csv: "
+                                              + "layer 0: Linear takes 3 features, the input has shape [1, 5]")) {
+            try model.checkClassCount(for: Dataset(features: Tensor<Float>.zeros([1, 5]), labels: [0]), modelSource: "m.safetensors", dataName: "d.csv")
+        }
+    }
+
     @Test func badDescriptionsAreErrorsNamingTheLayer() {
         let cases: [(ModelDescription, String)] = [
             (.sequential(layers: [.linear(inputSize: 0, outputSize: 2, bias: true)]), "layer 0: Linear sizes"),

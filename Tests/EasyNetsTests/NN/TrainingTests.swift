@@ -2,20 +2,18 @@ import Testing
 @testable import EasyNets
 
 @Suite struct TrainingTests {
-    /// Full-batch training of a classifier with cross-entropy; returns the training accuracy.
-    func train(_ model: some Layer<Double>, _ x: Tensor<Double>, _ labels: [Int], optimizer: some Optimizer<Double>,
-               epochs: Int) -> Double {
-        for _ in 0..<epochs {
-            optimizer.zeroGradients()
-            crossEntropy(logits: model(x), labels: labels).backward()
-            optimizer.step()
-        }
-        model.eval()
-        let predictions = withoutGradients { model(x) }.argmax(along: 1)
-        return Double(zip(predictions, labels).filter { $0 == $1 }.count) / Double(labels.count)
+    /// Full-batch training of a classifier with cross-entropy through the Trainer; returns the
+    /// training accuracy.
+    func train(_ model: Sequential<Double>, _ x: Tensor<Double>, _ labels: [Int], optimizer: some Optimizer<Double>,
+               epochs: Int) throws -> Double {
+        let data = Dataset(features: x, labels: labels)
+        let trainer = Trainer(model: model, optimizer: optimizer, loader: DataLoader(data, batchSize: labels.count, shuffle: false))
+        try trainer.fit(epochs: epochs)
+        #expect(trainer.step == epochs)
+        return evaluate(model, on: data).accuracy
     }
 
-    @Test func learnsXOR() {
+    @Test func learnsXOR() throws {
         var generator = RandomGenerator(seed: 42)
         let model = Sequential<Double> {
             Linear(2, 8, using: &generator)
@@ -23,11 +21,11 @@ import Testing
             Linear(8, 2, using: &generator)
         }
         let x = Tensor<Double>([[0, 0], [0, 1], [1, 0], [1, 1]])
-        let accuracy = train(model, x, [0, 1, 1, 0], optimizer: Adam(model.trainableParameters, learningRate: 0.05), epochs: 300)
+        let accuracy = try train(model, x, [0, 1, 1, 0], optimizer: Adam(model.trainableParameters, learningRate: 0.05), epochs: 300)
         #expect(accuracy == 1)
     }
 
-    @Test func learnsTwoInterleavedSpirals() {
+    @Test func learnsTwoInterleavedSpirals() throws {
         let (x, labels) = Spirals.make(pointsPerClass: 100, noise: 0.01, seed: 7, as: Double.self)
         var generator = RandomGenerator(seed: 3)
         let model = Sequential<Double> {
@@ -37,7 +35,7 @@ import Testing
             ReLU()
             Linear(64, 2, using: &generator)
         }
-        let accuracy = train(model, x, labels, optimizer: Adam(model.trainableParameters, learningRate: 0.01), epochs: 600)
+        let accuracy = try train(model, x, labels, optimizer: Adam(model.trainableParameters, learningRate: 0.01), epochs: 600)
         #expect(accuracy == 1)
     }
 
