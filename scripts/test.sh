@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine, proves a separate package can import EasyNets, runs the easynets tool end to
 # end on a Fashion-MNIST subset (including bad input and a SIGKILL test), checks the C update loops'
-# assembly, fuzzes every reader briefly, runs the reader tests under AddressSanitizer and the
+# assembly, builds the API documentation, fuzzes every reader briefly, runs the reader tests under AddressSanitizer and the
 # programmer-error exit tests against a release build, and runs the test suite.
 # Usage: scripts/test.sh
 set -euo pipefail
@@ -18,6 +18,9 @@ scripts/e2e.sh .build/debug/easynets
 
 echo "== C update loops: every CPU clone rounds as Swift does (no fused multiply-adds)"
 scripts/check_kernels.sh
+
+echo "== API documentation (DocC, warnings are errors)"
+scripts/docs.sh
 
 echo "== Fuzzing: every reader for 30 s under libFuzzer and AddressSanitizer"
 scripts/fuzz.sh 30

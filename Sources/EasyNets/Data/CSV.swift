@@ -13,9 +13,11 @@ public enum CSVReader {
     /// (below `classCount` when it is given). A violation is a ``DataError`` naming the line and column.
     ///
     /// - Parameters:
+    ///   - path: the file, gzip-compressed or not.
     ///   - hasHeader: whether the first line names the columns.
     ///   - labelColumn: the column with class labels, or `nil` for features only.
     ///   - classCount: the number of classes labels must stay below, or `nil` for any.
+    ///   - as: the scalar type of the features.
     /// - Returns: features (rows, columns without the label) and labels (empty without a label column).
     public static func read<Scalar: TensorScalar>(
         contentsOfFile path: String, hasHeader: Bool = true, labelColumn: LabelColumn? = nil,

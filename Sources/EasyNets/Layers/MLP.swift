@@ -41,7 +41,7 @@ public enum MultilayerPerceptron {
 extension MultilayerPerceptron {
     /// The architecture of a multilayer perceptron as a `Codable` value: what `easynets train`
     /// records in its checkpoints so that evaluation and prediction can rebuild the model. Values
-    /// read from a file are untrusted: ``problem`` tells why one cannot be built.
+    /// read from a file are untrusted: ``problem(scalarSize:)`` tells why one cannot be built.
     public struct Configuration: Codable, Equatable, Sendable {
         /// The number of input features.
         public var inputSize: Int

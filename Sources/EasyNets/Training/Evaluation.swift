@@ -14,6 +14,9 @@ public struct Evaluation: Sendable, Equatable {
 /// `batchSize` examples at a time, without recording a tape; the model's mode is restored after.
 ///
 /// - Parameters:
+///   - model: the classifier, in training or evaluation mode.
+///   - dataset: the labeled examples.
+///   - batchSize: examples per forward pass.
 ///   - classCount: the classes of the report (default: the model's output width).
 ///   - loss: the per-batch summed loss of logits against labels (default: cross-entropy).
 public func evaluate<Scalar: TensorScalar>(

@@ -76,13 +76,13 @@ extension TrainingObserver {
 /// evaluation after each epoch; observers told of every batch and epoch.
 ///
 /// A run can stop after any batch (``cancellation``) and resume from a checkpoint written there
-/// (``saveCheckpoint(toFile:)``, ``resume(fromFile:)``): the resumed run takes the remaining
+/// (``saveCheckpoint(toFile:extra:)``, ``resume(fromFile:)``): the resumed run takes the remaining
 /// batches of that epoch in the same order and ends with bit-identical parameters.
 ///
 /// ```swift
 /// let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 1e-3),
 ///                       loader: DataLoader(train, batchSize: 128, seed: 1), evaluationData: test)
-/// trainer.observers = [DivergenceGuard(), ProgressBar(), CheckpointWriter(path: "run.safetensors")]
+/// trainer.observers = [DivergenceGuard(), ProgressBar(epochs: 10), CheckpointWriter(path: "run.safetensors")]
 /// try trainer.fit(epochs: 10)
 /// ```
 public final class Trainer<Scalar: TensorScalar> {
@@ -123,7 +123,11 @@ public final class Trainer<Scalar: TensorScalar> {
     /// A trainer of `model` by `optimizer` on `loader`'s batches.
     ///
     /// - Parameters:
+    ///   - model: the model trained.
+    ///   - optimizer: the optimizer of the model's parameters.
     ///   - scheduler: a schedule for the optimizer's rate, stepped as `scheduleStepping` says.
+    ///   - scheduleStepping: whether the schedule steps after each epoch or each batch.
+    ///   - loader: the training batches.
     ///   - evaluationData: evaluated after each epoch (test loss and accuracy of the metrics).
     ///   - loss: the mean loss of logits against labels (default: cross-entropy).
     ///   - cancellation: a flag to stop the run after a batch (the tool sets one on Ctrl-C).
