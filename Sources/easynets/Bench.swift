@@ -269,7 +269,7 @@ struct Bench: ParsableCommand {
             rawTimes.append(median {
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
-                        Float.blasGemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1,
+                        Float._blasGemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1,
                                        a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n, beta: 0,
                                        c: &c, ldc: n)
                     }

@@ -1,4 +1,4 @@
-import EasyNets
+@_spi(Benchmark) import EasyNets
 import Foundation
 
 /// A training-step workload of the performance suite: a ReLU MLP, batch size, float32, SGD with
@@ -56,18 +56,11 @@ final class BLASFloor {
         ones = [Float](repeating: 1, count: w.batch)
     }
 
-    /// C(m, n) = op(A)·op(B) + beta·C, with one-row products as gemv and k = 1 as ger, as EasyNets routes them.
+    /// C(m, n) = op(A)·op(B) + beta·C through EasyNets' own routing (gemv for one row or column,
+    /// ger for k = 1, else gemm), straight onto BLAS.
     func product(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                  _ beta: Float, _ c: UnsafeMutablePointer<Float>) {
-        if m == 1 {
-            if tb { Float.blasGemv(transpose: false, m: n, n: k, alpha: 1, a: b, lda: k, x: a, incX: 1, beta: beta, y: c, incY: 1) }
-            else { Float.blasGemv(transpose: true, m: k, n: n, alpha: 1, a: b, lda: n, x: a, incX: 1, beta: beta, y: c, incY: 1) }
-        } else if k == 1 {
-            Float.blasGer(m: m, n: n, alpha: 1, x: a, incX: 1, y: b, incY: 1, a: c, lda: n)
-        } else {
-            Float.blasGemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, lda: ta ? m : k,
-                           b: b, ldb: tb ? k : n, beta: beta, c: c, ldc: n)
-        }
+        MatrixProduct.gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: a, b: b, beta: beta, c: c)
     }
 
     func step() {
@@ -92,7 +85,7 @@ final class BLASFloor {
             // step writes them fresh, and so does its floor.
             product(true, false, output, input, B, gradients[l + 1], l == 0 ? inputs[next] : activations[l], 0,
                     &weightGradients[l])
-            Float.blasGemv(transpose: true, m: B, n: output, alpha: 1, a: gradients[l + 1], lda: output, x: ones, incX: 1,
+            Float._blasGemv(transpose: true, m: B, n: output, alpha: 1, a: gradients[l + 1], lda: output, x: ones, incX: 1,
                            beta: 1, y: &biasGradients[l], incY: 1)  // db += dYᵀ·1
             if l > 0 { product(false, false, B, input, output, gradients[l + 1], weights[l], 0, &gradients[l]) }  // dX = dY·W
         }

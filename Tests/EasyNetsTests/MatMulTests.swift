@@ -1,5 +1,5 @@
 import Testing
-@testable import EasyNets
+@_spi(Benchmark) @testable import EasyNets
 
 // MARK: - The naive reference (llm.c's `matmul_forward_naive`)
 

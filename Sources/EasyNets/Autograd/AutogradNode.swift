@@ -126,7 +126,7 @@ final class AutogradNode<Scalar: TensorScalar> {
         withGradientBuffer { buffer, accumulate in
             value.withUnsafeBufferPointer { source in
                 if accumulate {
-                    Scalar.blasAxpy(count: count, alpha: 1, x: source.baseAddress!, incX: 1, y: buffer, incY: 1)
+                    VectorRoutines.add(source.baseAddress!, into: buffer, count: count)
                 } else {
                     copyScalars(to: buffer, from: source.baseAddress!, count: count)
                 }

@@ -102,10 +102,9 @@ public func linear<Scalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Te
                                a: dOut, b: savedX.storage.base, beta: accumulate ? 1 : 0, c: dW)
         }
         bNode?.withGradientBuffer { db, accumulate in  // db (out) += dYᵀ·1
-            if !accumulate { zeroFill(db, count: outFeatures) }
-            Tensor<Scalar>(filledWith: 1, shape: [rows]).withUnsafeBufferPointer { ones in
-                Scalar.blasGemv(transpose: true, m: rows, n: outFeatures, alpha: 1, a: dOut, lda: outFeatures,
-                                x: ones.baseAddress!, incX: 1, beta: 1, y: db, incY: 1)
+            Tensor<Scalar>(filledWith: 1, shape: [rows]).withUnsafeBufferPointer { ones in  // a gemv: one column
+                MatrixProduct.gemm(transposeA: true, transposeB: false, m: outFeatures, n: 1, k: rows,
+                                   a: dOut, b: ones.baseAddress!, beta: accumulate ? 1 : 0, c: db)
             }
         }
     }

@@ -4,7 +4,7 @@ import RealModule
 
 /// `Double` tensors: each BLAS/LAPACK requirement forwards to its `cblas_d*`/`LAPACKE_d*` routine.
 extension Double: TensorScalar {
-    public static func blasGemm(
+    public static func _blasGemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
@@ -14,7 +14,7 @@ extension Double: TensorScalar {
                     beta, c, blasint(ldc))
     }
 
-    public static func blasGemv(
+    public static func _blasGemv(
         transpose: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
         x: UnsafePointer<Double>, incX: Int, beta: Double, y: UnsafeMutablePointer<Double>, incY: Int
     ) {
@@ -22,7 +22,7 @@ extension Double: TensorScalar {
                     a, blasint(lda), x, blasint(incX), beta, y, blasint(incY))
     }
 
-    public static func blasGer(
+    public static func _blasGer(
         m: Int, n: Int, alpha: Double, x: UnsafePointer<Double>, incX: Int,
         y: UnsafePointer<Double>, incY: Int, a: UnsafeMutablePointer<Double>, lda: Int
     ) {
@@ -30,36 +30,36 @@ extension Double: TensorScalar {
                    a, blasint(lda))
     }
 
-    public static func blasAxpy(
+    public static func _blasAxpy(
         count: Int, alpha: Double, x: UnsafePointer<Double>, incX: Int,
         y: UnsafeMutablePointer<Double>, incY: Int
     ) {
         cblas_daxpy(blasint(count), alpha, x, blasint(incX), y, blasint(incY))
     }
 
-    public static func blasScal(count: Int, alpha: Double, x: UnsafeMutablePointer<Double>, incX: Int) {
+    public static func _blasScal(count: Int, alpha: Double, x: UnsafeMutablePointer<Double>, incX: Int) {
         cblas_dscal(blasint(count), alpha, x, blasint(incX))
     }
 
-    public static func blasDot(
+    public static func _blasDot(
         count: Int, x: UnsafePointer<Double>, incX: Int, y: UnsafePointer<Double>, incY: Int
     ) -> Double {
         cblas_ddot(blasint(count), x, blasint(incX), y, blasint(incY))
     }
 
-    public static func lapackGeqrf(
+    public static func _lapackGeqrf(
         m: Int, n: Int, a: UnsafeMutablePointer<Double>, lda: Int, tau: UnsafeMutablePointer<Double>
     ) -> Int32 {
         LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, lapackInt(m), lapackInt(n), a, lapackInt(lda), tau)
     }
 
-    public static func lapackOrgqr(
+    public static func _lapackOrgqr(
         m: Int, n: Int, k: Int, a: UnsafeMutablePointer<Double>, lda: Int, tau: UnsafePointer<Double>
     ) -> Int32 {
         LAPACKE_dorgqr(LAPACK_ROW_MAJOR, lapackInt(m), lapackInt(n), lapackInt(k), a, lapackInt(lda), tau)
     }
 
-    public static func lapackGesv(
+    public static func _lapackGesv(
         n: Int, nrhs: Int, a: UnsafeMutablePointer<Double>, lda: Int, pivots: UnsafeMutablePointer<Int32>,
         b: UnsafeMutablePointer<Double>, ldb: Int
     ) -> Int32 {
@@ -67,17 +67,17 @@ extension Double: TensorScalar {
                       lapackInt(ldb))
     }
 
-    public static func lapackPotrf(n: Int, a: UnsafeMutablePointer<Double>, lda: Int) -> Int32 {
+    public static func _lapackPotrf(n: Int, a: UnsafeMutablePointer<Double>, lda: Int) -> Int32 {
         LAPACKE_dpotrf(LAPACK_ROW_MAJOR, lapackLower, lapackInt(n), a, lapackInt(lda))
     }
 
-    public static func lapackSyevd(
+    public static func _lapackSyevd(
         n: Int, a: UnsafeMutablePointer<Double>, lda: Int, w: UnsafeMutablePointer<Double>
     ) -> Int32 {
         LAPACKE_dsyevd(LAPACK_ROW_MAJOR, lapackJobVectors, lapackLower, lapackInt(n), a, lapackInt(lda), w)
     }
 
-    public static func lapackGesdd(
+    public static func _lapackGesdd(
         m: Int, n: Int, a: UnsafeMutablePointer<Double>, lda: Int, s: UnsafeMutablePointer<Double>,
         u: UnsafeMutablePointer<Double>, ldu: Int, vt: UnsafeMutablePointer<Double>, ldvt: Int
     ) -> Int32 {
@@ -85,7 +85,7 @@ extension Double: TensorScalar {
                        u, lapackInt(ldu), vt, lapackInt(ldvt))
     }
 
-    public static func lapackGels(
+    public static func _lapackGels(
         m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Double>, lda: Int,
         b: UnsafeMutablePointer<Double>, ldb: Int
     ) -> Int32 {

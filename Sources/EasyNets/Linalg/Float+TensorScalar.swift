@@ -4,7 +4,7 @@ import RealModule
 
 /// `Float` tensors: each BLAS/LAPACK requirement forwards to its `cblas_s*`/`LAPACKE_s*` routine.
 extension Float: TensorScalar {
-    public static func blasGemm(
+    public static func _blasGemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
@@ -14,7 +14,7 @@ extension Float: TensorScalar {
                     beta, c, blasint(ldc))
     }
 
-    public static func blasGemv(
+    public static func _blasGemv(
         transpose: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, incX: Int, beta: Float, y: UnsafeMutablePointer<Float>, incY: Int
     ) {
@@ -22,7 +22,7 @@ extension Float: TensorScalar {
                     a, blasint(lda), x, blasint(incX), beta, y, blasint(incY))
     }
 
-    public static func blasGer(
+    public static func _blasGer(
         m: Int, n: Int, alpha: Float, x: UnsafePointer<Float>, incX: Int,
         y: UnsafePointer<Float>, incY: Int, a: UnsafeMutablePointer<Float>, lda: Int
     ) {
@@ -30,36 +30,36 @@ extension Float: TensorScalar {
                    a, blasint(lda))
     }
 
-    public static func blasAxpy(
+    public static func _blasAxpy(
         count: Int, alpha: Float, x: UnsafePointer<Float>, incX: Int,
         y: UnsafeMutablePointer<Float>, incY: Int
     ) {
         cblas_saxpy(blasint(count), alpha, x, blasint(incX), y, blasint(incY))
     }
 
-    public static func blasScal(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>, incX: Int) {
+    public static func _blasScal(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>, incX: Int) {
         cblas_sscal(blasint(count), alpha, x, blasint(incX))
     }
 
-    public static func blasDot(
+    public static func _blasDot(
         count: Int, x: UnsafePointer<Float>, incX: Int, y: UnsafePointer<Float>, incY: Int
     ) -> Float {
         cblas_sdot(blasint(count), x, blasint(incX), y, blasint(incY))
     }
 
-    public static func lapackGeqrf(
+    public static func _lapackGeqrf(
         m: Int, n: Int, a: UnsafeMutablePointer<Float>, lda: Int, tau: UnsafeMutablePointer<Float>
     ) -> Int32 {
         LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, lapackInt(m), lapackInt(n), a, lapackInt(lda), tau)
     }
 
-    public static func lapackOrgqr(
+    public static func _lapackOrgqr(
         m: Int, n: Int, k: Int, a: UnsafeMutablePointer<Float>, lda: Int, tau: UnsafePointer<Float>
     ) -> Int32 {
         LAPACKE_sorgqr(LAPACK_ROW_MAJOR, lapackInt(m), lapackInt(n), lapackInt(k), a, lapackInt(lda), tau)
     }
 
-    public static func lapackGesv(
+    public static func _lapackGesv(
         n: Int, nrhs: Int, a: UnsafeMutablePointer<Float>, lda: Int, pivots: UnsafeMutablePointer<Int32>,
         b: UnsafeMutablePointer<Float>, ldb: Int
     ) -> Int32 {
@@ -67,17 +67,17 @@ extension Float: TensorScalar {
                       lapackInt(ldb))
     }
 
-    public static func lapackPotrf(n: Int, a: UnsafeMutablePointer<Float>, lda: Int) -> Int32 {
+    public static func _lapackPotrf(n: Int, a: UnsafeMutablePointer<Float>, lda: Int) -> Int32 {
         LAPACKE_spotrf(LAPACK_ROW_MAJOR, lapackLower, lapackInt(n), a, lapackInt(lda))
     }
 
-    public static func lapackSyevd(
+    public static func _lapackSyevd(
         n: Int, a: UnsafeMutablePointer<Float>, lda: Int, w: UnsafeMutablePointer<Float>
     ) -> Int32 {
         LAPACKE_ssyevd(LAPACK_ROW_MAJOR, lapackJobVectors, lapackLower, lapackInt(n), a, lapackInt(lda), w)
     }
 
-    public static func lapackGesdd(
+    public static func _lapackGesdd(
         m: Int, n: Int, a: UnsafeMutablePointer<Float>, lda: Int, s: UnsafeMutablePointer<Float>,
         u: UnsafeMutablePointer<Float>, ldu: Int, vt: UnsafeMutablePointer<Float>, ldvt: Int
     ) -> Int32 {
@@ -85,7 +85,7 @@ extension Float: TensorScalar {
                        u, lapackInt(ldu), vt, lapackInt(ldvt))
     }
 
-    public static func lapackGels(
+    public static func _lapackGels(
         m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Float>, lda: Int,
         b: UnsafeMutablePointer<Float>, ldb: Int
     ) -> Int32 {

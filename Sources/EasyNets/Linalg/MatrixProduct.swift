@@ -2,7 +2,10 @@
 ///
 /// OpenBLAS 0.3.21 runs a 1-row sgemm about 4.7× slower than the equivalent sgemv, so a product
 /// with one row or one column becomes a gemv and one with inner dimension 1 an outer product (ger).
-enum MatrixProduct {
+/// The speed benchmark issues its BLAS floor through ``gemm(transposeA:transposeB:m:n:k:alpha:a:b:beta:c:)``
+/// too (`@_spi(Benchmark) import EasyNets`), so floor and framework take the same routes.
+@_spi(Benchmark)
+public enum MatrixProduct {
     /// The BLAS routine a product of op(A) (m, k) and op(B) (k, n) goes to.
     enum Route: Equatable {
         /// Nothing to compute (m = 0 or n = 0).
@@ -32,7 +35,7 @@ enum MatrixProduct {
     /// `C = alpha·op(A)·op(B) + beta·C`, all row-major and contiguous: op(A) is (m, k), op(B) is
     /// (k, n), C is (m, n). A is stored (m, k), or (k, m) when `transposeA`; B likewise.
     /// With `beta = 0` the prior contents of C are never read (it may be uninitialized).
-    static func gemm<T: TensorScalar>(
+    public static func gemm<T: TensorScalar>(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: T = 1, a: UnsafePointer<T>, b: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
     ) {
@@ -45,20 +48,20 @@ enum MatrixProduct {
             // C(1, n) = op(B)ᵀ·a: a row of op(A) is contiguous whichever way A is stored.
             prepareVectorOutput(c, count: n, beta: beta)
             if transposeB {  // B stored (n, k)
-                T.blasGemv(transpose: false, m: n, n: k, alpha: alpha, a: b, lda: k, x: a, incX: 1,
+                T._blasGemv(transpose: false, m: n, n: k, alpha: alpha, a: b, lda: k, x: a, incX: 1,
                            beta: beta == 0 ? 1 : beta, y: c, incY: 1)
             } else {  // B stored (k, n)
-                T.blasGemv(transpose: true, m: k, n: n, alpha: alpha, a: b, lda: n, x: a, incX: 1,
+                T._blasGemv(transpose: true, m: k, n: n, alpha: alpha, a: b, lda: n, x: a, incX: 1,
                            beta: beta == 0 ? 1 : beta, y: c, incY: 1)
             }
         case .gemvColumn:
             // C(m, 1) = op(A)·b: the single column of op(B) is contiguous.
             prepareVectorOutput(c, count: m, beta: beta)
             if transposeA {  // A stored (k, m)
-                T.blasGemv(transpose: true, m: k, n: m, alpha: alpha, a: a, lda: m, x: b, incX: 1,
+                T._blasGemv(transpose: true, m: k, n: m, alpha: alpha, a: a, lda: m, x: b, incX: 1,
                            beta: beta == 0 ? 1 : beta, y: c, incY: 1)
             } else {  // A stored (m, k)
-                T.blasGemv(transpose: false, m: m, n: k, alpha: alpha, a: a, lda: k, x: b, incX: 1,
+                T._blasGemv(transpose: false, m: m, n: k, alpha: alpha, a: a, lda: k, x: b, incX: 1,
                            beta: beta == 0 ? 1 : beta, y: c, incY: 1)
             }
         case .ger where beta == 0:
@@ -75,9 +78,9 @@ enum MatrixProduct {
         case .ger:
             // C = alpha·a·bᵀ + beta·C, an outer product.
             scale(c, count: m * n, by: beta)
-            T.blasGer(m: m, n: n, alpha: alpha, x: a, incX: 1, y: b, incY: 1, a: c, lda: n)
+            T._blasGer(m: m, n: n, alpha: alpha, x: a, incX: 1, y: b, incY: 1, a: c, lda: n)
         case .gemm:
-            T.blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                        a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n,
                        beta: beta, c: c, ldc: n)
         }
@@ -105,7 +108,25 @@ enum MatrixProduct {
         if beta == 0 {
             zeroFill(c, count: count)
         } else if beta != 1 {
-            T.blasScal(count: count, alpha: beta, x: c, incX: 1)
+            T._blasScal(count: count, alpha: beta, x: c, incX: 1)
         }
+    }
+}
+
+/// Level-1 BLAS for the rest of the library: with ``MatrixProduct``, the only way into BLAS.
+enum VectorRoutines {
+    /// `y += x` over `count` elements.
+    static func add<T: TensorScalar>(_ x: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, count: Int) {
+        T._blasAxpy(count: count, alpha: 1, x: x, incX: 1, y: y, incY: 1)
+    }
+
+    /// `xᵀ·y` over `count` elements.
+    static func dot<T: TensorScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count: Int) -> T {
+        T._blasDot(count: count, x: x, incX: 1, y: y, incY: 1)
+    }
+
+    /// `x *= alpha` over `count` elements.
+    static func scale<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, count: Int, by alpha: T) {
+        T._blasScal(count: count, alpha: alpha, x: x, incX: 1)
     }
 }

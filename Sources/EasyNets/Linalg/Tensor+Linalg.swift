@@ -56,7 +56,7 @@ extension Tensor {
         var factored = detached
         var tau = [Scalar](repeating: 0, count: Swift.max(p, 1))
         try factored.withUnsafeMutableBufferPointer { a in
-            try check(Scalar.lapackGeqrf(m: m, n: n, a: a.baseAddress!, lda: n, tau: &tau),
+            try check(Scalar._lapackGeqrf(m: m, n: n, a: a.baseAddress!, lda: n, tau: &tau),
                       Tensor.routine("geqrf")) { .noConvergence(routine: Tensor.routine("geqrf"), info: $0) }
         }
         var r = Tensor.zeros([p, n])
@@ -68,7 +68,7 @@ extension Tensor {
         // orgqr needs the first p columns of the factored matrix, as an (m, p) array.
         var q = p == n ? factored : factored.slice(along: 1, 0..<p)
         try q.withUnsafeMutableBufferPointer { qb in
-            try check(Scalar.lapackOrgqr(m: m, n: p, k: p, a: qb.baseAddress!, lda: p, tau: tau),
+            try check(Scalar._lapackOrgqr(m: m, n: p, k: p, a: qb.baseAddress!, lda: p, tau: tau),
                       Tensor.routine("orgqr")) { .noConvergence(routine: Tensor.routine("orgqr"), info: $0) }
         }
         return (q, r)
@@ -87,7 +87,7 @@ extension Tensor {
         let name = Tensor.routine("gesv")
         try lu.withUnsafeMutableBufferPointer { a in
             try x.withUnsafeMutableBufferPointer { xb in
-                try check(Scalar.lapackGesv(n: n, nrhs: nrhs, a: a.baseAddress!, lda: n, pivots: &pivots,
+                try check(Scalar._lapackGesv(n: n, nrhs: nrhs, a: a.baseAddress!, lda: n, pivots: &pivots,
                                             b: xb.baseAddress!, ldb: nrhs), name) {
                     .singularMatrix(routine: name, index: $0)
                 }
@@ -104,7 +104,7 @@ extension Tensor {
         var l = detached
         let name = Tensor.routine("potrf")
         try l.withUnsafeMutableBufferPointer { a in
-            try check(Scalar.lapackPotrf(n: n, a: a.baseAddress!, lda: n), name) {
+            try check(Scalar._lapackPotrf(n: n, a: a.baseAddress!, lda: n), name) {
                 .notPositiveDefinite(routine: name, order: $0)
             }
             for i in 0..<n { for j in (i + 1)..<Swift.max(n, i + 1) { a[i * n + j] = 0 } }
@@ -122,7 +122,7 @@ extension Tensor {
         let name = Tensor.routine("syevd")
         try vectors.withUnsafeMutableBufferPointer { a in
             try values.withUnsafeMutableBufferPointer { w in
-                try check(Scalar.lapackSyevd(n: n, a: a.baseAddress!, lda: n, w: w.baseAddress!), name) {
+                try check(Scalar._lapackSyevd(n: n, a: a.baseAddress!, lda: n, w: w.baseAddress!), name) {
                     .noConvergence(routine: name, info: $0)
                 }
             }
@@ -143,7 +143,7 @@ extension Tensor {
             try u.withUnsafeMutableBufferPointer { ub in
                 try s.withUnsafeMutableBufferPointer { sb in
                     try vt.withUnsafeMutableBufferPointer { vb in
-                        try check(Scalar.lapackGesdd(m: m, n: n, a: ab.baseAddress!, lda: n, s: sb.baseAddress!,
+                        try check(Scalar._lapackGesdd(m: m, n: n, a: ab.baseAddress!, lda: n, s: sb.baseAddress!,
                                                      u: ub.baseAddress!, ldu: p, vt: vb.baseAddress!, ldvt: n),
                                   name) { .noConvergence(routine: name, info: $0) }
                     }
@@ -171,7 +171,7 @@ extension Tensor {
         let name = Tensor.routine("gels")
         try a.withUnsafeMutableBufferPointer { ab in
             try work.withUnsafeMutableBufferPointer { wb in
-                try check(Scalar.lapackGels(m: m, n: n, nrhs: nrhs, a: ab.baseAddress!, lda: n,
+                try check(Scalar._lapackGels(m: m, n: n, nrhs: nrhs, a: ab.baseAddress!, lda: n,
                                             b: wb.baseAddress!, ldb: nrhs), name) {
                     .rankDeficient(routine: name, index: $0)
                 }

@@ -178,7 +178,7 @@ public func clipGradientNorm<Scalar>(_ parameters: [Parameter<Scalar>], maxNorm:
     var total = 0.0
     for parameter in parameters {
         guard let g = parameter.gradient else { continue }
-        let norm = Double(g.withUnsafeBufferPointer { Scalar.blasDot(count: $0.count, x: $0.baseAddress!, incX: 1, y: $0.baseAddress!, incY: 1) })
+        let norm = Double(g.withUnsafeBufferPointer { VectorRoutines.dot($0.baseAddress!, $0.baseAddress!, count: $0.count) })
         total += norm
     }
     let norm = total.squareRoot()
@@ -200,7 +200,7 @@ public func clipGradientValue<Scalar>(_ parameters: [Parameter<Scalar>], maxValu
 
 extension Tensor {
     func scaleGradient(by factor: Scalar) {
-        node?.withGradientBuffer { g, _ in Scalar.blasScal(count: count, alpha: factor, x: g, incX: 1) }
+        node?.withGradientBuffer { g, _ in VectorRoutines.scale(g, count: count, by: factor) }
     }
 
     func clampGradient(to limit: Scalar) {

@@ -125,8 +125,7 @@ extension Tensor {
             node?.withGradientBuffer { gradient, accumulate in
                 if !accumulate { zeroFill(gradient, count: shape.reduce(1, *)) }
                 for o in 0..<outer {
-                    Scalar.blasAxpy(count: block, alpha: 1, x: dY.storage.base + o * block, incX: 1,
-                                    y: gradient + o * row + range.lowerBound * inner, incY: 1)
+                    VectorRoutines.add(dY.storage.base + o * block, into: gradient + o * row + range.lowerBound * inner, count: block)
                 }
             }
         }
@@ -148,8 +147,7 @@ extension Tensor {
             node?.withGradientBuffer { gradient, accumulate in
                 if !accumulate { zeroFill(gradient, count: shape.reduce(1, *)) }
                 for (i, index) in indices.enumerated() {
-                    Scalar.blasAxpy(count: rowSize, alpha: 1, x: dY.storage.base + i * rowSize, incX: 1,
-                                    y: gradient + index * rowSize, incY: 1)
+                    VectorRoutines.add(dY.storage.base + i * rowSize, into: gradient + index * rowSize, count: rowSize)
                 }
             }
         }

@@ -11,61 +11,61 @@ where Self.RawSignificand: FixedWidthInteger {
     // MARK: BLAS
 
     /// `C = alpha·op(A)·op(B) + beta·C` with `op(A)` of shape (m, k) and `op(B)` of shape (k, n).
-    static func blasGemm(
+    static func _blasGemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
     /// `y = alpha·op(A)·x + beta·y` with `A` stored (m, n).
-    static func blasGemv(
+    static func _blasGemv(
         transpose: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
         x: UnsafePointer<Self>, incX: Int, beta: Self, y: UnsafeMutablePointer<Self>, incY: Int)
 
     /// `A += alpha·x·yᵀ` with `A` stored (m, n).
-    static func blasGer(
+    static func _blasGer(
         m: Int, n: Int, alpha: Self, x: UnsafePointer<Self>, incX: Int,
         y: UnsafePointer<Self>, incY: Int, a: UnsafeMutablePointer<Self>, lda: Int)
 
     /// `y += alpha·x`.
-    static func blasAxpy(
+    static func _blasAxpy(
         count: Int, alpha: Self, x: UnsafePointer<Self>, incX: Int,
         y: UnsafeMutablePointer<Self>, incY: Int)
 
     /// `x *= alpha`.
-    static func blasScal(count: Int, alpha: Self, x: UnsafeMutablePointer<Self>, incX: Int)
+    static func _blasScal(count: Int, alpha: Self, x: UnsafeMutablePointer<Self>, incX: Int)
 
     /// `xᵀ·y`.
-    static func blasDot(
+    static func _blasDot(
         count: Int, x: UnsafePointer<Self>, incX: Int, y: UnsafePointer<Self>, incY: Int) -> Self
 
     // MARK: LAPACK (row-major; each returns LAPACK's `info`)
 
     /// QR factorization in place (`?geqrf`).
-    static func lapackGeqrf(
+    static func _lapackGeqrf(
         m: Int, n: Int, a: UnsafeMutablePointer<Self>, lda: Int, tau: UnsafeMutablePointer<Self>
     ) -> Int32
     /// Forms the explicit Q of a QR factorization in place (`?orgqr`).
-    static func lapackOrgqr(
+    static func _lapackOrgqr(
         m: Int, n: Int, k: Int, a: UnsafeMutablePointer<Self>, lda: Int, tau: UnsafePointer<Self>
     ) -> Int32
     /// Solves `A·X = B` by LU with partial pivoting (`?gesv`).
-    static func lapackGesv(
+    static func _lapackGesv(
         n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, lda: Int, pivots: UnsafeMutablePointer<Int32>,
         b: UnsafeMutablePointer<Self>, ldb: Int
     ) -> Int32
     /// Cholesky factorization of the lower triangle (`?potrf`).
-    static func lapackPotrf(n: Int, a: UnsafeMutablePointer<Self>, lda: Int) -> Int32
+    static func _lapackPotrf(n: Int, a: UnsafeMutablePointer<Self>, lda: Int) -> Int32
     /// Symmetric eigendecomposition from the lower triangle, vectors overwrite `a` (`?syevd`).
-    static func lapackSyevd(
+    static func _lapackSyevd(
         n: Int, a: UnsafeMutablePointer<Self>, lda: Int, w: UnsafeMutablePointer<Self>
     ) -> Int32
     /// Thin singular value decomposition by divide and conquer (`?gesdd`, job "S").
-    static func lapackGesdd(
+    static func _lapackGesdd(
         m: Int, n: Int, a: UnsafeMutablePointer<Self>, lda: Int, s: UnsafeMutablePointer<Self>,
         u: UnsafeMutablePointer<Self>, ldu: Int, vt: UnsafeMutablePointer<Self>, ldvt: Int
     ) -> Int32
     /// Least squares / minimum norm solution of a full-rank system by QR or LQ (`?gels`).
-    static func lapackGels(
+    static func _lapackGels(
         m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, lda: Int,
         b: UnsafeMutablePointer<Self>, ldb: Int
     ) -> Int32
