@@ -205,7 +205,7 @@ extension Tensor {
 
     func clampGradient(to limit: Scalar) {
         node?.withGradientBuffer { g, _ in
-            Kernels.unary(.clamp(lower: -Double(limit), upper: Double(limit)), g, g, count)
+            Kernels.unary(.clamp(lower: -Double(limit), upper: Double(limit)), .forward(x: g, y: g), count)
         }
     }
 }

@@ -4,23 +4,52 @@ import RealModule
 // Each kernel is generic but pre-specialized for Float and Double (`@_specialize`), so a call from
 // unspecialized generic code dispatches once per tensor to a concrete, vectorizable loop.
 
-/// Elementwise unary ops.
+/// Elementwise unary ops, activations included.
 enum UnaryOp {
     case negate, exp, log, sqrt, abs, square, tanh, sigmoid, relu, softplus, logSigmoid, sign
     case power(Double)
     case clamp(lower: Double, upper: Double)
     case affine(scale: Double, shift: Double)  // x·scale + shift
     case finiteOr(Double)  // x where finite, else the value
+    case leakyRelu(slope: Double)
+    case elu(alpha: Double)
+    case selu
+    case gelu
+    case geluTanh
+    case silu
+    case mish
+    case hardSigmoid
 
     /// Whether each element costs enough arithmetic (a transcendental function) for splitting a
     /// large tensor across threads to pay; the other ops are bound by memory bandwidth.
     var isComputeBound: Bool {
         switch self {
-        case .exp, .log, .tanh, .sigmoid, .softplus, .logSigmoid, .power: return true
-        default: return false
+        case .exp, .log, .tanh, .sigmoid, .softplus, .logSigmoid, .power, .elu, .selu, .gelu, .geluTanh, .silu, .mish:
+            return true
+        default:
+            return false
         }
     }
 }
+
+/// One pass of a unary op over a run of elements: the forward pass y = f(x), or the backward pass
+/// dX = dY·f'(x) from the op's input x and output y.
+enum UnaryPass<T: TensorScalar> {
+    case forward(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>)
+    case backward(x: UnsafePointer<T>, y: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>)
+
+    /// The same pass over the elements from `start` on.
+    func advanced(by start: Int) -> UnaryPass {
+        switch self {
+        case let .forward(x, y): return .forward(x: x + start, y: y + start)
+        case let .backward(x, y, dY, dX): return .backward(x: x + start, y: y + start, dY: dY + start, dX: dX + start)
+        }
+    }
+}
+
+/// SELU's constants (Klambauer et al. 2017), as PyTorch uses them.
+private let seluAlpha = 1.6732632423543772848170429916717
+private let seluScale = 1.0507009873554804934193349852946
 
 /// Elementwise binary ops (with broadcasting); comparisons give 1 or 0.
 enum BinaryOp {
@@ -34,33 +63,65 @@ enum ReductionOp { case sum, max, min }
 enum Kernels {
     // MARK: Unary
 
+    /// Runs `op`'s forward or backward `pass` over `n` elements. Each op's derivative sits right
+    /// under its forward; gradient loads are unconditional where a choice is made, so the choice
+    /// compiles to a vector select rather than a branch that random signs mispredict (30× slower).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func unary<T: TensorScalar>(
-        _ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, split: Bool = true
-    ) {
+    static func unary<T: TensorScalar>(_ op: UnaryOp, _ pass: UnaryPass<T>, _ n: Int, split: Bool = true) {
         if split, op.isComputeBound,
-           Parallelism.forEachChunk(n, { start, count in unary(op, x + start, y + start, count, split: false) }) {
+           Parallelism.forEachChunk(n, { start, count in unary(op, pass.advanced(by: start), count, split: false) }) {
             return
         }
-        switch op {
-        case .negate: for i in 0..<n { y[i] = -x[i] }
-        case .exp: for i in 0..<n { y[i] = T.exp(x[i]) }
-        case .log: for i in 0..<n { y[i] = T.log(x[i]) }
-        case .sqrt: for i in 0..<n { y[i] = x[i].squareRoot() }
-        case .abs: for i in 0..<n { y[i] = Swift.abs(x[i]) }
-        case .square: for i in 0..<n { y[i] = x[i] * x[i] }
-        case .tanh: for i in 0..<n { y[i] = T.tanh(x[i]) }
-        case .sigmoid: for i in 0..<n { y[i] = stableSigmoid(x[i]) }
-        case .relu: for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
-        case .softplus:
-            // softplus(x) = max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
-            for i in 0..<n { y[i] = Swift.max(x[i], 0) + T.log(onePlus: T.exp(-Swift.abs(x[i]))) }
-        case .logSigmoid:
-            // log σ(x) = min(x, 0) − log1p(exp(−|x|)).
-            for i in 0..<n { y[i] = Swift.min(x[i], 0) - T.log(onePlus: T.exp(-Swift.abs(x[i]))) }
-        case .sign: for i in 0..<n { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
-        case .power(let p):
+        switch (op, pass) {
+        case let (.negate, .forward(x, y)): for i in 0..<n { y[i] = -x[i] }
+        case let (.negate, .backward(_, _, dY, dX)): for i in 0..<n { dX[i] = -dY[i] }
+
+        case let (.exp, .forward(x, y)): for i in 0..<n { y[i] = T.exp(x[i]) }
+        case let (.exp, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * y[i] }
+
+        case let (.log, .forward(x, y)): for i in 0..<n { y[i] = T.log(x[i]) }
+        case let (.log, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] / x[i] }
+
+        case let (.sqrt, .forward(x, y)): for i in 0..<n { y[i] = x[i].squareRoot() }
+        case let (.sqrt, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] / (2 * y[i]) }
+
+        case let (.abs, .forward(x, y)): for i in 0..<n { y[i] = Swift.abs(x[i]) }
+        case let (.abs, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = x[i] > 0 ? g : (x[i] < 0 ? -g : 0)
+            }
+
+        case let (.sign, .forward(x, y)): for i in 0..<n { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
+        case let (.sign, .backward(_, _, _, dX)): for i in 0..<n { dX[i] = 0 }
+
+        case let (.square, .forward(x, y)): for i in 0..<n { y[i] = x[i] * x[i] }
+        case let (.square, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = 2 * x[i] * dY[i] }
+
+        case let (.tanh, .forward(x, y)): for i in 0..<n { y[i] = T.tanh(x[i]) }
+        case let (.tanh, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * (1 - y[i] * y[i]) }
+
+        case let (.sigmoid, .forward(x, y)): for i in 0..<n { y[i] = stableSigmoid(x[i]) }
+        // σ'(x) = σ(x)(1 − σ(x)); the seed lecture note's (1 − σ)/σ is wrong.
+        case let (.sigmoid, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * y[i] * (1 - y[i]) }
+
+        case let (.relu, .forward(x, y)): for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
+        case let (.relu, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = x[i] > 0 ? g : 0
+            }
+
+        // softplus(x) = max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
+        case let (.softplus, .forward(x, y)): for i in 0..<n { y[i] = softplus(x[i]) }
+        case let (.softplus, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] * stableSigmoid(x[i]) }
+
+        // log σ(x) = min(x, 0) − log1p(exp(−|x|)).
+        case let (.logSigmoid, .forward(x, y)): for i in 0..<n { y[i] = Swift.min(x[i], 0) - T.log(onePlus: T.exp(-Swift.abs(x[i]))) }
+        case let (.logSigmoid, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] * stableSigmoid(-x[i]) }
+
+        case let (.power(p), .forward(x, y)):
             if p == 2 {
                 for i in 0..<n { y[i] = x[i] * x[i] }
             } else if let k = Int(exactly: p) {
@@ -69,15 +130,107 @@ enum Kernels {
                 let e = T(p)
                 for i in 0..<n { y[i] = T.pow(x[i], e) }
             }
-        case .clamp(let lower, let upper):
+        case let (.power(p), .backward(x, _, dY, dX)):
+            let e = T(p)
+            for i in 0..<n { dX[i] = dY[i] * e * power(x[i], e - 1) }
+
+        case let (.clamp(lower, upper), .forward(x, y)):
             let lo = T(lower), hi = T(upper)
             for i in 0..<n { y[i] = Swift.min(Swift.max(x[i], lo), hi) }
-        case .affine(let scale, let shift):
+        case let (.clamp(lower, upper), .backward(x, _, dY, dX)):
+            // As in PyTorch, the gradient passes where lower ≤ x ≤ upper.
+            let lo = T(lower), hi = T(upper)
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = (x[i] >= lo && x[i] <= hi) ? g : 0
+            }
+
+        case let (.affine(scale, shift), .forward(x, y)):
             let a = T(scale), b = T(shift)
             for i in 0..<n { y[i] = x[i] * a + b }
-        case .finiteOr(let value):
+        case let (.affine(scale, _), .backward(_, _, dY, dX)):
+            let a = T(scale)
+            for i in 0..<n { dX[i] = dY[i] * a }
+
+        case let (.finiteOr(value), .forward(x, y)):
             let v = T(value)
             for i in 0..<n { y[i] = x[i].isFinite ? x[i] : v }
+        case let (.finiteOr, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = x[i].isFinite ? g : 0
+            }
+
+        case let (.leakyRelu(slope), .forward(x, y)):
+            let s = T(slope)
+            for i in 0..<n { y[i] = x[i] > 0 ? x[i] : s * x[i] }
+        case let (.leakyRelu(slope), .backward(x, _, dY, dX)):
+            let s = T(slope)
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = x[i] > 0 ? g : s * g
+            }
+
+        case let (.elu(alpha), .forward(x, y)):
+            let a = T(alpha)
+            for i in 0..<n { y[i] = x[i] > 0 ? x[i] : a * T.expMinusOne(x[i]) }
+        case let (.elu(alpha), .backward(x, _, dY, dX)):
+            let a = T(alpha)
+            for i in 0..<n { dX[i] = x[i] > 0 ? dY[i] : dY[i] * a * T.exp(x[i]) }
+
+        case let (.selu, .forward(x, y)):
+            let a = T(seluAlpha), scale = T(seluScale)
+            for i in 0..<n { y[i] = scale * (x[i] > 0 ? x[i] : a * T.expMinusOne(x[i])) }
+        case let (.selu, .backward(x, _, dY, dX)):
+            let a = T(seluAlpha), scale = T(seluScale)
+            for i in 0..<n { dX[i] = dY[i] * scale * (x[i] > 0 ? 1 : a * T.exp(x[i])) }
+
+        // x·Φ(x) with Φ the standard normal CDF; derivative Φ(x) + x·φ(x).
+        case let (.gelu, .forward(x, y)): for i in 0..<n { y[i] = x[i] * T(0.5) * (1 + T.erf(x[i] / T.sqrt(2))) }
+        case let (.gelu, .backward(x, _, dY, dX)):
+            let invSqrt2Pi = 1 / T.sqrt(2 * T.pi)
+            for i in 0..<n {
+                let cdf = T(0.5) * (1 + T.erf(x[i] / T.sqrt(2)))
+                let pdf = invSqrt2Pi * T.exp(-x[i] * x[i] / 2)
+                dX[i] = dY[i] * (cdf + x[i] * pdf)
+            }
+
+        case let (.geluTanh, .forward(x, y)):
+            let c = T.sqrt(2 / T.pi)
+            for i in 0..<n {
+                let u = c * (x[i] + T(0.044715) * x[i] * x[i] * x[i])
+                y[i] = T(0.5) * x[i] * (1 + T.tanh(u))
+            }
+        case let (.geluTanh, .backward(x, _, dY, dX)):
+            let c = T.sqrt(2 / T.pi)
+            for i in 0..<n {
+                let x2 = x[i] * x[i]
+                let t: T = T.tanh(c * (x[i] + T(0.044715) * x2 * x[i]))
+                let inner: T = c * (1 + T(3 * 0.044715) * x2)
+                let outer: T = T(0.5) * x[i] * (1 - t * t)
+                dX[i] = dY[i] * (T(0.5) * (1 + t) + outer * inner)
+            }
+
+        case let (.silu, .forward(x, y)): for i in 0..<n { y[i] = x[i] * stableSigmoid(x[i]) }
+        case let (.silu, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let s = stableSigmoid(x[i])
+                dX[i] = dY[i] * s * (1 + x[i] * (1 - s))
+            }
+
+        case let (.mish, .forward(x, y)): for i in 0..<n { y[i] = x[i] * T.tanh(softplus(x[i])) }
+        case let (.mish, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let t = T.tanh(softplus(x[i]))
+                dX[i] = dY[i] * (t + x[i] * (1 - t * t) * stableSigmoid(x[i]))
+            }
+
+        case let (.hardSigmoid, .forward(x, y)): for i in 0..<n { y[i] = Swift.min(Swift.max(x[i] / 6 + T(0.5), 0), 1) }
+        case let (.hardSigmoid, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let g = dY[i] / 6
+                dX[i] = x[i] > -3 && x[i] < 3 ? g : 0
+            }
         }
     }
 
@@ -96,71 +249,10 @@ enum Kernels {
         return e / (1 + e)
     }
 
-    /// dX = dY · f'(x) for a unary op, given its input `x` and output `y`.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func unaryGradient<T: TensorScalar>(
-        _ op: UnaryOp, x: UnsafePointer<T>, y: UnsafePointer<T>, dY: UnsafePointer<T>,
-        dX: UnsafeMutablePointer<T>, _ n: Int, split: Bool = true
-    ) {
-        if split, op.isComputeBound, Parallelism.forEachChunk(n, { start, count in
-            unaryGradient(op, x: x + start, y: y + start, dY: dY + start, dX: dX + start, count, split: false)
-        }) {
-            return
-        }
-        switch op {
-        case .negate: for i in 0..<n { dX[i] = -dY[i] }
-        case .exp: for i in 0..<n { dX[i] = dY[i] * y[i] }
-        case .log: for i in 0..<n { dX[i] = dY[i] / x[i] }
-        case .sqrt: for i in 0..<n { dX[i] = dY[i] / (2 * y[i]) }
-        case .abs, .sign:
-            if case .sign = op {
-                for i in 0..<n { dX[i] = 0 }
-            } else {
-                for i in 0..<n {
-                    let g = dY[i]  // loaded unconditionally: a select, not a branch (see reluGradient)
-                    dX[i] = x[i] > 0 ? g : (x[i] < 0 ? -g : 0)
-                }
-            }
-        case .square: for i in 0..<n { dX[i] = 2 * x[i] * dY[i] }
-        case .tanh: for i in 0..<n { dX[i] = dY[i] * (1 - y[i] * y[i]) }
-        // σ'(x) = σ(x)(1 − σ(x)); the seed lecture note's (1 − σ)/σ is wrong.
-        case .sigmoid: for i in 0..<n { dX[i] = dY[i] * y[i] * (1 - y[i]) }
-        case .relu: reluGradient(x: x, dY: dY, dX: dX, n)
-        case .softplus: for i in 0..<n { dX[i] = dY[i] * stableSigmoid(x[i]) }
-        case .logSigmoid: for i in 0..<n { dX[i] = dY[i] * stableSigmoid(-x[i]) }
-        case .power(let p):
-            let e = T(p)
-            for i in 0..<n { dX[i] = dY[i] * e * power(x[i], e - 1) }
-        case .clamp(let lower, let upper):
-            // As in PyTorch, the gradient passes where lower ≤ x ≤ upper.
-            let lo = T(lower), hi = T(upper)
-            for i in 0..<n {
-                let g = dY[i]
-                dX[i] = (x[i] >= lo && x[i] <= hi) ? g : 0
-            }
-        case .affine(let scale, _):
-            let a = T(scale)
-            for i in 0..<n { dX[i] = dY[i] * a }
-        case .finiteOr:
-            for i in 0..<n {
-                let g = dY[i]
-                dX[i] = x[i].isFinite ? g : 0
-            }
-        }
-    }
-
-    /// dX = dY where x > 0, else 0. The gradient is loaded unconditionally so the choice compiles
-    /// to a vector select; `x > 0 ? dY[i] : 0` compiles to a branch on the sign, which random signs
-    /// mispredict half the time (30× slower here).
+    /// log(1 + eˣ) as max(x, 0) + log1p(e^−|x|).
     @inline(__always)
-    static func reluGradient<T: TensorScalar>(
-        x: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>, _ n: Int
-    ) {
-        for i in 0..<n {
-            let g = dY[i]
-            dX[i] = x[i] > 0 ? g : 0
-        }
+    static func softplus<T: TensorScalar>(_ x: T) -> T {
+        Swift.max(x, 0) + T.log(onePlus: T.exp(-Swift.abs(x)))
     }
 
     // MARK: Binary with broadcasting
@@ -256,7 +348,7 @@ enum Kernels {
         _ out: UnsafeMutablePointer<T>, _ n: Int
     ) {
         for i in 0..<n {
-            let (u, v) = (a[i], b[i])  // both loaded: a select, not a branch (see reluGradient)
+            let (u, v) = (a[i], b[i])  // both loaded: a select, not a branch (see Kernels.unary)
             out[i] = mask[i] != 0 ? u : v
         }
     }

@@ -1,5 +1,5 @@
-// Elementwise unary math. Each forward runs one pre-specialized kernel; its backward,
-// `Kernels.unaryGradient`, sits beside it in `Kernels.swift`.
+// Elementwise unary math and activations. Each op's forward and backward loops sit side by side in
+// `Kernels.unary` (Kernels.swift), one pre-specialized kernel for every op.
 
 extension Tensor {
     /// Applies a unary kernel and records its gradient.
@@ -7,13 +7,12 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     func unary(_ op: UnaryOp, name: String) -> Tensor {
         let result = Tensor(uninitializedShape: shape)
-        Kernels.unary(op, storage.base, result.storage.base, count)
+        Kernels.unary(op, .forward(x: storage.base, y: result.storage.base), count)
         guard Tensor.needsRecording(self) else { return result }
         let x = detached, y = result.detached
         return result.recorded(name, inputs: [node]) { [node] dY in
             let dX = Tensor(uninitializedShape: x.shape)
-            Kernels.unaryGradient(op, x: x.storage.base, y: y.storage.base, dY: dY.storage.base,
-                                  dX: dX.storage.base, x.count)
+            Kernels.unary(op, .backward(x: x.storage.base, y: y.storage.base, dY: dY.storage.base, dX: dX.storage.base), x.count)
             node?.accumulate(dX)
         }
     }
