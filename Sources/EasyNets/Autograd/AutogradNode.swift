@@ -45,9 +45,10 @@ final class AutogradNode<Scalar: TensorScalar> {
     /// A matrix gradient `column·rowᵀ` (shape `(column.count, row.count)`) held as its two factors.
     ///
     /// A batch-1 ``linear`` backward gives its weight such a gradient. Keeping the factors saves
-    /// writing the product out and reading it back: an optimizer expands it a few rows at a time
-    /// into a cache-resident scratch buffer (``writeRows(_:into:)``) while it updates the
-    /// parameter, so a batch-1 step passes over the weight and its state once.
+    /// writing the product out and reading it back: SGD with momentum forms each element where it
+    /// uses it, so a batch-1 step passes over the weight and its buffer once. Only
+    /// ``Optimizer/forEachParameterWithGradient(fusedOuterProduct:_:)`` hands the factors to an
+    /// optimizer; everything else sees the product written out.
     struct OuterProduct {
         let column: TensorStorage<Scalar>
         let row: TensorStorage<Scalar>

@@ -22,7 +22,11 @@ extension Tensor {
     /// Interior tensors (results of ops) do not keep gradients, as in PyTorch.
     public var gradient: Tensor? {
         guard let node, node.isLeaf else { return nil }
-        node.materializeGradient()
+        if let product = node.outerProductGradient {  // written out for the reader; the node keeps its factors
+            let dense = TensorStorage<Scalar>(uninitializedCount: count)
+            product.writeRows(0..<product.column.count, into: dense.base)
+            return Tensor(storage: dense, shape: shape)
+        }
         guard let storage = node.gradient else { return nil }
         return Tensor(storage: storage, shape: shape)
     }

@@ -4,10 +4,10 @@
 /// for a single row. Backward: dX = dY·W (gemm), dW += dYᵀ·X (gemm, `beta = 1`), db += column
 /// sums of dY (gemv against a ones vector). Inputs may have any number of leading axes.
 ///
-/// For a single row (batch 1) the weight gradient dY ⊗ x is kept as its two factors until
-/// something reads it: reading ``Parameter/gradient`` writes it out, while an optimizer updates
-/// from the factors directly (SGD with momentum in one fused pass over the weight and its
-/// momentum buffer), with results bit-identical to the written-out gradient.
+/// For a single row (batch 1) the weight gradient dY ⊗ x is kept as its two factors: reading
+/// ``Parameter/gradient`` gives the product written out (the factors stay), SGD with momentum
+/// updates from the factors in one fused pass over the weight and its momentum buffer, and other
+/// optimizers get the written-out gradient. Results are bit-identical either way.
 public final class Linear<Scalar: TensorScalar>: Layer {
     /// The weight W, stored (out, in).
     public let weight: Parameter<Scalar>  // (out, in)

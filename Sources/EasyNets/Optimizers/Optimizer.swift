@@ -47,6 +47,9 @@ final class OptimizerSlots<Scalar: TensorScalar> {
         steps = [Int](repeating: 0, count: parameterCount)
     }
 
+    /// Whether parameter `index` has a buffer in `slot` yet.
+    func hasBuffer(_ index: Int, _ slot: String) -> Bool { buffers[index].contains { $0.slot == slot } }
+
     /// Runs `body` with the slot's buffer, created filled with `initial` on first use; `isNew`
     /// tells whether it was just created.
     func withBuffer<R>(
@@ -100,70 +103,30 @@ final class OptimizerSlots<Scalar: TensorScalar> {
     }
 }
 
-/// A parameter's gradient as an update rule reads it: consecutive pieces, each with its offset
-/// into the parameter.
-///
-/// A dense gradient is one piece. A gradient held as an outer product (a batch-1 ``Linear``
-/// weight) is expanded a few rows at a time into a scratch buffer that stays in L1 cache, so the
-/// update reads the parameter and its state once and the full gradient is never written out. The
-/// pieces hold the same values as the dense gradient, so the update is bit-identical.
-struct GradientPieces<Scalar: TensorScalar> {
-    fileprivate enum Source {
-        case dense(UnsafePointer<Scalar>)
-        case outerProduct(AutogradNode<Scalar>.OuterProduct)
-    }
-    fileprivate let source: Source
-    /// The number of scalars in the gradient.
-    let count: Int
-
-    /// Scalars per expanded piece: 16 KiB of Float, half of a Zen 4 L1 data cache.
-    static var pieceCapacity: Int { 4096 }
-
-    /// The gradient's factors when it is held as an outer product, for update rules with a fused
-    /// kernel that forms each element where it is used.
-    var outerProduct: AutogradNode<Scalar>.OuterProduct? {
-        if case .outerProduct(let product) = source { return product }
-        return nil
-    }
-
-    /// Calls `body(offset, gradient, count)` for consecutive pieces covering the gradient.
-    func forEach(_ body: (_ offset: Int, _ gradient: UnsafePointer<Scalar>, _ count: Int) -> Void) {
-        switch source {
-        case .dense(let gradient):
-            body(0, gradient, count)
-        case .outerProduct(let product):
-            let rows = product.column.count, columns = product.row.count
-            let rowsPerPiece = Swift.max(1, Self.pieceCapacity / Swift.max(columns, 1))
-            let scratch = TensorStorage<Scalar>(uninitializedCount: Swift.min(rows, rowsPerPiece) * columns)
-            withExtendedLifetime(scratch) {
-                for first in stride(from: 0, to: rows, by: rowsPerPiece) {
-                    let piece = first..<Swift.min(first + rowsPerPiece, rows)
-                    product.writeRows(piece, into: scratch.base)
-                    body(first * columns, scratch.base, piece.count * columns)
-                }
-            }
-        }
-    }
-}
-
 extension Optimizer {
-    /// Runs `body(index, parameterValues, gradient, count)` for every parameter with a gradient.
+    /// Runs `body(index, parameterValues, gradient, count)` for every parameter with a gradient:
+    /// one dense gradient pointer each.
+    ///
+    /// This is the one seam where batch-1 outer-product gradients (see ``AutogradNode/OuterProduct``)
+    /// are seen: `fusedOuterProduct(index, parameterValues, factors)` may update a parameter
+    /// straight from the factors and return `true` (SGD with momentum does, in one pass over the
+    /// weight and its buffer); otherwise the product is written out and `body` gets it densely.
     func forEachParameterWithGradient(
-        _ body: (Int, UnsafeMutablePointer<Scalar>, GradientPieces<Scalar>, Int) -> Void
+        fusedOuterProduct: ((Int, UnsafeMutablePointer<Scalar>, AutogradNode<Scalar>.OuterProduct) -> Bool)? = nil,
+        _ body: (Int, UnsafeMutablePointer<Scalar>, UnsafePointer<Scalar>, Int) -> Void
     ) {
         for (index, parameter) in parameters.enumerated() {
             guard let node = parameter.value.node else { continue }
-            if let product = node.outerProductGradient {
-                parameter.value.withUnsafeMutableBufferPointer { p in
-                    body(index, p.baseAddress!, GradientPieces(source: .outerProduct(product), count: p.count), p.count)
+            if let product = node.outerProductGradient, let fusedOuterProduct {
+                let fused = parameter.value.withUnsafeMutableBufferPointer { p in
+                    withExtendedLifetime(product) { fusedOuterProduct(index, p.baseAddress!, product) }
                 }
-                continue
+                if fused { continue }
             }
-            guard let gradient = parameter.gradient else { continue }
-            gradient.withUnsafeBufferPointer { g in
-                parameter.value.withUnsafeMutableBufferPointer { p in
-                    body(index, p.baseAddress!, GradientPieces(source: .dense(g.baseAddress!), count: g.count), p.count)
-                }
+            node.materializeGradient()
+            guard let gradient = node.gradient else { continue }
+            withExtendedLifetime(gradient) {
+                parameter.value.withUnsafeMutableBufferPointer { p in body(index, p.baseAddress!, gradient.base, p.count) }
             }
         }
     }

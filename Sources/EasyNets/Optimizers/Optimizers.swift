@@ -20,30 +20,27 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     }
 
     public func step() {
-        forEachParameterWithGradient { index, p, g, n in
+        forEachParameterWithGradient(fusedOuterProduct: { [self] index, p, product in  // a batch-1 Linear weight
+            guard momentum > 0, weightDecay == 0, slots.hasBuffer(index, "momentum_buffer") else { return false }
+            slots.steps[index] += 1
+            slots.withBuffer(index, "momentum_buffer", count: product.column.count * product.row.count) { buffer, _ in
+                UpdateKernels.sgdOuterProduct(p: p, buffer: buffer, column: product.column.base, row: product.row.base,
+                                              rows: product.column.count, columns: product.row.count,
+                                              learningRate: learningRate, momentum: momentum,
+                                              dampening: dampening, nesterov: nesterov)
+            }
+            return true
+        }) { index, p, g, n in
             slots.steps[index] += 1
             if momentum == 0 {
-                g.forEach { offset, g, count in
-                    UpdateKernels.sgd(p: p + offset, g: g, buffer: nil, firstStep: false, n: count, learningRate: learningRate,
-                                      momentum: 0, dampening: dampening, nesterov: false, weightDecay: weightDecay)
-                }
+                UpdateKernels.sgd(p: p, g: g, buffer: nil, firstStep: false, n: n, learningRate: learningRate,
+                                  momentum: 0, dampening: dampening, nesterov: false, weightDecay: weightDecay)
                 return
             }
             slots.withBuffer(index, "momentum_buffer", count: n) { buffer, isNew in
-                if let product = g.outerProduct, !isNew, weightDecay == 0 {  // a batch-1 Linear weight
-                    withExtendedLifetime(product) {
-                        UpdateKernels.sgdOuterProduct(p: p, buffer: buffer, column: product.column.base, row: product.row.base,
-                                                      rows: product.column.count, columns: product.row.count,
-                                                      learningRate: learningRate, momentum: momentum,
-                                                      dampening: dampening, nesterov: nesterov)
-                    }
-                    return
-                }
-                g.forEach { offset, g, count in
-                    UpdateKernels.sgd(p: p + offset, g: g, buffer: buffer + offset, firstStep: isNew, n: count,
-                                      learningRate: learningRate, momentum: momentum, dampening: dampening,
-                                      nesterov: nesterov, weightDecay: weightDecay)
-                }
+                UpdateKernels.sgd(p: p, g: g, buffer: buffer, firstStep: isNew, n: n,
+                                  learningRate: learningRate, momentum: momentum, dampening: dampening,
+                                  nesterov: nesterov, weightDecay: weightDecay)
             }
         }
     }
@@ -87,12 +84,10 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
             slots.withBuffer(index, "exp_avg", count: n) { m, _ in
                 slots.withBuffer(index, "exp_avg_sq", count: n) { v, _ in
                     let update = { (vMax: UnsafeMutablePointer<Scalar>?) in
-                        g.forEach { offset, g, count in
-                            UpdateKernels.adam(p: p + offset, g: g, m: m + offset, v: v + offset, vMax: vMax.map { $0 + offset },
-                                               n: count, step: step, learningRate: self.learningRate, beta1: self.beta1,
-                                               beta2: self.beta2, epsilon: self.epsilon, weightDecay: self.weightDecay,
-                                               decoupledWeightDecay: self.decoupled)
-                        }
+                        UpdateKernels.adam(p: p, g: g, m: m, v: v, vMax: vMax,
+                                           n: n, step: step, learningRate: self.learningRate, beta1: self.beta1,
+                                           beta2: self.beta2, epsilon: self.epsilon, weightDecay: self.weightDecay,
+                                           decoupledWeightDecay: self.decoupled)
                     }
                     if amsgrad {
                         slots.withBuffer(index, "max_exp_avg_sq", count: n) { vMax, _ in update(vMax) }
@@ -146,13 +141,10 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
             slots.withBuffer(index, "square_avg", count: n) { squareAverage, _ in
                 let withMomentum = { (gradientAverage: UnsafeMutablePointer<Scalar>?) in
                     let run = { (buffer: UnsafeMutablePointer<Scalar>?) in
-                        g.forEach { offset, g, count in
-                            UpdateKernels.rmsProp(p: p + offset, g: g, squareAverage: squareAverage + offset,
-                                                  gradientAverage: gradientAverage.map { $0 + offset },
-                                                  buffer: buffer.map { $0 + offset }, n: count,
-                                                  learningRate: self.learningRate, alpha: self.alpha, epsilon: self.epsilon,
-                                                  weightDecay: self.weightDecay, momentum: self.momentum)
-                        }
+                        UpdateKernels.rmsProp(p: p, g: g, squareAverage: squareAverage,
+                                              gradientAverage: gradientAverage, buffer: buffer, n: n,
+                                              learningRate: self.learningRate, alpha: self.alpha, epsilon: self.epsilon,
+                                              weightDecay: self.weightDecay, momentum: self.momentum)
                     }
                     if self.momentum > 0 {
                         self.slots.withBuffer(index, "momentum_buffer", count: n) { buffer, _ in run(buffer) }
@@ -195,11 +187,9 @@ public final class Adagrad<Scalar: TensorScalar>: Optimizer {
         forEachParameterWithGradient { index, p, g, n in
             slots.steps[index] += 1
             slots.withBuffer(index, "sum", count: n, initial: Scalar(initialAccumulatorValue)) { sum, _ in
-                g.forEach { offset, g, count in
-                    UpdateKernels.adagrad(p: p + offset, g: g, sum: sum + offset, n: count, step: slots.steps[index],
-                                          learningRate: learningRate, learningRateDecay: learningRateDecay,
-                                          epsilon: epsilon, weightDecay: weightDecay)
-                }
+                UpdateKernels.adagrad(p: p, g: g, sum: sum, n: n, step: slots.steps[index],
+                                      learningRate: learningRate, learningRateDecay: learningRateDecay,
+                                      epsilon: epsilon, weightDecay: weightDecay)
             }
         }
     }
@@ -232,11 +222,9 @@ public final class Adadelta<Scalar: TensorScalar>: Optimizer {
             slots.steps[index] += 1
             slots.withBuffer(index, "square_avg", count: n) { squareAverage, _ in
                 slots.withBuffer(index, "acc_delta", count: n) { accumulated, _ in
-                    g.forEach { offset, g, count in
-                        UpdateKernels.adadelta(p: p + offset, g: g, squareAverage: squareAverage + offset,
-                                               accumulatedDelta: accumulated + offset, n: count, learningRate: learningRate,
-                                               rho: rho, epsilon: epsilon, weightDecay: weightDecay)
-                    }
+                    UpdateKernels.adadelta(p: p, g: g, squareAverage: squareAverage,
+                                           accumulatedDelta: accumulated, n: n, learningRate: learningRate,
+                                           rho: rho, epsilon: epsilon, weightDecay: weightDecay)
                 }
             }
         }
