@@ -39,9 +39,10 @@ public enum MultilayerPerceptron {
 }
 
 extension MultilayerPerceptron {
-    /// The architecture of a multilayer perceptron as a `Codable` value: what `easynets train`
-    /// records in its checkpoints so that evaluation and prediction can rebuild the model. Values
-    /// read from a file are untrusted: ``problem(scalarSize:)`` tells why one cannot be built.
+    /// The shape of a multilayer perceptron: the `mlp` preset of `easynets train`, and the model
+    /// record of checkpoints from versions before ``ModelDescription`` (which still load). Its
+    /// ``modelDescription`` is the model. Values read from a file are untrusted:
+    /// ``problem(scalarSize:)`` tells why one cannot be built.
     public struct Configuration: Codable, Equatable, Sendable {
         /// The number of input features.
         public var inputSize: Int
@@ -113,13 +114,6 @@ extension MultilayerPerceptron {
             var generator = RandomGenerator(seed: seed)
             var dropoutSeed = seed &+ 1000
             return modelDescription.makeSequential(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed)
-        }
-
-        /// The configuration as one line of JSON with sorted keys (byte-identical from run to run).
-        public func jsonString() throws -> String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return String(decoding: try encoder.encode(self), as: UTF8.self)
         }
 
         /// Decodes and validates a configuration from JSON; `path` names the source in errors.
