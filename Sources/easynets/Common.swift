@@ -13,19 +13,8 @@ func printError(_ message: String) {
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as DataError {
-        printError("error: \(error)")
-        throw ExitCode.failure
-    } catch let error as CheckpointError {
-        printError("error: \(error)")
-        throw ExitCode.failure
-    } catch let error as TrainingError {
-        printError("error: \(error)")
-        throw ExitCode.failure
-    } catch let error as ModelDescriptionError {
-        printError("error: \(error)")
-        throw ExitCode.failure
-    } catch let error as LinearAlgebraError {
+    } catch let error where error is DataError || error is CheckpointError || error is TrainingError
+                || error is ModelDescriptionError || error is LinearAlgebraError {
         printError("error: \(error)")
         throw ExitCode.failure
     }

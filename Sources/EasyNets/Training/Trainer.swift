@@ -128,7 +128,8 @@ public final class Trainer<Scalar: TensorScalar> {
     ///   - scheduler: a schedule for the optimizer's rate, stepped as `scheduleStepping` says.
     ///   - scheduleStepping: whether the schedule steps after each epoch or each batch.
     ///   - loader: the training batches.
-    ///   - evaluationData: evaluated after each epoch (test loss and accuracy of the metrics).
+    ///   - evaluationData: evaluated after each epoch (test loss and accuracy of the metrics;
+    ///     without it, the metrics' test columns repeat the training ones).
     ///   - loss: the mean loss of logits against labels (default: cross-entropy).
     ///   - cancellation: a flag to stop the run after a batch (the tool sets one on Ctrl-C).
     public init(
