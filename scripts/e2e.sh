@@ -88,6 +88,8 @@ import json; r = json.load(open('$work/described.json'))
 last = [l for l in open('$work/described.log') if l.startswith('Test accuracy: ')][-1]
 assert abs(r['accuracy'] - float(last.split()[-1])) < 1e-4, (r, last)
 " || fail "a described model evaluates differently from training"
+"$tool" train --dataset spirals --model "$work/model.json" --epochs 2 --threads 1 --checkpoint "$work/again.safetensors" > /dev/null
+cmp -s "$work/described.safetensors" "$work/again.safetensors" || fail "two runs with the same settings wrote different checkpoints"
 printf '{"sequential": {"layers": [{"linear": {"inputSize": 3, "outputSize": 2, "bias": true}}]}}' > "$work/wrong.json"
 expect_failure 1 "the model cannot take the 2 features of the spirals training data: layer 0: Linear takes 3 features" \
     "$tool" train --dataset spirals --model "$work/wrong.json" --epochs 1
