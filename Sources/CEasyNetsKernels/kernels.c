@@ -63,6 +63,26 @@ SGD_MOMENTUM(double, easynets_sgd_momentum_f64)
 SGD_MOMENTUM_OUTER(float, easynets_sgd_momentum_outer_f32)
 SGD_MOMENTUM_OUTER(double, easynets_sgd_momentum_outer_f64)
 
+// Adam without AMSGrad or L2 weight decay, and AdamW (decoupled decay: `decay` = 1 − lr·λ; exactly
+// 1 for Adam, where p·1 = p). The square root is the correctly rounded IEEE one (no errno, so it
+// vectorizes).
+#define ADAM(T, NAME)                                                                          \
+    CLONES void NAME(T *restrict p, const T *restrict g, T *restrict m, T *restrict v,          \
+                     ptrdiff_t n, T b1, T b2, T stepSize, T correction2Root, T eps, T decay) { \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                    \
+            T pi = p[i] * decay;                                                               \
+            T grad = g[i];                                                                     \
+            T mi = m[i] + (grad - m[i]) * (1 - b1);                                            \
+            T vi = v[i] * b2 + (1 - b2) * grad * grad;                                         \
+            m[i] = mi;                                                                         \
+            v[i] = vi;                                                                         \
+            p[i] = pi - stepSize * (mi / (__builtin_elementwise_sqrt(vi) / correction2Root + eps)); \
+        }                                                                                      \
+    }
+
+ADAM(float, easynets_adam_f32)
+ADAM(double, easynets_adam_f64)
+
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
 const char *easynets_kernels_isa(void) {
     __builtin_cpu_init();

@@ -21,6 +21,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions per measurement (the median is reported).")
     var repetitions: Int = 15
 
+    @Option(help: "The training steps' optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (sgd: momentum 0.9).")
+    var optimizer: OptimizerKind = .sgd
+
     @Flag(help: "Print one JSON object per training-step configuration.")
     var json = false
 
@@ -73,7 +76,7 @@ struct Bench: ParsableCommand {
 
     /// A full training step against its BLAS floor, sampled alternately so noise hits both alike.
     private func benchmarkStep(_ workload: StepWorkload) {
-        let step = EasyNetsStep(workload)
+        let step = EasyNetsStep(workload, optimizer: optimizer)
         let floor = BLASFloor(workload, inputs: step.inputs.map(\.scalars))
         var stepSamples: [Double] = [], floorSamples: [Double] = []
         for _ in 0..<repetitions {
@@ -86,7 +89,7 @@ struct Bench: ParsableCommand {
         let ratio = Timing(samples: zip(stepSamples, floorSamples).map { $0 / $1 }).median
         if json {
             let object: [String: Any] = [
-                "config": workload.name, "threads": threads, "batch": workload.batch,
+                "config": workload.name, "optimizer": optimizer.rawValue, "threads": threads, "batch": workload.batch,
                 "widths": workload.widths, "step_ms": s.median * 1e3, "floor_ms": f.median * 1e3, "ratio": ratio,
                 "step_ms_p10": s.p10 * 1e3, "step_ms_p90": s.p90 * 1e3, "floor_ms_p10": f.p10 * 1e3, "floor_ms_p90": f.p90 * 1e3,
                 "samples_per_second": Double(workload.batch) / s.median, "samples": repetitions,
@@ -98,7 +101,7 @@ struct Bench: ParsableCommand {
             }
         } else {
             print("\(workload.name) (\(workload.widths.map(String.init).joined(separator: "-")), batch \(workload.batch), "
-                  + "\(threads) thread(s)): step \(String(format: "%.4f", s.median * 1e3)) ms "
+                  + "\(optimizer.rawValue), \(threads) thread(s)): step \(String(format: "%.4f", s.median * 1e3)) ms "
                   + "[p10 \(String(format: "%.4f", s.p10 * 1e3)), p90 \(String(format: "%.4f", s.p90 * 1e3))], "
                   + "BLAS floor \(String(format: "%.4f", f.median * 1e3)) ms, ratio \(String(format: "%.3f", ratio)), "
                   + "\(Int(Double(workload.batch) / s.median)) samples/s")
@@ -108,7 +111,7 @@ struct Bench: ParsableCommand {
     /// The phases of a training step timed apart, each the median over the repetitions of the
     /// mean over enough steps to last ~20 ms: where the time above the floor goes.
     private func benchmarkPhases(_ workload: StepWorkload) {
-        let step = EasyNetsStep(workload)
+        let step = EasyNetsStep(workload, optimizer: optimizer)
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double { d.inSeconds }
         let calls = max(1, Int(0.02 / max(timePerCall(rounds: 1, step.step)[0], 1e-7)))

@@ -102,16 +102,24 @@ final class BLASFloor {
 /// several times slower than in real training.
 final class EasyNetsStep {
     let model: Sequential<Float>
-    let optimizer: SGD<Float>
+    let optimizer: any Optimizer<Float>
     let inputs: [Tensor<Float>]
     let labels: [[Int]]
     private var next = 0
 
-    init(_ w: StepWorkload) {
+    /// A step of `w` updated by `optimizer`: SGD with momentum 0.9, or the others with PyTorch's defaults.
+    init(_ w: StepWorkload, optimizer kind: OptimizerKind = .sgd) {
         var generator = RandomGenerator(seed: 1)
         model = MultilayerPerceptron.make(inputSize: w.widths[0], hidden: Array(w.widths.dropFirst().dropLast()),
                                           classes: w.widths.last!, using: &generator, as: Float.self)
-        optimizer = SGD(model.trainableParameters, learningRate: 0.01, momentum: 0.9)
+        let parameters = model.trainableParameters
+        switch kind {
+        case .sgd: optimizer = SGD(parameters, learningRate: 0.01, momentum: 0.9)
+        case .adam: optimizer = Adam(parameters, learningRate: 1e-3)
+        case .adamw: optimizer = AdamW(parameters, learningRate: 1e-3)
+        case .rmsprop: optimizer = RMSProp(parameters, learningRate: 1e-2)
+        case .adagrad: optimizer = Adagrad(parameters, learningRate: 1e-2)
+        }
         let batches = max(8, (8 << 20) / (w.batch * w.widths[0] * MemoryLayout<Float>.stride))
         inputs = (0..<batches).map { _ in Tensor.normal([w.batch, w.widths[0]], using: &generator) }
         labels = (0..<batches).map { _ in (0..<w.batch).map { _ in Int(generator.next() % UInt64(w.widths.last!)) } }

@@ -8,7 +8,6 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a classifier (default: the 784-256-128-10 MLP on Fashion-MNIST).")
 
-    enum OptimizerKind: String, ExpressibleByArgument, CaseIterable { case sgd, adam, adamw, rmsprop }
     enum ScheduleKind: String, ExpressibleByArgument, CaseIterable { case none, step, cosine, exponential, onecycle }
 
     @OptionGroup var data: DataOptions
@@ -157,6 +156,7 @@ struct Train: ParsableCommand {
         case .adam: return Adam(parameters, learningRate: learningRate, weightDecay: weightDecay)
         case .adamw: return AdamW(parameters, learningRate: learningRate, weightDecay: weightDecay)
         case .rmsprop: return RMSProp(parameters, learningRate: learningRate, weightDecay: weightDecay)
+        case .adagrad: return Adagrad(parameters, learningRate: learningRate, weightDecay: weightDecay)
         }
     }
 

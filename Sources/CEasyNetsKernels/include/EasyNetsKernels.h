@@ -24,6 +24,13 @@ void easynets_sgd_momentum_outer_f64(double *p, double *b, const double *column,
                                      ptrdiff_t rows, ptrdiff_t columns, double lr, double mu, double damp,
                                      int nesterov);
 
+/// Adam without AMSGrad or L2 weight decay, and AdamW: p = p·decay (decay = 1 − lr·λ for AdamW, 1 for
+/// Adam); m = m + (g − m)·(1 − b1); v = v·b2 + (1 − b2)·g·g; p −= stepSize·(m / (√v / correction2Root + eps)).
+void easynets_adam_f32(float *p, const float *g, float *m, float *v, ptrdiff_t n,
+                       float b1, float b2, float stepSize, float correction2Root, float eps, float decay);
+void easynets_adam_f64(double *p, const double *g, double *m, double *v, ptrdiff_t n,
+                       double b1, double b2, double stepSize, double correction2Root, double eps, double decay);
+
 /// The name of the code path the loader picked for this CPU ("avx512f", "avx2" or "baseline").
 const char *easynets_kernels_isa(void);
 

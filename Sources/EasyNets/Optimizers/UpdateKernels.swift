@@ -224,6 +224,21 @@ enum UpdateKernels {
         }) {
             return
         }
+        if vMax == nil && (weightDecay == 0 || decoupledWeightDecay) {  // Adam and AdamW, in the wide-vector C loop
+            let correction1 = 1 - Double.pow(beta1, Double(step))
+            let correction2Root = (1 - Double.pow(beta2, Double(step))).squareRoot()
+            let decay = weightDecay == 0 ? 1 : 1 - learningRate * weightDecay
+            if T.self == Float.self {
+                easynets_adam_f32(p.bound(to: Float.self), g.bound(to: Float.self), m.bound(to: Float.self), v.bound(to: Float.self), n,
+                                  Float(beta1), Float(beta2), Float(learningRate / correction1), Float(correction2Root), Float(epsilon),
+                                  Float(decay))
+                return
+            } else if T.self == Double.self {
+                easynets_adam_f64(p.bound(to: Double.self), g.bound(to: Double.self), m.bound(to: Double.self), v.bound(to: Double.self),
+                                  n, beta1, beta2, learningRate / correction1, correction2Root, epsilon, decay)
+                return
+            }
+        }
         if T.self == Float.self {
             adamLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), m: m.bound(to: Float.self), v: v.bound(to: Float.self),
                      vMax: vMax?.bound(to: Float.self), n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,

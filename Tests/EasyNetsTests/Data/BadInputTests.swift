@@ -334,7 +334,7 @@ struct BadInputTests {
             try OutputFile.checkWritable(folder + "/missing/run.safetensors")
         }
         expectError(DataError.self, "is a folder") { try OutputFile.checkWritable(folder) }
-        FileManager.default.createFile(atPath: folder + "/file", contents: Data())
+        #expect(FileManager.default.createFile(atPath: folder + "/file", contents: Data()))
         expectError(DataError.self, "does not exist") { try OutputFile.checkWritable(folder + "/file/x") }
         expectError(DataError.self, "/proc/easynets.json", "cannot create files") { try OutputFile.checkWritable("/proc/easynets.json") }
         // A full disk.
@@ -355,7 +355,7 @@ struct BadInputTests {
         try child.run()
         child.waitUntilExit()
         let stale = "\(path).tmp-\(child.processIdentifier)", other = folder + "/other.safetensors.tmp-\(child.processIdentifier)"
-        for file in [stale, other] { FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3])) }
+        for file in [stale, other] { #expect(FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3]))) }
         try OutputFile.write([4, 5], to: path)
         #expect(!FileManager.default.fileExists(atPath: stale))
         #expect(FileManager.default.fileExists(atPath: other), "only the same file's temporaries are removed")

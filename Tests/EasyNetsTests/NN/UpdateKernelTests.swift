@@ -1,8 +1,9 @@
 import Testing
 @testable import EasyNets
 
-/// The steady-state SGD momentum loops run in C, compiled for the CPU's widest vectors; they must
-/// round exactly as the Swift loops (no fused multiply-adds), whichever clone the CPU gets.
+/// The steady-state SGD momentum loops and the default Adam loop run in C, compiled for the CPU's
+/// widest vectors; they must round exactly as the Swift loops (no fused multiply-adds), whichever
+/// clone the CPU gets.
 @Suite struct UpdateKernelTests {
     func random<T: TensorScalar>(_ count: Int, _ generator: inout RandomGenerator, as _: T.Type) -> [T] {
         Tensor<T>.normal([count], using: &generator).scalars
@@ -35,7 +36,29 @@ import Testing
         #expect(pC != p0 && bC != b0)
     }
 
+    func checkAdam<T: TensorScalar>(_: T.Type, step: Int, decoupledWeightDecay: Double = 0) {
+        var generator = RandomGenerator(seed: 23)
+        let n = 1037
+        let g = random(n, &generator, as: T.self), p0 = random(n, &generator, as: T.self), m0 = random(n, &generator, as: T.self)
+        let v0 = random(n, &generator, as: T.self).map { $0 * $0 }
+        var (pC, mC, vC, pSwift, mSwift, vSwift) = (p0, m0, v0, p0, m0, v0)
+        let decoupled = decoupledWeightDecay != 0
+        UpdateKernels.adam(p: &pC, g: g, m: &mC, v: &vC, vMax: nil, n: n, step: step, learningRate: 1e-3, beta1: 0.9,
+                           beta2: 0.999, epsilon: 1e-8, weightDecay: decoupledWeightDecay, decoupledWeightDecay: decoupled)
+        UpdateKernels.adamLoop(p: &pSwift, g: g, m: &mSwift, v: &vSwift, vMax: nil, n: n, step: step, learningRate: 1e-3,
+                               beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: decoupledWeightDecay,
+                               decoupledWeightDecay: decoupled)
+        #expect(pC == pSwift && mC == mSwift && vC == vSwift, "\(T.self), step \(step), AdamW decay \(decoupledWeightDecay)")
+        #expect(pC != p0 && mC != m0 && vC != v0)
+    }
+
     @Test func wideVectorLoopsRoundAsTheSwiftLoops() {
+        for step in [1, 2, 1000] {
+            for decay in [0, 0.01] {
+                checkAdam(Float.self, step: step, decoupledWeightDecay: decay)
+                checkAdam(Double.self, step: step, decoupledWeightDecay: decay)
+            }
+        }
         for nesterov in [false, true] {
             for dampening in [0, 0.3] {
                 checkDense(Float.self, nesterov: nesterov, dampening: dampening)
