@@ -64,13 +64,19 @@ for _ in $(seq 1 120); do grep -q "^epoch 1/100 " "$work/interrupt.log" && break
 kill -INT $pid
 set +e; wait $pid; status=$?; set -e
 [ $status -eq 130 ] || fail "interrupted training exited with $status (expected 130)"
-grep -q "^Interrupted during epoch" "$work/interrupt.log" && [ -s "$work/interrupted.safetensors" ] || fail "no checkpoint after Ctrl-C"
+grep -q "^Interrupted " "$work/interrupt.log" && [ -s "$work/interrupted.safetensors" ] || fail "no checkpoint after Ctrl-C"
 "$tool" evaluate --checkpoint "$work/interrupted.safetensors" --json > /dev/null || fail "the Ctrl-C checkpoint does not load"
 # Resume the interrupted epoch and end with it: the rest of its batches, then its evaluation.
+# (A Ctrl-C in an epoch's last batch lets that epoch end first: "Interrupted after epoch N".)
 stopped=$(sed -n 's/^Interrupted during epoch \([0-9]*\) .*/\1/p' "$work/interrupt.log")
+resumed="^Resumed from .*, batch [0-9]* of epoch $stopped"
+if [ -z "$stopped" ]; then
+    stopped=$(( $(sed -n 's/^Interrupted after epoch \([0-9]*\)\./\1/p' "$work/interrupt.log") + 1 ))
+    resumed="^Resumed from .* after epoch $((stopped - 1))"
+fi
 "$tool" train --limit 20000 --epochs "$stopped" --threads 2 --resume "$work/interrupted.safetensors" > "$work/resumed.log"
-grep -q "^Resumed from .*, batch [0-9]* of epoch $stopped" "$work/resumed.log" && grep -q "^epoch $stopped/$stopped: " "$work/resumed.log" \
-    || fail "the run did not resume mid-epoch: $(cat "$work/resumed.log")"
+grep -q "$resumed" "$work/resumed.log" && grep -q "^epoch $stopped/$stopped: " "$work/resumed.log" \
+    || fail "the run did not resume where it stopped: $(cat "$work/resumed.log")"
 
 echo "== a model description file; checkpoints reload without architecture flags"
 cat > "$work/model.json" <<'JSON'

@@ -134,8 +134,12 @@ struct Train: ParsableCommand {
         installInterruptHandler()
         let outcome = try trainer.fit(epochs: epochs)
         if outcome == .cancelled {
-            print("Interrupted during epoch \(trainer.epoch + 1) after batch \(trainer.batchesInEpoch).")
-            if let checkpoint { print("Saved \(checkpoint) (resume continues with batch \(trainer.batchesInEpoch + 1) of epoch \(trainer.epoch + 1)).") }
+            let position = trainer.batchesInEpoch > 0 ? "during epoch \(trainer.epoch + 1) after batch \(trainer.batchesInEpoch)"
+                                                      : "after epoch \(trainer.epoch)"
+            print("Interrupted \(position).")
+            if let checkpoint {
+                print("Saved \(checkpoint) (resume continues with batch \(trainer.batchesInEpoch + 1) of epoch \(trainer.epoch + 1)).")
+            }
             throw ExitCode(130)
         }
         if let last = trainer.history.last { print("Test accuracy: \(fmt(last.testAccuracy, 4))") }

@@ -45,7 +45,8 @@ public struct IDXFile: Sendable {
             (0..<4).reduce(UInt32(0)) { $0 << 8 | UInt32(bytes[offset + $1]) }
         }
         let shape = (0..<rank).map { Int(bigEndian32(4 + 4 * $0)) }
-        if let problem = InputLimits.problem(shape: shape, elementSize: elementSize) { throw fail(4, problem) }
+        // As a tensor the values take up to 8 bytes each, whatever the file's element size.
+        if let problem = InputLimits.problem(shape: shape, elementSize: 8) { throw fail(4, problem) }
         let expected = dataStart + InputLimits.elementCount(shape)! * elementSize
         guard bytes.count == expected else {
             throw fail(bytes.count < expected ? bytes.count : expected,

@@ -81,6 +81,13 @@ extension Layer {
         if strict && !mismatch.isEmpty {
             throw CheckpointError(path: path, reason: "state dict does not match the model: \(mismatch)")
         }
+        // Integer buffers (a count such as num_batches_tracked) are saved as I64 again: whole numbers only.
+        for (name, parameter) in stateEntries where parameter.isInteger {
+            guard let entry = file.entries[prefix + name], entry.shape == parameter.shape else { continue }
+            if let bad = entry.tensor(as: Double.self).scalars.first(where: { !($0.rounded() == $0 && Swift.abs($0) <= 0x1p53) }) {
+                throw CheckpointError(path: path, reason: "\"\(prefix + name)\" holds \(bad), not a count")
+            }
+        }
         for (name, parameter) in stateEntries {
             guard let entry = file.entries[prefix + name], entry.shape == parameter.shape else { continue }
             parameter.assign(entry.tensor(as: Scalar.self))

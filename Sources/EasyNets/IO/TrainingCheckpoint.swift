@@ -140,11 +140,12 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
                                   generators: generators, extra: extra)
     }
 
-    /// A count from the metadata: a whole number ≥ 0, `nil` when absent, or an error naming the key.
+    /// A count from the metadata: a whole number in 0...2^53 (exact in a `Double`; no run counts
+    /// further), `nil` when absent, or an error naming the key.
     private static func count(_ key: String, in file: SafeTensorsFile, path: String) throws -> Int? {
         guard let text = file.metadata[key] else { return nil }
-        guard let value = Int(text), value >= 0 else {
-            throw CheckpointError(path: path, reason: "metadata \"\(key)\" is \"\(text)\", not a whole number ≥ 0")
+        guard let value = Int(text), value >= 0, value <= 1 << 53 else {
+            throw CheckpointError(path: path, reason: "metadata \"\(key)\" is \"\(text)\", not a whole number in 0...2^53")
         }
         return value
     }
@@ -154,6 +155,9 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         let words = value.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0) }
         guard words.count == 4, words.allSatisfy({ $0 != nil }) else {
             throw CheckpointError(path: path, reason: "metadata \"\(key)\" is not four 64-bit words")
+        }
+        guard words.contains(where: { $0 != 0 }) else {  // xoshiro's one fixed point: it would draw 0 forever
+            throw CheckpointError(path: path, reason: "metadata \"\(key)\" is the all-zero generator state, which never changes")
         }
         var generator = RandomGenerator(seed: 0)
         generator.state = words.map { $0! }

@@ -117,7 +117,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         }
         switch self {
         case let .linear(inputSize, outputSize, bias): return sum([product(inputSize, outputSize), bias ? outputSize : 0])
-        case let .layerNorm(shape, _, affine): return affine ? product(InputLimits.elementCount(shape) ?? -1, 2) : 0
+        case let .layerNorm(shape, _, affine): return affine ? InputLimits.elementCount(shape).flatMap { product($0, 2) } : 0
         case let .batchNorm1d(features, _, _, affine): return sum([product(features, affine ? 4 : 2), 1])
         case let .embedding(count, dimension): return product(count, dimension)
         case .residual(let block): return block.stateCount
@@ -132,7 +132,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     /// ``InputLimits/maximumBytes``. Descriptions read from files are untrusted: check this first.
     public func problem(scalarSize: Int = MemoryLayout<Float>.size) -> String? {
         if let problem = layerProblem(path: "", depth: 0) { return problem }
-        guard let count = stateCount, count >= 0 else {
+        guard let count = stateCount else {
             return InputLimits.problem(byteCount: (0, true), what: "the model")
         }
         return InputLimits.problem(byteCount: count.multipliedReportingOverflow(by: scalarSize), what: "the model (\(count) parameters)")
@@ -356,12 +356,20 @@ extension Sequential {
 
 extension Sequential {
     /// The number of class scores the model gives for `data`'s examples, or an error naming
-    /// `modelSource` and `dataName` when the model cannot take them (another feature count) or when
-    /// the data's labels go beyond its classes: the check that a checkpoint fits a dataset.
+    /// `modelSource` and `dataName` when the model cannot take them (another feature count, or
+    /// features that are not indices of a leading ``Embedding``) or when the data's labels go
+    /// beyond its classes: the check that a checkpoint fits a dataset.
     @discardableResult
     public func checkClassCount(for data: Dataset<Scalar>, modelSource: String, dataName: String) throws -> Int {
         let output: [Int]
-        do { output = try describe().outputShape(for: [1, data.featureCount]) } catch let error as ModelDescriptionError {
+        let description = try describe()
+        if case .sequential(let layers) = description, case .embedding(let count, _)? = layers.first,
+           let bad = data.features.scalars.first(where: { !($0 >= 0 && $0 < Scalar(count) && $0.rounded() == $0) }) {
+            throw ModelDescriptionError(layer: modelSource, reason: "the model starts with an embedding of \(count) rows, "
+                                        + "but \(dataName) has the feature value \(bad), which is not a row index")
+        }
+        // A batch of two: shapes that only fit a batch of one (LayerNorm over the batch axis) fail here.
+        do { output = try description.outputShape(for: [2, data.featureCount]) } catch let error as ModelDescriptionError {
             throw ModelDescriptionError(layer: modelSource, reason: "the model cannot take the \(data.featureCount) features of \(dataName): \(error)")
         }
         guard output.count == 2, data.classCount <= output[1] else {

@@ -15,10 +15,8 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
 
     public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
         let label = "epoch \(batch.epoch)/\(epochs)"
-        let rate = batch.seconds > 0 ? Double(batch.samples) / batch.seconds : 0
-        let eta = batch.seconds / Double(batch.batch) * Double(batch.batchCount - batch.batch)
         let status = "\(batch.batch)/\(batch.batchCount) loss \(String(format: "%.4f", batch.runningLoss)) "
-            + "\(Int(rate)) samples/s ETA \(String(format: "%.1f", eta)) s"
+            + "\(Int(batch.samplesPerSecond)) samples/s ETA \(String(format: "%.1f", batch.secondsLeft)) s"
         if isTerminal {
             let now = ContinuousClock.now
             guard batch.batch == batch.batchCount || lastDraw.duration(to: now) > .milliseconds(100) else { return }
@@ -100,14 +98,14 @@ public final class CheckpointWriter<Scalar: TensorScalar>: TrainingObserver {
         if let everySteps, batch.step % everySteps == 0, batch.batch < batch.batchCount { try save(trainer) }
     }
 
-    public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws { try save(trainer) }
+    public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws { try save(trainer, epoch: metrics.epoch) }
 
     public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws {
-        if outcome == .cancelled { try save(trainer) }
+        if outcome == .cancelled { try save(trainer, epoch: trainer.epoch + (trainer.batchesInEpoch > 0 ? 1 : 0)) }
     }
 
-    private func save(_ trainer: Trainer<Scalar>) throws {
-        try DivergenceGuard<Scalar>().check(parameters: trainer.model.namedParameters, epoch: trainer.epoch + 1, step: trainer.step)
+    private func save(_ trainer: Trainer<Scalar>, epoch: Int? = nil) throws {
+        try DivergenceGuard<Scalar>().check(parameters: trainer.model.namedParameters, epoch: epoch ?? trainer.epoch + 1, step: trainer.step)
         try trainer.saveCheckpoint(toFile: path, extra: extra)
     }
 }
@@ -155,8 +153,11 @@ public final class EarlyStopping<Scalar: TensorScalar>: TrainingObserver {
         }
     }
 
+    /// Restores the best weights when the run completed or stopped early (not when it was cancelled
+    /// or failed: a cancelled run resumes from where it stopped). Its own counters are not saved in
+    /// checkpoints: after a resume, patience counts from the resumed epochs.
     public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws {
-        guard restoresBestWeights, !bestState.isEmpty, outcome != .failed else { return }
+        guard restoresBestWeights, !bestState.isEmpty, outcome == .completed || outcome == .stoppedEarly else { return }
         for ((_, parameter), value) in zip(trainer.model.stateEntries, bestState) { parameter.assign(value) }
     }
 }

@@ -36,6 +36,9 @@ public struct BatchReport: Sendable {
     public var samples: Int
     /// Seconds since the epoch (or its resumption) started.
     public var seconds: Double
+    /// Examples per second and the estimated seconds left in the epoch, from the batches this
+    /// run took (a resumed epoch's earlier batches are not counted).
+    public var samplesPerSecond: Double, secondsLeft: Double
 }
 
 /// How a run of ``Trainer/fit(epochs:)`` ended.
@@ -153,10 +156,12 @@ public final class Trainer<Scalar: TensorScalar> {
         let clock = ContinuousClock()
         var outcome = TrainingOutcome.completed
         do {
+            try checkBatchNormalizationBatches()
             for observer in observers { try observer.trainingWillStart(self) }
             model.train()
             epochs: while epoch < epochs && !stopRequested {
                 let start = clock.now
+                let (startBatch, startSeen) = (batchesInEpoch, totals.seen)
                 loader.generator = epochGenerator
                 let batches = loader.epoch()
                 for batch in batches[batchesInEpoch...] {
@@ -173,10 +178,13 @@ public final class Trainer<Scalar: TensorScalar> {
                     totals.loss += value * Double(batch.count)
                     totals.correct += zip(logits.detached.argmax(along: 1), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
                     totals.seen += batch.count
+                    let seconds = start.duration(to: clock.now).inSeconds
                     let report = BatchReport(
                         epoch: epoch + 1, batch: batchesInEpoch, batchCount: batches.count, step: step, loss: value,
                         runningLoss: totals.loss / Double(totals.seen), runningAccuracy: Double(totals.correct) / Double(totals.seen),
-                        samples: totals.seen, seconds: start.duration(to: clock.now).inSeconds)
+                        samples: totals.seen, seconds: seconds,
+                        samplesPerSecond: seconds > 0 ? Double(totals.seen - startSeen) / seconds : 0,
+                        secondsLeft: seconds / Double(batchesInEpoch - startBatch) * Double(batches.count - batchesInEpoch))
                     for observer in observers { try observer.batchDidEnd(self, report) }
                     if cancellation.isCancelled && batchesInEpoch < batches.count {
                         outcome = .cancelled
@@ -187,7 +195,7 @@ public final class Trainer<Scalar: TensorScalar> {
                 let seen = Swift.max(totals.seen, 1)
                 let metrics = EpochMetrics(
                     epoch: epoch + 1, trainLoss: totals.loss / Double(seen), trainAccuracy: Double(totals.correct) / Double(seen),
-                    testLoss: .nan, testAccuracy: .nan, seconds: seconds, samplesPerSecond: Double(totals.seen) / seconds,
+                    testLoss: .nan, testAccuracy: .nan, seconds: seconds, samplesPerSecond: Double(totals.seen - startSeen) / seconds,
                     learningRate: optimizer.learningRate)
                 if scheduleStepping == .perEpoch { scheduler?.step() }
                 epoch += 1
@@ -218,6 +226,17 @@ public final class Trainer<Scalar: TensorScalar> {
         return outcome
     }
 
+    /// Throws when a training batch would hold one example while the model has a ``BatchNorm1d``,
+    /// which needs more than one value per channel in training (as in PyTorch).
+    private func checkBatchNormalizationBatches() throws {
+        guard model.namedLayers.contains(where: { $0.layer is BatchNorm1d<Scalar> }) else { return }
+        let count = loader.dataset.count, size = loader.batchSize
+        if size == 1 || (!loader.dropLast && count % size == 1) {
+            throw TrainingError(epoch: epoch + 1, step: step, reason: "the model has a BatchNorm1d, which needs more than one example "
+                                + "per batch in training, but \(count) examples in batches of \(size) leave a batch of one")
+        }
+    }
+
     /// Writes a checkpoint of the run at its current position, atomically: the model (with its
     /// description when it has one), the optimizer, the schedule, the shuffling and dropout
     /// generators, and the position within the epoch in progress.
@@ -226,6 +245,8 @@ public final class Trainer<Scalar: TensorScalar> {
         extra["trainer.epoch_loss"] = String(totals.loss)
         extra["trainer.epoch_correct"] = String(totals.correct)
         extra["trainer.epoch_seen"] = String(totals.seen)
+        extra["trainer.batch_size"] = String(loader.batchSize)
+        extra["trainer.examples"] = String(loader.dataset.count)
         try TrainingCheckpoint<Scalar>(step: step, epoch: epoch, batchesInEpoch: batchesInEpoch,
                                        generators: ["shuffle": epochGenerator], extra: extra)
             .save(model: model, optimizer: optimizer, scheduler: scheduler, toFile: path)
@@ -244,6 +265,12 @@ public final class Trainer<Scalar: TensorScalar> {
     public func resume(from file: SafeTensorsFile, path: String = "<memory>") throws -> TrainingCheckpoint<Scalar> {
         func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
         let peek = try TrainingCheckpoint<Scalar>.record(in: file, path: path)
+        for (key, expected) in [("batch_size", loader.batchSize), ("examples", loader.dataset.count)] {
+            if let saved = peek.extra["trainer." + key], saved != String(expected) {
+                throw fail("it was written by a run with \(key.replacingOccurrences(of: "_", with: " ")) \(saved); "
+                           + "this one has \(expected), so the rest of its epoch cannot be replayed")
+            }
+        }
         guard peek.batchesInEpoch <= loader.batchCount else {
             throw fail("it stopped after batch \(peek.batchesInEpoch) of an epoch; this data has \(loader.batchCount) batches an epoch")
         }

@@ -166,7 +166,12 @@ struct BadInputTests {
                 + #"{"dropout":{"probability":\#(dropout)}},{"linear":{"bias":true,"inputSize":\#(hidden),"outputSize":\#(classes)}}]}}"#
         }
         let cases: [(String, String, String)] = [
-            ("epoch", "-9223372036854775808", "\"epoch\" is \"-9223372036854775808\", not a whole number ≥ 0"),
+            ("epoch", "-9223372036854775808", "\"epoch\" is \"-9223372036854775808\", not a whole number in 0...2^53"),
+            ("step", "9223372036854775807", "\"step\""),
+            ("epoch", "9223372036854775807", "\"epoch\""),
+            ("scheduler_step", "9223372036854775807", "\"scheduler_step\""),
+            ("generator.shuffle", "0,0,0,0", "all-zero generator state"),
+            ("extra.trainer.batch_size", "64", "batch size 64; this one has 2"),
             ("step", "-1", "\"step\""),
             ("scheduler_step", "-5", "\"scheduler_step\""),
             ("batches_in_epoch", "3", "stopped after batch 3 of an epoch; this data has 2 batches"),

@@ -126,6 +126,31 @@ struct TrainerTests {
         #expect(FileManager.default.contents(atPath: path) == good)
     }
 
+    @Test func batchNormalizationWithABatchOfOneIsAnErrorBeforeTraining() throws {
+        let model = try Sequential<Double>(.sequential(layers: [.linear(inputSize: 2, outputSize: 4, bias: true),
+                                                               .batchNorm1d(featureCount: 4, epsilon: 1e-5, momentum: 0.1, affine: true),
+                                                               .linear(inputSize: 4, outputSize: 2, bias: true)]))
+        let data = Dataset(features: Tensor<Double>.zeros([5, 2]), labels: [0, 1, 0, 1, 0])
+        let trainer = Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.1),
+                              loader: DataLoader(data, batchSize: 2))
+        #expect(throws: TrainingError(epoch: 1, step: 0, reason: "the model has a BatchNorm1d, which needs more than one example per "
+                                      + "batch in training, but 5 examples in batches of 2 leave a batch of one")) {
+            try trainer.fit(epochs: 1)
+        }
+        let dropped = Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.1),
+                              loader: DataLoader(data, batchSize: 2, dropLast: true))
+        #expect(try dropped.fit(epochs: 1) == .completed)
+    }
+
+    @Test func integerBuffersFromAFileMustBeCounts() throws {
+        let model = try Sequential<Float>(.sequential(layers: [.batchNorm1d(featureCount: 2, epsilon: 1e-5, momentum: 0.1, affine: true)]))
+        for bad in [Float.nan, 1e30, 2.5] {
+            var file = SafeTensorsFile(entries: model.stateEntries())
+            file.entries["0.num_batches_tracked"] = SafeTensorsEntry(Tensor<Float>(bad), as: .float32)
+            #expect(throws: CheckpointError.self) { try model.loadState(from: file) }
+        }
+    }
+
     @Test func evaluateReportsLossAccuracyAndConfusionInEvaluationMode() throws {
         let model = try Sequential<Double>(.sequential(layers: [.linear(inputSize: 2, outputSize: 3, bias: true), .dropout(probability: 0.5)]))
         let x = Tensor<Double>([[1, 0], [0, 1], [1, 1], [-1, 2]]), labels = [0, 1, 2, 1]
@@ -204,9 +229,31 @@ struct ModelDescriptionTests {
             try model.checkClassCount(for: Dataset(features: Tensor<Float>.zeros([1, 3]), labels: [4]), modelSource: "m.safetensors", dataName: "d.csv")
         }
         #expect(throws: ModelDescriptionError(layer: "m.safetensors", reason: "the model cannot take the 5 features of d.csv: "
-                                              + "layer 0: Linear takes 3 features, the input has shape [1, 5]")) {
+                                              + "layer 0: Linear takes 3 features, the input has shape [2, 5]")) {
             try model.checkClassCount(for: Dataset(features: Tensor<Float>.zeros([1, 5]), labels: [0]), modelSource: "m.safetensors", dataName: "d.csv")
         }
+    }
+
+    @Test func aModelThatFitsOnlyABatchOfOneOrTakesNoIndicesIsRejected() throws {
+        // LayerNorm over (1, 3) takes a batch of one only; a real batch would stop the process.
+        let batchOfOne = try Sequential<Float>(.sequential(layers: [.layerNorm(normalizedShape: [1, 3], epsilon: 1e-5, elementwiseAffine: true),
+                                                                   .linear(inputSize: 3, outputSize: 2, bias: true)]))
+        let data = Dataset(features: Tensor<Float>.zeros([4, 3]), labels: [0, 1, 0, 1])
+        #expect(throws: ModelDescriptionError.self) { try batchOfOne.checkClassCount(for: data, modelSource: "m", dataName: "d") }
+        // An embedding's inputs must be row indices.
+        let embedded = try Sequential<Float>(.sequential(layers: [.embedding(count: 5, dimension: 2), .flatten(startAxis: 1),
+                                                                 .linear(inputSize: 6, outputSize: 2, bias: true)]))
+        let indices = Dataset(features: Tensor<Float>([[0, 4, 2], [1, 1, 3]]), labels: [0, 1])
+        #expect(try embedded.checkClassCount(for: indices, modelSource: "m", dataName: "d") == 2)
+        let pixels = Dataset(features: Tensor<Float>([[0, 0.5, 2], [1, 1, 3]]), labels: [0, 1])
+        #expect(throws: ModelDescriptionError(layer: "m", reason: "the model starts with an embedding of 5 rows, but d has the "
+                                              + "feature value 0.5, which is not a row index")) {
+            try embedded.checkClassCount(for: pixels, modelSource: "m", dataName: "d")
+        }
+        // A LayerNorm whose size overflows cannot hide behind other layers' counts.
+        let overflowing = ModelDescription.sequential(layers: [
+            .layerNorm(normalizedShape: [1 << 32, 1 << 32], epsilon: 1e-5, elementwiseAffine: true), .linear(inputSize: 1, outputSize: 1, bias: true)])
+        #expect(overflowing.problem() != nil)
     }
 
     @Test func badDescriptionsAreErrorsNamingTheLayer() {
