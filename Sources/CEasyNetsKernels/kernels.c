@@ -83,6 +83,35 @@ SGD_MOMENTUM_OUTER(double, easynets_sgd_momentum_outer_f64)
 ADAM(float, easynets_adam_f32)
 ADAM(double, easynets_adam_f64)
 
+// RMSProp, neither centered nor with momentum, and Adagrad, both without weight decay.
+#define RMSPROP(T, NAME)                                                                       \
+    CLONES void NAME(T *restrict p, const T *restrict g, T *restrict sa, ptrdiff_t n, T lr,     \
+                     T a, T eps) {                                                             \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                    \
+            T grad = g[i];                                                                     \
+            T s = sa[i] * a + (1 - a) * grad * grad;                                           \
+            sa[i] = s;                                                                         \
+            p[i] -= lr * (grad / (__builtin_elementwise_sqrt(s) + eps));                       \
+        }                                                                                      \
+    }
+
+RMSPROP(float, easynets_rmsprop_f32)
+RMSPROP(double, easynets_rmsprop_f64)
+
+#define ADAGRAD(T, NAME)                                                                       \
+    CLONES void NAME(T *restrict p, const T *restrict g, T *restrict sum, ptrdiff_t n, T clr,   \
+                     T eps) {                                                                  \
+        for (ptrdiff_t i = 0; i < n; i++) {                                                    \
+            T grad = g[i];                                                                     \
+            T s = sum[i] + grad * grad;                                                        \
+            sum[i] = s;                                                                        \
+            p[i] -= clr * (grad / (__builtin_elementwise_sqrt(s) + eps));                      \
+        }                                                                                      \
+    }
+
+ADAGRAD(float, easynets_adagrad_f32)
+ADAGRAD(double, easynets_adagrad_f64)
+
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
 const char *easynets_kernels_isa(void) {
     __builtin_cpu_init();

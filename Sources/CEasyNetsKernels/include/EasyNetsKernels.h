@@ -31,6 +31,14 @@ void easynets_adam_f32(float *p, const float *g, float *m, float *v, ptrdiff_t n
 void easynets_adam_f64(double *p, const double *g, double *m, double *v, ptrdiff_t n,
                        double b1, double b2, double stepSize, double correction2Root, double eps, double decay);
 
+/// RMSProp without centering, momentum or weight decay: s = s·a + (1 − a)·g·g; p −= lr·(g / (√s + eps)).
+void easynets_rmsprop_f32(float *p, const float *g, float *squareAverage, ptrdiff_t n, float lr, float a, float eps);
+void easynets_rmsprop_f64(double *p, const double *g, double *squareAverage, ptrdiff_t n, double lr, double a, double eps);
+
+/// Adagrad without weight decay, at the step's decayed rate clr: sum += g·g; p −= clr·(g / (√sum + eps)).
+void easynets_adagrad_f32(float *p, const float *g, float *sum, ptrdiff_t n, float clr, float eps);
+void easynets_adagrad_f64(double *p, const double *g, double *sum, ptrdiff_t n, double clr, double eps);
+
 /// The name of the code path the loader picked for this CPU ("avx512f", "avx2" or "baseline").
 const char *easynets_kernels_isa(void);
 

@@ -259,6 +259,17 @@ enum UpdateKernels {
         gradientAverage: UnsafeMutablePointer<T>?, buffer: UnsafeMutablePointer<T>?, n: Int,
         learningRate: Double, alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double
     ) {
+        if gradientAverage == nil && buffer == nil && weightDecay == 0 {  // the default configuration, in C
+            if T.self == Float.self {
+                easynets_rmsprop_f32(p.bound(to: Float.self), g.bound(to: Float.self), squareAverage.bound(to: Float.self), n,
+                                     Float(learningRate), Float(alpha), Float(epsilon))
+                return
+            } else if T.self == Double.self {
+                easynets_rmsprop_f64(p.bound(to: Double.self), g.bound(to: Double.self), squareAverage.bound(to: Double.self), n,
+                                     learningRate, alpha, epsilon)
+                return
+            }
+        }
         if T.self == Float.self {
             rmsPropLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), squareAverage: squareAverage.bound(to: Float.self),
                         gradientAverage: gradientAverage?.bound(to: Float.self), buffer: buffer?.bound(to: Float.self), n: n,
@@ -278,6 +289,16 @@ enum UpdateKernels {
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, sum: UnsafeMutablePointer<T>, n: Int, step: Int,
         learningRate: Double, learningRateDecay: Double, epsilon: Double, weightDecay: Double
     ) {
+        if weightDecay == 0 {  // in C, at the step's decayed rate as the Swift loop computes it
+            let clr = learningRate / (1 + Double(step - 1) * learningRateDecay)
+            if T.self == Float.self {
+                easynets_adagrad_f32(p.bound(to: Float.self), g.bound(to: Float.self), sum.bound(to: Float.self), n, Float(clr), Float(epsilon))
+                return
+            } else if T.self == Double.self {
+                easynets_adagrad_f64(p.bound(to: Double.self), g.bound(to: Double.self), sum.bound(to: Double.self), n, clr, epsilon)
+                return
+            }
+        }
         if T.self == Float.self {
             adagradLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), sum: sum.bound(to: Float.self), n: n, step: step,
                         learningRate: learningRate, learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)

@@ -1,9 +1,9 @@
 import Testing
 @testable import EasyNets
 
-/// The steady-state SGD momentum loops and the default Adam loop run in C, compiled for the CPU's
-/// widest vectors; they must round exactly as the Swift loops (no fused multiply-adds), whichever
-/// clone the CPU gets.
+/// The steady-state SGD momentum loops and the default Adam, AdamW, RMSProp and Adagrad loops run
+/// in C, compiled for the CPU's widest vectors; they must round exactly as the Swift loops (no
+/// fused multiply-adds), whichever clone the CPU gets.
 @Suite struct UpdateKernelTests {
     func random<T: TensorScalar>(_ count: Int, _ generator: inout RandomGenerator, as _: T.Type) -> [T] {
         Tensor<T>.normal([count], using: &generator).scalars
@@ -52,7 +52,29 @@ import Testing
         #expect(pC != p0 && mC != m0 && vC != v0)
     }
 
+    func checkRMSPropAndAdagrad<T: TensorScalar>(_: T.Type) {
+        var generator = RandomGenerator(seed: 24)
+        let n = 1037
+        let g = random(n, &generator, as: T.self), p0 = random(n, &generator, as: T.self)
+        let s0 = random(n, &generator, as: T.self).map { $0 * $0 }
+        var (pC, sC, pSwift, sSwift) = (p0, s0, p0, s0)
+        UpdateKernels.rmsProp(p: &pC, g: g, squareAverage: &sC, gradientAverage: nil, buffer: nil, n: n, learningRate: 1e-2,
+                              alpha: 0.99, epsilon: 1e-8, weightDecay: 0, momentum: 0)
+        UpdateKernels.rmsPropLoop(p: &pSwift, g: g, squareAverage: &sSwift, gradientAverage: nil, buffer: nil, n: n,
+                                  learningRate: 1e-2, alpha: 0.99, epsilon: 1e-8, weightDecay: 0, momentum: 0)
+        #expect(pC == pSwift && sC == sSwift, "RMSProp, \(T.self)")
+        (pC, sC, pSwift, sSwift) = (p0, s0, p0, s0)
+        UpdateKernels.adagrad(p: &pC, g: g, sum: &sC, n: n, step: 7, learningRate: 1e-2, learningRateDecay: 0.1, epsilon: 1e-10,
+                              weightDecay: 0)
+        UpdateKernels.adagradLoop(p: &pSwift, g: g, sum: &sSwift, n: n, step: 7, learningRate: 1e-2, learningRateDecay: 0.1,
+                                  epsilon: 1e-10, weightDecay: 0)
+        #expect(pC == pSwift && sC == sSwift, "Adagrad, \(T.self)")
+        #expect(pC != p0 && sC != s0)
+    }
+
     @Test func wideVectorLoopsRoundAsTheSwiftLoops() {
+        checkRMSPropAndAdagrad(Float.self)
+        checkRMSPropAndAdagrad(Double.self)
         for step in [1, 2, 1000] {
             for decay in [0, 0.01] {
                 checkAdam(Float.self, step: step, decoupledWeightDecay: decay)
