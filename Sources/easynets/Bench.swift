@@ -113,7 +113,6 @@ struct Bench: ParsableCommand {
     private func benchmarkPhases(_ workload: StepWorkload) {
         let step = EasyNetsStep(workload, optimizer: optimizer)
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double { d.inSeconds }
         let calls = max(1, Int(0.02 / max(timePerCall(rounds: 1, step.step)[0], 1e-7)))
         var phases = [[Double]](repeating: [], count: 4)
         for _ in 0..<repetitions {
@@ -125,7 +124,7 @@ struct Bench: ParsableCommand {
                 totals[2] += clock.measure { loss!.backward() }
                 totals[3] += clock.measure { step.optimizer.step() }
             }
-            for (i, total) in totals.enumerated() { phases[i].append(seconds(total) / Double(calls)) }
+            for (i, total) in totals.enumerated() { phases[i].append(total.inSeconds / Double(calls)) }
         }
         let floor = BLASFloor(workload, inputs: step.inputs.map(\.scalars))
         let floorForward = Timing(samples: timePerCall(rounds: repetitions, floor.forward)).median

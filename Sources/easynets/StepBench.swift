@@ -24,11 +24,10 @@ struct Timing {
 /// Times `body` per call: after warming up, `rounds` samples of enough calls to last ~`target` seconds.
 func timePerCall(rounds: Int, target: Double = 0.02, _ body: () -> Void) -> [Double] {
     let clock = ContinuousClock()
-    func seconds(_ d: Duration) -> Double { d.inSeconds }
     for _ in 0..<5 { body() }
-    let once = seconds(clock.measure(body))
+    let once = clock.measure(body).inSeconds
     let calls = max(1, Int(target / max(once, 1e-7)))
-    return (0..<rounds).map { _ in seconds(clock.measure { for _ in 0..<calls { body() } }) / Double(calls) }
+    return (0..<rounds).map { _ in clock.measure { for _ in 0..<calls { body() } }.inSeconds / Double(calls) }
 }
 
 /// The gemm/gemv/ger calls of one training step of `workload`, issued straight to BLAS on
