@@ -93,8 +93,9 @@ public final class Trainer<Scalar: TensorScalar> {
     public let model: Sequential<Scalar>
     /// The optimizer stepping the model's parameters.
     public let optimizer: any Optimizer<Scalar>
-    /// The learning-rate schedule, if any, and when it steps.
+    /// The learning-rate schedule, if any.
     public let scheduler: LearningRateScheduler<Scalar>?
+    /// When the schedule steps: after each epoch or after each batch.
     public let scheduleStepping: ScheduleStepping
     /// The training batches.
     public private(set) var loader: DataLoader<Scalar>
