@@ -178,10 +178,12 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     /// the first layer that cannot take its input, so a description read from a file is checked
     /// against the data before anything runs.
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
-        try outputShape(for: inputShape, path: "")
+        try outputShape(for: inputShape, path: "", isModelInput: true)
     }
 
-    private func outputShape(for shape: [Int], path: String) throws -> [Int] {
+    /// `isModelInput`: whether this layer's input is the model's own input (an embedding needs row
+    /// indices, which no layer computes).
+    private func outputShape(for shape: [Int], path: String, isModelInput: Bool) throws -> [Int] {
         func fail(_ message: String) -> ModelDescriptionError {
             ModelDescriptionError(layer: path.isEmpty ? "the model" : "layer \(path)", reason: message)
         }
@@ -208,18 +210,22 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
                 throw fail("BatchNorm1d takes (N, \(features)) or (N, \(features), L), the input has shape \(shape)")
             }
             return shape
-        case let .embedding(_, dimension): return shape + [dimension]
+        case let .embedding(_, dimension):
+            guard isModelInput else { throw fail("an embedding takes row indices, which no layer computes: it must come first") }
+            return shape + [dimension]
         case .flatten(let a):
             let start = try axis(a)
             guard let merged = InputLimits.elementCount(Array(shape[start...])) else { throw fail("input shape \(shape) overflows") }
             return Array(shape[..<start]) + [merged]
         case .residual(let block):
-            let output = try block.outputShape(for: shape, path: child("block"))
+            let output = try block.outputShape(for: shape, path: child("block"), isModelInput: isModelInput)
             guard output == shape else { throw fail("Residual block maps shape \(shape) to \(output); it must keep the shape") }
             return shape
         case .sequential(let layers):
             var current = shape
-            for (i, layer) in layers.enumerated() { current = try layer.outputShape(for: current, path: child(String(i))) }
+            for (i, layer) in layers.enumerated() {
+                current = try layer.outputShape(for: current, path: child(String(i)), isModelInput: isModelInput && i == 0)
+            }
             return current
         default:
             return shape

@@ -250,6 +250,11 @@ struct ModelDescriptionTests {
                                               + "feature value 0.5, which is not a row index")) {
             try embedded.checkClassCount(for: pixels, modelSource: "m", dataName: "d")
         }
+        // Only the model's input can be indices.
+        let late = ModelDescription.sequential(layers: [.linear(inputSize: 3, outputSize: 3, bias: true), .embedding(count: 5, dimension: 2)])
+        #expect(throws: ModelDescriptionError(layer: "layer 1", reason: "an embedding takes row indices, which no layer computes: it must come first")) {
+            try late.outputShape(for: [2, 3])
+        }
         // A LayerNorm whose size overflows cannot hide behind other layers' counts.
         let overflowing = ModelDescription.sequential(layers: [
             .layerNorm(normalizedShape: [1 << 32, 1 << 32], epsilon: 1e-5, elementwiseAffine: true), .linear(inputSize: 1, outputSize: 1, bias: true)])
