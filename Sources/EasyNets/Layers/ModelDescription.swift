@@ -374,8 +374,16 @@ extension Sequential {
             throw ModelDescriptionError(layer: modelSource, reason: "the model starts with an embedding of \(count) rows, "
                                         + "but \(dataName) has the feature value \(bad), which is not a row index")
         }
-        // A batch of two: shapes that only fit a batch of one (LayerNorm over the batch axis) fail here.
-        do { output = try description.outputShape(for: [2, data.featureCount]) } catch let error as ModelDescriptionError {
+        // Batches of two and three: a shape that fits one batch size only (LayerNorm over the batch
+        // axis, say) fails for the other.
+        do {
+            output = try description.outputShape(for: [2, data.featureCount])
+            let other = try description.outputShape(for: [3, data.featureCount])
+            guard other.dropFirst() == output.dropFirst(), other.first == 3, output.first == 2 else {
+                throw ModelDescriptionError(layer: "the model", reason: "its output shape depends on the batch size "
+                                            + "(\(output) for a batch of 2, \(other) for 3)")
+            }
+        } catch let error as ModelDescriptionError {
             throw ModelDescriptionError(layer: modelSource, reason: "the model cannot take the \(data.featureCount) features of \(dataName): \(error)")
         }
         guard output.count == 2, data.classCount <= output[1] else {

@@ -157,7 +157,7 @@ public final class Trainer<Scalar: TensorScalar> {
         let clock = ContinuousClock()
         var outcome = TrainingOutcome.completed
         do {
-            try checkBatchNormalizationBatches()
+            try checkTrainable()
             for observer in observers { try observer.trainingWillStart(self) }
             model.train()
             epochs: while epoch < epochs && !stopRequested {
@@ -227,9 +227,13 @@ public final class Trainer<Scalar: TensorScalar> {
         return outcome
     }
 
-    /// Throws when a training batch would hold one example while the model has a ``BatchNorm1d``,
-    /// which needs more than one value per channel in training (as in PyTorch).
-    private func checkBatchNormalizationBatches() throws {
+    /// Throws when there is nothing to train (as PyTorch's optimizers refuse an empty parameter
+    /// list), or when a training batch would hold one example while the model has a
+    /// ``BatchNorm1d``, which needs more than one value per channel in training (as in PyTorch).
+    private func checkTrainable() throws {
+        guard !optimizer.parameters.isEmpty else {
+            throw TrainingError(epoch: epoch + 1, step: step, reason: "the optimizer has no parameters to train")
+        }
         guard model.namedLayers.contains(where: { $0.layer is BatchNorm1d<Scalar> }) else { return }
         let count = loader.dataset.count, size = loader.batchSize
         if size == 1 || (!loader.dropLast && count % size == 1) {

@@ -140,6 +140,10 @@ struct TrainerTests {
         let dropped = Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.1),
                               loader: DataLoader(data, batchSize: 2, dropLast: true))
         #expect(try dropped.fit(epochs: 1) == .completed)
+        // Nothing to train is an error too, not a backward pass through nothing.
+        let empty = Sequential<Double> { Tanh() }
+        let idle = Trainer(model: empty, optimizer: SGD(empty.trainableParameters, learningRate: 0.1), loader: DataLoader(data, batchSize: 2))
+        #expect(throws: TrainingError(epoch: 1, step: 0, reason: "the optimizer has no parameters to train")) { try idle.fit(epochs: 1) }
     }
 
     @Test func integerBuffersFromAFileMustBeCounts() throws {
@@ -236,6 +240,9 @@ struct ModelDescriptionTests {
 
     @Test func aModelThatFitsOnlyABatchOfOneOrTakesNoIndicesIsRejected() throws {
         // LayerNorm over (1, 3) takes a batch of one only; a real batch would stop the process.
+        let batchOfTwo = try Sequential<Float>(.sequential(layers: [.layerNorm(normalizedShape: [2, 3], epsilon: 1e-5, elementwiseAffine: true),
+                                                                   .linear(inputSize: 3, outputSize: 2, bias: true)]))
+        #expect(throws: ModelDescriptionError.self) { try batchOfTwo.checkClassCount(for: Dataset(features: Tensor<Float>.zeros([4, 3]), labels: [0, 1, 0, 1]), modelSource: "m", dataName: "d") }
         let batchOfOne = try Sequential<Float>(.sequential(layers: [.layerNorm(normalizedShape: [1, 3], epsilon: 1e-5, elementwiseAffine: true),
                                                                    .linear(inputSize: 3, outputSize: 2, bias: true)]))
         let data = Dataset(features: Tensor<Float>.zeros([4, 3]), labels: [0, 1, 0, 1])
