@@ -188,7 +188,7 @@ expect_failure 1 "nan.csv, line 2, column 2: feature \"nan\" is not a finite num
 
 echo "== a diverging run stops before writing anything non-finite; the last good checkpoint stays"
 cp "$work/spirals.safetensors" "$work/good.safetensors"
-expect_failure 1 "training diverged at epoch 1, step" \
+expect_failure 1 "training stopped at epoch 1, step" \
     "$tool" train --dataset spirals --hidden 8 --optimizer sgd --learning-rate 1e30 --epochs 3 --threads 1 \
     --checkpoint "$work/spirals.safetensors" --metrics "$work/diverged.jsonl"
 cmp -s "$work/spirals.safetensors" "$work/good.safetensors" || fail "the diverging run replaced the last good checkpoint"

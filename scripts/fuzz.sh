@@ -8,13 +8,13 @@
 # Tests/Fuzz/Regressions/<target>.
 #
 # Usage: scripts/fuzz.sh [SECONDS per target, default 30] [TARGET ...]   (targets: idx gzip npy csv
-#        pgm safetensors checkpoint metrics; default all)
+#        pgm safetensors checkpoint metrics model; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx gzip npy csv pgm safetensors checkpoint metrics)
+[ ${#targets[@]} -gt 0 ] || targets=(idx gzip npy csv pgm safetensors checkpoint metrics model)
 
 echo "== Building easynets-fuzz with libFuzzer and AddressSanitizer"
 # gold cannot link the sanitized objects (internal error in format_file_lineno), so link with lld.

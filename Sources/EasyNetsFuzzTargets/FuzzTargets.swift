@@ -26,6 +26,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case checkpoint
     /// A metrics file as `easynets plot` reads it, then drawn as SVG.
     case metrics
+    /// A model description file as `easynets train --model` reads it: the model built, checked
+    /// against a small dataset, and trained for an epoch.
+    case model
 
     /// Feeds `bytes` to the reader. Errors are the expected outcome for bad input and are ignored.
     public func run(_ bytes: [UInt8]) {
@@ -49,6 +52,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 try model.loadState(from: file, strict: false)
             case .checkpoint: try readCheckpoint(bytes)
             case .metrics: _ = try CurvesPlot.svg(EpochMetrics.parse(bytes))
+            case .model: try trainDescribedModel(bytes)
             }
         } catch {
             if Self.verbose { print("\(rawValue): \(error)") }
@@ -62,6 +66,20 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let file = try IDXFile(bytes: bytes)
         _ = try file.integers()
         _ = file.tensor(dividingBy: 255, as: Float.self)
+    }
+
+    private func trainDescribedModel(_ bytes: [UInt8]) throws {
+        let description = try ModelDescription(json: bytes, source: "<fuzz>")
+        let model = try Sequential<Float>(description)
+        var features = 3
+        if case .sequential(let layers) = description, case .linear(let inputSize, _, _)? = layers.first, inputSize <= 4096 {
+            features = inputSize
+        }
+        let data = Dataset(features: Tensor<Float>.zeros([6, features]), labels: [Int](repeating: 0, count: 6))
+        try model.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
+        let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 1e-3),
+                              loader: DataLoader(data, batchSize: 2, seed: 1), evaluationData: data)
+        try trainer.fit(epochs: 1)
     }
 
     private func readCheckpoint(_ bytes: [UInt8]) throws {

@@ -83,6 +83,23 @@ model = {
     "2.bias": ("F32", [2], rng.standard_normal(2).astype("<f4").tobytes()),
 }
 put("safetensors", "mlp-4-3-2", safetensors(model))
+
+# Model descriptions, as `easynets train --model FILE.json` reads them.
+def linear(i, o, bias=True):
+    return {"linear": {"inputSize": i, "outputSize": o, "bias": bias}}
+put("model", "mlp", json.dumps({"sequential": {"layers": [linear(3, 8), {"relu": {}}, {"dropout": {"probability": 0.1}},
+                                                          linear(8, 2)]}}).encode())
+put("model", "normalized-residual", json.dumps({"sequential": {"layers": [
+    linear(3, 6), {"batchNorm1d": {"featureCount": 6, "epsilon": 1e-5, "momentum": 0.1, "affine": True}},
+    {"gelu": {"tanhApproximation": True}},
+    {"residual": {"block": {"sequential": {"layers": [
+        {"layerNorm": {"normalizedShape": [6], "epsilon": 1e-5, "elementwiseAffine": True}}, linear(6, 6, False), {"tanh": {}}]}}}},
+    linear(6, 2), {"logSoftmax": {"axis": -1}}]}}).encode())
+put("model", "embedding", json.dumps({"sequential": {"layers": [{"embedding": {"count": 4, "dimension": 2}},
+                                                                {"flatten": {"startAxis": 1}}, linear(6, 2)]}}).encode())
+put("model", "activations", json.dumps({"sequential": {"layers": [linear(3, 4)] + [{k: {}} for k in
+    ["selu", "silu", "mish", "sigmoid", "hardSigmoid", "softplus", "identity"]] + [{"leakyRelu": {"negativeSlope": 0.2}},
+    {"elu": {"alpha": 1.0}}, {"softmax": {"axis": 1}}, linear(4, 2)]}}).encode())
 put("safetensors", "dtypes", safetensors({
     "f64": ("F64", [2], np.array([1.0, -2.0], "<f8").tobytes()),
     "i64": ("I64", [1], np.array([7], "<i8").tobytes()),

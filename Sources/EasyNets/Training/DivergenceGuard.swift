@@ -1,4 +1,5 @@
-/// Training stopped because a number it depends on went wrong: which epoch and step, and what.
+/// Training stopped because something that depends on the data or the numbers went wrong (it
+/// diverged, say): which epoch and step, and what.
 public struct TrainingError: Error, CustomStringConvertible, Equatable {
     /// The epoch (1-based) in which the problem appeared.
     public var epoch: Int
@@ -10,7 +11,7 @@ public struct TrainingError: Error, CustomStringConvertible, Equatable {
     /// An error at `epoch` and `step`, explaining `reason`.
     public init(epoch: Int, step: Int, reason: String) { (self.epoch, self.step, self.reason) = (epoch, step, reason) }
 
-    public var description: String { "training diverged at epoch \(epoch), step \(step): \(reason)" }
+    public var description: String { "training stopped at epoch \(epoch), step \(step): \(reason)" }
 }
 
 /// The check that stops a diverging run before anything non-finite is written: a loss that is
@@ -25,7 +26,7 @@ public final class DivergenceGuard<Scalar: TensorScalar>: TrainingObserver {
 
     /// Throws when `loss` is not finite.
     public func check(loss: Double, epoch: Int, step: Int) throws {
-        guard loss.isFinite else { throw TrainingError(epoch: epoch, step: step, reason: "the loss is \(loss)") }
+        guard loss.isFinite else { throw TrainingError(epoch: epoch, step: step, reason: "it diverged: the loss is \(loss)") }
     }
 
     /// Throws when a value of any of `parameters` is not finite, naming the first such parameter.
@@ -37,7 +38,7 @@ public final class DivergenceGuard<Scalar: TensorScalar>: TrainingObserver {
                 return sum.isFinite
             }
             guard finite else {
-                throw TrainingError(epoch: epoch, step: step, reason: "parameter \"\(name)\" holds a value that is not finite")
+                throw TrainingError(epoch: epoch, step: step, reason: "it diverged: parameter \"\(name)\" holds a value that is not finite")
             }
         }
     }

@@ -266,7 +266,7 @@ struct BadInputTests {
     // MARK: Divergence and metrics
 
     @Test func divergenceGuardNamesTheEpochAndStep() {
-        expectError(TrainingError.self, "epoch 3, step 17", "the loss is nan") { try DivergenceGuard<Double>().check(loss: .nan, epoch: 3, step: 17) }
+        expectError(TrainingError.self, "epoch 3, step 17", "it diverged: the loss is nan") { try DivergenceGuard<Double>().check(loss: .nan, epoch: 3, step: 17) }
         expectError(TrainingError.self, "the loss is inf") { try DivergenceGuard<Double>().check(loss: .infinity, epoch: 1, step: 1) }
         let model = Sequential<Double> { Linear(2, 2); ReLU(); Linear(2, 1) }
         #expect(throws: Never.self) { try DivergenceGuard<Double>().check(parameters: model.namedParameters, epoch: 1, step: 1) }
