@@ -223,39 +223,49 @@ struct Bench: ParsableCommand {
             print("Fashion-MNIST epoch: skipped (dataset not found in \(dataDir); \(FashionMNIST.installCommand))")
             return
         }
-        // The Trainer's epoch (loss and accuracy accounting, observers' hooks) against a bare loop
-        // of the same steps, alternately, on identically initialized models.
-        func makeModel() -> (Sequential<Float>, SGD<Float>) {
+        // Three epochs of the same steps on identically initialized models, in rotating order so none
+        // gains from another's warm caches: a bare loop; the Trainer (loss and accuracy accounting,
+        // observers' hooks); and the Trainer as `easynets train` sets it up (divergence guard, progress
+        // bar, metrics file), the test-set evaluation aside.
+        func makeModel() -> (Sequential<Float>, any Optimizer<Float>) {
             var generator = RandomGenerator(seed: 4)
             let model = MultilayerPerceptron.make(inputSize: 784, hidden: [256, 128], classes: 10, using: &generator, as: Float.self)
-            return (model, SGD(model.trainableParameters, learningRate: 0.01, momentum: 0.9))
+            return (model, optimizer.benchmarkOptimizer(model.trainableParameters))
         }
-        let (trainedModel, trainedOptimizer) = makeModel()
-        let trainer = Trainer(model: trainedModel, optimizer: trainedOptimizer, loader: DataLoader(train, batchSize: 128, seed: 5))
         let (bareModel, bareOptimizer) = makeModel()
         var loader = DataLoader(train, batchSize: 128, seed: 5)
-        let rounds = max(3, repetitions / 5)
-        var trainerSeconds: [Double] = [], bareSeconds: [Double] = []
+        let (trainedModel, trainedOptimizer) = makeModel()
+        let trainer = Trainer(model: trainedModel, optimizer: trainedOptimizer, loader: DataLoader(train, batchSize: 128, seed: 5))
+        let (toolModel, toolOptimizer) = makeModel()
+        let toolTrainer = Trainer(model: toolModel, optimizer: toolOptimizer, loader: DataLoader(train, batchSize: 128, seed: 5))
+        let metricsPath = NSTemporaryDirectory() + "easynets-bench-metrics-\(getpid()).jsonl"
+        defer { unlink(metricsPath) }
+        toolTrainer.observers = [DivergenceGuard(), ProgressBar(epochs: 1_000_000, write: { _ in }), MetricsWriter(path: metricsPath)]
         let clock = ContinuousClock()
-        func trainerEpoch() { trainerSeconds.append(clock.measure { _ = try? trainer.fit(epochs: trainer.epoch + 1) }.inSeconds) }
-        func bareEpoch() {
-            bareSeconds.append(clock.measure {
+        var seconds: [[Double]] = [[], [], []]
+        let contenders: [() -> Void] = [
+            {
                 for batch in loader.epoch() {
                     bareOptimizer.zeroGradients()
                     crossEntropy(logits: bareModel(batch.features), labels: batch.labels).backward()
                     bareOptimizer.step()
                 }
-            }.inSeconds)
+            },
+            { _ = try? trainer.fit(epochs: trainer.epoch + 1) },
+            { _ = try? toolTrainer.fit(epochs: toolTrainer.epoch + 1) },
+        ]
+        let rounds = max(3, repetitions / 5)
+        for round in 0..<rounds {
+            for k in 0..<3 {
+                let c = (round + k) % 3
+                seconds[c].append(clock.measure(contenders[c]).inSeconds)
+            }
         }
-        for round in 0..<rounds {  // which goes first alternates, so neither gains from the other's warm caches
-            if round % 2 == 0 { trainerEpoch(); bareEpoch() } else { bareEpoch(); trainerEpoch() }
-        }
-        let ratio = Timing(samples: zip(trainerSeconds, bareSeconds).map { $0 / $1 }).median
-        let seconds = Timing(samples: trainerSeconds).median
-        print("Fashion-MNIST epoch, 784-256-128-10, batch 128, SGD momentum, \(threads) thread(s): Trainer "
-              + "\(String(format: "%.3f", seconds)) s (\(Int(Double(train.count) / seconds)) samples/s), bare loop "
-              + "\(String(format: "%.3f", Timing(samples: bareSeconds).median)) s, ratio \(String(format: "%.3f", ratio)) "
-              + "(median of \(rounds) alternating rounds)")
+        func ratio(_ c: Int) -> Double { Timing(samples: zip(seconds[c], seconds[0]).map { $0 / $1 }).median }
+        func ms(_ c: Int) -> String { String(format: "%.3f", Timing(samples: seconds[c]).median) }
+        print("Fashion-MNIST epoch, 784-256-128-10, batch 128, \(optimizer.rawValue), \(threads) thread(s): bare loop \(ms(0)) s, "
+              + "Trainer \(ms(1)) s (ratio \(String(format: "%.3f", ratio(1)))), as easynets train \(ms(2)) s "
+              + "(ratio \(String(format: "%.3f", ratio(2)))); medians of \(rounds) rotating rounds")
     }
 
     private func benchmarkMatmul() {

@@ -111,14 +111,7 @@ final class EasyNetsStep {
         var generator = RandomGenerator(seed: 1)
         model = MultilayerPerceptron.make(inputSize: w.widths[0], hidden: Array(w.widths.dropFirst().dropLast()),
                                           classes: w.widths.last!, using: &generator, as: Float.self)
-        let parameters = model.trainableParameters
-        switch kind {
-        case .sgd: optimizer = SGD(parameters, learningRate: 0.01, momentum: 0.9)
-        case .adam: optimizer = Adam(parameters, learningRate: 1e-3)
-        case .adamw: optimizer = AdamW(parameters, learningRate: 1e-3)
-        case .rmsprop: optimizer = RMSProp(parameters, learningRate: 1e-2)
-        case .adagrad: optimizer = Adagrad(parameters, learningRate: 1e-2)
-        }
+        optimizer = kind.benchmarkOptimizer(model.trainableParameters)
         let batches = max(8, (8 << 20) / (w.batch * w.widths[0] * MemoryLayout<Float>.stride))
         inputs = (0..<batches).map { _ in Tensor.normal([w.batch, w.widths[0]], using: &generator) }
         labels = (0..<batches).map { _ in (0..<w.batch).map { _ in Int(generator.next() % UInt64(w.widths.last!)) } }
@@ -134,5 +127,18 @@ final class EasyNetsStep {
     func loss() -> Tensor<Float> {
         defer { next = (next + 1) % inputs.count }
         return crossEntropy(logits: model(inputs[next]), labels: labels[next])
+    }
+}
+
+extension OptimizerKind {
+    /// The benchmarks' optimizer of this kind: SGD with momentum 0.9, the others with PyTorch's defaults.
+    func benchmarkOptimizer(_ parameters: [Parameter<Float>]) -> any Optimizer<Float> {
+        switch self {
+        case .sgd: return SGD(parameters, learningRate: 0.01, momentum: 0.9)
+        case .adam: return Adam(parameters, learningRate: 1e-3)
+        case .adamw: return AdamW(parameters, learningRate: 1e-3)
+        case .rmsprop: return RMSProp(parameters, learningRate: 1e-2)
+        case .adagrad: return Adagrad(parameters, learningRate: 1e-2)
+        }
     }
 }

@@ -10,27 +10,34 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
     private var lastPlainQuarter = 0
     private var drawn = false
 
-    /// A progress bar for a run of `epochs` epochs.
-    public init(epochs: Int) { self.epochs = epochs }
+    /// Where the lines go (standard output by default).
+    private let write: (String) -> Void
+
+    /// A progress bar for a run of `epochs` epochs, written by `write` (standard output by default).
+    public init(epochs: Int, write: @escaping (String) -> Void = { print($0, terminator: "") }) {
+        (self.epochs, self.write) = (epochs, write)
+    }
 
     public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
-        let label = "epoch \(batch.epoch)/\(epochs)"
-        let status = "\(batch.batch)/\(batch.batchCount) loss \(String(format: "%.4f", batch.runningLoss)) "
-            + "\(Int(batch.samplesPerSecond)) samples/s ETA \(String(format: "%.1f", batch.secondsLeft)) s"
+        // Text is formatted only for the batches that are drawn: a few per second at most.
+        func status() -> String {
+            "\(batch.batch)/\(batch.batchCount) loss \(String(format: "%.4f", batch.runningLoss)) "
+                + "\(Int(batch.samplesPerSecond)) samples/s ETA \(String(format: "%.1f", batch.secondsLeft)) s"
+        }
         if isTerminal {
             let now = ContinuousClock.now
             guard batch.batch == batch.batchCount || lastDraw.duration(to: now) > .milliseconds(100) else { return }
             lastDraw = now
             let width = 30, filled = 30 * batch.batch / Swift.max(batch.batchCount, 1)
-            print("\r\(label) [\(String(repeating: "█", count: filled))\(String(repeating: "·", count: width - filled))] \(status)\u{1B}[K",
-                  terminator: "")
+            write("\repoch \(batch.epoch)/\(epochs) [\(String(repeating: "█", count: filled))"
+                  + "\(String(repeating: "·", count: width - filled))] \(status())\u{1B}[K")
             fflush(nil)
             drawn = true
         } else {
             let quarter = batch.batch * 4 / Swift.max(batch.batchCount, 1)
             if quarter > lastPlainQuarter || batch.batch == 1 {
                 lastPlainQuarter = quarter
-                print("\(label) \(status)")
+                write("epoch \(batch.epoch)/\(epochs) \(status())\n")
             }
         }
     }
@@ -38,15 +45,15 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
     public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
         endLine()
         lastPlainQuarter = 0
-        print("epoch \(metrics.epoch)/\(epochs): train loss \(fixed(metrics.trainLoss)) acc \(fixed(metrics.trainAccuracy)) | "
+        write("epoch \(metrics.epoch)/\(epochs): train loss \(fixed(metrics.trainLoss)) acc \(fixed(metrics.trainAccuracy)) | "
               + "test loss \(fixed(metrics.testLoss)) acc \(fixed(metrics.testAccuracy)) | "
-              + "\(String(format: "%.1f", metrics.seconds)) s, \(Int(metrics.samplesPerSecond)) samples/s")
+              + "\(String(format: "%.1f", metrics.seconds)) s, \(Int(metrics.samplesPerSecond)) samples/s\n")
     }
 
     public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws { endLine() }
 
     private func endLine() {
-        if drawn { print("") }
+        if drawn { write("\n") }
         drawn = false
     }
 
