@@ -51,6 +51,7 @@ let package = Package(
             name: "easynets",
             dependencies: [
                 "EasyNets",
+                "CEasyNetsKernels",  // the update loops' bare reference in bench --breakdown
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

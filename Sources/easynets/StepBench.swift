@@ -1,4 +1,5 @@
 @_spi(Benchmark) import EasyNets
+import CEasyNetsKernels
 import Foundation
 
 /// A training-step workload of the performance suite: a ReLU MLP, batch size, float32, SGD with
@@ -139,6 +140,51 @@ extension OptimizerKind {
         case .adamw: return AdamW(parameters, learningRate: 1e-3)
         case .rmsprop: return RMSProp(parameters, learningRate: 1e-2)
         case .adagrad: return Adagrad(parameters, learningRate: 1e-2)
+        }
+    }
+}
+
+/// An optimizer's update arithmetic as bare calls of the C loops EasyNets uses, over buffers of the
+/// model's parameter sizes (the parameters and gradients themselves, scratch state), with no
+/// optimizer around it: the reference of the update's time in `bench --breakdown`.
+final class BareUpdate {
+    let kind: OptimizerKind
+    let parameters: [Parameter<Float>]
+    /// Scratch state (momentum or first and second moments) per parameter, allocated once.
+    let first: [UnsafeMutablePointer<Float>], second: [UnsafeMutablePointer<Float>]
+    var step = 0
+
+    init(_ kind: OptimizerKind, parameters: [Parameter<Float>]) {
+        (self.kind, self.parameters) = (kind, parameters)
+        func zeros(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            buffer.initialize(repeating: 0, count: n)
+            return buffer
+        }
+        first = parameters.map { zeros($0.value.count) }
+        second = parameters.map { zeros($0.value.count) }
+    }
+
+    deinit { for buffer in first + second { buffer.deallocate() } }
+
+    func run() {
+        step += 1
+        let c1 = Float(1 - Double.pow(0.9, Double(step))), c2 = Float((1 - Double.pow(0.999, Double(step))).squareRoot())
+        for (i, parameter) in parameters.enumerated() {
+            guard let gradient = parameter.gradient else { continue }
+            let n = gradient.count
+            gradient.withUnsafeBufferPointer { g in
+                parameter.value.withUnsafeMutableBufferPointer { p in
+                    let (p, g) = (p.baseAddress!, g.baseAddress!)
+                    switch kind {
+                    case .sgd: easynets_sgd_momentum_f32(p, g, first[i], n, 0.01, 0.9, 1, 0)
+                    case .adam, .adamw:
+                        easynets_adam_f32(p, g, first[i], second[i], n, 0.9, 0.999, 1e-3 / c1, c2, 1e-8, kind == .adamw ? 1 - 1e-5 : 1)
+                    case .rmsprop: easynets_rmsprop_f32(p, g, first[i], n, 1e-2, 0.99, 1e-8)
+                    case .adagrad: easynets_adagrad_f32(p, g, first[i], n, 1e-2, 1e-10)
+                    }
+                }
+            }
         }
     }
 }
