@@ -148,7 +148,7 @@ struct Train: ParsableCommand {
     /// "MLP 784-256-128-10 (relu)" for a chain of Linear layers, else the parameter count.
     private func describe(_ network: Sequential<Float>) -> String {
         let widths = network.layers.compactMap { $0 as? Linear<Float> }
-        guard model == "mlp", let first = widths.first else { return "a model of \(network.parameterCount) parameters" }
+        guard model == "mlp", resume == nil, let first = widths.first else { return "a model of \(network.parameterCount) parameters" }
         return "MLP " + ([first.inputSize] + widths.map(\.outputSize)).map(String.init).joined(separator: "-")
             + " (\(activation)\(dropout > 0 ? ", dropout \(dropout)" : ""))"
     }
