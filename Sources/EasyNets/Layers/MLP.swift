@@ -107,15 +107,6 @@ extension MultilayerPerceptron {
             return .sequential(layers: layers)
         }
 
-        /// The model, its weights drawn from a generator seeded with `seed` and its dropout layers
-        /// seeded from `seed + 1000`. The configuration must be valid (``problem(scalarSize:)`` is `nil`).
-        public func makeModel<Scalar: TensorScalar>(seed: UInt64, as: Scalar.Type = Scalar.self) -> Sequential<Scalar> {
-            if let problem = problem(scalarSize: MemoryLayout<Scalar>.size) { programmerError("MultilayerPerceptron.Configuration: \(problem)") }
-            var generator = RandomGenerator(seed: seed)
-            var dropoutSeed = seed &+ 1000
-            return modelDescription.makeSequential(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed)
-        }
-
         /// Decodes and validates a configuration from JSON; `path` names the source in errors.
         public init(json: String, path: String) throws {
             do {

@@ -193,25 +193,21 @@ public final class Trainer<Scalar: TensorScalar> {
                     }
                 }
                 let seconds = Swift.max(start.duration(to: clock.now).inSeconds, 1e-9)
-                let seen = Swift.max(totals.seen, 1)
-                let metrics = EpochMetrics(
-                    epoch: epoch + 1, trainLoss: totals.loss / Double(seen), trainAccuracy: Double(totals.correct) / Double(seen),
-                    testLoss: .nan, testAccuracy: .nan, seconds: seconds, samplesPerSecond: Double(totals.seen - startSeen) / seconds,
-                    learningRate: optimizer.learningRate)
+                let seen = Double(Swift.max(totals.seen, 1))
+                let (trainLoss, trainAccuracy) = (totals.loss / seen, Double(totals.correct) / seen)
+                let samplesPerSecond = Double(totals.seen - startSeen) / seconds, learningRate = optimizer.learningRate
                 if scheduleStepping == .perEpoch { scheduler?.step() }
                 epoch += 1
                 batchesInEpoch = 0
                 totals = (0, 0, 0)
                 epochGenerator = loader.generator
-                var withTest = metrics
-                if let evaluationData {
-                    let result = evaluate(model, on: evaluationData, loss: { self.loss($0, $1) * Scalar($1.count) })
-                    (withTest.testLoss, withTest.testAccuracy) = (result.loss, result.accuracy)
-                } else {
-                    (withTest.testLoss, withTest.testAccuracy) = (withTest.trainLoss, withTest.trainAccuracy)
-                }
-                history.append(withTest)
-                for observer in observers { try observer.epochDidEnd(self, withTest) }
+                let test = evaluationData.map { evaluate(model, on: $0, loss: { self.loss($0, $1) * Scalar($1.count) }) }
+                let metrics = EpochMetrics(
+                    epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, testLoss: test?.loss ?? trainLoss,
+                    testAccuracy: test?.accuracy ?? trainAccuracy, seconds: seconds, samplesPerSecond: samplesPerSecond,
+                    learningRate: learningRate)
+                history.append(metrics)
+                for observer in observers { try observer.epochDidEnd(self, metrics) }
                 if cancellation.isCancelled {  // after the last batch of an epoch: the epoch ended first
                     outcome = .cancelled
                     break epochs

@@ -33,7 +33,7 @@ private func safetensors(header: String, data: [UInt8] = []) -> [UInt8] {
 
 /// An EasyNets training checkpoint of a 2-3-2 MLP whose metadata `change` may alter.
 private func checkpointBytes(_ change: (inout [String: String]) -> Void = { _ in }) throws -> [UInt8] {
-    let model: Sequential<Float> = MultilayerPerceptron.Configuration(inputSize: 2, hidden: [3], classes: 2).makeModel(seed: 0)
+    let model = try Sequential<Float>(MultilayerPerceptron.Configuration(inputSize: 2, hidden: [3], classes: 2).modelDescription)
     let path = try temporaryDirectory() + "/c.safetensors"
     try TrainingCheckpoint<Float>(step: 4, epoch: 1).save(model: model, optimizer: Adam(model.trainableParameters, learningRate: 0.1), toFile: path)
     var file = try SafeTensorsFile(contentsOfFile: path)
@@ -213,7 +213,7 @@ struct BadInputTests {
 
     @Test func optimizerStepCountsMustBeWholeNumbers() throws {
         let configuration = MultilayerPerceptron.Configuration(inputSize: 2, hidden: [3], classes: 2)
-        let model: Sequential<Float> = configuration.makeModel(seed: 0)
+        let model = try Sequential<Float>(configuration.modelDescription)
         let optimizer = Adam(model.trainableParameters, learningRate: 0.1)
         for step in [Float.nan, -3, 1e30, 0.5] {
             var file = SafeTensorsFile(entries: model.stateEntries(prefix: "model."), metadata: ["format": "easynets-training-checkpoint", "step": "1", "epoch": "1"])
