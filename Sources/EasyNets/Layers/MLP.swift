@@ -60,19 +60,6 @@ extension MultilayerPerceptron {
             (self.inputSize, self.hidden, self.classes, self.activation, self.dropout) = (inputSize, hidden, classes, activation, dropout)
         }
 
-        /// The number of parameters (weights and biases), or `nil` when it overflows `Int`.
-        public var parameterCount: Int? {
-            var total = 0, width = inputSize
-            for next in hidden + [classes] {
-                let (weights, o1) = width.multipliedReportingOverflow(by: next)
-                let (layer, o2) = weights.addingReportingOverflow(next)
-                let (sum, o3) = total.addingReportingOverflow(layer)
-                guard !o1, !o2, !o3 else { return nil }
-                (total, width) = (sum, next)
-            }
-            return total
-        }
-
         /// Why this configuration cannot be built, or `nil` when it can: a size below 1, an unknown
         /// activation, a dropout probability outside [0, 1), or parameters of `scalarSize` bytes
         /// each beyond ``InputLimits/maximumBytes``.
@@ -84,11 +71,7 @@ extension MultilayerPerceptron {
                 return "unknown activation \"\(activation)\" (known: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")))"
             }
             if !(dropout >= 0 && dropout < 1) { return "dropout \(dropout) is outside [0, 1)" }
-            guard let count = parameterCount else {
-                return InputLimits.problem(byteCount: (0, true), what: "a model of widths \([inputSize] + hidden + [classes])")
-            }
-            return InputLimits.problem(byteCount: count.multipliedReportingOverflow(by: scalarSize),
-                                       what: "a model of widths \([inputSize] + hidden + [classes]) (\(count) parameters)")
+            return modelDescription.problem(scalarSize: scalarSize)  // the size against the limit
         }
 
         /// The model's description: `Linear → activation (→ Dropout)` per hidden width, then a
