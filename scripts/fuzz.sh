@@ -9,9 +9,14 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS per target, default 30] [TARGET ...]   (targets: idx gzip npy csv
 #        pgm safetensors checkpoint metrics model; default all)
+# FUZZ_SEED (default 1) seeds libFuzzer's mutations, so a run explores the same inputs in the same
+# order on every machine and a faster or longer run covers a slower or shorter one (what CI runs is
+# what a longer run here checked first). FUZZ_SEED=0 picks a new seed each run, for open-ended
+# campaigns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
+seed=${FUZZ_SEED:-1}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(idx gzip npy csv pgm safetensors checkpoint metrics model)
@@ -29,7 +34,7 @@ for target in "${targets[@]}"; do
     [ -d Tests/Fuzz/Regressions/"$target" ] && seeds+=(Tests/Fuzz/Regressions/"$target")
     echo "== $target: ${seconds} s"
     # The Swift runtime's backtracer would report a trap as an ASan error of its own; libFuzzer prints the stack.
-    if ! SWIFT_BACKTRACE=enable=no "$fuzzer" "$target" "$work" "${seeds[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+    if ! SWIFT_BACKTRACE=enable=no "$fuzzer" "$target" "$work" "${seeds[@]}" -max_total_time="$seconds" -seed="$seed" -rss_limit_mb=2048 -max_len=65536 \
         -timeout=10 -print_final_stats=1 -artifact_prefix=".build-fuzz/crashes/$target-" > "$work.log" 2>&1; then
         tail -n 60 "$work.log"
         echo "fuzz: $target CRASHED; the input is in .build-fuzz/crashes/" >&2

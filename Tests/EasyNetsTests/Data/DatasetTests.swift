@@ -69,6 +69,23 @@ import Testing
         let text = report.formatted(classNames: ["a", "b", "c"])
         #expect(text.contains("accuracy: 0.667 (6 examples)"))
         #expect(text.contains("confusion matrix"))
+        #expect(report.support == [3, 2, 1] && report.predictedCounts == [2, 2, 2] && report.correctCounts == [2, 1, 1])
+        for actual in 0..<3 {
+            for predicted in 0..<3 { #expect(report.count(actual: actual, predicted: predicted) == report.confusion[actual][predicted]) }
+        }
+        // Fewer names than classes: the rest are shown by number.
+        #expect(report.formatted(classNames: ["a"]).contains("\n    2 "))
+    }
+
+    @Test func classificationReportOverAVocabularyIsSparse() {
+        // 200,000 classes: a dense matrix would be 4·10^10 cells; the report holds only what occurred.
+        let classes = 200_000
+        let labels = [7, 199_999, 7, 3, 150_000], predictions = [7, 7, 199_999, 3, 150_000]
+        let report = ClassificationReport(predictions: predictions, labels: labels, classCount: classes)
+        #expect(report.total == 5 && report.accuracy == 3.0 / 5)
+        #expect(report.count(actual: 199_999, predicted: 7) == 1 && report.count(actual: 7, predicted: 199_999) == 1)
+        #expect(report.count(actual: 7, predicted: 7) == 1 && report.count(actual: 0, predicted: 0) == 0)
+        #expect(report.precision(7) == 0.5 && report.recall(199_999) == 0 && report.recall(150_000) == 1)
     }
 
     @Test func metricsLinesRoundTripAndPlotIsReadableSVG() throws {
