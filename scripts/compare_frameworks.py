@@ -4,7 +4,10 @@
 The three workloads of `easynets bench` (784-256-128-10 ReLU MLP at batch 128 and 1, 784-1024-1024-10
 at batch 256; float32; cross-entropy; SGD with momentum 0.9; PyTorch-default initialization; random
 data: a pool of standard-normal batches with random labels, ~8 MiB, cycled one batch per step, as
-`easynets bench` does, so no framework trains its loss down into subnormal gradients). For every framework the "floor" is the time of the step's gemm/gemv calls alone, issued
+`easynets bench` does, so no framework trains its loss down into subnormal gradients), with each
+optimizer of `--optimizer`: SGD with momentum 0.9 (learning rate 0.01), and Adam (learning rate
+1e-3, betas 0.9 and 0.999, eps 1e-8: `torch.optim.Adam`, `optax.adam`, the same update in NumPy,
+`easynets bench --optimizer adam`). For every framework the "floor" is the time of the step's gemm/gemv calls alone, issued
 with NumPy's BLAS on the same shapes in this process; EasyNets measures its own floor against
 OpenBLAS directly in its process. Ratios are step / floor, against EasyNets' OpenBLAS floor when
 the easynets binary is built (the same shapes and calls, made from compiled code: NumPy's floor
@@ -15,8 +18,8 @@ The whole run is pinned to the first `--threads` CPUs (XLA's CPU runtime otherwi
 
 Usage:
     swift build -c release --product easynets
-    pip install torch==2.13.0+cpu        # the PyPI default wheel is a CUDA build that fails to import here
-    python3 scripts/compare_frameworks.py --threads 1
+    pip install torch==2.13.0+cpu jax optax   # the PyPI default torch is a CUDA build that fails to import here
+    python3 scripts/compare_frameworks.py --threads 1 --optimizer sgd adam
 """
 import argparse
 import json
@@ -83,7 +86,24 @@ def numpy_floor(np, widths, batch):
     return step
 
 
-def numpy_step(np, widths, batch):
+class NumPyAdam:
+    """Adam as `torch.optim.Adam` defines it (bias-corrected moments), in place on float32 arrays."""
+    def __init__(self, np, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.np, self.lr, self.beta1, self.beta2, self.eps, self.t = np, lr, beta1, beta2, eps, 0
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+
+    def update(self, i, p, g, first_of_step=False):
+        if first_of_step:
+            self.t += 1
+        m, v = self.m[i], self.v[i]
+        m *= self.beta1; m += (1 - self.beta1) * g
+        v *= self.beta2; v += (1 - self.beta2) * g * g
+        step = self.lr / (1 - self.beta1 ** self.t)
+        p -= step * m / (self.np.sqrt(v / (1 - self.beta2 ** self.t)) + self.eps)
+
+
+def numpy_step(np, widths, batch, optimizer):
     rng = np.random.default_rng(1)
     Ws, bs = [], []
     for i in range(len(widths) - 1):
@@ -92,6 +112,7 @@ def numpy_step(np, widths, batch):
         bs.append(rng.uniform(-bound, bound, widths[i + 1]).astype(np.float32))
     vW = [np.zeros_like(w) for w in Ws]
     vb = [np.zeros_like(b) for b in bs]
+    adam = NumPyAdam(np, Ws + bs)
     data = Cycle(batch_pool(np, widths, batch))
 
     def step():
@@ -111,12 +132,16 @@ def numpy_step(np, widths, batch):
             db = g.sum(axis=0)
             if l > 0:
                 g = (g @ Ws[l]) * (acts[l] > 0)
-            vW[l] *= 0.9; vW[l] += dW; Ws[l] -= 0.01 * vW[l]
-            vb[l] *= 0.9; vb[l] += db; bs[l] -= 0.01 * vb[l]
+            if optimizer == "adam":
+                adam.update(l, Ws[l], dW, first_of_step=l == len(Ws) - 1)
+                adam.update(len(Ws) + l, bs[l], db)
+            else:
+                vW[l] *= 0.9; vW[l] += dW; Ws[l] -= 0.01 * vW[l]
+                vb[l] *= 0.9; vb[l] += db; bs[l] -= 0.01 * vb[l]
     return step
 
 
-def torch_step(torch, np, widths, batch):
+def torch_step(torch, np, widths, batch, optimizer):
     torch.manual_seed(0)
     layers = []
     for i in range(len(widths) - 1):
@@ -124,7 +149,9 @@ def torch_step(torch, np, widths, batch):
         if i < len(widths) - 2:
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    # PyTorch's defaults on CPU: the foreach implementation, which is its fastest for these sizes.
+    opt = (torch.optim.Adam(model.parameters(), lr=1e-3) if optimizer == "adam"
+           else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
     data = Cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batch_pool(np, widths, batch)])
 
     def step():
@@ -135,9 +162,10 @@ def torch_step(torch, np, widths, batch):
     return step
 
 
-def jax_step(np, widths, batch):
+def jax_step(np, widths, batch, optimizer):
     import jax
     import jax.numpy as jnp
+    import optax
     key = jax.random.PRNGKey(0)
     params = []
     for i in range(len(widths) - 1):
@@ -145,7 +173,8 @@ def jax_step(np, widths, batch):
         bound = 1 / widths[i] ** 0.5
         params.append((jax.random.uniform(k1, (widths[i + 1], widths[i]), minval=-bound, maxval=bound),
                        jax.random.uniform(k2, (widths[i + 1],), minval=-bound, maxval=bound)))
-    velocity = jax.tree_util.tree_map(jnp.zeros_like, params)
+    transform = optax.adam(1e-3) if optimizer == "adam" else optax.sgd(0.01, momentum=0.9)
+    opt_state = transform.init(params)
     data = Cycle([(jnp.asarray(x), jnp.asarray(y)) for x, y in batch_pool(np, widths, batch)])
 
     def loss(params, x, y):
@@ -157,12 +186,12 @@ def jax_step(np, widths, batch):
         return -jnp.mean(jax.nn.log_softmax(h)[jnp.arange(batch), y])
 
     @jax.jit
-    def update(params, velocity, x, y):
+    def update(params, opt_state, x, y):
         grads = jax.grad(loss)(params, x, y)
-        velocity = jax.tree_util.tree_map(lambda v, g: 0.9 * v + g, velocity, grads)
-        return jax.tree_util.tree_map(lambda p, v: p - 0.01 * v, params, velocity), velocity
+        updates, opt_state = transform.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state
 
-    state = [params, velocity]
+    state = [params, opt_state]
 
     def step():
         state[0], state[1] = update(state[0], state[1], *data())
@@ -174,6 +203,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--easynets", default=".build/release/easynets")
+    parser.add_argument("--optimizer", nargs="+", choices=["sgd", "adam"], default=["sgd", "adam"])
     parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds per configuration")
     args = parser.parse_args()
     for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
@@ -194,26 +224,27 @@ def main():
         print(f"PyTorch unavailable ({error}); pip install torch==2.13.0+cpu", file=sys.stderr)
     try:
         import jax
+        import optax  # noqa: F401  (the optimizers of the JAX runs)
     except ImportError:
         jax = None
     print(f"threads: {args.threads} (CPUs {cpus}); floor = the step's gemm/gemv calls alone, "
           + ("OpenBLAS called from the easynets process" if have_easynets else "NumPy's BLAS in this process")
           + f"; medians of {args.rounds} interleaved rounds")
-    print(f"{'config':8} {'framework':22} {'step ms':>10} {'floor ms':>10} {'ratio':>7}")
+    print(f"{'config':8} {'optimizer':9} {'framework':22} {'step ms':>10} {'floor ms':>10} {'ratio':>7}")
     numpy_floors = {}
-    for name, (widths, batch) in WORKLOADS.items():
-        steps = {"NumPy": numpy_step(np, widths, batch)}
+    for (name, (widths, batch)), optimizer in ((w, o) for w in WORKLOADS.items() for o in args.optimizer):
+        steps = {"NumPy": numpy_step(np, widths, batch, optimizer)}
         if torch is not None:
-            steps[f"PyTorch {torch.__version__}"] = torch_step(torch, np, widths, batch)
+            steps[f"PyTorch {torch.__version__}"] = torch_step(torch, np, widths, batch, optimizer)
         if jax is not None:
-            steps[f"JAX {jax.__version__} (jit)"] = jax_step(np, widths, batch)
+            steps[f"JAX {jax.__version__} (jit)"] = jax_step(np, widths, batch, optimizer)
         steps["NumPy floor"] = numpy_floor(np, widths, batch)
         samples = {framework: [] for framework in ["EasyNets", "EasyNets floor", *steps]}
         # Rounds interleave the frameworks, so the shared machine's slow spells hit all of them.
         for _ in range(args.rounds):
             if have_easynets:
                 out = subprocess.run([args.easynets, "bench", "--config", name, "--json", "--threads", str(args.threads),
-                                      "--repetitions", "5"], check=True, capture_output=True, text=True).stdout
+                                      "--optimizer", optimizer, "--repetitions", "5"], check=True, capture_output=True, text=True).stdout
                 result = json.loads(out.splitlines()[0])
                 samples["EasyNets"].append(result["step_ms"])
                 samples["EasyNets floor"].append(result["floor_ms"])
@@ -224,7 +255,7 @@ def main():
         numpy_floors[name] = medians["NumPy floor"]
         for framework, step in medians.items():
             if "floor" not in framework:
-                print(f"{name:8} {framework:22} {step:10.4f} {floor:10.4f} {step / floor:7.2f}")
+                print(f"{name:8} {optimizer:9} {framework:22} {step:10.4f} {floor:10.4f} {step / floor:7.2f}")
     print("NumPy's own floor (the same calls through NumPy): "
           + ", ".join(f"{name} {ms:.4f} ms" for name, ms in numpy_floors.items()))
 

@@ -39,7 +39,6 @@ struct Bench: ParsableCommand {
     }
 
     func run() {
-        BLASRuntime.threadCount = threads
         Parallelism.threadCount = threads
         let steps: [StepWorkload] = switch config {
         case .small: [.small]
@@ -187,17 +186,14 @@ struct Bench: ParsableCommand {
             }
             var ratios: [Double] = []
             for _ in 0..<repetitions {
-                BLASRuntime.threadCount = 1
                 Parallelism.threadCount = 1
                 let one = timePerCall(rounds: 1, body)[0]
-                BLASRuntime.threadCount = many
                 Parallelism.threadCount = many
                 ratios.append(timePerCall(rounds: 1, body)[0] / one)
             }
             print("Linear \(input) → \(output), batch \(batch), forward + backward: \(many) threads take "
                   + "\(String(format: "%.3f", Timing(samples: ratios).median))× the time of 1 thread")
         }
-        BLASRuntime.threadCount = threads
         Parallelism.threadCount = threads
     }
 

@@ -19,7 +19,7 @@ struct Info: ParsableCommand {
         print("EasyNets \(EasyNetsVersion.current)")
         print("BLAS: OpenBLAS \(BLASRuntime.configuration)")
         print("BLAS core: \(BLASRuntime.coreName)")
-        print("BLAS threads: \(BLASRuntime.threadCount) (processors: \(BLASRuntime.processorCount))")
+        print("threads: \(Parallelism.threadCount) (processors: \(BLASRuntime.processorCount))")
         print("Update loops: \(Parallelism.vectorExtension)")
     }
 }

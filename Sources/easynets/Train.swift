@@ -87,8 +87,7 @@ struct Train: ParsableCommand {
     }
 
     private func train() throws {
-        if let threads { BLASRuntime.threadCount = threads }
-        Parallelism.threadCount = BLASRuntime.threadCount
+        if let threads { Parallelism.threadCount = threads }
         var (trainData, testData) = try data.load()
         if let limit { trainData = trainData.prefix(limit) }
         let resumeFile = try resume.map { try SafeTensorsFile(contentsOfFile: $0) }
@@ -129,7 +128,7 @@ struct Train: ParsableCommand {
 
         print("Training \(describe(network)) on \(data.dataset.rawValue): \(trainData.count) training, \(testData.count) test examples")
         print("optimizer \(self.optimizer.rawValue) lr \(learningRate), schedule \(schedule.rawValue), batch \(batchSize), "
-              + "\(epochs) epochs, BLAS threads \(BLASRuntime.threadCount)")
+              + "\(epochs) epochs, threads \(Parallelism.threadCount)")
         if trainer.epoch >= epochs { print("Nothing to do: the checkpoint already finished epoch \(trainer.epoch) of \(epochs)") }
         installInterruptHandler()
         let outcome = try trainer.fit(epochs: epochs)

@@ -47,4 +47,36 @@ import Testing
         #expect(ranges.count == 3 && ranges.first?.lowerBound == 0 && ranges.last?.upperBound == n)
         #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
     }
+
+    /// Each product gets threads for its work only: batch-1 products and small layers run on one
+    /// thread whatever the limit; large ones get up to the limit.
+    @Test func productsGetThreadsByTheirWork() {
+        func threadsAfter(limit: Int, m: Int, n: Int, k: Int) -> Int {
+            let a = Tensor<Float>.ones([m, k]), b = Tensor<Float>.ones([k, n])
+            return Int(run(threads: limit) { [[Float(BLASRuntime.appliedThreadCount(after: matmul(a, b)))]] }[0][0])
+        }
+        // The online step's products (gemv, ger) and the 10-wide output layer: one thread.
+        #expect(threadsAfter(limit: 2, m: 1, n: 256, k: 784) == 1)
+        #expect(threadsAfter(limit: 2, m: 256, n: 784, k: 1) == 1)
+        #expect(threadsAfter(limit: 2, m: 128, n: 10, k: 128) == 1)
+        // The hidden layers at batch 128: both threads; a 4 M-element matrix-vector product too.
+        #expect(threadsAfter(limit: 2, m: 128, n: 256, k: 784) == 2)
+        #expect(threadsAfter(limit: 2, m: 1, n: 2048, k: 2048) == 2)
+        // The limit caps it, and a large limit is used only as far as the work goes.
+        #expect(threadsAfter(limit: 1, m: 128, n: 256, k: 784) == 1)
+        #expect(threadsAfter(limit: 3, m: 128, n: 256, k: 784) == 3)
+        let perThread = Parallelism.minimumProductWorkPerThread
+        #expect(run(threads: 64) { [[Float(Parallelism.threads(forWork: 128 * 256 * 784, perThread: perThread))]] } == [[49]])
+        #expect(run(threads: 64) { [[Float(Parallelism.threads(forWork: Int.max, perThread: perThread))]] } == [[64]])
+    }
+
+    /// A product split across threads gives exactly the one-thread result (OpenBLAS splits rows
+    /// and columns, never the sum), so results do not depend on the machine's cores.
+    @Test func productsAreBitIdenticalAtAnyThreadCount() {
+        let a = randomTensor([256, 300], seed: 5) as Tensor<Float>, b = randomTensor([300, 520], seed: 6) as Tensor<Float>
+        let v = randomTensor([1, 2048], seed: 7) as Tensor<Float>, w = randomTensor([2048, 2048], seed: 8) as Tensor<Float>
+        let one = run(threads: 1) { [matmul(a, b).scalars, matmul(v, w).scalars, matmul(a.transposed(), a).scalars] }
+        let two = run(threads: 2) { [matmul(a, b).scalars, matmul(v, w).scalars, matmul(a.transposed(), a).scalars] }
+        #expect(one == two)
+    }
 }

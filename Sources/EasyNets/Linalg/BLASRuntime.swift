@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 
 /// The BLAS library EasyNets runs on, and its thread count.
 public enum BLASRuntime {
@@ -14,12 +15,24 @@ public enum BLASRuntime {
         return String(cString: text)
     }
 
-    /// The number of threads BLAS calls may use (`openblas_get/set_num_threads`).
-    public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set {
-            require(newValue >= 1, "BLASRuntime.threadCount: must be at least 1, got \(newValue)")
-            openblas_set_num_threads(Int32(newValue))
+    /// OpenBLAS's thread count when the library loaded: every processor, or `OPENBLAS_NUM_THREADS`.
+    /// ``Parallelism/threadCount`` starts from it.
+    static let initialThreadCount = Swift.max(1, Int(openblas_get_num_threads()))
+
+    /// The thread count OpenBLAS was last set to, so an unchanged count costs no call.
+    private static let appliedThreads = Atomic<Int>(initialThreadCount)
+
+    /// The thread count OpenBLAS is set to once `work` has run (for tests of the decisions).
+    static func appliedThreadCount<T>(after work: @autoclosure () -> T) -> Int {
+        _ = work()
+        return Int(openblas_get_num_threads())
+    }
+
+    /// Sets the threads OpenBLAS's next calls use (`openblas_set_num_threads`), when it changes.
+    /// ``Parallelism`` decides the count; this only applies it.
+    static func useThreads(_ count: Int) {
+        if appliedThreads.exchange(count, ordering: .relaxed) != count {
+            openblas_set_num_threads(Int32(count))
         }
     }
 

@@ -39,7 +39,21 @@ public enum MatrixProduct {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: T = 1, a: UnsafePointer<T>, b: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
     ) {
-        switch route(m: m, n: n, k: k) {
+        let route = route(m: m, n: n, k: k)
+        // m·n·k is the multiply-adds of a gemm and the matrix's elements of a gemv or ger (one of
+        // the three is 1); it saturates rather than overflow for absurd shapes.
+        let (mn, overflow1) = m.multipliedReportingOverflow(by: n)
+        let (work, overflow2) = mn.multipliedReportingOverflow(by: k)
+        let saturatedWork = overflow1 || overflow2 ? Int.max : work
+        switch route {
+        case .gemm:
+            BLASRuntime.useThreads(Parallelism.threads(forWork: saturatedWork, perThread: Parallelism.minimumProductWorkPerThread))
+        case .gemvRow, .gemvColumn, .ger:
+            BLASRuntime.useThreads(Parallelism.threads(forWork: saturatedWork, perThread: Parallelism.minimumVectorProductWorkPerThread))
+        case .none, .scale:
+            break
+        }
+        switch route {
         case .none:
             return
         case .scale:

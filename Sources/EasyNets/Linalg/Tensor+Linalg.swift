@@ -38,9 +38,12 @@ private func check(_ info: Int32, _ routine: String, positive: (Int) -> LinearAl
 }
 
 extension Tensor {
+    /// Checks the shape of a LAPACK routine's matrix, and lets the routine use every thread of
+    /// ``Parallelism/threadCount`` (LAPACK's blocked routines are large products).
     private func requireMatrix(_ op: String, square: Bool = false) {
         require(rank == 2, "\(op): needs a matrix, shape is \(shape)")
         require(!square || shape[0] == shape[1], "\(op): needs a square matrix, shape is \(shape)")
+        BLASRuntime.useThreads(Parallelism.threadCount)
     }
 
     private static func routine(_ name: String) -> String {

@@ -215,15 +215,8 @@ enum UpdateKernels {
     static func adam<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
         vMax: UnsafeMutablePointer<T>?, n: Int, step: Int, learningRate: Double, beta1: Double, beta2: Double,
-        epsilon: Double, weightDecay: Double, decoupledWeightDecay: Bool, split: Bool = true
+        epsilon: Double, weightDecay: Double, decoupledWeightDecay: Bool
     ) {
-        if split, Parallelism.forEachChunk(n, { start, count in
-            adam(p: p + start, g: g + start, m: m + start, v: v + start, vMax: vMax.map { $0 + start }, n: count, step: step,
-                 learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
-                 decoupledWeightDecay: decoupledWeightDecay, split: false)
-        }) {
-            return
-        }
         if vMax == nil && (weightDecay == 0 || decoupledWeightDecay) {  // Adam and AdamW, in the wide-vector C loop
             let correction1 = 1 - Double.pow(beta1, Double(step))
             let correction2Root = (1 - Double.pow(beta2, Double(step))).squareRoot()

@@ -2,27 +2,53 @@ import CEasyNetsKernels
 import Dispatch
 import Synchronization
 
-/// How many threads EasyNets' own elementwise kernels may split a large tensor across: those that
-/// evaluate a transcendental function per element (exp, log, tanh, sigmoid, softplus, GELU, SiLU,
-/// Mish, ELU, SELU, pow, and their gradients) and the Adam update. Memory-bound kernels (relu,
-/// arithmetic, SGD) stay on one thread, which streams them fastest. BLAS has its own setting,
-/// ``BLASRuntime/threadCount``; the `--threads` flag of the tool sets both.
+/// How many threads EasyNets uses, and the one place that decides, per product and per kernel, how
+/// many of them a piece of work gets.
 ///
-/// Tensors under ``minimumParallelCount`` elements always run on the calling thread, so small
-/// layers never pay for thread hand-offs.
+/// ``threadCount`` is the most threads any single operation uses (default: every processor, or
+/// `OPENBLAS_NUM_THREADS` when set); the `--threads` flag of the tool sets it. Below that limit the
+/// work decides:
+/// - a BLAS product gets one thread per ``minimumProductWorkPerThread`` multiply-adds (gemm) or
+///   ``minimumVectorProductWorkPerThread`` matrix elements (gemv, ger), so small products, and
+///   every product of a batch-1 step, run on the calling thread. Waking OpenBLAS's workers for a
+///   few microseconds of work costs more than it saves, and its idle workers then spin on the other
+///   cores while the single-threaded work that follows runs;
+/// - EasyNets' own elementwise kernels split tensors of ``minimumParallelCount`` elements or more
+///   when they evaluate a transcendental function per element (exp, log, tanh, sigmoid, softplus,
+///   GELU, SiLU, Mish, ELU, SELU, pow, and their gradients). Memory-bound kernels (relu,
+///   arithmetic, and every optimizer's update) stay on one thread, which streams them fastest:
+///   split across 2 threads, the Adam update of the `online` step took 1.25× the time of one
+///   thread (Dispatch's hand-off), and of the `large` step no less.
+///
+/// Results do not depend on the thread count: split kernels compute each element as the serial
+/// loop does, and OpenBLAS splits products along rows and columns, never along the sum.
 public enum Parallelism {
-    private static let threads = Atomic<Int>(1)
+    private static let threads = Atomic<Int>(BLASRuntime.initialThreadCount)
 
     /// Elements below which a kernel never splits.
     public static let minimumParallelCount = 1 << 17
 
-    /// The number of threads elementwise kernels may use (1, the default, keeps them serial).
+    /// Multiply-adds (m·n·k) of a gemm per thread it is given: about 10 µs of work at one core's
+    /// speed, the point where a second thread starts to pay on this machine kind (a 32×128×128
+    /// product takes 0.81× the time at 2 threads, a 16×128×128 one 1.00×).
+    public static let minimumProductWorkPerThread = 1 << 19
+
+    /// Matrix elements (m·n) of a gemv or ger per thread it is given: a 4 M-element matrix is
+    /// read from memory, not cache, so a second core adds bandwidth.
+    public static let minimumVectorProductWorkPerThread = 1 << 21
+
+    /// The most threads one operation uses: BLAS products and EasyNets' own kernels (at least 1).
     public static var threadCount: Int {
         get { threads.load(ordering: .relaxed) }
         set {
             require(newValue >= 1, "Parallelism.threadCount: must be at least 1, got \(newValue)")
             threads.store(newValue, ordering: .relaxed)
         }
+    }
+
+    /// The threads a BLAS call doing `work` units gets, at `perThread` units a thread.
+    static func threads(forWork work: Int, perThread: Int) -> Int {
+        Swift.max(1, Swift.min(threadCount, work / perThread))
     }
 
     /// The vector extension the C update loops run with on this CPU: `"avx512f"`, `"avx2"` or
