@@ -1,0 +1,334 @@
+/// How a convolution pads its input, as PyTorch's `padding` argument.
+public enum ConvolutionPadding: Codable, Equatable, Sendable {
+    /// No padding (PyTorch's `"valid"`).
+    case valid
+    /// Zeros so the output has the input's size; stride 1 only. An even total pads one more after
+    /// than before, as PyTorch does.
+    case same
+    /// The given zeros on both sides of each spatial axis (height then width; one value for
+    /// `Conv1d`).
+    case explicit([Int])
+}
+
+/// The window arithmetic of one spatial axis, shared by convolution and pooling: output position
+/// `o` reads input positions `o·stride − padBefore + t·dilation` for `t` in `0..<kernel`.
+struct WindowAxis: Equatable {
+    var input: Int
+    var kernel: Int
+    var stride: Int
+    var dilation: Int
+    var padBefore: Int
+    var output: Int
+
+    /// The axis of a window with padding `padBefore` and `padAfter`, or `nil` when the padded input
+    /// is shorter than the dilated kernel. `ceilMode` rounds the output count up as PyTorch's
+    /// pooling does (a last window must start inside the input or its leading padding).
+    static func make(input: Int, kernel: Int, stride: Int, dilation: Int, padBefore: Int, padAfter: Int,
+                     ceilMode: Bool = false) -> WindowAxis? {
+        let span = dilation * (kernel - 1) + 1
+        let room = input + padBefore + padAfter - span
+        guard room >= 0 else { return nil }
+        var output = (ceilMode ? (room + stride - 1) / stride : room / stride) + 1
+        if ceilMode && (output - 1) * stride >= input + padBefore { output -= 1 }
+        return WindowAxis(input: input, kernel: kernel, stride: stride, dilation: dilation, padBefore: padBefore, output: output)
+    }
+
+    /// The output positions whose tap `t` falls inside the input: `lower..<upper`.
+    func validOutputs(tap t: Int) -> Range<Int> {
+        let offset = t * dilation - padBefore  // input index = o·stride + offset
+        let lower = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let upper = input - offset <= 0 ? 0 : (input - offset + stride - 1) / stride
+        let clampedUpper = Swift.min(upper, output)
+        return lower < clampedUpper ? lower..<clampedUpper : 0..<0
+    }
+}
+
+/// The geometry of a 2-D convolution over (N, C, H, W) input with a (O, C/groups, kh, kw) weight.
+struct ConvolutionGeometry: Equatable {
+    var batch: Int
+    var inChannels: Int
+    var outChannels: Int
+    var groups: Int
+    var height: WindowAxis
+    var width: WindowAxis
+
+    var inputPlane: Int { height.input * width.input }
+    var outputPlane: Int { height.output * width.output }
+    var groupInChannels: Int { inChannels / groups }
+    var groupOutChannels: Int { outChannels / groups }
+    /// Rows of a group's column matrix: its input channels times the kernel's taps.
+    var groupPatch: Int { groupInChannels * height.kernel * width.kernel }
+    /// A 1×1 kernel at stride 1 without padding reads each image as it is stored: no im2col.
+    var isPointwise: Bool {
+        height.kernel == 1 && width.kernel == 1 && height.stride == 1 && width.stride == 1
+            && height.padBefore == 0 && width.padBefore == 0 && height.output == height.input && width.output == width.input
+    }
+}
+
+/// A 2-D convolution (PyTorch's `conv2d`, cross-correlation) of `x: (N, C, H, W)` with
+/// `weight: (O, C/groups, kh, kw)` and an optional `bias: (O)`; the result is (N, O, Ho, Wo).
+///
+/// The forward pass writes the input's patches as columns (im2col: a (C·kh·kw, N·Ho·Wo) matrix,
+/// one row per channel and kernel tap) and multiplies each group's weight rows with its columns in
+/// one gemm for the whole batch. Backward reuses the columns: dW += dY·colsᵀ (gemm), dcols = Wᵀ·dY
+/// (gemm) scattered back onto dX (col2im), db += dY summed over batch and positions. A 1×1
+/// convolution at stride 1 without padding skips im2col: one gemm per image on its stored planes.
+/// Column buffers come from the tensor buffer pool, so steady-state steps reuse the previous
+/// step's.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func conv2d<Scalar>(
+    _ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil,
+    stride: [Int] = [1, 1], padding: ConvolutionPadding = .valid, dilation: [Int] = [1, 1], groups: Int = 1
+) -> Tensor<Scalar> {
+    let geometry = convolutionGeometry(op: "conv2d", input: x.shape, weight: weight.shape, bias: bias?.shape,
+                                       stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let g = geometry
+    let (n, o, plane) = (g.batch, g.outChannels, g.outputPlane)
+    let result = Tensor<Scalar>(uninitializedShape: [n, o, g.height.output, g.width.output])
+    let y = result.storage.base, w = weight.storage.base
+    let columns: TensorStorage<Scalar>?
+    if g.isPointwise {
+        columns = nil
+        if let bias { fillChannels(y, batch: n, channels: o, plane: plane, values: bias.storage.base) }
+        for image in 0..<n {
+            for group in 0..<g.groups {  // y[image, group] (Og, P) = W_g (Og, Cg) · x[image, group] (Cg, P)
+                MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: plane, k: g.groupInChannels,
+                                   a: w + group * g.groupOutChannels * g.groupInChannels,
+                                   b: x.storage.base + (image * g.inChannels + group * g.groupInChannels) * plane,
+                                   beta: bias == nil ? 0 : 1, c: y + (image * o + group * g.groupOutChannels) * plane)
+            }
+        }
+    } else {
+        let cols = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * n * plane)
+        im2col(x.storage.base, geometry: g, columns: cols.base)
+        let product = TensorStorage<Scalar>(uninitializedCount: o * n * plane)  // (O, N·P)
+        for group in 0..<g.groups {
+            MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: n * plane, k: g.groupPatch,
+                               a: w + group * g.groupOutChannels * g.groupPatch, b: cols.base + group * g.groupPatch * n * plane,
+                               beta: 0, c: product.base + group * g.groupOutChannels * n * plane)
+        }
+        // (O, N, P) → (N, O, P), adding the bias on the way.
+        for image in 0..<n {
+            for channel in 0..<o {
+                let source = product.base + (channel * n + image) * plane, target = y + (image * o + channel) * plane
+                if let bias {
+                    let b = bias.storage.base[channel]
+                    for p in 0..<plane { target[p] = source[p] + b }
+                } else {
+                    copyScalars(to: target, from: source, count: plane)
+                }
+            }
+        }
+        columns = cols
+    }
+    guard isRecordingGradients, x.requiresGradient || weight.requiresGradient || bias?.requiresGradient == true else {
+        return result
+    }
+    let savedX = x.detached, savedW = weight.detached
+    return result.recorded("conv2d", inputs: [x.node, weight.node, bias?.node]) {
+        [xNode = x.node, wNode = weight.node, bNode = bias?.node] dY in
+        let dOut = dY.storage.base
+        bNode?.withGradientBuffer { db, accumulate in  // db[c] += Σ over images and positions of dY
+            for channel in 0..<o {
+                var total: Scalar = accumulate ? db[channel] : 0
+                for image in 0..<n {
+                    let row = dOut + (image * o + channel) * plane
+                    for p in 0..<plane { total += row[p] }
+                }
+                db[channel] = total
+            }
+        }
+        if let columns {
+            // dY (N, O, P) → (O, N·P), the layout of the forward product.
+            let gathered = TensorStorage<Scalar>(uninitializedCount: o * n * plane)
+            for image in 0..<n {
+                for channel in 0..<o {
+                    copyScalars(to: gathered.base + (channel * n + image) * plane, from: dOut + (image * o + channel) * plane, count: plane)
+                }
+            }
+            wNode?.withGradientBuffer { dW, accumulate in  // dW_g (Og, K) += dY_g (Og, N·P) · cols_gᵀ
+                for group in 0..<g.groups {
+                    MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupPatch, k: n * plane,
+                                       a: gathered.base + group * g.groupOutChannels * n * plane,
+                                       b: columns.base + group * g.groupPatch * n * plane,
+                                       beta: accumulate ? 1 : 0, c: dW + group * g.groupOutChannels * g.groupPatch)
+                }
+            }
+            xNode?.withGradientBuffer { dX, accumulate in  // dcols_g (K, N·P) = W_gᵀ · dY_g, then col2im
+                let dColumns = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * n * plane)
+                for group in 0..<g.groups {
+                    MatrixProduct.gemm(transposeA: true, transposeB: false, m: g.groupPatch, n: n * plane, k: g.groupOutChannels,
+                                       a: savedW.storage.base + group * g.groupOutChannels * g.groupPatch,
+                                       b: gathered.base + group * g.groupOutChannels * n * plane,
+                                       beta: 0, c: dColumns.base + group * g.groupPatch * n * plane)
+                }
+                if !accumulate { zeroFill(dX, count: n * g.inChannels * g.inputPlane) }
+                col2im(dColumns.base, geometry: g, adding: dX)
+            }
+        } else {
+            wNode?.withGradientBuffer { dW, accumulate in  // dW_g (Og, Cg) += Σ_images dY (Og, P) · xᵀ (P, Cg)
+                for image in 0..<n {
+                    for group in 0..<g.groups {
+                        MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupInChannels, k: plane,
+                                           a: dOut + (image * o + group * g.groupOutChannels) * plane,
+                                           b: savedX.storage.base + (image * g.inChannels + group * g.groupInChannels) * plane,
+                                           beta: accumulate || image > 0 ? 1 : 0,
+                                           c: dW + group * g.groupOutChannels * g.groupInChannels)
+                    }
+                }
+            }
+            xNode?.withGradientBuffer { dX, accumulate in  // dx (Cg, P) = W_gᵀ (Cg, Og) · dY (Og, P)
+                for image in 0..<n {
+                    for group in 0..<g.groups {
+                        MatrixProduct.gemm(transposeA: true, transposeB: false, m: g.groupInChannels, n: plane, k: g.groupOutChannels,
+                                           a: savedW.storage.base + group * g.groupOutChannels * g.groupInChannels,
+                                           b: dOut + (image * o + group * g.groupOutChannels) * plane,
+                                           beta: accumulate ? 1 : 0, c: dX + (image * g.inChannels + group * g.groupInChannels) * plane)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A 1-D convolution (PyTorch's `conv1d`) of `x: (N, C, L)` with `weight: (O, C/groups, k)`: the
+/// 2-D convolution of (N, C, 1, L) with a (O, C/groups, 1, k) kernel.
+public func conv1d<Scalar>(
+    _ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil,
+    stride: Int = 1, padding: ConvolutionPadding = .valid, dilation: Int = 1, groups: Int = 1
+) -> Tensor<Scalar> {
+    require(x.rank == 3, "conv1d: input must be (N, C, L), shape is \(x.shape)")
+    require(weight.rank == 3, "conv1d: weight must be (out, in/groups, k), shape is \(weight.shape)")
+    let padding2d: ConvolutionPadding
+    switch padding {
+    case .explicit(let values):
+        require(values.count == 1, "conv1d: padding takes one value, got \(values)")
+        padding2d = .explicit([0, values[0]])
+    case .same, .valid:
+        padding2d = padding
+    }
+    let y = conv2d(x.reshaped(to: [x.shape[0], x.shape[1], 1, x.shape[2]]),
+                   weight: weight.reshaped(to: [weight.shape[0], weight.shape[1], 1, weight.shape[2]]), bias: bias,
+                   stride: [1, stride], padding: padding2d, dilation: [1, dilation], groups: groups)
+    return y.reshaped(to: [y.shape[0], y.shape[1], y.shape[3]])
+}
+
+/// Checks a convolution's shapes and options, naming `op` and the shapes on a mismatch.
+func convolutionGeometry(
+    op: String, input: [Int], weight: [Int], bias: [Int]?, stride: [Int], padding: ConvolutionPadding, dilation: [Int], groups: Int
+) -> ConvolutionGeometry {
+    require(input.count == 4, "\(op): input must be (N, C, H, W), shape is \(input)")
+    require(weight.count == 4, "\(op): weight must be (out, in/groups, kh, kw), shape is \(weight)")
+    require(stride.count == 2 && stride.allSatisfy { $0 >= 1 }, "\(op): stride must be two values ≥ 1, got \(stride)")
+    require(dilation.count == 2 && dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be two values ≥ 1, got \(dilation)")
+    require(groups >= 1, "\(op): groups must be at least 1, got \(groups)")
+    let (outChannels, groupIn, kh, kw) = (weight[0], weight[1], weight[2], weight[3])
+    require(outChannels >= 1 && groupIn >= 1 && kh >= 1 && kw >= 1, "\(op): weight shape \(weight) has an empty axis")
+    require(outChannels % groups == 0, "\(op): \(outChannels) output channels do not split into \(groups) groups (weight \(weight))")
+    require(input[1] == groupIn * groups,
+            "\(op): input shape \(input) has \(input[1]) channels, the weight \(weight) with \(groups) group(s) takes \(groupIn * groups)")
+    if let bias { require(bias == [outChannels], "\(op): bias shape \(bias) does not match weight \(weight)") }
+    var pads: [(Int, Int)]
+    switch padding {
+    case .valid:
+        pads = [(0, 0), (0, 0)]
+    case .same:
+        require(stride == [1, 1], "\(op): padding \"same\" needs stride 1, got \(stride)")
+        pads = [(kh, dilation[0]), (kw, dilation[1])].map { k, d in let total = d * (k - 1); return (total / 2, total - total / 2) }
+    case .explicit(let values):
+        require(values.count == 2 && values.allSatisfy { $0 >= 0 }, "\(op): padding must be two values ≥ 0, got \(values)")
+        pads = values.map { ($0, $0) }
+    }
+    guard let height = WindowAxis.make(input: input[2], kernel: kh, stride: stride[0], dilation: dilation[0],
+                                       padBefore: pads[0].0, padAfter: pads[0].1),
+          let width = WindowAxis.make(input: input[3], kernel: kw, stride: stride[1], dilation: dilation[1],
+                                      padBefore: pads[1].0, padAfter: pads[1].1) else {
+        programmerError("\(op): kernel \(kh)×\(kw) (dilation \(dilation)) is larger than the padded input \(input) "
+                        + "(padding \(pads.map { [$0.0, $0.1] }))")
+    }
+    return ConvolutionGeometry(batch: input[0], inChannels: input[1], outChannels: outChannels, groups: groups,
+                               height: height, width: width)
+}
+
+/// Writes each image's patches as columns: row (c, i, j) of the (C·kh·kw, N·P) matrix holds, for
+/// every image and output position, the input at tap (i, j) of channel c, or 0 in the padding.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func im2col<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Scalar>) {
+    let (h, w) = (g.height, g.width)
+    let rowLength = g.batch * g.outputPlane
+    for channel in 0..<g.inChannels {
+        for i in 0..<h.kernel {
+            let validRows = h.validOutputs(tap: i)
+            for j in 0..<w.kernel {
+                let validColumns = w.validOutputs(tap: j)
+                let columnOffset = j * w.dilation - w.padBefore
+                let row = columns + ((channel * h.kernel + i) * w.kernel + j) * rowLength
+                for image in 0..<g.batch {
+                    let plane = x + (image * g.inChannels + channel) * g.inputPlane
+                    let out = row + image * g.outputPlane
+                    for oh in 0..<h.output {
+                        let line = out + oh * w.output
+                        guard validRows.contains(oh), !validColumns.isEmpty else {
+                            zeroFill(line, count: w.output)
+                            continue
+                        }
+                        let source = plane + (oh * h.stride + i * h.dilation - h.padBefore) * w.input + columnOffset
+                        for ow in 0..<validColumns.lowerBound { line[ow] = 0 }
+                        if w.stride == 1 {
+                            copyScalars(to: line + validColumns.lowerBound, from: source + validColumns.lowerBound, count: validColumns.count)
+                        } else {
+                            for ow in validColumns { line[ow] = source[ow * w.stride] }
+                        }
+                        for ow in validColumns.upperBound..<w.output { line[ow] = 0 }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adds the columns back onto the input positions they were read from (the transpose of
+/// ``im2col(_:geometry:columns:)``); padding taps are dropped.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func col2im<Scalar: TensorScalar>(_ columns: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, adding dX: UnsafeMutablePointer<Scalar>) {
+    let (h, w) = (g.height, g.width)
+    let rowLength = g.batch * g.outputPlane
+    for channel in 0..<g.inChannels {
+        for i in 0..<h.kernel {
+            let validRows = h.validOutputs(tap: i)
+            for j in 0..<w.kernel {
+                let validColumns = w.validOutputs(tap: j)
+                guard !validColumns.isEmpty, !validRows.isEmpty else { continue }
+                let columnOffset = j * w.dilation - w.padBefore
+                let row = columns + ((channel * h.kernel + i) * w.kernel + j) * rowLength
+                for image in 0..<g.batch {
+                    let plane = dX + (image * g.inChannels + channel) * g.inputPlane
+                    let source = row + image * g.outputPlane
+                    for oh in validRows {
+                        let line = source + oh * w.output
+                        let target = plane + (oh * h.stride + i * h.dilation - h.padBefore) * w.input + columnOffset
+                        if w.stride == 1 {
+                            for ow in validColumns { target[ow] += line[ow] }
+                        } else {
+                            for ow in validColumns { target[ow * w.stride] += line[ow] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Fills each (image, channel) plane of `y` with that channel's value.
+func fillChannels<Scalar: TensorScalar>(_ y: UnsafeMutablePointer<Scalar>, batch: Int, channels: Int, plane: Int,
+                                        values: UnsafePointer<Scalar>) {
+    for image in 0..<batch {
+        for channel in 0..<channels {
+            let target = y + (image * channels + channel) * plane, value = values[channel]
+            for p in 0..<plane { target[p] = value }
+        }
+    }
+}
