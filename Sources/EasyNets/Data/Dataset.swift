@@ -1,13 +1,14 @@
-/// Labeled examples in memory: a feature matrix (examples, features) and one class label each.
+/// Labeled examples in memory: features with the examples along the first axis, (examples,
+/// features) or images (examples, channels, height, width), and one class label each.
 public struct Dataset<Scalar: TensorScalar> {
-    /// (count, featureCount)
+    /// (count, featureCount), or (count, …) with each example of ``exampleShape``.
     public var features: Tensor<Scalar>
     /// One class label (0-based) per example.
     public var labels: [Int]
 
-    /// A dataset from (count, featureCount) features and one label per row.
+    /// A dataset from features with one example per index of the first axis, and one label each.
     public init(features: Tensor<Scalar>, labels: [Int]) {
-        require(features.rank == 2, "Dataset: features must be (examples, features), shape is \(features.shape)")
+        require(features.rank >= 2, "Dataset: features must be (examples, features…), shape is \(features.shape)")
         require(labels.count == features.shape[0],
                      "Dataset: \(labels.count) labels for \(features.shape[0]) examples")
         (self.features, self.labels) = (features, labels)
@@ -15,8 +16,10 @@ public struct Dataset<Scalar: TensorScalar> {
 
     /// The number of examples.
     public var count: Int { labels.count }
-    /// The number of features per example.
-    public var featureCount: Int { features.shape[1] }
+    /// The shape of one example: [features], or [channels, height, width] for images.
+    public var exampleShape: [Int] { Array(features.shape.dropFirst()) }
+    /// The number of values per example (all of an image's pixels).
+    public var featureCount: Int { exampleShape.reduce(1, *) }
     /// One more than the largest label.
     public var classCount: Int { (labels.max() ?? -1) + 1 }
 
@@ -41,6 +44,14 @@ public struct Dataset<Scalar: TensorScalar> {
         order.shuffle(using: &generator)
         let validationCount = Int((Double(count) * validationFraction).rounded())
         return (subset(Array(order[validationCount...])), subset(Array(order[..<validationCount])))
+    }
+
+    /// The same examples with each one reshaped to `exampleShape` (784 features as [1, 28, 28], or
+    /// back); the values are not moved.
+    public func reshapingExamples(to exampleShape: [Int]) -> Dataset {
+        require(exampleShape.allSatisfy { $0 >= 1 } && exampleShape.reduce(1, *) == featureCount,
+                "Dataset.reshapingExamples: examples of shape \(self.exampleShape) cannot become \(exampleShape)")
+        return Dataset(features: features.reshaped(to: [count] + exampleShape), labels: labels)
     }
 
     /// Features divided by `divisor` (255 maps bytes to [0, 1]).
@@ -76,6 +87,57 @@ public struct Standardizer<Scalar: TensorScalar> {
     }
 }
 
+/// Random changes to training images that keep their class, applied by a ``DataLoader`` to each
+/// example of each batch with draws from the loader's seeded generator, so an epoch (and a resumed
+/// one) sees the same changes every run.
+public struct ImageAugmentation: Sendable, Equatable {
+    /// Shifts each image by up to this many pixels along each axis, filling with zeros: a random
+    /// crop of the image padded by this much on every side.
+    public var maximumShift: Int
+    /// Mirrors each image left to right with probability ½.
+    public var horizontalFlip: Bool
+
+    /// An augmentation of random shifts up to `maximumShift` pixels and optional horizontal flips.
+    public init(maximumShift: Int = 0, horizontalFlip: Bool = false) {
+        require(maximumShift >= 0, "ImageAugmentation: maximumShift must not be negative, got \(maximumShift)")
+        (self.maximumShift, self.horizontalFlip) = (maximumShift, horizontalFlip)
+    }
+
+    /// One example's draw: its shift along height and width, and whether it is mirrored.
+    struct Draw: Equatable {
+        var dy: Int, dx: Int, flip: Bool
+    }
+
+    func draw(using generator: inout RandomGenerator) -> Draw {
+        let span = UInt64(2 * maximumShift + 1)
+        let dy = maximumShift > 0 ? Int(generator.next() % span) - maximumShift : 0
+        let dx = maximumShift > 0 ? Int(generator.next() % span) - maximumShift : 0
+        return Draw(dy: dy, dx: dx, flip: horizontalFlip && generator.next() & 1 == 1)
+    }
+
+    /// Image i of `images` (N, C, H, W) moved by `draws[i]`: output (y, x) reads input
+    /// (y + dy, x′ + dx), x′ mirrored when flipped, 0 outside the image.
+    func apply<Scalar: TensorScalar>(_ draws: [Draw], to images: Tensor<Scalar>) -> Tensor<Scalar> {
+        let (channels, height, width) = (images.shape[1], images.shape[2], images.shape[3])
+        let result = Tensor<Scalar>.zeros(images.shape)
+        let source = images.storage.base, target = result.storage.base
+        for (i, draw) in draws.enumerated() {
+            for c in 0..<channels {
+                let plane = (i * channels + c) * height * width
+                for y in 0..<height {
+                    let sy = y + draw.dy
+                    guard sy >= 0 && sy < height else { continue }
+                    for x in 0..<width {
+                        let sx = (draw.flip ? width - 1 - x : x) + draw.dx
+                        if sx >= 0 && sx < width { target[plane + y * width + x] = source[plane + sy * width + sx] }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
+
 /// Mini-batches of a dataset for one epoch at a time, optionally shuffled by a seeded generator.
 ///
 /// ```swift
@@ -91,13 +153,21 @@ public struct DataLoader<Scalar: TensorScalar> {
     public let shuffle: Bool
     /// Whether a last batch smaller than `batchSize` is dropped.
     public let dropLast: Bool
-    /// The shuffling generator (saved in training checkpoints to resume the same order).
+    /// Random changes applied to each training image, or `nil`.
+    public let augmentation: ImageAugmentation?
+    /// The shuffling and augmentation generator (saved in training checkpoints to resume the same
+    /// order and changes).
     public var generator: RandomGenerator
 
-    /// A loader over `dataset`, its shuffling generator seeded with `seed`.
-    public init(_ dataset: Dataset<Scalar>, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false, seed: UInt64 = 0) {
+    /// A loader over `dataset`, its generator seeded with `seed`. With `augmentation`, the dataset
+    /// must hold images, (N, C, H, W).
+    public init(_ dataset: Dataset<Scalar>, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
+                augmentation: ImageAugmentation? = nil, seed: UInt64 = 0) {
         require(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
+        require(augmentation == nil || dataset.features.rank == 4,
+                "DataLoader: augmentation needs images (N, C, H, W), the features have shape \(dataset.features.shape)")
         (self.dataset, self.batchSize, self.shuffle, self.dropLast) = (dataset, batchSize, shuffle, dropLast)
+        self.augmentation = augmentation
         generator = RandomGenerator(seed: seed)
     }
 
@@ -113,7 +183,8 @@ public struct DataLoader<Scalar: TensorScalar> {
         return (0..<batchCount).map { b in
             let start = b * batchSize  // < dataset.count: no overflow
             let indices = Array(order[start..<(start + Swift.min(batchSize, order.count - start))])
-            return Batch(indices: indices, dataset: dataset)
+            let draws = augmentation.map { augmentation in indices.map { _ in augmentation.draw(using: &generator) } }
+            return Batch(indices: indices, dataset: dataset, augmentation: augmentation, draws: draws)
         }
     }
 
@@ -122,8 +193,14 @@ public struct DataLoader<Scalar: TensorScalar> {
         /// The batch's example indices into the dataset (0-based).
         public let indices: [Int]
         let dataset: Dataset<Scalar>
-        /// The features, (count, featureCount).
-        public var features: Tensor<Scalar> { dataset.features.gatheringRows(indices).detached }
+        let augmentation: ImageAugmentation?
+        let draws: [ImageAugmentation.Draw]?
+        /// The features, (count, …) as the dataset's, augmented when the loader augments.
+        public var features: Tensor<Scalar> {
+            let gathered = dataset.features.gatheringRows(indices).detached
+            guard let augmentation, let draws else { return gathered }
+            return augmentation.apply(draws, to: gathered)
+        }
         /// The labels, one per example.
         public var labels: [Int] { indices.map { dataset.labels[$0] } }
         /// The number of examples in the batch.

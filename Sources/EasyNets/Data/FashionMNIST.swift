@@ -3,7 +3,9 @@ import Foundation
 /// Fashion-MNIST (Zalando): 28×28 grayscale clothing images in 10 classes, 60 000 for training and
 /// 10 000 for testing, read from IDX files (gzip-compressed or not).
 public enum FashionMNIST {
-    /// Where Debian's `dataset-fashion-mnist` package installs the files.
+    /// Each image as (channels, height, width), for image models.
+    public static let imageShape = [1, 28, 28]
+    /// The folder Debian's `dataset-fashion-mnist` installs to.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
     /// The command that installs the files there.
     public static let installCommand = "sudo apt-get install dataset-fashion-mnist"

@@ -332,3 +332,185 @@ func fillChannels<Scalar: TensorScalar>(_ y: UnsafeMutablePointer<Scalar>, batch
         }
     }
 }
+
+/// A 2-D convolution layer (PyTorch's `nn.Conv2d`): weight (out, in/groups, kh, kw) and bias (out),
+/// both initialized uniform in ±1/√(in/groups·kh·kw) as PyTorch does. See
+/// ``conv2d(_:weight:bias:stride:padding:dilation:groups:)``.
+public final class Conv2d<Scalar: TensorScalar>: Layer {
+    /// The kernel, (out, in/groups, kh, kw).
+    public let weight: Parameter<Scalar>
+    /// The per-channel bias (out), or `nil`.
+    public let bias: Parameter<Scalar>?
+    /// The step between windows, height then width.
+    public let stride: [Int]
+    /// The zero padding.
+    public let padding: ConvolutionPadding
+    /// The spacing of the kernel's taps.
+    public let dilation: [Int]
+    /// Channel groups: each output channel sees in/groups input channels.
+    public let groups: Int
+    public var isTraining = true
+
+    /// The number of input channels.
+    public var inChannels: Int { weight.shape[1] * groups }
+    /// The number of output channels.
+    public var outChannels: Int { weight.shape[0] }
+    /// The kernel's height and width.
+    public var kernelSize: [Int] { Array(weight.shape[2...]) }
+
+    /// A convolution from `inChannels` to `outChannels` with a `kernelSize` (height, width) kernel,
+    /// its weights drawn from `generator` (weight, then bias).
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: [Int], stride: [Int] = [1, 1],
+                            padding: ConvolutionPadding = .valid, dilation: [Int] = [1, 1], groups: Int = 1, bias: Bool = true,
+                            using generator: inout RandomGenerator) {
+        checkConvolutionOptions(op: "Conv2d", kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, spatialAxes: 2)
+        let (w, b) = convolutionInitialValues(inChannels, outChannels, kernelSize: kernelSize, groups: groups, bias: bias,
+                                              op: "Conv2d", as: Scalar.self, using: &generator)
+        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    /// Weights drawn from the shared generator (see ``RandomGenerator/seedShared(_:)``).
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: [Int], stride: [Int] = [1, 1],
+                            padding: ConvolutionPadding = .valid, dilation: [Int] = [1, 1], groups: Int = 1, bias: Bool = true) {
+        checkConvolutionOptions(op: "Conv2d", kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, spatialAxes: 2)
+        let (w, b) = RandomGenerator.withShared {
+            convolutionInitialValues(inChannels, outChannels, kernelSize: kernelSize, groups: groups, bias: bias,
+                                     op: "Conv2d", as: Scalar.self, using: &$0)
+        }
+        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    /// Square kernel, stride, padding and dilation, weights drawn from the shared generator.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+        self.init(inChannels, outChannels, kernelSize: [kernelSize, kernelSize], stride: [stride, stride],
+                  padding: .explicit([padding, padding]), dilation: [dilation, dilation], groups: groups, bias: bias)
+    }
+
+    private init(weight: Tensor<Scalar>, bias: Tensor<Scalar>?, stride: [Int], padding: ConvolutionPadding, dilation: [Int], groups: Int) {
+        self.weight = Parameter(weight)
+        self.bias = bias.map { Parameter($0) }
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+    }
+
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        conv2d(input, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public var summaryName: String {
+        "Conv2d(\(inChannels) → \(outChannels), \(kernelSize.map(String.init).joined(separator: "×"))"
+            + (stride != [1, 1] ? ", stride \(stride)" : "") + (padding != .valid ? ", padding \(padding)" : "")
+            + (dilation != [1, 1] ? ", dilation \(dilation)" : "") + (groups != 1 ? ", groups \(groups)" : "")
+            + (bias == nil ? ", no bias" : "") + ")"
+    }
+}
+
+/// A 1-D convolution layer (PyTorch's `nn.Conv1d`) over (N, C, L): weight (out, in/groups, k) and
+/// bias (out), initialized as PyTorch does. See ``conv1d(_:weight:bias:stride:padding:dilation:groups:)``.
+public final class Conv1d<Scalar: TensorScalar>: Layer {
+    /// The kernel, (out, in/groups, k).
+    public let weight: Parameter<Scalar>
+    /// The per-channel bias (out), or `nil`.
+    public let bias: Parameter<Scalar>?
+    /// The step between windows.
+    public let stride: Int
+    /// The zero padding (one value when explicit).
+    public let padding: ConvolutionPadding
+    /// The spacing of the kernel's taps.
+    public let dilation: Int
+    /// Channel groups.
+    public let groups: Int
+    public var isTraining = true
+
+    /// The number of input channels.
+    public var inChannels: Int { weight.shape[1] * groups }
+    /// The number of output channels.
+    public var outChannels: Int { weight.shape[0] }
+    /// The kernel's length.
+    public var kernelSize: Int { weight.shape[2] }
+
+    /// A convolution from `inChannels` to `outChannels` with a kernel of `kernelSize` taps, its
+    /// weights drawn from `generator` (weight, then bias).
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvolutionPadding = .valid,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, using generator: inout RandomGenerator) {
+        checkConvolutionOptions(op: "Conv1d", kernelSize: [kernelSize], stride: [stride], padding: padding, dilation: [dilation], spatialAxes: 1)
+        let (w, b) = convolutionInitialValues(inChannels, outChannels, kernelSize: [kernelSize], groups: groups, bias: bias,
+                                              op: "Conv1d", as: Scalar.self, using: &generator)
+        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    /// Weights drawn from the shared generator (see ``RandomGenerator/seedShared(_:)``).
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1,
+                            padding: ConvolutionPadding = .valid, dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+        checkConvolutionOptions(op: "Conv1d", kernelSize: [kernelSize], stride: [stride], padding: padding, dilation: [dilation], spatialAxes: 1)
+        let (w, b) = RandomGenerator.withShared {
+            convolutionInitialValues(inChannels, outChannels, kernelSize: [kernelSize], groups: groups, bias: bias,
+                                     op: "Conv1d", as: Scalar.self, using: &$0)
+        }
+        self.init(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    private init(weight: Tensor<Scalar>, bias: Tensor<Scalar>?, stride: Int, padding: ConvolutionPadding, dilation: Int, groups: Int) {
+        self.weight = Parameter(weight)
+        self.bias = bias.map { Parameter($0) }
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+    }
+
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        conv1d(input, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public var summaryName: String {
+        "Conv1d(\(inChannels) → \(outChannels), \(kernelSize)" + (stride != 1 ? ", stride \(stride)" : "")
+            + (padding != .valid ? ", padding \(padding)" : "") + (dilation != 1 ? ", dilation \(dilation)" : "")
+            + (groups != 1 ? ", groups \(groups)" : "") + (bias == nil ? ", no bias" : "") + ")"
+    }
+}
+
+/// A convolution's weight (out, in/groups, kernel…) and bias (out), uniform in ±1/√fan-in with
+/// fan-in = in/groups · kernel taps (PyTorch's default), drawn weight first.
+func convolutionInitialValues<Scalar: TensorScalar>(
+    _ inChannels: Int, _ outChannels: Int, kernelSize: [Int], groups: Int, bias: Bool, op: String, as: Scalar.Type,
+    using generator: inout RandomGenerator
+) -> (weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
+    require(inChannels >= 1 && outChannels >= 1 && groups >= 1,
+            "\(op): channels and groups must be at least 1, got \(inChannels) → \(outChannels), groups \(groups)")
+    require(inChannels % groups == 0 && outChannels % groups == 0,
+            "\(op): \(inChannels) input and \(outChannels) output channels must both split into \(groups) groups")
+    let shape = [outChannels, inChannels / groups] + kernelSize
+    let bound = Scalar(1 / Double(shape[1...].reduce(1, *)).squareRoot())
+    let weight = Tensor<Scalar>.uniform(shape, low: -bound, high: bound, using: &generator)
+    return (weight, bias ? Tensor<Scalar>.uniform([outChannels], low: -bound, high: bound, using: &generator) : nil)
+}
+
+/// Checks a convolution layer's kernel, stride, padding and dilation when it is built, so a bad
+/// option is reported where the layer is made rather than at its first call.
+func checkConvolutionOptions(op: String, kernelSize: [Int], stride: [Int], padding: ConvolutionPadding, dilation: [Int], spatialAxes: Int) {
+    require(kernelSize.count == spatialAxes && kernelSize.allSatisfy { $0 >= 1 },
+            "\(op): kernelSize must be \(spatialAxes) value(s) ≥ 1, got \(kernelSize)")
+    require(stride.count == spatialAxes && stride.allSatisfy { $0 >= 1 }, "\(op): stride must be \(spatialAxes) value(s) ≥ 1, got \(stride)")
+    require(dilation.count == spatialAxes && dilation.allSatisfy { $0 >= 1 },
+            "\(op): dilation must be \(spatialAxes) value(s) ≥ 1, got \(dilation)")
+    switch padding {
+    case .explicit(let values):
+        require(values.count == spatialAxes && values.allSatisfy { $0 >= 0 }, "\(op): padding must be \(spatialAxes) value(s) ≥ 0, got \(values)")
+    case .same:
+        require(stride.allSatisfy { $0 == 1 }, "\(op): padding \"same\" needs stride 1, got \(stride)")
+    case .valid:
+        break
+    }
+}

@@ -25,3 +25,32 @@ public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
 
     public var summaryName: String { "Dropout(p: \(probability))" }
 }
+
+/// Channel dropout (PyTorch's `nn.Dropout2d`): in training, each channel of each example, a whole
+/// (H, W) plane of an (N, C, H, W) input, is zeroed with probability `p` and the others scaled by
+/// 1/(1 − p). Neighbouring pixels are strongly correlated, so dropping them one by one would
+/// regularize little. Evaluation is the identity. The mask comes from the layer's own generator.
+public final class Dropout2d<Scalar: TensorScalar>: Layer, StochasticLayer {
+    /// The probability p of zeroing a channel in training.
+    public let probability: Double
+    /// The generator masks are drawn from (saved in training checkpoints).
+    public var generator: RandomGenerator
+    public var isTraining = true
+
+    /// A channel-dropout layer with its own generator seeded by `seed`.
+    public init(probability: Double = 0.5, seed: UInt64 = 0) {
+        require(probability >= 0 && probability < 1, "Dropout2d: probability must be in [0, 1), got \(probability)")
+        self.probability = probability
+        generator = RandomGenerator(seed: seed)
+    }
+
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        require(input.rank == 4, "Dropout2d: input must be (N, C, H, W), shape is \(input.shape)")
+        guard isTraining, probability > 0 else { return input }
+        let draws = Tensor<Scalar>.uniform([input.shape[0], input.shape[1], 1, 1], using: &generator)
+        let mask = (draws .>= Scalar(probability)) * Scalar(1 / (1 - probability))
+        return input * mask
+    }
+
+    public var summaryName: String { "Dropout2d(p: \(probability))" }
+}

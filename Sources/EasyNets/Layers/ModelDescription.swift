@@ -44,6 +44,22 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     case batchNorm1d(featureCount: Int, epsilon: Double, momentum: Double, affine: Bool)
     /// ``Embedding``.
     case embedding(count: Int, dimension: Int)
+    /// ``Conv2d``.
+    case conv2d(inChannels: Int, outChannels: Int, kernelSize: [Int], stride: [Int], padding: ConvolutionPadding,
+                dilation: [Int], groups: Int, bias: Bool)
+    /// ``Conv1d``.
+    case conv1d(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: ConvolutionPadding,
+                dilation: Int, groups: Int, bias: Bool)
+    /// ``MaxPool2d``.
+    case maxPool2d(kernelSize: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool)
+    /// ``AvgPool2d``.
+    case avgPool2d(kernelSize: [Int], stride: [Int], padding: [Int], ceilMode: Bool, countIncludePad: Bool, divisorOverride: Int?)
+    /// ``AdaptiveAvgPool2d``.
+    case adaptiveAvgPool2d(outputSize: [Int])
+    /// ``BatchNorm2d``.
+    case batchNorm2d(featureCount: Int, epsilon: Double, momentum: Double, affine: Bool)
+    /// ``Dropout2d``.
+    case dropout2d(probability: Double)
     /// ``Flatten``.
     case flatten(startAxis: Int)
     /// ``Identity``.
@@ -81,6 +97,23 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         case let .batchNorm1d(features, epsilon, momentum, affine):
             return BatchNorm1d<Scalar>(features, epsilon: epsilon, momentum: momentum, affine: affine)
         case let .embedding(count, dimension): return Embedding<Scalar>(count, dimension, using: &generator)
+        case let .conv2d(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias):
+            return Conv2d<Scalar>(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                  dilation: dilation, groups: groups, bias: bias, using: &generator)
+        case let .conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias):
+            return Conv1d<Scalar>(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                  dilation: dilation, groups: groups, bias: bias, using: &generator)
+        case let .maxPool2d(kernelSize, stride, padding, dilation, ceilMode):
+            return MaxPool2d<Scalar>(kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        case let .avgPool2d(kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride):
+            return AvgPool2d<Scalar>(kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
+                                     countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+        case .adaptiveAvgPool2d(let outputSize): return AdaptiveAvgPool2d<Scalar>(outputSize: outputSize)
+        case let .batchNorm2d(features, epsilon, momentum, affine):
+            return BatchNorm2d<Scalar>(features, epsilon: epsilon, momentum: momentum, affine: affine)
+        case .dropout2d(let probability):
+            defer { dropoutSeed &+= 1 }
+            return Dropout2d<Scalar>(probability: probability, seed: dropoutSeed)
         case .flatten(let axis): return Flatten<Scalar>(startAxis: axis)
         case .identity: return Identity<Scalar>()
         case .residual(let block): return Residual<Scalar>(block.makeLayer(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed))
@@ -120,10 +153,22 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         case let .layerNorm(shape, _, affine): return affine ? InputLimits.elementCount(shape).flatMap { product($0, 2) } : 0
         case let .batchNorm1d(features, _, _, affine): return sum([product(features, affine ? 4 : 2), 1])
         case let .embedding(count, dimension): return product(count, dimension)
+        case let .conv2d(inChannels, outChannels, kernelSize, _, _, _, groups, bias):
+            return convolutionStateCount(inChannels, outChannels, kernelSize: kernelSize, groups: groups, bias: bias)
+        case let .conv1d(inChannels, outChannels, kernelSize, _, _, _, groups, bias):
+            return convolutionStateCount(inChannels, outChannels, kernelSize: [kernelSize], groups: groups, bias: bias)
+        case let .batchNorm2d(features, _, _, affine): return sum([product(features, affine ? 4 : 2), 1])
         case .residual(let block): return block.stateCount
         case .sequential(let layers): return sum(layers.map(\.stateCount))
         default: return 0
         }
+    }
+
+    /// A convolution's weight (out · in/groups · taps) and bias, or `nil` when it overflows.
+    private func convolutionStateCount(_ inChannels: Int, _ outChannels: Int, kernelSize: [Int], groups: Int, bias: Bool) -> Int? {
+        guard groups >= 1, let weight = InputLimits.elementCount([outChannels, inChannels / groups] + kernelSize) else { return nil }
+        let (total, overflow) = weight.addingReportingOverflow(bias ? outChannels : 0)
+        return overflow ? nil : total
     }
 
     /// Why this description cannot be built, or `nil` when it can: a size below 1, a probability
@@ -159,6 +204,24 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             return at("BatchNorm1d needs features ≥ 1, a finite ε > 0 and momentum in [0, 1], got \(features), \(epsilon), \(momentum)")
         case let .embedding(count, dimension) where count < 1 || dimension < 1:
             return at("Embedding sizes must be at least 1, got \(count) × \(dimension)")
+        case let .conv2d(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, _):
+            return convolutionProblem("Conv2d", inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                                      dilation: dilation, groups: groups, axes: 2).map(at)
+        case let .conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, _):
+            return convolutionProblem("Conv1d", inChannels, outChannels, kernelSize: [kernelSize], stride: [stride], padding: padding,
+                                      dilation: [dilation], groups: groups, axes: 1).map(at)
+        case let .maxPool2d(kernelSize, stride, padding, dilation, _):
+            return poolingProblem("MaxPool2d", kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation).map(at)
+        case let .avgPool2d(kernelSize, stride, padding, _, _, divisorOverride):
+            if divisorOverride == 0 { return at("AvgPool2d's divisorOverride must not be 0") }
+            return poolingProblem("AvgPool2d", kernelSize: kernelSize, stride: stride, padding: padding, dilation: [1, 1]).map(at)
+        case .adaptiveAvgPool2d(let outputSize) where outputSize.count != 2 || !outputSize.allSatisfy({ (1...Self.maximumExtent).contains($0) }):
+            return at("AdaptiveAvgPool2d's outputSize must be two values in 1...\(Self.maximumExtent), got \(outputSize)")
+        case let .batchNorm2d(features, epsilon, momentum, _)
+            where features < 1 || !(epsilon > 0 && epsilon.isFinite) || !(momentum >= 0 && momentum <= 1):
+            return at("BatchNorm2d needs features ≥ 1, a finite ε > 0 and momentum in [0, 1], got \(features), \(epsilon), \(momentum)")
+        case .dropout2d(let probability) where !(probability >= 0 && probability < 1):
+            return at("Dropout2d probability \(probability) is outside [0, 1)")
         case .residual(let block):
             guard depth < 64 else { return at("nesting deeper than 64 levels") }
             return block.layerProblem(path: child("block"), depth: depth + 1)
@@ -172,6 +235,44 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         default:
             return nil
         }
+    }
+
+    /// The largest kernel, stride, dilation, padding or pooled size a description may give: far
+    /// beyond any image, small enough that window arithmetic cannot overflow.
+    static let maximumExtent = 1 << 20
+
+    private func convolutionProblem(
+        _ kind: String, _ inChannels: Int, _ outChannels: Int, kernelSize: [Int], stride: [Int], padding: ConvolutionPadding,
+        dilation: [Int], groups: Int, axes: Int
+    ) -> String? {
+        let extent = 1...Self.maximumExtent
+        guard inChannels >= 1, outChannels >= 1, groups >= 1, inChannels % groups == 0, outChannels % groups == 0 else {
+            return "\(kind) needs channels ≥ 1 that split into groups ≥ 1, got \(inChannels) → \(outChannels), groups \(groups)"
+        }
+        for (name, values) in [("kernelSize", kernelSize), ("stride", stride), ("dilation", dilation)]
+        where values.count != axes || !values.allSatisfy(extent.contains) {
+            return "\(kind)'s \(name) must be \(axes) value(s) in 1...\(Self.maximumExtent), got \(values)"
+        }
+        switch padding {
+        case .explicit(let values) where values.count != axes || !values.allSatisfy((0...Self.maximumExtent).contains):
+            return "\(kind)'s padding must be \(axes) value(s) in 0...\(Self.maximumExtent), got \(values)"
+        case .same where !stride.allSatisfy({ $0 == 1 }):
+            return "\(kind)'s padding \"same\" needs stride 1, got \(stride)"
+        default:
+            return nil
+        }
+    }
+
+    private func poolingProblem(_ kind: String, kernelSize: [Int], stride: [Int], padding: [Int], dilation: [Int]) -> String? {
+        let extent = 1...Self.maximumExtent
+        for (name, values) in [("kernelSize", kernelSize), ("stride", stride), ("dilation", dilation)]
+        where values.count != 2 || !values.allSatisfy(extent.contains) {
+            return "\(kind)'s \(name) must be two values in 1...\(Self.maximumExtent), got \(values)"
+        }
+        guard padding.count == 2, zip(padding, kernelSize).allSatisfy({ $0 >= 0 && $0 * 2 <= $1 }) else {
+            return "\(kind)'s padding must be two values from 0 to half the kernel \(kernelSize), got \(padding)"
+        }
+        return nil
     }
 
     /// The shape of the output for an input of `inputShape` (batch axis first), or an error naming
@@ -210,6 +311,54 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
                 throw fail("BatchNorm1d takes (N, \(features)) or (N, \(features), L), the input has shape \(shape)")
             }
             return shape
+        case let .conv2d(inChannels, outChannels, kernelSize, stride, padding, dilation, _, _):
+            guard shape.count == 4, shape[1] == inChannels else {
+                throw fail("Conv2d takes (N, \(inChannels), H, W), the input has shape \(shape)")
+            }
+            let pads: [(Int, Int)]
+            switch padding {
+            case .valid: pads = [(0, 0), (0, 0)]
+            case .same: pads = zip(kernelSize, dilation).map { k, d in let t = d * (k - 1); return (t / 2, t - t / 2) }
+            case .explicit(let values): pads = values.map { ($0, $0) }
+            }
+            var spatial: [Int] = []
+            for axis in 0..<2 {
+                guard let window = WindowAxis.make(input: shape[2 + axis], kernel: kernelSize[axis], stride: stride[axis],
+                                                   dilation: dilation[axis], padBefore: pads[axis].0, padAfter: pads[axis].1) else {
+                    throw fail("Conv2d's kernel \(kernelSize) (dilation \(dilation)) is larger than the padded input \(shape)")
+                }
+                spatial.append(window.output)
+            }
+            return [shape[0], outChannels] + spatial
+        case let .conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias):
+            guard shape.count == 3, shape[1] == inChannels else {
+                throw fail("Conv1d takes (N, \(inChannels), L), the input has shape \(shape)")
+            }
+            let padding2d: ConvolutionPadding
+            if case .explicit(let values) = padding { padding2d = .explicit([0] + values) } else { padding2d = padding }
+            let as2d = ModelDescription.conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: [1, kernelSize],
+                                               stride: [1, stride], padding: padding2d, dilation: [1, dilation], groups: groups, bias: bias)
+            let output = try as2d.outputShape(for: [shape[0], shape[1], 1, shape[2]], path: path, isModelInput: false)
+            return [output[0], output[1], output[3]]
+        case let .maxPool2d(kernelSize, stride, padding, dilation, ceilMode):
+            return try poolingShape("MaxPool2d", shape, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
+                                    ceilMode: ceilMode, fail: fail)
+        case let .avgPool2d(kernelSize, stride, padding, ceilMode, _, _):
+            return try poolingShape("AvgPool2d", shape, kernelSize: kernelSize, stride: stride, padding: padding, dilation: [1, 1],
+                                    ceilMode: ceilMode, fail: fail)
+        case .adaptiveAvgPool2d(let outputSize):
+            guard shape.count == 4, shape[2] >= 1, shape[3] >= 1 else {
+                throw fail("AdaptiveAvgPool2d takes (N, C, H, W) with H, W ≥ 1, the input has shape \(shape)")
+            }
+            return Array(shape[..<2]) + outputSize
+        case let .batchNorm2d(features, _, _, _):
+            guard shape.count == 4 && shape[1] == features else {
+                throw fail("BatchNorm2d takes (N, \(features), H, W), the input has shape \(shape)")
+            }
+            return shape
+        case .dropout2d:
+            guard shape.count == 4 else { throw fail("Dropout2d takes (N, C, H, W), the input has shape \(shape)") }
+            return shape
         case let .embedding(_, dimension):
             guard isModelInput else { throw fail("an embedding takes row indices, which no layer computes: it must come first") }
             return shape + [dimension]
@@ -229,6 +378,33 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             return current
         default:
             return shape
+        }
+    }
+
+    private func poolingShape(
+        _ kind: String, _ shape: [Int], kernelSize: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool,
+        fail: (String) -> ModelDescriptionError
+    ) throws -> [Int] {
+        guard shape.count == 4 else { throw fail("\(kind) takes (N, C, H, W), the input has shape \(shape)") }
+        var spatial: [Int] = []
+        for axis in 0..<2 {
+            guard let window = WindowAxis.make(input: shape[2 + axis], kernel: kernelSize[axis], stride: stride[axis],
+                                               dilation: dilation[axis], padBefore: padding[axis], padAfter: padding[axis],
+                                               ceilMode: ceilMode) else {
+                throw fail("\(kind)'s kernel \(kernelSize) (dilation \(dilation)) is larger than the padded input \(shape)")
+            }
+            spatial.append(window.output)
+        }
+        return Array(shape[..<2]) + spatial
+    }
+
+    /// Whether the model's first layer takes images, (N, C, H, W), rather than flat features.
+    public var takesImages: Bool {
+        switch self {
+        case .conv2d, .maxPool2d, .avgPool2d, .adaptiveAvgPool2d, .batchNorm2d, .dropout2d: return true
+        case .sequential(let layers): return layers.first?.takesImages ?? false
+        case .residual(let block): return block.takesImages
+        default: return false
         }
     }
 
@@ -333,6 +509,34 @@ extension BatchNorm1d {
     public var layerDescription: ModelDescription? { .batchNorm1d(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil) }
 }
 extension Embedding { public var layerDescription: ModelDescription? { .embedding(count: weight.shape[0], dimension: weight.shape[1]) } }
+extension Conv2d {
+    public var layerDescription: ModelDescription? {
+        .conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                dilation: dilation, groups: groups, bias: bias != nil)
+    }
+}
+extension Conv1d {
+    public var layerDescription: ModelDescription? {
+        .conv1d(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                dilation: dilation, groups: groups, bias: bias != nil)
+    }
+}
+extension MaxPool2d {
+    public var layerDescription: ModelDescription? {
+        .maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    }
+}
+extension AvgPool2d {
+    public var layerDescription: ModelDescription? {
+        .avgPool2d(kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad,
+                   divisorOverride: divisorOverride)
+    }
+}
+extension AdaptiveAvgPool2d { public var layerDescription: ModelDescription? { .adaptiveAvgPool2d(outputSize: outputSize) } }
+extension BatchNorm2d {
+    public var layerDescription: ModelDescription? { .batchNorm2d(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil) }
+}
+extension Dropout2d { public var layerDescription: ModelDescription? { .dropout2d(probability: probability) } }
 extension Flatten { public var layerDescription: ModelDescription? { .flatten(startAxis: startAxis) } }
 extension Identity { public var layerDescription: ModelDescription? { .identity } }
 
@@ -377,14 +581,14 @@ extension Sequential {
         // Batches of two and three: a shape that fits one batch size only (LayerNorm over the batch
         // axis, say) fails for the other.
         do {
-            output = try description.outputShape(for: [2, data.featureCount])
-            let other = try description.outputShape(for: [3, data.featureCount])
+            output = try description.outputShape(for: [2] + data.exampleShape)
+            let other = try description.outputShape(for: [3] + data.exampleShape)
             guard other.dropFirst() == output.dropFirst(), other.first == 3, output.first == 2 else {
                 throw ModelDescriptionError(layer: "the model", reason: "its output shape depends on the batch size "
                                             + "(\(output) for a batch of 2, \(other) for 3)")
             }
         } catch let error as ModelDescriptionError {
-            throw ModelDescriptionError(layer: modelSource, reason: "the model cannot take the \(data.featureCount) features of \(dataName): \(error)")
+            throw ModelDescriptionError(layer: modelSource, reason: "the model cannot take the examples of shape \(data.exampleShape) of \(dataName): \(error)")
         }
         guard output.count == 2, data.classCount <= output[1] else {
             throw ModelDescriptionError(layer: modelSource, reason: "the model gives \(output.last ?? 0) class scores, "

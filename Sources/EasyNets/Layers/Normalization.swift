@@ -116,3 +116,44 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer {
         [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
     }
 }
+
+/// Batch normalization over the channels of images (PyTorch's `nn.BatchNorm2d`): (N, C, H, W)
+/// input, statistics per channel over the batch and both spatial axes, with the parameters,
+/// buffers and running-statistics rule of ``BatchNorm1d``.
+public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
+    /// The same normalization over (N, C, H·W).
+    private let channelNorm: BatchNorm1d<Scalar>
+    public var isTraining = true {
+        didSet { channelNorm.isTraining = isTraining }
+    }
+
+    /// The number of channels C.
+    public var featureCount: Int { channelNorm.featureCount }
+    /// Added to the variance before the square root.
+    public var epsilon: Double { channelNorm.epsilon }
+    /// The weight of each new batch in the running statistics.
+    public var momentum: Double { channelNorm.momentum }
+    /// The per-channel scale, or `nil` without an affine transform.
+    public var weight: Parameter<Scalar>? { channelNorm.weight }
+    /// The per-channel shift, or `nil` without an affine transform.
+    public var bias: Parameter<Scalar>? { channelNorm.bias }
+    /// The running mean used in evaluation (`running_mean`).
+    public var runningMean: Parameter<Scalar> { channelNorm.runningMean }
+    /// The running unbiased variance used in evaluation (`running_var`).
+    public var runningVariance: Parameter<Scalar> { channelNorm.runningVariance }
+
+    /// Batch normalization of `featureCount` channels, with a learned scale and shift when `affine`.
+    public init(_ featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
+        channelNorm = BatchNorm1d(featureCount, epsilon: epsilon, momentum: momentum, affine: affine)
+    }
+
+    public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+        require(x.rank == 4 && x.shape[1] == featureCount,
+                "BatchNorm2d: input shape \(x.shape) is not (N, \(featureCount), H, W)")
+        return channelNorm(x.reshaped(to: [x.shape[0], featureCount, x.shape[2] * x.shape[3]])).reshaped(to: x.shape)
+    }
+
+    public var parameters: [(name: String, parameter: Parameter<Scalar>)] { channelNorm.parameters }
+    public var buffers: [(name: String, parameter: Parameter<Scalar>)] { channelNorm.buffers }
+    public var summaryName: String { "BatchNorm2d(\(featureCount))" }
+}
