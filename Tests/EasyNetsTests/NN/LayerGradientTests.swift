@@ -5,7 +5,7 @@ import Testing
 /// trainable parameter, against central differences. `make` builds a fresh layer for every
 /// evaluation (so a dropout mask or running statistics start the same each time); the parameter
 /// values under test are those of the first layer it builds.
-private func expectLayerGradientsMatch(
+func expectLayerGradientsMatch(
     _ input: Tensor<Double>, sourceLocation: SourceLocation = #_sourceLocation, _ make: () -> any Layer<Double>
 ) {
     let initial = make().trainableParameters.map(\.value.detached)

@@ -63,11 +63,11 @@ func expectClose<T: TensorScalar>(
 /// ``checkGradients(of:at:epsilon:seed:)``), expecting both the largest absolute and the largest
 /// relative error to be at most `tolerance`.
 func expectGradientsMatch(
-    _ inputs: [Tensor<Double>], tolerance: Double = 1e-6,
+    _ inputs: [Tensor<Double>], tolerance: Double = 1e-6, epsilon: Double = 1e-5,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ f: ([Tensor<Double>]) -> Tensor<Double>
 ) {
-    let result = checkGradients(of: f, at: inputs)
+    let result = checkGradients(of: f, at: inputs, epsilon: epsilon)
     let shapes = inputs.map(\.shape)
     #expect(result.maxAbsoluteError <= tolerance, "inputs \(shapes): \(result)", sourceLocation: sourceLocation)
     #expect(result.maxRelativeError <= tolerance, "inputs \(shapes): \(result)", sourceLocation: sourceLocation)
