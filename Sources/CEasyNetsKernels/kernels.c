@@ -112,6 +112,99 @@ RMSPROP(double, easynets_rmsprop_f64)
 ADAGRAD(float, easynets_adagrad_f32)
 ADAGRAD(double, easynets_adagrad_f64)
 
+// Max pooling where every window lies inside the input. A NaN wins (v != v), as does a larger
+// value; among equals the first tap in row order stays. The common 2×2 window at stride 2 has a
+// loop of its own with constant strides, which the compiler vectorizes (compares and blends over
+// deinterleaved even and odd columns); other windows keep each output's best in registers.
+#define MAX_POOL(T, NAME)                                                                      \
+    CLONES void NAME(const T *restrict input, T *restrict output, int32_t *restrict winners,   \
+                     ptrdiff_t planes, ptrdiff_t height, ptrdiff_t width, ptrdiff_t outHeight,   \
+                     ptrdiff_t outWidth, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw,  \
+                     ptrdiff_t dh, ptrdiff_t dw) {                                             \
+        const int halving = kh == 2 && kw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1;     \
+        for (ptrdiff_t plane = 0; plane < planes; plane++) {                                   \
+            const T *restrict in = input + plane * height * width;                             \
+            for (ptrdiff_t oh = 0; oh < outHeight; oh++) {                                     \
+                T *restrict best = output + (plane * outHeight + oh) * outWidth;               \
+                int32_t *restrict won = winners + (plane * outHeight + oh) * outWidth;         \
+                const ptrdiff_t top = oh * sh * width;                                         \
+                if (halving) {                                                                 \
+                    const T *restrict r0 = in + top, *restrict r1 = in + top + width;          \
+                    for (ptrdiff_t ow = 0; ow < outWidth; ow++) {                              \
+                        const int32_t i0 = (int32_t)(top + 2 * ow);                            \
+                        T m = r0[2 * ow];                                                      \
+                        int32_t w = i0;                                                        \
+                        T v = r0[2 * ow + 1];                                                  \
+                        int better = (v > m) | (v != v);                                       \
+                        m = better ? v : m; w = better ? i0 + 1 : w;                           \
+                        v = r1[2 * ow];                                                        \
+                        better = (v > m) | (v != v);                                           \
+                        m = better ? v : m; w = better ? i0 + (int32_t)width : w;              \
+                        v = r1[2 * ow + 1];                                                    \
+                        better = (v > m) | (v != v);                                           \
+                        m = better ? v : m; w = better ? i0 + (int32_t)width + 1 : w;          \
+                        best[ow] = m;                                                          \
+                        won[ow] = w;                                                           \
+                    }                                                                          \
+                    continue;                                                                  \
+                }                                                                              \
+                for (ptrdiff_t ow = 0; ow < outWidth; ow++) {                                  \
+                    const ptrdiff_t corner = top + ow * sw;                                    \
+                    T m = in[corner];                                                          \
+                    ptrdiff_t w = corner;                                                      \
+                    for (ptrdiff_t r = 0; r < kh; r++) {                                       \
+                        for (ptrdiff_t t = (r == 0); t < kw; t++) {                            \
+                            const ptrdiff_t index = corner + r * dh * width + t * dw;          \
+                            const T v = in[index];                                             \
+                            const int better = (v > m) | (v != v);                             \
+                            m = better ? v : m;                                                \
+                            w = better ? index : w;                                            \
+                        }                                                                      \
+                    }                                                                          \
+                    best[ow] = m;                                                              \
+                    won[ow] = (int32_t)w;                                                      \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+MAX_POOL(float, easynets_max_pool_f32)
+MAX_POOL(double, easynets_max_pool_f64)
+
+// Per channel c of (n, channels, plane) data: out[c] = Σ (a − ca[c])·(b − cb[c]) over images and
+// positions, or Σ a when b is NULL, accumulated in double. Eight partial sums, each fed the same
+// elements in the same order on every CPU and combined in a fixed order: vectorized, and yet
+// bit-identical whatever the vector width.
+#define CHANNEL_MOMENT(T, NAME)                                                                \
+    CLONES void NAME(const T *restrict a, const T *restrict b, ptrdiff_t n, ptrdiff_t channels, \
+                     ptrdiff_t plane, const double *restrict ca, const double *restrict cb,    \
+                     double *restrict out) {                                                   \
+        for (ptrdiff_t c = 0; c < channels; c++) {                                             \
+            double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                          \
+            const double shiftA = ca ? ca[c] : 0, shiftB = cb ? cb[c] : 0;                     \
+            for (ptrdiff_t image = 0; image < n; image++) {                                    \
+                const T *restrict x = a + (image * channels + c) * plane;                      \
+                const T *restrict y = b ? b + (image * channels + c) * plane : x;              \
+                ptrdiff_t p = 0;                                                               \
+                if (b) {                                                                       \
+                    for (; p + 8 <= plane; p += 8)                                             \
+                        for (int k = 0; k < 8; k++)                                            \
+                            acc[k] += ((double)x[p + k] - shiftA) * ((double)y[p + k] - shiftB); \
+                    for (; p < plane; p++)                                                     \
+                        acc[p & 7] += ((double)x[p] - shiftA) * ((double)y[p] - shiftB);       \
+                } else {                                                                       \
+                    for (; p + 8 <= plane; p += 8)                                             \
+                        for (int k = 0; k < 8; k++) acc[k] += (double)x[p + k];                \
+                    for (; p < plane; p++) acc[p & 7] += (double)x[p];                         \
+                }                                                                              \
+            }                                                                                  \
+            out[c] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])); \
+        }                                                                                      \
+    }
+
+CHANNEL_MOMENT(float, easynets_channel_moment_f32)
+CHANNEL_MOMENT(double, easynets_channel_moment_f64)
+
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
 const char *easynets_kernels_isa(void) {
     __builtin_cpu_init();

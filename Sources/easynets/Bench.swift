@@ -1,5 +1,5 @@
 import ArgumentParser
-import EasyNets
+@_spi(Benchmark) import EasyNets
 import Foundation
 
 /// `easynets bench`: release-build speed checks, each a ratio against raw BLAS or a concrete loop
@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure EasyNets against raw BLAS calls (build with -c release).")
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case small, large, online, linear, epoch, memory, threads, matmul, elementwise, all
+        case small, large, online, cnn, linear, epoch, memory, threads, matmul, elementwise, all
     }
 
     @Option(help: "Which benchmark: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -51,6 +51,7 @@ struct Bench: ParsableCommand {
             benchmarkStep(workload)
             if breakdown && !json { benchmarkPhases(workload) }
         }
+        if config == .cnn || config == .all { benchmarkCNN() }
         if json { return }
         if config == .memory { benchmarkMemory() }
         if config == .threads || (config == .all && threads > 1) { benchmarkThreads() }
@@ -104,6 +105,55 @@ struct Bench: ParsableCommand {
                   + "[p10 \(String(format: "%.4f", s.p10 * 1e3)), p90 \(String(format: "%.4f", s.p90 * 1e3))], "
                   + "BLAS floor \(String(format: "%.4f", f.median * 1e3)) ms, ratio \(String(format: "%.3f", ratio)), "
                   + "\(Int(Double(workload.batch) / s.median)) samples/s")
+        }
+    }
+
+    /// The `cnn` preset's training step (batch 128, 1×28×28 images) against its BLAS floor: the
+    /// exact products one step issues, recorded and replayed on buffers of their own.
+    private func benchmarkCNN() {
+        let batch = 128
+        let step: CNNStep
+        do { step = try CNNStep(batch: batch, optimizer: optimizer) } catch {
+            printError("error: cnn: \(error)")
+            return
+        }
+        for _ in 0..<2 { step.step() }
+        let floor = RecordedFloor(MatrixProduct.recordingCalls { step.step() })
+        var stepSamples: [Double] = [], floorSamples: [Double] = []
+        for _ in 0..<repetitions {
+            stepSamples += timePerCall(rounds: 1, target: 0.1, step.step)
+            floorSamples += timePerCall(rounds: 1, target: 0.1, floor.step)
+        }
+        let (s, f) = (Timing(samples: stepSamples), Timing(samples: floorSamples))
+        let ratio = Timing(samples: zip(stepSamples, floorSamples).map { $0 / $1 }).median
+        let gigaflops = 2 * Double(floor.multiplyAdds) / 1e9
+        if breakdown && !json {
+            for (call, seconds) in zip(floor.calls, floor.callTimes(rounds: repetitions)) {
+                print("  product \(call.transposeA ? "ᵀ" : "")(\(call.m)×\(call.k)) · \(call.transposeB ? "ᵀ" : "")(\(call.k)×\(call.n)), beta "
+                      + "\(call.beta): \(String(format: "%.3f", seconds * 1e3)) ms, "
+                      + "\(String(format: "%.1f", 2 * Double(call.m * call.n * call.k) / seconds / 1e9)) GFLOP/s")
+            }
+        }
+        if json {
+            let object: [String: Any] = [
+                "config": "cnn", "optimizer": optimizer.rawValue, "threads": threads, "batch": batch,
+                "step_ms": s.median * 1e3, "floor_ms": f.median * 1e3, "ratio": ratio, "gemm_calls": floor.calls.count,
+                "gflop_per_step": gigaflops, "step_ms_p10": s.p10 * 1e3, "step_ms_p90": s.p90 * 1e3,
+                "floor_ms_p10": f.p10 * 1e3, "floor_ms_p90": f.p90 * 1e3, "samples_per_second": Double(batch) / s.median,
+                "samples": repetitions,
+            ]
+            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                printError("error: cnn: a measurement is not a finite number")
+            }
+        } else {
+            print("cnn (conv 32 → pool → conv 64 → pool → 128 → 10, batch \(batch), \(optimizer.rawValue), \(threads) thread(s)): "
+                  + "step \(String(format: "%.2f", s.median * 1e3)) ms [p10 \(String(format: "%.2f", s.p10 * 1e3)), "
+                  + "p90 \(String(format: "%.2f", s.p90 * 1e3))], BLAS floor \(String(format: "%.2f", f.median * 1e3)) ms "
+                  + "(\(floor.calls.count) products, \(String(format: "%.2f", gigaflops)) GFLOP, "
+                  + "\(String(format: "%.1f", gigaflops / f.median)) GFLOP/s), ratio \(String(format: "%.3f", ratio)), "
+                  + "\(Int(Double(batch) / s.median)) samples/s")
         }
     }
 

@@ -33,6 +33,22 @@ func parseWidths(_ text: String) throws -> [Int] {
     return widths.map { $0! }
 }
 
+/// The model a `--model` value names: the `mlp` preset shaped by `mlp`, the `cnn` preset for
+/// images of `imageShape` (Fashion-MNIST's when `nil`), or a model description file.
+func modelDescription(_ model: String, mlp: () throws -> MultilayerPerceptron.Configuration, imageShape: [Int]?,
+                      classes: Int) throws -> ModelDescription {
+    switch model {
+    case "mlp": return try validated(mlp()).modelDescription
+    case "cnn":
+        let shape = imageShape ?? FashionMNIST.imageShape
+        guard shape.count == 3, shape[1] >= 4, shape[2] >= 4, (1...1_000_000).contains(classes) else {
+            throw ValidationError("--model cnn needs images of at least 4×4 pixels and 1 to 1000000 classes")
+        }
+        return ConvolutionalNetwork.description(imageShape: shape, classes: classes)
+    default: return try ModelDescription(contentsOfFile: model)
+    }
+}
+
 /// A model configuration from flags, or a usage error saying why it cannot be built.
 func validated(_ config: MultilayerPerceptron.Configuration) throws -> MultilayerPerceptron.Configuration {
     if let problem = config.problem() { throw ValidationError("the model cannot be built: \(problem)") }
@@ -109,6 +125,10 @@ struct DataOptions: ParsableArguments {
     }
 
     var classNames: [String]? { dataset == .fashionMNIST ? FashionMNIST.classNames : nil }
+
+    /// The shape of one example as an image, for image models (Fashion-MNIST's 1×28×28); `nil` for
+    /// data that has none.
+    var imageShape: [Int]? { dataset == .fashionMNIST ? FashionMNIST.imageShape : nil }
 
     /// The training or test data as error messages name it.
     func name(test: Bool) -> String {

@@ -9,7 +9,10 @@ struct ModelSource: ParsableArguments {
     @Option(help: "Checkpoint of easynets train, or a safetensors state dict exported from PyTorch.")
     var checkpoint: String
 
-    @Option(help: "Hidden widths of a plain state dict (files EasyNets writes describe their model).")
+    @Option(help: "The architecture of a plain state dict: mlp (shaped by --hidden, --activation), cnn, or a model description JSON file (files EasyNets writes describe their model).")
+    var model: String = "mlp"
+
+    @Option(help: "Hidden widths of a plain state dict of the mlp preset.")
     var hidden: String = "256,128"
 
     @Option(help: "Activation of a plain state dict.")
@@ -22,15 +25,17 @@ struct ModelSource: ParsableArguments {
         }
     }
 
-    /// The model, for data of `inputSize` features and `classes` classes (used only for a plain state dict).
-    func load(inputSize: Int, classes: Int) throws -> Sequential<Float> {
+    /// The model, for data of `inputSize` features (images of `imageShape`) and `classes` classes
+    /// (used only for a plain state dict).
+    func load(inputSize: Int, imageShape: [Int]?, classes: Int) throws -> Sequential<Float> {
         let file = try SafeTensorsFile(contentsOfFile: checkpoint)
         if let model = try Sequential<Float>.loadModel(from: file, path: checkpoint) { return model }
-        let preset = try validated(MultilayerPerceptron.Configuration(
-            inputSize: inputSize, hidden: try parseWidths(hidden), classes: classes, activation: activation))
-        let model = try Sequential<Float>(preset.modelDescription)
-        try model.loadState(from: file, path: checkpoint)
-        return model
+        let description = try modelDescription(model, mlp: {
+            MultilayerPerceptron.Configuration(inputSize: inputSize, hidden: try parseWidths(hidden), classes: classes, activation: activation)
+        }, imageShape: imageShape, classes: classes)
+        let network = try Sequential<Float>(description)
+        try network.loadState(from: file, path: checkpoint)
+        return network
     }
 }
 
@@ -46,9 +51,10 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (_, test) = try data.load()
+            var (_, test) = try data.load()
             let classes = data.dataset == .fashionMNIST ? 10 : test.classCount
-            let model = try source.load(inputSize: test.featureCount, classes: classes)
+            let model = try source.load(inputSize: test.featureCount, imageShape: data.imageShape, classes: classes)
+            test = try test.shaped(for: model.describe(), imageShape: data.imageShape, dataName: data.name(test: true))
             let modelClasses = try model.checkClassCount(for: test, modelSource: source.checkpoint, dataName: data.name(test: true))
             let result = evaluate(model, on: test, classCount: modelClasses)
             let report = result.report
@@ -114,10 +120,13 @@ struct Predict: ParsableCommand {
                 names = [image!]
             }
             let classes = data.dataset == .fashionMNIST ? 10 : 2
-            let model = try source.load(inputSize: inputs.shape[1], classes: classes)
+            let model = try source.load(inputSize: inputs.shape[1], imageShape: image != nil ? FashionMNIST.imageShape : data.imageShape,
+                                        classes: classes)
             let inputName = csv ?? image ?? data.name(test: true)
-            let modelClasses = try model.checkClassCount(for: Dataset(features: inputs, labels: [Int](repeating: 0, count: inputs.shape[0])),
-                                                         modelSource: source.checkpoint, dataName: inputName)
+            let examples = try Dataset(features: inputs, labels: [Int](repeating: 0, count: inputs.shape[0]))
+                .shaped(for: model.describe(), imageShape: image != nil ? FashionMNIST.imageShape : data.imageShape, dataName: inputName)
+            inputs = examples.features
+            let modelClasses = try model.checkClassCount(for: examples, modelSource: source.checkpoint, dataName: inputName)
             model.eval()
             let probabilities = withoutGradients { softmax(model(inputs), along: 1) }
             for (row, name) in names.enumerated() {
@@ -127,6 +136,51 @@ struct Predict: ParsableCommand {
                 print("\(name): \(label(best)) (\(fmt(Double(p[best]), 3)))")
                 print("  " + p.indices.map { "\(label($0)) \(fmt(Double(p[$0]), 3))" }.joined(separator: ", "))
             }
+        }
+    }
+}
+
+/// `easynets summary`: a model's layers, output shapes and parameter counts.
+struct Summarize: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "summary", abstract: "Show a model's layers, output shapes and parameters.")
+
+    @Option(help: "A checkpoint or state dict EasyNets wrote (it describes its model); without it, --model.")
+    var checkpoint: String?
+
+    @Option(help: "Without --checkpoint: the preset mlp (784-256-128-10), the preset cnn, or a model description JSON file.")
+    var model: String = "mlp"
+
+    @Option(help: "The shape of one example, comma-separated (default: 784 features, or a 1×28×28 image for image models).")
+    var inputShape: String?
+
+    func run() throws {
+        try reportingErrors {
+            let network: Sequential<Float>
+            if let checkpoint {
+                guard let loaded = try Sequential<Float>.loadModel(from: SafeTensorsFile(contentsOfFile: checkpoint), path: checkpoint) else {
+                    throw CheckpointError(path: checkpoint, reason: "carries no model description (a plain state dict); use --model")
+                }
+                network = loaded
+            } else {
+                network = try Sequential<Float>(modelDescription(model, mlp: {
+                    MultilayerPerceptron.Configuration(inputSize: 784, hidden: [256, 128], classes: 10, activation: "relu")
+                }, imageShape: nil, classes: 10))
+            }
+            let description = try network.describe()
+            var shape = description.takesImages ? FashionMNIST.imageShape : [784]
+            if case .sequential(let layers) = description, case .linear(let inputSize, _, _)? = layers.first { shape = [inputSize] }
+            if let inputShape {
+                let values = inputShape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !values.isEmpty, values.count <= 8, values.allSatisfy({ (1...(1 << 20)).contains($0 ?? 0) }),
+                      InputLimits.elementCount(values.map { $0! }) != nil else {
+                    throw ValidationError("--input-shape takes up to 8 sizes in 1...\(1 << 20), e.g. 1,28,28; got \"\(inputShape)\"")
+                }
+                shape = values.map { $0! }
+            }
+            do { _ = try description.outputShape(for: [1] + shape) } catch let error as ModelDescriptionError {
+                throw ModelDescriptionError(layer: checkpoint ?? model, reason: "cannot take examples of shape \(shape): \(error)")
+            }
+            print(network.summary(inputShape: [1] + shape))
         }
     }
 }

@@ -188,3 +188,78 @@ final class BareUpdate {
         }
     }
 }
+
+/// The BLAS floor of any model's step: the exact products one step issued (recorded through
+/// ``MatrixProduct/recordingCalls(_:)``), replayed in order on preallocated buffers of their sizes,
+/// with the same transposes and betas, through the same routing.
+final class RecordedFloor {
+    struct Buffers {
+        let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    }
+    let calls: [MatrixProduct.Call]
+    private let buffers: [Buffers]
+
+    init(_ calls: [MatrixProduct.Call]) {
+        self.calls = calls
+        func filled(_ count: Int, _ value: Float) -> UnsafeMutablePointer<Float> {
+            let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            pointer.initialize(repeating: value, count: max(count, 1))
+            return pointer
+        }
+        buffers = calls.map { Buffers(a: filled($0.m * $0.k, 0.01), b: filled($0.k * $0.n, 0.01), c: filled($0.m * $0.n, 0)) }
+    }
+
+    deinit {
+        for buffer in buffers { buffer.a.deallocate(); buffer.b.deallocate(); buffer.c.deallocate() }
+    }
+
+    func step() {
+        for (call, buffer) in zip(calls, buffers) {
+            MatrixProduct.gemm(transposeA: call.transposeA, transposeB: call.transposeB, m: call.m, n: call.n, k: call.k,
+                               a: buffer.a, b: buffer.b, beta: Float(call.beta), c: buffer.c)
+        }
+    }
+
+    /// Each call's median time over `rounds` replays, in seconds.
+    func callTimes(rounds: Int) -> [Double] {
+        let clock = ContinuousClock()
+        return zip(calls, buffers).map { call, buffer in
+            let samples = (0..<rounds).map { _ in
+                clock.measure {
+                    MatrixProduct.gemm(transposeA: call.transposeA, transposeB: call.transposeB, m: call.m, n: call.n, k: call.k,
+                                       a: buffer.a, b: buffer.b, beta: Float(call.beta), c: buffer.c)
+                }.inSeconds
+            }
+            return samples.sorted()[rounds / 2]
+        }
+    }
+
+    /// Multiply-adds of one step: m·n·k summed over the calls.
+    var multiplyAdds: Int { calls.reduce(0) { $0 + $1.m * $1.n * $1.k } }
+}
+
+/// One training step of the `cnn` preset on Fashion-MNIST-sized images (batch × 1 × 28 × 28,
+/// standard normal, random labels, a pool of batches as `EasyNetsStep` has), as a user writes it.
+final class CNNStep {
+    let model: Sequential<Float>
+    let optimizer: any Optimizer<Float>
+    let inputs: [Tensor<Float>]
+    let labels: [[Int]]
+    private var next = 0
+
+    init(batch: Int, optimizer kind: OptimizerKind = .sgd) throws {
+        var generator = RandomGenerator(seed: 2)
+        model = try Sequential<Float>(ConvolutionalNetwork.description(), seed: 1)
+        optimizer = kind.benchmarkOptimizer(model.trainableParameters)
+        let batches = max(4, (8 << 20) / (batch * 784 * MemoryLayout<Float>.stride))
+        inputs = (0..<batches).map { _ in Tensor.normal([batch, 1, 28, 28], using: &generator) }
+        labels = (0..<batches).map { _ in (0..<batch).map { _ in Int(generator.next() % 10) } }
+    }
+
+    func step() {
+        defer { next = (next + 1) % inputs.count }
+        optimizer.zeroGradients()
+        crossEntropy(logits: model(inputs[next]), labels: labels[next]).backward()
+        optimizer.step()
+    }
+}

@@ -12,7 +12,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: "The architecture: the preset mlp (shaped by --hidden, --activation, --dropout) or a model description JSON file.")
+    @Option(help: "The architecture: the preset mlp (shaped by --hidden, --activation, --dropout), the preset cnn, or a model description JSON file.")
     var model: String = "mlp"
 
     @Option(help: "Hidden layer widths of the mlp preset, comma-separated.")
@@ -48,6 +48,12 @@ struct Train: ParsableCommand {
     @Option(help: "Threads for BLAS and for EasyNets' own elementwise kernels (default: all processors).")
     var threads: Int?
 
+    @Option(help: "Shift each training image by up to N pixels (zero fill; image models only).")
+    var augmentShift: Int = 0
+
+    @Flag(help: "Mirror each training image left to right with probability 1/2 (image models only).")
+    var augmentFlip = false
+
     @Option(help: "Use only the first N training examples.")
     var limit: Int?
 
@@ -75,6 +81,7 @@ struct Train: ParsableCommand {
         guard (1...(1 << 24)).contains(batchSize) else { throw ValidationError("--batch-size must be in 1...\(1 << 24)") }
         if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be in 1...1024") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        guard (0...1024).contains(augmentShift) else { throw ValidationError("--augment-shift must be in 0...1024") }
         if checkpoint != nil, checkpoint == metrics { throw ValidationError("--checkpoint and --metrics must be different files") }
         if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
         if checkpointEvery != nil, checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint") }
@@ -98,20 +105,29 @@ struct Train: ParsableCommand {
                 throw CheckpointError(path: resume, reason: "not a checkpoint written by EasyNets (no model description)")
             }
             (network, source) = (loaded, resume)
-        } else if model == "mlp" {
-            let classes = max(trainData.classCount, testData.classCount)
-            let preset = try validated(MultilayerPerceptron.Configuration(
-                inputSize: trainData.featureCount, hidden: try parseWidths(hidden), classes: classes, activation: activation, dropout: dropout))
-            (network, source) = (try Sequential<Float>(preset.modelDescription, seed: seed), "the mlp preset")
         } else {
-            let description = try ModelDescription(contentsOfFile: model)
-            (network, source) = (try Sequential<Float>(description, seed: seed), model)
+            let classes = max(trainData.classCount, testData.classCount)
+            let description = try modelDescription(model, mlp: {
+                MultilayerPerceptron.Configuration(inputSize: trainData.featureCount, hidden: try parseWidths(hidden), classes: classes,
+                                                   activation: activation, dropout: dropout)
+            }, imageShape: data.imageShape, classes: classes)
+            (network, source) = (try Sequential<Float>(description, seed: seed), ["mlp", "cnn"].contains(model) ? "the \(model) preset" : model)
         }
+        let description = try network.describe()
+        trainData = try trainData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: false))
+        testData = try testData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: true))
         try network.checkClassCount(for: trainData, modelSource: source, dataName: data.name(test: false))
         try network.checkClassCount(for: testData, modelSource: source, dataName: data.name(test: true))
+        var augmentation: ImageAugmentation?
+        if augmentShift > 0 || augmentFlip {
+            guard trainData.features.rank == 4 else {
+                throw ValidationError("--augment-shift and --augment-flip need an image model (its first layer takes (N, C, H, W))")
+            }
+            augmentation = ImageAugmentation(maximumShift: augmentShift, horizontalFlip: augmentFlip)
+        }
 
         let optimizer = makeOptimizer(network)
-        let loader = DataLoader(trainData, batchSize: batchSize, shuffle: true, seed: seed &+ 1)
+        let loader = DataLoader(trainData, batchSize: batchSize, shuffle: true, augmentation: augmentation, seed: seed &+ 1)
         let trainer = Trainer(model: network, optimizer: optimizer, scheduler: makeScheduler(optimizer, batchesPerEpoch: loader.batchCount),
                               scheduleStepping: schedule == .onecycle ? .perBatch : .perEpoch, loader: loader,
                               evaluationData: testData, cancellation: interruptFlag)
@@ -147,6 +163,7 @@ struct Train: ParsableCommand {
     /// "MLP 784-256-128-10 (relu)" for a chain of Linear layers, else the parameter count.
     private func describe(_ network: Sequential<Float>) -> String {
         let widths = network.layers.compactMap { $0 as? Linear<Float> }
+        if model == "cnn", resume == nil { return "the CNN preset (\(network.parameterCount) parameters)" }
         guard model == "mlp", resume == nil, let first = widths.first else { return "a model of \(network.parameterCount) parameters" }
         return "MLP " + ([first.inputSize] + widths.map(\.outputSize)).map(String.init).joined(separator: "-")
             + " (\(activation)\(dropout > 0 ? ", dropout \(dropout)" : ""))"

@@ -7,6 +7,7 @@
 #define EASYNETS_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// SGD momentum, steady state (buffer exists, no weight decay), on a dense gradient:
 /// b = mu·b + damp·g; p -= lr·(nesterov ? g + mu·b : b).
@@ -41,5 +42,22 @@ void easynets_adagrad_f64(double *p, const double *g, double *sum, ptrdiff_t n, 
 
 /// The name of the code path the loader picked for this CPU ("avx512f", "avx2" or "baseline").
 const char *easynets_kernels_isa(void);
+
+/// Max pooling of `planes` (height × width) planes into (outHeight × outWidth) ones when every
+/// kh × kw window (stride sh, sw; dilation dh, dw) lies inside its plane: each output is its
+/// window's largest value (a NaN wins; the first of equals stays), `winners` its position in the plane.
+void easynets_max_pool_f32(const float *input, float *output, int32_t *winners, ptrdiff_t planes,
+                           ptrdiff_t height, ptrdiff_t width, ptrdiff_t outHeight, ptrdiff_t outWidth,
+                           ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t dh, ptrdiff_t dw);
+void easynets_max_pool_f64(const double *input, double *output, int32_t *winners, ptrdiff_t planes,
+                           ptrdiff_t height, ptrdiff_t width, ptrdiff_t outHeight, ptrdiff_t outWidth,
+                           ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t dh, ptrdiff_t dw);
+
+/// Per channel c of (n, channels, plane) data: out[c] = Σ (a − ca[c])·(b − cb[c]), or Σ a when b is
+/// NULL (ca, cb may be NULL for 0), accumulated in double in a fixed order on every CPU.
+void easynets_channel_moment_f32(const float *a, const float *b, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
+                                 const double *ca, const double *cb, double *out);
+void easynets_channel_moment_f64(const double *a, const double *b, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
+                                 const double *ca, const double *cb, double *out);
 
 #endif

@@ -117,6 +117,9 @@ public struct ImageAugmentation: Sendable, Equatable {
 
     /// Image i of `images` (N, C, H, W) moved by `draws[i]`: output (y, x) reads input
     /// (y + dy, x′ + dx), x′ mirrored when flipped, 0 outside the image.
+    @inline(never)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func apply<Scalar: TensorScalar>(_ draws: [Draw], to images: Tensor<Scalar>) -> Tensor<Scalar> {
         let (channels, height, width) = (images.shape[1], images.shape[2], images.shape[3])
         let result = Tensor<Scalar>.zeros(images.shape)

@@ -109,17 +109,7 @@ public func conv2d<Scalar>(
                                beta: 0, c: product.base + group * g.groupOutChannels * n * plane)
         }
         // (O, N, P) → (N, O, P), adding the bias on the way.
-        for image in 0..<n {
-            for channel in 0..<o {
-                let source = product.base + (channel * n + image) * plane, target = y + (image * o + channel) * plane
-                if let bias {
-                    let b = bias.storage.base[channel]
-                    for p in 0..<plane { target[p] = source[p] + b }
-                } else {
-                    copyScalars(to: target, from: source, count: plane)
-                }
-            }
-        }
+        permuteChannels(product.base, into: y, batch: n, channels: o, plane: plane, toChannelsFirst: false, bias: bias?.storage.base)
         columns = cols
     }
     guard isRecordingGradients, x.requiresGradient || weight.requiresGradient || bias?.requiresGradient == true else {
@@ -130,23 +120,12 @@ public func conv2d<Scalar>(
         [xNode = x.node, wNode = weight.node, bNode = bias?.node] dY in
         let dOut = dY.storage.base
         bNode?.withGradientBuffer { db, accumulate in  // db[c] += Σ over images and positions of dY
-            for channel in 0..<o {
-                var total: Scalar = accumulate ? db[channel] : 0
-                for image in 0..<n {
-                    let row = dOut + (image * o + channel) * plane
-                    for p in 0..<plane { total += row[p] }
-                }
-                db[channel] = total
-            }
+            sumChannels(dOut, into: db, batch: n, channels: o, plane: plane, accumulate: accumulate)
         }
         if let columns {
             // dY (N, O, P) → (O, N·P), the layout of the forward product.
             let gathered = TensorStorage<Scalar>(uninitializedCount: o * n * plane)
-            for image in 0..<n {
-                for channel in 0..<o {
-                    copyScalars(to: gathered.base + (channel * n + image) * plane, from: dOut + (image * o + channel) * plane, count: plane)
-                }
-            }
+            permuteChannels(dOut, into: gathered.base, batch: n, channels: o, plane: plane, toChannelsFirst: true, bias: nil)
             wNode?.withGradientBuffer { dW, accumulate in  // dW_g (Og, K) += dY_g (Og, N·P) · cols_gᵀ
                 for group in 0..<g.groups {
                     MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupPatch, k: n * plane,
@@ -251,8 +230,49 @@ func convolutionGeometry(
                                height: height, width: width)
 }
 
+/// Moves planes between the (N, C, P) layout of images and the (C, N, P) layout of a batched
+/// product (`toChannelsFirst`), or back, adding `bias[c]` to channel c when given.
+@inline(never)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func permuteChannels<Scalar: TensorScalar>(
+    _ source: UnsafePointer<Scalar>, into target: UnsafeMutablePointer<Scalar>, batch: Int, channels: Int, plane: Int,
+    toChannelsFirst: Bool, bias: UnsafePointer<Scalar>?
+) {
+    for image in 0..<batch {
+        for channel in 0..<channels {
+            let imageMajor = (image * channels + channel) * plane, channelMajor = (channel * batch + image) * plane
+            let from = source + (toChannelsFirst ? imageMajor : channelMajor), to = target + (toChannelsFirst ? channelMajor : imageMajor)
+            if let bias {
+                let b = bias[channel]
+                for p in 0..<plane { to[p] = from[p] + b }
+            } else {
+                copyScalars(to: to, from: from, count: plane)
+            }
+        }
+    }
+}
+
+/// `sums[c] (+)= Σ` over images and positions of channel c of `x` (N, C, P).
+@inline(never)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func sumChannels<Scalar: TensorScalar>(
+    _ x: UnsafePointer<Scalar>, into sums: UnsafeMutablePointer<Scalar>, batch: Int, channels: Int, plane: Int, accumulate: Bool
+) {
+    for channel in 0..<channels {
+        var total: Scalar = accumulate ? sums[channel] : 0
+        for image in 0..<batch {
+            let row = x + (image * channels + channel) * plane
+            for p in 0..<plane { total += row[p] }
+        }
+        sums[channel] = total
+    }
+}
+
 /// Writes each image's patches as columns: row (c, i, j) of the (C·kh·kw, N·P) matrix holds, for
 /// every image and output position, the input at tap (i, j) of channel c, or 0 in the padding.
+@inline(never)
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func im2col<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Scalar>) {
@@ -291,6 +311,7 @@ func im2col<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, geometry g: Convol
 
 /// Adds the columns back onto the input positions they were read from (the transpose of
 /// ``im2col(_:geometry:columns:)``); padding taps are dropped.
+@inline(never)
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func col2im<Scalar: TensorScalar>(_ columns: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, adding dX: UnsafeMutablePointer<Scalar>) {
@@ -323,6 +344,9 @@ func col2im<Scalar: TensorScalar>(_ columns: UnsafePointer<Scalar>, geometry g: 
 }
 
 /// Fills each (image, channel) plane of `y` with that channel's value.
+@inline(never)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func fillChannels<Scalar: TensorScalar>(_ y: UnsafeMutablePointer<Scalar>, batch: Int, channels: Int, plane: Int,
                                         values: UnsafePointer<Scalar>) {
     for image in 0..<batch {

@@ -588,7 +588,9 @@ extension Sequential {
                                             + "(\(output) for a batch of 2, \(other) for 3)")
             }
         } catch let error as ModelDescriptionError {
-            throw ModelDescriptionError(layer: modelSource, reason: "the model cannot take the examples of shape \(data.exampleShape) of \(dataName): \(error)")
+            throw ModelDescriptionError(layer: modelSource, reason: "the model cannot take the "
+                                        + (data.features.rank == 2 ? "\(data.featureCount) features" : "examples of shape \(data.exampleShape)")
+                                        + " of \(dataName): \(error)")
         }
         guard output.count == 2, data.classCount <= output[1] else {
             throw ModelDescriptionError(layer: modelSource, reason: "the model gives \(output.last ?? 0) class scores, "

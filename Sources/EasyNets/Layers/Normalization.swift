@@ -1,3 +1,5 @@
+import CEasyNetsKernels
+
 /// Layer normalization over the trailing axes `normalizedShape`:
 /// `y = (x − E[x]) / √(Var[x] + ε) · weight + bias`, with the biased variance, as PyTorch's
 /// `nn.LayerNorm`. Parameters `weight` (ones) and `bias` (zeros) have `normalizedShape`.
@@ -80,32 +82,41 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         require((x.rank == 2 || x.rank == 3) && x.shape[1] == featureCount,
                      "BatchNorm1d: input shape \(x.shape) is not (N, \(featureCount)) or (N, \(featureCount), L)")
-        let axes = x.rank == 2 ? [0] : [0, 2]
-        let statShape = x.rank == 2 ? [1, featureCount] : [1, featureCount, 1]
-        let normalized: Tensor<Scalar>
+        return batchNorm(x, layer: "BatchNorm1d")
+    }
+
+    /// Normalizes `x` (N, C, …) per channel: the one implementation behind ``BatchNorm1d`` and
+    /// ``BatchNorm2d``, forward and backward in one pass each, as PyTorch's CPU kernel computes it.
+    ///
+    /// Training: mean and biased variance per channel over the batch and the trailing axes (two
+    /// passes), `y = x·α + β′` with `α = γ/√(var + ε)` and `β′ = β − mean·α`; the running statistics
+    /// move by `momentum` towards the mean and the unbiased variance. Evaluation uses the running
+    /// statistics in the same formula. Backward, per channel, with `x̂ = (x − mean)/√(var + ε)`:
+    /// dγ = Σ dy·x̂, dβ = Σ dy, and dx = γ/√(var + ε) · (dy − Σdy/M − x̂·Σ dy·x̂/M) in training
+    /// (M values per channel), `γ/√(var + ε) · dy` in evaluation.
+    func batchNorm(_ x: Tensor<Scalar>, layer: String) -> Tensor<Scalar> {
+        let (n, c) = (x.shape[0], x.shape[1])
+        let m = n * (x.count / Swift.max(n * c, 1))
+        var mean: [Double], inverseDeviation: [Double]
         if isTraining {
-            let n = axes.reduce(1) { $0 * x.shape[$1] }
-            require(n > 1, "BatchNorm1d: training needs more than one value per channel, input shape \(x.shape)")
-            let mean = x.mean(alongAxes: axes, keepingDims: true)
-            let centered = x - mean
-            let variance = square(centered).mean(alongAxes: axes, keepingDims: true)
-            normalized = centered / sqrt(variance + Scalar(epsilon))
+            require(m > 1, "\(layer): training needs more than one value per channel, input shape \(x.shape)")
+            let variance: [Double]
+            (mean, variance) = channelStatistics(x)
+            inverseDeviation = variance.map { 1 / ($0 + epsilon).squareRoot() }
             withoutGradients {
-                let m = Scalar(momentum)
-                runningMean.assign(runningMean.value * (1 - m) + mean.detached.reshaped(to: [featureCount]) * m)
-                let unbiased = variance.detached.reshaped(to: [featureCount]) * Scalar(Double(n) / Double(n - 1))
-                runningVariance.assign(runningVariance.value * (1 - m) + unbiased * m)
+                let momentum = Scalar(self.momentum)
+                let batchMean = Tensor<Scalar>(mean.map { Scalar($0) }, shape: [c])
+                let unbiased = Tensor<Scalar>(variance.map { Scalar($0 * Double(m) / Double(m - 1)) }, shape: [c])
+                runningMean.assign(runningMean.value * (1 - momentum) + batchMean * momentum)
+                runningVariance.assign(runningVariance.value * (1 - momentum) + unbiased * momentum)
                 batchesTracked.assign(batchesTracked.value + 1)
             }
         } else {
-            let mean = runningMean.value.detached.reshaped(to: statShape)
-            let variance = runningVariance.value.detached.reshaped(to: statShape)
-            normalized = (x - mean) / sqrt(variance + Scalar(epsilon))
+            mean = runningMean.value.scalars.map { Double($0) }
+            inverseDeviation = runningVariance.value.scalars.map { 1 / (Double($0) + epsilon).squareRoot() }
         }
-        var y = normalized
-        if let weight { y = y * weight.value.reshaped(to: statShape) }
-        if let bias { y = y + bias.value.reshaped(to: statShape) }
-        return y
+        return normalizeChannels(x, mean: mean, inverseDeviation: inverseDeviation, weight: weight?.value, bias: bias?.value,
+                                 training: isTraining)
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
@@ -150,10 +161,107 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         require(x.rank == 4 && x.shape[1] == featureCount,
                 "BatchNorm2d: input shape \(x.shape) is not (N, \(featureCount), H, W)")
-        return channelNorm(x.reshaped(to: [x.shape[0], featureCount, x.shape[2] * x.shape[3]])).reshaped(to: x.shape)
+        return channelNorm.batchNorm(x, layer: "BatchNorm2d")
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] { channelNorm.parameters }
     public var buffers: [(name: String, parameter: Parameter<Scalar>)] { channelNorm.buffers }
     public var summaryName: String { "BatchNorm2d(\(featureCount))" }
+}
+
+/// Per channel c of `a` (N, C, …): Σ (a − ca[c])·(b − cb[c]) over images and positions, or Σ a
+/// without `b`, accumulated in Double as eight partial sums in a fixed order (the C loop for Float
+/// and Double: vectorized, and the same bits on every CPU).
+func channelMoment<Scalar: TensorScalar>(
+    _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>?, batch: Int, channels: Int, plane: Int,
+    centerA: [Double]? = nil, centerB: [Double]? = nil
+) -> [Double] {
+    var out = [Double](repeating: 0, count: channels)
+    if Scalar.self == Float.self {
+        easynets_channel_moment_f32(a.bound(to: Float.self), b?.bound(to: Float.self), batch, channels, plane, centerA, centerB, &out)
+    } else if Scalar.self == Double.self {
+        easynets_channel_moment_f64(a.bound(to: Double.self), b?.bound(to: Double.self), batch, channels, plane, centerA, centerB, &out)
+    } else {
+        for c in 0..<channels {
+            var acc = [Double](repeating: 0, count: 8)
+            let (shiftA, shiftB) = (centerA?[c] ?? 0, centerB?[c] ?? 0)
+            for image in 0..<batch {
+                let offset = (image * channels + c) * plane
+                for p in 0..<plane {
+                    acc[p & 7] += b.map { (Double(a[offset + p]) - shiftA) * (Double($0[offset + p]) - shiftB) } ?? Double(a[offset + p])
+                }
+            }
+            out[c] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+        }
+    }
+    return out
+}
+
+/// Per channel of `x` (N, C, …): the mean and the biased variance over the batch and the trailing
+/// axes, accumulated in Double (two passes: the sum, then the squares about the mean).
+func channelStatistics<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> (mean: [Double], variance: [Double]) {
+    let (n, c) = (x.shape[0], x.shape[1])
+    let plane = x.count / Swift.max(n * c, 1), m = Double(n * plane)
+    let mean = channelMoment(x.storage.base, nil, batch: n, channels: c, plane: plane).map { $0 / m }
+    let squares = channelMoment(x.storage.base, x.storage.base, batch: n, channels: c, plane: plane, centerA: mean, centerB: mean)
+    return (mean, squares.map { $0 / m })
+}
+
+/// `y = x·α + β′` per channel of `x` (N, C, …), with `α = γ·invstd` and `β′ = β − mean·α` (PyTorch's
+/// CPU formula), and its backward: with `x̂ = (x − mean)·invstd` and M values per channel,
+/// dγ = Σ dy·x̂, dβ = Σ dy, and dx = γ·invstd·(dy − Σdy/M − x̂·Σ dy·x̂/M) when the statistics came
+/// from this batch (`training`), `γ·invstd·dy` when they are fixed.
+@inline(never)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func normalizeChannels<Scalar: TensorScalar>(
+    _ x: Tensor<Scalar>, mean: [Double], inverseDeviation: [Double], weight: Tensor<Scalar>?, bias: Tensor<Scalar>?, training: Bool
+) -> Tensor<Scalar> {
+    let (n, c) = (x.shape[0], x.shape[1])
+    let plane = x.count / Swift.max(n * c, 1), m = n * plane
+    let gamma = weight?.scalars, beta = bias?.scalars
+    let result = Tensor<Scalar>(uninitializedShape: x.shape)
+    let y = result.storage.base, source = x.storage.base
+    for channel in 0..<c {
+        let alpha = Scalar(inverseDeviation[channel] * Double(gamma?[channel] ?? 1))
+        let shift = (beta?[channel] ?? 0) - Scalar(mean[channel]) * alpha
+        for image in 0..<n {
+            let offset = (image * c + channel) * plane
+            for p in 0..<plane { y[offset + p] = source[offset + p] * alpha + shift }
+        }
+    }
+    guard isRecordingGradients, x.requiresGradient || weight?.requiresGradient == true || bias?.requiresGradient == true else {
+        return result
+    }
+    let savedX = x.detached
+    return result.recorded(training ? "batchNorm" : "batchNorm (evaluation)", inputs: [x.node, weight?.node, bias?.node]) {
+        [xNode = x.node, wNode = weight?.node, bNode = bias?.node] dY in
+        let dOut = dY.storage.base, input = savedX.storage.base
+        let sums = channelMoment(dOut, nil, batch: n, channels: c, plane: plane)  // Σ dy
+        let dots = zip(channelMoment(dOut, input, batch: n, channels: c, plane: plane, centerB: mean), inverseDeviation)
+            .map { $0 * $1 }  // Σ dy·x̂
+        wNode?.withGradientBuffer { dW, accumulate in
+            for channel in 0..<c { dW[channel] = (accumulate ? dW[channel] : 0) + Scalar(dots[channel]) }
+        }
+        bNode?.withGradientBuffer { dB, accumulate in
+            for channel in 0..<c { dB[channel] = (accumulate ? dB[channel] : 0) + Scalar(sums[channel]) }
+        }
+        xNode?.withGradientBuffer { dX, accumulate in
+            for channel in 0..<c {
+                let invstd = inverseDeviation[channel], scale = Scalar(invstd * Double(gamma?[channel] ?? 1))
+                // dx = scale · (dy − Σdy/M − (x − mean)·k) with k = Σ dy·(x − mean)·invstd²/M in training.
+                let meanGradient = training ? Scalar(sums[channel] / Double(m)) : 0
+                let k = training ? Scalar(dots[channel] * invstd / Double(m)) : 0
+                let mu = Scalar(mean[channel])
+                for image in 0..<n {
+                    let offset = (image * c + channel) * plane
+                    if accumulate {
+                        for p in 0..<plane { dX[offset + p] += (dOut[offset + p] - meanGradient - (input[offset + p] - mu) * k) * scale }
+                    } else {
+                        for p in 0..<plane { dX[offset + p] = (dOut[offset + p] - meanGradient - (input[offset + p] - mu) * k) * scale }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import CEasyNetsKernels
+
 /// 2-D max pooling (PyTorch's `max_pool2d`) of `x: (N, C, H, W)`: each output is the largest input
 /// in its window, with implicit −∞ padding. A NaN in a window is its maximum (the last NaN wins),
 /// as in PyTorch; among equal values the first in row-major order wins. Backward routes each output's gradient to
@@ -13,42 +15,102 @@ public func maxPool2d<Scalar>(
     let planes = x.shape[0] * x.shape[1]
     let result = Tensor<Scalar>(uninitializedShape: [x.shape[0], x.shape[1], h.output, w.output])
     let outputPlane = h.output * w.output, inputPlane = h.input * w.input
-    var winners = [Int32](repeating: 0, count: planes * outputPlane)  // the position in its input plane
-    let y = result.storage.base, source = x.storage.base
-    winners.withUnsafeMutableBufferPointer { winners in
-        for plane in 0..<planes {
-            let input = source + plane * inputPlane
-            for oh in 0..<h.output {
-                for ow in 0..<w.output {
-                    var best = -Scalar.infinity, winner = -1
-                    for i in 0..<h.kernel {
-                        let ih = oh * h.stride - h.padBefore + i * h.dilation
-                        guard ih >= 0 && ih < h.input else { continue }
-                        for j in 0..<w.kernel {
-                            let iw = ow * w.stride - w.padBefore + j * w.dilation
-                            guard iw >= 0 && iw < w.input else { continue }
-                            let value = input[ih * w.input + iw]
-                            if winner < 0 || value > best || value.isNaN {
-                                best = value
-                                winner = ih * w.input + iw
-                            }
-                        }
-                    }
-                    let index = plane * outputPlane + oh * w.output + ow
-                    y[index] = best
-                    winners[index] = Int32(Swift.max(winner, 0))
-                }
-            }
-        }
-    }
+    let winners = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(planes * outputPlane, 1))  // positions in their plane
+    let winnerStorage = PoolWinners(pointer: winners)
+    maxPoolPlanes(x.storage.base, result.storage.base, winners: winners, planes: planes, height: h, width: w)
     guard isRecordingGradients, x.requiresGradient else { return result }
     return result.recorded("maxPool2d", inputs: [x.node]) { [xNode = x.node] dY in
         xNode?.withGradientBuffer { dX, accumulate in
             if !accumulate { zeroFill(dX, count: planes * inputPlane) }
-            let dOut = dY.storage.base
+            scatterToWinners(dY.storage.base, into: dX, winners: winnerStorage.pointer, planes: planes, inputPlane: inputPlane,
+                             outputPlane: outputPlane)
+        }
+    }
+}
+
+/// The winning positions of a max pooling, kept for its backward pass and freed with it.
+final class PoolWinners: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int32>
+    init(pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
+    deinit { pointer.deallocate() }
+}
+
+/// Adds each output gradient onto the input position that won its window.
+@inline(never)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func scatterToWinners<Scalar: TensorScalar>(
+    _ dOut: UnsafePointer<Scalar>, into dX: UnsafeMutablePointer<Scalar>, winners: UnsafePointer<Int32>, planes: Int,
+    inputPlane: Int, outputPlane: Int
+) {
+    for plane in 0..<planes {
+        let target = dX + plane * inputPlane, source = dOut + plane * outputPlane, won = winners + plane * outputPlane
+        for p in 0..<outputPlane { target[Int(won[p])] += source[p] }
+    }
+}
+
+/// The max-pooling loops over `planes` planes: each output's largest input in its window (NaN
+/// wins; among equals the first in row order), and the winner's position in its plane. Each
+/// window's taps inside the input are found once per row and column, so the inner loops carry no
+/// bounds checks. (Not inlined, so a generic caller reaches the Float or Double specialization.)
+@inline(never)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func maxPoolPlanes<Scalar: TensorScalar>(
+    _ source: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Int32>, planes: Int,
+    height h: WindowAxis, width w: WindowAxis
+) {
+    let inputPlane = h.input * w.input, outputPlane = h.output * w.output
+    // Per output row and column: its first tap inside the input and the number of such taps (the
+    // taps inside form one run; padding ≤ half the kernel leaves at least one).
+    func taps(_ axis: WindowAxis) -> [(first: Int, count: Int)] {
+        (0..<axis.output).map { o in
+            let inside = (0..<axis.kernel).filter { (0..<axis.input).contains(o * axis.stride - axis.padBefore + $0 * axis.dilation) }
+            return (inside.first.map { o * axis.stride - axis.padBefore + $0 * axis.dilation } ?? 0, inside.count)
+        }
+    }
+    if h.padBefore == 0 && w.padBefore == 0
+        && (h.output - 1) * h.stride + (h.kernel - 1) * h.dilation < h.input
+        && (w.output - 1) * w.stride + (w.kernel - 1) * w.dilation < w.input {
+        // Every window lies inside the input: the C loop (CEasyNetsKernels) runs tap by tap across a
+        // whole output row as vector compares and blends; Swift compiles these selects to branches,
+        // which random data mispredicts half the time.
+        if Scalar.self == Float.self {
+            easynets_max_pool_f32(source.bound(to: Float.self), y.bound(to: Float.self), winners, planes, h.input, w.input, h.output,
+                                  w.output, h.kernel, w.kernel, h.stride, w.stride, h.dilation, w.dilation)
+            return
+        } else if Scalar.self == Double.self {
+            easynets_max_pool_f64(source.bound(to: Double.self), y.bound(to: Double.self), winners, planes, h.input, w.input, h.output,
+                                  w.output, h.kernel, w.kernel, h.stride, w.stride, h.dilation, w.dilation)
+            return
+        }
+        return
+    }
+    let rowTaps = taps(h), columnTaps = taps(w)
+    rowTaps.withUnsafeBufferPointer { rowTaps in
+        columnTaps.withUnsafeBufferPointer { columnTaps in
             for plane in 0..<planes {
-                for p in 0..<outputPlane {
-                    dX[plane * inputPlane + Int(winners[plane * outputPlane + p])] += dOut[plane * outputPlane + p]
+                let input = source + plane * inputPlane, output = y + plane * outputPlane, won = winners + plane * outputPlane
+                for oh in 0..<h.output {
+                    let (firstRow, rowCount) = rowTaps[oh]
+                    for ow in 0..<w.output {
+                        let (firstColumn, columnCount) = columnTaps[ow]
+                        var index = firstRow * w.input + firstColumn
+                        var best = input[index], winner = index
+                        for r in 0..<rowCount {
+                            let line = (firstRow + r * h.dilation) * w.input + firstColumn
+                            for t in 0..<columnCount {
+                                index = line + t * w.dilation
+                                let value = input[index]
+                                // Selects rather than branches: random data would mispredict half of them.
+                                let better = (value > best) != value.isNaN
+                                best = better ? value : best
+                                winner = better ? index : winner
+                            }
+                        }
+                        output[oh * w.output + ow] = best
+                        won[oh * w.output + ow] = Int32(winner)
+                    }
                 }
             }
         }
@@ -123,33 +185,44 @@ func averagePool<Scalar: TensorScalar>(
         }
     }
     let result = Tensor<Scalar>(uninitializedShape: [x.shape[0], x.shape[1], rows.count, columns.count])
-    let y = result.storage.base, source = x.storage.base
-    for plane in 0..<planes {
-        let input = source + plane * inputPlane
-        for (r, row) in rows.enumerated() {
-            for (c, column) in columns.enumerated() {
-                var total: Scalar = 0
-                for ih in row.start..<Swift.max(row.end, row.start) {
-                    for iw in column.start..<Swift.max(column.end, column.start) { total += input[ih * width + iw] }
-                }
-                y[plane * outputPlane + r * columns.count + c] = total * scales[r * columns.count + c]
-            }
-        }
-    }
+    averageWindows(UnsafeMutablePointer(mutating: x.storage.base), into: result.storage.base, planes: planes, inputPlane: inputPlane,
+                   width: width, rows: rows, columns: columns, scales: scales, backward: false)
     guard isRecordingGradients, x.requiresGradient else { return result }
     return result.recorded(op, inputs: [x.node]) { [xNode = x.node] dY in
         xNode?.withGradientBuffer { dX, accumulate in
             if !accumulate { zeroFill(dX, count: planes * inputPlane) }
-            let dOut = dY.storage.base
-            for plane in 0..<planes {
-                let target = dX + plane * inputPlane
-                for (r, row) in rows.enumerated() {
-                    for (c, column) in columns.enumerated() {
-                        let share = dOut[plane * outputPlane + r * columns.count + c] * scales[r * columns.count + c]
-                        for ih in row.start..<Swift.max(row.end, row.start) {
-                            for iw in column.start..<Swift.max(column.end, column.start) { target[ih * width + iw] += share }
-                        }
+            averageWindows(dX, into: UnsafeMutablePointer(mutating: dY.storage.base), planes: planes, inputPlane: inputPlane,
+                           width: width, rows: rows, columns: columns, scales: scales, backward: true)
+        }
+    }
+}
+
+/// Forward: each output of `outputs` becomes the scaled sum of its window of `inputs`. Backward:
+/// each window of `inputs` (the input gradient) gets its output's scaled gradient added.
+@inline(never)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func averageWindows<Scalar: TensorScalar>(
+    _ inputs: UnsafeMutablePointer<Scalar>, into outputs: UnsafeMutablePointer<Scalar>, planes: Int, inputPlane: Int, width: Int,
+    rows: [AverageWindow], columns: [AverageWindow], scales: [Scalar], backward: Bool
+) {
+    let outputPlane = rows.count * columns.count
+    for plane in 0..<planes {
+        let input = inputs + plane * inputPlane, output = outputs + plane * outputPlane
+        for (r, row) in rows.enumerated() {
+            for (c, column) in columns.enumerated() {
+                let cell = r * columns.count + c
+                if backward {
+                    let share = output[cell] * scales[cell]
+                    for ih in row.start..<Swift.max(row.end, row.start) {
+                        for iw in column.start..<Swift.max(column.end, column.start) { input[ih * width + iw] += share }
                     }
+                } else {
+                    var total: Scalar = 0
+                    for ih in row.start..<Swift.max(row.end, row.start) {
+                        for iw in column.start..<Swift.max(column.end, column.start) { total += input[ih * width + iw] }
+                    }
+                    output[cell] = total * scales[cell]
                 }
             }
         }

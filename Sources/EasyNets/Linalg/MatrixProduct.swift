@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The one entry point for dense products: gemm, with degenerate shapes routed to gemv or ger.
 ///
 /// OpenBLAS 0.3.21 runs a 1-row sgemm about 4.7× slower than the equivalent sgemv, so a product
@@ -6,6 +8,25 @@
 /// too (`@_spi(Benchmark) import EasyNets`), so floor and framework take the same routes.
 @_spi(Benchmark)
 public enum MatrixProduct {
+    /// One product's arguments, as ``recordingCalls(_:)`` lists them.
+    public struct Call: Equatable, Sendable {
+        public var transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, beta: Double
+    }
+
+    /// The calls recorded while ``recordingCalls(_:)`` runs, or `nil` when nothing records.
+    private static let recorded = Mutex<[Call]?>(nil)
+
+    /// Runs `body` and returns the products it issued, in order: the benchmark replays a model's
+    /// exact calls as its BLAS floor.
+    public static func recordingCalls(_ body: () -> Void) -> [Call] {
+        recorded.withLock { $0 = [] }
+        body()
+        return recorded.withLock { calls in
+            defer { calls = nil }
+            return calls ?? []
+        }
+    }
+
     /// The BLAS routine a product of op(A) (m, k) and op(B) (k, n) goes to.
     enum Route: Equatable {
         /// Nothing to compute (m = 0 or n = 0).
@@ -39,6 +60,9 @@ public enum MatrixProduct {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: T = 1, a: UnsafePointer<T>, b: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
     ) {
+        recorded.withLock { calls in
+            calls?.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta)))
+        }
         let route = route(m: m, n: n, k: k)
         // m·n·k is the multiply-adds of a gemm and the matrix's elements of a gemv or ger (one of
         // the three is 1); it saturates rather than overflow for absurd shapes.
