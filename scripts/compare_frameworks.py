@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Side-by-side training-step benchmark: EasyNets, PyTorch (CPU) and NumPy, and JAX when installed.
 
-The three workloads of `easynets bench` (784-256-128-10 ReLU MLP at batch 128 and 1, 784-1024-1024-10
-at batch 256; float32; cross-entropy; SGD with momentum 0.9; PyTorch-default initialization; random
+The workloads of `easynets bench`: `small`, `large` and `online` (784-256-128-10 ReLU MLP at batch
+128 and 1, 784-1024-1024-10 at batch 256) and `cnn` (the `--model cnn` preset, conv 32 → pool →
+conv 64 → pool → 128 → 10 with BatchNorm2d and dropout, at batch 128 on 1×28×28 images, in
+PyTorch's `nn` layers and in JAX's `lax` convolutions; NumPy has no convolution and sits it out;
+its floor is the EasyNets step's own recorded products, `bench --config cnn`). All of them
+use float32; cross-entropy; PyTorch-default initialization; random
 data: a pool of standard-normal batches with random labels, ~8 MiB, cycled one batch per step, as
 `easynets bench` does, so no framework trains its loss down into subnormal gradients), with each
 optimizer of `--optimizer`: SGD with momentum 0.9 (learning rate 0.01), and Adam (learning rate
@@ -199,12 +203,95 @@ def jax_step(np, widths, batch, optimizer):
     return step
 
 
+CNN_BATCH = 128
+
+
+def image_pool(np, batch):
+    """Standard-normal 1×28×28 images with random labels, as `easynets bench --config cnn` uses (~8 MiB, at least 4 batches)."""
+    rng = np.random.default_rng(3)
+    count = max(4, (8 << 20) // (batch * 784 * 4))
+    return [(rng.standard_normal((batch, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, batch)) for _ in range(count)]
+
+
+def torch_cnn_step(torch, np, optimizer):
+    """The `cnn` preset in PyTorch: conv 3×3 32 → BN → ReLU → max pool 2 → conv 3×3 64 → BN → ReLU →
+    max pool 2 → Linear 3136→128 → ReLU → Dropout 0.3 → Linear 128→10, in training mode."""
+    nn = torch.nn
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
+    opt = (torch.optim.Adam(model.parameters(), lr=1e-3) if optimizer == "adam"
+           else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
+    data = Cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in image_pool(np, CNN_BATCH)])
+
+    def step():
+        x, y = data()
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def jax_cnn_step(np, optimizer):
+    """The same network in JAX (lax convolutions and windows, batch statistics, dropout), under jit."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+    key = jax.random.PRNGKey(0)
+    k = jax.random.split(key, 6)
+
+    def uniform(k, shape, fan_in):
+        bound = 1 / fan_in ** 0.5
+        return jax.random.uniform(k, shape, minval=-bound, maxval=bound)
+    params = {"c1": uniform(k[0], (32, 1, 3, 3), 9), "g1": jnp.ones(32), "b1": jnp.zeros(32),
+              "c2": uniform(k[1], (64, 32, 3, 3), 288), "g2": jnp.ones(64), "b2": jnp.zeros(64),
+              "w3": uniform(k[2], (128, 3136), 3136), "b3": uniform(k[3], (128,), 3136),
+              "w4": uniform(k[4], (10, 128), 128), "b4": uniform(k[5], (10,), 128)}
+    transform = optax.adam(1e-3) if optimizer == "adam" else optax.sgd(0.01, momentum=0.9)
+    opt_state = transform.init(params)
+    data = Cycle([(jnp.asarray(x), jnp.asarray(y)) for x, y in image_pool(np, CNN_BATCH)])
+
+    def block(h, w, g, b):
+        h = jax.lax.conv_general_dilated(h, w, (1, 1), ((1, 1), (1, 1)), dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        mean = h.mean(axis=(0, 2, 3), keepdims=True)
+        var = h.var(axis=(0, 2, 3), keepdims=True)
+        h = (h - mean) / jnp.sqrt(var + 1e-5) * g[None, :, None, None] + b[None, :, None, None]
+        h = jax.nn.relu(h)
+        return jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+
+    def loss(params, x, y, key):
+        h = block(x, params["c1"], params["g1"], params["b1"])
+        h = block(h, params["c2"], params["g2"], params["b2"])
+        h = jax.nn.relu(h.reshape(h.shape[0], -1) @ params["w3"].T + params["b3"])
+        keep = jax.random.bernoulli(key, 0.7, h.shape)
+        h = jnp.where(keep, h / 0.7, 0)
+        logits = h @ params["w4"].T + params["b4"]
+        return -jnp.mean(jax.nn.log_softmax(logits)[jnp.arange(x.shape[0]), y])
+
+    @jax.jit
+    def update(params, opt_state, x, y, key):
+        grads = jax.grad(loss)(params, x, y, key)
+        updates, opt_state = transform.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state
+
+    state = [params, opt_state, key]
+
+    def step():
+        state[2], sub = jax.random.split(state[2])
+        state[0], state[1] = update(state[0], state[1], *data(), sub)
+        jax.block_until_ready(state[0])
+    return step
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--easynets", default=".build/release/easynets")
     parser.add_argument("--optimizer", nargs="+", choices=["sgd", "adam"], default=["sgd", "adam"])
     parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds per configuration")
+    parser.add_argument("--configs", nargs="+", choices=[*WORKLOADS, "cnn"], default=[*WORKLOADS, "cnn"])
     args = parser.parse_args()
     for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
         os.environ[var] = str(args.threads)
@@ -232,13 +319,21 @@ def main():
           + f"; medians of {args.rounds} interleaved rounds")
     print(f"{'config':8} {'optimizer':9} {'framework':22} {'step ms':>10} {'floor ms':>10} {'ratio':>7}")
     numpy_floors = {}
-    for (name, (widths, batch)), optimizer in ((w, o) for w in WORKLOADS.items() for o in args.optimizer):
-        steps = {"NumPy": numpy_step(np, widths, batch, optimizer)}
-        if torch is not None:
-            steps[f"PyTorch {torch.__version__}"] = torch_step(torch, np, widths, batch, optimizer)
-        if jax is not None:
-            steps[f"JAX {jax.__version__} (jit)"] = jax_step(np, widths, batch, optimizer)
-        steps["NumPy floor"] = numpy_floor(np, widths, batch)
+    for name, optimizer in ((w, o) for w in args.configs for o in args.optimizer):
+        if name == "cnn":  # NumPy has no convolution; the floor is the EasyNets step's own recorded products
+            steps = {}
+            if torch is not None:
+                steps[f"PyTorch {torch.__version__}"] = torch_cnn_step(torch, np, optimizer)
+            if jax is not None:
+                steps[f"JAX {jax.__version__} (jit)"] = jax_cnn_step(np, optimizer)
+        else:
+            widths, batch = WORKLOADS[name]
+            steps = {"NumPy": numpy_step(np, widths, batch, optimizer)}
+            if torch is not None:
+                steps[f"PyTorch {torch.__version__}"] = torch_step(torch, np, widths, batch, optimizer)
+            if jax is not None:
+                steps[f"JAX {jax.__version__} (jit)"] = jax_step(np, widths, batch, optimizer)
+            steps["NumPy floor"] = numpy_floor(np, widths, batch)
         samples = {framework: [] for framework in ["EasyNets", "EasyNets floor", *steps]}
         # Rounds interleave the frameworks, so the shared machine's slow spells hit all of them.
         for _ in range(args.rounds):
@@ -249,10 +344,14 @@ def main():
                 samples["EasyNets"].append(result["step_ms"])
                 samples["EasyNets floor"].append(result["floor_ms"])
             for framework, step in steps.items():
-                samples[framework].append(median_time(step, repetitions=3, target=0.03) * 1e3)
+                samples[framework].append(median_time(step, repetitions=3, target=0.03 if name != "cnn" else 0.3) * 1e3)
         medians = {framework: statistics.median(values) for framework, values in samples.items() if values}
-        floor = medians.get("EasyNets floor", medians["NumPy floor"])
-        numpy_floors[name] = medians["NumPy floor"]
+        floor = medians.get("EasyNets floor", medians.get("NumPy floor"))
+        if floor is None:
+            print(f"{name}: no floor (build easynets)", file=sys.stderr)
+            continue
+        if "NumPy floor" in medians:
+            numpy_floors[name] = medians["NumPy floor"]
         for framework, step in medians.items():
             if "floor" not in framework:
                 print(f"{name:8} {optimizer:9} {framework:22} {step:10.4f} {floor:10.4f} {step / floor:7.2f}")

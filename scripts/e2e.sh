@@ -57,6 +57,30 @@ assert abs(ours - theirs) <= 3e-4, (ours, theirs)
 print('PyTorch export: EasyNets accuracy', ours, 'PyTorch', theirs)
 " || fail "PyTorch export evaluates differently"
 
+echo "== the cnn preset: images, augmentation, evaluate, predict --image, summary"
+"$tool" train --model cnn --limit 1000 --epochs 1 --seed 0 --threads 2 --augment-shift 1 --augment-flip \
+    --checkpoint "$work/cnn.safetensors" --metrics "$work/cnn.jsonl" | tail -2
+cnn_accuracy=$(py "import json; print(json.loads(open('$work/cnn.jsonl').readline())['test_accuracy'])")
+py "assert $cnn_accuracy > 0.3, 'cnn test accuracy $cnn_accuracy is not above chance'" || fail "cnn accuracy $cnn_accuracy"
+"$tool" evaluate --checkpoint "$work/cnn.safetensors" --json > "$work/cnn_eval.json"
+py "import json; r = json.load(open('$work/cnn_eval.json')); assert abs(r['accuracy'] - $cnn_accuracy) < 1e-9, (r['accuracy'], $cnn_accuracy)" \
+    || fail "the cnn checkpoint evaluates differently from training"
+py "
+import gzip
+raw = gzip.open('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz').read()
+open('$work/first.pgm', 'wb').write(b'P5\n28 28\n255\n' + raw[16:16 + 784])
+"
+"$tool" predict --checkpoint "$work/cnn.safetensors" --image "$work/first.pgm" > "$work/cnn_image.log"
+"$tool" predict --checkpoint "$work/cnn.safetensors" --index 0 > "$work/cnn_index.log"
+[ "$(sed -n 2p "$work/cnn_image.log")" = "$(sed -n 2p "$work/cnn_index.log")" ] \
+    || fail "predict --image of test image 0 differs from --index 0: $(cat "$work/cnn_image.log" "$work/cnn_index.log")"
+"$tool" summary --checkpoint "$work/cnn.safetensors" > "$work/summary.txt"
+grep -q "Conv2d(1 → 32, 3×3" "$work/summary.txt" && grep -q "\[1, 10\]" "$work/summary.txt" && grep -q "^Total parameters: " "$work/summary.txt" \
+    || fail "summary of the cnn checkpoint: $(cat "$work/summary.txt")"
+"$tool" summary --model cnn | grep -q "MaxPool2d" || fail "summary --model cnn"
+expect_failure 64 "need an image model" "$tool" train --limit 100 --epochs 1 --augment-flip
+expect_failure 1 "the model takes images (N, C, H, W)" "$tool" evaluate --dataset spirals --checkpoint "$work/cnn.safetensors"
+
 echo "== Ctrl-C stops after the current batch and saves a checkpoint"
 "$tool" train --limit 20000 --epochs 100 --threads 2 --checkpoint "$work/interrupted.safetensors" > "$work/interrupt.log" 2>&1 &
 pid=$!

@@ -171,34 +171,36 @@ ADAGRAD(double, easynets_adagrad_f64)
 MAX_POOL(float, easynets_max_pool_f32)
 MAX_POOL(double, easynets_max_pool_f64)
 
-// Per channel c of (n, channels, plane) data: out[c] = Σ (a − ca[c])·(b − cb[c]) over images and
-// positions, or Σ a when b is NULL, accumulated in double. Eight partial sums, each fed the same
-// elements in the same order on every CPU and combined in a fixed order: vectorized, and yet
-// bit-identical whatever the vector width.
+// Per channel c in first ..< first + count of (n, channels, plane) data, in one pass: sums[c] = Σ (a − ca[c]) and
+// products[c] = Σ (a − ca[c])·(b − cb[c]) over images and positions (ca, cb NULL for 0; b NULL for
+// a), accumulated in double. Eight partial sums each, fed the same elements in the same order on
+// every CPU and combined in a fixed order: vectorized, and yet bit-identical whatever the vector width.
 #define CHANNEL_MOMENT(T, NAME)                                                                \
     CLONES void NAME(const T *restrict a, const T *restrict b, ptrdiff_t n, ptrdiff_t channels, \
-                     ptrdiff_t plane, const double *restrict ca, const double *restrict cb,    \
-                     double *restrict out) {                                                   \
-        for (ptrdiff_t c = 0; c < channels; c++) {                                             \
-            double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                          \
+                     ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count, const double *restrict ca, \
+                     const double *restrict cb, double *restrict sums, double *restrict products) { \
+        for (ptrdiff_t c = first; c < first + count; c++) {                                    \
+            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, q[8] = {0, 0, 0, 0, 0, 0, 0, 0};           \
             const double shiftA = ca ? ca[c] : 0, shiftB = cb ? cb[c] : 0;                     \
             for (ptrdiff_t image = 0; image < n; image++) {                                    \
                 const T *restrict x = a + (image * channels + c) * plane;                      \
-                const T *restrict y = b ? b + (image * channels + c) * plane : x;              \
+                const T *restrict y = (b ? b : a) + (image * channels + c) * plane;            \
                 ptrdiff_t p = 0;                                                               \
-                if (b) {                                                                       \
-                    for (; p + 8 <= plane; p += 8)                                             \
-                        for (int k = 0; k < 8; k++)                                            \
-                            acc[k] += ((double)x[p + k] - shiftA) * ((double)y[p + k] - shiftB); \
-                    for (; p < plane; p++)                                                     \
-                        acc[p & 7] += ((double)x[p] - shiftA) * ((double)y[p] - shiftB);       \
-                } else {                                                                       \
-                    for (; p + 8 <= plane; p += 8)                                             \
-                        for (int k = 0; k < 8; k++) acc[k] += (double)x[p + k];                \
-                    for (; p < plane; p++) acc[p & 7] += (double)x[p];                         \
+                for (; p + 8 <= plane; p += 8) {                                               \
+                    for (int k = 0; k < 8; k++) {                                              \
+                        const double u = (double)x[p + k] - shiftA;                            \
+                        s[k] += u;                                                             \
+                        q[k] += u * ((double)y[p + k] - shiftB);                               \
+                    }                                                                          \
+                }                                                                              \
+                for (; p < plane; p++) {                                                       \
+                    const double u = (double)x[p] - shiftA;                                    \
+                    s[p & 7] += u;                                                             \
+                    q[p & 7] += u * ((double)y[p] - shiftB);                                   \
                 }                                                                              \
             }                                                                                  \
-            out[c] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])); \
+            sums[c] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));       \
+            products[c] = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));   \
         }                                                                                      \
     }
 

@@ -74,18 +74,29 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         // with hundreds of millions of parameters would only measure the machine's memory.
         guard let stateCount = description.stateCount, stateCount <= Self.maximumFuzzedStateCount else { return }
         let model = try Sequential<Float>(description)
-        var features = 3
-        if case .sequential(let layers) = description, case .linear(let inputSize, _, _)? = layers.first, inputSize <= 4096 {
-            features = inputSize
+        // Examples the first layer takes: its input width, or 8×8 images with its channels.
+        var example = [3]
+        if case .sequential(let layers) = description {
+            switch layers.first {
+            case .linear(let inputSize, _, _)? where inputSize <= 4096: example = [inputSize]
+            case .conv2d(let channels, _, _, _, _, _, _, _)? where channels <= 64: example = [channels, 8, 8]
+            case .conv1d(let channels, _, _, _, _, _, _, _)? where channels <= 64: example = [channels, 16]
+            case .batchNorm2d(let channels, _, _, _)? where channels <= 64: example = [channels, 8, 8]
+            default: if description.takesImages { example = [1, 8, 8] }
+            }
         }
-        let data = Dataset(features: Tensor<Float>.zeros([6, features]), labels: [Int](repeating: 0, count: 6))
+        // The same budget for buffers: a valid 8×8 convolution padded by a thousand pixels is
+        // gigabytes of columns, which would only measure the machine's memory.
+        guard try description.largestBuffer(for: [6] + example) <= Self.maximumFuzzedStateCount else { return }
+        let data = Dataset(features: Tensor<Float>.zeros([6] + example), labels: [Int](repeating: 0, count: 6))
         try model.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
         let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 1e-3),
                               loader: DataLoader(data, batchSize: 2, seed: 1), evaluationData: data)
         try trainer.fit(epochs: 1)
     }
 
-    /// The largest model (parameters and buffers) the `model` target trains: 8 M, 32 MB in Float.
+    /// The largest model (parameters and buffers) the `model` target trains, and its largest
+    /// activation or im2col buffer: 8 M values, 32 MB in Float.
     private static let maximumFuzzedStateCount = 8_000_000
 
     private func readCheckpoint(_ bytes: [UInt8]) throws {

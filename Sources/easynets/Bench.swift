@@ -217,6 +217,19 @@ struct Bench: ParsableCommand {
                 print("memory: after \(i + 100) steps RSS \(now.rss / 1024) MiB, peak \(now.peak / 1024) MiB")
             }
         }
+        // The cnn preset: im2col columns, pooling winners and batch-norm buffers come from the
+        // buffer pool, so resident memory stays where the first steps put it.
+        guard let cnn = try? CNNStep(batch: 128) else { return }
+        for _ in 0..<20 { cnn.step() }
+        let cnnStart = memory()
+        print("memory (cnn, batch 128): after 20 steps RSS \(cnnStart.rss / 1024) MiB, peak \(cnnStart.peak / 1024) MiB")
+        for i in 1...200 {
+            cnn.step()
+            if i % 100 == 0 {
+                let now = memory()
+                print("memory (cnn, batch 128): after \(i + 20) steps RSS \(now.rss / 1024) MiB, peak \(now.peak / 1024) MiB")
+            }
+        }
     }
 
     /// Tiny products (a layer 10 wide) forward and backward, at `--threads` threads (at least 2)

@@ -244,9 +244,28 @@ struct ReadmeExampleTests {
 
     /// Every line of code in the README's Swift blocks appears in this file, so the tests above
     /// are the README's examples (file paths, and the training example's data size, aside).
+    /// "Convolutional networks": the cnn preset written out, fed augmented images.
+    @Test func convolutionalNetwork() throws {
+        var draws = RandomGenerator(seed: 3)
+        let images = Dataset<Float>(features: Tensor.uniform([8, 784], using: &draws), labels: Array(0..<8))
+            .reshapingExamples(to: FashionMNIST.imageShape)
+        RandomGenerator.seedShared(0)
+        let model = Sequential<Float> {
+            Conv2d(1, 32, kernelSize: 3, padding: 1, bias: false); BatchNorm2d(32); ReLU(); MaxPool2d(2)
+            Conv2d(32, 64, kernelSize: 3, padding: 1, bias: false); BatchNorm2d(64); ReLU(); MaxPool2d(2)
+            Flatten(); Linear(3136, 128); ReLU(); Dropout(probability: 0.3, seed: 1); Linear(128, 10)
+        }
+        let loader = DataLoader(images, batchSize: 128, augmentation: ImageAugmentation(maximumShift: 2, horizontalFlip: true), seed: 1)
+        #expect(try model.describe() == ConvolutionalNetwork.description())
+        var epoch = loader
+        let batch = epoch.epoch()[0]
+        #expect(images.features.shape == [8, 1, 28, 28] && batch.count == 8)
+        #expect(model(batch.features).shape == [8, 10])
+    }
+
     @Test func readmeBlocksAreTheOnesTested() throws {
         let blocks = swiftBlocks(try readme())
-        #expect(blocks.count == 5)
+        #expect(blocks.count == 6)
         let source = try String(contentsOfFile: #filePath, encoding: .utf8)
         for block in blocks {
             for line in block {

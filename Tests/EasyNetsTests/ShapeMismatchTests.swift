@@ -141,4 +141,38 @@ struct ShapeMismatchTests {
         }
         expectMessage(result, names: ["Parameter.assign", "[3, 2]", "[2, 3]"])
     }
+
+    // MARK: Image layers
+
+    @Test func convolutionWithTheWrongChannelCount() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Conv2d<Float>(3, 8, kernelSize: 3)(Tensor.zeros([2, 1, 28, 28]))
+        }
+        expectMessage(result, names: ["conv2d", "[2, 1, 28, 28]", "[8, 3, 3, 3]", "takes 3"])
+    }
+
+    @Test func kernelLargerThanThePaddedInput() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Conv2d<Float>(1, 4, kernelSize: 7, padding: 1)(Tensor.zeros([1, 1, 4, 4]))
+        }
+        expectMessage(result, names: ["conv2d", "kernel 7×7", "[1, 1, 4, 4]"])
+    }
+
+    @Test func imageModelFedFlatVectors() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Conv2d<Float>(1, 4, kernelSize: 3)(Tensor.zeros([16, 784]))
+        }
+        expectMessage(result, names: ["conv2d", "(N, C, H, W)", "[16, 784]"])
+    }
+
+    @Test func poolingAndBatchNormOnTheWrongShapes() async {
+        let pool = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = MaxPool2d<Float>(2)(Tensor.zeros([16, 784]))
+        }
+        expectMessage(pool, names: ["maxPool2d", "(N, C, H, W)", "[16, 784]"])
+        let norm = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = BatchNorm2d<Float>(8)(Tensor.zeros([2, 4, 5, 5]))
+        }
+        expectMessage(norm, names: ["BatchNorm2d", "[2, 4, 5, 5]", "(N, 8, H, W)"])
+    }
 }

@@ -53,11 +53,14 @@ void easynets_max_pool_f64(const double *input, double *output, int32_t *winners
                            ptrdiff_t height, ptrdiff_t width, ptrdiff_t outHeight, ptrdiff_t outWidth,
                            ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t dh, ptrdiff_t dw);
 
-/// Per channel c of (n, channels, plane) data: out[c] = Σ (a − ca[c])·(b − cb[c]), or Σ a when b is
-/// NULL (ca, cb may be NULL for 0), accumulated in double in a fixed order on every CPU.
+/// Per channel c in first ..< first + count of (n, channels, plane) data, in one pass: sums[c] = Σ (a − ca[c]) and
+/// products[c] = Σ (a − ca[c])·(b − cb[c]) (ca, cb NULL for 0; b NULL for a), accumulated in double
+/// in a fixed order on every CPU.
 void easynets_channel_moment_f32(const float *a, const float *b, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
-                                 const double *ca, const double *cb, double *out);
+                                 ptrdiff_t first, ptrdiff_t count, const double *ca, const double *cb, double *sums,
+                                 double *products);
 void easynets_channel_moment_f64(const double *a, const double *b, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
-                                 const double *ca, const double *cb, double *out);
+                                 ptrdiff_t first, ptrdiff_t count, const double *ca, const double *cb, double *sums,
+                                 double *products);
 
 #endif

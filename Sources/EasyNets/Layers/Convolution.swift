@@ -142,8 +142,7 @@ public func conv2d<Scalar>(
                                        b: gathered.base + group * g.groupOutChannels * n * plane,
                                        beta: 0, c: dColumns.base + group * g.groupPatch * n * plane)
                 }
-                if !accumulate { zeroFill(dX, count: n * g.inChannels * g.inputPlane) }
-                col2im(dColumns.base, geometry: g, adding: dX)
+                col2im(dColumns.base, geometry: g, into: dX, adding: accumulate)
             }
         } else {
             wNode?.withGradientBuffer { dW, accumulate in  // dW_g (Og, Cg) += Σ_images dY (Og, P) · xᵀ (P, Cg)
@@ -239,7 +238,8 @@ func permuteChannels<Scalar: TensorScalar>(
     _ source: UnsafePointer<Scalar>, into target: UnsafeMutablePointer<Scalar>, batch: Int, channels: Int, plane: Int,
     toChannelsFirst: Bool, bias: UnsafePointer<Scalar>?
 ) {
-    for image in 0..<batch {
+    Parallelism.splitting(batch, costPerItem: channels * plane) { first, count in
+      for image in first..<(first + count) {
         for channel in 0..<channels {
             let imageMajor = (image * channels + channel) * plane, channelMajor = (channel * batch + image) * plane
             let from = source + (toChannelsFirst ? imageMajor : channelMajor), to = target + (toChannelsFirst ? channelMajor : imageMajor)
@@ -250,6 +250,7 @@ func permuteChannels<Scalar: TensorScalar>(
                 copyScalars(to: to, from: from, count: plane)
             }
         }
+      }
     }
 }
 
@@ -276,9 +277,22 @@ func sumChannels<Scalar: TensorScalar>(
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func im2col<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Scalar>) {
+    let rowLength = g.batch * g.outputPlane, taps = g.height.kernel * g.width.kernel
+    Parallelism.splitting(g.inChannels, costPerItem: taps * rowLength) { first, count in
+        im2col(x, geometry: g, columns: columns, channels: first..<(first + count))
+    }
+}
+
+/// ``im2col(_:geometry:columns:)`` for the rows of `channels` (each channel's rows are its own).
+@inline(never)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func im2col<Scalar: TensorScalar>(
+    _ x: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Scalar>, channels: Range<Int>
+) {
     let (h, w) = (g.height, g.width)
     let rowLength = g.batch * g.outputPlane
-    for channel in 0..<g.inChannels {
+    for channel in channels {
         for i in 0..<h.kernel {
             let validRows = h.validOutputs(tap: i)
             for j in 0..<w.kernel {
@@ -310,14 +324,35 @@ func im2col<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, geometry g: Convol
 }
 
 /// Adds the columns back onto the input positions they were read from (the transpose of
-/// ``im2col(_:geometry:columns:)``); padding taps are dropped.
+/// ``im2col(_:geometry:columns:)``), onto the values in `dX` when `adding`, else onto zeros;
+/// padding taps are dropped.
 @inline(never)
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
-func col2im<Scalar: TensorScalar>(_ columns: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, adding dX: UnsafeMutablePointer<Scalar>) {
+func col2im<Scalar: TensorScalar>(
+    _ columns: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, into dX: UnsafeMutablePointer<Scalar>, adding: Bool
+) {
+    let rowLength = g.batch * g.outputPlane, taps = g.height.kernel * g.width.kernel
+    Parallelism.splitting(g.inChannels, costPerItem: taps * rowLength) { first, count in
+        if !adding {
+            for image in 0..<g.batch {
+                zeroFill(dX + (image * g.inChannels + first) * g.inputPlane, count: count * g.inputPlane)
+            }
+        }
+        col2im(columns, geometry: g, adding: dX, channels: first..<(first + count))
+    }
+}
+
+/// ``col2im(_:geometry:into:adding:)`` for the input planes of `channels` (disjoint per channel).
+@inline(never)
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func col2im<Scalar: TensorScalar>(
+    _ columns: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, adding dX: UnsafeMutablePointer<Scalar>, channels: Range<Int>
+) {
     let (h, w) = (g.height, g.width)
     let rowLength = g.batch * g.outputPlane
-    for channel in 0..<g.inChannels {
+    for channel in channels {
         for i in 0..<h.kernel {
             let validRows = h.validOutputs(tap: i)
             for j in 0..<w.kernel {

@@ -279,12 +279,31 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     /// the first layer that cannot take its input, so a description read from a file is checked
     /// against the data before anything runs.
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
-        try outputShape(for: inputShape, path: "", isModelInput: true)
+        var largest = 0
+        return try outputShape(for: inputShape, path: "", isModelInput: true, largest: &largest)
+    }
+
+    /// The most elements any one buffer of a forward pass on `inputShape` holds: the input, every
+    /// layer's output, and each convolution's im2col columns (channels × taps × batch × output
+    /// positions). Throws as ``outputShape(for:)`` does, and when a count overflows.
+    public func largestBuffer(for inputShape: [Int]) throws -> Int {
+        var largest = InputLimits.elementCount(inputShape) ?? Int.max
+        _ = try outputShape(for: inputShape, path: "", isModelInput: true, largest: &largest)
+        return largest
     }
 
     /// `isModelInput`: whether this layer's input is the model's own input (an embedding needs row
     /// indices, which no layer computes).
-    private func outputShape(for shape: [Int], path: String, isModelInput: Bool) throws -> [Int] {
+    private func outputShape(for shape: [Int], path: String, isModelInput: Bool, largest: inout Int) throws -> [Int] {
+        let output = try layerOutputShape(for: shape, path: path, isModelInput: isModelInput, largest: &largest)
+        guard let count = InputLimits.elementCount(output) else {
+            throw ModelDescriptionError(layer: path.isEmpty ? "the model" : "layer \(path)", reason: "its output shape \(output) overflows")
+        }
+        largest = Swift.max(largest, count)
+        return output
+    }
+
+    private func layerOutputShape(for shape: [Int], path: String, isModelInput: Bool, largest: inout Int) throws -> [Int] {
         func fail(_ message: String) -> ModelDescriptionError {
             ModelDescriptionError(layer: path.isEmpty ? "the model" : "layer \(path)", reason: message)
         }
@@ -329,6 +348,10 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
                 }
                 spatial.append(window.output)
             }
+            guard let columns = InputLimits.elementCount([inChannels, kernelSize[0], kernelSize[1], shape[0], spatial[0], spatial[1]]) else {
+                throw fail("Conv2d's im2col columns for input \(shape) overflow")
+            }
+            largest = Swift.max(largest, columns)
             return [shape[0], outChannels] + spatial
         case let .conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias):
             guard shape.count == 3, shape[1] == inChannels else {
@@ -338,7 +361,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             if case .explicit(let values) = padding { padding2d = .explicit([0] + values) } else { padding2d = padding }
             let as2d = ModelDescription.conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: [1, kernelSize],
                                                stride: [1, stride], padding: padding2d, dilation: [1, dilation], groups: groups, bias: bias)
-            let output = try as2d.outputShape(for: [shape[0], shape[1], 1, shape[2]], path: path, isModelInput: false)
+            let output = try as2d.outputShape(for: [shape[0], shape[1], 1, shape[2]], path: path, isModelInput: false, largest: &largest)
             return [output[0], output[1], output[3]]
         case let .maxPool2d(kernelSize, stride, padding, dilation, ceilMode):
             return try poolingShape("MaxPool2d", shape, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation,
@@ -367,13 +390,14 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             guard let merged = InputLimits.elementCount(Array(shape[start...])) else { throw fail("input shape \(shape) overflows") }
             return Array(shape[..<start]) + [merged]
         case .residual(let block):
-            let output = try block.outputShape(for: shape, path: child("block"), isModelInput: isModelInput)
+            let output = try block.outputShape(for: shape, path: child("block"), isModelInput: isModelInput, largest: &largest)
             guard output == shape else { throw fail("Residual block maps shape \(shape) to \(output); it must keep the shape") }
             return shape
         case .sequential(let layers):
             var current = shape
             for (i, layer) in layers.enumerated() {
-                current = try layer.outputShape(for: current, path: child(String(i)), isModelInput: isModelInput && i == 0)
+                current = try layer.outputShape(for: current, path: child(String(i)), isModelInput: isModelInput && i == 0,
+                                                 largest: &largest)
             }
             return current
         default:

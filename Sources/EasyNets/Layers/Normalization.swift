@@ -169,42 +169,59 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
     public var summaryName: String { "BatchNorm2d(\(featureCount))" }
 }
 
-/// Per channel c of `a` (N, C, …): Σ (a − ca[c])·(b − cb[c]) over images and positions, or Σ a
-/// without `b`, accumulated in Double as eight partial sums in a fixed order (the C loop for Float
-/// and Double: vectorized, and the same bits on every CPU).
-func channelMoment<Scalar: TensorScalar>(
-    _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>?, batch: Int, channels: Int, plane: Int,
+/// Per channel c of `a` (N, C, …), in one pass: Σ (a − ca[c]) and Σ (a − ca[c])·(b − cb[c]) over
+/// images and positions (`b` defaults to `a`, centers to 0), accumulated in Double as eight partial
+/// sums in a fixed order (the C loop for Float and Double: vectorized, and the same bits on every CPU).
+func channelMoments<Scalar: TensorScalar>(
+    _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>? = nil, batch: Int, channels: Int, plane: Int,
     centerA: [Double]? = nil, centerB: [Double]? = nil
-) -> [Double] {
-    var out = [Double](repeating: 0, count: channels)
-    if Scalar.self == Float.self {
-        easynets_channel_moment_f32(a.bound(to: Float.self), b?.bound(to: Float.self), batch, channels, plane, centerA, centerB, &out)
-    } else if Scalar.self == Double.self {
-        easynets_channel_moment_f64(a.bound(to: Double.self), b?.bound(to: Double.self), batch, channels, plane, centerA, centerB, &out)
+) -> (sums: [Double], products: [Double]) {
+    var sums = [Double](repeating: 0, count: channels), products = sums
+    if Scalar.self == Float.self || Scalar.self == Double.self {
+        sums.withUnsafeMutableBufferPointer { sums in
+            products.withUnsafeMutableBufferPointer { products in
+                let (sums, products) = (sums.baseAddress!, products.baseAddress!)
+                Parallelism.splitting(channels, costPerItem: batch * plane) { first, count in
+                    if Scalar.self == Float.self {
+                        easynets_channel_moment_f32(a.bound(to: Float.self), b?.bound(to: Float.self), batch, channels, plane, first, count,
+                                                    centerA, centerB, sums, products)
+                    } else {
+                        easynets_channel_moment_f64(a.bound(to: Double.self), b?.bound(to: Double.self), batch, channels, plane, first,
+                                                    count, centerA, centerB, sums, products)
+                    }
+                }
+            }
+        }
     } else {
+        let b = b ?? a
         for c in 0..<channels {
-            var acc = [Double](repeating: 0, count: 8)
+            var s = [Double](repeating: 0, count: 8), q = s
             let (shiftA, shiftB) = (centerA?[c] ?? 0, centerB?[c] ?? 0)
             for image in 0..<batch {
                 let offset = (image * channels + c) * plane
                 for p in 0..<plane {
-                    acc[p & 7] += b.map { (Double(a[offset + p]) - shiftA) * (Double($0[offset + p]) - shiftB) } ?? Double(a[offset + p])
+                    let u = Double(a[offset + p]) - shiftA
+                    s[p & 7] += u
+                    q[p & 7] += u * (Double(b[offset + p]) - shiftB)
                 }
             }
-            out[c] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+            sums[c] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+            products[c] = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]))
         }
     }
-    return out
+    return (sums, products)
 }
 
 /// Per channel of `x` (N, C, …): the mean and the biased variance over the batch and the trailing
-/// axes, accumulated in Double (two passes: the sum, then the squares about the mean).
+/// axes, in one pass of sums shifted by each channel's first value s (so they do not cancel):
+/// mean = s + Σ(x − s)/M, variance = Σ(x − s)²/M − (Σ(x − s)/M)².
 func channelStatistics<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> (mean: [Double], variance: [Double]) {
     let (n, c) = (x.shape[0], x.shape[1])
     let plane = x.count / Swift.max(n * c, 1), m = Double(n * plane)
-    let mean = channelMoment(x.storage.base, nil, batch: n, channels: c, plane: plane).map { $0 / m }
-    let squares = channelMoment(x.storage.base, x.storage.base, batch: n, channels: c, plane: plane, centerA: mean, centerB: mean)
-    return (mean, squares.map { $0 / m })
+    let shifts = (0..<c).map { Double(x.storage.base[$0 * plane]) }
+    let (sums, squares) = channelMoments(x.storage.base, batch: n, channels: c, plane: plane, centerA: shifts, centerB: shifts)
+    let offsets = sums.map { $0 / m }
+    return (zip(shifts, offsets).map { $0 + $1 }, zip(squares, offsets).map { Swift.max($0 / m - $1 * $1, 0) })
 }
 
 /// `y = x·α + β′` per channel of `x` (N, C, …), with `α = γ·invstd` and `β′ = β − mean·α` (PyTorch's
@@ -222,12 +239,14 @@ func normalizeChannels<Scalar: TensorScalar>(
     let gamma = weight?.scalars, beta = bias?.scalars
     let result = Tensor<Scalar>(uninitializedShape: x.shape)
     let y = result.storage.base, source = x.storage.base
-    for channel in 0..<c {
-        let alpha = Scalar(inverseDeviation[channel] * Double(gamma?[channel] ?? 1))
-        let shift = (beta?[channel] ?? 0) - Scalar(mean[channel]) * alpha
-        for image in 0..<n {
-            let offset = (image * c + channel) * plane
-            for p in 0..<plane { y[offset + p] = source[offset + p] * alpha + shift }
+    Parallelism.splitting(c, costPerItem: m) { first, count in
+        for channel in first..<(first + count) {
+            let alpha = Scalar(inverseDeviation[channel] * Double(gamma?[channel] ?? 1))
+            let shift = (beta?[channel] ?? 0) - Scalar(mean[channel]) * alpha
+            for image in 0..<n {
+                let offset = (image * c + channel) * plane
+                for p in 0..<plane { y[offset + p] = source[offset + p] * alpha + shift }
+            }
         }
     }
     guard isRecordingGradients, x.requiresGradient || weight?.requiresGradient == true || bias?.requiresGradient == true else {
@@ -237,9 +256,8 @@ func normalizeChannels<Scalar: TensorScalar>(
     return result.recorded(training ? "batchNorm" : "batchNorm (evaluation)", inputs: [x.node, weight?.node, bias?.node]) {
         [xNode = x.node, wNode = weight?.node, bNode = bias?.node] dY in
         let dOut = dY.storage.base, input = savedX.storage.base
-        let sums = channelMoment(dOut, nil, batch: n, channels: c, plane: plane)  // Σ dy
-        let dots = zip(channelMoment(dOut, input, batch: n, channels: c, plane: plane, centerB: mean), inverseDeviation)
-            .map { $0 * $1 }  // Σ dy·x̂
+        let (sums, centered) = channelMoments(dOut, input, batch: n, channels: c, plane: plane, centerB: mean)  // Σ dy, Σ dy·(x − mean)
+        let dots = zip(centered, inverseDeviation).map { $0 * $1 }  // Σ dy·x̂
         wNode?.withGradientBuffer { dW, accumulate in
             for channel in 0..<c { dW[channel] = (accumulate ? dW[channel] : 0) + Scalar(dots[channel]) }
         }
@@ -247,18 +265,20 @@ func normalizeChannels<Scalar: TensorScalar>(
             for channel in 0..<c { dB[channel] = (accumulate ? dB[channel] : 0) + Scalar(sums[channel]) }
         }
         xNode?.withGradientBuffer { dX, accumulate in
-            for channel in 0..<c {
-                let invstd = inverseDeviation[channel], scale = Scalar(invstd * Double(gamma?[channel] ?? 1))
-                // dx = scale · (dy − Σdy/M − (x − mean)·k) with k = Σ dy·(x − mean)·invstd²/M in training.
-                let meanGradient = training ? Scalar(sums[channel] / Double(m)) : 0
-                let k = training ? Scalar(dots[channel] * invstd / Double(m)) : 0
-                let mu = Scalar(mean[channel])
-                for image in 0..<n {
-                    let offset = (image * c + channel) * plane
-                    if accumulate {
-                        for p in 0..<plane { dX[offset + p] += (dOut[offset + p] - meanGradient - (input[offset + p] - mu) * k) * scale }
-                    } else {
-                        for p in 0..<plane { dX[offset + p] = (dOut[offset + p] - meanGradient - (input[offset + p] - mu) * k) * scale }
+            Parallelism.splitting(c, costPerItem: m) { first, count in
+                for channel in first..<(first + count) {
+                    let invstd = inverseDeviation[channel], scale = Scalar(invstd * Double(gamma?[channel] ?? 1))
+                    // dx = scale · (dy − Σdy/M − (x − mean)·k) with k = Σ dy·(x − mean)·invstd²/M in training.
+                    let meanGradient = training ? Scalar(sums[channel] / Double(m)) : 0
+                    let k = training ? Scalar(dots[channel] * invstd / Double(m)) : 0
+                    let mu = Scalar(mean[channel])
+                    for image in 0..<n {
+                        let offset = (image * c + channel) * plane
+                        if accumulate {
+                            for p in 0..<plane { dX[offset + p] += (dOut[offset + p] - meanGradient - (input[offset + p] - mu) * k) * scale }
+                        } else {
+                            for p in 0..<plane { dX[offset + p] = (dOut[offset + p] - meanGradient - (input[offset + p] - mu) * k) * scale }
+                        }
                     }
                 }
             }

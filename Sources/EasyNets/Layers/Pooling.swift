@@ -15,24 +15,36 @@ public func maxPool2d<Scalar>(
     let planes = x.shape[0] * x.shape[1]
     let result = Tensor<Scalar>(uninitializedShape: [x.shape[0], x.shape[1], h.output, w.output])
     let outputPlane = h.output * w.output, inputPlane = h.input * w.input
-    let winners = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(planes * outputPlane, 1))  // positions in their plane
-    let winnerStorage = PoolWinners(pointer: winners)
-    maxPoolPlanes(x.storage.base, result.storage.base, winners: winners, planes: planes, height: h, width: w)
+    let winnerStorage = PoolWinners(count: planes * outputPlane)  // each output's winning position in its plane
+    let winners = winnerStorage.pointer
+    let source = x.storage.base, y = result.storage.base
+    Parallelism.splitting(planes, costPerItem: inputPlane) { first, count in
+        maxPoolPlanes(source + first * inputPlane, y + first * outputPlane, winners: winners + first * outputPlane, planes: count,
+                      height: h, width: w)
+    }
     guard isRecordingGradients, x.requiresGradient else { return result }
     return result.recorded("maxPool2d", inputs: [x.node]) { [xNode = x.node] dY in
         xNode?.withGradientBuffer { dX, accumulate in
-            if !accumulate { zeroFill(dX, count: planes * inputPlane) }
-            scatterToWinners(dY.storage.base, into: dX, winners: winnerStorage.pointer, planes: planes, inputPlane: inputPlane,
-                             outputPlane: outputPlane)
+            let (dOut, winners) = (dY.storage.base, winnerStorage.pointer)
+            Parallelism.splitting(planes, costPerItem: inputPlane) { first, count in
+                if !accumulate { zeroFill(dX + first * inputPlane, count: count * inputPlane) }
+                scatterToWinners(dOut + first * outputPlane, into: dX + first * inputPlane, winners: winners + first * outputPlane,
+                                 planes: count, inputPlane: inputPlane, outputPlane: outputPlane)
+            }
         }
     }
 }
 
-/// The winning positions of a max pooling, kept for its backward pass and freed with it.
+/// The winning positions of a max pooling, kept for its backward pass, in a buffer of the tensor
+/// buffer pool (so steady-state steps reuse the previous step's).
 final class PoolWinners: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Int32>
-    init(pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
-    deinit { pointer.deallocate() }
+    private let byteCount: Int
+    init(count: Int) {
+        byteCount = Swift.max(count, 1) * MemoryLayout<Int32>.stride
+        pointer = BufferPool.allocate(byteCount: byteCount).bindMemory(to: Int32.self, capacity: Swift.max(count, 1))
+    }
+    deinit { BufferPool.release(UnsafeMutableRawPointer(pointer), byteCount: byteCount) }
 }
 
 /// Adds each output gradient onto the input position that won its window.

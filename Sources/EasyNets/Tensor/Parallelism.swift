@@ -72,6 +72,27 @@ public enum Parallelism {
         return true
     }
 
+    /// Runs `body(start, count)` over contiguous chunks covering `0..<count` items: on up to
+    /// ``threadCount`` threads when the whole job (`count` · `costPerItem` elements touched) reaches
+    /// ``minimumParallelCount``, else once on this thread. For loops over channels, planes or images
+    /// whose items are large (a channel of a batch of images), where splitting by element would not fit.
+    static func splitting(_ count: Int, costPerItem: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
+        let (work, overflow) = count.multipliedReportingOverflow(by: Swift.max(costPerItem, 1))
+        let parts = Swift.min(threadCount, count)
+        guard parts > 1, overflow || work >= minimumParallelCount else {
+            body(0, count)
+            return
+        }
+        let chunk = (count + parts - 1) / parts
+        withoutActuallyEscaping(body) { body in
+            let task = ChunkTask(body: body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let start = part * chunk
+                if start < count { task.body(start, Swift.min(chunk, count - start)) }
+            }
+        }
+    }
+
     /// Carries the chunk body into the worker threads: each chunk touches a disjoint range.
     private struct ChunkTask: @unchecked Sendable {
         let body: (Int, Int) -> Void
