@@ -36,8 +36,8 @@ struct Train: ParsableCommand {
     @Option(help: "Weight decay (L2 for sgd, adam and rmsprop; decoupled for adamw).")
     var weightDecay: Double = 0
 
-    @Option(help: "Epochs.")
-    var epochs: Int = 15
+    @Option(name: .customLong("epochs"), help: "Epochs (default: 15; 18 with --model cnn).")
+    var epochsOption: Int?
 
     @Option(help: "Mini-batch size.")
     var batchSize: Int = 128
@@ -48,8 +48,9 @@ struct Train: ParsableCommand {
     @Option(help: "Threads for BLAS and for EasyNets' own elementwise kernels (default: all processors).")
     var threads: Int?
 
-    @Option(help: "Shift each training image by up to N pixels (zero fill; image models only).")
-    var augmentShift: Int = 0
+    @Option(name: .customLong("augment-shift"),
+            help: "Shift each training image by up to N pixels (zero fill; image models only; default: 1 with --model cnn, else 0).")
+    var augmentShiftOption: Int?
 
     @Flag(help: "Mirror each training image left to right with probability 1/2 (image models only).")
     var augmentFlip = false
@@ -68,6 +69,12 @@ struct Train: ParsableCommand {
 
     @Option(help: "Resume from a checkpoint written by this command.")
     var resume: String?
+
+    /// The epochs to train: the flag, or the preset's recipe (the `cnn` preset trains longer).
+    var epochs: Int { epochsOption ?? (model == "cnn" ? 18 : 15) }
+
+    /// The largest shift of training images: the flag, or the `cnn` preset's recipe (1 pixel).
+    var augmentShift: Int { augmentShiftOption ?? (model == "cnn" ? 1 : 0) }
 
     func validate() throws {
         _ = try parseWidths(hidden)
@@ -148,7 +155,8 @@ struct Train: ParsableCommand {
 
         print("Training \(describe(network)) on \(data.dataset.rawValue): \(trainData.count) training, \(testData.count) test examples")
         print("optimizer \(self.optimizer.rawValue) lr \(learningRate), schedule \(schedule.rawValue), batch \(batchSize), "
-              + "\(epochs) epochs, threads \(Parallelism.threadCount)")
+              + "\(epochs) epochs, threads \(Parallelism.threadCount)"
+              + (augmentation.map { ", augmentation: shift ≤ \($0.maximumShift) px\($0.horizontalFlip ? ", flips" : "")" } ?? ""))
         if trainer.epoch >= epochs { print("Nothing to do: the checkpoint already finished epoch \(trainer.epoch) of \(epochs)") }
         installInterruptHandler()
         let outcome = try trainer.fit(epochs: epochs)
