@@ -1,6 +1,6 @@
 import Synchronization
 import Testing
-@testable import EasyNets
+@_spi(Benchmark) @testable import EasyNets
 
 /// Elementwise kernels split across threads give exactly the serial results.
 @Suite(.serialized) struct ParallelismTests {
@@ -51,9 +51,10 @@ import Testing
     /// Each product gets threads for its work only: batch-1 products and small layers run on one
     /// thread whatever the limit; large ones get up to the limit.
     @Test func productsGetThreadsByTheirWork() {
+        // The decision alone, for a given limit: OpenBLAS's thread setting and the limit are
+        // process-wide, and other suites run products at the same time.
         func threadsAfter(limit: Int, m: Int, n: Int, k: Int) -> Int {
-            let a = Tensor<Float>.ones([m, k]), b = Tensor<Float>.ones([k, n])
-            return Int(run(threads: limit) { [[Float(BLASRuntime.appliedThreadCount(after: matmul(a, b)))]] }[0][0])
+            MatrixProduct.threadCount(m: m, n: n, k: k, limit: limit) ?? 0
         }
         // The online step's products (gemv, ger) and the 10-wide output layer: one thread.
         #expect(threadsAfter(limit: 2, m: 1, n: 256, k: 784) == 1)
@@ -66,8 +67,9 @@ import Testing
         #expect(threadsAfter(limit: 1, m: 128, n: 256, k: 784) == 1)
         #expect(threadsAfter(limit: 3, m: 128, n: 256, k: 784) == 3)
         let perThread = Parallelism.minimumProductWorkPerThread
-        #expect(run(threads: 64) { [[Float(Parallelism.threads(forWork: 128 * 256 * 784, perThread: perThread))]] } == [[49]])
-        #expect(run(threads: 64) { [[Float(Parallelism.threads(forWork: Int.max, perThread: perThread))]] } == [[64]])
+        #expect(Parallelism.threads(forWork: 128 * 256 * 784, perThread: perThread, limit: 64) == 49)
+        #expect(Parallelism.threads(forWork: Int.max, perThread: perThread, limit: 64) == 64)
+        #expect(threadsAfter(limit: 2, m: 0, n: 5, k: 5) == 0 && threadsAfter(limit: 2, m: 5, n: 5, k: 0) == 0)
     }
 
     /// A product split across threads gives exactly the one-thread result (OpenBLAS splits rows

@@ -43,12 +43,6 @@ public enum BLASRuntime {
     /// The thread count OpenBLAS was last set to, so an unchanged count costs no call.
     private static let appliedThreads = Atomic<Int>(initialThreadCount)
 
-    /// The thread count OpenBLAS is set to once `work` has run (for tests of the decisions).
-    static func appliedThreadCount<T>(after work: @autoclosure () -> T) -> Int {
-        _ = work()
-        return Int(openblas_get_num_threads())
-    }
-
     /// Sets the threads OpenBLAS's next calls use (`openblas_set_num_threads`), when it changes.
     /// ``Parallelism`` decides the count; this only applies it.
     static func useThreads(_ count: Int) {

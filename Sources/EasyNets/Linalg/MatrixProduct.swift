@@ -43,6 +43,24 @@ public enum MatrixProduct {
         case gemm
     }
 
+    /// The threads BLAS gets for an (m, k)·(k, n) product (``Parallelism`` decides), or `nil` for a
+    /// product that makes no BLAS call worth threading (empty, k = 0). m·n·k is the multiply-adds of
+    /// a gemm and the matrix's elements of a gemv or ger (one of the three is 1); it saturates
+    /// rather than overflow for absurd shapes.
+    static func threadCount(m: Int, n: Int, k: Int, limit: Int = Parallelism.threadCount) -> Int? {
+        let route = route(m: m, n: n, k: k)
+        let (mn, overflow1) = m.multipliedReportingOverflow(by: n)
+        let (work, overflow2) = mn.multipliedReportingOverflow(by: k)
+        let saturatedWork = overflow1 || overflow2 ? Int.max : work
+        switch route {
+        case .gemm:
+            return Parallelism.threads(forWork: saturatedWork, perThread: Parallelism.minimumProductWorkPerThread, limit: limit)
+        case .gemvRow, .gemvColumn, .ger:
+            return Parallelism.threads(forWork: saturatedWork, perThread: Parallelism.minimumVectorProductWorkPerThread, limit: limit)
+        case .none, .scale: return nil
+        }
+    }
+
     /// The route of an (m, k)·(k, n) product, in the order `gemm` tries them.
     static func route(m: Int, n: Int, k: Int) -> Route {
         if m == 0 || n == 0 { return .none }
@@ -64,19 +82,7 @@ public enum MatrixProduct {
             calls?.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta)))
         }
         let route = route(m: m, n: n, k: k)
-        // m·n·k is the multiply-adds of a gemm and the matrix's elements of a gemv or ger (one of
-        // the three is 1); it saturates rather than overflow for absurd shapes.
-        let (mn, overflow1) = m.multipliedReportingOverflow(by: n)
-        let (work, overflow2) = mn.multipliedReportingOverflow(by: k)
-        let saturatedWork = overflow1 || overflow2 ? Int.max : work
-        switch route {
-        case .gemm:
-            BLASRuntime.useThreads(Parallelism.threads(forWork: saturatedWork, perThread: Parallelism.minimumProductWorkPerThread))
-        case .gemvRow, .gemvColumn, .ger:
-            BLASRuntime.useThreads(Parallelism.threads(forWork: saturatedWork, perThread: Parallelism.minimumVectorProductWorkPerThread))
-        case .none, .scale:
-            break
-        }
+        if let threads = threadCount(m: m, n: n, k: k) { BLASRuntime.useThreads(threads) }
         switch route {
         case .none:
             return

@@ -46,9 +46,9 @@ public enum Parallelism {
         }
     }
 
-    /// The threads a BLAS call doing `work` units gets, at `perThread` units a thread.
-    static func threads(forWork work: Int, perThread: Int) -> Int {
-        Swift.max(1, Swift.min(threadCount, work / perThread))
+    /// The threads a BLAS call doing `work` units gets, at `perThread` units a thread, up to `limit`.
+    static func threads(forWork work: Int, perThread: Int, limit: Int = threadCount) -> Int {
+        Swift.max(1, Swift.min(limit, work / perThread))
     }
 
     /// The vector extension the C update loops run with on this CPU: `"avx512f"`, `"avx2"` or
