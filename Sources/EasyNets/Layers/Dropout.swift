@@ -18,12 +18,16 @@ public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
 
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         guard isTraining, probability > 0 else { return input }
-        let draws = Tensor<Scalar>.uniform(input.shape, using: &generator)
-        let mask = (draws .>= Scalar(probability)) * Scalar(1 / (1 - probability))
-        return input * mask
+        return input * dropoutMask(input.shape, probability: probability, using: &generator)
     }
 
     public var summaryName: String { "Dropout(p: \(probability))" }
+}
+
+/// Inverted dropout's mask of `shape`: 1/(1 − p) where a uniform draw is at least p, else 0.
+func dropoutMask<Scalar: TensorScalar>(_ shape: [Int], probability: Double, using generator: inout RandomGenerator) -> Tensor<Scalar> {
+    let draws = Tensor<Scalar>.uniform(shape, using: &generator)
+    return (draws .>= Scalar(probability)) * Scalar(1 / (1 - probability))
 }
 
 /// Channel dropout (PyTorch's `nn.Dropout2d`): in training, each channel of each example, a whole
@@ -47,9 +51,7 @@ public final class Dropout2d<Scalar: TensorScalar>: Layer, StochasticLayer {
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         require(input.rank == 4, "Dropout2d: input must be (N, C, H, W), shape is \(input.shape)")
         guard isTraining, probability > 0 else { return input }
-        let draws = Tensor<Scalar>.uniform([input.shape[0], input.shape[1], 1, 1], using: &generator)
-        let mask = (draws .>= Scalar(probability)) * Scalar(1 / (1 - probability))
-        return input * mask
+        return input * dropoutMask([input.shape[0], input.shape[1], 1, 1], probability: probability, using: &generator)
     }
 
     public var summaryName: String { "Dropout2d(p: \(probability))" }

@@ -59,16 +59,8 @@ public enum Parallelism {
     /// when `count` is large and ``threadCount`` > 1, else once on this thread. Returns whether it split.
     @discardableResult
     static func forEachChunk(_ count: Int, _ body: (_ start: Int, _ count: Int) -> Void) -> Bool {
-        let parts = threadCount
-        guard parts > 1, count >= minimumParallelCount else { return false }
-        let chunk = (count + parts - 1) / parts
-        withoutActuallyEscaping(body) { body in
-            let task = ChunkTask(body: body)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let start = part * chunk
-                if start < count { task.body(start, Swift.min(chunk, count - start)) }
-            }
-        }
+        guard threadCount > 1, count >= minimumParallelCount else { return false }
+        splitting(count, costPerItem: 1, body)
         return true
     }
 
