@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How a convolution pads its input, as PyTorch's `padding` argument.
 public enum ConvolutionPadding: Codable, Equatable, Sendable {
     /// No padding (PyTorch's `"valid"`).
@@ -70,11 +72,11 @@ struct ConvolutionGeometry: Equatable {
 ///
 /// The forward pass writes the input's patches as columns (im2col: a (C·kh·kw, N·Ho·Wo) matrix,
 /// one row per channel and kernel tap) and multiplies each group's weight rows with its columns in
-/// one gemm for the whole batch. Backward reuses the columns: dW += dY·colsᵀ (gemm), dcols = Wᵀ·dY
-/// (gemm) scattered back onto dX (col2im), db += dY summed over batch and positions. A 1×1
-/// convolution at stride 1 without padding skips im2col: one gemm per image on its stored planes.
-/// Column buffers come from the tensor buffer pool, so steady-state steps reuse the previous
-/// step's.
+/// one gemm per chunk of images: the whole batch when its columns fit 64 MiB (16 Mi elements),
+/// kept for backward; else chunks that do, whose columns backward makes again. Backward: dW += dY·colsᵀ (gemm), dcols = Wᵀ·dY (gemm) scattered back
+/// onto dX (col2im), db += dY summed over batch and positions. A 1×1 convolution at stride 1
+/// without padding skips im2col: one gemm per image on its stored planes. Column buffers come
+/// from the tensor buffer pool, so steady-state steps reuse the previous step's.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func conv2d<Scalar>(
@@ -100,49 +102,69 @@ public func conv2d<Scalar>(
             }
         }
     } else {
-        let cols = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * n * plane)
-        im2col(x.storage.base, geometry: g, columns: cols.base)
-        let product = TensorStorage<Scalar>(uninitializedCount: o * n * plane)  // (O, N·P)
-        for group in 0..<g.groups {
-            MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: n * plane, k: g.groupPatch,
-                               a: w + group * g.groupOutChannels * g.groupPatch, b: cols.base + group * g.groupPatch * n * plane,
-                               beta: 0, c: product.base + group * g.groupOutChannels * n * plane)
+        // Chunks of images whose columns fit the budget: one chunk (the whole batch) in training
+        // steps of usual sizes, whose columns are kept for backward; more for large batches,
+        // whose backward makes each chunk's columns again.
+        let chunk = ConvolutionColumns.imagesPerChunk(geometry: g)
+        var kept: TensorStorage<Scalar>?
+        for first in Swift.stride(from: 0, to: n, by: chunk) {
+            let count = Swift.min(chunk, n - first)
+            let cols = ConvolutionColumns.make(x.storage.base, geometry: g, images: first..<(first + count))
+            let product = TensorStorage<Scalar>(uninitializedCount: o * count * plane)  // (O, count·P)
+            for group in 0..<g.groups {
+                MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: count * plane, k: g.groupPatch,
+                                   a: w + group * g.groupOutChannels * g.groupPatch, b: cols.base + group * g.groupPatch * count * plane,
+                                   beta: 0, c: product.base + group * g.groupOutChannels * count * plane)
+            }
+            // (O, count, P) → (count, O, P), adding the bias on the way.
+            permuteChannels(product.base, into: y + first * o * plane, batch: count, channels: o, plane: plane, toChannelsFirst: false,
+                            bias: bias?.storage.base)
+            if count == n { kept = cols }
         }
-        // (O, N, P) → (N, O, P), adding the bias on the way.
-        permuteChannels(product.base, into: y, batch: n, channels: o, plane: plane, toChannelsFirst: false, bias: bias?.storage.base)
-        columns = cols
+        columns = kept
     }
     guard isRecordingGradients, x.requiresGradient || weight.requiresGradient || bias?.requiresGradient == true else {
         return result
     }
     let savedX = x.detached, savedW = weight.detached
+    let chunk = g.isPointwise ? n : ConvolutionColumns.imagesPerChunk(geometry: g)
     return result.recorded("conv2d", inputs: [x.node, weight.node, bias?.node]) {
         [xNode = x.node, wNode = weight.node, bNode = bias?.node] dY in
         let dOut = dY.storage.base
         bNode?.withGradientBuffer { db, accumulate in  // db[c] += Σ over images and positions of dY
             sumChannels(dOut, into: db, batch: n, channels: o, plane: plane, accumulate: accumulate)
         }
-        if let columns {
-            // dY (N, O, P) → (O, N·P), the layout of the forward product.
-            let gathered = TensorStorage<Scalar>(uninitializedCount: o * n * plane)
-            permuteChannels(dOut, into: gathered.base, batch: n, channels: o, plane: plane, toChannelsFirst: true, bias: nil)
-            wNode?.withGradientBuffer { dW, accumulate in  // dW_g (Og, K) += dY_g (Og, N·P) · cols_gᵀ
-                for group in 0..<g.groups {
-                    MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupPatch, k: n * plane,
-                                       a: gathered.base + group * g.groupOutChannels * n * plane,
-                                       b: columns.base + group * g.groupPatch * n * plane,
-                                       beta: accumulate ? 1 : 0, c: dW + group * g.groupOutChannels * g.groupPatch)
+        if !g.isPointwise {
+            withGradientBuffer(of: wNode) { dW, accumulateW in
+                withGradientBuffer(of: xNode) { dX, accumulateX in
+                    for first in Swift.stride(from: 0, to: n, by: chunk) {
+                        let count = Swift.min(chunk, n - first)
+                        let cols = columns ?? ConvolutionColumns.make(savedX.storage.base, geometry: g, images: first..<(first + count))
+                        // dY (count, O, P) → (O, count·P), the layout of the forward product.
+                        let gathered = TensorStorage<Scalar>(uninitializedCount: o * count * plane)
+                        permuteChannels(dOut + first * o * plane, into: gathered.base, batch: count, channels: o, plane: plane,
+                                        toChannelsFirst: true, bias: nil)
+                        if let dW {  // dW_g (Og, K) += dY_g (Og, count·P) · cols_gᵀ
+                            for group in 0..<g.groups {
+                                MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupPatch,
+                                                   k: count * plane, a: gathered.base + group * g.groupOutChannels * count * plane,
+                                                   b: cols.base + group * g.groupPatch * count * plane,
+                                                   beta: accumulateW || first > 0 ? 1 : 0, c: dW + group * g.groupOutChannels * g.groupPatch)
+                            }
+                        }
+                        if let dX {  // dcols_g (K, count·P) = W_gᵀ · dY_g, then col2im onto this chunk's images
+                            let dColumns = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * count * plane)
+                            for group in 0..<g.groups {
+                                MatrixProduct.gemm(transposeA: true, transposeB: false, m: g.groupPatch, n: count * plane,
+                                                   k: g.groupOutChannels, a: savedW.storage.base + group * g.groupOutChannels * g.groupPatch,
+                                                   b: gathered.base + group * g.groupOutChannels * count * plane,
+                                                   beta: 0, c: dColumns.base + group * g.groupPatch * count * plane)
+                            }
+                            col2im(dColumns.base, geometry: g.images(count), into: dX + first * g.inChannels * g.inputPlane,
+                                   adding: accumulateX)
+                        }
+                    }
                 }
-            }
-            xNode?.withGradientBuffer { dX, accumulate in  // dcols_g (K, N·P) = W_gᵀ · dY_g, then col2im
-                let dColumns = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * n * plane)
-                for group in 0..<g.groups {
-                    MatrixProduct.gemm(transposeA: true, transposeB: false, m: g.groupPatch, n: n * plane, k: g.groupOutChannels,
-                                       a: savedW.storage.base + group * g.groupOutChannels * g.groupPatch,
-                                       b: gathered.base + group * g.groupOutChannels * n * plane,
-                                       beta: 0, c: dColumns.base + group * g.groupPatch * n * plane)
-                }
-                col2im(dColumns.base, geometry: g, into: dX, adding: accumulate)
             }
         } else {
             wNode?.withGradientBuffer { dW, accumulate in  // dW_g (Og, Cg) += Σ_images dY (Og, P) · xᵀ (P, Cg)
@@ -190,6 +212,48 @@ public func conv1d<Scalar>(
                    weight: weight.reshaped(to: [weight.shape[0], weight.shape[1], 1, weight.shape[2]]), bias: bias,
                    stride: [1, stride], padding: padding2d, dilation: [1, dilation], groups: groups)
     return y.reshaped(to: [y.shape[0], y.shape[1], y.shape[3]])
+}
+
+/// Runs `body` with a node's gradient buffer and whether it accumulates, or with `nil` for no node.
+func withGradientBuffer<Scalar: TensorScalar>(
+    of node: AutogradNode<Scalar>?, _ body: (_ buffer: UnsafeMutablePointer<Scalar>?, _ accumulate: Bool) -> Void
+) {
+    if let node { node.withGradientBuffer { body($0, $1) } } else { body(nil, false) }
+}
+
+/// The im2col columns of a convolution, made for a batch in chunks of images that fit a budget.
+enum ConvolutionColumns {
+    private static let budget = Atomic<Int>(1 << 24)
+
+    /// The most column elements one chunk holds (16 Mi, 64 MiB in Float): a batch whose columns
+    /// are larger is convolved a chunk of images at a time (a batch of 1 000 Fashion-MNIST images
+    /// in the second convolution of the `cnn` preset, 56 M elements, in 4 chunks).
+    static var elementBudget: Int {
+        get { budget.load(ordering: .relaxed) }
+        set { budget.store(Swift.max(newValue, 1), ordering: .relaxed) }
+    }
+
+    /// Images per chunk: as many as fit the budget, at least 1.
+    static func imagesPerChunk(geometry g: ConvolutionGeometry) -> Int {
+        let perImage = Swift.max(g.groups * g.groupPatch * g.outputPlane, 1)
+        return Swift.max(1, Swift.min(g.batch, elementBudget / perImage))
+    }
+
+    /// The columns, (C·kh·kw, count·P), of `images` of `x` (the whole batch's pointer).
+    static func make<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, images: Range<Int>) -> TensorStorage<Scalar> {
+        let cols = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * images.count * g.outputPlane)
+        im2col(x + images.lowerBound * g.inChannels * g.inputPlane, geometry: g.images(images.count), columns: cols.base)
+        return cols
+    }
+}
+
+extension ConvolutionGeometry {
+    /// The same convolution over a batch of `count` images.
+    func images(_ count: Int) -> ConvolutionGeometry {
+        var geometry = self
+        geometry.batch = count
+        return geometry
+    }
 }
 
 /// Checks a convolution's shapes and options, naming `op` and the shapes on a mismatch.
