@@ -12,6 +12,17 @@ public enum ConvolutionPadding: Codable, Equatable, Sendable {
     case explicit([Int])
 }
 
+extension ConvolutionPadding: CustomStringConvertible {
+    /// "valid", "same", or the explicit values, e.g. "[1, 1]".
+    public var description: String {
+        switch self {
+        case .valid: return "valid"
+        case .same: return "same"
+        case .explicit(let values): return "\(values)"
+        }
+    }
+}
+
 /// The window arithmetic of one spatial axis, shared by convolution and pooling: output position
 /// `o` reads input positions `o·stride − padBefore + t·dilation` for `t` in `0..<kernel`.
 struct WindowAxis: Equatable {
