@@ -152,11 +152,16 @@ def torch_step(torch, np, widths, batch, optimizer):
         layers.append(torch.nn.Linear(widths[i], widths[i + 1]))
         if i < len(widths) - 2:
             layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
-    # PyTorch's defaults on CPU: the foreach implementation, which is its fastest for these sizes.
+    return torch_training_step(torch, torch.nn.Sequential(*layers), optimizer, batch_pool(np, widths, batch))
+
+
+def torch_training_step(torch, model, optimizer, pool):
+    """One PyTorch training step of `model` on the next batch of `pool`: cross-entropy, backward,
+    and SGD with momentum 0.9 or Adam (PyTorch's defaults on CPU: the foreach implementation, its
+    fastest for these sizes)."""
     opt = (torch.optim.Adam(model.parameters(), lr=1e-3) if optimizer == "adam"
            else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
-    data = Cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batch_pool(np, widths, batch)])
+    data = Cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in pool])
 
     def step():
         x, y = data()
@@ -222,16 +227,7 @@ def torch_cnn_step(torch, np, optimizer):
         nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
-    opt = (torch.optim.Adam(model.parameters(), lr=1e-3) if optimizer == "adam"
-           else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
-    data = Cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in image_pool(np, CNN_BATCH)])
-
-    def step():
-        x, y = data()
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-    return step
+    return torch_training_step(torch, model, optimizer, image_pool(np, CNN_BATCH))
 
 
 def jax_cnn_step(np, optimizer):
