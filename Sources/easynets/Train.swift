@@ -125,10 +125,7 @@ struct Train: ParsableCommand {
         testData = try testData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: true))
         try network.checkClassCount(for: trainData, modelSource: source, dataName: data.name(test: false))
         try network.checkClassCount(for: testData, modelSource: source, dataName: data.name(test: true))
-        let largest = try description.largestBuffer(for: [batchSize] + trainData.exampleShape)
-        if let problem = InputLimits.problem(shape: [largest], elementSize: MemoryLayout<Float>.stride) {
-            throw ModelDescriptionError(layer: source, reason: "its largest buffer at batch \(batchSize) (\(largest) values): \(problem)")
-        }
+        try description.checkBuffers(batchSize: batchSize, exampleShape: trainData.exampleShape, source: source)
         var augmentation: ImageAugmentation?
         if augmentShift > 0 || augmentFlip {
             guard trainData.features.rank == 4 else {

@@ -23,6 +23,34 @@ extension ConvolutionPadding: CustomStringConvertible {
     }
 }
 
+extension ConvolutionPadding {
+    /// The zeros (before, after) on each spatial axis of a `kernelSize` kernel: `same` pads
+    /// dilation·(k − 1) in all, the odd one after, as PyTorch does.
+    func amounts(kernelSize: [Int], dilation: [Int]) -> [(before: Int, after: Int)] {
+        switch self {
+        case .valid: return kernelSize.map { _ in (0, 0) }
+        case .same: return zip(kernelSize, dilation).map { k, d in let total = d * (k - 1); return (total / 2, total - total / 2) }
+        case .explicit(let values): return values.map { ($0, $0) }
+        }
+    }
+}
+
+/// The window axes of a convolution or pooling over the spatial extents `input` (one per axis of
+/// `kernelSize`), or `nil` when a kernel is larger than its padded input.
+func windowAxes(
+    input: [Int], kernelSize: [Int], stride: [Int], dilation: [Int], pads: [(before: Int, after: Int)], ceilMode: Bool = false
+) -> [WindowAxis]? {
+    var axes: [WindowAxis] = []
+    for axis in kernelSize.indices {
+        guard let window = WindowAxis.make(input: input[axis], kernel: kernelSize[axis], stride: stride[axis], dilation: dilation[axis],
+                                           padBefore: pads[axis].before, padAfter: pads[axis].after, ceilMode: ceilMode) else {
+            return nil
+        }
+        axes.append(window)
+    }
+    return axes
+}
+
 /// The window arithmetic of one spatial axis, shared by convolution and pooling: output position
 /// `o` reads input positions `o·stride − padBefore + t·dilation` for `t` in `0..<kernel`.
 struct WindowAxis: Equatable {
@@ -84,8 +112,9 @@ struct ConvolutionGeometry: Equatable {
 /// The forward pass writes the input's patches as columns (im2col: a (C·kh·kw, N·Ho·Wo) matrix,
 /// one row per channel and kernel tap) and multiplies each group's weight rows with its columns in
 /// one gemm per chunk of images: the whole batch when its columns fit 64 MiB (16 Mi elements),
-/// kept for backward; else chunks that do, whose columns backward makes again. Backward: dW += dY·colsᵀ (gemm), dcols = Wᵀ·dY (gemm) scattered back
-/// onto dX (col2im), db += dY summed over batch and positions. A 1×1 convolution at stride 1
+/// kept for backward; else chunks that do, whose columns backward makes again. Backward:
+/// dW += dY·colsᵀ (gemm), dcols = Wᵀ·dY (gemm) scattered back onto dX (col2im), db += dY summed
+/// over batch and positions. A 1×1 convolution at stride 1
 /// without padding skips im2col: one gemm per image on its stored planes. Column buffers come
 /// from the tensor buffer pool, so steady-state steps reuse the previous step's.
 @_specialize(where Scalar == Float)
@@ -94,13 +123,16 @@ public func conv2d<Scalar>(
     _ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil,
     stride: [Int] = [1, 1], padding: ConvolutionPadding = .valid, dilation: [Int] = [1, 1], groups: Int = 1
 ) -> Tensor<Scalar> {
-    let geometry = convolutionGeometry(op: "conv2d", input: x.shape, weight: weight.shape, bias: bias?.shape,
-                                       stride: stride, padding: padding, dilation: dilation, groups: groups)
-    let g = geometry
+    let g = convolutionGeometry(op: "conv2d", input: x.shape, weight: weight.shape, bias: bias?.shape,
+                                stride: stride, padding: padding, dilation: dilation, groups: groups)
     let (n, o, plane) = (g.batch, g.outChannels, g.outputPlane)
     let result = Tensor<Scalar>(uninitializedShape: [n, o, g.height.output, g.width.output])
     let y = result.storage.base, w = weight.storage.base
     let columns: TensorStorage<Scalar>?
+    // Chunks of images whose columns fit the budget: one chunk (the whole batch) in training steps of
+    // usual sizes, whose columns are kept for backward; more for large batches, whose backward makes
+    // each chunk's columns again.
+    let chunk = ConvolutionColumns.imagesPerChunk(geometry: g)
     if g.isPointwise {
         columns = nil
         if let bias { fillChannels(y, batch: n, channels: o, plane: plane, values: bias.storage.base) }
@@ -113,10 +145,6 @@ public func conv2d<Scalar>(
             }
         }
     } else {
-        // Chunks of images whose columns fit the budget: one chunk (the whole batch) in training
-        // steps of usual sizes, whose columns are kept for backward; more for large batches,
-        // whose backward makes each chunk's columns again.
-        let chunk = ConvolutionColumns.imagesPerChunk(geometry: g)
         var kept: TensorStorage<Scalar>?
         for first in Swift.stride(from: 0, to: n, by: chunk) {
             let count = Swift.min(chunk, n - first)
@@ -138,14 +166,14 @@ public func conv2d<Scalar>(
         return result
     }
     let savedX = x.detached, savedW = weight.detached
-    let chunk = g.isPointwise ? n : ConvolutionColumns.imagesPerChunk(geometry: g)
     return result.recorded("conv2d", inputs: [x.node, weight.node, bias?.node]) {
         [xNode = x.node, wNode = weight.node, bNode = bias?.node] dY in
         let dOut = dY.storage.base
         bNode?.withGradientBuffer { db, accumulate in  // db[c] += Σ over images and positions of dY
-            sumChannels(dOut, into: db, batch: n, channels: o, plane: plane, accumulate: accumulate)
+            let sums = channelMoments(dOut, batch: n, channels: o, plane: plane).sums
+            for channel in 0..<o { db[channel] = (accumulate ? db[channel] : 0) + Scalar(sums[channel]) }
         }
-        if !g.isPointwise {
+        if !g.isPointwise, wNode != nil || xNode != nil {
             withGradientBuffer(of: wNode) { dW, accumulateW in
                 withGradientBuffer(of: xNode) { dX, accumulateX in
                     for first in Swift.stride(from: 0, to: n, by: chunk) {
@@ -177,7 +205,7 @@ public func conv2d<Scalar>(
                     }
                 }
             }
-        } else {
+        } else if g.isPointwise {
             wNode?.withGradientBuffer { dW, accumulate in  // dW_g (Og, Cg) += Σ_images dY (Og, P) · xᵀ (P, Cg)
                 for image in 0..<n {
                     for group in 0..<g.groups {
@@ -282,24 +310,18 @@ func convolutionGeometry(
     require(input[1] == groupIn * groups,
             "\(op): input shape \(input) has \(input[1]) channels, the weight \(weight) with \(groups) group(s) takes \(groupIn * groups)")
     if let bias { require(bias == [outChannels], "\(op): bias shape \(bias) does not match weight \(weight)") }
-    var pads: [(Int, Int)]
     switch padding {
-    case .valid:
-        pads = [(0, 0), (0, 0)]
-    case .same:
-        require(stride == [1, 1], "\(op): padding \"same\" needs stride 1, got \(stride)")
-        pads = [(kh, dilation[0]), (kw, dilation[1])].map { k, d in let total = d * (k - 1); return (total / 2, total - total / 2) }
+    case .same: require(stride == [1, 1], "\(op): padding \"same\" needs stride 1, got \(stride)")
     case .explicit(let values):
         require(values.count == 2 && values.allSatisfy { $0 >= 0 }, "\(op): padding must be two values ≥ 0, got \(values)")
-        pads = values.map { ($0, $0) }
+    case .valid: break
     }
-    guard let height = WindowAxis.make(input: input[2], kernel: kh, stride: stride[0], dilation: dilation[0],
-                                       padBefore: pads[0].0, padAfter: pads[0].1),
-          let width = WindowAxis.make(input: input[3], kernel: kw, stride: stride[1], dilation: dilation[1],
-                                      padBefore: pads[1].0, padAfter: pads[1].1) else {
+    let pads = padding.amounts(kernelSize: [kh, kw], dilation: dilation)
+    guard let axes = windowAxes(input: Array(input[2...]), kernelSize: [kh, kw], stride: stride, dilation: dilation, pads: pads) else {
         programmerError("\(op): kernel \(kh)×\(kw) (dilation \(dilation)) is larger than the padded input \(input) "
-                        + "(padding \(pads.map { [$0.0, $0.1] }))")
+                        + "(padding \(pads.map { [$0.before, $0.after] }))")
     }
+    let (height, width) = (axes[0], axes[1])
     return ConvolutionGeometry(batch: input[0], inChannels: input[1], outChannels: outChannels, groups: groups,
                                height: height, width: width)
 }
@@ -314,35 +336,19 @@ func permuteChannels<Scalar: TensorScalar>(
     toChannelsFirst: Bool, bias: UnsafePointer<Scalar>?
 ) {
     Parallelism.splitting(batch, costPerItem: channels * plane) { first, count in
-      for image in first..<(first + count) {
-        for channel in 0..<channels {
-            let imageMajor = (image * channels + channel) * plane, channelMajor = (channel * batch + image) * plane
-            let from = source + (toChannelsFirst ? imageMajor : channelMajor), to = target + (toChannelsFirst ? channelMajor : imageMajor)
-            if let bias {
-                let b = bias[channel]
-                for p in 0..<plane { to[p] = from[p] + b }
-            } else {
-                copyScalars(to: to, from: from, count: plane)
+        for image in first..<(first + count) {
+            for channel in 0..<channels {
+                let imageMajor = (image * channels + channel) * plane, channelMajor = (channel * batch + image) * plane
+                let from = source + (toChannelsFirst ? imageMajor : channelMajor)
+                let to = target + (toChannelsFirst ? channelMajor : imageMajor)
+                if let bias {
+                    let b = bias[channel]
+                    for p in 0..<plane { to[p] = from[p] + b }
+                } else {
+                    copyScalars(to: to, from: from, count: plane)
+                }
             }
         }
-      }
-    }
-}
-
-/// `sums[c] (+)= Σ` over images and positions of channel c of `x` (N, C, P).
-@inline(never)
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
-func sumChannels<Scalar: TensorScalar>(
-    _ x: UnsafePointer<Scalar>, into sums: UnsafeMutablePointer<Scalar>, batch: Int, channels: Int, plane: Int, accumulate: Bool
-) {
-    for channel in 0..<channels {
-        var total: Scalar = accumulate ? sums[channel] : 0
-        for image in 0..<batch {
-            let row = x + (image * channels + channel) * plane
-            for p in 0..<plane { total += row[p] }
-        }
-        sums[channel] = total
     }
 }
 

@@ -283,6 +283,16 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         return try outputShape(for: inputShape, path: "", isModelInput: true, largest: &largest)
     }
 
+    /// Throws when a forward pass on a batch of `batchSize` examples of `exampleShape` would allocate
+    /// a buffer (``largestBuffer(for:)``) of `scalarSize`-byte values beyond
+    /// ``InputLimits/maximumBytes``; `source` names the model in the error.
+    public func checkBuffers(batchSize: Int, exampleShape: [Int], scalarSize: Int = MemoryLayout<Float>.size, source: String) throws {
+        let largest = try largestBuffer(for: [batchSize] + exampleShape)
+        if let problem = InputLimits.problem(shape: [largest], elementSize: scalarSize) {
+            throw ModelDescriptionError(layer: source, reason: "its largest buffer at batch \(batchSize) (\(largest) values): \(problem)")
+        }
+    }
+
     /// The most elements any one buffer of a forward pass on `inputShape` holds: the input, every
     /// layer's output, and each convolution's im2col columns (channels × taps × batch × output
     /// positions). Throws as ``outputShape(for:)`` does, and when a count overflows.
@@ -334,20 +344,8 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             guard shape.count == 4, shape[1] == inChannels else {
                 throw fail("Conv2d takes (N, \(inChannels), H, W), the input has shape \(shape)")
             }
-            let pads: [(Int, Int)]
-            switch padding {
-            case .valid: pads = [(0, 0), (0, 0)]
-            case .same: pads = zip(kernelSize, dilation).map { k, d in let t = d * (k - 1); return (t / 2, t - t / 2) }
-            case .explicit(let values): pads = values.map { ($0, $0) }
-            }
-            var spatial: [Int] = []
-            for axis in 0..<2 {
-                guard let window = WindowAxis.make(input: shape[2 + axis], kernel: kernelSize[axis], stride: stride[axis],
-                                                   dilation: dilation[axis], padBefore: pads[axis].0, padAfter: pads[axis].1) else {
-                    throw fail("Conv2d's kernel \(kernelSize) (dilation \(dilation)) is larger than the padded input \(shape)")
-                }
-                spatial.append(window.output)
-            }
+            let spatial = try spatialOutput("Conv2d", shape, kernelSize: kernelSize, stride: stride, dilation: dilation,
+                                            pads: padding.amounts(kernelSize: kernelSize, dilation: dilation), fail: fail)
             guard let columns = InputLimits.elementCount([inChannels, kernelSize[0], kernelSize[1], shape[0], spatial[0], spatial[1]]) else {
                 throw fail("Conv2d's im2col columns for input \(shape) overflow")
             }
@@ -410,16 +408,20 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         fail: (String) -> ModelDescriptionError
     ) throws -> [Int] {
         guard shape.count == 4 else { throw fail("\(kind) takes (N, C, H, W), the input has shape \(shape)") }
-        var spatial: [Int] = []
-        for axis in 0..<2 {
-            guard let window = WindowAxis.make(input: shape[2 + axis], kernel: kernelSize[axis], stride: stride[axis],
-                                               dilation: dilation[axis], padBefore: padding[axis], padAfter: padding[axis],
-                                               ceilMode: ceilMode) else {
-                throw fail("\(kind)'s kernel \(kernelSize) (dilation \(dilation)) is larger than the padded input \(shape)")
-            }
-            spatial.append(window.output)
+        return Array(shape[..<2]) + (try spatialOutput(kind, shape, kernelSize: kernelSize, stride: stride, dilation: dilation,
+                                                       pads: padding.map { ($0, $0) }, ceilMode: ceilMode, fail: fail))
+    }
+
+    /// The output height and width of a window over an (N, C, H, W) `shape`.
+    private func spatialOutput(
+        _ kind: String, _ shape: [Int], kernelSize: [Int], stride: [Int], dilation: [Int], pads: [(before: Int, after: Int)],
+        ceilMode: Bool = false, fail: (String) -> ModelDescriptionError
+    ) throws -> [Int] {
+        guard let axes = windowAxes(input: Array(shape[2...]), kernelSize: kernelSize, stride: stride, dilation: dilation, pads: pads,
+                                    ceilMode: ceilMode) else {
+            throw fail("\(kind)'s kernel \(kernelSize) (dilation \(dilation)) is larger than the padded input \(shape)")
         }
-        return Array(shape[..<2]) + spatial
+        return axes.map(\.output)
     }
 
     /// Whether the model's first layer takes images, (N, C, H, W), rather than flat features.

@@ -88,9 +88,9 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer {
     /// Normalizes `x` (N, C, …) per channel: the one implementation behind ``BatchNorm1d`` and
     /// ``BatchNorm2d``, forward and backward in one pass each, as PyTorch's CPU kernel computes it.
     ///
-    /// Training: mean and biased variance per channel over the batch and the trailing axes (two
-    /// passes), `y = x·α + β′` with `α = γ/√(var + ε)` and `β′ = β − mean·α`; the running statistics
-    /// move by `momentum` towards the mean and the unbiased variance. Evaluation uses the running
+    /// Training: mean and biased variance per channel over the batch and the trailing axes
+    /// (`channelStatistics`), `y = x·α + β′` with `α = γ/√(var + ε)` and `β′ = β − mean·α`; the
+    /// running statistics move by `momentum` towards the mean and the unbiased variance. Evaluation uses the running
     /// statistics in the same formula. Backward, per channel, with `x̂ = (x − mean)/√(var + ε)`:
     /// dγ = Σ dy·x̂, dβ = Σ dy, and dx = γ/√(var + ε) · (dy − Σdy/M − x̂·Σ dy·x̂/M) in training
     /// (M values per channel), `γ/√(var + ε) · dy` in evaluation.

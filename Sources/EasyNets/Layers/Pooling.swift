@@ -2,8 +2,8 @@ import CEasyNetsKernels
 
 /// 2-D max pooling (PyTorch's `max_pool2d`) of `x: (N, C, H, W)`: each output is the largest input
 /// in its window, with implicit −∞ padding. A NaN in a window is its maximum (the last NaN wins),
-/// as in PyTorch; among equal values the first in row-major order wins. Backward routes each output's gradient to
-/// the input position that won.
+/// as in PyTorch; among equal values the first in row-major order wins. Backward routes each
+/// output's gradient to the input position that won.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func maxPool2d<Scalar>(
@@ -96,7 +96,6 @@ func maxPoolPlanes<Scalar: TensorScalar>(
                                   w.output, h.kernel, w.kernel, h.stride, w.stride, h.dilation, w.dilation)
             return
         }
-        return
     }
     let rowTaps = taps(h), columnTaps = taps(w)
     rowTaps.withUnsafeBufferPointer { rowTaps in
@@ -114,7 +113,7 @@ func maxPoolPlanes<Scalar: TensorScalar>(
                             for t in 0..<columnCount {
                                 index = line + t * w.dilation
                                 let value = input[index]
-                                // Selects rather than branches: random data would mispredict half of them.
+                                // A larger value or a NaN wins; the two exclude each other, so != is their "or".
                                 let better = (value > best) != value.isNaN
                                 best = better ? value : best
                                 winner = better ? index : winner
@@ -177,7 +176,9 @@ struct AverageWindow {
     var start: Int
     var end: Int
     var paddedCount: Int
-    var count: Int { Swift.max(end - start, 0) }
+    /// The inputs inside the window (empty for a window wholly in the padding).
+    var range: Range<Int> { start..<Swift.max(end, start) }
+    var count: Int { range.count }
 }
 
 /// Averages each (row window × column window) of every plane, dividing by `divisor(row, column)`;
@@ -226,13 +227,13 @@ func averageWindows<Scalar: TensorScalar>(
                 let cell = r * columns.count + c
                 if backward {
                     let share = output[cell] * scales[cell]
-                    for ih in row.start..<Swift.max(row.end, row.start) {
-                        for iw in column.start..<Swift.max(column.end, column.start) { input[ih * width + iw] += share }
+                    for ih in row.range {
+                        for iw in column.range { input[ih * width + iw] += share }
                     }
                 } else {
                     var total: Scalar = 0
-                    for ih in row.start..<Swift.max(row.end, row.start) {
-                        for iw in column.start..<Swift.max(column.end, column.start) { total += input[ih * width + iw] }
+                    for ih in row.range {
+                        for iw in column.range { total += input[ih * width + iw] }
                     }
                     output[cell] = total * scales[cell]
                 }
@@ -252,12 +253,11 @@ func poolingAxes(
     require(dilation.count == 2 && dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be two values ≥ 1, got \(dilation)")
     require(padding.count == 2 && padding.allSatisfy { $0 >= 0 } && zip(padding, kernelSize).allSatisfy { $0 * 2 <= $1 },
             "\(op): padding must be two values from 0 to half the kernel (\(kernelSize)), got \(padding)")
-    guard let height = WindowAxis.make(input: input[2], kernel: kernelSize[0], stride: stride[0], dilation: dilation[0],
-                                       padBefore: padding[0], padAfter: padding[0], ceilMode: ceilMode),
-          let width = WindowAxis.make(input: input[3], kernel: kernelSize[1], stride: stride[1], dilation: dilation[1],
-                                      padBefore: padding[1], padAfter: padding[1], ceilMode: ceilMode) else {
+    guard let axes = windowAxes(input: Array(input[2...]), kernelSize: kernelSize, stride: stride, dilation: dilation,
+                                pads: padding.map { ($0, $0) }, ceilMode: ceilMode) else {
         programmerError("\(op): kernel \(kernelSize) (dilation \(dilation)) is larger than the padded input \(input) (padding \(padding))")
     }
+    let (height, width) = (axes[0], axes[1])
     return (height, width)
 }
 

@@ -13,17 +13,21 @@ public enum MatrixProduct {
         public var transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, beta: Double
     }
 
-    /// The calls recorded while ``recordingCalls(_:)`` runs, or `nil` when nothing records.
-    private static let recorded = Mutex<[Call]?>(nil)
+    /// The calls recorded while ``recordingCalls(_:)`` runs.
+    private static let recorded = Mutex<[Call]>([])
+    /// Whether ``recordingCalls(_:)`` runs: products check this one relaxed load, not the lock.
+    private static let isRecording = Atomic<Bool>(false)
 
     /// Runs `body` and returns the products it issued, in order: the benchmark replays a model's
     /// exact calls as its BLAS floor.
     public static func recordingCalls(_ body: () -> Void) -> [Call] {
         recorded.withLock { $0 = [] }
+        isRecording.store(true, ordering: .relaxed)
         body()
+        isRecording.store(false, ordering: .relaxed)
         return recorded.withLock { calls in
-            defer { calls = nil }
-            return calls ?? []
+            defer { calls = [] }
+            return calls
         }
     }
 
@@ -48,7 +52,10 @@ public enum MatrixProduct {
     /// a gemm and the matrix's elements of a gemv or ger (one of the three is 1); it saturates
     /// rather than overflow for absurd shapes.
     static func threadCount(m: Int, n: Int, k: Int, limit: Int = Parallelism.threadCount) -> Int? {
-        let route = route(m: m, n: n, k: k)
+        threadCount(route: route(m: m, n: n, k: k), m: m, n: n, k: k, limit: limit)
+    }
+
+    private static func threadCount(route: Route, m: Int, n: Int, k: Int, limit: Int) -> Int? {
         let (mn, overflow1) = m.multipliedReportingOverflow(by: n)
         let (work, overflow2) = mn.multipliedReportingOverflow(by: k)
         let saturatedWork = overflow1 || overflow2 ? Int.max : work
@@ -78,11 +85,11 @@ public enum MatrixProduct {
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: T = 1, a: UnsafePointer<T>, b: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
     ) {
-        recorded.withLock { calls in
-            calls?.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta)))
+        if isRecording.load(ordering: .relaxed) {
+            recorded.withLock { $0.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta))) }
         }
         let route = route(m: m, n: n, k: k)
-        if let threads = threadCount(m: m, n: n, k: k) { BLASRuntime.useThreads(threads) }
+        if let threads = threadCount(route: route, m: m, n: n, k: k, limit: Parallelism.threadCount) { BLASRuntime.useThreads(threads) }
         switch route {
         case .none:
             return

@@ -289,6 +289,21 @@ struct ConvolutionTests {
         #expect(try flat.shaped(for: ConvolutionalNetwork.description(), imageShape: [1, 28, 28], dataName: "x").features.shape == [4, 1, 28, 28])
     }
 
+    /// The buffers of a forward pass are counted before anything runs: the cnn preset's largest is
+    /// its second convolution's columns, and a padding of 100 000 pixels asks far beyond the limit.
+    @Test func buffersAreCheckedBeforeAnythingRuns() throws {
+        let preset = ConvolutionalNetwork.description()
+        #expect(try preset.largestBuffer(for: [128, 1, 28, 28]) == 32 * 9 * 128 * 14 * 14)
+        try preset.checkBuffers(batchSize: 128, exampleShape: [1, 28, 28], source: "the cnn preset")
+        let padded = ModelDescription.sequential(layers: [
+            .conv2d(inChannels: 1, outChannels: 1, kernelSize: [1, 1], stride: [1, 1], padding: .explicit([100_000, 100_000]),
+                    dilation: [1, 1], groups: 1, bias: false),
+        ])
+        #expect(throws: ModelDescriptionError.self) {
+            try padded.checkBuffers(batchSize: 128, exampleShape: [1, 28, 28], source: "model.json")
+        }
+    }
+
     @Test func augmentationIsSeededAndMovesPixels() {
         // One bright pixel per image: a shift moves it by (dy, dx) (reading y + dy, x + dx), a flip mirrors it.
         var pixels = [Float](repeating: 0, count: 200 * 36)
