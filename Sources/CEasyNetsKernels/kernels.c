@@ -207,6 +207,62 @@ MAX_POOL(double, easynets_max_pool_f64)
 CHANNEL_MOMENT(float, easynets_channel_moment_f32)
 CHANNEL_MOMENT(double, easynets_channel_moment_f64)
 
+// y = x·alpha[c] + shift[c] for every value of channel c in first ..< first + count of (n, channels,
+// plane) data: batch normalization's forward pass once its per-channel factors are known.
+#define CHANNEL_AFFINE(T, NAME)                                                                \
+    CLONES void NAME(const T *restrict x, T *restrict y, ptrdiff_t n, ptrdiff_t channels,      \
+                     ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count, const T *restrict alpha, \
+                     const T *restrict shift) {                                                \
+        for (ptrdiff_t c = first; c < first + count; c++) {                                    \
+            const T a = alpha[c], b = shift[c];                                                \
+            for (ptrdiff_t image = 0; image < n; image++) {                                    \
+                const ptrdiff_t offset = (image * channels + c) * plane;                       \
+                for (ptrdiff_t p = 0; p < plane; p++) y[offset + p] = x[offset + p] * a + b;   \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+CHANNEL_AFFINE(float, easynets_channel_affine_f32)
+CHANNEL_AFFINE(double, easynets_channel_affine_f64)
+
+// Batch normalization's input gradient for channels first ..< first + count:
+// dx = (dy − meanGradient[c] − (x − mean[c])·k[c])·scale[c], added to dx when `accumulate`.
+#define BATCH_NORM_BACKWARD(T, NAME)                                                           \
+    CLONES void NAME(const T *restrict dy, const T *restrict x, T *restrict dx, ptrdiff_t n,   \
+                     ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count,    \
+                     const T *restrict meanGradient, const T *restrict mean, const T *restrict k, \
+                     const T *restrict scale, int accumulate) {                                \
+        for (ptrdiff_t c = first; c < first + count; c++) {                                    \
+            const T g = meanGradient[c], mu = mean[c], kc = k[c], s = scale[c];                \
+            for (ptrdiff_t image = 0; image < n; image++) {                                    \
+                const ptrdiff_t offset = (image * channels + c) * plane;                       \
+                if (accumulate) {                                                              \
+                    for (ptrdiff_t p = 0; p < plane; p++)                                      \
+                        dx[offset + p] += (dy[offset + p] - g - (x[offset + p] - mu) * kc) * s; \
+                } else {                                                                       \
+                    for (ptrdiff_t p = 0; p < plane; p++)                                      \
+                        dx[offset + p] = (dy[offset + p] - g - (x[offset + p] - mu) * kc) * s; \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+BATCH_NORM_BACKWARD(float, easynets_batch_norm_backward_f32)
+BATCH_NORM_BACKWARD(double, easynets_batch_norm_backward_f64)
+
+// ReLU as PyTorch computes it: y = x < 0 ? 0 : x (NaN and −0 pass through); the gradient passes
+// where x is not ≤ 0 (so also at NaN).
+#define RELU(T, FORWARD, BACKWARD)                                                             \
+    CLONES void FORWARD(const T *restrict x, T *restrict y, ptrdiff_t n) {                     \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i];                          \
+    }                                                                                          \
+    CLONES void BACKWARD(const T *restrict x, const T *restrict dy, T *restrict dx, ptrdiff_t n) { \
+        for (ptrdiff_t i = 0; i < n; i++) dx[i] = x[i] <= 0 ? 0 : dy[i];                       \
+    }
+
+RELU(float, easynets_relu_f32, easynets_relu_backward_f32)
+RELU(double, easynets_relu_f64, easynets_relu_backward_f64)
+
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
 const char *easynets_kernels_isa(void) {
     __builtin_cpu_init();

@@ -63,4 +63,25 @@ void easynets_channel_moment_f64(const double *a, const double *b, ptrdiff_t n, 
                                  ptrdiff_t first, ptrdiff_t count, const double *ca, const double *cb, double *sums,
                                  double *products);
 
+/// y = x·alpha[c] + shift[c] for channels c in first ..< first + count of (n, channels, plane) data.
+void easynets_channel_affine_f32(const float *x, float *y, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
+                                 ptrdiff_t first, ptrdiff_t count, const float *alpha, const float *shift);
+void easynets_channel_affine_f64(const double *x, double *y, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
+                                 ptrdiff_t first, ptrdiff_t count, const double *alpha, const double *shift);
+
+/// Batch normalization's input gradient for channels c in first ..< first + count:
+/// dx = (dy − meanGradient[c] − (x − mean[c])·k[c])·scale[c], added to dx when `accumulate` is nonzero.
+void easynets_batch_norm_backward_f32(const float *dy, const float *x, float *dx, ptrdiff_t n, ptrdiff_t channels,
+                                      ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count, const float *meanGradient,
+                                      const float *mean, const float *k, const float *scale, int accumulate);
+void easynets_batch_norm_backward_f64(const double *dy, const double *x, double *dx, ptrdiff_t n, ptrdiff_t channels,
+                                      ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count, const double *meanGradient,
+                                      const double *mean, const double *k, const double *scale, int accumulate);
+
+/// ReLU as PyTorch: y = x < 0 ? 0 : x (NaN and −0 pass through); dx = x ≤ 0 ? 0 : dy.
+void easynets_relu_f32(const float *x, float *y, ptrdiff_t n);
+void easynets_relu_f64(const double *x, double *y, ptrdiff_t n);
+void easynets_relu_backward_f32(const float *x, const float *dy, float *dx, ptrdiff_t n);
+void easynets_relu_backward_f64(const double *x, const double *dy, double *dx, ptrdiff_t n);
+
 #endif

@@ -109,14 +109,20 @@ struct ConvolutionGeometry: Equatable {
 /// A 2-D convolution (PyTorch's `conv2d`, cross-correlation) of `x: (N, C, H, W)` with
 /// `weight: (O, C/groups, kh, kw)` and an optional `bias: (O)`; the result is (N, O, Ho, Wo).
 ///
-/// The forward pass writes the input's patches as columns (im2col: a (C·kh·kw, N·Ho·Wo) matrix,
-/// one row per channel and kernel tap) and multiplies each group's weight rows with its columns in
-/// one gemm per chunk of images: the whole batch when its columns fit 64 MiB (16 Mi elements),
-/// kept for backward; else chunks that do, whose columns backward makes again. Backward:
-/// dW += dY·colsᵀ (gemm), dcols = Wᵀ·dY (gemm) scattered back onto dX (col2im), db += dY summed
-/// over batch and positions. A 1×1 convolution at stride 1
-/// without padding skips im2col: one gemm per image on its stored planes. Column buffers come
-/// from the tensor buffer pool, so steady-state steps reuse the previous step's.
+/// The forward pass writes the input's patches as columns (im2col: per image a (C·kh·kw, Ho·Wo)
+/// matrix, one row per channel and kernel tap), for a chunk of images at a time: the whole batch
+/// when its columns fit 64 MiB (16 Mi elements), kept for backward; else chunks that do, whose
+/// columns backward makes again. Each image's group of weight rows times its columns is one gemm
+/// that writes the image's output planes in place (NCHW, no layout pass). Backward, per image:
+/// dW += dY·colsᵀ (gemm), dcols = Wᵀ·dY (gemm), scattered back onto dX (col2im); db += dY summed
+/// over batch and positions. A 1×1 convolution at stride 1 without padding skips im2col and
+/// multiplies each image's stored planes. Column buffers come from the tensor buffer pool, so
+/// steady-state steps reuse the previous step's.
+///
+/// Why one gemm per image rather than one per chunk: the products are as fast (the second
+/// convolution of the `cnn` preset, 64×288 by 288×196, runs at the speed of the batched
+/// 64×288 by 288×25088 one) or faster (the first, 32×9 by 9×784, twice as fast as its batched
+/// form, whose 9-row operand streams from memory), and the output needs no reordering.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func conv2d<Scalar>(
@@ -148,16 +154,18 @@ public func conv2d<Scalar>(
         var kept: TensorStorage<Scalar>?
         for first in Swift.stride(from: 0, to: n, by: chunk) {
             let count = Swift.min(chunk, n - first)
-            let cols = ConvolutionColumns.make(x.storage.base, geometry: g, images: first..<(first + count))
-            let product = TensorStorage<Scalar>(uninitializedCount: o * count * plane)  // (O, count·P)
-            for group in 0..<g.groups {
-                MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: count * plane, k: g.groupPatch,
-                                   a: w + group * g.groupOutChannels * g.groupPatch, b: cols.base + group * g.groupPatch * count * plane,
-                                   beta: 0, c: product.base + group * g.groupOutChannels * count * plane)
+            let cols = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * count * plane)
+            if let bias { fillChannels(y + first * o * plane, batch: count, channels: o, plane: plane, values: bias.storage.base) }
+            for image in 0..<count {
+                im2col(x.storage.base + (first + image) * g.inChannels * g.inputPlane, geometry: g.images(1),
+                       columns: cols.base + ConvolutionColumns.offset(image: image, group: 0, geometry: g))
+                for group in 0..<g.groups {  // y[image, group] (Og, P) = W_g (Og, K) · cols[image, group] (K, P)
+                    MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: plane, k: g.groupPatch,
+                                       a: w + group * g.groupOutChannels * g.groupPatch,
+                                       b: cols.base + ConvolutionColumns.offset(image: image, group: group, geometry: g),
+                                       beta: bias == nil ? 0 : 1, c: y + ((first + image) * o + group * g.groupOutChannels) * plane)
+                }
             }
-            // (O, count, P) → (count, O, P), adding the bias on the way.
-            permuteChannels(product.base, into: y + first * o * plane, batch: count, channels: o, plane: plane, toChannelsFirst: false,
-                            bias: bias?.storage.base)
             if count == n { kept = cols }
         }
         columns = kept
@@ -179,28 +187,30 @@ public func conv2d<Scalar>(
                     for first in Swift.stride(from: 0, to: n, by: chunk) {
                         let count = Swift.min(chunk, n - first)
                         let cols = columns ?? ConvolutionColumns.make(savedX.storage.base, geometry: g, images: first..<(first + count))
-                        // dY (count, O, P) → (O, count·P), the layout of the forward product.
-                        let gathered = TensorStorage<Scalar>(uninitializedCount: o * count * plane)
-                        permuteChannels(dOut + first * o * plane, into: gathered.base, batch: count, channels: o, plane: plane,
-                                        toChannelsFirst: true, bias: nil)
-                        if let dW {  // dW_g (Og, K) += dY_g (Og, count·P) · cols_gᵀ
-                            for group in 0..<g.groups {
-                                MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupPatch,
-                                                   k: count * plane, a: gathered.base + group * g.groupOutChannels * count * plane,
-                                                   b: cols.base + group * g.groupPatch * count * plane,
-                                                   beta: accumulateW || first > 0 ? 1 : 0, c: dW + group * g.groupOutChannels * g.groupPatch)
+                        let chunkGeometry = g.images(count)
+                        let dY = dOut + first * o * plane
+                        if let dW {  // dW_g (Og, K) += dY[image, group] (Og, P) · cols[image, group]ᵀ, over the images
+                            for image in 0..<count {
+                                for group in 0..<g.groups {
+                                    MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupPatch, k: plane,
+                                                       a: dY + (image * o + group * g.groupOutChannels) * plane,
+                                                       b: cols.base + ConvolutionColumns.offset(image: image, group: group, geometry: g),
+                                                       beta: accumulateW || first > 0 || image > 0 ? 1 : 0,
+                                                       c: dW + group * g.groupOutChannels * g.groupPatch)
+                                }
                             }
                         }
-                        if let dX {  // dcols_g (K, count·P) = W_gᵀ · dY_g, then col2im onto this chunk's images
+                        if let dX {  // dcols[image, group] (K, P) = W_gᵀ · dY[image, group], then col2im onto the chunk's images
                             let dColumns = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * count * plane)
-                            for group in 0..<g.groups {
-                                MatrixProduct.gemm(transposeA: true, transposeB: false, m: g.groupPatch, n: count * plane,
-                                                   k: g.groupOutChannels, a: savedW.storage.base + group * g.groupOutChannels * g.groupPatch,
-                                                   b: gathered.base + group * g.groupOutChannels * count * plane,
-                                                   beta: 0, c: dColumns.base + group * g.groupPatch * count * plane)
+                            for image in 0..<count {
+                                for group in 0..<g.groups {
+                                    MatrixProduct.gemm(transposeA: true, transposeB: false, m: g.groupPatch, n: plane, k: g.groupOutChannels,
+                                                       a: savedW.storage.base + group * g.groupOutChannels * g.groupPatch,
+                                                       b: dY + (image * o + group * g.groupOutChannels) * plane,
+                                                       beta: 0, c: dColumns.base + ConvolutionColumns.offset(image: image, group: group, geometry: g))
+                                }
                             }
-                            col2im(dColumns.base, geometry: g.images(count), into: dX + first * g.inChannels * g.inputPlane,
-                                   adding: accumulateX)
+                            col2im(dColumns.base, geometry: chunkGeometry, into: dX + first * g.inChannels * g.inputPlane, adding: accumulateX)
                         }
                     }
                 }
@@ -278,7 +288,13 @@ enum ConvolutionColumns {
         return Swift.max(1, Swift.min(g.batch, elementBudget / perImage))
     }
 
-    /// The columns, (C·kh·kw, count·P), of `images` of `x` (the whole batch's pointer).
+    /// Where the columns of `image` (counted from the chunk's first) and `group` start: each image
+    /// holds its (C·kh·kw, P) matrix, each group its `groupPatch` rows of it.
+    static func offset(image: Int, group: Int, geometry g: ConvolutionGeometry) -> Int {
+        (image * g.groups + group) * g.groupPatch * g.outputPlane
+    }
+
+    /// The columns, count × (C·kh·kw, P), of `images` of `x` (the whole batch's pointer).
     static func make<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, images: Range<Int>) -> TensorStorage<Scalar> {
         let cols = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * images.count * g.outputPlane)
         im2col(x + images.lowerBound * g.inChannels * g.inputPlane, geometry: g.images(images.count), columns: cols.base)
@@ -326,40 +342,14 @@ func convolutionGeometry(
                                height: height, width: width)
 }
 
-/// Moves planes between the (N, C, P) layout of images and the (C, N, P) layout of a batched
-/// product (`toChannelsFirst`), or back, adding `bias[c]` to channel c when given.
-@inline(never)
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
-func permuteChannels<Scalar: TensorScalar>(
-    _ source: UnsafePointer<Scalar>, into target: UnsafeMutablePointer<Scalar>, batch: Int, channels: Int, plane: Int,
-    toChannelsFirst: Bool, bias: UnsafePointer<Scalar>?
-) {
-    Parallelism.splitting(batch, costPerItem: channels * plane) { first, count in
-        for image in first..<(first + count) {
-            for channel in 0..<channels {
-                let imageMajor = (image * channels + channel) * plane, channelMajor = (channel * batch + image) * plane
-                let from = source + (toChannelsFirst ? imageMajor : channelMajor)
-                let to = target + (toChannelsFirst ? channelMajor : imageMajor)
-                if let bias {
-                    let b = bias[channel]
-                    for p in 0..<plane { to[p] = from[p] + b }
-                } else {
-                    copyScalars(to: to, from: from, count: plane)
-                }
-            }
-        }
-    }
-}
-
-/// Writes each image's patches as columns: row (c, i, j) of the (C·kh·kw, N·P) matrix holds, for
-/// every image and output position, the input at tap (i, j) of channel c, or 0 in the padding.
+/// Writes each image's patches as columns: row (c, i, j) of the image's (C·kh·kw, P) matrix holds,
+/// for every output position, the input at tap (i, j) of channel c, or 0 in the padding.
 @inline(never)
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func im2col<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Scalar>) {
-    let rowLength = g.batch * g.outputPlane, taps = g.height.kernel * g.width.kernel
-    Parallelism.splitting(g.inChannels, costPerItem: taps * rowLength) { first, count in
+    let taps = g.height.kernel * g.width.kernel
+    Parallelism.splitting(g.inChannels, costPerItem: taps * g.batch * g.outputPlane) { first, count in
         im2col(x, geometry: g, columns: columns, channels: first..<(first + count))
     }
 }
@@ -372,17 +362,17 @@ func im2col<Scalar: TensorScalar>(
     _ x: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Scalar>, channels: Range<Int>
 ) {
     let (h, w) = (g.height, g.width)
-    let rowLength = g.batch * g.outputPlane
+    let rows = g.inChannels * h.kernel * w.kernel
     for channel in channels {
         for i in 0..<h.kernel {
             let validRows = h.validOutputs(tap: i)
             for j in 0..<w.kernel {
                 let validColumns = w.validOutputs(tap: j)
                 let columnOffset = j * w.dilation - w.padBefore
-                let row = columns + ((channel * h.kernel + i) * w.kernel + j) * rowLength
+                let row = (channel * h.kernel + i) * w.kernel + j
                 for image in 0..<g.batch {
                     let plane = x + (image * g.inChannels + channel) * g.inputPlane
-                    let out = row + image * g.outputPlane
+                    let out = columns + (image * rows + row) * g.outputPlane
                     for oh in 0..<h.output {
                         let line = out + oh * w.output
                         guard validRows.contains(oh), !validColumns.isEmpty else {
@@ -413,8 +403,8 @@ func im2col<Scalar: TensorScalar>(
 func col2im<Scalar: TensorScalar>(
     _ columns: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, into dX: UnsafeMutablePointer<Scalar>, adding: Bool
 ) {
-    let rowLength = g.batch * g.outputPlane, taps = g.height.kernel * g.width.kernel
-    Parallelism.splitting(g.inChannels, costPerItem: taps * rowLength) { first, count in
+    let taps = g.height.kernel * g.width.kernel
+    Parallelism.splitting(g.inChannels, costPerItem: taps * g.batch * g.outputPlane) { first, count in
         if !adding {
             for image in 0..<g.batch {
                 zeroFill(dX + (image * g.inChannels + first) * g.inputPlane, count: count * g.inputPlane)
@@ -432,7 +422,7 @@ func col2im<Scalar: TensorScalar>(
     _ columns: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, adding dX: UnsafeMutablePointer<Scalar>, channels: Range<Int>
 ) {
     let (h, w) = (g.height, g.width)
-    let rowLength = g.batch * g.outputPlane
+    let rows = g.inChannels * h.kernel * w.kernel
     for channel in channels {
         for i in 0..<h.kernel {
             let validRows = h.validOutputs(tap: i)
@@ -440,10 +430,10 @@ func col2im<Scalar: TensorScalar>(
                 let validColumns = w.validOutputs(tap: j)
                 guard !validColumns.isEmpty, !validRows.isEmpty else { continue }
                 let columnOffset = j * w.dilation - w.padBefore
-                let row = columns + ((channel * h.kernel + i) * w.kernel + j) * rowLength
+                let row = (channel * h.kernel + i) * w.kernel + j
                 for image in 0..<g.batch {
                     let plane = dX + (image * g.inChannels + channel) * g.inputPlane
-                    let source = row + image * g.outputPlane
+                    let source = columns + (image * rows + row) * g.outputPlane
                     for oh in validRows {
                         let line = source + oh * w.output
                         let target = plane + (oh * h.stride + i * h.dilation - h.padBefore) * w.input + columnOffset

@@ -239,13 +239,24 @@ func normalizeChannels<Scalar: TensorScalar>(
     let gamma = weight?.scalars, beta = bias?.scalars
     let result = Tensor<Scalar>(uninitializedShape: x.shape)
     let y = result.storage.base, source = x.storage.base
-    Parallelism.splitting(c, costPerItem: m) { first, count in
-        for channel in first..<(first + count) {
-            let alpha = Scalar(inverseDeviation[channel] * Double(gamma?[channel] ?? 1))
-            let shift = (beta?[channel] ?? 0) - Scalar(mean[channel]) * alpha
-            for image in 0..<n {
-                let offset = (image * c + channel) * plane
-                for p in 0..<plane { y[offset + p] = source[offset + p] * alpha + shift }
+    let alphas = (0..<c).map { Scalar(inverseDeviation[$0] * Double(gamma?[$0] ?? 1)) }
+    let shifts = (0..<c).map { (beta?[$0] ?? 0) - Scalar(mean[$0]) * alphas[$0] }
+    withPointers(alphas, shifts) { pointers in
+        let (alpha, shift) = (pointers[0], pointers[1])
+        Parallelism.splitting(c, costPerItem: m) { first, count in
+            if Scalar.self == Float.self {
+                easynets_channel_affine_f32(source.bound(to: Float.self), y.bound(to: Float.self), n, c, plane, first, count,
+                                            alpha.bound(to: Float.self), shift.bound(to: Float.self))
+            } else if Scalar.self == Double.self {
+                easynets_channel_affine_f64(source.bound(to: Double.self), y.bound(to: Double.self), n, c, plane, first, count,
+                                            alpha.bound(to: Double.self), shift.bound(to: Double.self))
+            } else {
+                for channel in first..<(first + count) {
+                    for image in 0..<n {
+                        let offset = (image * c + channel) * plane
+                        for p in 0..<plane { y[offset + p] = source[offset + p] * alpha[channel] + shift[channel] }
+                    }
+                }
             }
         }
     }
@@ -265,23 +276,50 @@ func normalizeChannels<Scalar: TensorScalar>(
             for channel in 0..<c { dB[channel] = (accumulate ? dB[channel] : 0) + Scalar(sums[channel]) }
         }
         xNode?.withGradientBuffer { dX, accumulate in
-            Parallelism.splitting(c, costPerItem: m) { first, count in
-                for channel in first..<(first + count) {
-                    let invstd = inverseDeviation[channel], scale = Scalar(invstd * Double(gamma?[channel] ?? 1))
-                    // dx = scale · (dy − Σdy/M − (x − mean)·k) with k = Σ dy·(x − mean)·invstd²/M in training.
-                    let meanGradient = training ? Scalar(sums[channel] / Double(m)) : 0
-                    let k = training ? Scalar(dots[channel] * invstd / Double(m)) : 0
-                    let mu = Scalar(mean[channel])
-                    for image in 0..<n {
-                        let offset = (image * c + channel) * plane
-                        if accumulate {
-                            for p in 0..<plane { dX[offset + p] += (dOut[offset + p] - meanGradient - (input[offset + p] - mu) * k) * scale }
-                        } else {
-                            for p in 0..<plane { dX[offset + p] = (dOut[offset + p] - meanGradient - (input[offset + p] - mu) * k) * scale }
+            // dx = scale · (dy − Σdy/M − (x − mean)·k) with k = Σ dy·(x − mean)·invstd²/M in training.
+            let scales = (0..<c).map { Scalar(inverseDeviation[$0] * Double(gamma?[$0] ?? 1)) }
+            let meanGradients = (0..<c).map { training ? Scalar(sums[$0] / Double(m)) : 0 }
+            let ks = (0..<c).map { training ? Scalar(dots[$0] * inverseDeviation[$0] / Double(m)) : 0 }
+            let mus = mean.map { Scalar($0) }
+            withPointers(scales, meanGradients, ks, mus) { pointers in
+                let (scale, meanGradient, k, mu) = (pointers[0], pointers[1], pointers[2], pointers[3])
+                Parallelism.splitting(c, costPerItem: m) { first, count in
+                    if Scalar.self == Float.self {
+                        easynets_batch_norm_backward_f32(dOut.bound(to: Float.self), input.bound(to: Float.self), dX.bound(to: Float.self),
+                                                         n, c, plane, first, count, meanGradient.bound(to: Float.self),
+                                                         mu.bound(to: Float.self), k.bound(to: Float.self), scale.bound(to: Float.self),
+                                                         accumulate ? 1 : 0)
+                    } else if Scalar.self == Double.self {
+                        easynets_batch_norm_backward_f64(dOut.bound(to: Double.self), input.bound(to: Double.self),
+                                                         dX.bound(to: Double.self), n, c, plane, first, count,
+                                                         meanGradient.bound(to: Double.self), mu.bound(to: Double.self),
+                                                         k.bound(to: Double.self), scale.bound(to: Double.self), accumulate ? 1 : 0)
+                    } else {
+                        for channel in first..<(first + count) {
+                            for image in 0..<n {
+                                let offset = (image * c + channel) * plane
+                                for p in 0..<plane {
+                                    let value = (dOut[offset + p] - meanGradient[channel] - (input[offset + p] - mu[channel]) * k[channel])
+                                        * scale[channel]
+                                    dX[offset + p] = accumulate ? dX[offset + p] + value : value
+                                }
+                            }
                         }
                     }
                 }
             }
         }
     }
+}
+
+/// Runs `body` with pointers to the per-channel factors (arrays of equal length; an empty one
+/// gives a valid pointer that is never read).
+private func withPointers<T>(_ arrays: [T]..., body: ([UnsafePointer<T>]) -> Void) {
+    let count = arrays.first?.count ?? 0
+    let storage = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(arrays.count * count, 1))
+    defer { storage.deallocate() }
+    for (index, array) in arrays.enumerated() {
+        (storage + index * count).initialize(from: array, count: count)
+    }
+    body((0..<arrays.count).map { UnsafePointer(storage + $0 * count) })
 }

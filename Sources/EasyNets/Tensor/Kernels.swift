@@ -1,3 +1,4 @@
+import CEasyNetsKernels
 import RealModule
 
 // Per-element kernels. Every loop over a tensor's scalars lives here, over unsafe pointers.
@@ -106,11 +107,23 @@ enum Kernels {
         // σ'(x) = σ(x)(1 − σ(x)); the seed lecture note's (1 − σ)/σ is wrong.
         case let (.sigmoid, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * y[i] * (1 - y[i]) }
 
-        case let (.relu, .forward(x, y)): for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
+        // As PyTorch: NaN and −0 pass through forward; the gradient passes where x is not ≤ 0.
+        // Float and Double run the vectorized C loop, which computes the same.
+        case let (.relu, .forward(x, y)):
+            if T.self == Float.self {
+                easynets_relu_f32(x.bound(to: Float.self), y.bound(to: Float.self), n)
+            } else if T.self == Double.self {
+                easynets_relu_f64(x.bound(to: Double.self), y.bound(to: Double.self), n)
+            } else {
+                for i in 0..<n { y[i] = x[i] < 0 ? 0 : x[i] }
+            }
         case let (.relu, .backward(x, _, dY, dX)):
-            for i in 0..<n {
-                let g = dY[i]
-                dX[i] = x[i] > 0 ? g : 0
+            if T.self == Float.self {
+                easynets_relu_backward_f32(x.bound(to: Float.self), dY.bound(to: Float.self), dX.bound(to: Float.self), n)
+            } else if T.self == Double.self {
+                easynets_relu_backward_f64(x.bound(to: Double.self), dY.bound(to: Double.self), dX.bound(to: Double.self), n)
+            } else {
+                for i in 0..<n { dX[i] = x[i] <= 0 ? 0 : dY[i] }
             }
 
         // softplus(x) = max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.

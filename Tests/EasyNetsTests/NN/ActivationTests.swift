@@ -30,6 +30,27 @@ import Testing
         check(softplus, softplusRef)
     }
 
+    /// PyTorch's `relu` is `x < 0 ? 0 : x`: NaN and −0 pass through; its gradient passes where x is
+    /// not ≤ 0, so also at NaN. Float and Double take the C loop, whose tail (n not a multiple of the
+    /// vector width) is covered by the 11 elements.
+    @Test func reluPassesNaNAndNegativeZeroAsPyTorch() {
+        func check<T: TensorScalar & BinaryFloatingPoint>(_: T.Type) {
+            let values: [T] = [.nan, -0.0, 0, -1, 2, -.infinity, .infinity, 3, -4, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+            var x = Tensor<T>(values, shape: [values.count])
+            x.requiresGradient = true
+            let y = relu(x)
+            for (input, output) in zip(values, y.scalars) {
+                if input.isNaN { #expect(output.isNaN) } else if input < 0 { #expect(output == 0 && output.sign == .plus) } else {
+                    #expect(output == input && output.sign == input.sign)
+                }
+            }
+            y.sum().backward()
+            #expect(x.gradient?.scalars == values.map { $0 <= 0 ? 0 : 1 })
+        }
+        check(Float.self)
+        check(Double.self)
+    }
+
     @Test func hardSigmoidSaturatesBeyondThree() {
         let y = hardSigmoid(Tensor<Double>([-5, -3.5, 3.5, 5]))
         #expect(y.scalars == [0, 0, 1, 1])
