@@ -6,6 +6,8 @@ let package = Package(
     products: [
         // MARK: Public products
         .library(name: "EasyNets", targets: ["EasyNets"]),
+        // Data-parallel training on Open MPI; only packages that use it need MPI installed.
+        .library(name: "EasyNetsDistributed", targets: ["EasyNetsDistributed"]),
         .executable(name: "easynets", targets: ["easynets"]),
     ],
     dependencies: [
@@ -34,6 +36,12 @@ let package = Package(
             pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev"])]
         ),
+        .systemLibrary(
+            name: "CMPI",
+            path: "Modules/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         // libFuzzer's driver (declaration only; linked by -sanitize=fuzzer in scripts/fuzz.sh).
         .systemLibrary(name: "CLibFuzzer", path: "Modules/CLibFuzzer"),
 
@@ -47,10 +55,12 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        .target(name: "EasyNetsDistributed", dependencies: ["EasyNets", "CMPI"]),
         .executableTarget(
             name: "easynets",
             dependencies: [
                 "EasyNets",
+                "EasyNetsDistributed",  // `mpirun -np N easynets train …`
                 "CEasyNetsKernels",  // the update loops' bare reference in bench --breakdown
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -62,5 +72,8 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "EasyNetsTests", dependencies: ["EasyNets", "EasyNetsFuzzTargets"]),
+        // Multi-process checks, run under `mpirun -np 2` by scripts/test.sh.
+        .executableTarget(name: "easynets-distributed-checks", dependencies: ["EasyNets", "EasyNetsDistributed"],
+                          path: "Tests/DistributedChecks"),
     ]
 )

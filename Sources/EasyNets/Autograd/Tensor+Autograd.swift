@@ -55,16 +55,39 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(seed: Tensor) {
+        backward(seed: seed, leafGradientReady: nil)
+    }
+
+    /// ``backward(seed:)``, calling `leafGradientReady` with each leaf's node as soon as the last op
+    /// that adds to its gradient has run (data-parallel training starts reducing it then).
+    func backward(seed: Tensor, leafGradientReady: ((AutogradNode<Scalar>) -> Void)?) {
         require(seed.shape == shape,
                      "Tensor.backward: seed shape \(seed.shape) does not match tensor shape \(shape)")
         guard let root = node else {
             programmerError("Tensor.backward: tensor does not require gradients (no op on the tape)")
         }
-        let order = topologicalOrder(from: root)
+        let order = Array(topologicalOrder(from: root).reversed())
+        // For each op, the leaves it is the last op to add to (collected before running: ops drop their inputs).
+        var completes = [[AutogradNode<Scalar>]](repeating: [], count: leafGradientReady == nil ? 0 : order.count)
+        if leafGradientReady != nil {
+            var lastUse: [ObjectIdentifier: Int] = [:]
+            for (index, node) in order.enumerated() {
+                for input in node.inputs where input.isLeaf { lastUse[ObjectIdentifier(input)] = index }
+            }
+            // In the order of the graph, never of the dictionary: every process calls back in the same order.
+            for (index, node) in order.enumerated() {
+                for input in node.inputs where input.isLeaf && lastUse[ObjectIdentifier(input)] == index {
+                    lastUse[ObjectIdentifier(input)] = -1
+                    completes[index].append(input)
+                }
+            }
+        }
         withoutGradients {
             root.accumulate(seed.detached)
-            for node in order.reversed() {
+            if root.isLeaf { leafGradientReady?(root) }
+            for (index, node) in order.enumerated() {
                 node.runBackward()
+                if let leafGradientReady { completes[index].forEach(leafGradientReady) }
             }
         }
     }

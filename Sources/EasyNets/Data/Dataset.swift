@@ -208,5 +208,12 @@ public struct DataLoader<Scalar: TensorScalar> {
         public var labels: [Int] { indices.map { dataset.labels[$0] } }
         /// The number of examples in the batch.
         public var count: Int { indices.count }
+
+        /// The examples at positions `range` of this batch, with their augmentation draws: one
+        /// process's share of a global batch in data-parallel training.
+        public func share(_ range: Range<Int>) -> Batch {
+            require(range.lowerBound >= 0 && range.upperBound <= count, "DataLoader.Batch.share: \(range) is outside the batch of \(count)")
+            return Batch(indices: Array(indices[range]), dataset: dataset, augmentation: augmentation, draws: draws.map { Array($0[range]) })
+        }
     }
 }

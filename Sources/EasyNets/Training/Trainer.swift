@@ -88,6 +88,19 @@ extension TrainingObserver {
 /// trainer.observers = [DivergenceGuard(), ProgressBar(epochs: 10), CheckpointWriter(path: "run.safetensors")]
 /// try trainer.fit(epochs: 10)
 /// ```
+///
+/// **Data-parallel training.** Given a ``DataParallel``, the trainer runs as one of its group's
+/// processes, each of which starts the same trainer: at the start every process checks that all
+/// have the same model, data and settings and takes rank 0's parameters; each global batch of the
+/// loader (the batch size is the global one) is split into contiguous shares, one per process;
+/// gradients are summed across processes during backward, so every process takes the step one
+/// process would take on the whole batch; the batch and epoch metrics are reduced across
+/// processes, and the evaluation data is split among them too. Only rank 0 tells the observers
+/// (progress, metrics files, checkpoints), and its stop requests and every process's
+/// cancellation reach all. An error on one process ends the whole group with its message
+/// (``ProcessGroup/abort(_:)``), so none is left waiting. `BatchNorm` layers normalize with each
+/// process's own share, as PyTorch's `DistributedDataParallel` does without `SyncBatchNorm`;
+/// the running statistics are rank 0's, copied to all before each evaluation.
 public final class Trainer<Scalar: TensorScalar> {
     /// The model trained.
     public let model: Sequential<Scalar>
@@ -107,6 +120,11 @@ public final class Trainer<Scalar: TensorScalar> {
     public var observers: [any TrainingObserver<Scalar>] = []
     /// Set it (from any thread) to stop after the current batch.
     public let cancellation: CancellationFlag
+    /// The process group this trainer trains with, or `nil` to train alone.
+    public let dataParallel: DataParallel<Scalar>?
+
+    /// Whether this process tells the observers: the only one, or rank 0 of a data-parallel group.
+    public var isReporting: Bool { (dataParallel?.group.rank ?? 0) == 0 }
 
     /// Completed epochs.
     public private(set) var epoch = 0
@@ -136,16 +154,22 @@ public final class Trainer<Scalar: TensorScalar> {
     ///     without it, the metrics' test columns repeat the training ones).
     ///   - loss: the mean loss of logits against labels (default: cross-entropy).
     ///   - cancellation: a flag to stop the run after a batch (the tool sets one on Ctrl-C).
+    ///   - dataParallel: the process group to train with (see "Data-parallel training" above), or
+    ///     `nil` to train in this process alone.
     public init(
         model: Sequential<Scalar>, optimizer: any Optimizer<Scalar>, scheduler: LearningRateScheduler<Scalar>? = nil,
         scheduleStepping: ScheduleStepping = .perEpoch, loader: DataLoader<Scalar>, evaluationData: Dataset<Scalar>? = nil,
         loss: @escaping (_ logits: Tensor<Scalar>, _ labels: [Int]) -> Tensor<Scalar> = { crossEntropy(logits: $0, labels: $1) },
-        cancellation: CancellationFlag = CancellationFlag()
+        cancellation: CancellationFlag = CancellationFlag(), dataParallel: DataParallel<Scalar>? = nil
     ) {
         (self.model, self.optimizer, self.scheduler, self.scheduleStepping) = (model, optimizer, scheduler, scheduleStepping)
         (self.loader, self.evaluationData, self.loss, self.cancellation) = (loader, evaluationData, loss, cancellation)
+        self.dataParallel = dataParallel
         epochGenerator = loader.generator
     }
+
+    /// The observers this process tells: all of them on the reporting process, none elsewhere.
+    private var reportedObservers: [any TrainingObserver<Scalar>] { isReporting ? observers : [] }
 
     /// Trains until `epochs` epochs are complete (counting those of a resumed run), the flag is
     /// cancelled, or an observer stops the run; returns how it ended. An error from the model's
@@ -158,7 +182,12 @@ public final class Trainer<Scalar: TensorScalar> {
         var outcome = TrainingOutcome.completed
         do {
             try checkTrainable()
-            for observer in observers { try observer.trainingWillStart(self) }
+            if let dataParallel {
+                try dataParallel.start(model: model, data: loader.dataset, settings: "batch size \(loader.batchSize), shuffle "
+                                       + "\(loader.shuffle), drop last \(loader.dropLast), generator \(epochGenerator.state), "
+                                       + "epoch \(epoch), step \(step), batch \(batchesInEpoch), parameters \(optimizer.parameters.count)")
+            }
+            for observer in reportedObservers { try observer.trainingWillStart(self) }
             model.train()
             epochs: while epoch < epochs && !stopRequested {
                 let start = clock.now
@@ -166,18 +195,12 @@ public final class Trainer<Scalar: TensorScalar> {
                 loader.generator = epochGenerator
                 let batches = loader.epoch()
                 for batch in batches[batchesInEpoch...] {
-                    let labels = batch.labels
-                    optimizer.zeroGradients()
-                    let logits = model(batch.features)
-                    let batchLoss = loss(logits, labels)
-                    batchLoss.backward()
-                    optimizer.step()
+                    let (value, correct, cancelled) = try trainStep(on: batch)
                     if scheduleStepping == .perBatch { scheduler?.step() }
                     step += 1
                     batchesInEpoch += 1
-                    let value = Double(batchLoss.scalar)
                     totals.loss += value * Double(batch.count)
-                    totals.correct += zip(logits.detached.argmax(along: 1), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+                    totals.correct += correct
                     totals.seen += batch.count
                     let seconds = start.duration(to: clock.now).inSeconds
                     let report = BatchReport(
@@ -186,8 +209,9 @@ public final class Trainer<Scalar: TensorScalar> {
                         samples: totals.seen, seconds: seconds,
                         samplesPerSecond: seconds > 0 ? Double(totals.seen - startSeen) / seconds : 0,
                         secondsLeft: seconds / Double(batchesInEpoch - startBatch) * Double(batches.count - batchesInEpoch))
-                    for observer in observers { try observer.batchDidEnd(self, report) }
-                    if cancellation.isCancelled && batchesInEpoch < batches.count {
+                    for observer in reportedObservers { try observer.batchDidEnd(self, report) }
+                    // Alone, a cancellation by an observer of this batch counts; in a group, the one all processes agreed on.
+                    if (dataParallel == nil ? cancellation.isCancelled : cancelled) && batchesInEpoch < batches.count {
                         outcome = .cancelled
                         break epochs
                     }
@@ -201,14 +225,17 @@ public final class Trainer<Scalar: TensorScalar> {
                 batchesInEpoch = 0
                 totals = (0, 0, 0)
                 epochGenerator = loader.generator
-                let test = evaluationData.map { evaluate(model, on: $0, loss: { self.loss($0, $1) * Scalar($1.count) }) }
+                let test = try evaluationData.map { try evaluateEpoch(on: $0) }
                 let metrics = EpochMetrics(
                     epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, testLoss: test?.loss ?? trainLoss,
                     testAccuracy: test?.accuracy ?? trainAccuracy, seconds: seconds, samplesPerSecond: samplesPerSecond,
                     learningRate: learningRate)
                 history.append(metrics)
-                for observer in observers { try observer.epochDidEnd(self, metrics) }
-                if cancellation.isCancelled {  // after the last batch of an epoch: the epoch ended first
+                for observer in reportedObservers { try observer.epochDidEnd(self, metrics) }
+                if let dataParallel {  // rank 0's observers decide for all
+                    stopRequested = try dataParallel.group.sum([stopRequested ? 1 : 0])[0] > 0
+                }
+                if try isCancelledEverywhere() {  // after the last batch of an epoch: the epoch ended first
                     outcome = .cancelled
                     break epochs
                 }
@@ -216,11 +243,69 @@ public final class Trainer<Scalar: TensorScalar> {
             if stopRequested && outcome == .completed && epoch < epochs { outcome = .stoppedEarly }
             if outcome == .cancelled && epoch >= epochs { outcome = .completed }
         } catch {
-            for observer in observers { try? observer.trainingDidEnd(self, .failed) }
+            for observer in reportedObservers { try? observer.trainingDidEnd(self, .failed) }
+            // The other processes may be waiting in a collective: end them all, with this message.
+            if let group = dataParallel?.group, group.size > 1, !(error is DistributedError) { group.abort("\(error)") }
             throw error
         }
-        for observer in observers { try observer.trainingDidEnd(self, outcome) }
+        for observer in reportedObservers { try observer.trainingDidEnd(self, outcome) }
         return outcome
+    }
+
+    /// One optimizer step on `batch` (this process's share of it, in data-parallel training):
+    /// returns the batch's mean loss, its correct predictions, and whether any process was cancelled.
+    private func trainStep(on batch: DataLoader<Scalar>.Batch) throws -> (loss: Double, correct: Int, cancelled: Bool) {
+        optimizer.zeroGradients()
+        guard let dataParallel else {
+            let labels = batch.labels
+            let logits = model(batch.features)
+            let batchLoss = loss(logits, labels)
+            batchLoss.backward()
+            optimizer.step()
+            let correct = zip(logits.detached.argmax(along: 1), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+            return (Double(batchLoss.scalar), correct, cancellation.isCancelled)
+        }
+        let share = batch.share(dataParallel.share(of: batch.count))
+        var (lossSum, correct) = (0.0, 0)
+        if share.count > 0 {
+            let labels = share.labels
+            let logits = model(share.features)
+            let batchLoss = loss(logits, labels)
+            try dataParallel.backward(batchLoss, weight: Double(share.count) / Double(batch.count), parameters: optimizer.parameters)
+            lossSum = Double(batchLoss.scalar) * Double(share.count)
+            correct = zip(logits.detached.argmax(along: 1), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+        } else {
+            try dataParallel.backward(nil, weight: 0, parameters: optimizer.parameters)
+        }
+        optimizer.step()
+        let totals = try dataParallel.group.sum([lossSum, Double(correct), cancellation.isCancelled ? 1 : 0])
+        return (totals[0] / Double(batch.count), Int(totals[1]), totals[2] > 0)
+    }
+
+    /// Whether this process, or any process of the group, was cancelled.
+    private func isCancelledEverywhere() throws -> Bool {
+        guard let group = dataParallel?.group else { return cancellation.isCancelled }
+        return try group.sum([cancellation.isCancelled ? 1 : 0])[0] > 0
+    }
+
+    /// The epoch's evaluation: in data-parallel training each process evaluates its share of
+    /// `data` with rank 0's running statistics, and the sums are reduced.
+    private func evaluateEpoch(on data: Dataset<Scalar>) throws -> (loss: Double, accuracy: Double) {
+        let summedLoss = { (logits: Tensor<Scalar>, labels: [Int]) in self.loss(logits, labels) * Scalar(labels.count) }
+        guard let dataParallel else {
+            let result = evaluate(model, on: data, loss: summedLoss)
+            return (result.loss, result.accuracy)
+        }
+        try dataParallel.broadcastBuffers(of: model)
+        let share = data.slice(dataParallel.share(of: data.count))
+        var sums = [0.0, 0.0]
+        if share.count > 0 {
+            let result = evaluate(model, on: share, loss: summedLoss)
+            sums = [result.loss * Double(share.count), (result.accuracy * Double(share.count)).rounded()]  // loss sum, correct
+        }
+        let totals = try dataParallel.group.sum(sums)
+        let count = Double(Swift.max(data.count, 1))
+        return (totals[0] / count, totals[1] / count)
     }
 
     /// Throws when there is nothing to train (as PyTorch's optimizers refuse an empty parameter
@@ -235,6 +320,12 @@ public final class Trainer<Scalar: TensorScalar> {
         if size == 1 || (!loader.dropLast && count % size == 1) {
             throw TrainingError(epoch: epoch + 1, step: step, reason: "the model has a BatchNorm1d, which needs more than one example "
                                 + "per batch in training, but \(count) examples in batches of \(size) leave a batch of one")
+        }
+        guard let group = dataParallel?.group else { return }
+        let batchSizes = [size] + (!loader.dropLast && count % size != 0 ? [count % size] : [])
+        for batch in batchSizes where (0..<group.size).contains(where: { batch * ($0 + 1) / group.size - batch * $0 / group.size == 1 }) {
+            throw TrainingError(epoch: epoch + 1, step: step, reason: "the model has a BatchNorm1d, which needs more than one example "
+                                + "per process in training, but a batch of \(batch) split among \(group.size) processes leaves one of them one")
         }
     }
 

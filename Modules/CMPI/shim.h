@@ -1,0 +1,18 @@
+// Open MPI (Debian: libopenmpi-dev), found through pkg-config's ompi-c. Open MPI spells its
+// handles and MPI_IN_PLACE as macros over internal symbols, which Swift cannot import; these
+// functions hand them over.
+#ifndef EASYNETS_CMPI_SHIM_H
+#define EASYNETS_CMPI_SHIM_H
+
+#include <mpi.h>
+
+static inline MPI_Comm easynets_mpi_comm_world(void) { return MPI_COMM_WORLD; }
+static inline MPI_Datatype easynets_mpi_byte(void) { return MPI_BYTE; }
+static inline MPI_Datatype easynets_mpi_float(void) { return MPI_FLOAT; }
+static inline MPI_Datatype easynets_mpi_double(void) { return MPI_DOUBLE; }
+static inline MPI_Op easynets_mpi_sum(void) { return MPI_SUM; }
+static inline void *easynets_mpi_in_place(void) { return MPI_IN_PLACE; }
+static inline MPI_Request easynets_mpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline MPI_Status *easynets_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+
+#endif

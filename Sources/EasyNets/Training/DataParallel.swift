@@ -1,0 +1,306 @@
+/// Processes that train one model together: each knows its rank and the group's size, and they
+/// exchange data through collectives that every process calls in the same order.
+///
+/// `EasyNetsDistributed` provides one on Open MPI (`MPIProcessGroup`); a package that trains in
+/// one process never needs it. Data-parallel training (``DataParallel``, ``Trainer``) uses only
+/// these operations.
+public protocol ProcessGroup: AnyObject {
+    /// This process's number, `0 ..< size`.
+    var rank: Int { get }
+    /// The number of processes.
+    var size: Int { get }
+    /// Returns once every process has called it.
+    func barrier() throws
+    /// Copies `root`'s bytes into `bytes` on every other process (each passes the same count).
+    func broadcast(_ bytes: UnsafeMutableRawBufferPointer, root: Int) throws
+    /// Replaces `values` by their elementwise sum over the processes (each passes the same count).
+    func allReduceSum<Scalar: TensorScalar>(_ values: UnsafeMutableBufferPointer<Scalar>) throws
+    /// Starts ``allReduceSum(_:)`` and returns at once: `values` must stay valid and untouched
+    /// until the returned reduction's ``PendingReduction/wait()`` returns.
+    func startAllReduceSum<Scalar: TensorScalar>(_ values: UnsafeMutableBufferPointer<Scalar>) throws -> any PendingReduction
+    /// Ends every process of the group: this one writes `message` to standard error, and the
+    /// job exits with a nonzero status instead of leaving the others waiting in a collective.
+    func abort(_ message: String) -> Never
+}
+
+/// A collective started by ``ProcessGroup/startAllReduceSum(_:)``.
+public protocol PendingReduction: AnyObject {
+    /// Returns when the reduction is complete and its buffer holds the result.
+    func wait() throws
+    /// Lets the reduction advance without waiting for it (MPI moves a nonblocking collective
+    /// only inside MPI calls; backward calls this between its ops).
+    func poll() throws
+}
+
+/// A collective failed, or the processes of a group disagree on what they train.
+public struct DistributedError: Error, CustomStringConvertible, Equatable {
+    /// The rank that reports the error.
+    public var rank: Int
+    /// What went wrong.
+    public var reason: String
+
+    public init(rank: Int, reason: String) {
+        (self.rank, self.reason) = (rank, reason)
+    }
+
+    public var description: String { "rank \(rank): \(reason)" }
+}
+
+/// How ``ProcessGroup/allReduce(_:operation:)`` combines the processes' tensors.
+public enum ReductionOperation: Sendable {
+    /// The elementwise sum.
+    case sum
+    /// The elementwise mean over the processes.
+    case mean
+}
+
+extension ProcessGroup {
+    /// `values` summed elementwise over the processes (each passes the same count).
+    public func sum(_ values: [Double]) throws -> [Double] {
+        var result = values
+        try result.withUnsafeMutableBufferPointer { try allReduceSum($0) }
+        return result
+    }
+
+    /// `tensor` combined elementwise over the processes (each passes the same shape).
+    public func allReduce<Scalar>(_ tensor: Tensor<Scalar>, operation: ReductionOperation = .sum) throws -> Tensor<Scalar> {
+        var result = tensor.detached
+        try result.withUnsafeMutableBufferPointer { try allReduceSum($0) }
+        return operation == .mean ? result / Scalar(size) : result
+    }
+
+    /// Overwrites `tensor` with `root`'s (each process passes the same shape).
+    public func broadcast<Scalar>(_ tensor: inout Tensor<Scalar>, root: Int = 0) throws {
+        try tensor.withUnsafeMutableBufferPointer { try broadcast(UnsafeMutableRawBufferPointer($0), root: root) }
+    }
+
+    /// `root`'s text, on every process.
+    public func broadcast(_ text: String, root: Int = 0) throws -> String {
+        var length = [Double(text.utf8.count)]
+        try length.withUnsafeMutableBytes { try broadcast($0, root: root) }
+        guard let count = Int(exactly: length[0]), count >= 0, count <= 1 << 30 else {
+            throw DistributedError(rank: rank, reason: "broadcast of a text: rank \(root) sent an invalid length \(length[0])")
+        }
+        var bytes = Array(text.utf8)
+        bytes = rank == root ? bytes : [UInt8](repeating: 0, count: count)
+        try bytes.withUnsafeMutableBytes { try broadcast($0, root: root) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Throws the same ``DistributedError`` on every process unless all pass the same `value`
+    /// for `what` (e.g. "the model"); a process that differs names its value and rank 0's.
+    public func checkAgreement(_ value: String, what: String) throws {
+        let reference = try broadcast(value)
+        var differs = [Double](repeating: 0, count: size)
+        differs[rank] = reference == value ? 0 : 1
+        let all = try sum(differs)
+        let ranks = all.indices.filter { all[$0] != 0 }
+        guard ranks.isEmpty else {
+            let detail = reference == value ? "" : ": rank 0 has \(reference); rank \(rank) has \(value)"
+            throw DistributedError(rank: rank, reason: "\(what) differs between rank 0 and rank(s) "
+                                   + "\(ranks.map(String.init).joined(separator: ", "))\(detail)")
+        }
+    }
+}
+
+/// Data-parallel training in the manner of PyTorch's DistributedDataParallel: every process
+/// holds the whole model, trains on its share of each global batch, and the gradients are summed
+/// over the processes before every optimizer step, so each process takes the same step as one
+/// process with the whole batch would.
+///
+/// Gradients travel in buckets of about ``bucketCapacity`` bytes, filled in the order backward
+/// completes them (the last layer's first). A bucket's reduction starts as soon as its last
+/// gradient is complete, while backward goes on through the earlier layers; a gradient that is
+/// a bucket of its own is reduced in place, smaller ones are packed together.
+///
+/// ```swift
+/// let parallel = DataParallel<Float>(group: group)   // e.g. MPIProcessGroup()
+/// let trainer = Trainer(model: model, optimizer: optimizer, loader: loader, dataParallel: parallel)
+/// ```
+public final class DataParallel<Scalar: TensorScalar> {
+    /// The processes that train together.
+    public let group: any ProcessGroup
+    /// The most bytes of gradients one reduction carries (a larger gradient is a bucket of its own).
+    public let bucketCapacity: Int
+
+    /// Data parallelism over `group`, with gradients reduced in buckets of up to `bucketCapacity`
+    /// bytes (PyTorch's default: 25 MiB).
+    public init(group: any ProcessGroup, bucketCapacity: Int = 25 << 20) {
+        require(bucketCapacity > 0, "DataParallel: bucketCapacity must be positive, got \(bucketCapacity)")
+        (self.group, self.bucketCapacity) = (group, bucketCapacity)
+    }
+
+    /// This process's contiguous share of `count` examples: `count·rank/size ..< count·(rank+1)/size`.
+    public func share(of count: Int) -> Range<Int> {
+        let (rank, size) = (group.rank, group.size)
+        return (count * rank / size)..<(count * (rank + 1) / size)
+    }
+
+    /// Checks that every process trains the same model on the same data with the same settings
+    /// (`settings`: anything else that must agree), then gives every process rank 0's parameters
+    /// and buffers. Throws the same ``DistributedError`` on every process on a mismatch.
+    public func start(model: Sequential<Scalar>, data: Dataset<Scalar>, settings: String) throws {
+        let shapes = model.stateEntries.map { "\($0.name)\($0.parameter.shape)" }.joined(separator: " ")
+        try group.checkAgreement(shapes, what: "the model (parameter names and shapes)")
+        try group.checkAgreement("\(data.count) examples of shape \(data.exampleShape), content hash \(data.contentHash)",
+                                 what: "the training data")
+        try group.checkAgreement(settings, what: "the training settings")
+        try broadcastState(of: model)
+    }
+
+    /// Copies rank 0's parameters and buffers (running statistics) to every other process.
+    public func broadcastState(of model: Sequential<Scalar>) throws {
+        for (_, parameter) in model.stateEntries { try group.broadcast(&parameter.value) }
+    }
+
+    /// Copies rank 0's buffers (running statistics) to every other process.
+    public func broadcastBuffers(of model: Sequential<Scalar>) throws {
+        for (_, parameter) in model.namedBuffers { try group.broadcast(&parameter.value) }
+    }
+
+    /// Back-propagates `loss` (this process's mean loss over its share, or `nil` when its share
+    /// is empty) scaled by `weight` (its share of the global batch), and sums every parameter's
+    /// gradient over the processes as backward completes it: afterwards each parameter holds
+    /// Σ over processes of weight·∂loss/∂parameter, the gradient of the global batch's mean loss.
+    public func backward(_ loss: Tensor<Scalar>?, weight: Double, parameters: [Parameter<Scalar>]) throws {
+        var reducer = BucketReducer(parameters: parameters, capacity: bucketCapacity, group: group)
+        if let loss {
+            require(loss.count == 1, "DataParallel.backward: the loss must have one element, shape is \(loss.shape)")
+            var failure: (any Error)?
+            loss.backward(seed: Tensor(filledWith: Scalar(weight), shape: loss.shape)) { leaf in
+                guard failure == nil else { return }
+                do { try reducer.gradientIsReady(leaf) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+        try reducer.finish()
+    }
+}
+
+/// The buckets of one step's gradient reduction (see ``DataParallel``).
+private struct BucketReducer<Scalar: TensorScalar> {
+    struct Bucket {
+        var members: [Int]
+        var waiting: Int
+        var packed: TensorStorage<Scalar>?
+        var pending: (any PendingReduction)?
+    }
+
+    let parameters: [Parameter<Scalar>]
+    let group: any ProcessGroup
+    var buckets: [Bucket] = []
+    var bucketOf: [ObjectIdentifier: Int] = [:]
+    var launched = 0
+
+    /// Buckets in reverse parameter order (the order backward usually completes gradients).
+    init(parameters: [Parameter<Scalar>], capacity: Int, group: any ProcessGroup) {
+        (self.parameters, self.group) = (parameters, group)
+        var current: [Int] = [], bytes = 0
+        for index in parameters.indices.reversed() {
+            let size = parameters[index].value.count * MemoryLayout<Scalar>.stride
+            if !current.isEmpty && bytes + size > capacity {
+                buckets.append(Bucket(members: current, waiting: current.count))
+                (current, bytes) = ([], 0)
+            }
+            current.append(index)
+            bytes += size
+        }
+        if !current.isEmpty { buckets.append(Bucket(members: current, waiting: current.count)) }
+        for (number, bucket) in buckets.enumerated() {
+            for index in bucket.members {
+                if let node = parameters[index].value.node { bucketOf[ObjectIdentifier(node)] = number }
+            }
+        }
+    }
+
+    /// Marks the parameter of `leaf` complete and starts every bucket, in order, whose gradients are all complete.
+    mutating func gradientIsReady(_ leaf: AutogradNode<Scalar>) throws {
+        for started in buckets[..<launched] { try started.pending?.poll() }
+        guard let number = bucketOf.removeValue(forKey: ObjectIdentifier(leaf)) else { return }
+        buckets[number].waiting -= 1
+        while launched < buckets.count && buckets[launched].waiting == 0 {
+            try launch(launched)
+            launched += 1
+        }
+    }
+
+    /// Starts the buckets not started yet (their gradients, if any, are complete: backward has
+    /// ended), waits for every reduction and unpacks the packed buckets.
+    mutating func finish() throws {
+        while launched < buckets.count {
+            try launch(launched)
+            launched += 1
+        }
+        for number in buckets.indices {
+            try buckets[number].pending?.wait()
+            guard let packed = buckets[number].packed else { continue }
+            var offset = 0
+            for index in buckets[number].members {
+                let node = parameters[index].value.node!
+                node.withGradientBuffer { buffer, _ in copyScalars(to: buffer, from: packed.base + offset, count: node.count) }
+                offset += node.count
+            }
+        }
+    }
+
+    /// The gradient buffer of parameter `index`, dense and holding values (zeros when backward gave it none).
+    private func gradientBuffer(_ index: Int) -> UnsafeMutablePointer<Scalar> {
+        let node = parameters[index].value.node!
+        var pointer: UnsafeMutablePointer<Scalar>?
+        node.withGradientBuffer { buffer, holdsValues in
+            if !holdsValues { zeroFill(buffer, count: node.count) }
+            pointer = buffer
+        }
+        return pointer!  // the node keeps the buffer; nothing else touches it until the step ends
+    }
+
+    private mutating func launch(_ number: Int) throws {
+        let members = buckets[number].members
+        if members.count == 1 {
+            let buffer = gradientBuffer(members[0])
+            buckets[number].pending = try group.startAllReduceSum(
+                UnsafeMutableBufferPointer(start: buffer, count: parameters[members[0]].value.count))
+            return
+        }
+        let total = members.reduce(0) { $0 + parameters[$1].value.count }
+        let packed = TensorStorage<Scalar>(uninitializedCount: total)
+        var offset = 0
+        for index in members {
+            let count = parameters[index].value.count
+            copyScalars(to: packed.base + offset, from: gradientBuffer(index), count: count)
+            offset += count
+        }
+        buckets[number].packed = packed
+        buckets[number].pending = try group.startAllReduceSum(UnsafeMutableBufferPointer(start: packed.base, count: total))
+    }
+}
+
+extension Dataset {
+    /// A 64-bit FNV-1a hash of the labels and the features' bytes: equal data, equal hash (used to
+    /// check that the processes of a data-parallel run train on the same examples).
+    public var contentHash: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
+        for label in labels { mix(UInt64(bitPattern: Int64(label))) }
+        features.withUnsafeBufferPointer { buffer in
+            let bytes = UnsafeRawBufferPointer(buffer)
+            var offset = 0
+            while offset + 8 <= bytes.count {
+                mix(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                offset += 8
+            }
+            while offset < bytes.count {
+                mix(UInt64(bytes[offset]))
+                offset += 1
+            }
+        }
+        return String(hash, radix: 16)
+    }
+
+    /// The examples `range` (a contiguous slice).
+    public func slice(_ range: Range<Int>) -> Dataset {
+        require(range.lowerBound >= 0 && range.upperBound <= count,
+                "Dataset.slice: range \(range) is outside the \(count) examples")
+        return Dataset(features: features.rows(range), labels: Array(labels[range]))
+    }
+}

@@ -1,0 +1,135 @@
+import CMPI
+import EasyNets
+import Foundation
+
+/// The processes of an Open MPI job (`mpirun -np N …`) as a ``ProcessGroup``: rank and size of
+/// `MPI_COMM_WORLD`, and its collectives (`MPI_Bcast`, `MPI_Allreduce`, `MPI_Iallreduce`).
+///
+/// Create one per process, before training, and call ``finalize()`` at the end. MPI is called
+/// only from the thread that created the group (`MPI_THREAD_FUNNELED`); EasyNets' own worker
+/// threads never call it. A failed MPI call ends the job (Open MPI's default error handler).
+///
+/// ```swift
+/// let group = try MPIProcessGroup()
+/// defer { group.finalize() }
+/// let trainer = Trainer(model: model, optimizer: optimizer, loader: loader,
+///                       dataParallel: DataParallel(group: group))
+/// ```
+public final class MPIProcessGroup: ProcessGroup {
+    public let rank: Int
+    public let size: Int
+    private let communicator: MPI_Comm
+
+    /// Whether this process was started by Open MPI's `mpirun` (or another PMIx launcher).
+    public static var isLaunchedByMPI: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"].contains { environment[$0] != nil }
+    }
+
+    /// The number of processes `mpirun` started on this host, when it says (for sharing its cores).
+    public static var localProcessCount: Int? {
+        ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// Joins the job's `MPI_COMM_WORLD`, initializing MPI if nothing has yet.
+    public init() throws {
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        if initialized == 0 {
+            var provided: Int32 = 0
+            let status = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
+            guard status == MPI_SUCCESS else { throw DistributedError(rank: -1, reason: "MPI_Init_thread failed (\(status))") }
+        }
+        communicator = easynets_mpi_comm_world()
+        var rank: Int32 = 0, size: Int32 = 0
+        MPI_Comm_rank(communicator, &rank)
+        MPI_Comm_size(communicator, &size)
+        (self.rank, self.size) = (Int(rank), Int(size))
+    }
+
+    /// Ends MPI in this process (once, after the last collective).
+    public func finalize() {
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized == 0 { MPI_Finalize() }
+    }
+
+    public func barrier() throws {
+        try check(MPI_Barrier(communicator), "MPI_Barrier")
+    }
+
+    public func broadcast(_ bytes: UnsafeMutableRawBufferPointer, root: Int) throws {
+        guard let base = bytes.baseAddress else { return }
+        for (offset, count) in Self.pieces(bytes.count) {
+            try check(MPI_Bcast(base + offset, count, easynets_mpi_byte(), Int32(root), communicator), "MPI_Bcast")
+        }
+    }
+
+    public func allReduceSum<Scalar: TensorScalar>(_ values: UnsafeMutableBufferPointer<Scalar>) throws {
+        guard let base = values.baseAddress else { return }
+        let type = try datatype(Scalar.self)
+        for (offset, count) in Self.pieces(values.count) {
+            try check(MPI_Allreduce(easynets_mpi_in_place(), base + offset, count, type, easynets_mpi_sum(), communicator),
+                      "MPI_Allreduce")
+        }
+    }
+
+    public func startAllReduceSum<Scalar: TensorScalar>(_ values: UnsafeMutableBufferPointer<Scalar>) throws -> any PendingReduction {
+        let type = try datatype(Scalar.self)
+        var requests: [MPI_Request?] = []
+        if let base = values.baseAddress {
+            for (offset, count) in Self.pieces(values.count) {
+                var request = easynets_mpi_request_null()
+                try check(MPI_Iallreduce(easynets_mpi_in_place(), base + offset, count, type, easynets_mpi_sum(), communicator, &request),
+                          "MPI_Iallreduce")
+                requests.append(request)
+            }
+        }
+        return Request(requests: requests, group: self)
+    }
+
+    public func abort(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: rank \(rank) of \(size): \(message)\n".utf8))
+        MPI_Abort(communicator, 1)
+        exit(1)
+    }
+
+    /// Splits `count` elements into pieces MPI's `int` counts can carry.
+    private static func pieces(_ count: Int) -> [(offset: Int, count: Int32)] {
+        let largest = Int(Int32.max)
+        return stride(from: 0, to: count, by: largest).map { ($0, Int32(Swift.min(largest, count - $0))) }
+    }
+
+    private func datatype<Scalar: TensorScalar>(_: Scalar.Type) throws -> MPI_Datatype {
+        if Scalar.self == Float.self { return easynets_mpi_float() }
+        if Scalar.self == Double.self { return easynets_mpi_double() }
+        throw DistributedError(rank: rank, reason: "MPIProcessGroup reduces Float and Double tensors, not \(Scalar.self)")
+    }
+
+    private func check(_ status: Int32, _ call: String) throws {
+        guard status == MPI_SUCCESS else { throw DistributedError(rank: rank, reason: "\(call) failed (MPI error \(status))") }
+    }
+
+    /// Nonblocking reductions in flight.
+    private final class Request: PendingReduction {
+        var requests: [MPI_Request?]
+        let group: MPIProcessGroup
+
+        init(requests: [MPI_Request?], group: MPIProcessGroup) {
+            (self.requests, self.group) = (requests, group)
+        }
+
+        func wait() throws {
+            for index in requests.indices {
+                try group.check(MPI_Wait(&requests[index], easynets_mpi_status_ignore()), "MPI_Wait")
+            }
+        }
+
+        func poll() throws {
+            for index in requests.indices {
+                var done: Int32 = 0
+                try group.check(MPI_Test(&requests[index], &done, easynets_mpi_status_ignore()), "MPI_Test")
+            }
+        }
+    }
+}
