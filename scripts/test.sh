@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine, proves a separate package can import EasyNets, runs the easynets tool end to
-# end on a Fashion-MNIST subset (including bad input and a SIGKILL test), checks the C update loops'
+# end on a Fashion-MNIST subset (including bad input and a SIGKILL test), trains data-parallel under
+# mpirun (scripts/distributed.sh), checks the C update loops'
 # assembly, builds the API documentation, fuzzes every reader briefly, runs the reader tests under AddressSanitizer and the
 # programmer-error exit tests against a release build, and runs the test suite.
 # Usage: scripts/test.sh
@@ -15,6 +16,9 @@ swift run --package-path Examples/Consumer consumer
 echo "== The easynets tool end to end (Fashion-MNIST subset)"
 swift build --product easynets
 scripts/e2e.sh .build/debug/easynets
+
+echo "== Data-parallel training under mpirun (2 processes)"
+scripts/distributed.sh
 
 echo "== C update loops: every CPU clone rounds as Swift does (no fused multiply-adds)"
 scripts/check_kernels.sh

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EasyNets
+import EasyNetsDistributed
 import Foundation
 
 /// `easynets train`: parses flags, builds the model, the data and the library's ``Trainer`` with
@@ -39,13 +40,13 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("epochs"), help: "Epochs (default: 15; 18 with --model cnn).")
     var epochsOption: Int?
 
-    @Option(help: "Mini-batch size.")
+    @Option(help: "Mini-batch size (under mpirun: the global batch, split among the processes).")
     var batchSize: Int = 128
 
     @Option(help: "Random seed for initialization, shuffling and dropout.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for BLAS and for EasyNets' own elementwise kernels (default: all processors).")
+    @Option(help: "Threads for BLAS and for EasyNets' own elementwise kernels (default: all processors; under mpirun, this host's processors divided among its processes).")
     var threads: Int?
 
     @Option(name: .customLong("augment-shift"),
@@ -95,13 +96,36 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        try checkOutput(checkpoint, flag: "--checkpoint")
-        try checkOutput(metrics, flag: "--metrics")
-        try reportingErrors { try train() }
+        // Started by mpirun: train data-parallel, one process per rank (see README, "Training on several processes").
+        let group = MPIProcessGroup.isLaunchedByMPI ? try MPIProcessGroup() : nil
+        defer { group?.finalize() }
+        do {
+            if (group?.rank ?? 0) == 0 {  // only rank 0 writes
+                try checkOutput(checkpoint, flag: "--checkpoint")
+                try checkOutput(metrics, flag: "--metrics")
+            }
+            try reportingErrors { try train(group: group) }
+        } catch let error as DistributedError {
+            if error.rank == 0 { printError("error: \(error.reason)") }  // every process throws it together
+            throw ExitCode.failure
+        } catch let exit as ExitCode where exit == .failure {
+            // Printed by reportingErrors; the other processes may be waiting for this one: end the job.
+            if let group, group.size > 1 { group.abort("stopped by the error above") }
+            throw exit
+        } catch where !(error is ExitCode) {
+            if let group, group.size > 1 { group.abort(String(describing: error)) }
+            throw error
+        }
     }
 
-    private func train() throws {
-        if let threads { Parallelism.threadCount = threads }
+    private func train(group: MPIProcessGroup?) throws {
+        let isReporting = (group?.rank ?? 0) == 0
+        func print(_ line: String) { if isReporting { Swift.print(line) } }
+        if let threads {
+            Parallelism.threadCount = threads
+        } else if let processes = MPIProcessGroup.localProcessCount {
+            Parallelism.threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount / processes)
+        }
         var (trainData, testData) = try data.load()
         if let limit { trainData = trainData.prefix(limit) }
         let resumeFile = try resume.map { try SafeTensorsFile(contentsOfFile: $0) }
@@ -138,7 +162,8 @@ struct Train: ParsableCommand {
         let loader = DataLoader(trainData, batchSize: batchSize, shuffle: true, augmentation: augmentation, seed: seed &+ 1)
         let trainer = Trainer(model: network, optimizer: optimizer, scheduler: makeScheduler(optimizer, batchesPerEpoch: loader.batchCount),
                               scheduleStepping: schedule == .onecycle ? .perBatch : .perEpoch, loader: loader,
-                              evaluationData: testData, cancellation: interruptFlag)
+                              evaluationData: testData, cancellation: interruptFlag,
+                              dataParallel: group.map { DataParallel(group: $0) })
         if let resumeFile, let resume {
             let record = try trainer.resume(from: resumeFile, path: resume)
             print("Resumed from \(resume) after epoch \(record.epoch)"
@@ -153,6 +178,7 @@ struct Train: ParsableCommand {
         print("Training \(describe(network)) on \(data.dataset.rawValue): \(trainData.count) training, \(testData.count) test examples")
         print("optimizer \(self.optimizer.rawValue) lr \(learningRate), schedule \(schedule.rawValue), batch \(batchSize), "
               + "\(epochs) epochs, threads \(Parallelism.threadCount)"
+              + (group.map { ", \($0.size) processes (data-parallel, batch \(batchSize) split among them)" } ?? "")
               + (augmentation.map { ", augmentation: shift ≤ \($0.maximumShift) px\($0.horizontalFlip ? ", flips" : "")" } ?? ""))
         if trainer.epoch >= epochs { print("Nothing to do: the checkpoint already finished epoch \(trainer.epoch) of \(epochs)") }
         installInterruptHandler()

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Data-parallel training under Open MPI, 2 processes: exact equivalence with one process (Double,
+# SGD and Adam), checkpoints crossing between distributed and single runs, mismatch detection
+# (easynets-distributed-checks); then the tool: Fashion-MNIST in Float agrees with one process,
+# a process that cannot read its data or that is killed ends the whole job with a nonzero status
+# (never a hang) and the last checkpoint stays intact, and mismatched models are refused.
+# Usage: scripts/distributed.sh [BUILD_DIR]   (default .build/debug; builds it when it is the default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="${1:-.build/debug}"
+if [ $# -eq 0 ]; then swift build; fi
+mpi=(mpirun --oversubscribe)
+if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+echo "-- multi-process checks (Double: 20 SGD and Adam steps, checkpoints, mismatches)"
+timeout 600 "${mpi[@]}" -np 2 "$bin/easynets-distributed-checks"
+
+echo "-- Fashion-MNIST in Float: 2 processes against 1, final test accuracy within 0.002"
+flags=(train --epochs 1 --threads 1)
+single=$("$bin/easynets" "${flags[@]}" | sed -n 's/^Test accuracy: //p')
+multi=$(timeout 600 "${mpi[@]}" -np 2 "$bin/easynets" "${flags[@]}" | sed -n 's/^Test accuracy: //p')
+echo "one process $single, two processes $multi"
+python3 -c "import sys; a, b = float('$single'), float('$multi'); sys.exit(0 if abs(a - b) <= 0.002 else 1)" \
+    || { echo "FAIL: accuracies differ by more than 0.002" >&2; exit 1; }
+
+expect_failure() {  # expect_failure NAME PATTERN COMMAND…: nonzero, not a timeout, and PATTERN in the output
+    local name="$1" pattern="$2"; shift 2
+    set +e
+    timeout 300 "$@" > "$work/log" 2>&1
+    local status=$?
+    set -e
+    if [ $status -eq 0 ] || [ $status -eq 124 ] || ! grep -q "$pattern" "$work/log"; then
+        echo "FAIL: $name: status $status" >&2; cat "$work/log" >&2; exit 1
+    fi
+    echo "ok: $name (status $status)"
+}
+
+echo "-- faults end the whole job"
+expect_failure "a process that cannot read its data" "Fashion-MNIST file not found" \
+    "${mpi[@]}" -np 1 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1 \
+    : -np 1 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1 --data-dir "$work/none"
+expect_failure "mismatched models" "the model (parameter names and shapes) differs" \
+    "${mpi[@]}" -np 1 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1 --hidden 64 \
+    : -np 1 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1 --hidden 32
+# Rank 1 is killed 10 s into a run that checkpoints every 5 steps.
+expect_failure "a process killed mid-run" "" \
+    "${mpi[@]}" -np 1 "$bin/easynets" train --epochs 20 --threads 1 --checkpoint "$work/run.safetensors" --checkpoint-every 5 \
+    : -np 1 timeout -s KILL 10 "$bin/easynets" train --epochs 20 --threads 1 --checkpoint "$work/run.safetensors" --checkpoint-every 5
+"$bin/easynets" evaluate --checkpoint "$work/run.safetensors" > "$work/evaluate.log"
+grep -q "accuracy" "$work/evaluate.log" || { echo "FAIL: the last checkpoint does not evaluate" >&2; cat "$work/evaluate.log" >&2; exit 1; }
+echo "ok: the last checkpoint is intact and evaluates"
+echo "distributed: all checks passed"
