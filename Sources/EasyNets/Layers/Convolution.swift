@@ -187,7 +187,6 @@ public func conv2d<Scalar>(
                     for first in Swift.stride(from: 0, to: n, by: chunk) {
                         let count = Swift.min(chunk, n - first)
                         let cols = columns ?? ConvolutionColumns.make(savedX.storage.base, geometry: g, images: first..<(first + count))
-                        let chunkGeometry = g.images(count)
                         let dY = dOut + first * o * plane
                         if let dW {  // dW_g (Og, K) += dY[image, group] (Og, P) · cols[image, group]ᵀ, over the images
                             for image in 0..<count {
@@ -210,7 +209,7 @@ public func conv2d<Scalar>(
                                                        beta: 0, c: dColumns.base + ConvolutionColumns.offset(image: image, group: group, geometry: g))
                                 }
                             }
-                            col2im(dColumns.base, geometry: chunkGeometry, into: dX + first * g.inChannels * g.inputPlane, adding: accumulateX)
+                            col2im(dColumns.base, geometry: g.images(count), into: dX + first * g.inChannels * g.inputPlane, adding: accumulateX)
                         }
                     }
                 }

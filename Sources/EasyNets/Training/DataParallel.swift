@@ -39,6 +39,7 @@ public struct DistributedError: Error, CustomStringConvertible, Equatable {
     /// What went wrong.
     public var reason: String
 
+    /// An error that `rank` reports, saying `reason`.
     public init(rank: Int, reason: String) {
         (self.rank, self.reason) = (rank, reason)
     }
@@ -81,8 +82,7 @@ extension ProcessGroup {
         guard let count = Int(exactly: length[0]), count >= 0, count <= 1 << 30 else {
             throw DistributedError(rank: rank, reason: "broadcast of a text: rank \(root) sent an invalid length \(length[0])")
         }
-        var bytes = Array(text.utf8)
-        bytes = rank == root ? bytes : [UInt8](repeating: 0, count: count)
+        var bytes = rank == root ? Array(text.utf8) : [UInt8](repeating: 0, count: count)
         try bytes.withUnsafeMutableBytes { try broadcast($0, root: root) }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -256,29 +256,25 @@ public final class Trainer<Scalar: TensorScalar> {
     /// returns the batch's mean loss, its correct predictions, and whether any process was cancelled.
     private func trainStep(on batch: DataLoader<Scalar>.Batch) throws -> (loss: Double, correct: Int, cancelled: Bool) {
         optimizer.zeroGradients()
-        guard let dataParallel else {
-            let labels = batch.labels
-            let logits = model(batch.features)
-            let batchLoss = loss(logits, labels)
-            batchLoss.backward()
-            optimizer.step()
-            let correct = zip(logits.detached.argmax(along: 1), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
-            return (Double(batchLoss.scalar), correct, cancellation.isCancelled)
-        }
-        let share = batch.share(dataParallel.share(of: batch.count))
-        var (lossSum, correct) = (0.0, 0)
+        let share = dataParallel.map { batch.share($0.share(of: batch.count)) } ?? batch
+        var (value, correct) = (0.0, 0)  // the share's mean loss and correct predictions
         if share.count > 0 {
             let labels = share.labels
             let logits = model(share.features)
             let batchLoss = loss(logits, labels)
-            try dataParallel.backward(batchLoss, weight: Double(share.count) / Double(batch.count), parameters: optimizer.parameters)
-            lossSum = Double(batchLoss.scalar) * Double(share.count)
+            if let dataParallel {
+                try dataParallel.backward(batchLoss, weight: Double(share.count) / Double(batch.count), parameters: optimizer.parameters)
+            } else {
+                batchLoss.backward()
+            }
+            value = Double(batchLoss.scalar)
             correct = zip(logits.detached.argmax(along: 1), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
         } else {
-            try dataParallel.backward(nil, weight: 0, parameters: optimizer.parameters)
+            try dataParallel?.backward(nil, weight: 0, parameters: optimizer.parameters)
         }
         optimizer.step()
-        let totals = try dataParallel.group.sum([lossSum, Double(correct), cancellation.isCancelled ? 1 : 0])
+        guard let group = dataParallel?.group else { return (value, correct, cancellation.isCancelled) }
+        let totals = try group.sum([value * Double(share.count), Double(correct), cancellation.isCancelled ? 1 : 0])
         return (totals[0] / Double(batch.count), Int(totals[1]), totals[2] > 0)
     }
 
