@@ -96,6 +96,27 @@ struct ShapeMismatchTests {
         expectMessage(result, names: ["matmul", "[2, 3, 4]", "[3, 4, 5]"])
     }
 
+    @Test func stackedShapes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.stacked([Tensor<Double>.zeros([2, 3]), Tensor<Double>.zeros([3, 2])])
+        }
+        expectMessage(result, names: ["Tensor.stacked", "[2, 3]", "[3, 2]"])
+    }
+
+    @Test func splitSizes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 5]).split(sizes: [2, 2], along: 1)
+        }
+        expectMessage(result, names: ["Tensor.split", "[2, 2]", "[2, 5]"])
+    }
+
+    @Test func labelsPerPosition() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = crossEntropy(logits: Tensor<Double>.zeros([2, 4, 3]), labels: [0, 1])
+        }
+        expectMessage(result, names: ["crossEntropy", "[2, 4, 3]", "[2, 3]"])
+    }
+
     // MARK: Layers and losses
 
     @Test func linear() async {

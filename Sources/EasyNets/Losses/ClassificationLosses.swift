@@ -27,10 +27,18 @@ public func binaryCrossEntropy<Scalar>(
 /// Negative log-likelihood of integer class labels under log-probabilities `(N, C)`, as PyTorch's
 /// `nll_loss`: loss_i = −w[yᵢ]·logp[i, yᵢ]; the mean divides by Σ w[yᵢ] over rows whose label is
 /// not `ignoreIndex` (ignored rows contribute 0).
+///
+/// Log-probabilities `(N, C, d₁, …)` (a class axis second, as PyTorch) take one label per position
+/// of `(N, d₁, …)`, in row-major order; `.none` then gives losses of that shape.
 public func negativeLogLikelihood<Scalar>(
     _ logProbabilities: Tensor<Scalar>, labels: [Int], classWeights: Tensor<Scalar>? = nil,
     ignoreIndex: Int? = nil, reduction: LossReduction = .mean
 ) -> Tensor<Scalar> {
+    if logProbabilities.rank > 2 {
+        let (rows, lossShape) = classRows(logProbabilities, labels: labels, op: "negativeLogLikelihood")
+        let loss = negativeLogLikelihood(rows, labels: labels, classWeights: classWeights, ignoreIndex: ignoreIndex, reduction: reduction)
+        return reduction == .none ? loss.reshaped(to: lossShape) : loss
+    }
     let (rows, classes) = checkClassification(logProbabilities, labels, classWeights, ignoreIndex, op: "negativeLogLikelihood")
     // Per-row weights: w[yᵢ], 0 for ignored rows.
     let weights = rowWeights(labels, rows: rows, classWeights: classWeights, ignoreIndex: ignoreIndex, as: Scalar.self)
@@ -48,10 +56,20 @@ public func negativeLogLikelihood<Scalar>(
 /// (finite for logits of ±1e4), optional class weights, an ignored label and label smoothing
 /// ε, following PyTorch's `cross_entropy`:
 /// (1 − ε)·NLL + ε/C · Σ_c −w_c·logp_c, with the mean normalized by Σ w[yᵢ] of the kept rows.
+///
+/// Logits `(N, C, d₁, …)` (a class axis second, as PyTorch, e.g. per time step of a sequence)
+/// take one label per position of `(N, d₁, …)`, in row-major order; `.none` then gives losses of
+/// that shape.
 public func crossEntropy<Scalar>(
     logits: Tensor<Scalar>, labels: [Int], classWeights: Tensor<Scalar>? = nil, ignoreIndex: Int? = nil,
     labelSmoothing: Double = 0, reduction: LossReduction = .mean
 ) -> Tensor<Scalar> {
+    if logits.rank > 2 {
+        let (rows, lossShape) = classRows(logits, labels: labels, op: "crossEntropy")
+        let loss = crossEntropy(logits: rows, labels: labels, classWeights: classWeights, ignoreIndex: ignoreIndex,
+                                labelSmoothing: labelSmoothing, reduction: reduction)
+        return reduction == .none ? loss.reshaped(to: lossShape) : loss
+    }
     require(labelSmoothing >= 0 && labelSmoothing <= 1,
                  "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
     let (rows, classes) = checkClassification(logits, labels, classWeights, ignoreIndex, op: "crossEntropy")
@@ -196,10 +214,21 @@ enum CrossEntropyKernel {
 
 // MARK: - Helpers
 
+/// Scores `(N, C, d₁, …)` as rows `(N·d₁·…, C)`, one per label in the row-major order of
+/// `(N, d₁, …)`, and that shape (of the per-position losses).
+private func classRows<Scalar>(_ scores: Tensor<Scalar>, labels: [Int], op: String) -> (rows: Tensor<Scalar>, lossShape: [Int]) {
+    let lossShape = [scores.shape[0]] + Array(scores.shape[2...])
+    let positions = lossShape.reduce(1, *)
+    require(labels.count == positions, "\(op): \(labels.count) labels for scores of shape \(scores.shape), "
+            + "which need one per position of \(lossShape) (\(positions))")
+    let classAxisLast = [0] + Array(2..<scores.rank) + [1]
+    return (scores.permuted(classAxisLast).reshaped(to: [positions, scores.shape[1]]), lossShape)
+}
+
 private func checkClassification<Scalar>(
     _ scores: Tensor<Scalar>, _ labels: [Int], _ classWeights: Tensor<Scalar>?, _ ignoreIndex: Int?, op: String
 ) -> (rows: Int, classes: Int) {
-    require(scores.rank == 2, "\(op): scores must be (N, C), shape is \(scores.shape)")
+    require(scores.rank == 2, "\(op): scores must be (N, C) or (N, C, d…), shape is \(scores.shape)")
     let (rows, classes) = (scores.shape[0], scores.shape[1])
     require(labels.count == rows, "\(op): \(labels.count) labels for scores of shape \(scores.shape)")
     for label in labels where label != ignoreIndex {

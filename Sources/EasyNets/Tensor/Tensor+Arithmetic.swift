@@ -157,16 +157,32 @@ extension Tensor {
     /// 1 where an element differs from `b`, else 0.
     public static func .!= (a: Tensor, b: Scalar) -> Tensor { a .!= Tensor(b) }
 
-    /// Elementwise `mask != 0 ? a : b` for tensors of one shape. Differentiable in `a` and `b`.
+    /// Elementwise `mask != 0 ? a : b`, the three shapes broadcast together (PyTorch's
+    /// `torch.where(mask, a, b)`). Differentiable in `a` and `b`; each gets the gradient where it
+    /// was chosen, summed over the axes it was broadcast along.
     public static func select(where mask: Tensor, _ a: Tensor, else b: Tensor) -> Tensor {
-        require(mask.shape == a.shape && a.shape == b.shape,
-                     "Tensor.select: mask \(mask.shape), a \(a.shape) and b \(b.shape) must have one shape")
+        let shape = broadcastShape(broadcastShape(mask.shape, a.shape, op: "Tensor.select"), b.shape, op: "Tensor.select")
+        let (mask, a, b) = (mask.detached.broadcasted(to: shape), a.broadcasted(to: shape), b.broadcasted(to: shape))
         let result = Tensor(uninitializedShape: a.shape)
         Kernels.select(mask.storage.base, a.storage.base, b.storage.base, result.storage.base, a.count)
-        let m = mask.detached
+        guard needsRecording(a, b) else { return result }
         return result.recorded("select", inputs: [a.node, b.node]) { [an = a.node, bn = b.node] dY in
-            an?.accumulate(dY * m)
-            bn?.accumulate(dY * (1 - m))
+            // The gradient where each side was chosen and exact zeros elsewhere (also where dY is ±∞ or NaN).
+            let zeros = Tensor.zeros(shape)
+            for (node, chosen, other) in [(an, dY, zeros), (bn, zeros, dY)] {
+                guard let node else { continue }
+                let gradient = Tensor(uninitializedShape: shape)
+                Kernels.select(mask.storage.base, chosen.storage.base, other.storage.base, gradient.storage.base, gradient.count)
+                node.accumulate(gradient)
+            }
         }
+    }
+
+    /// This tensor with `value` wherever `mask` (broadcast to this shape) is nonzero: PyTorch's
+    /// `masked_fill`. The gradient passes where the mask is 0.
+    public func maskedFilled(where mask: Tensor, with value: Scalar) -> Tensor {
+        require(broadcastShape(mask.shape, shape, op: "Tensor.maskedFilled") == shape,
+                "Tensor.maskedFilled: mask shape \(mask.shape) does not broadcast to \(shape)")
+        return Tensor.select(where: mask, Tensor(value), else: self)
     }
 }

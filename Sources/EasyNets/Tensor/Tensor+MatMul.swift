@@ -3,8 +3,10 @@
 ///
 /// - 2-D × 2-D: (m, k)·(k, n) → (m, n) through gemm; one row or one column goes to gemv.
 /// - 2-D × 1-D and 1-D × 2-D: matrix–vector through gemv; 1-D × 1-D: the dot product (0-D).
-/// - 3-D × 3-D: batched, (B, m, k)·(B, k, n) → (B, m, n); 3-D × 2-D multiplies every batch
-///   entry by the same matrix (as one gemm over B·m rows when `a` is not transposed).
+/// - Batched, as PyTorch's `matmul` at any rank: the trailing two axes are the matrices and the
+///   leading ones broadcast against each other ((5, 4)·(2, 4, 3) → (2, 5, 3); (2, 1, m, k)·(3, k, n)
+///   → (2, 3, m, n)); a 1-D operand gains a matrix axis that the result drops again. One gemm per
+///   batch entry; when only `a` has batch axes and is not transposed, one gemm over all its rows.
 ///
 /// Backward: dA += dC·op(B)ᵀ and dB += op(A)ᵀ·dC, each one gemm with `beta = 1`.
 public func matmul<Scalar>(
@@ -12,13 +14,12 @@ public func matmul<Scalar>(
 ) -> Tensor<Scalar> {
     require(!(transposeA && a.rank == 1) && !(transposeB && b.rank == 1),
                  "matmul: a transpose flag was set for a 1-D operand (shapes \(a.shape) and \(b.shape))")
+    require(a.rank >= 1 && b.rank >= 1, "matmul: both operands need at least one axis, shapes are \(a.shape) and \(b.shape)")
     // Checked here, on the caller's shapes, before vectors and batches are reshaped to matrices.
-    if (1...3).contains(a.rank) && (1...3).contains(b.rank) {
-        let k = a.rank == 1 ? a.shape[0] : a.shape[a.rank - (transposeA ? 2 : 1)]
-        let kb = b.rank == 1 ? b.shape[0] : b.shape[b.rank - (transposeB ? 1 : 2)]
-        require(k == kb, "matmul: shapes \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "") "
-                     + "do not chain (inner dimensions \(k) and \(kb))")
-    }
+    let k = a.rank == 1 ? a.shape[0] : a.shape[a.rank - (transposeA ? 2 : 1)]
+    let kb = b.rank == 1 ? b.shape[0] : b.shape[b.rank - (transposeB ? 1 : 2)]
+    require(k == kb, "matmul: shapes \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "") "
+                 + "do not chain (inner dimensions \(k) and \(kb))")
     switch (a.rank, b.rank) {
     case (2, 2):
         return Tensor.matmul2D(a, b, transposeA: transposeA, transposeB: transposeB)
@@ -31,16 +32,35 @@ public func matmul<Scalar>(
     case (1, 1):
         return Tensor.matmul2D(a.unsqueezed(axis: 0), b.unsqueezed(axis: 1), transposeA: false, transposeB: false)
             .reshaped(to: [])
-    case (3, 2) where !transposeA:
-        let (batch, m) = (a.shape[0], a.shape[1])
-        let flat = Tensor.matmul2D(a.reshaped(to: [batch * m, a.shape[2]]), b,
-                                   transposeA: false, transposeB: transposeB)
-        return flat.reshaped(to: [batch, m, flat.shape[1]])
-    case (3, 2), (3, 3):
-        return Tensor.batchedMatmul(a, b, transposeA: transposeA, transposeB: transposeB)
     default:
-        programmerError("matmul: unsupported operand shapes \(a.shape) and \(b.shape)")
+        return broadcastMatmul(a, b, transposeA: transposeA, transposeB: transposeB)
     }
+}
+
+/// ``matmul(_:_:transposeA:transposeB:)`` when an operand has batch axes: vectors become
+/// matrices, the batch axes broadcast, and the products run as one gemm per batch entry (one gemm
+/// in all when only `a` has batch axes and is not transposed).
+private func broadcastMatmul<Scalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposeA: Bool, transposeB: Bool) -> Tensor<Scalar> {
+    let left = a.rank == 1 ? a.unsqueezed(axis: 0) : a, right = b.rank == 1 ? b.unsqueezed(axis: 1) : b
+    let leftMatrix = Array(left.shape.suffix(2)), rightMatrix = Array(right.shape.suffix(2))
+    let (leftBatch, rightBatch) = (Array(left.shape.dropLast(2)), Array(right.shape.dropLast(2)))
+    require(zip(leftBatch.reversed(), rightBatch.reversed()).allSatisfy { $0 == $1 || $0 == 1 || $1 == 1 },
+            "matmul: the batch axes of \(a.shape) and \(b.shape) do not broadcast together")
+    let batch = broadcastShape(leftBatch, rightBatch, op: "matmul")
+    let batchCount = batch.reduce(1, *)
+    let m = leftMatrix[transposeA ? 1 : 0], n = rightMatrix[transposeB ? 0 : 1]
+    var product: Tensor<Scalar>
+    if right.rank == 2 && !transposeA {  // (…, m, k)·(k, n): every row of every batch entry times one matrix
+        product = Tensor.matmul2D(left.reshaped(to: [batchCount * m, leftMatrix[1]]), right, transposeA: false, transposeB: transposeB)
+    } else {
+        let stackedLeft = left.broadcasted(to: batch + leftMatrix).reshaped(to: [batchCount] + leftMatrix)
+        let stackedRight = right.rank == 2 ? right : right.broadcasted(to: batch + rightMatrix).reshaped(to: [batchCount] + rightMatrix)
+        product = Tensor.batchedMatmul(stackedLeft, stackedRight, transposeA: transposeA, transposeB: transposeB)
+    }
+    product = product.reshaped(to: batch + [m, n])
+    if b.rank == 1 { product = product.squeezed(axis: product.rank - 1) }
+    if a.rank == 1 { product = product.squeezed(axis: product.rank - (b.rank == 1 ? 1 : 2)) }
+    return product
 }
 
 extension Tensor {

@@ -111,7 +111,64 @@ extension Tensor {
         return slice(along: 0, range)
     }
 
-    /// Elements `range` along `axis`, as a copy.
+    /// The elements `range` along `axis` (negative counts from the end), as a copy: PyTorch's
+    /// `x.narrow(axis, start, length)` or `x[..., start:end, ...]`. Differentiable.
+    public func sliced(along axis: Int, _ range: Range<Int>) -> Tensor {
+        require(rank >= 1, "Tensor.sliced: a 0-D tensor has no axis to slice")
+        let axis = normalizedAxis(axis, rank: rank, op: "Tensor.sliced")
+        require(range.lowerBound >= 0 && range.upperBound <= shape[axis],
+                "Tensor.sliced: range \(range) out of bounds for axis \(axis) of shape \(shape)")
+        return slice(along: axis, range)
+    }
+
+    /// Joins tensors of one shape along a new axis `axis` (0 ... rank; negative counts from the
+    /// end, −1 appends): PyTorch's `torch.stack`. Differentiable.
+    public static func stacked(_ tensors: [Tensor], along axis: Int = 0) -> Tensor {
+        require(!tensors.isEmpty, "Tensor.stacked: no tensors given")
+        let shape = tensors[0].shape
+        for t in tensors { require(t.shape == shape, "Tensor.stacked: shapes \(shape) and \(t.shape) differ") }
+        let a = axis < 0 ? axis + shape.count + 1 : axis
+        require(a >= 0 && a <= shape.count, "Tensor.stacked: axis \(axis) out of range for tensors of shape \(shape)")
+        return concatenated(tensors.map { $0.unsqueezed(axis: a) }, along: a)
+    }
+
+    /// Consecutive pieces along `axis` of `size` elements each, the last smaller when the extent
+    /// is not a multiple: PyTorch's `torch.split(x, size, dim)`. Each piece is differentiable.
+    public func split(size: Int, along axis: Int = 0) -> [Tensor] {
+        require(rank >= 1, "Tensor.split: a 0-D tensor has no axis to split")
+        require(size >= 1, "Tensor.split: size must be at least 1, got \(size)")
+        let axis = normalizedAxis(axis, rank: rank, op: "Tensor.split")
+        let extent = shape[axis]
+        if extent == 0 { return [self] }
+        return Swift.stride(from: 0, to: extent, by: size).map { slice(along: axis, $0..<Swift.min($0 + size, extent)) }
+    }
+
+    /// Consecutive pieces along `axis` of the given sizes, which must add up to its extent:
+    /// PyTorch's `torch.split(x, [sizes], dim)`. Each piece is differentiable.
+    public func split(sizes: [Int], along axis: Int = 0) -> [Tensor] {
+        require(rank >= 1, "Tensor.split: a 0-D tensor has no axis to split")
+        let axis = normalizedAxis(axis, rank: rank, op: "Tensor.split")
+        require(sizes.allSatisfy { $0 >= 0 } && sizes.reduce(0, +) == shape[axis],
+                "Tensor.split: sizes \(sizes) do not add up to extent \(shape[axis]) of axis \(axis) (shape \(shape))")
+        var start = 0
+        return sizes.map { size in
+            defer { start += size }
+            return slice(along: axis, start..<(start + size))
+        }
+    }
+
+    /// At most `count` pieces along `axis`, each of ⌈extent / count⌉ elements but the last:
+    /// PyTorch's `torch.chunk` (which gives fewer pieces when the extent does not fill them, as
+    /// 6 elements in 4 chunks: 2, 2, 2).
+    public func chunked(_ count: Int, along axis: Int = 0) -> [Tensor] {
+        require(rank >= 1, "Tensor.chunked: a 0-D tensor has no axis to split")
+        require(count >= 1, "Tensor.chunked: count must be at least 1, got \(count)")
+        let extent = shape[normalizedAxis(axis, rank: rank, op: "Tensor.chunked")]
+        if extent == 0 { return Array(repeating: self, count: count) }  // as PyTorch: `count` empty pieces
+        return split(size: Swift.max(1, (extent + count - 1) / count), along: axis)
+    }
+
+    /// Elements `range` along `axis` (checked by the caller), as a copy.
     func slice(along axis: Int, _ range: Range<Int>) -> Tensor {
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
         var outShape = shape
