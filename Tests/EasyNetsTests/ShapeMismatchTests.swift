@@ -117,6 +117,21 @@ struct ShapeMismatchTests {
         expectMessage(result, names: ["crossEntropy", "[2, 4, 3]", "[2, 3]"])
     }
 
+    @Test func indexOutOfRange() async {
+        let gather = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).gathered(along: 1, indices: IndexTensor([0, 3], shape: [2, 1]))
+        }
+        expectMessage(gather, names: ["Tensor.gathered", "index 3", "[2, 3]"])
+        let embedding = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Embedding<Double>(5, 2)(IndexTensor([1, 7]))
+        }
+        expectMessage(embedding, names: ["Embedding", "index 7", "0..<5"])
+        let labels = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = crossEntropy(logits: Tensor<Double>.zeros([2, 4, 3]), labels: IndexTensor([0, 1, 2, 3, 0, 1], shape: [3, 2]))
+        }
+        expectMessage(labels, names: ["crossEntropy", "[3, 2]", "[2, 4, 3]", "[2, 3]"])
+    }
+
     // MARK: Layers and losses
 
     @Test func linear() async {

@@ -19,9 +19,16 @@ import Testing
         let gradients: [Encoded]
         let axis: Int?, start: Int?, end: Int?, size: Int?, sizes: [Int]?, count: Int?
         let mask: Encoded?
+        let indices: Indices?
         let value: Double?
         let transpose_b: Bool?
         let labels: [Int]?, reduction: String?, class_weights: [Double]?, ignore_index: Int?, label_smoothing: Double?
+    }
+
+    struct Indices: Decodable {
+        let shape: [Int]
+        let values: [Int]
+        var tensor: IndexTensor { IndexTensor(values, shape: shape) }
     }
 
     struct Fixture: Decodable { let cases: [String: Case] }
@@ -96,6 +103,16 @@ import Testing
         #expect(b.gradient?.scalars == [0, 7, 0])
     }
 
+    @Test func gatherAndEmbeddingWithIndexTensors() {
+        check("gather_axis1") { c, x in [x[0].gathered(along: c.axis!, indices: c.indices!.tensor)] }
+        check("gather_last") { c, x in [x[0].gathered(along: c.axis!, indices: c.indices!.tensor)] }
+        check("embedding") { c, x in
+            let embedding = Embedding<Double>(6, 3)
+            embedding.weight.value = x[0]  // the fixture's table, which collects the gradient
+            return [embedding(c.indices!.tensor)]
+        }
+    }
+
     @Test func matmulBroadcastsBatchAxes() {
         for name in ["matmul_2d_3d", "matmul_4d_3d", "matmul_1d_3d", "matmul_3d_1d", "matmul_3d_2d", "matmul_4d_4d_broadcast"] {
             check(name) { _, x in [matmul(x[0], x[1])] }
@@ -114,6 +131,13 @@ import Testing
             check("nll_ncdd_\(reduction)") { c, x in
                 [negativeLogLikelihood(x[0], labels: c.labels!, classWeights: Tensor(c.class_weights!), reduction: kind)]
             }
+            check("nll_ncdd_\(reduction)") { c, x in  // the same labels as an IndexTensor of shape (N, d₁, d₂)
+                [negativeLogLikelihood(x[0], labels: IndexTensor(c.labels!, shape: [2, 2, 2]), classWeights: Tensor(c.class_weights!),
+                                       reduction: kind)]
+            }
+            check("cross_entropy_ncl_\(reduction)") { c, x in
+                [crossEntropy(logits: x[0], labels: IndexTensor(c.labels!, shape: [2, 3]), reduction: kind)]
+            }
         }
     }
 
@@ -129,6 +153,7 @@ import Testing
         expectGradientsMatch([x]) { $0[0].maskedFilled(where: mask, with: -2) }
         expectGradientsMatch([randomTensor([2, 1, 3, 4], seed: 5), randomTensor([3, 4, 2], seed: 6)]) { matmul($0[0], $0[1]) }
         expectGradientsMatch([randomTensor([4], seed: 7), randomTensor([2, 4, 3], seed: 8)]) { matmul($0[0], $0[1]) }
+        expectGradientsMatch([x]) { $0[0].gathered(along: 2, indices: IndexTensor([4, 0, 0, 2, 1, 3], shape: [1, 2, 3])) }
         let labels = [0, 3, 2, 1, 3, 3, 0, 1, 2, 0, 1, 0, 2, 3, 1]  // one per position of (3, 5), 4 classes
         expectGradientsMatch([x]) { crossEntropy(logits: $0[0], labels: labels, labelSmoothing: 0.1) }
     }

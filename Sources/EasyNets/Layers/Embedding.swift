@@ -1,7 +1,7 @@
 /// A lookup table: each integer index in the input selects a row of `weight: (count, dimension)`,
 /// giving output shape `input.shape + [dimension]`. Initialized from N(0, 1) as in PyTorch.
 ///
-/// Indices arrive as a tensor of whole numbers (e.g. token ids stored as `Float`).
+/// Indices arrive as an ``IndexTensor`` (exact at any size) or as a tensor of whole numbers.
 public final class Embedding<Scalar: TensorScalar>: Layer {
     /// The table, one row per index: (count, dimension).
     public let weight: Parameter<Scalar>  // (count, dimension)
@@ -20,15 +20,24 @@ public final class Embedding<Scalar: TensorScalar>: Layer {
 
     private init(weight: Tensor<Scalar>) { self.weight = Parameter(weight) }
 
+    /// The rows of `indices`, given as whole numbers in a tensor (the ``Layer`` entry point, so an
+    /// embedding can open a ``Sequential``).
     public func callAsFunction(_ indices: Tensor<Scalar>) -> Tensor<Scalar> {
+        self(IndexTensor(indices.scalars.map { value -> Int in
+            guard let index = Int(exactly: value) else {
+                programmerError("Embedding: index \(value) is not a whole number in 0..<\(weight.shape[0])")
+            }
+            return index
+        }, shape: indices.shape))
+    }
+
+    /// The rows of `indices` (e.g. token ids, exact at any size): output `indices.shape + [dimension]`.
+    public func callAsFunction(_ indices: IndexTensor) -> Tensor<Scalar> {
         let count = weight.shape[0]
-        let rows = indices.scalars.map { value -> Int in
-            let index = Int(exactly: value)
-            require(index != nil && index! >= 0 && index! < count,
-                         "Embedding: index \(value) is not a whole number in 0..<\(count)")
-            return index!
+        for index in indices.values where index < 0 || index >= count {
+            programmerError("Embedding: index \(index) is out of range 0..<\(count) (a table of \(count) rows)")
         }
-        return weight.value.gatheringRows(rows).reshaped(to: indices.shape + [weight.shape[1]])
+        return weight.value.gatheringRows(indices.values).reshaped(to: indices.shape + [weight.shape[1]])
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] { [("weight", weight)] }

@@ -95,6 +95,35 @@ public func crossEntropy<Scalar>(
     return nll * (1 - epsilon) + smoothReduced * (epsilon / Scalar(classes))
 }
 
+/// ``negativeLogLikelihood(_:labels:classWeights:ignoreIndex:reduction:)`` with the labels as an
+/// ``IndexTensor`` of shape `(N)` or `(N, d₁, …)`, the scores' shape without the class axis.
+public func negativeLogLikelihood<Scalar>(
+    _ logProbabilities: Tensor<Scalar>, labels: IndexTensor, classWeights: Tensor<Scalar>? = nil,
+    ignoreIndex: Int? = nil, reduction: LossReduction = .mean
+) -> Tensor<Scalar> {
+    checkLabelShape(labels, logProbabilities, op: "negativeLogLikelihood")
+    return negativeLogLikelihood(logProbabilities, labels: labels.values, classWeights: classWeights, ignoreIndex: ignoreIndex,
+                                 reduction: reduction)
+}
+
+/// ``crossEntropy(logits:labels:classWeights:ignoreIndex:labelSmoothing:reduction:)`` with the
+/// labels as an ``IndexTensor`` of shape `(N)` or `(N, d₁, …)`, the logits' shape without the class axis.
+public func crossEntropy<Scalar>(
+    logits: Tensor<Scalar>, labels: IndexTensor, classWeights: Tensor<Scalar>? = nil, ignoreIndex: Int? = nil,
+    labelSmoothing: Double = 0, reduction: LossReduction = .mean
+) -> Tensor<Scalar> {
+    checkLabelShape(labels, logits, op: "crossEntropy")
+    return crossEntropy(logits: logits, labels: labels.values, classWeights: classWeights, ignoreIndex: ignoreIndex,
+                        labelSmoothing: labelSmoothing, reduction: reduction)
+}
+
+/// Stops unless `labels` has the shape of `scores` without its class axis (axis 1).
+private func checkLabelShape<Scalar>(_ labels: IndexTensor, _ scores: Tensor<Scalar>, op: String) {
+    let expected = scores.rank >= 2 ? [scores.shape[0]] + Array(scores.shape[2...]) : []
+    require(labels.shape == expected, "\(op): labels of shape \(labels.shape) for scores of shape \(scores.shape), "
+            + "which need labels of shape \(expected)")
+}
+
 /// KL divergence as PyTorch's `kl_div` with `log_target = false`: `input` holds log-probabilities
 /// and `target` probabilities; elementwise target·(log target − input), 0 where target = 0.
 /// `.mean` averages over all elements; use ``KLReduction/batchMean`` for the mathematical KL.
