@@ -132,6 +132,18 @@ struct ShapeMismatchTests {
         expectMessage(labels, names: ["crossEntropy", "[3, 2]", "[2, 4, 3]", "[2, 3]"])
     }
 
+    @Test func recurrentInputAndStates() async {
+        let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Recurrent<Double>(.lstm, inputSize: 4, hiddenSize: 3)(Tensor<Double>.zeros([5, 2, 6]))
+        }
+        expectMessage(input, names: ["LSTM", "[5, 2, 6]", "4"])
+        let state = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Recurrent<Double>(.gru, inputSize: 4, hiddenSize: 3)
+                .run(Tensor<Double>.zeros([5, 2, 4]), initialState: RecurrentState(hidden: Tensor<Double>.zeros([1, 3, 3])))
+        }
+        expectMessage(state, names: ["GRU", "[1, 3, 3]", "[1, 2, 3]"])
+    }
+
     // MARK: Layers and losses
 
     @Test func linear() async {

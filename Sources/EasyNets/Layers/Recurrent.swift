@@ -1,0 +1,219 @@
+/// The cell of a recurrent layer, with PyTorch's equations and gate order.
+public enum RecurrentCell: String, Sendable, Codable {
+    /// h′ = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) (`nn.RNN`, `nonlinearity='tanh'`).
+    case tanh
+    /// h′ = relu(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) (`nn.RNN`, `nonlinearity='relu'`).
+    case relu
+    /// `nn.LSTM`: gates i, f, g, o (in that order in the weights); c′ = σ(f)·c + σ(i)·tanh(g),
+    /// h′ = σ(o)·tanh(c′).
+    case lstm
+    /// `nn.GRU`: gates r, z, n; r = σ(·), z = σ(·), n = tanh(x_n + r·(h·W_hnᵀ + b_hn)),
+    /// h′ = (1 − z)·n + z·h.
+    case gru
+
+    /// Rows of W_ih and W_hh per hidden unit.
+    var gateCount: Int {
+        switch self {
+        case .tanh, .relu: return 1
+        case .lstm: return 4
+        case .gru: return 3
+        }
+    }
+}
+
+/// The state a recurrent layer starts from or ends in: `hidden` is (layers·directions, N, H), and
+/// `cell` the LSTM's cell state of the same shape (`nil` for RNN and GRU).
+public struct RecurrentState<Scalar: TensorScalar> {
+    /// h: one (N, H) slice per layer and direction, the forward direction first.
+    public var hidden: Tensor<Scalar>
+    /// c (LSTM only), laid out as `hidden`.
+    public var cell: Tensor<Scalar>?
+
+    /// A state of `hidden` and, for an LSTM, `cell`.
+    public init(hidden: Tensor<Scalar>, cell: Tensor<Scalar>? = nil) {
+        (self.hidden, self.cell) = (hidden, cell)
+    }
+}
+
+/// A multi-layer recurrent network over sequences: PyTorch's `nn.RNN`, `nn.LSTM` and `nn.GRU`, with
+/// their parameter names (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, `…_reverse`
+/// for the backward direction), shapes, gate order and initialization (U(−1/√H, 1/√H)), so a
+/// PyTorch state dict loads.
+///
+/// Input is (L, N, I), or (N, L, I) with `batchFirst`, or (L, I) for one sequence; the output
+/// holds the last layer's hidden state at every step, (L, N, D·H) (D = 2 when bidirectional, the
+/// backward direction's half second). Each layer computes the input projection of all its steps
+/// as one gemm, then one gemm (gemv at batch 1) per step for the recurrent product; backward
+/// through time runs the same products transposed. In training, dropout with probability
+/// `dropout` applies to the outputs of every layer but the last.
+public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
+    /// The cell: tanh or ReLU RNN, LSTM or GRU.
+    public let cell: RecurrentCell
+    /// Features per step of the input.
+    public let inputSize: Int
+    /// Features of the hidden state.
+    public let hiddenSize: Int
+    /// Stacked layers, each reading the previous one's output.
+    public let layerCount: Int
+    /// Whether each layer also runs over the sequence backwards, its outputs concatenated.
+    public let bidirectional: Bool
+    /// Whether input and output put the batch axis first.
+    public let batchFirst: Bool
+    /// The dropout probability between layers in training.
+    public let dropout: Double
+    /// Per layer and direction (forward first): W_ih, W_hh and the biases, or `nil` without bias.
+    public let weights: [(inputWeight: Parameter<Scalar>, hiddenWeight: Parameter<Scalar>,
+                          inputBias: Parameter<Scalar>?, hiddenBias: Parameter<Scalar>?)]
+    /// The generator dropout masks come from (saved in training checkpoints).
+    public var generator: RandomGenerator
+    public var isTraining = true
+
+    /// A recurrent network of `layerCount` layers of `cell`, its weights drawn from `source`
+    /// (forward direction before backward, layer by layer, W_ih, W_hh, b_ih, b_hh); dropout
+    /// masks come from a generator seeded with `seed`.
+    public init(_ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
+                batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, seed: UInt64 = 0,
+                using source: inout RandomGenerator) {
+        require(inputSize >= 1 && hiddenSize >= 1 && layerCount >= 1,
+                "\(cell.layerName): inputSize \(inputSize), hiddenSize \(hiddenSize) and layerCount \(layerCount) must be at least 1")
+        require(dropout >= 0 && dropout < 1, "\(cell.layerName): dropout must be in [0, 1), got \(dropout)")
+        (self.cell, self.inputSize, self.hiddenSize, self.layerCount) = (cell, inputSize, hiddenSize, layerCount)
+        (self.bidirectional, self.batchFirst, self.dropout) = (bidirectional, batchFirst, dropout)
+        self.generator = RandomGenerator(seed: seed)
+        let bound = 1 / Double(hiddenSize).squareRoot(), rows = cell.gateCount * hiddenSize
+        let directions = bidirectional ? 2 : 1
+        func uniform(_ shape: [Int]) -> Parameter<Scalar> {
+            Parameter(Tensor.uniform(shape, low: Scalar(-bound), high: Scalar(bound), using: &source))
+        }
+        weights = (0..<(layerCount * directions)).map { index in
+            let layerInput = index < directions ? inputSize : hiddenSize * directions
+            return (uniform([rows, layerInput]), uniform([rows, hiddenSize]), bias ? uniform([rows]) : nil, bias ? uniform([rows]) : nil)
+        }
+    }
+
+    /// ``init(_:inputSize:hiddenSize:layerCount:bias:batchFirst:dropout:bidirectional:seed:using:)``
+    /// with weights drawn from the shared generator (see ``RandomGenerator/seedShared(_:)``).
+    public convenience init(_ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
+                            batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, seed: UInt64 = 0) {
+        var generator = RandomGenerator.withShared { RandomGenerator(seed: $0.next()) }
+        self.init(cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias, batchFirst: batchFirst,
+                  dropout: dropout, bidirectional: bidirectional, seed: seed, using: &generator)
+    }
+
+    /// The output at every step from zero initial states (the ``Layer`` entry point).
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { run(input).output }
+
+    /// The output at every step and the final state, from `initialState` (zeros when `nil`).
+    ///
+    /// - Returns: `output` (L, N, D·H) or (N, L, D·H) with `batchFirst` ((L, D·H) for one
+    ///   sequence), and `state` with `hidden` (and for an LSTM `cell`) of shape
+    ///   (layers·D, N, H) ((layers·D, H) for one sequence).
+    public func run(_ input: Tensor<Scalar>, initialState: RecurrentState<Scalar>? = nil)
+        -> (output: Tensor<Scalar>, state: RecurrentState<Scalar>) {
+        let name = cell.layerName
+        require((input.rank == 3 || input.rank == 2) && input.shape.last == inputSize,
+                "\(name): input shape \(input.shape) is not (L, N, \(inputSize))\(batchFirst ? " with batchFirst (N, L, …)" : "") or (L, \(inputSize))")
+        let unbatched = input.rank == 2
+        var sequence = unbatched ? input.unsqueezed(axis: 1) : (batchFirst ? input.permuted([1, 0, 2]) : input)  // (L, N, I)
+        let (length, batch) = (sequence.shape[0], sequence.shape[1])
+        let directions = bidirectional ? 2 : 1
+        let stateShape = [layerCount * directions, batch, hiddenSize]
+        func initial(_ tensor: Tensor<Scalar>?, _ what: String) -> Tensor<Scalar>? {
+            guard let tensor else { return nil }
+            let given = unbatched ? tensor.unsqueezed(axis: 1) : tensor
+            require(given.shape == stateShape, "\(name): initial \(what) shape \(tensor.shape) is not "
+                    + "\(unbatched ? [stateShape[0], hiddenSize] : stateShape) (layers·directions, N, H) for input \(input.shape)")
+            return given
+        }
+        let h0 = initial(initialState?.hidden, "hidden state"), c0 = initial(initialState?.cell, "cell state")
+        require(initialState?.cell == nil || cell == .lstm, "\(name): only an LSTM has a cell state")
+        var finalHidden: [Tensor<Scalar>] = [], finalCells: [Tensor<Scalar>] = []
+        for layer in 0..<layerCount {
+            var outputs: [Tensor<Scalar>] = []
+            for direction in 0..<directions {
+                let index = layer * directions + direction
+                let start = { (state: Tensor<Scalar>?) in
+                    state?.sliced(along: 0, index..<(index + 1)).reshaped(to: [batch, self.hiddenSize]) ?? .zeros([batch, self.hiddenSize])
+                }
+                let (steps, h, c) = runDirection(sequence, parameters: weights[index], reverse: direction == 1,
+                                                 hidden: start(h0), cellState: cell == .lstm ? start(c0) : nil)
+                outputs.append(steps)
+                finalHidden.append(h)
+                if let c { finalCells.append(c) }
+            }
+            sequence = directions == 1 ? outputs[0] : Tensor.concatenated(outputs, along: 2)
+            if layer < layerCount - 1, isTraining, dropout > 0 {
+                sequence = sequence * dropoutMask(sequence.shape, probability: dropout, using: &generator)
+            }
+        }
+        var hidden = Tensor.stacked(finalHidden, along: 0), cells = finalCells.isEmpty ? nil : Tensor.stacked(finalCells, along: 0)
+        var output = batchFirst && !unbatched ? sequence.permuted([1, 0, 2]) : sequence
+        if unbatched {
+            output = output.reshaped(to: [length, directions * hiddenSize])
+            hidden = hidden.reshaped(to: [layerCount * directions, hiddenSize])
+            cells = cells?.reshaped(to: [layerCount * directions, hiddenSize])
+        }
+        return (output, RecurrentState(hidden: hidden, cell: cells))
+    }
+
+    /// One layer in one direction over `sequence` (L, N, I): its outputs (L, N, H) in time order,
+    /// and the last hidden (and LSTM cell) state.
+    private func runDirection(
+        _ sequence: Tensor<Scalar>, parameters p: (inputWeight: Parameter<Scalar>, hiddenWeight: Parameter<Scalar>,
+                                                   inputBias: Parameter<Scalar>?, hiddenBias: Parameter<Scalar>?),
+        reverse: Bool, hidden: Tensor<Scalar>, cellState: Tensor<Scalar>?
+    ) -> (outputs: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>?) {
+        let (length, batch, features) = (sequence.shape[0], sequence.shape[1], sequence.shape[2])
+        let rows = cell.gateCount * hiddenSize
+        // Every step's input projection in one gemm: (L·N, I)·W_ihᵀ + b_ih.
+        let projected = linear(sequence.reshaped(to: [length * batch, features]), weight: p.inputWeight.value, bias: p.inputBias?.value)
+            .reshaped(to: [length, batch, rows])
+        var (h, c) = (hidden, cellState)
+        var outputs = [Tensor<Scalar>?](repeating: nil, count: length)
+        for t in reverse ? Array((0..<length).reversed()) : Array(0..<length) {
+            let x = projected.sliced(along: 0, t..<(t + 1)).reshaped(to: [batch, rows])
+            let recurrent = linear(h, weight: p.hiddenWeight.value, bias: p.hiddenBias?.value)  // one gemm (gemv at N = 1)
+            switch cell {
+            case .tanh: h = EasyNets.tanh(x + recurrent)
+            case .relu: h = EasyNets.relu(x + recurrent)
+            case .lstm:
+                let gates = (x + recurrent).chunked(4, along: 1)
+                let newCell = sigmoid(gates[1]) * c! + sigmoid(gates[0]) * EasyNets.tanh(gates[2])
+                h = sigmoid(gates[3]) * EasyNets.tanh(newCell)
+                c = newCell
+            case .gru:
+                let (inputGates, hiddenGates) = (x.chunked(3, along: 1), recurrent.chunked(3, along: 1))
+                let reset = sigmoid(inputGates[0] + hiddenGates[0]), update = sigmoid(inputGates[1] + hiddenGates[1])
+                let candidate = EasyNets.tanh(inputGates[2] + reset * hiddenGates[2])
+                h = (1 - update) * candidate + update * h
+            }
+            outputs[t] = h
+        }
+        return (Tensor.stacked(outputs.map { $0! }, along: 0), h, c)
+    }
+
+    public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
+        let directions = bidirectional ? 2 : 1
+        return weights.enumerated().flatMap { index, p -> [(name: String, parameter: Parameter<Scalar>)] in
+            let suffix = "_l\(index / directions)" + (index % directions == 1 ? "_reverse" : "")
+            return [("weight_ih" + suffix, p.inputWeight), ("weight_hh" + suffix, p.hiddenWeight)]
+                + (p.inputBias.map { [("bias_ih" + suffix, $0)] } ?? []) + (p.hiddenBias.map { [("bias_hh" + suffix, $0)] } ?? [])
+        }
+    }
+
+    public var summaryName: String {
+        "\(cell.layerName)(\(inputSize) → \(hiddenSize)" + (layerCount > 1 ? ", \(layerCount) layers" : "")
+            + (bidirectional ? ", bidirectional" : "") + (dropout > 0 ? ", dropout \(dropout)" : "") + ")"
+    }
+}
+
+extension RecurrentCell {
+    /// The PyTorch layer this cell makes: RNN, LSTM or GRU.
+    var layerName: String {
+        switch self {
+        case .tanh, .relu: return "RNN"
+        case .lstm: return "LSTM"
+        case .gru: return "GRU"
+        }
+    }
+}
