@@ -263,9 +263,23 @@ struct ReadmeExampleTests {
         #expect(model(batch.features).shape == [8, 10])
     }
 
+    /// "Sequence models": a two-layer LSTM over embedded tokens, a loss per position.
+    @Test func sequenceModel() {
+        RandomGenerator.seedShared(0)
+        let (n, l) = (2, 5)
+        let tokens = IndexTensor((0..<(n * l)).map { $0 % 7 }, shape: [n, l]), next = (0..<(n * l)).map { ($0 + 1) % 7 }
+        let embedded = Embedding<Float>(7, 64)(tokens)
+        let head = Linear<Float>(256, 7)
+        let lstm = Recurrent<Float>(.lstm, inputSize: 64, hiddenSize: 256, layerCount: 2, batchFirst: true, dropout: 0.1)
+        let (output, state) = lstm.run(embedded)
+        let loss = crossEntropy(logits: head(output).permuted([0, 2, 1]), labels: IndexTensor(next, shape: [n, l]))
+        #expect(output.shape == [n, l, 256] && state.hidden.shape == [2, n, 256] && state.cell?.shape == [2, n, 256])
+        #expect(loss.scalar.isFinite && loss.scalar > 0)
+    }
+
     @Test func readmeBlocksAreTheOnesTested() throws {
         let blocks = swiftBlocks(try readme())
-        #expect(blocks.count == 6)
+        #expect(blocks.count == 7)
         let source = try String(contentsOfFile: #filePath, encoding: .utf8)
         for block in blocks {
             for line in block {

@@ -144,6 +144,21 @@ struct ShapeMismatchTests {
         expectMessage(state, names: ["GRU", "[1, 3, 3]", "[1, 2, 3]"])
     }
 
+    @Test func attentionShapes() async {
+        let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            _ = MultiheadAttention<Double>(embeddingSize: 8, headCount: 2, using: &generator)(Tensor<Double>.zeros([5, 2, 6]))
+        }
+        expectMessage(input, names: ["MultiheadAttention", "[5, 2, 6]", "8"])
+        let padding = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            let x = Tensor<Double>.zeros([5, 2, 8])
+            _ = MultiheadAttention<Double>(embeddingSize: 8, headCount: 2, using: &generator)
+                .attend(query: x, key: x, value: x, keyPaddingMask: .zeros([2, 4]))
+        }
+        expectMessage(padding, names: ["MultiheadAttention", "key padding mask", "[2, 4]", "(2, 5)"])
+    }
+
     // MARK: Layers and losses
 
     @Test func linear() async {

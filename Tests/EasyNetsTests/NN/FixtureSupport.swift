@@ -12,7 +12,11 @@ func fixturePath(_ name: String, file: String = #filePath) -> String {
 func loadFixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
     let path = fixturePath(name)
     let data = try #require(FileManager.default.contents(atPath: path), "fixture \(path) is missing")
-    return try JSONDecoder().decode(T.self, from: data)
+    let decoder = JSONDecoder()
+    // Fixture generators write ±∞ (attention masks) as the strings Python's json module reads back.
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity",
+                                                                    nan: "NaN")
+    return try decoder.decode(T.self, from: data)
 }
 
 /// A fresh empty folder for files a test writes.
