@@ -4,7 +4,9 @@ import RealModule
 /// `softmax(q·kᵀ·scale + mask)·v`, as two batched products.
 ///
 /// - Parameters:
-///   - query: (…, L, E); `key` (…, S, E) and `value` (…, S, Ev), the leading axes broadcasting.
+///   - query: (…, L, E); the leading axes of the three operands broadcast.
+///   - key: (…, S, E).
+///   - value: (…, S, Ev).
 ///   - mask: added to the scores, broadcast to (…, L, S): 0 where a query may attend, −∞ where
 ///     not (a float mask as PyTorch's).
 ///   - isCausal: query i attends to keys 0…i only (with L = S, PyTorch's `is_causal`).
@@ -78,6 +80,9 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
     /// Attends `query` (L, N, E) to `key` and `value` (S, N, E) ((N, ·, E) with `batchFirst`).
     ///
     /// - Parameters:
+    ///   - query: (L, N, E), or (N, L, E) with `batchFirst`.
+    ///   - key: (S, N, E), or (N, S, E) with `batchFirst`.
+    ///   - value: shaped as `key`.
     ///   - keyPaddingMask: (N, S), nonzero where a key is padding and must be ignored.
     ///   - attentionMask: (L, S) or (N·heads, L, S), added to the scores (−∞ forbids).
     ///   - isCausal: query i attends to keys 0…i only.
