@@ -5,7 +5,9 @@ The workloads of `easynets bench`: `small`, `large` and `online` (784-256-128-10
 128 and 1, 784-1024-1024-10 at batch 256) and `cnn` (the `--model cnn` preset, conv 32 → pool →
 conv 64 → pool → 128 → 10 with BatchNorm2d and dropout, at batch 128 on 1×28×28 images, in
 PyTorch's `nn` layers and in JAX's `lax` convolutions; NumPy has no convolution and sits it out;
-its floor is the EasyNets step's own recorded products, `bench --config cnn`). All of them
+its floor is the EasyNets step's own recorded products, `bench --config cnn`), and `lstm` (one
+LSTM layer 256 → 256 over sequences of 128 at batch 64, sequence-first, the mean squared error of
+every output against a random target: `nn.LSTM` in PyTorch, `bench --config lstm`). All of them
 use float32; cross-entropy; PyTorch-default initialization; random
 data: a pool of standard-normal batches with random labels, ~8 MiB, cycled one batch per step, as
 `easynets bench` does, so no framework trains its loss down into subnormal gradients), with each
@@ -230,6 +232,26 @@ def torch_cnn_step(torch, np, optimizer):
     return torch_training_step(torch, model, optimizer, image_pool(np, CNN_BATCH))
 
 
+LSTM_SHAPE = (128, 64, 256)  # sequence, batch, features (input and hidden)
+
+
+def torch_lstm_step(torch, optimizer):
+    """`easynets bench --config lstm` in PyTorch: nn.LSTM(256, 256) on (128, 64, 256) standard-normal
+    input, MSE against a standard-normal target of the output's shape, backward, update."""
+    torch.manual_seed(0)
+    length, batch, size = LSTM_SHAPE
+    lstm = torch.nn.LSTM(size, size)
+    opt = (torch.optim.Adam(lstm.parameters(), lr=1e-3) if optimizer == "adam"
+           else torch.optim.SGD(lstm.parameters(), lr=0.01, momentum=0.9))
+    x, target = torch.randn(length, batch, size), torch.randn(length, batch, size)
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(lstm(x)[0], target).backward()
+        opt.step()
+    return step
+
+
 def jax_cnn_step(np, optimizer):
     """The same network in JAX (lax convolutions and windows, batch statistics, dropout), under jit."""
     import jax
@@ -287,7 +309,7 @@ def main():
     parser.add_argument("--easynets", default=".build/release/easynets")
     parser.add_argument("--optimizer", nargs="+", choices=["sgd", "adam"], default=["sgd", "adam"])
     parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds per configuration")
-    parser.add_argument("--configs", nargs="+", choices=[*WORKLOADS, "cnn"], default=[*WORKLOADS, "cnn"])
+    parser.add_argument("--configs", nargs="+", choices=[*WORKLOADS, "cnn", "lstm"], default=[*WORKLOADS, "cnn", "lstm"])
     args = parser.parse_args()
     for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
         os.environ[var] = str(args.threads)
@@ -316,7 +338,9 @@ def main():
     print(f"{'config':8} {'optimizer':9} {'framework':22} {'step ms':>10} {'floor ms':>10} {'ratio':>7}")
     numpy_floors = {}
     for name, optimizer in ((w, o) for w in args.configs for o in args.optimizer):
-        if name == "cnn":  # NumPy has no convolution; the floor is the EasyNets step's own recorded products
+        if name == "lstm":  # PyTorch's nn.LSTM only; the floor is the EasyNets step's own recorded products
+            steps = {f"PyTorch {torch.__version__}": torch_lstm_step(torch, optimizer)} if torch is not None else {}
+        elif name == "cnn":  # NumPy has no convolution; the floor is the EasyNets step's own recorded products
             steps = {}
             if torch is not None:
                 steps[f"PyTorch {torch.__version__}"] = torch_cnn_step(torch, np, optimizer)
@@ -340,7 +364,7 @@ def main():
                 samples["EasyNets"].append(result["step_ms"])
                 samples["EasyNets floor"].append(result["floor_ms"])
             for framework, step in steps.items():
-                samples[framework].append(median_time(step, repetitions=3, target=0.03 if name != "cnn" else 0.3) * 1e3)
+                samples[framework].append(median_time(step, repetitions=3, target=0.3 if name in ("cnn", "lstm") else 0.03) * 1e3)
         medians = {framework: statistics.median(values) for framework, values in samples.items() if values}
         floor = medians.get("EasyNets floor", medians.get("NumPy floor"))
         if floor is None:

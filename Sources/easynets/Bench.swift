@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure EasyNets against raw BLAS calls (build with -c release).")
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case small, large, online, cnn, linear, epoch, memory, threads, matmul, elementwise, all
+        case small, large, online, cnn, lstm, linear, epoch, memory, threads, matmul, elementwise, all
     }
 
     @Option(help: "Which benchmark: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -51,7 +51,16 @@ struct Bench: ParsableCommand {
             benchmarkStep(workload)
             if breakdown && !json { benchmarkPhases(workload) }
         }
-        if config == .cnn || config == .all { benchmarkCNN() }
+        if config == .cnn || config == .all {
+            benchmarkRecordedStep(config: "cnn", title: "conv 32 → pool → conv 64 → pool → 128 → 10", batch: 128) {
+                try CNNStep(batch: 128, optimizer: optimizer).step
+            }
+        }
+        if config == .lstm || config == .all {
+            benchmarkRecordedStep(config: "lstm", title: "LSTM 256 → 256, one layer, sequence 128, MSE", batch: 64) {
+                LSTMStep(batch: 64, length: 128, size: 256, optimizer: optimizer).step
+            }
+        }
         if json { return }
         if config == .memory { benchmarkMemory() }
         if config == .threads || (config == .all && threads > 1) { benchmarkThreads() }
@@ -108,20 +117,19 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// The `cnn` preset's training step (batch 128, 1×28×28 images) against its BLAS floor: the
-    /// exact products one step issues, recorded and replayed on buffers of their own.
-    private func benchmarkCNN() {
-        let batch = 128
-        let step: CNNStep
-        do { step = try CNNStep(batch: batch, optimizer: optimizer) } catch {
-            printError("error: cnn: \(error)")
+    /// A training step (the `cnn` preset's, or an LSTM's) against its BLAS floor: the exact
+    /// products one step issues, recorded and replayed on buffers of their own.
+    private func benchmarkRecordedStep(config: String, title: String, batch: Int, makeStep: () throws -> () -> Void) {
+        let step: () -> Void
+        do { step = try makeStep() } catch {
+            printError("error: \(config): \(error)")
             return
         }
-        for _ in 0..<2 { step.step() }
-        let floor = RecordedFloor(MatrixProduct.recordingCalls { step.step() })
+        for _ in 0..<2 { step() }
+        let floor = RecordedFloor(MatrixProduct.recordingCalls { step() })
         var stepSamples: [Double] = [], floorSamples: [Double] = []
         for _ in 0..<repetitions {
-            stepSamples += timePerCall(rounds: 1, target: 0.1, step.step)
+            stepSamples += timePerCall(rounds: 1, target: 0.1, step)
             floorSamples += timePerCall(rounds: 1, target: 0.1, floor.step)
         }
         let (s, f) = (Timing(samples: stepSamples), Timing(samples: floorSamples))
@@ -136,7 +144,7 @@ struct Bench: ParsableCommand {
         }
         if json {
             let object: [String: Any] = [
-                "config": "cnn", "optimizer": optimizer.rawValue, "threads": threads, "batch": batch,
+                "config": config, "optimizer": optimizer.rawValue, "threads": threads, "batch": batch,
                 "step_ms": s.median * 1e3, "floor_ms": f.median * 1e3, "ratio": ratio, "gemm_calls": floor.calls.count,
                 "gflop_per_step": gigaflops, "step_ms_p10": s.p10 * 1e3, "step_ms_p90": s.p90 * 1e3,
                 "floor_ms_p10": f.p10 * 1e3, "floor_ms_p90": f.p90 * 1e3, "samples_per_second": Double(batch) / s.median,
@@ -145,10 +153,10 @@ struct Bench: ParsableCommand {
             if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                printError("error: cnn: a measurement is not a finite number")
+                printError("error: \(config): a measurement is not a finite number")
             }
         } else {
-            print("cnn (conv 32 → pool → conv 64 → pool → 128 → 10, batch \(batch), \(optimizer.rawValue), \(threads) thread(s)): "
+            print("\(config) (\(title), batch \(batch), \(optimizer.rawValue), \(threads) thread(s)): "
                   + "step \(String(format: "%.2f", s.median * 1e3)) ms [p10 \(String(format: "%.2f", s.p10 * 1e3)), "
                   + "p90 \(String(format: "%.2f", s.p90 * 1e3))], BLAS floor \(String(format: "%.2f", f.median * 1e3)) ms "
                   + "(\(floor.calls.count) products, \(String(format: "%.2f", gigaflops)) GFLOP, "

@@ -263,3 +263,26 @@ final class CNNStep {
         optimizer.step()
     }
 }
+
+/// An LSTM training step on random data, as `scripts/compare_frameworks.py --configs lstm` runs it
+/// in PyTorch: one layer of `size` → `size`, sequences of `length` (sequence-first), the mean
+/// squared error of every output against a random target, and the optimizer's update.
+final class LSTMStep {
+    let lstm: Recurrent<Float>
+    let optimizer: any Optimizer<Float>
+    let input: Tensor<Float>, target: Tensor<Float>
+
+    init(batch: Int, length: Int, size: Int, optimizer kind: OptimizerKind = .sgd) {
+        var generator = RandomGenerator(seed: 3)
+        lstm = Recurrent(.lstm, inputSize: size, hiddenSize: size, using: &generator)
+        optimizer = kind.benchmarkOptimizer(lstm.trainableParameters)
+        input = Tensor.normal([length, batch, size], using: &generator)
+        target = Tensor.normal([length, batch, size], using: &generator)
+    }
+
+    func step() {
+        optimizer.zeroGradients()
+        meanSquaredError(lstm(input), target).backward()
+        optimizer.step()
+    }
+}

@@ -44,8 +44,10 @@ public struct RecurrentState<Scalar: TensorScalar> {
 /// holds the last layer's hidden state at every step, (L, N, D·H) (D = 2 when bidirectional, the
 /// backward direction's half second). Each layer computes the input projection of all its steps
 /// as one gemm, then one gemm (gemv at batch 1) per step for the recurrent product; backward
-/// through time runs the same products transposed. In training, dropout with probability
-/// `dropout` applies to the outputs of every layer but the last.
+/// through time runs the same products transposed. An LSTM layer runs as one op over the whole
+/// sequence (``lstmSequence(_:hidden:cell:inputWeight:hiddenWeight:inputBias:hiddenBias:reverse:)``):
+/// each step's gate work in one pass, and its weight gradients as one gemm over all steps. In
+/// training, dropout with probability `dropout` applies to the outputs of every layer but the last.
 public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
     /// The cell: tanh or ReLU RNN, LSTM or GRU.
     public let cell: RecurrentCell
@@ -164,11 +166,19 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
         reverse: Bool, hidden: Tensor<Scalar>, cellState: Tensor<Scalar>?
     ) -> (outputs: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>?) {
         let (length, batch, features) = (sequence.shape[0], sequence.shape[1], sequence.shape[2])
+        if cell == .lstm {  // one op for the whole sequence: its steps' elementwise work fused
+            let packed = lstmSequence(sequence, hidden: hidden, cell: cellState!, inputWeight: p.inputWeight.value,
+                                      hiddenWeight: p.hiddenWeight.value, inputBias: p.inputBias?.value,
+                                      hiddenBias: p.hiddenBias?.value, reverse: reverse)
+            let last = reverse ? 0 : length - 1
+            return (packed.sliced(along: 0, 0..<length), packed.sliced(along: 0, last..<(last + 1)).reshaped(to: [batch, hiddenSize]),
+                    packed.sliced(along: 0, length..<(length + 1)).reshaped(to: [batch, hiddenSize]))
+        }
         let rows = cell.gateCount * hiddenSize
         // Every step's input projection in one gemm: (L·N, I)·W_ihᵀ + b_ih.
         let projected = linear(sequence.reshaped(to: [length * batch, features]), weight: p.inputWeight.value, bias: p.inputBias?.value)
             .reshaped(to: [length, batch, rows])
-        var (h, c) = (hidden, cellState)
+        var h = hidden
         var outputs = [Tensor<Scalar>?](repeating: nil, count: length)
         for t in reverse ? Array((0..<length).reversed()) : Array(0..<length) {
             let x = projected.sliced(along: 0, t..<(t + 1)).reshaped(to: [batch, rows])
@@ -177,10 +187,7 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
             case .tanh: h = EasyNets.tanh(x + recurrent)
             case .relu: h = EasyNets.relu(x + recurrent)
             case .lstm:
-                let gates = (x + recurrent).chunked(4, along: 1)
-                let newCell = sigmoid(gates[1]) * c! + sigmoid(gates[0]) * EasyNets.tanh(gates[2])
-                h = sigmoid(gates[3]) * EasyNets.tanh(newCell)
-                c = newCell
+                programmerError("Recurrent: an LSTM layer runs as one lstmSequence op, not step by step")
             case .gru:
                 let (inputGates, hiddenGates) = (x.chunked(3, along: 1), recurrent.chunked(3, along: 1))
                 let reset = sigmoid(inputGates[0] + hiddenGates[0]), update = sigmoid(inputGates[1] + hiddenGates[1])
@@ -189,7 +196,7 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
             }
             outputs[t] = h
         }
-        return (Tensor.stacked(outputs.map { $0! }, along: 0), h, c)
+        return (Tensor.stacked(outputs.map { $0! }, along: 0), h, nil)
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
@@ -214,6 +221,94 @@ extension RecurrentCell {
         case .tanh, .relu: return "RNN"
         case .lstm: return "LSTM"
         case .gru: return "GRU"
+        }
+    }
+}
+
+/// One LSTM layer in one direction over `x` (L, N, I) from `hidden` and `cell` (N, H), as one
+/// recorded op: the input projection of all steps is one gemm, each step one gemm (gemv at
+/// N = 1) for h·W_hhᵀ and one pass of ``Kernels/lstmCell(gates:previousCell:cell:hidden:batch:size:)``.
+/// Returns (L + 1, N, H): the hidden state after each step, in time order, then the last cell state.
+///
+/// Backward runs the steps in reverse with one gemm each for the recurrent gradient
+/// (dh_{t−1} = dgates_t·W_hh), then one gemm each for dW_hh, dW_ih and dx over all steps at once.
+func lstmSequence<Scalar: TensorScalar>(
+    _ x: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>, inputWeight: Tensor<Scalar>, hiddenWeight: Tensor<Scalar>,
+    inputBias: Tensor<Scalar>?, hiddenBias: Tensor<Scalar>?, reverse: Bool
+) -> Tensor<Scalar> {
+    let (length, batch, features) = (x.shape[0], x.shape[1], x.shape[2])
+    let size = hiddenWeight.shape[1], width = 4 * size, rows = length * batch, plane = batch * size
+    let order = reverse ? Array((0..<length).reversed()) : Array(0..<length)
+    // Pre-activations, then activations, of every step's gates: (L·N, 4H) = b_ih + b_hh + x·W_ihᵀ.
+    let gates = TensorStorage<Scalar>(uninitializedCount: rows * width)
+    let biases = [inputBias, hiddenBias].compactMap { $0 }
+    if !biases.isEmpty {
+        let bias = biases.count == 2 ? biases[0] + biases[1] : biases[0]
+        fillRows(gates.base, rows: rows, with: bias.storage.base, count: width)
+    }
+    MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: width, k: features, a: x.storage.base,
+                       b: inputWeight.storage.base, beta: biases.isEmpty ? 0 : 1, c: gates.base)
+    let result = Tensor<Scalar>(uninitializedShape: [length + 1, batch, size])
+    let y = result.storage.base
+    let cells = TensorStorage<Scalar>(uninitializedCount: length * plane), tanhCells = TensorStorage<Scalar>(uninitializedCount: length * plane)
+    var (previousHidden, previousCell) = (UnsafePointer(hidden.storage.base), UnsafePointer(cell.storage.base))
+    for t in order {
+        MatrixProduct.gemm(transposeA: false, transposeB: true, m: batch, n: width, k: size, a: previousHidden,
+                           b: hiddenWeight.storage.base, beta: 1, c: gates.base + t * batch * width)
+        Kernels.lstmCell(gates: gates.base + t * batch * width, previousCell: previousCell, cell: cells.base + t * plane,
+                         tanhCell: tanhCells.base + t * plane, hidden: y + t * plane, batch: batch, size: size)
+        (previousHidden, previousCell) = (UnsafePointer(y + t * plane), UnsafePointer(cells.base + t * plane))
+    }
+    copyScalars(to: y + length * plane, from: previousCell, count: plane)
+    let inputs = [x.node, hidden.node, cell.node, inputWeight.node, hiddenWeight.node, inputBias?.node, hiddenBias?.node]
+    guard inputs.contains(where: { $0 != nil }), isRecordingGradients else { return result }
+    let (savedX, savedHidden, savedCell) = (x.detached, hidden.detached, cell.detached)
+    let (savedInputWeight, savedHiddenWeight, outputs) = (inputWeight.detached, hiddenWeight.detached, result.detached)
+    return result.recorded("lstm", inputs: inputs) { [xNode = x.node, hNode = hidden.node, cNode = cell.node,
+                                                       wihNode = inputWeight.node, whhNode = hiddenWeight.node,
+                                                       bihNode = inputBias?.node, bhhNode = hiddenBias?.node] dY in
+        let dOut = dY.storage.base
+        let dGates = TensorStorage<Scalar>(uninitializedCount: rows * width)
+        let dHidden = TensorStorage<Scalar>(uninitializedCount: plane), dCell = TensorStorage<Scalar>(uninitializedCount: plane)
+        zeroFill(dHidden.base, count: plane)
+        copyScalars(to: dCell.base, from: dOut + length * plane, count: plane)
+        // h_{t−1} of every step in time order: the initial state for the first step processed.
+        let previous = TensorStorage<Scalar>(uninitializedCount: rows * size)
+        for (step, t) in order.enumerated() {
+            let source = step == 0 ? savedHidden.storage.base : outputs.storage.base + order[step - 1] * plane
+            copyScalars(to: previous.base + t * plane, from: source, count: plane)
+        }
+        for (step, t) in order.enumerated().reversed() {
+            VectorRoutines.add(dOut + t * plane, into: dHidden.base, count: plane)  // dh_t: from the output and from step t + 1
+            let previousCell = step == 0 ? savedCell.storage.base : cells.base + order[step - 1] * plane
+            Kernels.lstmCellBackward(gates: gates.base + t * batch * width, previousCell: previousCell, tanhCell: tanhCells.base + t * plane,
+                                     dHidden: dHidden.base, dCell: dCell.base, dGates: dGates.base + t * batch * width,
+                                     batch: batch, size: size)
+            MatrixProduct.gemm(transposeA: false, transposeB: false, m: batch, n: size, k: width, a: dGates.base + t * batch * width,
+                               b: savedHiddenWeight.storage.base, beta: 0, c: dHidden.base)  // dh_{t−1} = dgates_t·W_hh
+        }
+        hNode?.accumulate(Tensor(storage: dHidden, shape: [batch, size]))
+        cNode?.accumulate(Tensor(storage: dCell, shape: [batch, size]))
+        whhNode?.withGradientBuffer { dW, accumulate in  // dW_hh += Σ_t dgates_tᵀ·h_{t−1}
+            MatrixProduct.gemm(transposeA: true, transposeB: false, m: width, n: size, k: rows, a: dGates.base, b: previous.base,
+                               beta: accumulate ? 1 : 0, c: dW)
+        }
+        wihNode?.withGradientBuffer { dW, accumulate in  // dW_ih += Σ_t dgates_tᵀ·x_t
+            MatrixProduct.gemm(transposeA: true, transposeB: false, m: width, n: features, k: rows, a: dGates.base,
+                               b: savedX.storage.base, beta: accumulate ? 1 : 0, c: dW)
+        }
+        if bihNode != nil || bhhNode != nil {  // db_ih = db_hh = Σ_t dgates_t
+            let sums = Tensor<Scalar>(uninitializedShape: [width])
+            Tensor<Scalar>(filledWith: 1, shape: [rows]).withUnsafeBufferPointer { ones in
+                MatrixProduct.gemm(transposeA: true, transposeB: false, m: width, n: 1, k: rows, a: dGates.base, b: ones.baseAddress!,
+                                   beta: 0, c: sums.storage.base)
+            }
+            bihNode?.accumulate(sums)
+            bhhNode?.accumulate(sums)
+        }
+        xNode?.withGradientBuffer { dX, accumulate in  // dx = dgates·W_ih
+            MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: features, k: width, a: dGates.base,
+                               b: savedInputWeight.storage.base, beta: accumulate ? 1 : 0, c: dX)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import EasyNets
 
@@ -91,6 +92,21 @@ import Testing
         #expect(evaluation.scalars == withoutDropout(input).scalars)
         layer.isTraining = true
         #expect(layer(input).scalars != evaluation.scalars)
+    }
+
+    /// The LSTM cell's Float tanh (computed in Double from one exp) is within one Float ulp of the
+    /// correctly rounded tanh everywhere, passes NaN and saturates at ±1.
+    @Test func cellTanhIsAccurate() {
+        var generator = RandomGenerator(seed: 9)
+        let values: [Float] = (0..<200_000).map { _ in
+            Float(Double(generator.next() % 2_000_001) / 1e5 - 10) * (generator.next() & 1 == 0 ? 1 : 1e-4)
+        } + [0, -0.0, 1e-3, -1e-3, 0.000999, 1e-30, 9, 20, -20, .infinity, -.infinity, .leastNonzeroMagnitude]
+        for x in values {
+            let exact = Float(Foundation.tanh(Double(x))), fast = Kernels.cellTanh(x)
+            #expect(Swift.abs(fast - exact) <= exact.ulp, "cellTanh(\(x)) = \(fast), tanh = \(exact)")
+        }
+        #expect(Kernels.cellTanh(Float.nan).isNaN)
+        #expect(Kernels.cellTanh(0.75 as Double) == Foundation.tanh(0.75))
     }
 
     @Test func parameterNamesAndShapesAreTorchs() {
