@@ -45,7 +45,7 @@ public struct RecurrentState<Scalar: TensorScalar> {
 /// backward direction's half second). Each layer computes the input projection of all its steps
 /// as one gemm, then one gemm (gemv at batch 1) per step for the recurrent product; backward
 /// through time runs the same products transposed. An LSTM layer runs as one op over the whole
-/// sequence (``lstmSequence(_:hidden:cell:inputWeight:hiddenWeight:inputBias:hiddenBias:reverse:)``):
+/// sequence (`lstmSequence`):
 /// each step's gate work in one pass, and its weight gradients as one gemm over all steps. In
 /// training, dropout with probability `dropout` applies to the outputs of every layer but the last.
 public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
