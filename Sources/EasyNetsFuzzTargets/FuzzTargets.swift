@@ -29,6 +29,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// A model description file as `easynets train --model` reads it: the model built, checked
     /// against a small dataset, and trained for an epoch.
     case model
+    /// A fortune file: its fortunes split out, decoded as UTF-8, split into training and
+    /// validation, indexed, and encoded and decoded back.
+    case text
 
     /// Feeds `bytes` to the reader. Errors are the expected outcome for bad input and are ignored.
     public func run(_ bytes: [UInt8]) {
@@ -53,6 +56,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .checkpoint: try readCheckpoint(bytes)
             case .metrics: _ = try CurvesPlot.svg(EpochMetrics.parse(bytes))
             case .model: try trainDescribedModel(bytes)
+            case .text:
+                let corpus = try TextCorpus(documents: TextCorpus.fortuneDocuments(bytes, source: "fuzz"), seed: 1,
+                                            validationFraction: 0.5)
+                let text = corpus.decode(corpus.training)
+                if try corpus.encode(text) != corpus.training { fatalError("text: encode(decode(ids)) changed the ids") }
             }
         } catch {
             if Self.verbose { print("\(rawValue): \(error)") }

@@ -42,3 +42,8 @@ cp "$work/mid.safetensors" Tests/Fuzz/Corpus/checkpoint/spirals-described-mid-ep
 cp "$work/metrics.jsonl" Tests/Fuzz/Corpus/metrics/two-epochs
 printf '{"epoch":1,"learning_rate":0.1,"samples_per_second":10,"seconds":1,"test_accuracy":0.5,"test_loss":0.7,"train_accuracy":0.5,"train_loss":0.7}\n' \
     > Tests/Fuzz/Corpus/metrics/one-epoch
+# Fortune text: the start of Debian's `debian` fortune file (ASCII) and a small UTF-8 file with
+# two-, three-byte scalars, an empty fortune and a CRLF separator.
+mkdir -p Tests/Fuzz/Corpus/text
+head -c 3000 /usr/share/games/fortunes/debian > Tests/Fuzz/Corpus/text/debian
+printf 'caf\xc3\xa9 %%\n%%\nna\xc3\xafve\n%%\r\n\xe2\x82\xac\n' > Tests/Fuzz/Corpus/text/utf8
