@@ -64,6 +64,18 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     case flatten(startAxis: Int)
     /// ``Identity``.
     case identity
+    /// ``Recurrent``: an RNN, LSTM or GRU (its output at every step).
+    case recurrent(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int, bias: Bool, batchFirst: Bool, dropout: Double,
+                   bidirectional: Bool)
+    /// ``MultiheadAttention`` as self-attention.
+    case multiheadAttention(embeddingSize: Int, headCount: Int, dropout: Double, bias: Bool, batchFirst: Bool)
+    /// ``TransformerEncoderLayer``.
+    case transformerEncoderLayer(modelSize: Int, headCount: Int, feedForwardSize: Int, dropout: Double, activation: TransformerActivation,
+                                 layerNormEpsilon: Double, batchFirst: Bool, normFirst: Bool)
+    /// ``SinusoidalPositionalEncoding``.
+    case sinusoidalPositionalEncoding(dimension: Int, batchFirst: Bool)
+    /// ``LearnedPositionalEmbedding``.
+    case learnedPositionalEmbedding(maximumLength: Int, dimension: Int, batchFirst: Bool)
     /// ``Residual`` around a block.
     case residual(block: ModelDescription)
     /// ``Sequential``: layers applied in order.
@@ -116,6 +128,25 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             return Dropout2d<Scalar>(probability: probability, seed: dropoutSeed)
         case .flatten(let axis): return Flatten<Scalar>(startAxis: axis)
         case .identity: return Identity<Scalar>()
+        case let .recurrent(cell, inputSize, hiddenSize, layerCount, bias, batchFirst, dropout, bidirectional):
+            defer { dropoutSeed &+= 1 }
+            return Recurrent<Scalar>(cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias,
+                                     batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, seed: dropoutSeed,
+                                     using: &generator)
+        case let .multiheadAttention(embeddingSize, headCount, dropout, bias, batchFirst):
+            defer { dropoutSeed &+= 1 }
+            return MultiheadAttention<Scalar>(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias,
+                                              batchFirst: batchFirst, seed: dropoutSeed, using: &generator)
+        case let .transformerEncoderLayer(modelSize, headCount, feedForwardSize, dropout, activation, epsilon, batchFirst, normFirst):
+            defer { dropoutSeed &+= 2 }  // the block's own dropout and its attention's
+            return TransformerEncoderLayer<Scalar>(modelSize: modelSize, headCount: headCount, feedForwardSize: feedForwardSize,
+                                                   dropout: dropout, activation: activation, layerNormEpsilon: epsilon,
+                                                   batchFirst: batchFirst, normFirst: normFirst, seed: dropoutSeed, using: &generator)
+        case let .sinusoidalPositionalEncoding(dimension, batchFirst):
+            return SinusoidalPositionalEncoding<Scalar>(dimension: dimension, batchFirst: batchFirst)
+        case let .learnedPositionalEmbedding(maximumLength, dimension, batchFirst):
+            return LearnedPositionalEmbedding<Scalar>(maximumLength: maximumLength, dimension: dimension, batchFirst: batchFirst,
+                                                      using: &generator)
         case .residual(let block): return Residual<Scalar>(block.makeLayer(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed))
         case .sequential: return makeSequential(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed)
         }
@@ -158,6 +189,19 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         case let .conv1d(inChannels, outChannels, kernelSize, _, _, _, groups, bias):
             return convolutionStateCount(inChannels, outChannels, kernelSize: [kernelSize], groups: groups, bias: bias)
         case let .batchNorm2d(features, _, _, affine): return sum([product(features, affine ? 4 : 2), 1])
+        case let .recurrent(cell, inputSize, hiddenSize, layerCount, bias, _, _, bidirectional):
+            // Per layer and direction: gates·H rows of W_ih (input or D·H columns) and W_hh (H columns), and two biases.
+            let directions = bidirectional ? 2 : 1
+            guard layerCount >= 1, let rows = product(cell.gateCount, hiddenSize), let wider = product(directions, hiddenSize) else { return nil }
+            let first = sum([product(rows, inputSize), product(rows, hiddenSize), bias ? product(rows, 2) : 0])
+            let later = sum([product(rows, wider), product(rows, hiddenSize), bias ? product(rows, 2) : 0])
+            return sum([first.flatMap { product($0, directions) }, later.flatMap { product($0, directions) }.flatMap { product($0, layerCount - 1) }])
+        case let .multiheadAttention(size, _, _, bias, _):
+            return sum([product(size, 4 * size), bias ? product(size, 4) : 0])  // in_proj (3E, E), out_proj (E, E), biases
+        case let .transformerEncoderLayer(size, _, feedForward, _, _, _, _, _):
+            return sum([product(size, 4 * size), product(size, 4), product(size, feedForward), product(size, feedForward),
+                        feedForward, size, product(size, 4)])  // attention, linear1, linear2, two LayerNorms
+        case let .learnedPositionalEmbedding(maximumLength, dimension, _): return product(maximumLength, dimension)
         case .residual(let block): return block.stateCount
         case .sequential(let layers): return sum(layers.map(\.stateCount))
         default: return 0
@@ -222,6 +266,23 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             return at("BatchNorm2d needs features ≥ 1, a finite ε > 0 and momentum in [0, 1], got \(features), \(epsilon), \(momentum)")
         case .dropout2d(let probability) where !(probability >= 0 && probability < 1):
             return at("Dropout2d probability \(probability) is outside [0, 1)")
+        case let .recurrent(cell, inputSize, hiddenSize, layerCount, _, _, dropout, _)
+            where inputSize < 1 || hiddenSize < 1 || !(1...1024).contains(layerCount) || !(dropout >= 0 && dropout < 1):
+            return at("\(cell.layerName) needs sizes ≥ 1, 1 to 1024 layers and dropout in [0, 1), got \(inputSize) → \(hiddenSize), "
+                      + "\(layerCount) layers, dropout \(dropout)")
+        case let .multiheadAttention(size, heads, dropout, _, _)
+            where size < 1 || heads < 1 || size % heads != 0 || !(dropout >= 0 && dropout < 1):
+            return at("MultiheadAttention needs a size ≥ 1 that splits into heads ≥ 1 and dropout in [0, 1), got \(size), \(heads) heads, "
+                      + "dropout \(dropout)")
+        case let .transformerEncoderLayer(size, heads, feedForward, dropout, _, epsilon, _, _)
+            where size < 1 || heads < 1 || size % heads != 0 || feedForward < 1 || !(dropout >= 0 && dropout < 1)
+                || !(epsilon > 0 && epsilon.isFinite):
+            return at("TransformerEncoderLayer needs a size ≥ 1 that splits into heads ≥ 1, a feed-forward size ≥ 1, dropout in [0, 1) "
+                      + "and a finite ε > 0, got \(size), \(heads) heads, \(feedForward), \(dropout), \(epsilon)")
+        case .sinusoidalPositionalEncoding(let dimension, _) where dimension < 1:
+            return at("SinusoidalPositionalEncoding's dimension must be at least 1, got \(dimension)")
+        case let .learnedPositionalEmbedding(maximumLength, dimension, _) where maximumLength < 1 || dimension < 1:
+            return at("LearnedPositionalEmbedding's sizes must be at least 1, got \(maximumLength) × \(dimension)")
         case .residual(let block):
             guard depth < 64 else { return at("nesting deeper than 64 levels") }
             return block.layerProblem(path: child("block"), depth: depth + 1)
@@ -383,6 +444,36 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         case let .embedding(_, dimension):
             guard isModelInput else { throw fail("an embedding takes row indices, which no layer computes: it must come first") }
             return shape + [dimension]
+        case let .recurrent(cell, inputSize, hiddenSize, _, _, batchFirst, _, bidirectional):
+            guard (shape.count == 3 || shape.count == 2) && shape.last == inputSize else {
+                throw fail("\(cell.layerName) takes \(batchFirst ? "(N, L" : "(L, N"), \(inputSize)) or (L, \(inputSize)), the input has shape \(shape)")
+            }
+            guard let gates = InputLimits.elementCount(Array(shape.dropLast()) + [cell.gateCount * hiddenSize]) else {
+                throw fail("\(cell.layerName)'s gates for input \(shape) overflow")
+            }
+            largest = Swift.max(largest, gates)
+            return shape.dropLast() + [(bidirectional ? 2 : 1) * hiddenSize]
+        case let .multiheadAttention(size, heads, _, _, batchFirst), let .transformerEncoderLayer(size, heads, _, _, _, _, batchFirst, _):
+            guard shape.count == 3 && shape[2] == size else {
+                throw fail("attention of size \(size) takes \(batchFirst ? "(N, L" : "(L, N"), \(size)), the input has shape \(shape)")
+            }
+            let length = shape[batchFirst ? 1 : 0], batch = shape[batchFirst ? 0 : 1]
+            guard let scores = InputLimits.elementCount([batch, heads, length, length]) else {
+                throw fail("the attention scores for input \(shape) overflow")
+            }
+            largest = Swift.max(largest, scores)
+            return shape
+        case let .sinusoidalPositionalEncoding(dimension, _):
+            guard shape.count == 3 && shape[2] == dimension else {
+                throw fail("SinusoidalPositionalEncoding takes (…, …, \(dimension)), the input has shape \(shape)")
+            }
+            return shape
+        case let .learnedPositionalEmbedding(maximumLength, dimension, batchFirst):
+            guard shape.count == 3 && shape[2] == dimension && shape[batchFirst ? 1 : 0] <= maximumLength else {
+                throw fail("LearnedPositionalEmbedding takes \(batchFirst ? "(N, L" : "(L, N"), \(dimension)) with L ≤ \(maximumLength), "
+                           + "the input has shape \(shape)")
+            }
+            return shape
         case .flatten(let a):
             let start = try axis(a)
             guard let merged = InputLimits.elementCount(Array(shape[start...])) else { throw fail("input shape \(shape) overflows") }
@@ -535,6 +626,33 @@ extension BatchNorm1d {
     public var layerDescription: ModelDescription? { .batchNorm1d(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil) }
 }
 extension Embedding { public var layerDescription: ModelDescription? { .embedding(count: weight.shape[0], dimension: weight.shape[1]) } }
+extension Recurrent {
+    public var layerDescription: ModelDescription? {
+        .recurrent(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: weights[0].inputBias != nil,
+                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional)
+    }
+}
+extension MultiheadAttention {
+    public var layerDescription: ModelDescription? {
+        .multiheadAttention(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: inputProjectionBias != nil,
+                            batchFirst: batchFirst)
+    }
+}
+extension TransformerEncoderLayer {
+    public var layerDescription: ModelDescription? {
+        .transformerEncoderLayer(modelSize: selfAttention.embeddingSize, headCount: selfAttention.headCount,
+                                 feedForwardSize: linear1.outputSize, dropout: dropout, activation: activation,
+                                 layerNormEpsilon: norm1.epsilon, batchFirst: selfAttention.batchFirst, normFirst: normFirst)
+    }
+}
+extension SinusoidalPositionalEncoding {
+    public var layerDescription: ModelDescription? { .sinusoidalPositionalEncoding(dimension: dimension, batchFirst: batchFirst) }
+}
+extension LearnedPositionalEmbedding {
+    public var layerDescription: ModelDescription? {
+        .learnedPositionalEmbedding(maximumLength: weight.shape[0], dimension: weight.shape[1], batchFirst: batchFirst)
+    }
+}
 extension Conv2d {
     public var layerDescription: ModelDescription? {
         .conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
