@@ -6,19 +6,13 @@ import Testing
 /// outputs and gradients against PyTorch (`scripts/fixtures/make_tensor_ops_fixture.py`, in Double
 /// to 1e-12), and gradients against central differences.
 @Suite struct TensorOpsTests {
-    struct Encoded: Decodable {
-        let shape: [Int]
-        let values: [Double]
-        var tensor: Tensor<Double> { Tensor(values, shape: shape) }
-    }
-
     struct Case: Decodable {
-        let inputs: [Encoded]
-        let outputs: [Encoded]
-        let upstream: [Encoded]
-        let gradients: [Encoded]
+        let inputs: [EncodedTensor]
+        let outputs: [EncodedTensor]
+        let upstream: [EncodedTensor]
+        let gradients: [EncodedTensor]
         let axis: Int?, start: Int?, end: Int?, size: Int?, sizes: [Int]?, count: Int?
-        let mask: Encoded?
+        let mask: EncodedTensor?
         let indices: Indices?
         let value: Double?
         let transpose_b: Bool?

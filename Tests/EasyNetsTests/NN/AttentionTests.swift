@@ -6,20 +6,14 @@ import Testing
 /// PyTorch in Double (`scripts/fixtures/make_attention_fixture.py`): outputs and the gradients of
 /// every input and parameter, with causal, additive and key-padding masks, batch-first and batch 1.
 @Suite("Attention") struct AttentionTests {
-    struct Encoded: Decodable {
-        let shape: [Int]
-        let values: [Double]
-        var tensor: Tensor<Double> { Tensor(values, shape: shape) }
-    }
-
     struct Case: Decodable {
-        let inputs: [Encoded]
-        let outputs: [Encoded]
-        let upstream: [Encoded]
-        let input_gradients: [Encoded]
-        let parameters: [String: Encoded]
-        let parameter_gradients: [String: Encoded]
-        let mask: Encoded?, attention_mask: Encoded?, key_padding_mask: Encoded?
+        let inputs: [EncodedTensor]
+        let outputs: [EncodedTensor]
+        let upstream: [EncodedTensor]
+        let input_gradients: [EncodedTensor]
+        let parameters: [String: EncodedTensor]
+        let parameter_gradients: [String: EncodedTensor]
+        let mask: EncodedTensor?, attention_mask: EncodedTensor?, key_padding_mask: EncodedTensor?
         let causal: Bool?, batch_first: Bool?, self_attention: Bool?, norm_first: Bool?, activation: String?
     }
 

@@ -25,3 +25,10 @@ func temporaryDirectory() throws -> String {
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
+
+/// A Double tensor in a fixture: its shape and its values in row-major order.
+struct EncodedTensor: Decodable {
+    let shape: [Int]
+    let values: [Double]
+    var tensor: Tensor<Double> { Tensor(values, shape: shape) }
+}

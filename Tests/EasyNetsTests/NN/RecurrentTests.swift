@@ -7,24 +7,18 @@ import Testing
 /// input, the initial states and every parameter, loaded from PyTorch's state dicts; plus finite
 /// differences, dropout between layers, and shape errors.
 @Suite("Recurrent layers") struct RecurrentTests {
-    struct Encoded: Decodable {
-        let shape: [Int]
-        let values: [Double]
-        var tensor: Tensor<Double> { Tensor(values, shape: shape) }
-    }
-
     struct Case: Decodable {
         let cell: String
         let input_size: Int, hidden_size: Int, num_layers: Int
         let bias: Bool, batch_first: Bool, bidirectional: Bool
-        let state_dict: [String: Encoded]
-        let input: Encoded
-        let initial: [Encoded]
-        let outputs: [Encoded]
-        let upstream: [Encoded]
-        let input_gradient: Encoded
-        let initial_gradients: [Encoded]
-        let parameter_gradients: [String: Encoded]
+        let state_dict: [String: EncodedTensor]
+        let input: EncodedTensor
+        let initial: [EncodedTensor]
+        let outputs: [EncodedTensor]
+        let upstream: [EncodedTensor]
+        let input_gradient: EncodedTensor
+        let initial_gradients: [EncodedTensor]
+        let parameter_gradients: [String: EncodedTensor]
     }
 
     struct Fixture: Decodable { let cases: [String: Case] }
