@@ -34,9 +34,10 @@ func parseWidths(_ text: String) throws -> [Int] {
 }
 
 /// The model a `--model` value names: the `mlp` preset shaped by `mlp`, the `cnn` preset for
-/// images of `imageShape` (Fashion-MNIST's when `nil`), or a model description file.
+/// images of `imageShape` (Fashion-MNIST's when `nil`), the `char-lstm` and `char-transformer`
+/// presets for `text` data, or a model description file.
 func modelDescription(_ model: String, mlp: () throws -> MultilayerPerceptron.Configuration, imageShape: [Int]?,
-                      classes: Int) throws -> ModelDescription {
+                      classes: Int, text: TextShape? = nil) throws -> ModelDescription {
     switch model {
     case "mlp": return try validated(mlp()).modelDescription
     case "cnn":
@@ -45,9 +46,22 @@ func modelDescription(_ model: String, mlp: () throws -> MultilayerPerceptron.Co
             throw ValidationError("--model cnn needs images of at least 4×4 pixels and 1 to 1000000 classes")
         }
         return ConvolutionalNetwork.description(imageShape: shape, classes: classes)
+    case "char-lstm", "char-transformer":
+        guard let text else { throw ValidationError("--model \(model) is a language model: it needs --dataset text") }
+        return model == "char-lstm" ? CharacterLanguageModel.lstm(vocabularySize: text.vocabularySize)
+            : CharacterLanguageModel.transformer(vocabularySize: text.vocabularySize, contextLength: text.sequenceLength)
     default: return try ModelDescription(contentsOfFile: model)
     }
 }
+
+/// What a language-model preset needs to know of text data.
+struct TextShape {
+    var vocabularySize: Int
+    var sequenceLength: Int
+}
+
+/// The presets `--model` names (besides a description file).
+let modelPresets = ["mlp", "cnn", "char-lstm", "char-transformer"]
 
 /// A model configuration from flags, or a usage error saying why it cannot be built.
 func validated(_ config: MultilayerPerceptron.Configuration) throws -> MultilayerPerceptron.Configuration {
@@ -67,7 +81,15 @@ func checkOutput(_ path: String?, flag: String) throws {
 enum OptimizerKind: String, ExpressibleByArgument, CaseIterable { case sgd, adam, adamw, rmsprop, adagrad }
 
 enum DatasetKind: String, ExpressibleByArgument, CaseIterable {
-    case fashionMNIST = "fashion-mnist", spirals, csv
+    case fashionMNIST = "fashion-mnist", spirals, csv, text
+}
+
+/// Data loaded for a command: training and test (validation) examples, and for text the
+/// characters of the language model.
+struct LoadedData {
+    var train: Dataset<Float>
+    var test: Dataset<Float>
+    var vocabulary: CharacterVocabulary?
 }
 
 /// Dataset selection shared by train, evaluate and predict.
@@ -90,6 +112,15 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "The CSV files have no header row.")
     var noHeader = false
 
+    @Option(help: "Folder of fortune files (with --dataset text): Debian's fortunes, split 90/10 into training and validation text by --text-seed.")
+    var textDir: String = "/usr/share/games/fortunes"
+
+    @Option(help: "Characters per training sequence (with --dataset text); each is labeled with the next character.")
+    var sequenceLength: Int = 128
+
+    @Option(help: "Seed of the text's split into training and validation fortunes (with --dataset text).")
+    var textSeed: UInt64 = 0
+
     func validate() throws {
         if dataset == .csv {
             guard trainFile != nil, testFile != nil else {
@@ -99,17 +130,28 @@ struct DataOptions: ParsableArguments {
                 throw ValidationError("--no-header needs --label-column as a column index")
             }
         }
+        guard (1...65536).contains(sequenceLength) else { throw ValidationError("--sequence-length must be in 1...65536") }
     }
 
-    /// (training, test) data, features in [0, 1] for images.
-    func load() throws -> (train: Dataset<Float>, test: Dataset<Float>) {
+    /// Training and test data, features in [0, 1] for images; for text, sequences of token ids
+    /// labeled with the next character, and the vocabulary.
+    func load() throws -> LoadedData {
         switch dataset {
         case .fashionMNIST:
-            return (try FashionMNIST.load(.train, directory: dataDir), try FashionMNIST.load(.test, directory: dataDir))
+            return LoadedData(train: try FashionMNIST.load(.train, directory: dataDir), test: try FashionMNIST.load(.test, directory: dataDir))
         case .spirals:
             let (x, y) = Spirals.make(pointsPerClass: 500, noise: 0.02, seed: 1, as: Float.self)
             let (xt, yt) = Spirals.make(pointsPerClass: 200, noise: 0.02, seed: 2, as: Float.self)
-            return (Dataset(features: x, labels: y), Dataset(features: xt, labels: yt))
+            return LoadedData(train: Dataset(features: x, labels: y), test: Dataset(features: xt, labels: yt))
+        case .text:
+            let corpus = try TextCorpus.fortunes(directory: textDir, seed: textSeed, validationFraction: 0.1)
+            let (train, test) = (TextCorpus.nextCharacterData(corpus.training, sequenceLength: sequenceLength, as: Float.self),
+                                 TextCorpus.nextCharacterData(corpus.validation, sequenceLength: sequenceLength, as: Float.self))
+            for (data, side) in [(train, "training"), (test, "validation")] where data.count == 0 {
+                throw DataError(path: textDir, reason: "the \(side) text is shorter than one sequence of \(sequenceLength) characters "
+                                + "and the one after it; use a shorter --sequence-length")
+            }
+            return LoadedData(train: train, test: test, vocabulary: corpus.vocabulary)
         case .csv:
             let column: LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
             let train = try CSVReader.read(contentsOfFile: trainFile!, hasHeader: !noHeader, labelColumn: column, as: Float.self)
@@ -120,7 +162,8 @@ struct DataOptions: ParsableArguments {
             guard train.features.shape[1] == test.features.shape[1] else {
                 throw DataError(path: testFile!, reason: "has \(test.features.shape[1]) feature columns, the training file \(train.features.shape[1])")
             }
-            return (Dataset(features: train.features, labels: train.labels), Dataset(features: test.features, labels: test.labels))
+            return LoadedData(train: Dataset(features: train.features, labels: train.labels),
+                              test: Dataset(features: test.features, labels: test.labels))
         }
     }
 
@@ -136,6 +179,7 @@ struct DataOptions: ParsableArguments {
         case .fashionMNIST: return "the Fashion-MNIST \(test ? "test" : "training") set in \(dataDir)"
         case .spirals: return "the spirals \(test ? "test" : "training") data"
         case .csv: return (test ? testFile : trainFile) ?? "the CSV file"
+        case .text: return "the \(test ? "validation" : "training") text of \(textDir)"
         }
     }
 }

@@ -7,7 +7,7 @@ struct EasyNetsCommand: ParsableCommand {
         commandName: "easynets",
         abstract: "EasyNets: neural networks in Swift on OpenBLAS.",
         version: EasyNetsVersion.current,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Summarize.self, Plot.self, Info.self, Explain.self, Bench.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, Summarize.self, Plot.self, Info.self, Explain.self, Bench.self]
     )
 }
 

@@ -9,7 +9,7 @@ struct ModelSource: ParsableArguments {
     @Option(help: "Checkpoint of easynets train, or a safetensors state dict exported from PyTorch.")
     var checkpoint: String
 
-    @Option(help: "The architecture of a plain state dict: mlp (shaped by --hidden, --activation), cnn, or a model description JSON file (files EasyNets writes describe their model).")
+    @Option(help: "The architecture of a plain state dict: mlp (shaped by --hidden, --activation), cnn, char-lstm, char-transformer, or a model description JSON file (files EasyNets writes describe their model).")
     var model: String = "mlp"
 
     @Option(help: "Hidden widths of a plain state dict of the mlp preset.")
@@ -25,14 +25,14 @@ struct ModelSource: ParsableArguments {
         }
     }
 
-    /// The model, for data of `inputSize` features (images of `imageShape`) and `classes` classes
-    /// (used only for a plain state dict).
-    func load(inputSize: Int, imageShape: [Int]?, classes: Int) throws -> Sequential<Float> {
+    /// The model, for data of `inputSize` features (images of `imageShape`, or `text`) and
+    /// `classes` classes (used only for a plain state dict).
+    func load(inputSize: Int, imageShape: [Int]?, classes: Int, text: TextShape? = nil) throws -> Sequential<Float> {
         let file = try SafeTensorsFile(contentsOfFile: checkpoint)
         if let model = try Sequential<Float>.loadModel(from: file, path: checkpoint) { return model }
         let description = try modelDescription(model, mlp: {
             MultilayerPerceptron.Configuration(inputSize: inputSize, hidden: try parseWidths(hidden), classes: classes, activation: activation)
-        }, imageShape: imageShape, classes: classes)
+        }, imageShape: imageShape, classes: classes, text: text)
         let network = try Sequential<Float>(description)
         try network.loadState(from: file, path: checkpoint)
         return network
@@ -51,13 +51,27 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var (_, test) = try data.load()
-            let classes = data.dataset == .fashionMNIST ? 10 : test.classCount
-            let model = try source.load(inputSize: test.featureCount, imageShape: data.imageShape, classes: classes)
+            let loaded = try data.load()
+            var test = loaded.test
+            let classes = loaded.vocabulary?.count ?? (data.dataset == .fashionMNIST ? 10 : test.classCount)
+            let model = try source.load(inputSize: test.featureCount, imageShape: data.imageShape, classes: classes,
+                                        text: loaded.vocabulary.map { TextShape(vocabularySize: $0.count, sequenceLength: data.sequenceLength) })
             test = try test.shaped(for: model.describe(), imageShape: data.imageShape, dataName: data.name(test: true))
             let modelClasses = try model.checkClassCount(for: test, modelSource: source.checkpoint, dataName: data.name(test: true))
             let result = evaluate(model, on: test, classCount: modelClasses)
             let report = result.report
+            if loaded.vocabulary != nil {  // a language model: per character, without a report of every character
+                let bits = result.loss / log(2)
+                if json {
+                    let object: [String: Any] = ["accuracy": report.accuracy, "loss": result.loss, "bits_per_character": bits,
+                                                 "characters": report.total]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                } else {
+                    print("loss: \(fmt(result.loss)) nats per character, \(fmt(bits)) bits per character, "
+                          + "accuracy \(fmt(report.accuracy)) over \(report.total) characters")
+                }
+                return
+            }
             if json {
                 let object: [String: Any] = [
                     "accuracy": report.accuracy, "loss": result.loss, "examples": report.total,
@@ -100,8 +114,11 @@ struct Predict: ParsableCommand {
         try reportingErrors {
             var inputs: Tensor<Float>
             var names: [String]
+            guard data.dataset != .text else {
+                throw ValidationError("predict takes examples with one label each; sample a language model with easynets generate")
+            }
             if let index {
-                let (_, test) = try data.load()
+                let test = try data.load().test
                 let indices = index.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard indices.allSatisfy({ $0 != nil && $0! >= 0 && $0! < test.count }) else {
                     throw ValidationError("--index takes test-set indices in 0..<\(test.count), got \"\(index)\"")
@@ -203,6 +220,44 @@ struct Plot: ParsableCommand {
             let svg = try CurvesPlot.svg(epochs, title: "EasyNets: \(URL(fileURLWithPath: metrics).lastPathComponent)")
             try OutputFile.write(Array(svg.utf8), to: output)
             print("Wrote \(output) (\(epochs.count) epochs)")
+        }
+    }
+}
+
+/// `easynets generate`: text sampled from a language model trained with `--dataset text`.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sample text from a character-level language model's checkpoint (easynets train --dataset text).")
+
+    @Option(help: "Checkpoint of easynets train --dataset text (it carries the model and its characters).")
+    var checkpoint: String
+
+    @Option(help: "The text to continue (default: the start of a fortune).")
+    var prompt: String = ""
+
+    @Option(help: "Characters to generate.")
+    var length: Int = 300
+
+    @Option(help: "Sampling temperature: lower is more predictable, higher more varied; 0 takes the most likely character.")
+    var temperature: Double = 0.8
+
+    @Option(help: "Random seed of the sampling.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        guard (0...1_000_000).contains(length) else { throw ValidationError("--length must be in 0...1000000") }
+        guard temperature >= 0 && temperature <= 1000 else { throw ValidationError("--temperature must be in 0...1000") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let sampler = try TextSampler<Float>(checkpoint: SafeTensorsFile(contentsOfFile: checkpoint), path: checkpoint)
+            var generator = RandomGenerator(seed: seed)
+            let text: String
+            do { text = try sampler.continuation(of: prompt, length: length, temperature: temperature, using: &generator) } catch let error as DataError {
+                throw ValidationError("--prompt: \(error.location): \(error.reason) of \(checkpoint)")
+            }
+            print(prompt + text)
         }
     }
 }

@@ -7,14 +7,15 @@ import Foundation
 /// its observers, and runs it.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a classifier (default: the 784-256-128-10 MLP on Fashion-MNIST).")
+        abstract: "Train a classifier (default: the 784-256-128-10 MLP on Fashion-MNIST) or a character-level language model (--dataset text).")
 
     enum ScheduleKind: String, ExpressibleByArgument, CaseIterable { case none, step, cosine, exponential, onecycle }
 
     @OptionGroup var data: DataOptions
 
-    @Option(help: "The architecture: the preset mlp (shaped by --hidden, --activation, --dropout), the preset cnn, or a model description JSON file.")
-    var model: String = "mlp"
+    @Option(name: .customLong("model"),
+            help: "The architecture: the preset mlp (shaped by --hidden, --activation, --dropout), the preset cnn, the language-model presets char-lstm and char-transformer (--dataset text), or a model description JSON file (default: mlp; char-lstm with --dataset text).")
+    var modelOption: String?
 
     @Option(help: "Hidden layer widths of the mlp preset, comma-separated.")
     var hidden: String = "256,128"
@@ -37,11 +38,15 @@ struct Train: ParsableCommand {
     @Option(help: "Weight decay (L2 for sgd, adam and rmsprop; decoupled for adamw).")
     var weightDecay: Double = 0
 
-    @Option(name: .customLong("epochs"), help: "Epochs (default: 15; 18 with --model cnn).")
+    @Option(name: .customLong("epochs"), help: "Epochs (default: 15; 18 with --model cnn; 10 with --dataset text).")
     var epochsOption: Int?
 
-    @Option(help: "Mini-batch size (under mpirun: the global batch, split among the processes).")
-    var batchSize: Int = 128
+    @Option(name: .customLong("batch-size"),
+            help: "Mini-batch size (default: 128; 64 sequences with --dataset text; under mpirun: the global batch, split among the processes).")
+    var batchSizeOption: Int?
+
+    @Option(help: "Clip the gradients' global norm to this value before each step (default: none; 1 with --dataset text).")
+    var clipNorm: Double?
 
     @Option(help: "Random seed for initialization, shuffling and dropout.")
     var seed: UInt64 = 0
@@ -71,8 +76,17 @@ struct Train: ParsableCommand {
     @Option(help: "Resume from a checkpoint written by this command.")
     var resume: String?
 
-    /// The epochs to train: the flag, or the preset's recipe (the `cnn` preset trains longer).
-    var epochs: Int { epochsOption ?? (model == "cnn" ? 18 : 15) }
+    /// The architecture: the flag, or the dataset's default preset.
+    var model: String { modelOption ?? (data.dataset == .text ? "char-lstm" : "mlp") }
+
+    /// The epochs to train: the flag, or the recipe (the `cnn` preset trains longer, language models shorter).
+    var epochs: Int { epochsOption ?? (data.dataset == .text ? 10 : model == "cnn" ? 18 : 15) }
+
+    /// The batch size: the flag, or the recipe (64 sequences for text).
+    var batchSize: Int { batchSizeOption ?? (data.dataset == .text ? 64 : 128) }
+
+    /// The gradient norm limit: the flag, or the recipe (1 for language models).
+    var gradientClipNorm: Double? { clipNorm ?? (data.dataset == .text ? 1 : nil) }
 
     /// The largest shift of training images: the flag, or the `cnn` preset's recipe (1 pixel).
     var augmentShift: Int { augmentShiftOption ?? (model == "cnn" ? 1 : 0) }
@@ -92,6 +106,7 @@ struct Train: ParsableCommand {
         guard (0...1024).contains(augmentShift) else { throw ValidationError("--augment-shift must be in 0...1024") }
         if checkpoint != nil, checkpoint == metrics { throw ValidationError("--checkpoint and --metrics must be different files") }
         if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
+        if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) { throw ValidationError("--clip-norm must be a positive number") }
         if checkpointEvery != nil, checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint") }
     }
 
@@ -126,7 +141,8 @@ struct Train: ParsableCommand {
         } else if let processes = MPIProcessGroup.localProcessCount {
             Parallelism.threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount / processes)
         }
-        var (trainData, testData) = try data.load()
+        let loaded = try data.load()
+        var (trainData, testData, vocabulary) = (loaded.train, loaded.test, loaded.vocabulary)
         if let limit { trainData = trainData.prefix(limit) }
         let resumeFile = try resume.map { try SafeTensorsFile(contentsOfFile: $0) }
         let network: Sequential<Float>
@@ -136,13 +152,20 @@ struct Train: ParsableCommand {
                 throw CheckpointError(path: resume, reason: "not a checkpoint written by EasyNets (no model description)")
             }
             (network, source) = (loaded, resume)
+            // A language model continues only on text of the same characters, in the same order.
+            if let vocabulary, try TrainingCheckpoint<Float>.record(in: resumeFile, path: resume).extra[TextSampler<Float>.vocabularyKey]
+                != vocabulary.jsonString {
+                throw CheckpointError(path: resume, reason: "it was not written for a language model of this text's "
+                                      + "\(vocabulary.count) characters (metadata \"extra.\(TextSampler<Float>.vocabularyKey)\")")
+            }
         } else {
-            let classes = max(trainData.classCount, testData.classCount)
+            let classes = vocabulary?.count ?? max(trainData.classCount, testData.classCount)
             let description = try modelDescription(model, mlp: {
                 MultilayerPerceptron.Configuration(inputSize: trainData.featureCount, hidden: try parseWidths(hidden), classes: classes,
                                                    activation: activation, dropout: dropout)
-            }, imageShape: data.imageShape, classes: classes)
-            (network, source) = (try Sequential<Float>(description, seed: seed), ["mlp", "cnn"].contains(model) ? "the \(model) preset" : model)
+            }, imageShape: data.imageShape, classes: classes,
+               text: vocabulary.map { TextShape(vocabularySize: $0.count, sequenceLength: data.sequenceLength) })
+            (network, source) = (try Sequential<Float>(description, seed: seed), modelPresets.contains(model) ? "the \(model) preset" : model)
         }
         let description = try network.describe()
         trainData = try trainData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: false))
@@ -164,19 +187,29 @@ struct Train: ParsableCommand {
                               scheduleStepping: schedule == .onecycle ? .perBatch : .perEpoch, loader: loader,
                               evaluationData: testData, cancellation: interruptFlag,
                               dataParallel: group.map { DataParallel(group: $0) })
+        trainer.gradientClipNorm = gradientClipNorm
         if let resumeFile, let resume {
             let record = try trainer.resume(from: resumeFile, path: resume)
             print("Resumed from \(resume) after epoch \(record.epoch)"
                   + (record.batchesInEpoch > 0 ? ", batch \(record.batchesInEpoch) of epoch \(record.epoch + 1)" : ""))
         }
-        trainer.observers = [DivergenceGuard(), ProgressBar(epochs: epochs)]
+        trainer.observers = [DivergenceGuard(), ProgressBar(epochs: epochs, bitsPerLabel: vocabulary != nil)]
         if let metrics { trainer.observers.append(MetricsWriter(path: metrics, truncating: resume == nil)) }
         if let checkpoint {
-            trainer.observers.append(CheckpointWriter(path: checkpoint, everySteps: checkpointEvery, extra: ["dataset": data.dataset.rawValue]))
+            var extra = ["dataset": data.dataset.rawValue]
+            if let vocabulary {  // what easynets generate needs
+                extra.merge(TextSampler<Float>.checkpointExtra(vocabulary: vocabulary, contextLength: data.sequenceLength)) { $1 }
+            }
+            trainer.observers.append(CheckpointWriter(path: checkpoint, everySteps: checkpointEvery, extra: extra))
         }
 
         print("Training \(describe(network)) on \(data.dataset.rawValue): \(trainData.count) training, \(testData.count) test examples")
+        if let vocabulary {
+            print("Text: \(vocabulary.count) distinct characters, sequences of \(data.sequenceLength) characters, each labeled "
+                  + "with the next; validation reported in bits per character")
+        }
         print("optimizer \(self.optimizer.rawValue) lr \(learningRate), schedule \(schedule.rawValue), batch \(batchSize), "
+              + (gradientClipNorm.map { "gradient norm ≤ \($0), " } ?? "")
               + "\(epochs) epochs, threads \(Parallelism.threadCount)"
               + (group.map { ", \($0.size) processes (data-parallel, batch \(batchSize) split among them)" } ?? "")
               + (augmentation.map { ", augmentation: shift ≤ \($0.maximumShift) px\($0.horizontalFlip ? ", flips" : "")" } ?? ""))
@@ -192,13 +225,18 @@ struct Train: ParsableCommand {
             }
             throw ExitCode(130)
         }
-        if let last = trainer.history.last { print("Test accuracy: \(fmt(last.testAccuracy, 4))") }
+        if let last = trainer.history.last {
+            print(vocabulary == nil ? "Test accuracy: \(fmt(last.testAccuracy, 4))"
+                  : "Validation bits per character: \(fmt(last.testLoss / log(2), 4)), accuracy \(fmt(last.testAccuracy, 4))")
+        }
     }
 
     /// "MLP 784-256-128-10 (relu)" for a chain of Linear layers, else the parameter count.
     private func describe(_ network: Sequential<Float>) -> String {
         let widths = network.layers.compactMap { $0 as? Linear<Float> }
-        if model == "cnn", resume == nil { return "the CNN preset (\(network.parameterCount) parameters)" }
+        if ["cnn", "char-lstm", "char-transformer"].contains(model), resume == nil {
+            return "the \(model) preset (\(network.parameterCount) parameters)"
+        }
         guard model == "mlp", resume == nil, let first = widths.first else { return "a model of \(network.parameterCount) parameters" }
         return "MLP " + ([first.inputSize] + widths.map(\.outputSize)).map(String.init).joined(separator: "-")
             + " (\(activation)\(dropout > 0 ? ", dropout \(dropout)" : ""))"

@@ -1,37 +1,63 @@
 /// Labeled examples in memory: features with the examples along the first axis, (examples,
-/// features) or images (examples, channels, height, width), and one class label each.
+/// features) or images (examples, channels, height, width), and class labels: one per example,
+/// or one per position of each example (``labelShape``), such as the next character at each
+/// step of a text sequence.
 public struct Dataset<Scalar: TensorScalar> {
     /// (count, featureCount), or (count, …) with each example of ``exampleShape``.
     public var features: Tensor<Scalar>
-    /// One class label (0-based) per example.
+    /// The class labels (0-based), row-major: ``labelsPerExample`` for each example in turn.
     public var labels: [Int]
+    /// The shape of one example's labels: `[]` for one label per example, `[L]` for one per step
+    /// of a sequence of L. A model's scores for a batch of N are then (N, classes) + labelShape,
+    /// the class axis second as PyTorch's `cross_entropy` takes them.
+    public let labelShape: [Int]
 
-    /// A dataset from features with one example per index of the first axis, and one label each.
-    public init(features: Tensor<Scalar>, labels: [Int]) {
+    /// A dataset from features with one example per index of the first axis, and `labels` of
+    /// `labelShape` each (default: one label per example), row-major.
+    public init(features: Tensor<Scalar>, labels: [Int], labelShape: [Int] = []) {
         require(features.rank >= 2, "Dataset: features must be (examples, features…), shape is \(features.shape)")
-        require(labels.count == features.shape[0],
-                     "Dataset: \(labels.count) labels for \(features.shape[0]) examples")
-        (self.features, self.labels) = (features, labels)
+        require(labelShape.allSatisfy { $0 >= 1 }, "Dataset: labelShape \(labelShape) has an empty axis")
+        let perExample = labelShape.reduce(1, *)
+        require(labels.count == features.shape[0] * perExample,
+                "Dataset: \(labels.count) labels for \(features.shape[0]) examples of labels \(labelShape)")
+        (self.features, self.labels, self.labelShape) = (features, labels, labelShape)
     }
 
     /// The number of examples.
-    public var count: Int { labels.count }
+    public var count: Int { features.shape[0] }
     /// The shape of one example: [features], or [channels, height, width] for images.
     public var exampleShape: [Int] { Array(features.shape.dropFirst()) }
     /// The number of values per example (all of an image's pixels).
     public var featureCount: Int { exampleShape.reduce(1, *) }
+    /// The number of labels per example (1, or the positions of ``labelShape``).
+    public var labelsPerExample: Int { labelShape.reduce(1, *) }
     /// One more than the largest label.
     public var classCount: Int { (labels.max() ?? -1) + 1 }
 
+    /// The labels of the examples at `indices`, in that order.
+    func labels(of indices: some Sequence<Int>) -> [Int] {
+        let perExample = labelsPerExample
+        if perExample == 1 { return indices.map { labels[$0] } }
+        return indices.flatMap { labels[$0 * perExample ..< ($0 + 1) * perExample] }
+    }
+
     /// The examples at `indices`, in that order.
     public func subset(_ indices: [Int]) -> Dataset {
-        Dataset(features: features.gatheringRows(indices).detached, labels: indices.map { labels[$0] })
+        Dataset(features: features.gatheringRows(indices).detached, labels: labels(of: indices), labelShape: labelShape)
     }
 
     /// The first `count` examples (all of them if there are fewer).
     public func prefix(_ count: Int) -> Dataset {
-        let n = Swift.min(count, self.count)
-        return Dataset(features: features.rows(0..<n).detached, labels: Array(labels[0..<n]))
+        slice(0..<Swift.min(count, self.count))
+    }
+
+    /// The examples `range` (a contiguous slice).
+    public func slice(_ range: Range<Int>) -> Dataset {
+        require(range.lowerBound >= 0 && range.upperBound <= count,
+                "Dataset.slice: range \(range) is outside the \(count) examples")
+        let perExample = labelsPerExample
+        return Dataset(features: features.rows(range).detached,
+                       labels: Array(labels[range.lowerBound * perExample ..< range.upperBound * perExample]), labelShape: labelShape)
     }
 
     /// A seeded random split into (training, validation), the validation part holding
@@ -51,12 +77,12 @@ public struct Dataset<Scalar: TensorScalar> {
     public func reshapingExamples(to exampleShape: [Int]) -> Dataset {
         require(exampleShape.allSatisfy { $0 >= 1 } && exampleShape.reduce(1, *) == featureCount,
                 "Dataset.reshapingExamples: examples of shape \(self.exampleShape) cannot become \(exampleShape)")
-        return Dataset(features: features.reshaped(to: [count] + exampleShape), labels: labels)
+        return Dataset(features: features.reshaped(to: [count] + exampleShape), labels: labels, labelShape: labelShape)
     }
 
     /// Features divided by `divisor` (255 maps bytes to [0, 1]).
     public func scaled(dividingBy divisor: Scalar) -> Dataset {
-        Dataset(features: (features / divisor).detached, labels: labels)
+        Dataset(features: (features / divisor).detached, labels: labels, labelShape: labelShape)
     }
 }
 
@@ -83,7 +109,7 @@ public struct Standardizer<Scalar: TensorScalar> {
 
     /// Standardizes a dataset's features, keeping its labels.
     public func apply(_ dataset: Dataset<Scalar>) -> Dataset<Scalar> {
-        Dataset(features: apply(dataset.features), labels: dataset.labels)
+        Dataset(features: apply(dataset.features), labels: dataset.labels, labelShape: dataset.labelShape)
     }
 }
 
@@ -204,8 +230,8 @@ public struct DataLoader<Scalar: TensorScalar> {
             guard let augmentation, let draws else { return gathered }
             return augmentation.apply(draws, to: gathered)
         }
-        /// The labels, one per example.
-        public var labels: [Int] { indices.map { dataset.labels[$0] } }
+        /// The labels, the dataset's ``Dataset/labelShape`` for each example in turn.
+        public var labels: [Int] { dataset.labels(of: indices) }
         /// The number of examples in the batch.
         public var count: Int { indices.count }
 

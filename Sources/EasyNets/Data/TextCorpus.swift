@@ -14,16 +14,19 @@ import Foundation
 ///
 /// **The vocabulary** is every Unicode scalar of both sides, sorted by code point: token id i is
 /// the i-th scalar.
+///
+/// A language model learns from ``nextCharacterData(_:sequenceLength:as:)``: sequences of the
+/// text, each character labeled with the one after it.
 public struct TextCorpus: Sendable, Equatable {
-    /// The scalars, sorted by code point; a token id indexes this array.
-    public let vocabulary: [Unicode.Scalar]
+    /// The scalars of the text, sorted by code point.
+    public let vocabulary: CharacterVocabulary
     /// The training text as token ids.
     public let training: [Int]
     /// The validation text as token ids.
     public let validation: [Int]
 
     /// The most distinct scalars a corpus may use.
-    public static let maximumVocabulary = 1 << 16
+    public static let maximumVocabulary = CharacterVocabulary.maximumCount
 
     /// A corpus of `documents` (each named for errors), split and indexed as described above.
     /// Throws a ``DataError`` naming the document's source when its bytes are not UTF-8, or the
@@ -46,10 +49,10 @@ public struct TextCorpus: Sendable, Equatable {
             throw DataError(path: documents.first?.source ?? "<text>",
                             reason: "the text uses \(distinct.count) distinct characters, more than \(TextCorpus.maximumVocabulary)")
         }
-        vocabulary = distinct.sorted { $0.value < $1.value }
-        let ids = Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, $0) })
-        training = sides[0].map { ids[$0]! }
-        validation = sides[1].map { ids[$0]! }
+        let vocabulary = CharacterVocabulary(distinct.sorted { $0.value < $1.value })
+        training = sides[0].map { vocabulary.id(of: $0)! }
+        validation = sides[1].map { vocabulary.id(of: $0)! }
+        self.vocabulary = vocabulary
     }
 
     /// The fortunes of every regular file in `directory` without an extension (the `.dat` indexes
@@ -124,24 +127,21 @@ public struct TextCorpus: Sendable, Equatable {
     }
 
     /// The token ids of `text`, or a ``DataError`` naming the first character outside the vocabulary.
-    public func encode(_ text: String) throws -> [Int] {
-        let ids = Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, $0) })
-        return try text.unicodeScalars.enumerated().map { index, scalar in
-            guard let id = ids[scalar] else {
-                throw DataError(path: "<text>", location: "character \(index)",
-                                reason: "\"\(scalar.escaped(asASCII: true))\" is not in the corpus's vocabulary")
-            }
-            return id
-        }
-    }
+    public func encode(_ text: String) throws -> [Int] { try vocabulary.encode(text) }
 
     /// The text of `ids` (each in `0 ..< vocabulary.count`).
-    public func decode(_ ids: [Int]) -> String {
-        var text = String.UnicodeScalarView()
-        for id in ids {
-            require(id >= 0 && id < vocabulary.count, "TextCorpus.decode: token id \(id) is outside 0..<\(vocabulary.count)")
-            text.append(vocabulary[id])
-        }
-        return String(text)
+    public func decode(_ ids: [Int]) -> String { vocabulary.decode(ids) }
+
+    /// Training data for a character-level language model: `ids` cut into consecutive sequences of
+    /// `sequenceLength` tokens, without overlap, each token labeled with the token after it. The
+    /// features are the ids as numbers, (count, sequenceLength), for a leading ``Embedding``; the
+    /// labels have shape [sequenceLength]. The count is ⌊(ids.count − 1) / sequenceLength⌋; a
+    /// text of fewer than sequenceLength + 1 tokens gives none.
+    public static func nextCharacterData<Scalar: TensorScalar>(_ ids: [Int], sequenceLength: Int,
+                                                               as: Scalar.Type = Scalar.self) -> Dataset<Scalar> {
+        require(sequenceLength >= 1, "TextCorpus.nextCharacterData: sequenceLength must be at least 1, got \(sequenceLength)")
+        let count = Swift.max(ids.count - 1, 0) / sequenceLength, used = count * sequenceLength
+        let features = Tensor<Scalar>(ids[..<used].map { Scalar(Double($0)) }, shape: [count, sequenceLength])
+        return Dataset(features: features, labels: Array(ids[1..<(used + 1)]), labelShape: [sequenceLength])
     }
 }

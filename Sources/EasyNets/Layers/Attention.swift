@@ -161,6 +161,10 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
     public let activation: TransformerActivation
     /// Whether normalization comes before each sublayer (pre-norm) instead of after its residual.
     public let normFirst: Bool
+    /// Whether every call masks attention to later positions (PyTorch's `is_causal=True` on each
+    /// call), so that inside a ``Sequential`` the block sees only the past: the block of a
+    /// decoder-only language model.
+    public let causal: Bool
     /// The dropout probability after attention, inside and after the feed-forward network.
     public let dropout: Double
     /// The generator the block's own dropout masks come from.
@@ -173,7 +177,7 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
     /// `feedForwardSize`, drawn from `source` in PyTorch's order (attention, linear1, linear2).
     public init(modelSize: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1,
                 activation: TransformerActivation = .relu, layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false,
-                normFirst: Bool = false, seed: UInt64 = 0, using source: inout RandomGenerator) {
+                normFirst: Bool = false, causal: Bool = false, seed: UInt64 = 0, using source: inout RandomGenerator) {
         require(dropout >= 0 && dropout < 1, "TransformerEncoderLayer: dropout must be in [0, 1), got \(dropout)")
         selfAttention = MultiheadAttention(embeddingSize: modelSize, headCount: headCount, dropout: dropout, batchFirst: batchFirst,
                                            seed: seed &+ 1, using: &source)
@@ -181,16 +185,18 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
         linear2 = Linear(feedForwardSize, modelSize, using: &source)
         norm1 = LayerNorm([modelSize], epsilon: layerNormEpsilon)
         norm2 = LayerNorm([modelSize], epsilon: layerNormEpsilon)
-        (self.activation, self.normFirst, self.dropout) = (activation, normFirst, dropout)
+        (self.activation, self.normFirst, self.dropout, self.causal) = (activation, normFirst, dropout, causal)
         generator = RandomGenerator(seed: seed)
     }
 
     /// The block applied to `input` (L, N, E) or (N, L, E) with `batchFirst` (the ``Layer`` entry point).
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { encode(input) }
 
-    /// The block applied to `input`, with the masks of ``MultiheadAttention/attend(query:key:value:keyPaddingMask:attentionMask:isCausal:)``.
+    /// The block applied to `input`, with the masks of ``MultiheadAttention/attend(query:key:value:keyPaddingMask:attentionMask:isCausal:)``;
+    /// a ``causal`` block always masks later positions.
     public func encode(_ input: Tensor<Scalar>, mask: Tensor<Scalar>? = nil, keyPaddingMask: Tensor<Scalar>? = nil,
                        isCausal: Bool = false) -> Tensor<Scalar> {
+        let isCausal = isCausal || causal
         func dropped(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
             isTraining && dropout > 0 ? x * dropoutMask(x.shape, probability: dropout, using: &generator) : x
         }
@@ -216,7 +222,7 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
 
     public var summaryName: String {
         "TransformerEncoderLayer(\(selfAttention.embeddingSize), \(selfAttention.headCount) heads, feed-forward \(linear1.outputSize)"
-            + (normFirst ? ", pre-norm" : "") + ")"
+            + (normFirst ? ", pre-norm" : "") + (causal ? ", causal" : "") + ")"
     }
 }
 

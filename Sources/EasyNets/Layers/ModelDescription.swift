@@ -64,6 +64,8 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     case flatten(startAxis: Int)
     /// ``Identity``.
     case identity
+    /// ``Permute``.
+    case permute(axes: [Int])
     /// ``Recurrent``: an RNN, LSTM or GRU (its output at every step).
     case recurrent(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int, bias: Bool, batchFirst: Bool, dropout: Double,
                    bidirectional: Bool)
@@ -71,7 +73,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     case multiheadAttention(embeddingSize: Int, headCount: Int, dropout: Double, bias: Bool, batchFirst: Bool)
     /// ``TransformerEncoderLayer``.
     case transformerEncoderLayer(modelSize: Int, headCount: Int, feedForwardSize: Int, dropout: Double, activation: TransformerActivation,
-                                 layerNormEpsilon: Double, batchFirst: Bool, normFirst: Bool)
+                                 layerNormEpsilon: Double, batchFirst: Bool, normFirst: Bool, causal: Bool)
     /// ``SinusoidalPositionalEncoding``.
     case sinusoidalPositionalEncoding(dimension: Int, batchFirst: Bool)
     /// ``LearnedPositionalEmbedding``.
@@ -128,6 +130,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             return Dropout2d<Scalar>(probability: probability, seed: dropoutSeed)
         case .flatten(let axis): return Flatten<Scalar>(startAxis: axis)
         case .identity: return Identity<Scalar>()
+        case .permute(let axes): return Permute<Scalar>(axes)
         case let .recurrent(cell, inputSize, hiddenSize, layerCount, bias, batchFirst, dropout, bidirectional):
             defer { dropoutSeed &+= 1 }
             return Recurrent<Scalar>(cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias,
@@ -137,11 +140,12 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             defer { dropoutSeed &+= 1 }
             return MultiheadAttention<Scalar>(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias,
                                               batchFirst: batchFirst, seed: dropoutSeed, using: &generator)
-        case let .transformerEncoderLayer(modelSize, headCount, feedForwardSize, dropout, activation, epsilon, batchFirst, normFirst):
+        case let .transformerEncoderLayer(modelSize, headCount, feedForwardSize, dropout, activation, epsilon, batchFirst, normFirst, causal):
             defer { dropoutSeed &+= 2 }  // the block's own dropout and its attention's
             return TransformerEncoderLayer<Scalar>(modelSize: modelSize, headCount: headCount, feedForwardSize: feedForwardSize,
                                                    dropout: dropout, activation: activation, layerNormEpsilon: epsilon,
-                                                   batchFirst: batchFirst, normFirst: normFirst, seed: dropoutSeed, using: &generator)
+                                                   batchFirst: batchFirst, normFirst: normFirst, causal: causal, seed: dropoutSeed,
+                                                   using: &generator)
         case let .sinusoidalPositionalEncoding(dimension, batchFirst):
             return SinusoidalPositionalEncoding<Scalar>(dimension: dimension, batchFirst: batchFirst)
         case let .learnedPositionalEmbedding(maximumLength, dimension, batchFirst):
@@ -198,7 +202,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             return sum([first.flatMap { product($0, directions) }, later.flatMap { product($0, directions) }.flatMap { product($0, layerCount - 1) }])
         case let .multiheadAttention(size, _, _, bias, _):
             return sum([product(size, 4 * size), bias ? product(size, 4) : 0])  // in_proj (3E, E), out_proj (E, E), biases
-        case let .transformerEncoderLayer(size, _, feedForward, _, _, _, _, _):
+        case let .transformerEncoderLayer(size, _, feedForward, _, _, _, _, _, _):
             return sum([product(size, 4 * size), product(size, 4), product(size, feedForward), product(size, feedForward),
                         feedForward, size, product(size, 4)])  // attention, linear1, linear2, two LayerNorms
         case let .learnedPositionalEmbedding(maximumLength, dimension, _): return product(maximumLength, dimension)
@@ -274,7 +278,9 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             where size < 1 || heads < 1 || size % heads != 0 || !(dropout >= 0 && dropout < 1):
             return at("MultiheadAttention needs a size ≥ 1 that splits into heads ≥ 1 and dropout in [0, 1), got \(size), \(heads) heads, "
                       + "dropout \(dropout)")
-        case let .transformerEncoderLayer(size, heads, feedForward, dropout, _, epsilon, _, _)
+        case .permute(let axes) where axes.isEmpty || axes.count > 64 || Set(axes.map { $0 < 0 ? $0 + axes.count : $0 }) != Set(0..<axes.count):
+            return at("Permute's axes \(axes) are not a permutation of 1 to 64 axes")
+        case let .transformerEncoderLayer(size, heads, feedForward, dropout, _, epsilon, _, _, _)
             where size < 1 || heads < 1 || size % heads != 0 || feedForward < 1 || !(dropout >= 0 && dropout < 1)
                 || !(epsilon > 0 && epsilon.isFinite):
             return at("TransformerEncoderLayer needs a size ≥ 1 that splits into heads ≥ 1, a feed-forward size ≥ 1, dropout in [0, 1) "
@@ -453,7 +459,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             }
             largest = Swift.max(largest, gates)
             return shape.dropLast() + [(bidirectional ? 2 : 1) * hiddenSize]
-        case let .multiheadAttention(size, heads, _, _, batchFirst), let .transformerEncoderLayer(size, heads, _, _, _, _, batchFirst, _):
+        case let .multiheadAttention(size, heads, _, _, batchFirst), let .transformerEncoderLayer(size, heads, _, _, _, _, batchFirst, _, _):
             guard shape.count == 3 && shape[2] == size else {
                 throw fail("attention of size \(size) takes \(batchFirst ? "(N, L" : "(L, N"), \(size)), the input has shape \(shape)")
             }
@@ -474,6 +480,9 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
                            + "the input has shape \(shape)")
             }
             return shape
+        case .permute(let axes):
+            guard shape.count == axes.count else { throw fail("Permute's axes \(axes) do not match the input shape \(shape)") }
+            return axes.map { shape[$0 < 0 ? $0 + axes.count : $0] }
         case .flatten(let a):
             let start = try axis(a)
             guard let merged = InputLimits.elementCount(Array(shape[start...])) else { throw fail("input shape \(shape) overflows") }
@@ -642,7 +651,8 @@ extension TransformerEncoderLayer {
     public var layerDescription: ModelDescription? {
         .transformerEncoderLayer(modelSize: selfAttention.embeddingSize, headCount: selfAttention.headCount,
                                  feedForwardSize: linear1.outputSize, dropout: dropout, activation: activation,
-                                 layerNormEpsilon: norm1.epsilon, batchFirst: selfAttention.batchFirst, normFirst: normFirst)
+                                 layerNormEpsilon: norm1.epsilon, batchFirst: selfAttention.batchFirst, normFirst: normFirst,
+                                 causal: causal)
     }
 }
 extension SinusoidalPositionalEncoding {
@@ -683,6 +693,7 @@ extension BatchNorm2d {
 extension Dropout2d { public var layerDescription: ModelDescription? { .dropout2d(probability: probability) } }
 extension Flatten { public var layerDescription: ModelDescription? { .flatten(startAxis: startAxis) } }
 extension Identity { public var layerDescription: ModelDescription? { .identity } }
+extension Permute { public var layerDescription: ModelDescription? { .permute(axes: axes) } }
 
 extension Sequential {
     /// The model a checkpoint or state dict describes, rebuilt and loaded with its weights, or `nil`
@@ -736,8 +747,13 @@ extension Sequential {
                                         + (data.features.rank == 2 ? "\(data.featureCount) features" : "examples of shape \(data.exampleShape)")
                                         + " of \(dataName): \(error)")
         }
-        guard output.count == 2, data.classCount <= output[1] else {
-            throw ModelDescriptionError(layer: modelSource, reason: "the model gives \(output.last ?? 0) class scores, "
+        guard output.count == 2 + data.labelShape.count, Array(output.dropFirst(2)) == data.labelShape else {
+            let expected = "(N, classes" + data.labelShape.map { ", \($0)" }.joined() + ")"
+            throw ModelDescriptionError(layer: modelSource, reason: "the model gives scores of shape \(output.dropFirst()) per batch "
+                                        + "(after the batch axis), but the labels of \(dataName) need scores \(expected)")
+        }
+        guard data.classCount <= output[1] else {
+            throw ModelDescriptionError(layer: modelSource, reason: "the model gives \(output[1]) class scores, "
                                         + "but \(dataName) has labels up to \(data.classCount - 1)")
         }
         return output[1]

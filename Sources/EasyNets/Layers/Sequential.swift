@@ -100,3 +100,22 @@ public final class Flatten<Scalar: TensorScalar>: Layer {
         return input.reshaped(to: Array(input.shape[..<start]) + [-1])
     }
 }
+
+/// Reorders the axes of its input: axis i of the output is axis `axes[i]` of the input, as
+/// `Tensor.permute` (torchvision's `ops.Permute`). A sequence model's scores (N, L, classes)
+/// become (N, classes, L) with `Permute([0, 2, 1])`, the class axis second as the losses take it.
+public final class Permute<Scalar: TensorScalar>: Layer {
+    /// The input axis each output axis takes (negative counts from the end).
+    public let axes: [Int]
+    public var isTraining = true
+    /// A layer moving axis `axes[i]` of its input to axis i of its output.
+    public init(_ axes: [Int]) {
+        require(!axes.isEmpty && axes.count <= 64, "Permute: axes \(axes) must name 1 to 64 axes")
+        self.axes = axes
+    }
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        require(input.rank == axes.count, "Permute: axes \(axes) do not match the input shape \(input.shape)")
+        return input.permuted(axes)
+    }
+    public var summaryName: String { "Permute(\(axes))" }
+}

@@ -4,11 +4,11 @@ import Foundation
 public struct EpochMetrics: Codable, Sendable, Equatable {
     /// The epoch number.
     public var epoch: Int
-    /// The mean training loss.
+    /// The mean training loss (per label).
     public var trainLoss: Double
-    /// The training accuracy, 0 to 1.
+    /// The training accuracy, 0 to 1: the fraction of labels predicted.
     public var trainAccuracy: Double
-    /// The mean test loss.
+    /// The mean test loss (per label).
     public var testLoss: Double
     /// The test accuracy, 0 to 1.
     public var testAccuracy: Double

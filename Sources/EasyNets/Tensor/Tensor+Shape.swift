@@ -126,10 +126,37 @@ extension Tensor {
     public static func stacked(_ tensors: [Tensor], along axis: Int = 0) -> Tensor {
         require(!tensors.isEmpty, "Tensor.stacked: no tensors given")
         let shape = tensors[0].shape
-        for t in tensors { require(t.shape == shape, "Tensor.stacked: shapes \(shape) and \(t.shape) differ") }
+        for (i, t) in tensors.enumerated() where t.shape != shape {
+            let lengths = t.rank == shape.count && t.rank >= 1 && Array(t.shape.dropFirst()) == Array(shape.dropFirst())
+            programmerError("Tensor.stacked: tensor \(i) has shape \(t.shape), tensor 0 \(shape)"
+                            + (lengths ? "; sequences of different lengths need Tensor.paddedSequences and its padding mask" : ""))
+        }
         let a = axis < 0 ? axis + shape.count + 1 : axis
         require(a >= 0 && a <= shape.count, "Tensor.stacked: axis \(axis) out of range for tensors of shape \(shape)")
         return concatenated(tensors.map { $0.unsqueezed(axis: a) }, along: a)
+    }
+
+    /// Sequences of different lengths, each (Lᵢ, …) with the same trailing axes, padded at the end
+    /// with `paddingValue` to the longest and stacked: (N, L, …) with `batchFirst`, else (L, N, …),
+    /// as PyTorch's `nn.utils.rnn.pad_sequence`. Also returns the padding mask (N, L), 1 where a
+    /// position is padding: the `keyPaddingMask` of ``MultiheadAttention`` and
+    /// ``TransformerEncoderLayer``. Differentiable in each sequence.
+    public static func paddedSequences(_ sequences: [Tensor], batchFirst: Bool = true,
+                                       paddingValue: Scalar = 0) -> (values: Tensor, paddingMask: Tensor) {
+        require(!sequences.isEmpty, "Tensor.paddedSequences: no sequences given")
+        let tail = Array(sequences[0].shape.dropFirst())
+        for (i, sequence) in sequences.enumerated() {
+            require(sequence.rank >= 1 && Array(sequence.shape.dropFirst()) == tail,
+                    "Tensor.paddedSequences: sequence \(i) has shape \(sequence.shape); every sequence must be (length, \(tail.map(String.init).joined(separator: ", ")))")
+        }
+        let length = sequences.map { $0.shape[0] }.max()!
+        let padded = sequences.map { sequence -> Tensor in
+            let missing = length - sequence.shape[0]
+            return missing == 0 ? sequence : concatenated([sequence, Tensor(filledWith: paddingValue, shape: [missing] + tail)])
+        }
+        let mask = Tensor(sequences.flatMap { sequence in (0..<length).map { $0 < sequence.shape[0] ? Scalar(0) : Scalar(1) } },
+                          shape: [sequences.count, length])
+        return (stacked(padded, along: batchFirst ? 0 : 1), mask)
     }
 
     /// Consecutive pieces along `axis` of `size` elements each, the last smaller when the extent

@@ -276,12 +276,13 @@ private struct BucketReducer<Scalar: TensorScalar> {
 }
 
 extension Dataset {
-    /// A 64-bit FNV-1a hash of the labels and the features' bytes: equal data, equal hash (used to
+    /// A 64-bit FNV-1a hash of the labels, their shape and the features' bytes: equal data, equal hash (used to
     /// check that the processes of a data-parallel run train on the same examples).
     public var contentHash: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
         for label in labels { mix(UInt64(bitPattern: Int64(label))) }
+        for extent in labelShape { mix(UInt64(extent)) }
         features.withUnsafeBufferPointer { buffer in
             let bytes = UnsafeRawBufferPointer(buffer)
             var offset = 0
@@ -295,12 +296,5 @@ extension Dataset {
             }
         }
         return String(hash, radix: 16)
-    }
-
-    /// The examples `range` (a contiguous slice).
-    public func slice(_ range: Range<Int>) -> Dataset {
-        require(range.lowerBound >= 0 && range.upperBound <= count,
-                "Dataset.slice: range \(range) is outside the \(count) examples")
-        return Dataset(features: features.rows(range), labels: Array(labels[range]))
     }
 }

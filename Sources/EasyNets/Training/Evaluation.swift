@@ -1,10 +1,11 @@
 /// A model's loss, accuracy and per-class report on a labeled dataset.
 public struct Evaluation: Sendable, Equatable {
-    /// The mean loss over the examples.
+    /// The mean loss per label: per example, or per position for labels of a
+    /// ``Dataset/labelShape`` (for a language model, nats per character).
     public var loss: Double
-    /// The fraction of examples whose highest-scoring class is the label.
+    /// The fraction of labels whose highest-scoring class is the label.
     public var accuracy: Double { report.accuracy }
-    /// The predicted class of each example, in order.
+    /// The predicted class of each label, in the order of the dataset's labels.
     public var predictions: [Int]
     /// Per-class precision, recall and F1, and the confusion matrix.
     public var report: ClassificationReport
@@ -17,8 +18,9 @@ public struct Evaluation: Sendable, Equatable {
 ///   - model: the classifier, in training or evaluation mode.
 ///   - dataset: the labeled examples.
 ///   - batchSize: examples per forward pass.
-///   - classCount: the classes of the report (default: the model's output width).
-///   - loss: the per-batch summed loss of logits against labels (default: cross-entropy).
+///   - classCount: the classes of the report (default: the model's class scores, axis 1 of its output).
+///   - loss: the per-batch summed loss of logits against labels (default: cross-entropy); divided
+///     by the number of labels for ``Evaluation/loss``.
 public func evaluate<Scalar: TensorScalar>(
     _ model: some Layer<Scalar>, on dataset: Dataset<Scalar>, batchSize: Int = 1000, classCount: Int? = nil,
     loss: (_ logits: Tensor<Scalar>, _ labels: [Int]) -> Tensor<Scalar> = { crossEntropy(logits: $0, labels: $1, reduction: .sum) }
@@ -29,20 +31,20 @@ public func evaluate<Scalar: TensorScalar>(
     defer { model.setTraining(wasTraining) }
     var totalLoss = 0.0
     var predictions: [Int] = []
-    predictions.reserveCapacity(dataset.count)
+    predictions.reserveCapacity(dataset.labels.count)
     var outputWidth = 0
     withoutGradients {
         var start = 0
         while start < dataset.count {
             let end = start + Swift.min(batchSize, dataset.count - start)
             let logits = model(dataset.features.rows(start..<end))
-            outputWidth = logits.shape.last ?? 0
-            totalLoss += Double(loss(logits, Array(dataset.labels[start..<end])).scalar)
+            outputWidth = logits.rank >= 2 ? logits.shape[1] : 0
+            totalLoss += Double(loss(logits, dataset.labels(of: start..<end)).scalar)
             predictions += logits.argmax(along: 1)
             start = end
         }
     }
     let classes = classCount ?? Swift.max(outputWidth, dataset.classCount)
-    return Evaluation(loss: totalLoss / Double(Swift.max(dataset.count, 1)), predictions: predictions,
+    return Evaluation(loss: totalLoss / Double(Swift.max(dataset.labels.count, 1)), predictions: predictions,
                       report: ClassificationReport(predictions: predictions, labels: dataset.labels, classCount: classes))
 }

@@ -5,6 +5,9 @@ import Foundation
 public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
     /// The run's total epochs, shown as "epoch 3/15".
     public let epochs: Int
+    /// Whether each epoch's line also gives the losses in bits (nats / ln 2): a language model's
+    /// bits per character.
+    public let bitsPerLabel: Bool
     private let isTerminal = isatty(STDOUT_FILENO) != 0
     private var lastDraw = ContinuousClock.now
     private var lastPlainQuarter = 0
@@ -13,9 +16,10 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
     /// Where the lines go (standard output by default).
     private let write: (String) -> Void
 
-    /// A progress bar for a run of `epochs` epochs, written by `write` (standard output by default).
-    public init(epochs: Int, write: @escaping (String) -> Void = { print($0, terminator: "") }) {
-        (self.epochs, self.write) = (epochs, write)
+    /// A progress bar for a run of `epochs` epochs, written by `write` (standard output by default);
+    /// with `bitsPerLabel`, the epoch lines add the losses in bits per label.
+    public init(epochs: Int, bitsPerLabel: Bool = false, write: @escaping (String) -> Void = { print($0, terminator: "") }) {
+        (self.epochs, self.bitsPerLabel, self.write) = (epochs, bitsPerLabel, write)
     }
 
     public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
@@ -45,8 +49,10 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
     public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
         endLine()
         lastPlainQuarter = 0
-        write("epoch \(metrics.epoch)/\(epochs): train loss \(fixed(metrics.trainLoss)) acc \(fixed(metrics.trainAccuracy)) | "
-              + "test loss \(fixed(metrics.testLoss)) acc \(fixed(metrics.testAccuracy)) | "
+        func bits(_ loss: Double) -> String { bitsPerLabel ? " (\(fixed(loss / log(2))) bits/char)" : "" }
+        write("epoch \(metrics.epoch)/\(epochs): train loss \(fixed(metrics.trainLoss))\(bits(metrics.trainLoss)) "
+              + "acc \(fixed(metrics.trainAccuracy)) | test loss \(fixed(metrics.testLoss))\(bits(metrics.testLoss)) "
+              + "acc \(fixed(metrics.testAccuracy)) | "
               + "\(String(format: "%.1f", metrics.seconds)) s, \(Int(metrics.samplesPerSecond)) samples/s\n")
     }
 

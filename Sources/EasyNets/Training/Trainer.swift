@@ -78,6 +78,11 @@ extension TrainingObserver {
 /// loss, a backward pass and an optimizer step; the schedule stepped per epoch or per batch; an
 /// evaluation after each epoch; observers told of every batch and epoch.
 ///
+/// With labels per position (a ``Dataset/labelShape`` such as `[L]` for the next character at
+/// each step), the model gives scores (N, classes, L), the loss is the mean per label and the
+/// accuracy counts labels, not examples; a language model's loss in nats per character divided
+/// by ln 2 is its bits per character.
+///
 /// A run can stop after any batch (``cancellation``) and resume from a checkpoint written there
 /// (``saveCheckpoint(toFile:extra:)``, ``resume(fromFile:)``): the resumed run takes the remaining
 /// batches of that epoch in the same order and ends with bit-identical parameters.
@@ -134,6 +139,12 @@ public final class Trainer<Scalar: TensorScalar> {
     public private(set) var batchesInEpoch = 0
     /// Set by an observer to stop after the current epoch.
     public var stopRequested = false
+    /// When set, each step first scales the gradients so that their global L2 norm is at most
+    /// this (``clipGradientNorm(_:maxNorm:)``, PyTorch's `clip_grad_norm_`), after they are summed
+    /// across processes in data-parallel training.
+    public var gradientClipNorm: Double? {
+        didSet { require(gradientClipNorm.map { $0 > 0 && $0.isFinite } ?? true, "Trainer: gradientClipNorm must be positive and finite") }
+    }
     /// The metrics of each epoch this trainer completed, in order.
     public private(set) var history: [EpochMetrics] = []
 
@@ -167,6 +178,9 @@ public final class Trainer<Scalar: TensorScalar> {
         self.dataParallel = dataParallel
         epochGenerator = loader.generator
     }
+
+    /// The labels of each training example (1, or one per position of the data's label shape).
+    private var labelsPerExample: Int { loader.dataset.labelsPerExample }
 
     /// The observers this process tells: all of them on the reporting process, none elsewhere.
     private var reportedObservers: [any TrainingObserver<Scalar>] { isReporting ? observers : [] }
@@ -205,7 +219,7 @@ public final class Trainer<Scalar: TensorScalar> {
                     let seconds = start.duration(to: clock.now).inSeconds
                     let report = BatchReport(
                         epoch: epoch + 1, batch: batchesInEpoch, batchCount: batches.count, step: step, loss: value,
-                        runningLoss: totals.loss / Double(totals.seen), runningAccuracy: Double(totals.correct) / Double(totals.seen),
+                        runningLoss: totals.loss / Double(totals.seen), runningAccuracy: Double(totals.correct) / Double(totals.seen * labelsPerExample),
                         samples: totals.seen, seconds: seconds,
                         samplesPerSecond: seconds > 0 ? Double(totals.seen - startSeen) / seconds : 0,
                         secondsLeft: seconds / Double(batchesInEpoch - startBatch) * Double(batches.count - batchesInEpoch))
@@ -218,7 +232,7 @@ public final class Trainer<Scalar: TensorScalar> {
                 }
                 let seconds = Swift.max(start.duration(to: clock.now).inSeconds, 1e-9)
                 let seen = Double(Swift.max(totals.seen, 1))
-                let (trainLoss, trainAccuracy) = (totals.loss / seen, Double(totals.correct) / seen)
+                let (trainLoss, trainAccuracy) = (totals.loss / seen, Double(totals.correct) / (seen * Double(labelsPerExample)))
                 let samplesPerSecond = Double(totals.seen - startSeen) / seconds, learningRate = optimizer.learningRate
                 if scheduleStepping == .perEpoch { scheduler?.step() }
                 epoch += 1
@@ -272,6 +286,7 @@ public final class Trainer<Scalar: TensorScalar> {
         } else {
             try dataParallel?.backward(nil, weight: 0, parameters: optimizer.parameters)
         }
+        if let gradientClipNorm { clipGradientNorm(optimizer.parameters, maxNorm: gradientClipNorm) }
         optimizer.step()
         guard let group = dataParallel?.group else { return (value, correct, cancellation.isCancelled) }
         let totals = try group.sum([value * Double(share.count), Double(correct), cancellation.isCancelled ? 1 : 0])
@@ -287,6 +302,7 @@ public final class Trainer<Scalar: TensorScalar> {
     /// The epoch's evaluation: in data-parallel training each process evaluates its share of
     /// `data` with rank 0's running statistics, and the sums are reduced.
     private func evaluateEpoch(on data: Dataset<Scalar>) throws -> (loss: Double, accuracy: Double) {
+        // The trainer's loss is a mean per label: times the labels, a sum.
         let summedLoss = { (logits: Tensor<Scalar>, labels: [Int]) in self.loss(logits, labels) * Scalar(labels.count) }
         guard let dataParallel else {
             let result = evaluate(model, on: data, loss: summedLoss)
@@ -297,10 +313,11 @@ public final class Trainer<Scalar: TensorScalar> {
         var sums = [0.0, 0.0]
         if share.count > 0 {
             let result = evaluate(model, on: share, loss: summedLoss)
-            sums = [result.loss * Double(share.count), (result.accuracy * Double(share.count)).rounded()]  // loss sum, correct
+            let labels = Double(share.labels.count)
+            sums = [result.loss * labels, (result.accuracy * labels).rounded()]  // loss sum, correct
         }
         let totals = try dataParallel.group.sum(sums)
-        let count = Double(Swift.max(data.count, 1))
+        let count = Double(Swift.max(data.labels.count, 1))
         return (totals[0] / count, totals[1] / count)
     }
 
@@ -364,8 +381,8 @@ public final class Trainer<Scalar: TensorScalar> {
         }
         let number = { (key: String) in peek.extra["trainer." + key].map { Double($0) } ?? 0 }
         guard let loss = number("epoch_loss"), loss.isFinite, let correct = number("epoch_correct"), let seen = number("epoch_seen"),
-              let correctCount = Int(exactly: correct), let seenCount = Int(exactly: seen), correctCount >= 0, seenCount >= correctCount,
-              seenCount <= peek.batchesInEpoch * loader.batchSize else {
+              let correctCount = Int(exactly: correct), let seenCount = Int(exactly: seen), correctCount >= 0,
+              seenCount <= peek.batchesInEpoch * loader.batchSize, seenCount * labelsPerExample >= correctCount else {
             throw fail("metadata \"extra.trainer.*\" does not describe the epoch in progress")
         }
         let record = try TrainingCheckpoint<Scalar>.load(model: model, optimizer: optimizer, scheduler: scheduler, from: file, path: path)

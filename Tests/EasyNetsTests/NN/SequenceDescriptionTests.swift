@@ -10,13 +10,14 @@ import Testing
         .learnedPositionalEmbedding(maximumLength: 12, dimension: 16, batchFirst: true),
         .sinusoidalPositionalEncoding(dimension: 16, batchFirst: true),
         .transformerEncoderLayer(modelSize: 16, headCount: 4, feedForwardSize: 24, dropout: 0.1, activation: .gelu,
-                                 layerNormEpsilon: 1e-5, batchFirst: true, normFirst: true),
+                                 layerNormEpsilon: 1e-5, batchFirst: true, normFirst: true, causal: true),
         .multiheadAttention(embeddingSize: 16, headCount: 2, dropout: 0, bias: false, batchFirst: true),
         .recurrent(cell: .lstm, inputSize: 16, hiddenSize: 8, layerCount: 2, bias: true, batchFirst: true, dropout: 0.2,
                    bidirectional: true),
         .recurrent(cell: .gru, inputSize: 16, hiddenSize: 5, layerCount: 1, bias: false, batchFirst: true, dropout: 0,
                    bidirectional: false),
         .linear(inputSize: 5, outputSize: 30, bias: true),
+        .permute(axes: [0, -1, 1]),
     ])
 
     @Test func roundTripsThroughLayersAndJSON() throws {
@@ -24,9 +25,9 @@ import Testing
         #expect(try built.describe() == model)
         #expect(try ModelDescription(json: Array(model.jsonString().utf8), source: "test") == model)
         #expect(model.stateCount == built.parameterCount + built.namedBuffers.reduce(0) { $0 + $1.parameter.value.count })
-        #expect(try model.outputShape(for: [7, 12]) == [7, 12, 30])
+        #expect(try model.outputShape(for: [7, 12]) == [7, 30, 12])
         let tokens = Tensor<Float>((0..<(2 * 12)).map { Float($0 % 30) }, shape: [2, 12])
-        #expect(built(tokens).shape == [2, 12, 30])
+        #expect(built(tokens).shape == [2, 30, 12])
     }
 
     @Test func badHyperparametersAreNamed() {
@@ -37,7 +38,8 @@ import Testing
                         bidirectional: false), "LSTM"),
             (.multiheadAttention(embeddingSize: 10, headCount: 4, dropout: 0, bias: true, batchFirst: false), "MultiheadAttention"),
             (.transformerEncoderLayer(modelSize: 8, headCount: 2, feedForwardSize: 16, dropout: 0, activation: .relu,
-                                      layerNormEpsilon: 0, batchFirst: false, normFirst: false), "TransformerEncoderLayer"),
+                                      layerNormEpsilon: 0, batchFirst: false, normFirst: false, causal: false), "TransformerEncoderLayer"),
+            (.permute(axes: [0, 0, 1]), "Permute"),
             (.learnedPositionalEmbedding(maximumLength: 0, dimension: 4, batchFirst: true), "LearnedPositionalEmbedding"),
         ]
         for (layer, name) in bad {
