@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end check of the easynets tool on Fashion-MNIST: trains on a 2000-example subset for one
 # epoch, checks the accuracy is far above chance (0.1), evaluates the checkpoint, predicts, plots,
-# resumes, evaluates a PyTorch-trained export, and checks that bad input fails cleanly: flags out of
+# resumes, evaluates a PyTorch-trained export, trains and samples a character-level language model
+# on a small fortune file, and checks that bad input fails cleanly: flags out of
 # range, unwritable outputs, a full disk, a checkpoint that does not fit the data, a diverging run, and
 # SIGKILL at 20 random moments while checkpoints are written.
 # Usage: scripts/e2e.sh [path/to/easynets]   (default: .build/debug/easynets, built if missing)
@@ -40,7 +41,8 @@ assert len(r['precision']) == len(r['recall']) == len(r['f1']) == 10
 
 echo "== resume for a second epoch"
 "$tool" train --limit 2000 --epochs 2 --seed 0 --threads 2 --resume "$work/run.safetensors" --checkpoint "$work/run.safetensors" \
-    --metrics "$work/metrics.jsonl" | grep -q "^epoch 2/2" || fail "resume did not train epoch 2"
+    --metrics "$work/metrics.jsonl" > "$work/resumed.log"
+grep -q "^epoch 2/2" "$work/resumed.log" || fail "resume did not train epoch 2"
 
 echo "== predict and plot"
 "$tool" predict --checkpoint "$work/run.safetensors" --index 0,1 | tee "$work/predict.log"
@@ -224,6 +226,58 @@ for line in open(path) if os.path.exists(path) else []:
 " || fail "the metrics of a diverging run hold a non-finite value"
 printf '{"epoch":1,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"test_accuracy":0.5,"test_loss":1e308,"train_accuracy":0.5,"train_loss":1}\n' > "$work/absurd.jsonl"
 expect_failure 1 "absurd.jsonl, line 1: test_loss" "$tool" plot --metrics "$work/absurd.jsonl" --output "$work/absurd.svg"
+
+echo "== a character-level language model: train --dataset text, evaluate, resume, generate"
+text_dir="$work/text"
+mkdir "$text_dir"
+# A small fortune file: 600 fortunes of a few words each, "%" lines between them.
+py "
+import random
+random.seed(1)
+words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'far', 'away', 'home']
+fortunes = [' '.join(random.choice(words) for _ in range(random.randint(3, 9))) + '.' for _ in range(600)]
+open('$text_dir/small', 'w').write('\\n%\\n'.join(fortunes) + '\\n')
+"
+text=(--dataset text --text-dir "$text_dir" --sequence-length 32)
+"$tool" train "${text[@]}" --epochs 2 --threads 2 --learning-rate 0.01 --checkpoint "$work/lm.safetensors" \
+    --metrics "$work/lm.jsonl" | tee "$work/lm.log"
+grep -q "^Training the char-lstm preset" "$work/lm.log" || fail "--dataset text did not default to the char-lstm preset"
+grep -q "^epoch 2/2: .*bits/char" "$work/lm.log" || fail "train did not report bits per character"
+bits=$(py "import json, math; print([json.loads(l) for l in open('$work/lm.jsonl')][-1]['test_loss'] / math.log(2))")
+# 15 characters: uniform guessing is log2(15) = 3.9 bits; the words alone need far less.
+py "assert $bits < 2.6, $bits" || fail "validation bits per character $bits"
+grep -qF "Validation bits per character: $(py "print(f'{$bits:.4f}')")" "$work/lm.log" || fail "the last line's bits per character"
+"$tool" evaluate "${text[@]}" --checkpoint "$work/lm.safetensors" --json > "$work/lm-eval.json"
+py "
+import json; r = json.load(open('$work/lm-eval.json'))
+assert abs(r['bits_per_character'] - $bits) < 1e-9, (r, $bits)
+" || fail "evaluate disagrees with training on bits per character"
+"$tool" train "${text[@]}" --epochs 3 --threads 2 --learning-rate 0.01 --resume "$work/lm.safetensors" \
+    --checkpoint "$work/lm.safetensors" > "$work/lm-resumed.log"
+grep -q "^epoch 3/3" "$work/lm-resumed.log" || fail "the language model did not resume"
+"$tool" generate --checkpoint "$work/lm.safetensors" --prompt "the " --length 200 --temperature 0.5 --seed 3 > "$work/sample.txt"
+py "
+text = open('$work/sample.txt').read()
+assert text.startswith('the ') and len(text) == 4 + 200 + 1, repr(text)
+words = [w.strip('.%') for w in text.split()]
+known = sum(w in {'the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'far', 'away', 'home'} for w in words)
+assert known >= 0.7 * len(words), (known, len(words), text)
+" || fail "generated text is not made of the training words: $(cat "$work/sample.txt")"
+"$tool" generate --checkpoint "$work/lm.safetensors" --prompt "the " --length 50 --temperature 0.5 --seed 3 > "$work/sample2.txt"
+[ "$(head -c 54 "$work/sample.txt")" = "$(head -c 54 "$work/sample2.txt")" ] || fail "the same seed sampled different text"
+expect_failure 64 "--prompt: character 2: \"Z\" is not in the vocabulary" \
+    "$tool" generate --checkpoint "$work/lm.safetensors" --prompt "a Z"
+expect_failure 1 "spirals.safetensors: not a language model's checkpoint" "$tool" generate --checkpoint "$work/spirals.safetensors"
+expect_failure 64 "--temperature must be in" "$tool" generate --checkpoint "$work/lm.safetensors" --temperature=-1
+expect_failure 64 "--sequence-length must be in" "$tool" train "${text[@]}" --sequence-length 0
+expect_failure 64 "sample a language model with easynets generate" "$tool" predict "${text[@]}" --checkpoint "$work/lm.safetensors" --index 0
+expect_failure 1 "the training text is shorter than one sequence of 60000 characters" "$tool" train --dataset text --text-dir "$text_dir" --sequence-length 60000
+printf 'the cat\n%%\nzebra quux\n' > "$text_dir/other"
+expect_failure 1 "it was not written for a language model of this text's" \
+    "$tool" train "${text[@]}" --epochs 4 --resume "$work/lm.safetensors"
+rm "$text_dir/other"
+printf 'bad \xff byte\n' > "$text_dir/broken"
+expect_failure 1 "$text_dir/broken, offset 4: the text is not UTF-8" "$tool" train "${text[@]}" --epochs 1
 
 echo "== SIGKILL at 20 random moments: the checkpoint is absent or loads"
 kill_path="$work/killed.safetensors"

@@ -108,15 +108,15 @@ struct Predict: ParsableCommand {
         guard [index, csv, image].compactMap({ $0 }).count == 1 else {
             throw ValidationError("give exactly one of --index, --csv or --image")
         }
+        guard data.dataset != .text else {
+            throw ValidationError("predict takes examples with one label each; sample a language model with easynets generate")
+        }
     }
 
     func run() throws {
         try reportingErrors {
             var inputs: Tensor<Float>
             var names: [String]
-            guard data.dataset != .text else {
-                throw ValidationError("predict takes examples with one label each; sample a language model with easynets generate")
-            }
             if let index {
                 let test = try data.load().test
                 let indices = index.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }

@@ -42,6 +42,7 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
             if quarter > lastPlainQuarter || batch.batch == 1 {
                 lastPlainQuarter = quarter
                 write("epoch \(batch.epoch)/\(epochs) \(status())\n")
+                fflush(nil)  // a log file or pipe sees the progress as it happens
             }
         }
     }
@@ -54,6 +55,7 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
               + "acc \(fixed(metrics.trainAccuracy)) | test loss \(fixed(metrics.testLoss))\(bits(metrics.testLoss)) "
               + "acc \(fixed(metrics.testAccuracy)) | "
               + "\(String(format: "%.1f", metrics.seconds)) s, \(Int(metrics.samplesPerSecond)) samples/s\n")
+        fflush(nil)
     }
 
     public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws { endLine() }
