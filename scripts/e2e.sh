@@ -271,7 +271,9 @@ expect_failure 1 "spirals.safetensors: not a language model's checkpoint" "$tool
 expect_failure 64 "--temperature must be in" "$tool" generate --checkpoint "$work/lm.safetensors" --temperature=-1
 expect_failure 64 "--sequence-length must be in" "$tool" train "${text[@]}" --sequence-length 0
 expect_failure 64 "sample a language model with easynets generate" "$tool" predict "${text[@]}" --checkpoint "$work/lm.safetensors" --index 0
-expect_failure 1 "the training text is shorter than one sequence of 60000 characters" "$tool" train --dataset text --text-dir "$text_dir" --sequence-length 60000
+expect_failure 1 "fewer than one sequence of 60000 characters and the one after it" "$tool" train --dataset text --text-dir "$text_dir" --sequence-length 60000
+printf '{"sequential":{"layers":[{"embedding":{"count":200,"dimension":4}},{"linear":{"bias":true,"inputSize":4,"outputSize":200}},{"permute":{"axes":[0,2,1]}}]}}' > "$work/wide.json"
+expect_failure 1 "a language model of this text needs one per character" "$tool" train "${text[@]}" --model "$work/wide.json" --epochs 1
 printf 'the cat\n%%\nzebra quux\n' > "$text_dir/other"
 expect_failure 1 "it was not written for a language model of this text's" \
     "$tool" train "${text[@]}" --epochs 4 --resume "$work/lm.safetensors"

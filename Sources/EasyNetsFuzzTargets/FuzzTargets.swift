@@ -20,9 +20,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case pgm
     /// safetensors bytes, every tensor converted, then loaded into a small model (not strictly).
     case safetensors
-    /// An EasyNets training checkpoint as `easynets train --resume` and `evaluate` read it: its
-    /// model description, the model built from it, the optimizer, schedule and run position, and
-    /// the rest of the run.
+    /// An EasyNets training checkpoint as `easynets train --resume`, `evaluate` and `generate` read
+    /// it: its model description, the model built from it, the optimizer, schedule and run
+    /// position, and the rest of the run; for a language model, its vocabulary and a short sample.
     case checkpoint
     /// A metrics file as `easynets plot` reads it, then drawn as SVG.
     case metrics
@@ -109,6 +109,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     private func readCheckpoint(_ bytes: [UInt8]) throws {
         let file = try SafeTensorsFile(bytes: bytes)
+        // A language model's checkpoint as `easynets generate` reads it, sampled briefly.
+        if let sampler = try? TextSampler<Float>(checkpoint: file), let stateCount = try? sampler.model.describe().stateCount,
+           stateCount <= Self.maximumFuzzedStateCount, let first = sampler.vocabulary.scalars.first {
+            var generator = RandomGenerator(seed: 1)
+            _ = try sampler.continuation(of: String(Character(first)), length: 3, temperature: 1, using: &generator)
+        }
         guard let model = try Sequential<Float>.loadModel(from: file) else { return }
         // A resumed run of a few batches on zeros, as `easynets train --resume` takes one.
         guard case .sequential(let layers) = try model.describe(), case .linear(let inputSize, _, _)? = layers.first,

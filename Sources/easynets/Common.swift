@@ -147,9 +147,9 @@ struct DataOptions: ParsableArguments {
             let corpus = try TextCorpus.fortunes(directory: textDir, seed: textSeed, validationFraction: 0.1)
             let (train, test) = (TextCorpus.nextCharacterData(corpus.training, sequenceLength: sequenceLength, as: Float.self),
                                  TextCorpus.nextCharacterData(corpus.validation, sequenceLength: sequenceLength, as: Float.self))
-            for (data, side) in [(train, "training"), (test, "validation")] where data.count == 0 {
-                throw DataError(path: textDir, reason: "the \(side) text is shorter than one sequence of \(sequenceLength) characters "
-                                + "and the one after it; use a shorter --sequence-length")
+            for (ids, side) in [(corpus.training, "training"), (corpus.validation, "validation")] where ids.count <= sequenceLength {
+                throw DataError(path: textDir, reason: "the \(side) text has \(ids.count) characters, fewer than one sequence of "
+                                + "\(sequenceLength) characters and the one after it; use a shorter --sequence-length or more text")
             }
             return LoadedData(train: train, test: test, vocabulary: corpus.vocabulary)
         case .csv:

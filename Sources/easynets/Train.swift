@@ -170,7 +170,11 @@ struct Train: ParsableCommand {
         let description = try network.describe()
         trainData = try trainData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: false))
         testData = try testData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: true))
-        try network.checkClassCount(for: trainData, modelSource: source, dataName: data.name(test: false))
+        let modelClasses = try network.checkClassCount(for: trainData, modelSource: source, dataName: data.name(test: false))
+        if let vocabulary, modelClasses != vocabulary.count {  // generate draws one of its scores per character
+            throw ModelDescriptionError(layer: source, reason: "the model gives \(modelClasses) scores per position, but a language "
+                                        + "model of this text needs one per character: \(vocabulary.count)")
+        }
         try network.checkClassCount(for: testData, modelSource: source, dataName: data.name(test: true))
         try description.checkBuffers(batchSize: batchSize, exampleShape: trainData.exampleShape, source: source)
         var augmentation: ImageAugmentation?

@@ -142,6 +142,6 @@ public struct TextCorpus: Sendable, Equatable {
         require(sequenceLength >= 1, "TextCorpus.nextCharacterData: sequenceLength must be at least 1, got \(sequenceLength)")
         let count = Swift.max(ids.count - 1, 0) / sequenceLength, used = count * sequenceLength
         let features = Tensor<Scalar>(ids[..<used].map { Scalar(Double($0)) }, shape: [count, sequenceLength])
-        return Dataset(features: features, labels: Array(ids[1..<(used + 1)]), labelShape: [sequenceLength])
+        return Dataset(features: features, labels: Array(ids.dropFirst().prefix(used)), labelShape: [sequenceLength])
     }
 }

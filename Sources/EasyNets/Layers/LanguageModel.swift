@@ -71,12 +71,17 @@ public struct TextSampler<Scalar: TensorScalar> {
     }
 
     /// A sampler of `model`; throws a ``ModelDescriptionError`` unless the model maps (1, L) token
-    /// ids to (1, vocabulary.count, L) scores for L up to `contextLength`.
+    /// ids to (1, vocabulary.count, L) scores for L up to `contextLength`, with a row of its
+    /// leading embedding for every character.
     public init(model: Sequential<Scalar>, vocabulary: CharacterVocabulary, contextLength: Int) throws {
         guard contextLength >= 1 else {
             throw ModelDescriptionError(layer: "the model", reason: "the context length must be at least 1, got \(contextLength)")
         }
         let description = try model.describe()
+        if case .sequential(let layers) = description, case .embedding(let rows, _)? = layers.first, rows < vocabulary.count {
+            throw ModelDescriptionError(layer: "the model", reason: "it starts with an embedding of \(rows) rows, fewer than the "
+                                        + "vocabulary's \(vocabulary.count) characters")
+        }
         for length in contextLength == 1 ? [1] : [1, contextLength] {
             let shape = try description.outputShape(for: [1, length])
             guard shape == [1, vocabulary.count, length] else {

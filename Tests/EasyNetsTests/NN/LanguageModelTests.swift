@@ -49,6 +49,8 @@ import Testing
         #expect(data.count == 3 && data.labelShape == [3] && data.features.shape == [3, 3])
         #expect(data.features.scalars == (0..<9).map(Float.init) && data.labels == Array(1...9))
         #expect(TextCorpus.nextCharacterData([5, 6, 7], sequenceLength: 3, as: Float.self).count == 0)
+        #expect(TextCorpus.nextCharacterData([], sequenceLength: 3, as: Float.self).count == 0)
+        #expect(TextCorpus.nextCharacterData([5], sequenceLength: 1, as: Float.self).count == 0)
         #expect(TextCorpus.nextCharacterData([5, 6, 7, 8], sequenceLength: 3, as: Float.self).labels == [6, 7, 8])
     }
 
@@ -250,6 +252,12 @@ import Testing
         }
         #expect(throws: ModelDescriptionError.self) {  // four characters for a model of three
             try TextSampler(model: successorModel(), vocabulary: CharacterVocabulary(["a", "b", "c", "d"]), contextLength: 2)
+        }
+        // Three scores but two embedding rows: the third character would have no row.
+        let short = try Sequential<Float>(.sequential(layers: [.embedding(count: 2, dimension: 3), .permute(axes: [0, 2, 1])]))
+        #expect(throws: ModelDescriptionError(layer: "the model", reason: "it starts with an embedding of 2 rows, fewer than the "
+                                              + "vocabulary's 3 characters")) {
+            try TextSampler(model: short, vocabulary: CharacterVocabulary(["a", "b", "c"]), contextLength: 2)
         }
     }
 
