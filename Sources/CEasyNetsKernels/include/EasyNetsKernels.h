@@ -84,4 +84,10 @@ void easynets_relu_f64(const double *x, double *y, ptrdiff_t n);
 void easynets_relu_backward_f32(const float *x, const float *dy, float *dx, ptrdiff_t n);
 void easynets_relu_backward_f64(const double *x, const double *dy, double *dx, ptrdiff_t n);
 
+// One LSTM step in Float: gates (batch, 4·h) in the order i, f, g, o become σ(i), σ(f), tanh(g),
+// σ(o) (computed in double, rounded once); then c = f·previousCell + i·g, tanhCell = tanh(c),
+// hidden = o·tanh(c), each (batch, h).
+void easynets_lstm_cell_f32(float *gates, const float *previousCell, float *cell, float *tanhCell, float *hidden,
+                            ptrdiff_t batch, ptrdiff_t h);
+
 #endif

@@ -498,34 +498,24 @@ extension Kernels {
     @_specialize(where T == Double)
     static func lstmCell<T: TensorScalar>(gates: UnsafeMutablePointer<T>, previousCell: UnsafePointer<T>, cell: UnsafeMutablePointer<T>,
                                           tanhCell: UnsafeMutablePointer<T>, hidden: UnsafeMutablePointer<T>, batch: Int, size h: Int) {
+        // Float: the vectorized C loop, its σ and tanh computed in Double from one vector exp each
+        // (scalar expf and tanhf calls had taken a third of an LSTM step).
+        if T.self == Float.self {
+            return easynets_lstm_cell_f32(gates.bound(to: Float.self), previousCell.bound(to: Float.self), cell.bound(to: Float.self),
+                                          tanhCell.bound(to: Float.self), hidden.bound(to: Float.self), batch, h)
+        }
         for row in 0..<batch {
             let g = gates + row * 4 * h, offset = row * h
             for j in 0..<h {
                 let input = stableSigmoid(g[j]), forget = stableSigmoid(g[h + j])
-                let candidate = cellTanh(g[2 * h + j]), output = stableSigmoid(g[3 * h + j])
+                let candidate = T.tanh(g[2 * h + j]), output = stableSigmoid(g[3 * h + j])
                 (g[j], g[h + j], g[2 * h + j], g[3 * h + j]) = (input, forget, candidate, output)
                 let c = forget * previousCell[offset + j] + input * candidate
-                let squashed = cellTanh(c)
+                let squashed = T.tanh(c)
                 (cell[offset + j], tanhCell[offset + j]) = (c, squashed)
                 hidden[offset + j] = output * squashed
             }
         }
-    }
-
-    /// tanh for the LSTM cell. `Double` takes the library's `tanh`. `Float` computes in `Double`
-    /// from one `exp` (x − x³/3 + 2x⁵/15 below |x| = 10⁻³, else (1 − e^−2|x|)/(1 + e^−2|x|) with x's
-    /// sign), both accurate to far below a `Float` ulp before rounding, and 5× faster than `tanhf`,
-    /// which took a third of an LSTM step.
-    @inline(__always)
-    static func cellTanh<T: TensorScalar>(_ x: T) -> T {
-        guard T.self == Float.self else { return T.tanh(x) }
-        let value = Double(x), magnitude = Swift.abs(value)
-        if magnitude < 1e-3 {
-            let square = value * value
-            return T(value * (1 - square / 3 + 2 * square * square / 15))
-        }
-        let e = Double.exp(-2 * magnitude)
-        return T(((1 - e) / (1 + e)).magnitude * (value < 0 ? -1 : 1))
     }
 
     /// The backward of ``lstmCell(gates:previousCell:cell:tanhCell:hidden:batch:size:)``: from the

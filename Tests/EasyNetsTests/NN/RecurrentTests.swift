@@ -88,19 +88,42 @@ import Testing
         #expect(layer(input).scalars != evaluation.scalars)
     }
 
-    /// The LSTM cell's Float tanh (computed in Double from one exp) is within one Float ulp of the
-    /// correctly rounded tanh everywhere, passes NaN and saturates at ±1.
-    @Test func cellTanhIsAccurate() {
+    /// The Float LSTM cell (the vectorized C loop) computes σ and tanh within one Float ulp of the
+    /// correctly rounded values everywhere, passes NaN, saturates at 0 and ±1, and forms c and h
+    /// as the Double reference does, rounded in Float.
+    @Test func floatCellActivationsAreAccurate() {
         var generator = RandomGenerator(seed: 9)
         let values: [Float] = (0..<200_000).map { _ in
-            Float(Double(generator.next() % 2_000_001) / 1e5 - 10) * (generator.next() & 1 == 0 ? 1 : 1e-4)
-        } + [0, -0.0, 1e-3, -1e-3, 0.000999, 1e-30, 9, 20, -20, .infinity, -.infinity, .leastNonzeroMagnitude]
-        for x in values {
-            let exact = Float(Foundation.tanh(Double(x))), fast = Kernels.cellTanh(x)
-            #expect(Swift.abs(fast - exact) <= exact.ulp, "cellTanh(\(x)) = \(fast), tanh = \(exact)")
+            Float(Double(generator.next() % 8_000_001) / 1e5 - 40) * (generator.next() & 1 == 0 ? 1 : 1e-4)
+        } + [0, -0.0, 1e-3, -1e-3, 0.000999, 1e-30, 9, 20, -20, 88, -88, 104, -104, 800, -800, .infinity, -.infinity,
+             .leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        let h = values.count
+        // One row: every gate holds the values; the previous cell holds them scaled, so c = σ(x)·0.5x + σ(x)·tanh(x).
+        var gates = values + values + values + values
+        let previous = values.map { $0 / 2 }
+        var (cell, tanhCell, hidden) = ([Float](repeating: 0, count: h), [Float](repeating: 0, count: h), [Float](repeating: 0, count: h))
+        Kernels.lstmCell(gates: &gates, previousCell: previous, cell: &cell, tanhCell: &tanhCell, hidden: &hidden, batch: 1, size: h)
+        func sigmoid(_ x: Double) -> Double { x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x)) }
+        var worst = (ulps: Float(0), at: Float(0))
+        for (j, x) in values.enumerated() {
+            let (exactSigmoid, exactTanh) = (Float(sigmoid(Double(x))), Float(Foundation.tanh(Double(x))))
+            for (got, exact) in [(gates[j], exactSigmoid), (gates[h + j], exactSigmoid), (gates[3 * h + j], exactSigmoid),
+                                 (gates[2 * h + j], exactTanh)] {
+                let ulps = got == exact ? 0 : Swift.abs(got - exact) / exact.ulp
+                if !(ulps <= worst.ulps) { worst = (ulps, x) }
+            }
+            let c = exactSigmoid * previous[j] + exactSigmoid * exactTanh
+            #expect(cell[j] == c || (cell[j].isNaN && c.isNaN), "c at \(x)")
+            let exactTanhCell = Float(Foundation.tanh(Double(c)))
+            #expect(tanhCell[j] == exactTanhCell || Swift.abs(tanhCell[j] - exactTanhCell) <= exactTanhCell.ulp || (c.isNaN && tanhCell[j].isNaN),
+                    "tanh(c) at \(x)")
+            #expect(hidden[j] == exactSigmoid * tanhCell[j] || (hidden[j].isNaN && c.isNaN), "h at \(x)")
         }
-        #expect(Kernels.cellTanh(Float.nan).isNaN)
-        #expect(Kernels.cellTanh(0.75 as Double) == Foundation.tanh(0.75))
+        #expect(worst.ulps <= 1, "largest error \(worst.ulps) ulp at \(worst.at)")
+        var nan: [Float] = [.nan, .nan, .nan, .nan]
+        var (c, t, y) = ([Float(0)], [Float(0)], [Float(0)])
+        Kernels.lstmCell(gates: &nan, previousCell: [0], cell: &c, tanhCell: &t, hidden: &y, batch: 1, size: 1)
+        #expect(nan.allSatisfy(\.isNaN) && c[0].isNaN && y[0].isNaN)
     }
 
     @Test func parameterNamesAndShapesAreTorchs() {
