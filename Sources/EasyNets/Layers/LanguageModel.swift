@@ -1,7 +1,7 @@
 import Foundation
 
 /// The character-level language models of `easynets train --dataset text`: token ids (N, L) in,
-/// next-character scores (N, vocabulary, L) out, the class axis second as ``crossEntropy(logits:labels:classWeights:ignoreIndex:labelSmoothing:reduction:)``
+/// next-character scores (N, vocabulary, L) out, the class axis second as `crossEntropy(logits:labels:)`
 /// takes it (a final ``Permute``). Parameter names match the same `torch.nn.Sequential`.
 public enum CharacterLanguageModel {
     /// The `char-lstm` preset: `Embedding(vocabulary, embedding) → LSTM(embedding → hidden,
