@@ -238,4 +238,35 @@ struct ShapeMismatchTests {
         }
         expectMessage(norm, names: ["BatchNorm2d", "[2, 4, 5, 5]", "(N, 8, H, W)"])
     }
+
+    // MARK: Sequences
+
+    @Test func sequencesOfDifferentLengthsAndLabelsThatDoNotFitTheirShape() async {
+        let stacked = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.stacked([Tensor<Float>.zeros([4, 2]), Tensor<Float>.zeros([3, 2])])
+        }
+        expectMessage(stacked, names: ["Tensor.stacked: tensor 1 has shape [3, 2], tensor 0 [4, 2]",
+                                       "sequences of different lengths need Tensor.paddedSequences"])
+        let attention = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            let layer = MultiheadAttention<Float>(embeddingSize: 4, headCount: 2, batchFirst: true, using: &generator)
+            _ = layer.attend(query: .zeros([2, 3, 4]), key: .zeros([2, 5, 4]), value: .zeros([2, 4, 4]))
+        }
+        expectMessage(attention, names: ["MultiheadAttention", "key [2, 5, 4] and value [2, 4, 4] do not match"])
+        let padding = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            let layer = MultiheadAttention<Float>(embeddingSize: 4, headCount: 2, batchFirst: true, using: &generator)
+            let x = Tensor<Float>.zeros([2, 5, 4])
+            _ = layer.attend(query: x, key: x, value: x, keyPaddingMask: .zeros([2, 4]))
+        }
+        expectMessage(padding, names: ["MultiheadAttention", "key padding mask shape [2, 4] is not (2, 5)"])
+        let labels = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Dataset(features: Tensor<Float>.zeros([2, 3]), labels: [1, 2, 3, 4, 5], labelShape: [3])
+        }
+        expectMessage(labels, names: ["Dataset: 5 labels for 2 examples of labels [3]"])
+        let permute = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Permute<Float>([0, 2, 1])(Tensor.zeros([2, 3]))
+        }
+        expectMessage(permute, names: ["Permute", "[0, 2, 1]", "[2, 3]"])
+    }
 }

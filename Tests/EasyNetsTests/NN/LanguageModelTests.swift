@@ -35,14 +35,6 @@ import Testing
         }
     }
 
-    @Test func labelsThatDoNotFillTheLabelShapeStop() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = Dataset(features: Tensor<Float>.zeros([2, 3]), labels: [1, 2, 3, 4, 5], labelShape: [3])
-        }
-        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(message.contains("Dataset: 5 labels for 2 examples of labels [3]"), "stderr: \(message)")
-    }
-
     @Test func nextCharacterDataLabelsEachTokenWithTheNext() {
         let data = TextCorpus.nextCharacterData(Array(0..<11), sequenceLength: 3, as: Float.self)
         // ⌊(11 − 1)/3⌋ = 3 sequences: 0 1 2 → 1 2 3, 3 4 5 → 4 5 6, 6 7 8 → 7 8 9; token 10 is left over.
@@ -160,7 +152,7 @@ import Testing
         #expect(trained.stateEntries.map { $0.parameter.value.scalars } == manual.stateEntries.map { $0.parameter.value.scalars })
     }
 
-    // MARK: Padding sequences of different lengths
+    // MARK: Padding sequences of different lengths (stacking them unpadded: ShapeMismatchTests)
 
     @Test func sequencesOfDifferentLengthsArePaddedWithAMask() {
         let (a, b) = (randomTensor([3, 2], seed: 1), randomTensor([1, 2], seed: 2))
@@ -176,25 +168,6 @@ import Testing
         let masked = attention.attend(query: values, key: values, value: values, keyPaddingMask: mask).output
         let alone = attention.attend(query: b.unsqueezed(axis: 0), key: b.unsqueezed(axis: 0), value: b.unsqueezed(axis: 0)).output
         expectClose(masked.sliced(along: 0, 1..<2).sliced(along: 1, 0..<1), alone, tolerance: 1e-15)
-    }
-
-    @Test func stackingSequencesOfDifferentLengthsStopsNamingTheRemedy() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = Tensor.stacked([Tensor<Float>.zeros([4, 2]), Tensor<Float>.zeros([3, 2])])
-        }
-        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(message.contains("Tensor.stacked: tensor 1 has shape [3, 2], tensor 0 [4, 2]; sequences of different lengths need "
-                                 + "Tensor.paddedSequences"), "stderr: \(message)")
-    }
-
-    @Test func keysAndValuesOfDifferentLengthsStopNamingTheLayer() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            var generator = RandomGenerator(seed: 1)
-            let attention = MultiheadAttention<Float>(embeddingSize: 4, headCount: 2, batchFirst: true, using: &generator)
-            _ = attention.attend(query: .zeros([2, 3, 4]), key: .zeros([2, 5, 4]), value: .zeros([2, 4, 4]))
-        }
-        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(message.contains("MultiheadAttention: query [2, 3, 4], key [2, 5, 4] and value [2, 4, 4] do not match"), "stderr: \(message)")
     }
 
     // MARK: Vocabulary and sampling
