@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = .adam
 
-    @Option(name: .customLong("learning-rate"), help: "Learning rate (the peak rate for onecycle; default: 0.001; 0.01 with --model char-lstm).")
+    @Option(name: .customLong("learning-rate"), help: "Learning rate (the peak rate for onecycle; default: 0.001; 0.01 with --model char-lstm, 0.003 with char-transformer).")
     var learningRateOption: Double?
 
     @Option(help: "Learning-rate schedule: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -85,9 +85,9 @@ struct Train: ParsableCommand {
     /// The batch size: the flag, or the recipe (64 sequences for text).
     var batchSize: Int { batchSizeOption ?? (data.dataset == .text ? 64 : 128) }
 
-    /// The learning rate: the flag, or the recipe (Adam at 0.01 for the LSTM language model, whose
-    /// gradients are clipped; 0.001 elsewhere).
-    var learningRate: Double { learningRateOption ?? (model == "char-lstm" ? 0.01 : 1e-3) }
+    /// The learning rate: the flag, or the recipe (Adam at 0.01 for the LSTM language model and
+    /// 0.003 for the Transformer, both with clipped gradients; 0.001 elsewhere).
+    var learningRate: Double { learningRateOption ?? ["char-lstm": 0.01, "char-transformer": 0.003][model] ?? 1e-3 }
 
     /// The gradient norm limit: the flag, or the recipe (1 for language models).
     var gradientClipNorm: Double? { clipNorm ?? (data.dataset == .text ? 1 : nil) }

@@ -199,7 +199,8 @@ public final class Trainer<Scalar: TensorScalar> {
             if let dataParallel {
                 try dataParallel.start(model: model, data: loader.dataset, settings: "batch size \(loader.batchSize), shuffle "
                                        + "\(loader.shuffle), drop last \(loader.dropLast), generator \(epochGenerator.state), "
-                                       + "epoch \(epoch), step \(step), batch \(batchesInEpoch), parameters \(optimizer.parameters.count)")
+                                       + "epoch \(epoch), step \(step), batch \(batchesInEpoch), parameters \(optimizer.parameters.count), "
+                                       + "gradient clipping \(gradientClipNorm.map { String($0) } ?? "none")")
             }
             for observer in reportedObservers { try observer.trainingWillStart(self) }
             model.train()
