@@ -60,8 +60,10 @@ public struct TextSampler<Scalar: TensorScalar> {
     /// The most characters the model sees at once.
     public let contextLength: Int
 
-    /// The checkpoint metadata (``TrainingCheckpoint/extra``) keys of the vocabulary and the context length.
+    /// The checkpoint's extra value (``TrainingCheckpoint/extra``, metadata `extra.text.vocabulary`)
+    /// holding the vocabulary as ``CharacterVocabulary/jsonString``.
     public static var vocabularyKey: String { "text.vocabulary" }
+    /// The checkpoint's extra value holding the context length, the training sequence length.
     public static var contextLengthKey: String { "text.sequence_length" }
 
     /// The values to store with a language model's checkpoints (``CheckpointWriter``'s `extra`),
