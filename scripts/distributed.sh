@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Data-parallel training under Open MPI, 2 processes: exact equivalence with one process (Double,
 # SGD and Adam), checkpoints crossing between distributed and single runs, mismatch detection
-# (easynets-distributed-checks); then the tool: Fashion-MNIST in Float agrees with one process,
+# (easynets-distributed-checks); then the tool: Fashion-MNIST in Float and a character-level
+# language model (labels per position) agree with one process,
 # a process that cannot read its data or that is killed ends the whole job with a nonzero status
 # (never a hang) and the last checkpoint stays intact, and mismatched models are refused.
 # Usage: scripts/distributed.sh [BUILD_DIR]   (default .build/debug; builds it when it is the default)
@@ -24,6 +25,21 @@ multi=$(timeout 600 "${mpi[@]}" -np 2 "$bin/easynets" "${flags[@]}" | sed -n 's/
 echo "one process $single, two processes $multi"
 python3 -c "import sys; a, b = float('$single'), float('$multi'); sys.exit(0 if abs(a - b) <= 0.002 else 1)" \
     || { echo "FAIL: accuracies differ by more than 0.002" >&2; exit 1; }
+
+echo "-- a character-level language model (labels per position): 2 processes against 1, validation bits per character within 0.01"
+mkdir "$work/text"
+python3 -c "
+import random
+random.seed(1)
+words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'far', 'away', 'home']
+open('$work/text/small', 'w').write('\\n%\\n'.join(' '.join(random.choice(words) for _ in range(random.randint(3, 9))) + '.' for _ in range(600)) + '\\n')
+"
+flags=(train --dataset text --text-dir "$work/text" --sequence-length 32 --epochs 2 --threads 1)
+single=$("$bin/easynets" "${flags[@]}" | sed -n 's/^Validation bits per character: \([0-9.]*\),.*/\1/p')
+multi=$(timeout 600 "${mpi[@]}" -np 2 "$bin/easynets" "${flags[@]}" | sed -n 's/^Validation bits per character: \([0-9.]*\),.*/\1/p')
+echo "one process $single, two processes $multi bits per character"
+python3 -c "import sys; a, b = float('$single'), float('$multi'); sys.exit(0 if abs(a - b) <= 0.01 and a < 3 else 1)" \
+    || { echo "FAIL: bits per character differ by more than 0.01, or did not fall below 3" >&2; exit 1; }
 
 expect_failure() {  # expect_failure NAME PATTERN COMMAND…: nonzero, not a timeout, and PATTERN in the output
     local name="$1" pattern="$2"; shift 2
