@@ -72,11 +72,14 @@ import Testing
     func transformerEncoderLayerMatchesPyTorch(_ name: String) throws {
         let c = try #require(fixture.cases[name])
         var generator = RandomGenerator(seed: 1)
+        // The causal case's block is built causal and called as a layer, without the fixture's
+        // explicit −∞ mask above the diagonal (PyTorch's src_mask): the flag must mask alone.
+        let causal = name.hasSuffix("_causal")
         let block = TransformerEncoderLayer<Double>(modelSize: 8, headCount: 2, feedForwardSize: 16, dropout: 0,
                                                     activation: TransformerActivation(rawValue: c.activation!)!,
-                                                    batchFirst: c.batch_first!, normFirst: c.norm_first!, using: &generator)
+                                                    batchFirst: c.batch_first!, normFirst: c.norm_first!, causal: causal, using: &generator)
         try check(name, layer: block) { c, x in
-            [block.encode(x[0], mask: c.attention_mask?.tensor, keyPaddingMask: c.key_padding_mask?.tensor)]
+            [causal ? block(x[0]) : block.encode(x[0], mask: c.attention_mask?.tensor, keyPaddingMask: c.key_padding_mask?.tensor)]
         }
     }
 
