@@ -277,6 +277,9 @@ expect_failure 1 "a language model of this text needs one per character" "$tool"
 printf 'the cat\n%%\nzebra quux\n' > "$text_dir/other"
 expect_failure 1 "it was not written for a language model of this text's" \
     "$tool" train "${text[@]}" --epochs 4 --resume "$work/lm.safetensors"
+expect_failure 1 "it was not written for a language model of this text's" \
+    "$tool" evaluate "${text[@]}" --checkpoint "$work/lm.safetensors"
+expect_failure 1 "it is not a language model's checkpoint" "$tool" train "${text[@]}" --resume "$work/spirals.safetensors"
 rm "$text_dir/other"
 printf 'bad \xff byte\n' > "$text_dir/broken"
 expect_failure 1 "$text_dir/broken, offset 4: the text is not UTF-8" "$tool" train "${text[@]}" --epochs 1

@@ -54,6 +54,16 @@ func modelDescription(_ model: String, mlp: () throws -> MultilayerPerceptron.Co
     }
 }
 
+/// Throws unless the checkpoint at `path` was written for a language model of `vocabulary`'s
+/// characters, in its order (a file without a vocabulary passes: a plain state dict).
+func checkVocabulary(_ vocabulary: CharacterVocabulary, of file: SafeTensorsFile, path: String) throws {
+    let key = "extra." + TextSampler<Float>.vocabularyKey
+    if let saved = file.metadata[key], saved != vocabulary.jsonString {
+        throw CheckpointError(path: path, reason: "it was not written for a language model of this text's \(vocabulary.count) "
+                              + "characters (metadata \"\(key)\")")
+    }
+}
+
 /// What a language-model preset needs to know of text data.
 struct TextShape {
     var vocabularySize: Int

@@ -26,9 +26,12 @@ struct ModelSource: ParsableArguments {
     }
 
     /// The model, for data of `inputSize` features (images of `imageShape`, or `text`) and
-    /// `classes` classes (used only for a plain state dict).
-    func load(inputSize: Int, imageShape: [Int]?, classes: Int, text: TextShape? = nil) throws -> Sequential<Float> {
+    /// `classes` classes (used only for a plain state dict); with a `vocabulary`, a language model's
+    /// checkpoint must have been written for its characters.
+    func load(inputSize: Int, imageShape: [Int]?, classes: Int, text: TextShape? = nil,
+              vocabulary: CharacterVocabulary? = nil) throws -> Sequential<Float> {
         let file = try SafeTensorsFile(contentsOfFile: checkpoint)
+        if let vocabulary { try checkVocabulary(vocabulary, of: file, path: checkpoint) }
         if let model = try Sequential<Float>.loadModel(from: file, path: checkpoint) { return model }
         let description = try modelDescription(model, mlp: {
             MultilayerPerceptron.Configuration(inputSize: inputSize, hidden: try parseWidths(hidden), classes: classes, activation: activation)
@@ -55,7 +58,8 @@ struct Evaluate: ParsableCommand {
             var test = loaded.test
             let classes = loaded.vocabulary?.count ?? (data.dataset == .fashionMNIST ? 10 : test.classCount)
             let model = try source.load(inputSize: test.featureCount, imageShape: data.imageShape, classes: classes,
-                                        text: loaded.vocabulary.map { TextShape(vocabularySize: $0.count, sequenceLength: data.sequenceLength) })
+                                        text: loaded.vocabulary.map { TextShape(vocabularySize: $0.count, sequenceLength: data.sequenceLength) },
+                                        vocabulary: loaded.vocabulary)
             test = try test.shaped(for: model.describe(), imageShape: data.imageShape, dataName: data.name(test: true))
             let modelClasses = try model.checkClassCount(for: test, modelSource: source.checkpoint, dataName: data.name(test: true))
             let result = evaluate(model, on: test, classCount: modelClasses)

@@ -157,10 +157,12 @@ struct Train: ParsableCommand {
             }
             (network, source) = (loaded, resume)
             // A language model continues only on text of the same characters, in the same order.
-            if let vocabulary, try TrainingCheckpoint<Float>.record(in: resumeFile, path: resume).extra[TextSampler<Float>.vocabularyKey]
-                != vocabulary.jsonString {
-                throw CheckpointError(path: resume, reason: "it was not written for a language model of this text's "
-                                      + "\(vocabulary.count) characters (metadata \"extra.\(TextSampler<Float>.vocabularyKey)\")")
+            if let vocabulary {
+                guard resumeFile.metadata["extra." + TextSampler<Float>.vocabularyKey] != nil else {
+                    throw CheckpointError(path: resume, reason: "it is not a language model's checkpoint (no metadata "
+                                          + "\"extra.\(TextSampler<Float>.vocabularyKey)\")")
+                }
+                try checkVocabulary(vocabulary, of: resumeFile, path: resume)
             }
         } else {
             let classes = vocabulary?.count ?? max(trainData.classCount, testData.classCount)
