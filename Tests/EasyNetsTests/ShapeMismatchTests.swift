@@ -103,6 +103,17 @@ struct ShapeMismatchTests {
         expectMessage(result, names: ["Tensor.stacked", "[2, 3]", "[3, 2]"])
     }
 
+    @Test func sliceOutOfBounds() async {
+        let beyond = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 5]).sliced(along: 1, 6...)
+        }
+        expectMessage(beyond, names: ["Tensor.sliced", "axis 1", "[2, 5]"])
+        let step = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 5]).sliced(along: 1, 0..<2, step: 0)
+        }
+        expectMessage(step, names: ["Tensor.sliced", "step must be at least 1"])
+    }
+
     @Test func splitSizes() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor<Double>.zeros([2, 5]).split(sizes: [2, 2], along: 1)

@@ -11,7 +11,7 @@ import Testing
         let outputs: [EncodedTensor]
         let upstream: [EncodedTensor]
         let gradients: [EncodedTensor]
-        let axis: Int?, start: Int?, end: Int?, size: Int?, sizes: [Int]?, count: Int?
+        let axis: Int?, start: Int?, end: Int?, step: Int?, size: Int?, sizes: [Int]?, count: Int?
         let mask: EncodedTensor?
         let indices: Indices?
         let value: Double?
@@ -61,6 +61,25 @@ import Testing
         for name in ["slice_axis1", "slice_last", "slice_empty"] {
             check(name) { c, x in [x[0].sliced(along: c.axis!, c.start!..<c.end!)] }
         }
+        // x[:, 1:6:2], x[::2], x[:, 4:] and x[..., 1::3]: a step, and ranges open at the end.
+        for name in ["slice_step", "slice_step_to_end", "slice_from", "slice_step_last"] {
+            check(name) { c, x in
+                if let end = c.end { return [x[0].sliced(along: c.axis!, c.start!..<end, step: c.step ?? 1)] }
+                return [x[0].sliced(along: c.axis!, c.start!..., step: c.step ?? 1)]
+            }
+        }
+    }
+
+    /// Every kind of Swift range names the same positions as the half-open range it stands for.
+    @Test func slicingTakesEveryRangeKind() {
+        let x = randomTensor([3, 6, 2], seed: 9)
+        #expect(x.sliced(along: 1, 1...3).scalars == x.sliced(along: 1, 1..<4).scalars)
+        #expect(x.sliced(along: 1, ..<3).scalars == x.sliced(along: 1, 0..<3).scalars)
+        #expect(x.sliced(along: 1, ...2).scalars == x.sliced(along: 1, 0..<3).scalars)
+        #expect(x.sliced(along: 1, 2...).scalars == x.sliced(along: 1, 2..<6).scalars)
+        #expect(x.sliced(along: 1, 6...).shape == [3, 0, 2])
+        // A step larger than the range keeps its first position only.
+        #expect(x.sliced(along: 1, 2..<5, step: 7).scalars == x.sliced(along: 1, 2..<3).scalars)
     }
 
     @Test func stacking() {
@@ -139,6 +158,7 @@ import Testing
     @Test func gradientsMatchFiniteDifferences() {
         let x = randomTensor([3, 4, 5], seed: 1)
         expectGradientsMatch([x]) { $0[0].sliced(along: -2, 1..<3) * 1.5 }
+        expectGradientsMatch([x]) { $0[0].sliced(along: 2, 1..., step: 2) * 1.5 }
         expectGradientsMatch([x, randomTensor([3, 4, 5], seed: 2)]) { Tensor.stacked($0, along: 2) }
         expectGradientsMatch([x]) { Tensor.concatenated($0[0].chunked(2, along: 1).reversed(), along: 1) }
         expectGradientsMatch([x]) { Tensor.concatenated($0[0].split(sizes: [2, 0, 3], along: 2).reversed(), along: 2) }

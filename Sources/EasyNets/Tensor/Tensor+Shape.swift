@@ -111,14 +111,29 @@ extension Tensor {
         return slice(along: 0, range)
     }
 
-    /// The elements `range` along `axis` (negative counts from the end), as a copy: PyTorch's
-    /// `x.narrow(axis, start, length)` or `x[..., start:end, ...]`. Differentiable.
-    public func sliced(along axis: Int, _ range: Range<Int>) -> Tensor {
+    /// The elements `range` along `axis`, every `step`-th from the range's start, as a copy:
+    /// PyTorch's `x[..., start:end:step, ...]` (`x.narrow(axis, start, length)` when `step` is 1).
+    /// `range` is any range of positions inside the axis: `1..<4`, `1...3`, `2...` (to the end),
+    /// `..<3`; a negative `axis` counts from the end. Differentiable.
+    public func sliced<R: RangeExpression>(along axis: Int, _ range: R, step: Int = 1) -> Tensor where R.Bound == Int {
         require(rank >= 1, "Tensor.sliced: a 0-D tensor has no axis to slice")
+        require(step >= 1, "Tensor.sliced: step must be at least 1, got \(step)")
         let axis = normalizedAxis(axis, rank: rank, op: "Tensor.sliced")
-        require(range.lowerBound >= 0 && range.upperBound <= shape[axis],
+        let extent = shape[axis]
+        // The bounds as integers, without forming a Range that could trap on reversed bounds.
+        let lower: Int, upper: Int
+        switch range {
+        case let r as ClosedRange<Int>: (lower, upper) = (r.lowerBound, r.upperBound &+ 1)
+        case let r as PartialRangeFrom<Int>: (lower, upper) = (r.lowerBound, extent)
+        case let r as PartialRangeUpTo<Int>: (lower, upper) = (0, r.upperBound)
+        case let r as PartialRangeThrough<Int>: (lower, upper) = (0, r.upperBound &+ 1)
+        default:
+            let r = range.relative(to: 0..<extent)
+            (lower, upper) = (r.lowerBound, r.upperBound)
+        }
+        require(lower >= 0 && lower <= upper && upper <= extent,
                 "Tensor.sliced: range \(range) out of bounds for axis \(axis) of shape \(shape)")
-        return slice(along: axis, range)
+        return slice(along: axis, lower..<upper, step: step)
     }
 
     /// Joins tensors of one shape along a new axis `axis` (0 ... rank; negative counts from the
@@ -195,21 +210,30 @@ extension Tensor {
         return split(size: Swift.max(1, (extent + count - 1) / count), along: axis)
     }
 
-    /// Elements `range` along `axis` (checked by the caller), as a copy.
-    func slice(along axis: Int, _ range: Range<Int>) -> Tensor {
+    /// Elements `range` along `axis`, every `step`-th (checked by the caller), as a copy.
+    func slice(along axis: Int, _ range: Range<Int>, step: Int = 1) -> Tensor {
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        let taken = (range.count + step - 1) / step
         var outShape = shape
-        outShape[axis] = range.count
+        outShape[axis] = taken
         let result = Tensor(uninitializedShape: outShape)
-        let block = range.count * inner, row = shape[axis] * inner
+        // Each outer index holds `pieces` contiguous runs of `run` elements: one run when step is 1.
+        let block = taken * inner, row = shape[axis] * inner, start = range.lowerBound * inner
+        let (pieces, run) = step == 1 ? (1, block) : (taken, inner)
         for o in 0..<outer {
-            copyScalars(to: result.storage.base + o * block, from: storage.base + o * row + range.lowerBound * inner, count: block)
+            for p in 0..<pieces {
+                copyScalars(to: result.storage.base + o * block + p * run,
+                            from: storage.base + o * row + start + p * step * inner, count: run)
+            }
         }
         return result.recorded("slice", inputs: [node]) { [node, shape] dY in
             node?.withGradientBuffer { gradient, accumulate in
                 if !accumulate { zeroFill(gradient, count: shape.reduce(1, *)) }
                 for o in 0..<outer {
-                    VectorRoutines.add(dY.storage.base + o * block, into: gradient + o * row + range.lowerBound * inner, count: block)
+                    for p in 0..<pieces {
+                        VectorRoutines.add(dY.storage.base + o * block + p * run,
+                                           into: gradient + o * row + start + p * step * inner, count: run)
+                    }
                 }
             }
         }
