@@ -80,6 +80,7 @@ import Testing
         #expect(x.sliced(along: 1, 6...).shape == [3, 0, 2])
         // A step larger than the range keeps its first position only.
         #expect(x.sliced(along: 1, 2..<5, step: 7).scalars == x.sliced(along: 1, 2..<3).scalars)
+        #expect(x.sliced(along: 1, 2..., step: .max).scalars == x.sliced(along: 1, 2..<3).scalars)
     }
 
     @Test func stacking() {

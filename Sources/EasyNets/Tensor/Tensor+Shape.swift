@@ -213,7 +213,7 @@ extension Tensor {
     /// Elements `range` along `axis`, every `step`-th (checked by the caller), as a copy.
     func slice(along axis: Int, _ range: Range<Int>, step: Int = 1) -> Tensor {
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
-        let taken = (range.count + step - 1) / step
+        let taken = range.isEmpty ? 0 : 1 + (range.count - 1) / step  // ⌈count / step⌉, for any step
         var outShape = shape
         outShape[axis] = taken
         let result = Tensor(uninitializedShape: outShape)
