@@ -59,8 +59,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .text:
                 let corpus = try TextCorpus(documents: TextCorpus.fortuneDocuments(bytes, source: "fuzz"), seed: 1,
                                             validationFraction: 0.5)
-                let text = corpus.decode(corpus.training)
-                if try corpus.encode(text) != corpus.training { fatalError("text: encode(decode(ids)) changed the ids") }
+                let text = corpus.vocabulary.decode(corpus.training)
+                if try corpus.vocabulary.encode(text) != corpus.training { fatalError("text: encode(decode(ids)) changed the ids") }
             }
         } catch {
             if Self.verbose { print("\(rawValue): \(error)") }

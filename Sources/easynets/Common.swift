@@ -55,10 +55,15 @@ func modelDescription(_ model: String, mlp: () throws -> MultilayerPerceptron.Co
 }
 
 /// Throws unless the checkpoint at `path` was written for a language model of `vocabulary`'s
-/// characters, in its order (a file without a vocabulary passes: a plain state dict).
-func checkVocabulary(_ vocabulary: CharacterVocabulary, of file: SafeTensorsFile, path: String) throws {
+/// characters, in its order. A file without a vocabulary (a plain state dict) passes unless it is
+/// `required`.
+func checkVocabulary(_ vocabulary: CharacterVocabulary, of file: SafeTensorsFile, path: String, required: Bool = false) throws {
     let key = "extra." + TextSampler<Float>.vocabularyKey
-    if let saved = file.metadata[key], saved != vocabulary.jsonString {
+    guard let saved = file.metadata[key] else {
+        if required { throw CheckpointError(path: path, reason: "it is not a language model's checkpoint (no metadata \"\(key)\")") }
+        return
+    }
+    if saved != vocabulary.jsonString {
         throw CheckpointError(path: path, reason: "it was not written for a language model of this text's \(vocabulary.count) "
                               + "characters (metadata \"\(key)\")")
     }

@@ -157,13 +157,7 @@ struct Train: ParsableCommand {
             }
             (network, source) = (loaded, resume)
             // A language model continues only on text of the same characters, in the same order.
-            if let vocabulary {
-                guard resumeFile.metadata["extra." + TextSampler<Float>.vocabularyKey] != nil else {
-                    throw CheckpointError(path: resume, reason: "it is not a language model's checkpoint (no metadata "
-                                          + "\"extra.\(TextSampler<Float>.vocabularyKey)\")")
-                }
-                try checkVocabulary(vocabulary, of: resumeFile, path: resume)
-            }
+            if let vocabulary { try checkVocabulary(vocabulary, of: resumeFile, path: resume, required: true) }
         } else {
             let classes = vocabulary?.count ?? max(trainData.classCount, testData.classCount)
             let description = try modelDescription(model, mlp: {
@@ -244,7 +238,7 @@ struct Train: ParsableCommand {
     /// "MLP 784-256-128-10 (relu)" for a chain of Linear layers, else the parameter count.
     private func describe(_ network: Sequential<Float>) -> String {
         let widths = network.layers.compactMap { $0 as? Linear<Float> }
-        if ["cnn", "char-lstm", "char-transformer"].contains(model), resume == nil {
+        if model != "mlp", modelPresets.contains(model), resume == nil {
             return "the \(model) preset (\(network.parameterCount) parameters)"
         }
         guard model == "mlp", resume == nil, let first = widths.first else { return "a model of \(network.parameterCount) parameters" }

@@ -55,9 +55,7 @@ public struct Dataset<Scalar: TensorScalar> {
     public func slice(_ range: Range<Int>) -> Dataset {
         require(range.lowerBound >= 0 && range.upperBound <= count,
                 "Dataset.slice: range \(range) is outside the \(count) examples")
-        let perExample = labelsPerExample
-        return Dataset(features: features.rows(range).detached,
-                       labels: Array(labels[range.lowerBound * perExample ..< range.upperBound * perExample]), labelShape: labelShape)
+        return Dataset(features: features.rows(range).detached, labels: labels(of: range), labelShape: labelShape)
     }
 
     /// A seeded random split into (training, validation), the validation part holding

@@ -25,12 +25,9 @@ public struct TextCorpus: Sendable, Equatable {
     /// The validation text as token ids.
     public let validation: [Int]
 
-    /// The most distinct scalars a corpus may use.
-    public static let maximumVocabulary = CharacterVocabulary.maximumCount
-
     /// A corpus of `documents` (each named for errors), split and indexed as described above.
     /// Throws a ``DataError`` naming the document's source when its bytes are not UTF-8, or the
-    /// corpus uses more than ``maximumVocabulary`` scalars.
+    /// corpus uses more than ``CharacterVocabulary/maximumCount`` scalars.
     public init(documents: [(source: String, bytes: ArraySlice<UInt8>, offset: Int)], seed: UInt64,
                 validationFraction: Double) throws {
         guard validationFraction >= 0 && validationFraction < 1 else {
@@ -45,9 +42,9 @@ public struct TextCorpus: Sendable, Equatable {
             sides[side] += scalars
         }
         let distinct = Set(sides[0]).union(sides[1])
-        guard distinct.count <= TextCorpus.maximumVocabulary else {
+        guard distinct.count <= CharacterVocabulary.maximumCount else {
             throw DataError(path: documents.first?.source ?? "<text>",
-                            reason: "the text uses \(distinct.count) distinct characters, more than \(TextCorpus.maximumVocabulary)")
+                            reason: "the text uses \(distinct.count) distinct characters, more than \(CharacterVocabulary.maximumCount)")
         }
         let vocabulary = CharacterVocabulary(distinct.sorted { $0.value < $1.value })
         training = sides[0].map { vocabulary.id(of: $0)! }
@@ -125,12 +122,6 @@ public struct TextCorpus: Sendable, Equatable {
             }
         }
     }
-
-    /// The token ids of `text`, or a ``DataError`` naming the first character outside the vocabulary.
-    public func encode(_ text: String) throws -> [Int] { try vocabulary.encode(text) }
-
-    /// The text of `ids` (each in `0 ..< vocabulary.count`).
-    public func decode(_ ids: [Int]) -> String { vocabulary.decode(ids) }
 
     /// Training data for a character-level language model: `ids` cut into consecutive sequences of
     /// `sequenceLength` tokens, without overlap, each token labeled with the token after it. The

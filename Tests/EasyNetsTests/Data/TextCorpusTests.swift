@@ -25,13 +25,13 @@ import Testing
         var sides: [[String]] = [[], []]
         for text in texts { sides[generator.nextUnitDouble() < 0.3 ? 1 : 0].append(text) }
         #expect(!sides[0].isEmpty && !sides[1].isEmpty)
-        #expect(corpus.decode(corpus.training) == sides[0].joined(separator: "\n"))
-        #expect(corpus.decode(corpus.validation) == sides[1].joined(separator: "\n"))
+        #expect(corpus.vocabulary.decode(corpus.training) == sides[0].joined(separator: "\n"))
+        #expect(corpus.vocabulary.decode(corpus.validation) == sides[1].joined(separator: "\n"))
         let scalars: [Unicode.Scalar] = Set((sides[0] + sides[1]).joined(separator: "\n").unicodeScalars).sorted { $0.value < $1.value }
         #expect(corpus.vocabulary.scalars == scalars)
         let umlaut = try #require(scalars.firstIndex(of: "ü"))
-        #expect(try corpus.encode("doc ü") == Array(corpus.training.prefix(4)) + [umlaut])
-        #expect(throws: DataError.self) { try corpus.encode("doc €") }
+        #expect(try corpus.vocabulary.encode("doc ü") == Array(corpus.training.prefix(4)) + [umlaut])
+        #expect(throws: DataError.self) { try corpus.vocabulary.encode("doc €") }
     }
 
     @Test func textThatIsNotUTF8NamesTheFileAndOffset() {
@@ -53,7 +53,7 @@ import Testing
         try Data("one\n%\ntwo\n".utf8).write(to: URL(fileURLWithPath: folder + "/a"))
         try Data([0x01, 0x02]).write(to: URL(fileURLWithPath: folder + "/a.dat"))  // an index: skipped
         let corpus = try TextCorpus.fortunes(directory: folder, seed: 0, validationFraction: 0)
-        #expect(corpus.decode(corpus.training) == "one\ntwo" && corpus.validation.isEmpty)
+        #expect(corpus.vocabulary.decode(corpus.training) == "one\ntwo" && corpus.validation.isEmpty)
         try Data("fine\n%\nbad ".utf8 + [0xC3]).write(to: URL(fileURLWithPath: folder + "/b"))
         #expect(throws: DataError(path: folder + "/b", location: "offset 11", reason: "the text is not UTF-8")) {
             try TextCorpus.fortunes(directory: folder)
