@@ -84,14 +84,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let model = try Sequential<Float>(description)
         // Examples the first layer takes: its input width, or 8×8 images with its channels.
         var example = [3]
-        if case .sequential(let layers) = description {
-            switch layers.first {
-            case .linear(let inputSize, _, _)? where inputSize <= 4096: example = [inputSize]
-            case .conv2d(let channels, _, _, _, _, _, _, _)? where channels <= 64: example = [channels, 8, 8]
-            case .conv1d(let channels, _, _, _, _, _, _, _)? where channels <= 64: example = [channels, 16]
-            case .batchNorm2d(let channels, _, _, _)? where channels <= 64: example = [channels, 8, 8]
-            default: if description.takesImages { example = [1, 8, 8] }
-            }
+        if description.takesImages { example = [1, 8, 8] }
+        if case .sequential(let layers) = description, let first = layers.first {
+            if let linear = first.layer(as: LinearDescription.self), linear.inputSize <= 4096 { example = [linear.inputSize] }
+            if let conv = first.layer(as: Conv2dDescription.self), conv.inChannels <= 64 { example = [conv.inChannels, 8, 8] }
+            if let conv = first.layer(as: Conv1dDescription.self), conv.inChannels <= 64 { example = [conv.inChannels, 16] }
+            if let norm = first.layer(as: BatchNorm2dDescription.self), norm.featureCount <= 64 { example = [norm.featureCount, 8, 8] }
         }
         // The same budget for buffers: a valid 8×8 convolution padded by a thousand pixels is
         // gigabytes of columns, which would only measure the machine's memory.
@@ -117,7 +115,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         guard let model = try Sequential<Float>.loadModel(from: file) else { return }
         // A resumed run of a few batches on zeros, as `easynets train --resume` takes one.
-        guard case .sequential(let layers) = try model.describe(), case .linear(let inputSize, _, _)? = layers.first,
+        guard case .sequential(let layers) = try model.describe(), let inputSize = layers.first?.layer(as: LinearDescription.self)?.inputSize,
               let output = try? model.describe().outputShape(for: [1, inputSize]), output.count == 2, output[1] >= 1 else { return }
         let data = Dataset(features: Tensor<Float>.zeros([8, inputSize]), labels: [Int](repeating: 0, count: 8))
         let optimizer = Adam(model.trainableParameters, learningRate: 1e-3)

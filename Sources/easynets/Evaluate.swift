@@ -189,7 +189,9 @@ struct Summarize: ParsableCommand {
             }
             let description = try network.describe()
             var shape = description.takesImages ? FashionMNIST.imageShape : [784]
-            if case .sequential(let layers) = description, case .linear(let inputSize, _, _)? = layers.first { shape = [inputSize] }
+            if case .sequential(let layers) = description, let inputSize = layers.first?.layer(as: LinearDescription.self)?.inputSize {
+                shape = [inputSize]
+            }
             if let inputShape {
                 let values = inputShape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !values.isEmpty, values.count <= 8, values.allSatisfy({ (1...(1 << 20)).contains($0 ?? 0) }),

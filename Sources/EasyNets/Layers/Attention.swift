@@ -62,9 +62,8 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
     /// Attention over `embeddingSize` features in `headCount` heads, drawn from `source`.
     public init(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false, seed: UInt64 = 0,
                 using source: inout RandomGenerator) {
-        require(embeddingSize >= 1 && headCount >= 1 && embeddingSize % headCount == 0,
-                "MultiheadAttention: embeddingSize \(embeddingSize) must split into \(headCount) heads")
-        require(dropout >= 0 && dropout < 1, "MultiheadAttention: dropout must be in [0, 1), got \(dropout)")
+        MultiheadAttentionDescription(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias,
+                                      batchFirst: batchFirst).requireValid()
         (self.embeddingSize, self.headCount, self.batchFirst, self.dropout) = (embeddingSize, headCount, batchFirst, dropout)
         let bound = Scalar((6 / Double(embeddingSize + 3 * embeddingSize)).squareRoot())  // Xavier uniform of (3E, E)
         inputProjectionWeight = Parameter(.uniform([3 * embeddingSize, embeddingSize], low: -bound, high: bound, using: &source))
@@ -135,155 +134,70 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
     public var sublayers: [(name: String, layer: any Layer<Scalar>)] { [("out_proj", outputProjection)] }
 
     public var summaryName: String { "MultiheadAttention(\(embeddingSize), \(headCount) heads)" }
-}
 
-/// The feed-forward activation of a ``TransformerEncoderLayer``.
-public enum TransformerActivation: String, Sendable, Codable {
-    /// max(x, 0).
-    case relu
-    /// The exact GELU.
-    case gelu
-}
-
-/// One Transformer encoder block, PyTorch's `nn.TransformerEncoderLayer`: self-attention and a
-/// feed-forward network (`linear1` → activation → dropout → `linear2`), each with a residual
-/// connection and layer normalization, after (`normFirst: false`, the default) or before the
-/// sublayer. Parameter names are PyTorch's (`self_attn.in_proj_weight`, `linear1.weight`,
-/// `norm1.weight`, …).
-public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, StochasticLayer {
-    /// The self-attention.
-    public let selfAttention: MultiheadAttention<Scalar>
-    /// The feed-forward network's layers.
-    public let linear1: Linear<Scalar>, linear2: Linear<Scalar>
-    /// The layer normalizations (of the attention and the feed-forward residuals).
-    public let norm1: LayerNorm<Scalar>, norm2: LayerNorm<Scalar>
-    /// The feed-forward activation.
-    public let activation: TransformerActivation
-    /// Whether normalization comes before each sublayer (pre-norm) instead of after its residual.
-    public let normFirst: Bool
-    /// Whether every call masks attention to later positions (PyTorch's `is_causal=True` on each
-    /// call), so that inside a ``Sequential`` the block sees only the past: the block of a
-    /// decoder-only language model.
-    public let causal: Bool
-    /// The dropout probability after attention, inside and after the feed-forward network.
-    public let dropout: Double
-    /// The generator the block's own dropout masks come from.
-    public var generator: RandomGenerator
-    public var isTraining = true {
-        didSet { selfAttention.isTraining = isTraining }
-    }
-
-    /// A block over `modelSize` features with `headCount` heads and a feed-forward width of
-    /// `feedForwardSize`, drawn from `source` in PyTorch's order (attention, linear1, linear2).
-    public init(modelSize: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1,
-                activation: TransformerActivation = .relu, layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false,
-                normFirst: Bool = false, causal: Bool = false, seed: UInt64 = 0, using source: inout RandomGenerator) {
-        require(dropout >= 0 && dropout < 1, "TransformerEncoderLayer: dropout must be in [0, 1), got \(dropout)")
-        selfAttention = MultiheadAttention(embeddingSize: modelSize, headCount: headCount, dropout: dropout, batchFirst: batchFirst,
-                                           seed: seed &+ 1, using: &source)
-        linear1 = Linear(modelSize, feedForwardSize, using: &source)
-        linear2 = Linear(feedForwardSize, modelSize, using: &source)
-        norm1 = LayerNorm([modelSize], epsilon: layerNormEpsilon)
-        norm2 = LayerNorm([modelSize], epsilon: layerNormEpsilon)
-        (self.activation, self.normFirst, self.dropout, self.causal) = (activation, normFirst, dropout, causal)
-        generator = RandomGenerator(seed: seed)
-    }
-
-    /// The block applied to `input` (L, N, E) or (N, L, E) with `batchFirst` (the ``Layer`` entry point).
-    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { encode(input) }
-
-    /// The block applied to `input`, with the masks of ``MultiheadAttention/attend(query:key:value:keyPaddingMask:attentionMask:isCausal:)``;
-    /// a ``causal`` block always masks later positions.
-    public func encode(_ input: Tensor<Scalar>, mask: Tensor<Scalar>? = nil, keyPaddingMask: Tensor<Scalar>? = nil,
-                       isCausal: Bool = false) -> Tensor<Scalar> {
-        let isCausal = isCausal || causal
-        func dropped(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            isTraining && dropout > 0 ? x * dropoutMask(x.shape, probability: dropout, using: &generator) : x
-        }
-        func attention(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            dropped(selfAttention.attend(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, attentionMask: mask,
-                                         isCausal: isCausal).output)
-        }
-        func feedForward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            let hidden = linear1(x)
-            return dropped(linear2(dropped(activation == .relu ? relu(hidden) : gelu(hidden))))
-        }
-        if normFirst {
-            let attended = input + attention(norm1(input))
-            return attended + feedForward(norm2(attended))
-        }
-        let attended = norm1(input + attention(input))
-        return norm2(attended + feedForward(attended))
-    }
-
-    public var sublayers: [(name: String, layer: any Layer<Scalar>)] {
-        [("self_attn", selfAttention), ("linear1", linear1), ("linear2", linear2), ("norm1", norm1), ("norm2", norm2)]
-    }
-
-    public var summaryName: String {
-        "TransformerEncoderLayer(\(selfAttention.embeddingSize), \(selfAttention.headCount) heads, feed-forward \(linear1.outputSize)"
-            + (normFirst ? ", pre-norm" : "") + (causal ? ", causal" : "") + ")"
+    public var layerDescription: ModelDescription? {
+        .layer(MultiheadAttentionDescription(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout,
+                                             bias: inputProjectionBias != nil, batchFirst: batchFirst))
     }
 }
 
-/// Adds the fixed sinusoidal position code of "Attention Is All You Need" to (N, L, E) input (or
-/// (L, N, E) without `batchFirst`): position p, feature 2i gets sin(p / 10000^(2i/E)), feature
-/// 2i + 1 gets cos of the same. No parameters.
-public final class SinusoidalPositionalEncoding<Scalar: TensorScalar>: Layer {
-    /// The feature count E.
-    public let dimension: Int
-    /// Whether the input puts the batch axis first.
-    public let batchFirst: Bool
-    public var isTraining = true
+/// The description of a ``MultiheadAttention`` layer used as self-attention; built from a model
+/// description, it takes one dropout seed.
+public struct MultiheadAttentionDescription: LayerDescription {
+    public static let kind = "multiheadAttention"
+    /// The embedding size E, at least 1 and a multiple of the head count.
+    public var embeddingSize: Int
+    /// The number of heads, at least 1.
+    public var headCount: Int
+    /// The dropout probability on the attention weights in training, in [0, 1).
+    public var dropout: Double
+    /// Whether the projections have biases.
+    public var bias: Bool
+    /// Whether input and output put the batch axis first.
+    public var batchFirst: Bool
 
-    /// The code for `dimension` features.
-    public init(dimension: Int, batchFirst: Bool = true) {
-        require(dimension >= 1, "SinusoidalPositionalEncoding: dimension must be at least 1, got \(dimension)")
-        (self.dimension, self.batchFirst) = (dimension, batchFirst)
+    /// A description of self-attention over `embeddingSize` features in `headCount` heads.
+    public init(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false) {
+        (self.embeddingSize, self.headCount, self.dropout, self.bias, self.batchFirst) = (embeddingSize, headCount, dropout, bias, batchFirst)
     }
 
-    /// The code of positions 0 ..< `length`: (length, E).
-    public func code(length: Int) -> Tensor<Scalar> {
-        Tensor((0..<length).flatMap { position in
-            (0..<dimension).map { feature in
-                let angle = Double(position) / Double.pow(10000, Double(feature - feature % 2) / Double(dimension))
-                return Scalar(feature % 2 == 0 ? Double.sin(angle) : Double.cos(angle))
-            }
-        }, shape: [length, dimension])
+    public func problem() -> String? {
+        embeddingSize < 1 || headCount < 1 || embeddingSize % headCount != 0 || !(dropout >= 0 && dropout < 1)
+            ? "MultiheadAttention needs a size ≥ 1 that splits into heads ≥ 1 and dropout in [0, 1), got \(embeddingSize), "
+                + "\(headCount) heads, dropout \(dropout)"
+            : nil
     }
 
-    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        require(input.rank == 3 && input.shape[2] == dimension,
-                "SinusoidalPositionalEncoding: input shape \(input.shape) is not \(batchFirst ? "(N, L" : "(L, N"), \(dimension))")
-        let code = code(length: input.shape[batchFirst ? 1 : 0])
-        return input + (batchFirst ? code : code.unsqueezed(axis: 1))
+    /// in_proj (3E, E), out_proj (E, E) and their biases.
+    public var stateCount: Int? {
+        CheckedCount.sum([CheckedCount.product(embeddingSize, 4, embeddingSize), bias ? CheckedCount.product(embeddingSize, 4) : 0])
+    }
+
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        try selfAttentionOutputShape(shape, size: embeddingSize, heads: headCount, batchFirst: batchFirst, inference: &inference)
+    }
+
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        MultiheadAttention<Scalar>(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias, batchFirst: batchFirst,
+                                   seed: context.takeSeed(), using: &context.generator)
     }
 }
 
-/// Adds a learned embedding of each position to (N, L, E) input (or (L, N, E) without
-/// `batchFirst`): a (maximumLength, E) table, drawn from N(0, 1) as ``Embedding``'s.
-public final class LearnedPositionalEmbedding<Scalar: TensorScalar>: Layer {
-    /// The table, one row per position: (maximumLength, E).
-    public let weight: Parameter<Scalar>
-    /// Whether the input puts the batch axis first.
-    public let batchFirst: Bool
-    public var isTraining = true
-
-    /// A table for sequences of up to `maximumLength` positions of `dimension` features.
-    public init(maximumLength: Int, dimension: Int, batchFirst: Bool = true, using source: inout RandomGenerator) {
-        require(maximumLength >= 1 && dimension >= 1, "LearnedPositionalEmbedding: sizes must be positive")
-        weight = Parameter(.normal([maximumLength, dimension], using: &source))
-        self.batchFirst = batchFirst
+extension ModelDescription {
+    /// A ``MultiheadAttention`` layer used as self-attention.
+    public static func multiheadAttention(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true,
+                                          batchFirst: Bool = false) -> ModelDescription {
+        .layer(MultiheadAttentionDescription(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias,
+                                             batchFirst: batchFirst))
     }
+}
 
-    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        let (maximumLength, dimension) = (weight.shape[0], weight.shape[1])
-        require(input.rank == 3 && input.shape[2] == dimension && input.shape[batchFirst ? 1 : 0] <= maximumLength,
-                "LearnedPositionalEmbedding: input shape \(input.shape) is not \(batchFirst ? "(N, L" : "(L, N"), \(dimension)) "
-                + "with L ≤ \(maximumLength)")
-        let code = weight.value.sliced(along: 0, 0..<input.shape[batchFirst ? 1 : 0])
-        return input + (batchFirst ? code : code.unsqueezed(axis: 1))
+/// Self-attention keeps its (L, N, E) or (N, L, E) input's shape; its scores are (N, heads, L, L).
+func selfAttentionOutputShape(_ shape: [Int], size: Int, heads: Int, batchFirst: Bool, inference: inout ShapeInference) throws -> [Int] {
+    guard shape.count == 3 && shape[2] == size else {
+        throw inference.error("attention of size \(size) takes \(batchFirst ? "(N, L" : "(L, N"), \(size)), the input has shape \(shape)")
     }
-
-    public var parameters: [(name: String, parameter: Parameter<Scalar>)] { [("weight", weight)] }
+    let length = shape[batchFirst ? 1 : 0], batch = shape[batchFirst ? 0 : 1]
+    try inference.noteBuffer([batch, heads, length, length], "the attention scores")
+    return shape
 }

@@ -11,7 +11,7 @@ public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
 
     /// A dropout layer with its own generator seeded by `seed`.
     public init(probability: Double = 0.5, seed: UInt64 = 0) {
-        require(probability >= 0 && probability < 1, "Dropout: probability must be in [0, 1), got \(probability)")
+        DropoutDescription(probability: probability).requireValid()
         self.probability = probability
         generator = RandomGenerator(seed: seed)
     }
@@ -22,6 +22,7 @@ public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
     }
 
     public var summaryName: String { "Dropout(p: \(probability))" }
+    public var layerDescription: ModelDescription? { .layer(DropoutDescription(probability: probability)) }
 }
 
 /// Inverted dropout's mask of `shape`: 1/(1 − p) where a uniform draw is at least p, else 0.
@@ -43,7 +44,7 @@ public final class Dropout2d<Scalar: TensorScalar>: Layer, StochasticLayer {
 
     /// A channel-dropout layer with its own generator seeded by `seed`.
     public init(probability: Double = 0.5, seed: UInt64 = 0) {
-        require(probability >= 0 && probability < 1, "Dropout2d: probability must be in [0, 1), got \(probability)")
+        Dropout2dDescription(probability: probability).requireValid()
         self.probability = probability
         generator = RandomGenerator(seed: seed)
     }
@@ -55,4 +56,52 @@ public final class Dropout2d<Scalar: TensorScalar>: Layer, StochasticLayer {
     }
 
     public var summaryName: String { "Dropout2d(p: \(probability))" }
+    public var layerDescription: ModelDescription? { .layer(Dropout2dDescription(probability: probability)) }
+}
+
+/// The description of a ``Dropout`` layer; built from a model description, the k-th stochastic
+/// layer is seeded with the model's first dropout seed + k.
+public struct DropoutDescription: ShapePreservingLayerDescription {
+    public static let kind = "dropout"
+    /// The probability p of zeroing an element in training, in [0, 1).
+    public var probability: Double
+    /// A description with drop probability `probability`.
+    public init(probability: Double = 0.5) { self.probability = probability }
+    public func problem() -> String? {
+        probability >= 0 && probability < 1 ? nil : "dropout probability \(probability) is outside [0, 1)"
+    }
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        Dropout<Scalar>(probability: probability, seed: context.takeSeed())
+    }
+}
+
+extension ModelDescription {
+    /// A ``Dropout`` layer.
+    public static func dropout(probability: Double = 0.5) -> ModelDescription { .layer(DropoutDescription(probability: probability)) }
+}
+
+/// The description of a ``Dropout2d`` layer, seeded as ``DropoutDescription`` is.
+public struct Dropout2dDescription: LayerDescription {
+    public static let kind = "dropout2d"
+    public static var takesImages: Bool { true }
+    /// The probability p of zeroing a channel in training, in [0, 1).
+    public var probability: Double
+    /// A description with drop probability `probability`.
+    public init(probability: Double = 0.5) { self.probability = probability }
+    public func problem() -> String? {
+        probability >= 0 && probability < 1 ? nil : "Dropout2d probability \(probability) is outside [0, 1)"
+    }
+    public var stateCount: Int? { 0 }
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        guard shape.count == 4 else { throw inference.error("Dropout2d takes (N, C, H, W), the input has shape \(shape)") }
+        return shape
+    }
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        Dropout2d<Scalar>(probability: probability, seed: context.takeSeed())
+    }
+}
+
+extension ModelDescription {
+    /// A ``Dropout2d`` layer.
+    public static func dropout2d(probability: Double = 0.5) -> ModelDescription { .layer(Dropout2dDescription(probability: probability)) }
 }

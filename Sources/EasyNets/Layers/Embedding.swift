@@ -18,7 +18,10 @@ public final class Embedding<Scalar: TensorScalar>: Layer {
         self.init(weight: RandomGenerator.withShared { Tensor.normal([count, dimension], using: &$0) })
     }
 
-    private init(weight: Tensor<Scalar>) { self.weight = Parameter(weight) }
+    private init(weight: Tensor<Scalar>) {
+        EmbeddingDescription(count: weight.shape[0], dimension: weight.shape[1]).requireValid()
+        self.weight = Parameter(weight)
+    }
 
     /// The rows of `indices`, given as whole numbers in a tensor (the ``Layer`` entry point, so an
     /// embedding can open a ``Sequential``).
@@ -41,4 +44,36 @@ public final class Embedding<Scalar: TensorScalar>: Layer {
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] { [("weight", weight)] }
+}
+
+extension Embedding {
+    public var layerDescription: ModelDescription? { .layer(EmbeddingDescription(count: weight.shape[0], dimension: weight.shape[1])) }
+}
+
+/// The description of an ``Embedding`` layer. It must be a model's first layer: it takes row
+/// indices, which no layer computes.
+public struct EmbeddingDescription: LayerDescription {
+    public static let kind = "embedding"
+    /// The number of rows (indices 0..<count).
+    public var count: Int
+    /// The size of each row.
+    public var dimension: Int
+    /// A description of a table of `count` rows of size `dimension`.
+    public init(count: Int, dimension: Int) { (self.count, self.dimension) = (count, dimension) }
+    public func problem() -> String? {
+        count < 1 || dimension < 1 ? "Embedding sizes must be at least 1, got \(count) × \(dimension)" : nil
+    }
+    public var stateCount: Int? { CheckedCount.product(count, dimension) }
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        guard inference.isModelInput else { throw inference.error("an embedding takes row indices, which no layer computes: it must come first") }
+        return shape + [dimension]
+    }
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        Embedding<Scalar>(count, dimension, using: &context.generator)
+    }
+}
+
+extension ModelDescription {
+    /// An ``Embedding`` layer.
+    public static func embedding(count: Int, dimension: Int) -> ModelDescription { .layer(EmbeddingDescription(count: count, dimension: dimension)) }
 }

@@ -80,7 +80,8 @@ public struct TextSampler<Scalar: TensorScalar> {
             throw ModelDescriptionError(layer: "the model", reason: "the context length must be at least 1, got \(contextLength)")
         }
         let description = try model.describe()
-        if case .sequential(let layers) = description, case .embedding(let rows, _)? = layers.first, rows < vocabulary.count {
+        if case .sequential(let layers) = description, let rows = layers.first?.layer(as: EmbeddingDescription.self)?.count,
+           rows < vocabulary.count {
             throw ModelDescriptionError(layer: "the model", reason: "it starts with an embedding of \(rows) rows, fewer than the "
                                         + "vocabulary's \(vocabulary.count) characters")
         }

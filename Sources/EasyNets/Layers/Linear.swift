@@ -42,7 +42,7 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     private static func initialValues(
         _ inputSize: Int, _ outputSize: Int, bias: Bool, using generator: inout RandomGenerator
     ) -> (weight: Tensor<Scalar>, bias: Tensor<Scalar>?) {
-        require(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
+        LinearDescription(inputSize: inputSize, outputSize: outputSize, bias: bias).requireValid()
         let bound = Scalar(1 / Double(inputSize).squareRoot())
         let weight = Tensor<Scalar>.uniform([outputSize, inputSize], low: -bound, high: bound, using: &generator)
         return (weight, bias ? Tensor.uniform([outputSize], low: -bound, high: bound, using: &generator) : nil)
@@ -57,6 +57,50 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     }
 
     public var summaryName: String { "Linear(\(inputSize) → \(outputSize)\(bias == nil ? ", no bias" : ""))" }
+
+    public var layerDescription: ModelDescription? {
+        .layer(LinearDescription(inputSize: inputSize, outputSize: outputSize, bias: bias != nil))
+    }
+}
+
+/// The description of a ``Linear`` layer.
+public struct LinearDescription: LayerDescription {
+    public static let kind = "linear"
+    /// The size of the last input axis.
+    public var inputSize: Int
+    /// The size of the last output axis.
+    public var outputSize: Int
+    /// Whether the layer adds a bias.
+    public var bias: Bool
+
+    /// A description of a layer from `inputSize` to `outputSize` features.
+    public init(inputSize: Int, outputSize: Int, bias: Bool = true) {
+        (self.inputSize, self.outputSize, self.bias) = (inputSize, outputSize, bias)
+    }
+
+    public func problem() -> String? {
+        inputSize < 1 || outputSize < 1 ? "Linear sizes must be at least 1, got \(inputSize) → \(outputSize)" : nil
+    }
+
+    public var stateCount: Int? { CheckedCount.sum([CheckedCount.product(inputSize, outputSize), bias ? outputSize : 0]) }
+
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        guard shape.count >= 1, shape.last == inputSize else {
+            throw inference.error("Linear takes \(inputSize) features, the input has shape \(shape)")
+        }
+        return shape.dropLast() + [outputSize]
+    }
+
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        Linear<Scalar>(inputSize, outputSize, bias: bias, using: &context.generator)
+    }
+}
+
+extension ModelDescription {
+    /// A ``Linear`` layer.
+    public static func linear(inputSize: Int, outputSize: Int, bias: Bool = true) -> ModelDescription {
+        .layer(LinearDescription(inputSize: inputSize, outputSize: outputSize, bias: bias))
+    }
 }
 
 /// `x·Wᵀ + b` for `x: (…, in)`, `weight: (out, in)`, `bias: (out)`, fused into one BLAS call per

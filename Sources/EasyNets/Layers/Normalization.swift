@@ -17,7 +17,7 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
     /// Normalizes over the trailing axes `normalizedShape`, with a learned scale and shift
     /// when `elementwiseAffine`.
     public init(_ normalizedShape: [Int], epsilon: Double = 1e-5, elementwiseAffine: Bool = true) {
-        require(!normalizedShape.isEmpty, "LayerNorm: normalizedShape must not be empty")
+        LayerNormDescription(normalizedShape: normalizedShape, epsilon: epsilon, elementwiseAffine: elementwiseAffine).requireValid()
         self.normalizedShape = normalizedShape
         self.epsilon = epsilon
         weight = elementwiseAffine ? Parameter(.ones(normalizedShape)) : nil
@@ -38,6 +38,46 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
         (weight.map { [("weight", $0)] } ?? []) + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public var layerDescription: ModelDescription? {
+        .layer(LayerNormDescription(normalizedShape: normalizedShape, epsilon: epsilon, elementwiseAffine: weight != nil))
+    }
+}
+
+/// The description of a ``LayerNorm`` layer.
+public struct LayerNormDescription: LayerDescription {
+    public static let kind = "layerNorm"
+    /// The trailing axes normalized over: 1 to 64 extents ≥ 1.
+    public var normalizedShape: [Int]
+    /// Added to the variance before the square root; finite and > 0.
+    public var epsilon: Double
+    /// Whether the layer has a learned scale and shift.
+    public var elementwiseAffine: Bool
+    /// A description normalizing over the trailing axes `normalizedShape`.
+    public init(normalizedShape: [Int], epsilon: Double = 1e-5, elementwiseAffine: Bool = true) {
+        (self.normalizedShape, self.epsilon, self.elementwiseAffine) = (normalizedShape, epsilon, elementwiseAffine)
+    }
+    public func problem() -> String? {
+        normalizedShape.isEmpty || normalizedShape.count > 64 || normalizedShape.contains { $0 < 1 } || !(epsilon > 0 && epsilon.isFinite)
+            ? "LayerNorm needs 1 to 64 extents ≥ 1 and a finite ε > 0, got \(normalizedShape) and \(epsilon)" : nil
+    }
+    public var stateCount: Int? { elementwiseAffine ? CheckedCount.product(InputLimits.elementCount(normalizedShape), 2) : 0 }
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        guard Array(shape.suffix(normalizedShape.count)) == normalizedShape else {
+            throw inference.error("LayerNorm normalizes trailing axes \(normalizedShape), the input has shape \(shape)")
+        }
+        return shape
+    }
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        LayerNorm<Scalar>(normalizedShape, epsilon: epsilon, elementwiseAffine: elementwiseAffine)
+    }
+}
+
+extension ModelDescription {
+    /// A ``LayerNorm`` layer.
+    public static func layerNorm(normalizedShape: [Int], epsilon: Double = 1e-5, elementwiseAffine: Bool = true) -> ModelDescription {
+        .layer(LayerNormDescription(normalizedShape: normalizedShape, epsilon: epsilon, elementwiseAffine: elementwiseAffine))
     }
 }
 
@@ -68,6 +108,7 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer {
 
     /// Batch normalization of `featureCount` channels, with a learned scale and shift when `affine`.
     public init(_ featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
+        BatchNorm1dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine).requireValid()
         self.featureCount = featureCount
         self.epsilon = epsilon
         self.momentum = momentum
@@ -126,6 +167,58 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer {
     public var buffers: [(name: String, parameter: Parameter<Scalar>)] {
         [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
     }
+
+    public var layerDescription: ModelDescription? {
+        .layer(BatchNorm1dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil))
+    }
+}
+
+/// The description of a ``BatchNorm1d`` layer.
+public struct BatchNorm1dDescription: LayerDescription {
+    public static let kind = "batchNorm1d"
+    /// The number of channels C, at least 1.
+    public var featureCount: Int
+    /// Added to the variance before the square root; finite and > 0.
+    public var epsilon: Double
+    /// The weight of each new batch in the running statistics, in [0, 1].
+    public var momentum: Double
+    /// Whether the layer has a learned scale and shift.
+    public var affine: Bool
+    /// A description of batch normalization over `featureCount` channels.
+    public init(featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
+        (self.featureCount, self.epsilon, self.momentum, self.affine) = (featureCount, epsilon, momentum, affine)
+    }
+    public func problem() -> String? {
+        batchNormProblem("BatchNorm1d", featureCount: featureCount, epsilon: epsilon, momentum: momentum)
+    }
+    public var stateCount: Int? { batchNormStateCount(featureCount: featureCount, affine: affine) }
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        guard (shape.count == 2 || shape.count == 3) && shape[1] == featureCount else {
+            throw inference.error("BatchNorm1d takes (N, \(featureCount)) or (N, \(featureCount), L), the input has shape \(shape)")
+        }
+        return shape
+    }
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        BatchNorm1d<Scalar>(featureCount, epsilon: epsilon, momentum: momentum, affine: affine)
+    }
+}
+
+extension ModelDescription {
+    /// A ``BatchNorm1d`` layer.
+    public static func batchNorm1d(featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) -> ModelDescription {
+        .layer(BatchNorm1dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine))
+    }
+}
+
+/// The rule both batch normalizations obey: features ≥ 1, a finite ε > 0 and momentum in [0, 1].
+private func batchNormProblem(_ kind: String, featureCount: Int, epsilon: Double, momentum: Double) -> String? {
+    featureCount < 1 || !(epsilon > 0 && epsilon.isFinite) || !(momentum >= 0 && momentum <= 1)
+        ? "\(kind) needs features ≥ 1, a finite ε > 0 and momentum in [0, 1], got \(featureCount), \(epsilon), \(momentum)" : nil
+}
+
+/// Scale, shift, running mean and variance per channel (the first two when affine), and the batch count.
+private func batchNormStateCount(featureCount: Int, affine: Bool) -> Int? {
+    CheckedCount.sum([CheckedCount.product(featureCount, affine ? 4 : 2), 1])
 }
 
 /// Batch normalization over the channels of images (PyTorch's `nn.BatchNorm2d`): (N, C, H, W)
@@ -155,6 +248,7 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
 
     /// Batch normalization of `featureCount` channels, with a learned scale and shift when `affine`.
     public init(_ featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
+        BatchNorm2dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine).requireValid()
         channelNorm = BatchNorm1d(featureCount, epsilon: epsilon, momentum: momentum, affine: affine)
     }
 
@@ -167,6 +261,48 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] { channelNorm.parameters }
     public var buffers: [(name: String, parameter: Parameter<Scalar>)] { channelNorm.buffers }
     public var summaryName: String { "BatchNorm2d(\(featureCount))" }
+
+    public var layerDescription: ModelDescription? {
+        .layer(BatchNorm2dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil))
+    }
+}
+
+/// The description of a ``BatchNorm2d`` layer.
+public struct BatchNorm2dDescription: LayerDescription {
+    public static let kind = "batchNorm2d"
+    public static var takesImages: Bool { true }
+    /// The number of channels C, at least 1.
+    public var featureCount: Int
+    /// Added to the variance before the square root; finite and > 0.
+    public var epsilon: Double
+    /// The weight of each new batch in the running statistics, in [0, 1].
+    public var momentum: Double
+    /// Whether the layer has a learned scale and shift.
+    public var affine: Bool
+    /// A description of batch normalization over `featureCount` image channels.
+    public init(featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
+        (self.featureCount, self.epsilon, self.momentum, self.affine) = (featureCount, epsilon, momentum, affine)
+    }
+    public func problem() -> String? {
+        batchNormProblem("BatchNorm2d", featureCount: featureCount, epsilon: epsilon, momentum: momentum)
+    }
+    public var stateCount: Int? { batchNormStateCount(featureCount: featureCount, affine: affine) }
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        guard shape.count == 4 && shape[1] == featureCount else {
+            throw inference.error("BatchNorm2d takes (N, \(featureCount), H, W), the input has shape \(shape)")
+        }
+        return shape
+    }
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        BatchNorm2d<Scalar>(featureCount, epsilon: epsilon, momentum: momentum, affine: affine)
+    }
+}
+
+extension ModelDescription {
+    /// A ``BatchNorm2d`` layer.
+    public static func batchNorm2d(featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) -> ModelDescription {
+        .layer(BatchNorm2dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine))
+    }
 }
 
 /// Per channel c of `a` (N, C, …), in one pass: Σ (a − ca[c]) and Σ (a − ca[c])·(b − cb[c]) over

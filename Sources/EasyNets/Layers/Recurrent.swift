@@ -76,9 +76,8 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
     public init(_ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
                 batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, seed: UInt64 = 0,
                 using source: inout RandomGenerator) {
-        require(inputSize >= 1 && hiddenSize >= 1 && layerCount >= 1,
-                "\(cell.layerName): inputSize \(inputSize), hiddenSize \(hiddenSize) and layerCount \(layerCount) must be at least 1")
-        require(dropout >= 0 && dropout < 1, "\(cell.layerName): dropout must be in [0, 1), got \(dropout)")
+        RecurrentDescription(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias,
+                             batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional).requireValid()
         (self.cell, self.inputSize, self.hiddenSize, self.layerCount) = (cell, inputSize, hiddenSize, layerCount)
         (self.bidirectional, self.batchFirst, self.dropout) = (bidirectional, batchFirst, dropout)
         self.generator = RandomGenerator(seed: seed)
@@ -211,6 +210,82 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
     public var summaryName: String {
         "\(cell.layerName)(\(inputSize) → \(hiddenSize)" + (layerCount > 1 ? ", \(layerCount) layers" : "")
             + (bidirectional ? ", bidirectional" : "") + (dropout > 0 ? ", dropout \(dropout)" : "") + ")"
+    }
+
+    public var layerDescription: ModelDescription? {
+        .layer(RecurrentDescription(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount,
+                                    bias: weights[0].inputBias != nil, batchFirst: batchFirst, dropout: dropout,
+                                    bidirectional: bidirectional))
+    }
+}
+
+/// The description of a ``Recurrent`` layer (an RNN, LSTM or GRU giving its output at every step);
+/// built from a model description, it takes one dropout seed.
+public struct RecurrentDescription: LayerDescription {
+    public static let kind = "recurrent"
+    /// The cell: tanh or ReLU RNN, LSTM or GRU.
+    public var cell: RecurrentCell
+    /// Features per step of the input, at least 1.
+    public var inputSize: Int
+    /// Features of the hidden state, at least 1.
+    public var hiddenSize: Int
+    /// Stacked layers, 1 to 1024.
+    public var layerCount: Int
+    /// Whether the layers have biases.
+    public var bias: Bool
+    /// Whether input and output put the batch axis first.
+    public var batchFirst: Bool
+    /// The dropout probability between layers in training, in [0, 1).
+    public var dropout: Double
+    /// Whether each layer also runs backwards.
+    public var bidirectional: Bool
+
+    /// A description of a recurrent network of `layerCount` layers of `cell`.
+    public init(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+                dropout: Double = 0, bidirectional: Bool = false) {
+        (self.cell, self.inputSize, self.hiddenSize, self.layerCount) = (cell, inputSize, hiddenSize, layerCount)
+        (self.bias, self.batchFirst, self.dropout, self.bidirectional) = (bias, batchFirst, dropout, bidirectional)
+    }
+
+    public func problem() -> String? {
+        inputSize < 1 || hiddenSize < 1 || !(1...1024).contains(layerCount) || !(dropout >= 0 && dropout < 1)
+            ? "\(cell.layerName) needs sizes ≥ 1, 1 to 1024 layers and dropout in [0, 1), got \(inputSize) → \(hiddenSize), "
+                + "\(layerCount) layers, dropout \(dropout)"
+            : nil
+    }
+
+    /// Per layer and direction: gates·H rows of W_ih (input or D·H columns) and W_hh (H columns), and two biases.
+    public var stateCount: Int? {
+        let directions = bidirectional ? 2 : 1
+        guard layerCount >= 1, let rows = CheckedCount.product(cell.gateCount, hiddenSize),
+              let wider = CheckedCount.product(directions, hiddenSize) else { return nil }
+        let biases = bias ? CheckedCount.product(rows, 2) : 0
+        let first = CheckedCount.sum([CheckedCount.product(rows, inputSize), CheckedCount.product(rows, hiddenSize), biases])
+        let later = CheckedCount.sum([CheckedCount.product(rows, wider), CheckedCount.product(rows, hiddenSize), biases])
+        return CheckedCount.sum([CheckedCount.product(first, directions), CheckedCount.product(later, directions, layerCount - 1)])
+    }
+
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        guard (shape.count == 3 || shape.count == 2) && shape.last == inputSize else {
+            throw inference.error("\(cell.layerName) takes \(batchFirst ? "(N, L" : "(L, N"), \(inputSize)) or (L, \(inputSize)), "
+                                  + "the input has shape \(shape)")
+        }
+        try inference.noteBuffer(Array(shape.dropLast()) + [cell.gateCount * hiddenSize], "\(cell.layerName)'s gates")
+        return shape.dropLast() + [(bidirectional ? 2 : 1) * hiddenSize]
+    }
+
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        Recurrent<Scalar>(cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias, batchFirst: batchFirst,
+                          dropout: dropout, bidirectional: bidirectional, seed: context.takeSeed(), using: &context.generator)
+    }
+}
+
+extension ModelDescription {
+    /// A ``Recurrent`` layer.
+    public static func recurrent(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
+                                 batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false) -> ModelDescription {
+        .layer(RecurrentDescription(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias,
+                                    batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional))
     }
 }
 

@@ -85,6 +85,21 @@ public final class Identity<Scalar: TensorScalar>: Layer {
     /// An identity layer.
     public init() {}
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input }
+    public var layerDescription: ModelDescription? { .layer(IdentityDescription()) }
+}
+
+/// The description of an ``Identity`` layer (no hyperparameters).
+public struct IdentityDescription: ShapePreservingLayerDescription {
+    public static let kind = "identity"
+    /// The description.
+    public init() {}
+    public func problem() -> String? { nil }
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> { Identity<Scalar>() }
+}
+
+extension ModelDescription {
+    /// An ``Identity`` layer.
+    public static var identity: ModelDescription { .layer(IdentityDescription()) }
 }
 
 /// Flattens every axis from `startAxis` on into one (default: keep the batch axis), as
@@ -94,11 +109,39 @@ public final class Flatten<Scalar: TensorScalar>: Layer {
     public let startAxis: Int
     public var isTraining = true
     /// Merges the axes from `startAxis` on (PyTorch's default keeps the batch axis).
-    public init(startAxis: Int = 1) { self.startAxis = startAxis }
+    public init(startAxis: Int = 1) {
+        FlattenDescription(startAxis: startAxis).requireValid()
+        self.startAxis = startAxis
+    }
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         let start = normalizedAxis(startAxis, rank: input.rank, op: "Flatten")
         return input.reshaped(to: Array(input.shape[..<start]) + [-1])
     }
+    public var layerDescription: ModelDescription? { .layer(FlattenDescription(startAxis: startAxis)) }
+}
+
+/// The description of a ``Flatten`` layer.
+public struct FlattenDescription: LayerDescription {
+    public static let kind = "flatten"
+    /// The first axis merged, in -64...64 (negative counts from the end).
+    public var startAxis: Int
+    /// A description merging the axes from `startAxis` on.
+    public init(startAxis: Int = 1) { self.startAxis = startAxis }
+    public func problem() -> String? { (-64...64).contains(startAxis) ? nil : "Flatten's axis \(startAxis) is outside -64...64" }
+    public var stateCount: Int? { 0 }
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        let start = try inference.axis(startAxis, rank: shape.count, of: shape)
+        guard let merged = InputLimits.elementCount(Array(shape[start...])) else { throw inference.error("input shape \(shape) overflows") }
+        return Array(shape[..<start]) + [merged]
+    }
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        Flatten<Scalar>(startAxis: startAxis)
+    }
+}
+
+extension ModelDescription {
+    /// A ``Flatten`` layer.
+    public static func flatten(startAxis: Int = 1) -> ModelDescription { .layer(FlattenDescription(startAxis: startAxis)) }
 }
 
 /// Reorders the axes of its input: axis i of the output is axis `axes[i]` of the input, as
@@ -110,7 +153,7 @@ public final class Permute<Scalar: TensorScalar>: Layer {
     public var isTraining = true
     /// A layer moving axis `axes[i]` of its input to axis i of its output.
     public init(_ axes: [Int]) {
-        require(!axes.isEmpty && axes.count <= 64, "Permute: axes \(axes) must name 1 to 64 axes")
+        PermuteDescription(axes: axes).requireValid()
         self.axes = axes
     }
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
@@ -118,4 +161,31 @@ public final class Permute<Scalar: TensorScalar>: Layer {
         return input.permuted(axes)
     }
     public var summaryName: String { "Permute(\(axes))" }
+    public var layerDescription: ModelDescription? { .layer(PermuteDescription(axes: axes)) }
+}
+
+/// The description of a ``Permute`` layer.
+public struct PermuteDescription: LayerDescription {
+    public static let kind = "permute"
+    /// The input axis each output axis takes: a permutation of 1 to 64 axes (negative counts from the end).
+    public var axes: [Int]
+    /// A description moving axis `axes[i]` to axis i.
+    public init(axes: [Int]) { self.axes = axes }
+    public func problem() -> String? {
+        axes.isEmpty || axes.count > 64 || Set(axes.map { $0 < 0 ? $0 + axes.count : $0 }) != Set(0..<axes.count)
+            ? "Permute's axes \(axes) are not a permutation of 1 to 64 axes" : nil
+    }
+    public var stateCount: Int? { 0 }
+    public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        guard shape.count == axes.count else { throw inference.error("Permute's axes \(axes) do not match the input shape \(shape)") }
+        return axes.map { shape[$0 < 0 ? $0 + axes.count : $0] }
+    }
+    public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        Permute<Scalar>(axes)
+    }
+}
+
+extension ModelDescription {
+    /// A ``Permute`` layer.
+    public static func permute(axes: [Int]) -> ModelDescription { .layer(PermuteDescription(axes: axes)) }
 }

@@ -1,0 +1,107 @@
+import Foundation
+
+extension Layer {
+    /// This model's description, or an error naming the first layer (by its dotted path) that the
+    /// description format does not cover, such as a custom layer.
+    public func describe() throws -> ModelDescription {
+        try describe(self, path: "")
+    }
+
+    private func describe(_ layer: any Layer<Scalar>, path: String) throws -> ModelDescription {
+        func child(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        if let sequential = layer as? Sequential<Scalar> {
+            return .sequential(layers: try sequential.layers.enumerated().map { try describe($1, path: child(String($0))) })
+        }
+        if let residual = layer as? Residual<Scalar> {
+            return .residual(block: try describe(residual.block, path: child("block")))
+        }
+        guard let description = layer.layerDescription else {
+            throw ModelDescriptionError(layer: path.isEmpty ? "the model" : "layer \(path)",
+                                        reason: "\(layer.summaryName) cannot be described; only the library's layers can")
+        }
+        return description
+    }
+}
+
+extension Sequential {
+    /// The model `description` describes (a `.sequential` description), weights drawn from a
+    /// generator seeded with `seed`, the k-th dropout layer seeded with `seed + 1000 + k`. Throws for
+    /// a description that is not a sequence or that ``ModelDescription/problem(scalarSize:)`` rejects.
+    public convenience init(_ description: ModelDescription, seed: UInt64 = 0) throws {
+        guard case .sequential = description else {
+            throw ModelDescriptionError(layer: "the model", reason: "the outermost layer must be a sequential model")
+        }
+        if let problem = description.problem(scalarSize: MemoryLayout<Scalar>.size) {
+            throw ModelDescriptionError(layer: "the model", reason: problem)
+        }
+        var generator = RandomGenerator(seed: seed)
+        var dropoutSeed = seed &+ 1000
+        self.init(description.makeSequential(as: Scalar.self, using: &generator, dropoutSeed: &dropoutSeed).layers)
+    }
+}
+
+
+extension Sequential {
+    /// The model a checkpoint or state dict describes, rebuilt and loaded with its weights, or `nil`
+    /// when the file carries no description (a state dict exported from PyTorch, say). Every file
+    /// EasyNets writes for a model of the library's layers carries one (metadata `model`); files
+    /// from earlier versions of `easynets train` carry an MLP configuration (`extra.model`).
+    public static func loadModel(from file: SafeTensorsFile, path: String = "<memory>") throws -> Sequential? {
+        let description: ModelDescription
+        if let json = file.metadata["model"] {
+            description = try ModelDescription(json: Array(json.utf8), source: path)
+        } else if let legacy = file.metadata["extra.model"] {
+            description = try MultilayerPerceptron.Configuration(json: legacy, path: path).modelDescription
+        } else {
+            return nil
+        }
+        let model: Sequential
+        do { model = try Sequential(description) } catch let error as ModelDescriptionError {
+            throw ModelDescriptionError(layer: path, reason: error.description)
+        }
+        let prefix = file.metadata["format"] == "easynets-training-checkpoint" ? "model." : ""
+        try model.loadState(from: file, prefix: prefix, path: path)
+        return model
+    }
+}
+
+extension Sequential {
+    /// The number of class scores the model gives for `data`'s examples, or an error naming
+    /// `modelSource` and `dataName` when the model cannot take them (another feature count, or
+    /// features that are not indices of a leading ``Embedding``) or when the data's labels go
+    /// beyond its classes: the check that a checkpoint fits a dataset.
+    @discardableResult
+    public func checkClassCount(for data: Dataset<Scalar>, modelSource: String, dataName: String) throws -> Int {
+        let output: [Int]
+        let description = try describe()
+        if case .sequential(let layers) = description, let count = layers.first?.layer(as: EmbeddingDescription.self)?.count,
+           let bad = data.features.scalars.first(where: { !($0 >= 0 && $0 < Scalar(count) && $0.rounded() == $0) }) {
+            throw ModelDescriptionError(layer: modelSource, reason: "the model starts with an embedding of \(count) rows, "
+                                        + "but \(dataName) has the feature value \(bad), which is not a row index")
+        }
+        // Batches of two and three: a shape that fits one batch size only (LayerNorm over the batch
+        // axis, say) fails for the other.
+        do {
+            output = try description.outputShape(for: [2] + data.exampleShape)
+            let other = try description.outputShape(for: [3] + data.exampleShape)
+            guard other.dropFirst() == output.dropFirst(), other.first == 3, output.first == 2 else {
+                throw ModelDescriptionError(layer: "the model", reason: "its output shape depends on the batch size "
+                                            + "(\(output) for a batch of 2, \(other) for 3)")
+            }
+        } catch let error as ModelDescriptionError {
+            throw ModelDescriptionError(layer: modelSource, reason: "the model cannot take the "
+                                        + (data.features.rank == 2 ? "\(data.featureCount) features" : "examples of shape \(data.exampleShape)")
+                                        + " of \(dataName): \(error)")
+        }
+        guard output.count == 2 + data.labelShape.count, Array(output.dropFirst(2)) == data.labelShape else {
+            let expected = "(N, classes" + data.labelShape.map { ", \($0)" }.joined() + ")"
+            throw ModelDescriptionError(layer: modelSource, reason: "the model gives scores of shape \(output.dropFirst()) per batch "
+                                        + "(after the batch axis), but the labels of \(dataName) need scores \(expected)")
+        }
+        guard data.classCount <= output[1] else {
+            throw ModelDescriptionError(layer: modelSource, reason: "the model gives \(output[1]) class scores, "
+                                        + "but \(dataName) has labels up to \(data.classCount - 1)")
+        }
+        return output[1]
+    }
+}

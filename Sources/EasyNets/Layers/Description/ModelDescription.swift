@@ -1,0 +1,301 @@
+import Foundation
+
+/// A `Codable` description of a model built from the library's layers: each layer's kind and
+/// hyperparameters, composed in sequence or around a residual connection as the model composes
+/// them. A model produces its own (``Layer/describe()``) and ``Sequential/init(_:seed:)`` rebuilds
+/// it; training checkpoints carry it, so a checkpoint can be reloaded without knowing how the
+/// model was made.
+///
+/// Each layer kind owns its description (a ``LayerDescription`` such as ``LinearDescription``,
+/// declared beside the layer); this type knows only composition and the registry of kinds
+/// (``layerKinds``). In Swift a layer is written with its static constructor, e.g.
+/// `.linear(inputSize: 784, outputSize: 256, bias: true)`. As JSON, each layer is an object with
+/// one key, its kind:
+/// `{"sequential":{"layers":[{"linear":{"inputSize":784,"outputSize":256,"bias":true}},{"relu":{}}]}}`.
+public indirect enum ModelDescription: Codable, Equatable, Sendable {
+    /// One layer of a registered kind.
+    case layer(any LayerDescription)
+    /// ``Residual`` around a block.
+    case residual(block: ModelDescription)
+    /// ``Sequential``: layers applied in order.
+    case sequential(layers: [ModelDescription])
+
+    /// Every layer kind a description may name, by its JSON key. A new layer kind is added here.
+    public static let layerKinds: [any LayerDescription.Type] = [
+        LinearDescription.self,
+        ReLUDescription.self, LeakyReLUDescription.self, ELUDescription.self, SELUDescription.self, GELUDescription.self,
+        SiLUDescription.self, MishDescription.self, SigmoidDescription.self, HardSigmoidDescription.self, TanhDescription.self,
+        SoftplusDescription.self, SoftmaxDescription.self, LogSoftmaxDescription.self,
+        DropoutDescription.self, Dropout2dDescription.self,
+        LayerNormDescription.self, BatchNorm1dDescription.self, BatchNorm2dDescription.self,
+        EmbeddingDescription.self,
+        Conv2dDescription.self, Conv1dDescription.self,
+        MaxPool2dDescription.self, AvgPool2dDescription.self, AdaptiveAvgPool2dDescription.self,
+        FlattenDescription.self, IdentityDescription.self, PermuteDescription.self,
+        RecurrentDescription.self,
+        MultiheadAttentionDescription.self, TransformerEncoderLayerDescription.self,
+        SinusoidalPositionalEncodingDescription.self, LearnedPositionalEmbeddingDescription.self,
+    ]
+
+    /// The registered kinds by JSON key.
+    private static let kindsByKey: [String: any LayerDescription.Type] = {
+        var kinds: [String: any LayerDescription.Type] = [:]
+        for kind in layerKinds {
+            precondition(kinds[kind.kind] == nil && kind.kind != "sequential" && kind.kind != "residual",
+                         "ModelDescription: the layer kind \"\(kind.kind)\" is registered twice")
+            kinds[kind.kind] = kind
+        }
+        return kinds
+    }()
+
+    /// The layer this describes as a description of type `type`, or `nil` when it is another kind
+    /// of layer or a composition.
+    public func layer<Description: LayerDescription>(as type: Description.Type) -> Description? {
+        guard case .layer(let layer) = self else { return nil }
+        return layer as? Description
+    }
+
+    /// The first layer of the model, through sequences and residual blocks.
+    public var firstLayer: (any LayerDescription)? {
+        switch self {
+        case .layer(let layer): return layer
+        case .residual(let block): return block.firstLayer
+        case .sequential(let layers): return layers.first?.firstLayer
+        }
+    }
+
+    public static func == (lhs: ModelDescription, rhs: ModelDescription) -> Bool {
+        switch (lhs, rhs) {
+        case let (.layer(a), .layer(b)): return a.isEqual(to: b)
+        case let (.residual(a), .residual(b)): return a == b
+        case let (.sequential(a), .sequential(b)): return a == b
+        case (.layer, _), (.residual, _), (.sequential, _): return false
+        }
+    }
+
+    // MARK: Building
+
+    /// The layer this describes, its weights drawn from `generator` in order; the k-th stochastic
+    /// layer built from it is seeded with `dropoutSeed + k`. The description must be valid
+    /// (``problem(scalarSize:)`` is `nil`).
+    public func makeLayer<Scalar: TensorScalar>(
+        as: Scalar.Type = Scalar.self, using generator: inout RandomGenerator, dropoutSeed: inout UInt64
+    ) -> any Layer<Scalar> {
+        var context = LayerBuildContext(generator: generator, firstSeed: dropoutSeed)
+        defer { (generator, dropoutSeed) = (context.generator, context.nextSeed) }
+        return makeLayer(as: Scalar.self, context: &context)
+    }
+
+    private func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
+        switch self {
+        case .layer(let layer): return layer.makeLayer(as: Scalar.self, context: &context)
+        case .residual(let block): return Residual<Scalar>(block.makeLayer(as: Scalar.self, context: &context))
+        case .sequential: return makeSequential(as: Scalar.self, context: &context)
+        }
+    }
+
+    /// The model this describes as a ``Sequential``: the layers of a `.sequential` description,
+    /// or any other layer alone in one.
+    func makeSequential<Scalar: TensorScalar>(
+        as: Scalar.Type = Scalar.self, using generator: inout RandomGenerator, dropoutSeed: inout UInt64
+    ) -> Sequential<Scalar> {
+        var context = LayerBuildContext(generator: generator, firstSeed: dropoutSeed)
+        defer { (generator, dropoutSeed) = (context.generator, context.nextSeed) }
+        return makeSequential(as: Scalar.self, context: &context)
+    }
+
+    private func makeSequential<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> Sequential<Scalar> {
+        guard case .sequential(let layers) = self else { return Sequential([makeLayer(as: Scalar.self, context: &context)]) }
+        var built: [any Layer<Scalar>] = []
+        for layer in layers { built.append(layer.makeLayer(as: Scalar.self, context: &context)) }
+        return Sequential(built)
+    }
+
+    // MARK: Validation
+
+    /// The number of trainable scalars and buffers the model holds, or `nil` when it overflows.
+    public var stateCount: Int? {
+        switch self {
+        case .layer(let layer): return layer.stateCount
+        case .residual(let block): return block.stateCount
+        case .sequential(let layers): return CheckedCount.sum(layers.map(\.stateCount))
+        }
+    }
+
+    /// Why this description cannot be built, or `nil` when it can: a layer whose hyperparameters
+    /// break its kind's rules (``LayerDescription/problem()``), nesting deeper than 64 levels, more
+    /// than 100 000 layers in a sequence, or parameters of `scalarSize` bytes each beyond
+    /// ``InputLimits/maximumBytes``. Descriptions read from files are untrusted: check this first.
+    public func problem(scalarSize: Int = MemoryLayout<Float>.size) -> String? {
+        if let problem = layerProblem(path: "", depth: 0) { return problem }
+        guard let count = stateCount else {
+            return InputLimits.problem(byteCount: (0, true), what: "the model")
+        }
+        return InputLimits.problem(byteCount: count.multipliedReportingOverflow(by: scalarSize), what: "the model (\(count) parameters)")
+    }
+
+    private func layerProblem(path: String, depth: Int) -> String? {
+        func at(_ message: String) -> String { "\(path.isEmpty ? "the model" : "layer \(path)"): \(message)" }
+        func child(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        switch self {
+        case .layer(let layer):
+            return layer.problem().map(at)
+        case .residual(let block):
+            guard depth < 64 else { return at("nesting deeper than 64 levels") }
+            return block.layerProblem(path: child("block"), depth: depth + 1)
+        case .sequential(let layers):
+            guard depth < 64 else { return at("nesting deeper than 64 levels") }
+            guard layers.count <= 100_000 else { return at("more than 100 000 layers") }
+            for (i, layer) in layers.enumerated() {
+                if let problem = layer.layerProblem(path: child(String(i)), depth: depth + 1) { return problem }
+            }
+            return nil
+        }
+    }
+
+    // MARK: Shapes
+
+    /// The shape of the output for an input of `inputShape` (batch axis first), or an error naming
+    /// the first layer that cannot take its input, so a description read from a file is checked
+    /// against the data before anything runs.
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        var inference = ShapeInference()
+        return try outputShape(for: inputShape, inference: &inference)
+    }
+
+    /// Throws when a forward pass on a batch of `batchSize` examples of `exampleShape` would allocate
+    /// a buffer (``largestBuffer(for:)``) of `scalarSize`-byte values beyond
+    /// ``InputLimits/maximumBytes``; `source` names the model in the error.
+    public func checkBuffers(batchSize: Int, exampleShape: [Int], scalarSize: Int = MemoryLayout<Float>.size, source: String) throws {
+        let largest = try largestBuffer(for: [batchSize] + exampleShape)
+        if let problem = InputLimits.problem(shape: [largest], elementSize: scalarSize) {
+            throw ModelDescriptionError(layer: source, reason: "its largest buffer at batch \(batchSize) (\(largest) values): \(problem)")
+        }
+    }
+
+    /// The most elements any one buffer of a forward pass on `inputShape` holds: the input, every
+    /// layer's output, and working buffers such as a convolution's im2col columns (channels × taps
+    /// × batch × output positions) or attention scores. Throws as ``outputShape(for:)`` does, and
+    /// when a count overflows.
+    public func largestBuffer(for inputShape: [Int]) throws -> Int {
+        var inference = ShapeInference()
+        inference.largestBuffer = InputLimits.elementCount(inputShape) ?? Int.max
+        _ = try outputShape(for: inputShape, inference: &inference)
+        return inference.largestBuffer
+    }
+
+    private func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
+        let output: [Int]
+        switch self {
+        case .layer(let layer):
+            output = try layer.outputShape(for: shape, inference: &inference)
+        case .residual(let block):
+            let path = inference.path
+            inference.path = path.isEmpty ? "block" : "\(path).block"
+            let blockOutput = try block.outputShape(for: shape, inference: &inference)
+            inference.path = path
+            guard blockOutput == shape else { throw inference.error("Residual block maps shape \(shape) to \(blockOutput); it must keep the shape") }
+            output = shape
+        case .sequential(let layers):
+            let (path, isModelInput) = (inference.path, inference.isModelInput)
+            var current = shape
+            for (i, layer) in layers.enumerated() {
+                inference.path = path.isEmpty ? String(i) : "\(path).\(i)"
+                inference.isModelInput = isModelInput && i == 0
+                current = try layer.outputShape(for: current, inference: &inference)
+            }
+            (inference.path, inference.isModelInput) = (path, isModelInput)
+            output = current
+        }
+        guard let count = InputLimits.elementCount(output) else { throw inference.error("its output shape \(output) overflows") }
+        inference.largestBuffer = Swift.max(inference.largestBuffer, count)
+        return output
+    }
+
+    /// Whether the model's first layer takes images, (N, C, H, W), rather than flat features.
+    public var takesImages: Bool {
+        firstLayer.map { type(of: $0).takesImages } ?? false
+    }
+
+    // MARK: JSON
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        guard container.allKeys.count == 1, let key = container.allKeys.first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "a layer is an object with one key, its kind; found "
+                                                        + "\(container.allKeys.map(\.stringValue).sorted())"))
+        }
+        if key.stringValue == "sequential" {
+            let nested = try container.nestedContainer(keyedBy: Key.self, forKey: key)
+            self = .sequential(layers: try nested.decode([ModelDescription].self, forKey: Key("layers")))
+        } else if key.stringValue == "residual" {
+            let nested = try container.nestedContainer(keyedBy: Key.self, forKey: key)
+            self = .residual(block: try nested.decode(ModelDescription.self, forKey: Key("block")))
+        } else if let kind = Self.kindsByKey[key.stringValue] {
+            self = .layer(try kind.init(from: container.superDecoder(forKey: key)))
+        } else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container,
+                                                   debugDescription: "unknown layer kind \"\(key.stringValue)\"")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        switch self {
+        case .layer(let layer):
+            try layer.encode(to: container.superEncoder(forKey: Key(type(of: layer).kind)))
+        case .residual(let block):
+            var nested = container.nestedContainer(keyedBy: Key.self, forKey: Key("residual"))
+            try nested.encode(block, forKey: Key("block"))
+        case .sequential(let layers):
+            var nested = container.nestedContainer(keyedBy: Key.self, forKey: Key("sequential"))
+            try nested.encode(layers, forKey: Key("layers"))
+        }
+    }
+
+    /// The description as one line of JSON with sorted keys (byte-identical from run to run).
+    public func jsonString() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads and validates a description from a JSON file.
+    public init(contentsOfFile path: String) throws {
+        try self.init(json: readFileBytes(path), source: path)
+    }
+
+    /// Decodes a description from JSON and validates it (``problem(scalarSize:)``); `source` names
+    /// the file in errors.
+    public init(json: some Collection<UInt8>, source: String) throws {
+        do {
+            self = try JSONDecoder().decode(ModelDescription.self, from: Data(json))
+        } catch {
+            throw ModelDescriptionError(layer: source, reason: "not a valid model description (\(error))")
+        }
+        if let problem = problem() { throw ModelDescriptionError(layer: source, reason: problem) }
+    }
+}
+
+/// A model or a description that cannot be used: a layer the description format does not cover,
+/// a value out of range, or a layer that cannot take its input's shape.
+public struct ModelDescriptionError: Error, CustomStringConvertible, Equatable {
+    /// The layer concerned, by its dotted path ("layer 2.block"), or the file.
+    public var layer: String
+    /// What is wrong.
+    public var reason: String
+
+    /// An error about `layer`.
+    public init(layer: String, reason: String) { (self.layer, self.reason) = (layer, reason) }
+
+    public var description: String { "\(layer): \(reason)" }
+}
