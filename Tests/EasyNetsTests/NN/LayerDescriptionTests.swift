@@ -112,6 +112,30 @@ struct LayerDescriptionTests {
         }
     }
 
+    /// A key given twice in one object is an error naming the key and where it repeats; equal keys
+    /// in different objects, and key-like strings among values, are not.
+    @Test func duplicateKeysAreErrors() throws {
+        let cases: [(json: String, key: String)] = [
+            (#"{"linear":{"inputSize":2,"outputSize":3,"bias":true,"inputSize":9}}"#, "inputSize"),
+            (#"{"sequential":{"layers":[{"relu":{}}],"layers":[]}}"#, "layers"),
+            (#"{"linear":{"inputSize":2,"outputSize":3,"bias":true,"input\u0053ize":9}}"#, "inputSize"),
+        ]
+        for (json, key) in cases {
+            let offset = try #require(firstDuplicateKey(in: Array(json.utf8))?.offset)
+            #expect(json.utf8.dropFirst(offset).starts(with: "\"".utf8), "offset \(offset) of \(json)")
+            #expect {
+                try ModelDescription(json: Array(json.utf8), source: "m.json")
+            } throws: { error in
+                "\(error)".contains("m.json") && "\(error)".contains("the key \"\(key)\" appears twice") && "\(error)".contains("offset \(offset)")
+            }
+        }
+        let distinct = #"{"sequential":{"layers":[{"linear":{"inputSize":2,"outputSize":2,"bias":true}},"#
+            + #"{"linear":{"inputSize":2,"outputSize":2,"bias":true}},{"permute":{"axes":[0,1]}}]}}"#
+        #expect(firstDuplicateKey(in: Array(distinct.utf8)) == nil)
+        #expect(firstDuplicateKey(in: Array(#"{"a":"a","b":["a","a"],"c":{"a":1}}"#.utf8)) == nil)
+        #expect(try ModelDescription(json: Array(distinct.utf8), source: "m.json").stateCount == 12)
+    }
+
     /// The rule a description file breaks is the rule the layer's initializer stops on.
     @Test func initializersStopOnTheDescriptionRules() async {
         let linear = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {

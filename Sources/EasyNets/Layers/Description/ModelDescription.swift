@@ -275,8 +275,12 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     }
 
     /// Decodes a description from JSON and validates it (``problem(scalarSize:)``); `source` names
-    /// the file in errors.
+    /// the file in errors. A key given twice in one object is an error naming the key.
     public init(json: some Collection<UInt8>, source: String) throws {
+        if let duplicate = firstDuplicateKey(in: json) {
+            throw ModelDescriptionError(layer: source, reason: "the key \"\(duplicate.key)\" appears twice in one object (byte offset "
+                                        + "\(duplicate.offset)); a description names each key once")
+        }
         do {
             self = try JSONDecoder().decode(ModelDescription.self, from: Data(json))
         } catch {
