@@ -176,7 +176,7 @@ struct Train: ParsableCommand {
                                         + "model of this text needs one per character: \(vocabulary.count)")
         }
         try network.checkClassCount(for: testData, modelSource: source, dataName: data.name(test: true))
-        try description.checkBuffers(batchSize: batchSize, exampleShape: trainData.exampleShape, source: source)
+        try description.checkMemory(batchSize: batchSize, exampleShape: trainData.exampleShape, training: true, source: source)
         var augmentation: ImageAugmentation?
         if augmentShift > 0 || augmentFlip {
             guard trainData.features.rank == 4 else {

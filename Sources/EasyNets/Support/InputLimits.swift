@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Limits on what EasyNets allocates for untrusted input: sizes read from file headers, checkpoint
@@ -5,10 +6,43 @@ import Synchronization
 /// before anything is allocated, so a corrupt or hostile file is a thrown error naming the file,
 /// the offset and the limit, never a crash or an allocation of terabytes.
 public enum InputLimits {
-    private static let bytes = Atomic<Int>(8 << 30)
+    private static let bytes = Atomic<Int>(usableMemory / 2)
+
+    /// The memory this process may really use, in bytes: the smallest of the machine's physical
+    /// memory, the memory limit of its control group (cgroup v2 `memory.max` or v1
+    /// `memory.limit_in_bytes`) and its address-space limit (`ulimit -v`). Read once.
+    public static let usableMemory: Int = {
+        var limits = [Int(clamping: ProcessInfo.processInfo.physicalMemory)]
+        var addressSpace = rlimit()
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &addressSpace) == 0, addressSpace.rlim_cur != rlim_t.max {  // RLIM_INFINITY
+            limits.append(Int(clamping: addressSpace.rlim_cur))
+        }
+        limits += controlGroupLimits()
+        return Swift.max(limits.min()!, 1)
+    }()
+
+    /// The memory limits of this process's control groups, v2 and v1, where a file states one.
+    private static func controlGroupLimits() -> [Int] {
+        var paths = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        // The process's own group, from lines "0::/path" (v2) and "N:memory:/path" (v1).
+        if let groups = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) {
+            for line in groups.split(separator: "\n") {
+                let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+                guard fields.count == 3, fields[2] != "/" else { continue }
+                if fields[0] == "0" && fields[1].isEmpty { paths.append("/sys/fs/cgroup\(fields[2])/memory.max") }
+                if fields[1].split(separator: ",").contains("memory") {
+                    paths.append("/sys/fs/cgroup/memory\(fields[2])/memory.limit_in_bytes")
+                }
+            }
+        }
+        return paths.compactMap { path in
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }.filter { $0 > 0 }
+    }
 
     /// The largest number of bytes one file, one decompressed stream, one tensor read from a file
-    /// or one model built from a description may take (default 8 GiB).
+    /// or the memory one model needs may take: by default half of ``usableMemory``, leaving the
+    /// rest to the runtime, BLAS and the data.
     public static var maximumBytes: Int {
         get { bytes.load(ordering: .relaxed) }
         set {

@@ -294,13 +294,16 @@ struct ConvolutionTests {
     @Test func buffersAreCheckedBeforeAnythingRuns() throws {
         let preset = ConvolutionalNetwork.description()
         #expect(try preset.largestBuffer(for: [128, 1, 28, 28]) == 32 * 9 * 128 * 14 * 14)
-        try preset.checkBuffers(batchSize: 128, exampleShape: [1, 28, 28], source: "the cnn preset")
+        try preset.checkMemory(batchSize: 128, exampleShape: [1, 28, 28], training: true, source: "the cnn preset")
         let padded = ModelDescription.sequential(layers: [
             .conv2d(inChannels: 1, outChannels: 1, kernelSize: [1, 1], stride: [1, 1], padding: .explicit([100_000, 100_000]),
                     dilation: [1, 1], groups: 1, bias: false),
         ])
-        #expect(throws: ModelDescriptionError.self) {
-            try padded.checkBuffers(batchSize: 128, exampleShape: [1, 28, 28], source: "model.json")
+        #expect {
+            try padded.checkMemory(batchSize: 128, exampleShape: [1, 28, 28], training: false, source: "model.json")
+        } throws: { error in
+            "\(error)".hasPrefix("model.json: evaluating a batch of 128 needs") && "\(error)".contains("at layer 0")
+                && "\(error)".contains("(InputLimits.maximumBytes)")
         }
     }
 

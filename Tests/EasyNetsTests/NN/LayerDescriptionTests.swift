@@ -89,6 +89,29 @@ struct LayerDescriptionTests {
         #expect(checked >= 3, "only \(checked) committed files carry a description")
     }
 
+    /// The memory of a batch, counted by hand for Linear(3 → 4) → ReLU → Linear(4 → 2) on 5 rows:
+    /// activations 15 + 20 + 20 + 10, parameters 16 + 10, the first 20-value output the largest.
+    @Test func memoryRequirementCountsEveryBuffer() throws {
+        let model = ModelDescription.sequential(layers: [.linear(inputSize: 3, outputSize: 4), .relu, .linear(inputSize: 4, outputSize: 2)])
+        let requirement = try model.memoryRequirement(for: [5, 3])
+        #expect(requirement == MemoryRequirement(stateCount: 26, activationCount: 65, largestBuffer: 20, largestBufferLayer: "0"))
+        #expect(requirement.bytes(scalarSize: 4, training: true) == (26 * 4 + 65 * 2) * 4)
+        #expect(requirement.bytes(scalarSize: 8, training: false) == (26 + 3 * 20) * 8)
+        #expect(MemoryRequirement(stateCount: Int.max / 2, activationCount: 1, largestBuffer: 1, largestBufferLayer: "")
+                    .bytes(scalarSize: 4, training: true) == nil)
+        // Nested layers are named by their path; a residual's sum is a buffer of its own.
+        let nested = ModelDescription.sequential(layers: [.residual(block: .sequential(layers: [.linear(inputSize: 3, outputSize: 3)])),
+                                                          .linear(inputSize: 3, outputSize: 9)])
+        #expect(try nested.memoryRequirement(for: [2, 3]).largestBufferLayer == "1")
+        #expect(try nested.memoryRequirement(for: [2, 3]).activationCount == 6 + 6 + 6 + 18)
+    }
+
+    /// The usable memory is positive and no more than the machine's, and the default limit is half of it.
+    @Test func usableMemoryIsBoundedByTheMachine() {
+        #expect(InputLimits.usableMemory > 0)
+        #expect(UInt64(InputLimits.usableMemory) <= ProcessInfo.processInfo.physicalMemory)
+    }
+
     /// A composition is equal only to the same composition of equal layers.
     @Test func equalityComparesKindsAndHyperparameters() {
         let a = ModelDescription.sequential(layers: [.linear(inputSize: 2, outputSize: 3), .relu])

@@ -70,6 +70,11 @@ public struct ShapeInference: Sendable {
     public internal(set) var isModelInput = true
     /// The most elements any one buffer holds so far: inputs, outputs and recorded working buffers.
     public internal(set) var largestBuffer = 0
+    /// The layer (by dotted path) whose output or working buffer is ``largestBuffer``.
+    public internal(set) var largestBufferLayer = ""
+    /// The elements of every output and working buffer so far, added up (saturating at `Int.max`):
+    /// what a training step keeps for its backward pass.
+    public internal(set) var totalElements = 0
 
     /// An error naming the current layer.
     public func error(_ reason: String) -> ModelDescriptionError {
@@ -80,7 +85,13 @@ public struct ShapeInference: Sendable {
     /// count overflows.
     public mutating func noteBuffer(_ shape: [Int], _ what: String) throws {
         guard let count = InputLimits.elementCount(shape) else { throw error("\(what) for shape \(shape) overflow") }
-        largestBuffer = Swift.max(largestBuffer, count)
+        note(count)
+    }
+
+    /// Records a buffer of `count` elements made by the current layer.
+    mutating func note(_ count: Int) {
+        if count > largestBuffer { (largestBuffer, largestBufferLayer) = (count, path) }
+        totalElements = totalElements.addingReportingOverflow(count).overflow ? Int.max : totalElements + count
     }
 
     /// The index of `axis` (negative counts from the end) in a shape of `rank` axes, or an error.

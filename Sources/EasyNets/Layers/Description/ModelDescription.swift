@@ -163,13 +163,38 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         return try outputShape(for: inputShape, inference: &inference)
     }
 
-    /// Throws when a forward pass on a batch of `batchSize` examples of `exampleShape` would allocate
-    /// a buffer (``largestBuffer(for:)``) of `scalarSize`-byte values beyond
-    /// ``InputLimits/maximumBytes``; `source` names the model in the error.
-    public func checkBuffers(batchSize: Int, exampleShape: [Int], scalarSize: Int = MemoryLayout<Float>.size, source: String) throws {
-        let largest = try largestBuffer(for: [batchSize] + exampleShape)
-        if let problem = InputLimits.problem(shape: [largest], elementSize: scalarSize) {
-            throw ModelDescriptionError(layer: source, reason: "its largest buffer at batch \(batchSize) (\(largest) values): \(problem)")
+    /// The memory a batch of `inputShape` (batch axis first) needs, or an error naming the first
+    /// layer that cannot take its input or whose buffer sizes overflow.
+    public func memoryRequirement(for inputShape: [Int]) throws -> MemoryRequirement {
+        var inference = ShapeInference()
+        guard let inputCount = InputLimits.elementCount(inputShape) else { throw inference.error("the input shape \(inputShape) overflows") }
+        inference.note(inputCount)
+        _ = try outputShape(for: inputShape, inference: &inference)
+        guard let state = stateCount else { throw inference.error("its parameter count overflows") }
+        return MemoryRequirement(stateCount: state, activationCount: inference.totalElements, largestBuffer: inference.largestBuffer,
+                                 largestBufferLayer: inference.largestBufferLayer)
+    }
+
+    /// Throws when a batch of `batchSize` examples of `exampleShape`, in training (`training`) or
+    /// evaluation, needs more memory of `scalarSize`-byte values than ``InputLimits/maximumBytes``
+    /// (``MemoryRequirement/bytes(scalarSize:training:)``); the error names `source`, the layer with
+    /// the largest buffer, the size and the limit.
+    public func checkMemory(batchSize: Int, exampleShape: [Int], training: Bool, scalarSize: Int = MemoryLayout<Float>.size,
+                            source: String) throws {
+        let requirement: MemoryRequirement
+        do {
+            requirement = try memoryRequirement(for: [batchSize] + exampleShape)
+        } catch let error as ModelDescriptionError {
+            throw ModelDescriptionError(layer: source, reason: error.description)
+        }
+        let bytes = requirement.bytes(scalarSize: scalarSize, training: training)
+        guard let bytes, bytes <= InputLimits.maximumBytes else {
+            let layer = requirement.largestBufferLayer.isEmpty ? "the input" : "layer \(requirement.largestBufferLayer)"
+            throw ModelDescriptionError(
+                layer: source,
+                reason: "\(training ? "training" : "evaluating") a batch of \(batchSize) needs \(bytes.map { "\($0)" } ?? "more than 2^63") "
+                    + "bytes (\(requirement.stateCount) parameter values; largest buffer \(requirement.largestBuffer) values, at \(layer)), "
+                    + "more than the limit of \(InputLimits.maximumBytes) bytes (InputLimits.maximumBytes)")
         }
     }
 
@@ -178,10 +203,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     /// × batch × output positions) or attention scores. Throws as ``outputShape(for:)`` does, and
     /// when a count overflows.
     public func largestBuffer(for inputShape: [Int]) throws -> Int {
-        var inference = ShapeInference()
-        inference.largestBuffer = InputLimits.elementCount(inputShape) ?? Int.max
-        _ = try outputShape(for: inputShape, inference: &inference)
-        return inference.largestBuffer
+        try memoryRequirement(for: inputShape).largestBuffer
     }
 
     private func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
@@ -208,7 +230,10 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
             output = current
         }
         guard let count = InputLimits.elementCount(output) else { throw inference.error("its output shape \(output) overflows") }
-        inference.largestBuffer = Swift.max(inference.largestBuffer, count)
+        switch self {
+        case .layer, .residual: inference.note(count)  // a residual adds its block's output to its input: one more buffer
+        case .sequential: break  // its last layer's output, counted there
+        }
         return output
     }
 
@@ -302,4 +327,28 @@ public struct ModelDescriptionError: Error, CustomStringConvertible, Equatable {
     public init(layer: String, reason: String) { (self.layer, self.reason) = (layer, reason) }
 
     public var description: String { "\(layer): \(reason)" }
+}
+
+/// The memory a model needs for one batch, counted in values of its scalar type.
+public struct MemoryRequirement: Sendable, Equatable {
+    /// Parameters and buffers.
+    public var stateCount: Int
+    /// The input, every layer's output and every working buffer, added up: what a training step
+    /// keeps for its backward pass.
+    public var activationCount: Int
+    /// The most values one buffer holds.
+    public var largestBuffer: Int
+    /// The layer (dotted path, "" for the input) that makes ``largestBuffer``.
+    public var largestBufferLayer: String
+
+    /// Bytes of `scalarSize`-byte values, or `nil` when the count overflows. Training holds each
+    /// parameter four times (value, gradient, two optimizer moments) and each activation twice (its
+    /// value and its gradient); evaluation holds the parameters and, at any moment, a layer's
+    /// input, output and working buffer: three of the largest buffer.
+    public func bytes(scalarSize: Int, training: Bool) -> Int? {
+        let values = training
+            ? CheckedCount.sum([CheckedCount.product(stateCount, 4), CheckedCount.product(activationCount, 2)])
+            : CheckedCount.sum([stateCount, CheckedCount.product(largestBuffer, 3)])
+        return CheckedCount.product(values, scalarSize)
+    }
 }
