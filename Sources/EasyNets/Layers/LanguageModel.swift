@@ -74,7 +74,8 @@ public struct TextSampler<Scalar: TensorScalar> {
 
     /// A sampler of `model`; throws a ``ModelDescriptionError`` unless the model maps (1, L) token
     /// ids to (1, vocabulary.count, L) scores for L up to `contextLength`, with a row of its
-    /// leading embedding for every character.
+    /// leading embedding for every character, and a window of `contextLength` characters fits
+    /// ``InputLimits/maximumBytes``.
     public init(model: Sequential<Scalar>, vocabulary: CharacterVocabulary, contextLength: Int) throws {
         guard contextLength >= 1 else {
             throw ModelDescriptionError(layer: "the model", reason: "the context length must be at least 1, got \(contextLength)")
@@ -91,6 +92,13 @@ public struct TextSampler<Scalar: TensorScalar> {
                 throw ModelDescriptionError(layer: "the model", reason: "it maps \(length) token ids to scores of shape \(shape), not "
                                             + "\([1, vocabulary.count, length]) for a vocabulary of \(vocabulary.count) characters")
             }
+        }
+        // The longest window a continuation runs: its attention scores or recurrent gates must fit the budget.
+        do {
+            try description.checkMemory(batchSize: 1, exampleShape: [contextLength], training: false, scalarSize: MemoryLayout<Scalar>.size,
+                                        source: "the model")
+        } catch let error as ModelDescriptionError {
+            throw ModelDescriptionError(layer: error.layer, reason: "sampling with a context of \(contextLength) characters: \(error.reason)")
         }
         (self.model, self.vocabulary, self.contextLength) = (model, vocabulary, contextLength)
     }

@@ -234,6 +234,26 @@ import Testing
         }
     }
 
+    /// A context whose attention scores (1 · heads · L · L) exceed the memory limit is refused when
+    /// the sampler is made, naming the context, the layer and the limit, before any score exists.
+    @Test func aContextBeyondTheMemoryLimitIsRefused() throws {
+        let model = try Sequential<Float>(.sequential(layers: [
+            .embedding(count: 3, dimension: 4), .sinusoidalPositionalEncoding(dimension: 4, batchFirst: true),
+            .multiheadAttention(embeddingSize: 4, headCount: 2, batchFirst: true), .linear(inputSize: 4, outputSize: 3),
+            .permute(axes: [0, 2, 1]),
+        ]))
+        let vocabulary = CharacterVocabulary(["a", "b", "c"])
+        _ = try TextSampler(model: model, vocabulary: vocabulary, contextLength: 64)
+        // 2 heads · 2^20 · 2^20 scores: 2^41 values, far beyond any machine's limit.
+        #expect {
+            try TextSampler(model: model, vocabulary: vocabulary, contextLength: 1 << 20)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("sampling with a context of 1048576 characters") && text.contains("at layer 2")
+                && text.contains("(InputLimits.maximumBytes)")
+        }
+    }
+
     @Test func aCheckpointCarriesTheVocabularyForSampling() throws {
         let model = successorModel()
         let vocabulary = CharacterVocabulary(["a", "b", "c"])
