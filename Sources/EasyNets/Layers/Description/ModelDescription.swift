@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A `Codable` description of a model built from the library's layers: each layer's kind and
 /// hyperparameters, composed in sequence or around a residual connection as the model composes
@@ -20,7 +21,8 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     /// ``Sequential``: layers applied in order.
     case sequential(layers: [ModelDescription])
 
-    /// Every layer kind a description may name, by its JSON key. A new layer kind is added here.
+    /// The library's layer kinds, the ones every description may name. A new library layer kind is
+    /// added here; a program's own kinds are added with ``register(_:)``.
     public static let layerKinds: [any LayerDescription.Type] = [
         LinearDescription.self,
         ReLUDescription.self, LeakyReLUDescription.self, ELUDescription.self, SELUDescription.self, GELUDescription.self,
@@ -37,16 +39,30 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         SinusoidalPositionalEncodingDescription.self, LearnedPositionalEmbeddingDescription.self,
     ]
 
-    /// The registered kinds by JSON key.
-    private static let kindsByKey: [String: any LayerDescription.Type] = {
+    /// Every kind a description may name, by JSON key: the library's and the registered ones.
+    private static let kindsByKey = Mutex<[String: any LayerDescription.Type]>({
         var kinds: [String: any LayerDescription.Type] = [:]
         for kind in layerKinds {
-            precondition(kinds[kind.kind] == nil && kind.kind != "sequential" && kind.kind != "residual",
-                         "ModelDescription: the layer kind \"\(kind.kind)\" is registered twice")
+            precondition(kinds[kind.kind] == nil, "ModelDescription: the layer kind \"\(kind.kind)\" is listed twice")
             kinds[kind.kind] = kind
         }
         return kinds
-    }()
+    }())
+
+    /// Makes `kind` a layer kind descriptions may name, so a model with a layer of a program's own
+    /// (whose ``Layer/layerDescription`` is a `kind`) can be saved in checkpoints and read back.
+    /// Registering the same type again does nothing; a key that names another kind, or
+    /// `"sequential"` or `"residual"`, stops with a message.
+    public static func register(_ kind: any LayerDescription.Type) {
+        kindsByKey.withLock { kinds in
+            if let existing = kinds[kind.kind] {
+                require(existing == kind, "ModelDescription.register: the key \"\(kind.kind)\" already names \(existing)")
+            }
+            require(kind.kind != "sequential" && kind.kind != "residual",
+                    "ModelDescription.register: \"\(kind.kind)\" names a composition, not a layer kind")
+            kinds[kind.kind] = kind
+        }
+    }
 
     /// The layer this describes as a description of type `type`, or `nil` when it is another kind
     /// of layer or a composition.
@@ -265,7 +281,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         } else if key.stringValue == "residual" {
             let nested = try container.nestedContainer(keyedBy: Key.self, forKey: key)
             self = .residual(block: try nested.decode(ModelDescription.self, forKey: Key("block")))
-        } else if let kind = Self.kindsByKey[key.stringValue] {
+        } else if let kind = Self.kindsByKey.withLock({ $0[key.stringValue] }) {
             self = .layer(try kind.init(from: container.superDecoder(forKey: key)))
         } else {
             throw DecodingError.dataCorruptedError(forKey: key, in: container,
