@@ -180,6 +180,17 @@ struct ShapeMismatchTests {
         expectMessage(result, names: ["linear", "[5, 2]", "[4, 3]"])
     }
 
+    @Test func groupNorm() async {
+        let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = GroupNorm<Float>(groupCount: 2, channelCount: 4)(.zeros([3, 5, 2]))
+        }
+        expectMessage(input, names: ["GroupNorm", "[3, 5, 2]", "(N, 4, …)"])
+        let groups = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = GroupNorm<Float>(groupCount: 3, channelCount: 4)
+        }
+        expectMessage(groups, names: ["GroupNorm", "4 channels", "3 groups"])
+    }
+
     @Test func layerNorm() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = LayerNorm<Double>([4])(Tensor.zeros([3, 5]))

@@ -14,6 +14,7 @@ private let samples: [(description: any LayerDescription, input: [Int])] = [
     (LayerNormDescription(normalizedShape: [3], epsilon: 1e-4, elementwiseAffine: false), [2, 3]),
     (BatchNorm1dDescription(featureCount: 3, epsilon: 1e-3, momentum: 0.2, affine: true), [2, 3]),
     (BatchNorm2dDescription(featureCount: 3, epsilon: 1e-5, momentum: 0.1, affine: false), [2, 3, 4, 4]),
+    (GroupNormDescription(groupCount: 2, channelCount: 4, epsilon: 1e-5, affine: true), [2, 4, 3]),
     (EmbeddingDescription(count: 5, dimension: 3), [2, 7]),
     (Conv2dDescription(inChannels: 2, outChannels: 4, kernelSize: [3, 2], stride: [2, 1], padding: .explicit([1, 0]),
                        dilation: [1, 2], groups: 2, bias: true), [2, 2, 7, 6]),

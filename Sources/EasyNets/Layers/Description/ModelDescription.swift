@@ -29,7 +29,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         SiLUDescription.self, MishDescription.self, SigmoidDescription.self, HardSigmoidDescription.self, TanhDescription.self,
         SoftplusDescription.self, SoftmaxDescription.self, LogSoftmaxDescription.self,
         DropoutDescription.self, Dropout2dDescription.self,
-        LayerNormDescription.self, BatchNorm1dDescription.self, BatchNorm2dDescription.self,
+        LayerNormDescription.self, BatchNorm1dDescription.self, BatchNorm2dDescription.self, GroupNormDescription.self,
         EmbeddingDescription.self,
         Conv2dDescription.self, Conv1dDescription.self,
         MaxPool2dDescription.self, AvgPool2dDescription.self, AdaptiveAvgPool2dDescription.self,
