@@ -81,19 +81,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         // The harness's budget, not the library's limit (InputLimits): a valid description of a model
         // with hundreds of millions of parameters would only measure the machine's memory.
         guard let stateCount = description.stateCount, stateCount <= Self.maximumFuzzedStateCount else { return }
-        let model = try Sequential<Float>(description)
-        // Examples the first layer takes: its input width, or 8×8 images with its channels.
-        var example = [3]
-        if description.takesImages { example = [1, 8, 8] }
-        if case .sequential(let layers) = description, let first = layers.first {
-            if let linear = first.layer(as: LinearDescription.self), linear.inputSize <= 4096 { example = [linear.inputSize] }
-            if let conv = first.layer(as: Conv2dDescription.self), conv.inChannels <= 64 { example = [conv.inChannels, 8, 8] }
-            if let conv = first.layer(as: Conv1dDescription.self), conv.inChannels <= 64 { example = [conv.inChannels, 16] }
-            if let norm = first.layer(as: BatchNorm2dDescription.self), norm.featureCount <= 64 { example = [norm.featureCount, 8, 8] }
-        }
-        // The same budget for buffers: a valid 8×8 convolution padded by a thousand pixels is
-        // gigabytes of columns, which would only measure the machine's memory.
+        let example = Self.exampleShape(for: description, side: 8)
+        // The same budget for buffers, checked before anything is built: a valid 8×8 convolution
+        // padded by a thousand pixels is gigabytes of columns, which would only measure the machine's memory.
         guard try description.largestBuffer(for: [6] + example) <= Self.maximumFuzzedStateCount else { return }
+        let model = try Sequential<Float>(description)
         let data = Dataset(features: Tensor<Float>.zeros([6] + example), labels: [Int](repeating: 0, count: 6))
         try model.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
         let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 1e-3),
@@ -114,15 +106,31 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try sampler.continuation(of: String(Character(first)), length: 3, temperature: 1, using: &generator)
         }
         guard let model = try Sequential<Float>.loadModel(from: file) else { return }
-        // A resumed run of a few batches on zeros, as `easynets train --resume` takes one.
-        guard case .sequential(let layers) = try model.describe(), let inputSize = layers.first?.layer(as: LinearDescription.self)?.inputSize,
-              let output = try? model.describe().outputShape(for: [1, inputSize]), output.count == 2, output[1] >= 1 else { return }
-        let data = Dataset(features: Tensor<Float>.zeros([8, inputSize]), labels: [Int](repeating: 0, count: 8))
+        // A resumed run of a few batches on zeros, as `easynets train --resume` takes one: flat
+        // features, or 28×28 images for an image model (a CNN checkpoint), checked as the tool checks them.
+        let description = try model.describe()
+        let example = Self.exampleShape(for: description, side: 28)
+        guard try description.largestBuffer(for: [8] + example) <= Self.maximumFuzzedStateCount else { return }
+        let data = Dataset(features: Tensor<Float>.zeros([8] + example), labels: [Int](repeating: 0, count: 8))
+        try model.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
         let optimizer = Adam(model.trainableParameters, learningRate: 1e-3)
         let trainer = Trainer(model: model, optimizer: optimizer,
                               scheduler: LearningRateScheduler(optimizer: optimizer, schedule: CosineAnnealingSchedule(period: 10)),
                               loader: DataLoader(data, batchSize: 2, seed: 1), evaluationData: data)
         try trainer.resume(from: file)
         if trainer.epoch < Int.max { try trainer.fit(epochs: trainer.epoch + 1) }
+    }
+
+    /// One example a model's first layer takes: its input width, or `side`×`side` images with its
+    /// channels (within the harness's budget; three features otherwise).
+    private static func exampleShape(for description: ModelDescription, side: Int) -> [Int] {
+        var example = description.takesImages ? [1, side, side] : [3]
+        if case .sequential(let layers) = description, let first = layers.first {
+            if let linear = first.layer(as: LinearDescription.self), linear.inputSize <= 4096 { example = [linear.inputSize] }
+            if let conv = first.layer(as: Conv2dDescription.self), conv.inChannels <= 64 { example = [conv.inChannels, side, side] }
+            if let conv = first.layer(as: Conv1dDescription.self), conv.inChannels <= 64 { example = [conv.inChannels, 2 * side] }
+            if let norm = first.layer(as: BatchNorm2dDescription.self), norm.featureCount <= 64 { example = [norm.featureCount, side, side] }
+        }
+        return example
     }
 }

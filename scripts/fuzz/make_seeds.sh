@@ -22,6 +22,15 @@ cat > "$work/model.json" <<'JSON'
 JSON
 .build/debug/easynets train --dataset spirals --model "$work/model.json" --epochs 1 --threads 1 \
     --checkpoint "$work/described.safetensors" > /dev/null
+# A convolutional model's checkpoint, trained on 8 Fashion-MNIST images in batches of 2, as the fuzz target resumes it: the image path of `--resume`.
+cat > "$work/cnn.json" <<'JSON'
+{"sequential": {"layers": [{"conv2d": {"inChannels": 1, "outChannels": 2, "kernelSize": [3, 3], "stride": [1, 1], "padding": {"explicit": {"_0": [1, 1]}}, "dilation": [1, 1], "groups": 1, "bias": false}},
+  {"batchNorm2d": {"featureCount": 2, "epsilon": 1e-5, "momentum": 0.1, "affine": true}}, {"relu": {}},
+  {"maxPool2d": {"kernelSize": [4, 4], "stride": [4, 4], "padding": [0, 0], "dilation": [1, 1], "ceilMode": false}},
+  {"flatten": {"startAxis": 1}}, {"linear": {"inputSize": 98, "outputSize": 10, "bias": true}}]}}
+JSON
+.build/debug/easynets train --model "$work/cnn.json" --limit 8 --epochs 1 --threads 1 --batch-size 2 \
+    --checkpoint "$work/cnn.safetensors" > /dev/null
 # The same file as a checkpoint written mid-epoch (3 batches of 2 done, as in the fuzz target) for the fuzzer to start from.
 python3 - "$work/described.safetensors" "$work/mid.safetensors" <<'PY'
 import json, struct, sys
@@ -39,6 +48,7 @@ cp "$work/run.safetensors" Tests/Fuzz/Corpus/checkpoint/spirals-mlp-adam
 cp "$work/dropout.safetensors" Tests/Fuzz/Corpus/checkpoint/spirals-gelu-dropout
 cp "$work/described.safetensors" Tests/Fuzz/Corpus/checkpoint/spirals-described
 cp "$work/mid.safetensors" Tests/Fuzz/Corpus/checkpoint/spirals-described-mid-epoch
+cp "$work/cnn.safetensors" Tests/Fuzz/Corpus/checkpoint/fashion-cnn-tiny
 cp "$work/metrics.jsonl" Tests/Fuzz/Corpus/metrics/two-epochs
 printf '{"epoch":1,"learning_rate":0.1,"samples_per_second":10,"seconds":1,"test_accuracy":0.5,"test_loss":0.7,"train_accuracy":0.5,"train_loss":0.7}\n' \
     > Tests/Fuzz/Corpus/metrics/one-epoch
