@@ -1,7 +1,7 @@
 // Elementwise activations that Swift compiles to branches or narrow vectors: ReLU and its gradient.
 //
-// Contract: bit-identical to the Swift reference loops (the relu cases of Kernels.unary) on every
-// CPU: they only compare and select, so no value is ever rounded.
+// Contract: bit-identical to the Swift reference loops (Kernels.reluLoop, Kernels.reluBackwardLoop)
+// on every CPU: they only compare and select, so no value is ever rounded.
 #ifndef EASYNETS_ACTIVATION_KERNELS_H
 #define EASYNETS_ACTIVATION_KERNELS_H
 

@@ -1,6 +1,8 @@
 // The memory- and branch-bound loops of EasyNets that Swift compiles poorly, in C: Swift compiles
 // for baseline x86-64 and has no per-function target attribute, while clang's target_clones
 // builds each loop for AVX-512, AVX2 and baseline x86-64 and the loader picks one for the CPU.
+// Swift reaches them only through TensorScalar's per-type _kernel… requirements
+// (Float+Kernels.swift, Double+Kernels.swift).
 //
 // Each topic header states its contract with the Swift reference loops: the optimizer,
 // activation, pooling and normalization loops are bit-identical to them; the LSTM cell is within

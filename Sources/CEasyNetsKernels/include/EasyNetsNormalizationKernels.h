@@ -1,8 +1,8 @@
 // Batch normalization's per-channel passes over (n, channels, plane) data, for channels
 // first ..< first + count (callers split the channels across threads).
 //
-// Contract: bit-identical to the Swift reference loops (in Normalization.swift) on every CPU and
-// vector width: the same operations in the same order, no fused multiply-adds. The moments
+// Contract: bit-identical to the Swift reference loops (Kernels+Normalization.swift) on every CPU
+// and vector width: the same operations in the same order, no fused multiply-adds. The moments
 // sum in eight double partial sums indexed by position mod 8, each fed its elements in order and
 // combined in a fixed order: vectorized, and yet the same bits whatever the vector width.
 #ifndef EASYNETS_NORMALIZATION_KERNELS_H

@@ -1,6 +1,6 @@
 // Optimizer updates: the common configurations of SGD with momentum, Adam and AdamW, RMSProp and
-// Adagrad, one pass over a parameter buffer each (the general cases stay in Swift, in
-// UpdateKernels.swift).
+// Adagrad, one pass over a parameter buffer each (Swift calls them through TensorScalar's
+// _kernel… requirements; the general cases stay in Swift, in UpdateKernels.swift).
 //
 // Contract: bit-identical to the Swift reference loops on every CPU and vector width. Each loop
 // performs exactly the floating-point operations of its Swift loop (UpdateKernels.sgdLoop,

@@ -1,4 +1,4 @@
-// Recurrent cells: the LSTM step in Float (Double runs the Swift loop of Kernels.lstmCell).
+// Recurrent cells: the LSTM step in Float (Double runs the Swift reference, Kernels.lstmCellLoop).
 //
 // Contract: NOT bit-identical to the Swift reference. The gate activations come from a
 // polynomial exp evaluated in double (so that the loop vectorizes) and are rounded to Float once:

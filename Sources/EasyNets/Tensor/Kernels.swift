@@ -1,9 +1,10 @@
-import CEasyNetsKernels
 import RealModule
 
 // Per-element kernels. Every loop over a tensor's scalars lives here, over unsafe pointers.
 // Each kernel is generic but pre-specialized for Float and Double (`@_specialize`), so a call from
-// unspecialized generic code dispatches once per tensor to a concrete, vectorizable loop.
+// unspecialized generic code dispatches once per tensor to a concrete, vectorizable loop. Loops
+// that run in C are reached through TensorScalar's `_kernel…` requirements (Float+Kernels.swift,
+// Double+Kernels.swift); their Swift loops stay as references.
 
 /// Elementwise unary ops, activations included.
 enum UnaryOp {
@@ -108,23 +109,9 @@ enum Kernels {
         case let (.sigmoid, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * y[i] * (1 - y[i]) }
 
         // As PyTorch: NaN and −0 pass through forward; the gradient passes where x is not ≤ 0.
-        // Float and Double run the vectorized C loop, which computes the same.
-        case let (.relu, .forward(x, y)):
-            if T.self == Float.self {
-                easynets_relu_f32(x.bound(to: Float.self), y.bound(to: Float.self), n)
-            } else if T.self == Double.self {
-                easynets_relu_f64(x.bound(to: Double.self), y.bound(to: Double.self), n)
-            } else {
-                for i in 0..<n { y[i] = x[i] < 0 ? 0 : x[i] }
-            }
-        case let (.relu, .backward(x, _, dY, dX)):
-            if T.self == Float.self {
-                easynets_relu_backward_f32(x.bound(to: Float.self), dY.bound(to: Float.self), dX.bound(to: Float.self), n)
-            } else if T.self == Double.self {
-                easynets_relu_backward_f64(x.bound(to: Double.self), dY.bound(to: Double.self), dX.bound(to: Double.self), n)
-            } else {
-                for i in 0..<n { dX[i] = x[i] <= 0 ? 0 : dY[i] }
-            }
+        // The vectorized C loop, which computes what reluLoop and reluBackwardLoop do.
+        case let (.relu, .forward(x, y)): T._kernelRelu(x: x, y: y, count: n)
+        case let (.relu, .backward(x, _, dY, dX)): T._kernelReluBackward(x: x, dY: dY, dX: dX, count: n)
 
         // softplus(x) = max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
         case let (.softplus, .forward(x, y)): for i in 0..<n { y[i] = softplus(x[i]) }
@@ -245,6 +232,18 @@ enum Kernels {
                 dX[i] = x[i] > -3 && x[i] < 3 ? g : 0
             }
         }
+    }
+
+    /// ReLU's Swift reference loop, `y = x < 0 ? 0 : x`; Float and Double run the C loop.
+    static func reluLoop<T: TensorScalar>(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, count n: Int) {
+        for i in 0..<n { y[i] = x[i] < 0 ? 0 : x[i] }
+    }
+
+    /// ReLU's gradient's Swift reference loop, `dX = x ≤ 0 ? 0 : dY`; Float and Double run the C loop.
+    static func reluBackwardLoop<T: TensorScalar>(
+        x: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>, count n: Int
+    ) {
+        for i in 0..<n { dX[i] = x[i] <= 0 ? 0 : dY[i] }
     }
 
     /// xʸ with C's `pow` semantics. RealModule's `pow(x, y)` is NaN for every negative x and for 0⁰;
@@ -494,16 +493,18 @@ extension Kernels {
     /// One LSTM step for `batch` rows: `gates` (batch, 4H) holds the pre-activations of i, f, g, o
     /// and receives their activations (σ, σ, tanh, σ), which backward reads; c = f·cPrevious + i·g
     /// goes to `cell`, tanh(c) to `tanhCell` (for backward) and h = o·tanh(c) to `hidden` (all (batch, H)).
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
+    /// Float runs the vectorized C loop (activations within a Float ulp of the exact values),
+    /// Double ``lstmCellLoop(gates:previousCell:cell:tanhCell:hidden:batch:size:)``.
     static func lstmCell<T: TensorScalar>(gates: UnsafeMutablePointer<T>, previousCell: UnsafePointer<T>, cell: UnsafeMutablePointer<T>,
                                           tanhCell: UnsafeMutablePointer<T>, hidden: UnsafeMutablePointer<T>, batch: Int, size h: Int) {
-        // Float: the vectorized C loop, its σ and tanh computed in Double from one vector exp each
-        // (scalar expf and tanhf calls had taken a third of an LSTM step).
-        if T.self == Float.self {
-            return easynets_lstm_cell_f32(gates.bound(to: Float.self), previousCell.bound(to: Float.self), cell.bound(to: Float.self),
-                                          tanhCell.bound(to: Float.self), hidden.bound(to: Float.self), batch, h)
-        }
+        T._kernelLSTMCell(gates: gates, previousCell: previousCell, cell: cell, tanhCell: tanhCell, hidden: hidden,
+                          batch: batch, size: h)
+    }
+
+    /// The Swift reference loop of ``lstmCell(gates:previousCell:cell:tanhCell:hidden:batch:size:)``,
+    /// with the type's own σ and tanh.
+    static func lstmCellLoop<T: TensorScalar>(gates: UnsafeMutablePointer<T>, previousCell: UnsafePointer<T>, cell: UnsafeMutablePointer<T>,
+                                              tanhCell: UnsafeMutablePointer<T>, hidden: UnsafeMutablePointer<T>, batch: Int, size h: Int) {
         for row in 0..<batch {
             let g = gates + row * 4 * h, offset = row * h
             for j in 0..<h {

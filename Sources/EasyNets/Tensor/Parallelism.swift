@@ -1,4 +1,3 @@
-import CEasyNetsKernels
 import Dispatch
 import Synchronization
 
@@ -51,9 +50,10 @@ public enum Parallelism {
         Swift.max(1, Swift.min(limit, work / perThread))
     }
 
-    /// The vector extension the C update loops run with on this CPU: `"avx512f"`, `"avx2"` or
+    /// The vector extension the C kernels (update loops, ReLU, pooling, batch normalization, the
+    /// Float LSTM cell) run with on this CPU: `"avx512f"`, `"avx2"` or
     /// `"baseline"` (picked once, when the library loads).
-    public static var vectorExtension: String { String(cString: easynets_kernels_isa()) }
+    public static var vectorExtension: String { KernelDispatch.vectorExtension }
 
     /// Runs `body(start, count)` over contiguous chunks covering `0..<count`: on several threads
     /// when `count` is large and ``threadCount`` > 1, else once on this thread. Returns whether it split.

@@ -2,11 +2,12 @@ import RealModule
 
 /// The element types a ``Tensor`` can hold: `Float` and `Double`.
 ///
-/// The requirements are the BLAS and LAPACK entry points the framework needs. `Float` forwards each
-/// one to the `cblas_s*`/`LAPACKE_s*` routine and `Double` to `cblas_d*`/`LAPACKE_d*`, so generic
-/// tensor code never switches on the element type. Matrices are row-major; a `true` transpose flag
-/// means the operand is used as its transpose without being copied.
-public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringConvertible
+/// The requirements are the BLAS and LAPACK entry points the framework needs and EasyNets' own C
+/// kernels (`_TensorKernels`). `Float` forwards each routine to `cblas_s*`/`LAPACKE_s*`/
+/// `easynets_*_f32` and `Double` to `cblas_d*`/`LAPACKE_d*`/`easynets_*_f64`, so generic tensor
+/// code never switches on the element type. Matrices are row-major; a `true` transpose flag means
+/// the operand is used as its transpose without being copied.
+public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringConvertible, _TensorKernels
 where Self.RawSignificand: FixedWidthInteger {
     // MARK: BLAS
 
