@@ -26,7 +26,7 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
                      scheduler: LearningRateScheduler<Scalar>? = nil, plateau: ReduceOnPlateau<Scalar>? = nil,
                      toFile path: String) throws {
         var entries = model.stateEntries(prefix: "model.")
-        let floatType: SafeTensorsDType = Scalar.self == Float.self ? .float32 : .float64
+        let floatType = Scalar._safeTensorsDType
         if let optimizer {
             for (key, tensor) in optimizer.state { entries["optimizer." + key] = SafeTensorsEntry(tensor, as: floatType) }
         }

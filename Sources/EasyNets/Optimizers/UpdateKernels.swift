@@ -268,15 +268,3 @@ enum UpdateKernels {
                      learningRate: learningRate, rho: rho, epsilon: epsilon, weightDecay: weightDecay)
     }
 }
-
-extension UnsafeMutablePointer {
-    /// The same address viewed as `U` (callers bind only between identical types).
-    @inline(__always)
-    func bound<U>(to _: U.Type) -> UnsafeMutablePointer<U> { UnsafeMutableRawPointer(self).assumingMemoryBound(to: U.self) }
-}
-
-extension UnsafePointer {
-    /// The same address viewed as `U` (callers bind only between identical types).
-    @inline(__always)
-    func bound<U>(to _: U.Type) -> UnsafePointer<U> { UnsafeRawPointer(self).assumingMemoryBound(to: U.self) }
-}
