@@ -19,8 +19,11 @@ import Synchronization
 ///   split across 2 threads, the Adam update of the `online` step took 1.25× the time of one
 ///   thread (Dispatch's hand-off), and of the `large` step no less.
 ///
-/// Results do not depend on the thread count: split kernels compute each element as the serial
-/// loop does, and OpenBLAS splits products along rows and columns, never along the sum.
+/// EasyNets' own kernels give the same bits at any thread count: a split kernel computes each
+/// element as the serial loop does. BLAS products need not: OpenBLAS may group a product's sums
+/// differently at another thread count (Debian's 0.3.21 does on AMD Zen), so results can differ
+/// in the last bits, each within the product's rounding error bound γₖ·(|A|·|B|) for inner
+/// dimension k. Runs are reproducible at a fixed thread count.
 public enum Parallelism {
     private static let threads = Atomic<Int>(BLASRuntime.initialThreadCount)
 
