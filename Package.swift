@@ -61,7 +61,6 @@ let package = Package(
             dependencies: [
                 "EasyNets",
                 "EasyNetsDistributed",  // `mpirun -np N easynets train …`
-                "CEasyNetsKernels",  // the update loops' bare reference in bench --breakdown
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -118,9 +118,10 @@ public final class MPIProcessGroup: ProcessGroup {
     }
 
     private func datatype<Scalar: TensorScalar>(_: Scalar.Type) throws -> MPI_Datatype {
-        if Scalar.self == Float.self { return easynets_mpi_float() }
-        if Scalar.self == Double.self { return easynets_mpi_double() }
-        throw DistributedError(rank: rank, reason: "MPIProcessGroup reduces Float and Double tensors, not \(Scalar.self)")
+        guard let scalar = Scalar.self as? any MPIScalar.Type else {
+            throw DistributedError(rank: rank, reason: "MPIProcessGroup reduces Float and Double tensors, not \(Scalar.self)")
+        }
+        return scalar.mpiDatatype
     }
 
     private func check(_ status: Int32, _ call: String) throws {
@@ -149,4 +150,17 @@ public final class MPIProcessGroup: ProcessGroup {
             }
         }
     }
+}
+
+/// The element types ``MPIProcessGroup`` reduces, each with its MPI datatype.
+protocol MPIScalar {
+    static var mpiDatatype: MPI_Datatype { get }
+}
+
+extension Float: MPIScalar {
+    static var mpiDatatype: MPI_Datatype { easynets_mpi_float() }
+}
+
+extension Double: MPIScalar {
+    static var mpiDatatype: MPI_Datatype { easynets_mpi_double() }
 }

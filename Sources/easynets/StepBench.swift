@@ -1,5 +1,4 @@
 @_spi(Benchmark) import EasyNets
-import CEasyNetsKernels
 import Foundation
 
 /// A training-step workload of the performance suite: a ReLU MLP, batch size, float32, SGD with
@@ -144,9 +143,10 @@ extension OptimizerKind {
     }
 }
 
-/// An optimizer's update arithmetic as bare calls of the C loops EasyNets uses, over buffers of the
-/// model's parameter sizes (the parameters and gradients themselves, scratch state), with no
-/// optimizer around it: the reference of the update's time in `bench --breakdown`.
+/// An optimizer's update arithmetic as bare calls of the C loops EasyNets uses (through their
+/// `Float._kernel…` bindings), over buffers of the model's parameter sizes (the parameters and
+/// gradients themselves, scratch state), with no optimizer around it: the reference of the
+/// update's time in `bench --breakdown`.
 final class BareUpdate {
     let kind: OptimizerKind
     let parameters: [Parameter<Float>]
@@ -177,11 +177,19 @@ final class BareUpdate {
                 parameter.value.withUnsafeMutableBufferPointer { p in
                     let (p, g) = (p.baseAddress!, g.baseAddress!)
                     switch kind {
-                    case .sgd: easynets_sgd_momentum_f32(p, g, first[i], n, 0.01, 0.9, 1, 0)
+                    case .sgd:
+                        Float._kernelSGDMomentum(parameters: p, gradient: g, momentumBuffer: first[i], count: n, learningRate: 0.01,
+                                                 momentum: 0.9, dampingFactor: 1, nesterov: false)
                     case .adam, .adamw:
-                        easynets_adam_f32(p, g, first[i], second[i], n, 0.9, 0.999, 1e-3 / c1, c2, 1e-8, kind == .adamw ? 1 - 1e-5 : 1)
-                    case .rmsprop: easynets_rmsprop_f32(p, g, first[i], n, 1e-2, 0.99, 1e-8)
-                    case .adagrad: easynets_adagrad_f32(p, g, first[i], n, 1e-2, 1e-10)
+                        Float._kernelAdam(parameters: p, gradient: g, firstMoment: first[i], secondMoment: second[i], count: n,
+                                          beta1: 0.9, beta2: 0.999, stepSize: 1e-3 / c1, correction2Root: c2, epsilon: 1e-8,
+                                          decayFactor: kind == .adamw ? 1 - 1e-5 : 1)
+                    case .rmsprop:
+                        Float._kernelRMSProp(parameters: p, gradient: g, squareAverage: first[i], count: n, learningRate: 1e-2,
+                                             alpha: 0.99, epsilon: 1e-8)
+                    case .adagrad:
+                        Float._kernelAdagrad(parameters: p, gradient: g, squareSum: first[i], count: n, learningRate: 1e-2,
+                                             epsilon: 1e-10)
                     }
                 }
             }

@@ -213,7 +213,10 @@ struct MatrixProductTests {
         check(Float.self, name, m, k, n, ta, tb)
     }
 
-    private func check<T: TensorScalar>(_: T.Type, _ name: String, _ m: Int, _ k: Int, _ n: Int, _ ta: Bool, _ tb: Bool) {
+    private func check<T: TensorScalar>(
+        _: T.Type, _ name: String, _ m: Int, _ k: Int, _ n: Int, _ ta: Bool, _ tb: Bool,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let a: Tensor<T> = randomTensor(stored(m, k, transposed: ta), seed: 61)
         let b: Tensor<T> = randomTensor(stored(k, n, transposed: tb), seed: 62)
         var c = Tensor<T>(filledWith: .nan, shape: [m, n])
@@ -225,11 +228,11 @@ struct MatrixProductTests {
                 }
             }
         }
-        #expect(c.scalars.allSatisfy { $0.isFinite }, "\(name) \(T.self) ta=\(ta) tb=\(tb): \(c.scalars)")
+        expectAllFinite(c.scalars, shape: c.shape, "\(name) \(T.self) ta=\(ta) tb=\(tb)", sourceLocation: sourceLocation)
         let (reference, magnitude, _) = k == 0 ? (Tensor<Double>.zeros([m, n]), 0, 0)
             : naiveMatmul(a, b, transposeA: ta, transposeB: tb)
         expectClose(asDouble(c), reference, tolerance: roundingBound(T.self, k: k, magnitude: magnitude),
-                    "\(name) \(T.self) ta=\(ta) tb=\(tb)")
+                    "\(name) \(T.self) ta=\(ta) tb=\(tb)", sourceLocation: sourceLocation)
     }
 
     @Test(arguments: routes)

@@ -2,7 +2,8 @@ import Synchronization
 import Testing
 @_spi(Benchmark) @testable import EasyNets
 
-/// Elementwise kernels split across threads give exactly the serial results.
+/// EasyNets' own kernels split across threads give exactly the serial results; BLAS products
+/// agree with the one-thread results within their rounding error.
 @Suite(.serialized) struct ParallelismTests {
     func run(threads: Int, _ body: () -> [[Float]]) -> [[Float]] {
         let saved = Parallelism.threadCount
@@ -34,8 +35,10 @@ import Testing
         let serial = run(threads: 1, compute)
         let parallel = run(threads: 2, compute)
         let uneven = run(threads: 3, compute)
-        #expect(serial == parallel)
-        #expect(serial == uneven)
+        for (index, values) in serial.enumerated() {
+            expectEqualScalars(parallel[index], values, "result \(index) at 2 threads")
+            expectEqualScalars(uneven[index], values, "result \(index) at 3 threads")
+        }
         #expect(Parallelism.forEachChunk(Parallelism.minimumParallelCount - 1) { _, _ in } == false)
         // With 3 threads a large count really splits, into chunks that tile 0..<n exactly.
         let covered = Mutex<[Range<Int>]>([])
@@ -72,13 +75,29 @@ import Testing
         #expect(threadsAfter(limit: 2, m: 0, n: 5, k: 5) == 0 && threadsAfter(limit: 2, m: 5, n: 5, k: 0) == 0)
     }
 
-    /// A product split across threads gives exactly the one-thread result (OpenBLAS splits rows
-    /// and columns, never the sum), so results do not depend on the machine's cores.
-    @Test func productsAreBitIdenticalAtAnyThreadCount() {
+    /// A product split across threads agrees with the one-thread result to within the product's
+    /// own rounding error, not bit for bit: OpenBLAS may group the sums differently at another
+    /// thread count (Debian's OpenBLAS 0.3.21 does on AMD Zen). Either result is within
+    /// γₖ·(|A|·|B|) of the exact product elementwise, γₖ = k·u/(1 − k·u) for inner dimension k and
+    /// unit roundoff u (Higham), so the two are within twice that of each other.
+    @Test func productsAtAnyThreadCountAgreeWithinRounding() {
         let a = randomTensor([256, 300], seed: 5) as Tensor<Float>, b = randomTensor([300, 520], seed: 6) as Tensor<Float>
         let v = randomTensor([1, 2048], seed: 7) as Tensor<Float>, w = randomTensor([2048, 2048], seed: 8) as Tensor<Float>
-        let one = run(threads: 1) { [matmul(a, b).scalars, matmul(v, w).scalars, matmul(a.transposed(), a).scalars] }
-        let two = run(threads: 2) { [matmul(a, b).scalars, matmul(v, w).scalars, matmul(a.transposed(), a).scalars] }
-        #expect(one == two)
+        let products: [(name: String, left: Tensor<Float>, right: Tensor<Float>)] = [
+            ("(256, 300)·(300, 520)", a, b), ("(1, 2048)·(2048, 2048)", v, w), ("(300, 256)·(256, 300)", a.transposed(), a),
+        ]
+        func compute() -> [[Float]] { products.map { matmul($0.left, $0.right).scalars } }
+        let one = run(threads: 1, compute)
+        for threads in [2, 3] {
+            let split = run(threads: threads, compute)
+            for (index, product) in products.enumerated() {
+                let k = product.left.shape[1]
+                let u = Double(Float.ulpOfOne) / 2, gamma = Double(k) * u / (1 - Double(k) * u)
+                let magnitude = matmul(asDouble(abs(product.left)), asDouble(abs(product.right)))
+                expectWithinBounds(split[index].map(Double.init), one[index].map(Double.init),
+                                   bounds: magnitude.scalars.map { 2 * gamma * $0 }, shape: magnitude.shape,
+                                   "2·γₖ·(|A|·|B|), k = \(k)", "\(product.name) at \(threads) threads")
+            }
+        }
     }
 }

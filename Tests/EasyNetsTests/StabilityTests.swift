@@ -24,7 +24,7 @@ private func expectExact<T: TensorScalar>(
     _: T.Type, _ actual: [Double], _ expected: [Double], _ what: String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    #expect(actual.allSatisfy { $0.isFinite }, "\(what) in \(T.self): \(actual)", sourceLocation: sourceLocation)
+    expectAllFinite(actual, "\(what) in \(T.self)", sourceLocation: sourceLocation)
     expectClose(actual, expected, tolerance: 2 * Double(T.ulpOfOne), "\(what) in \(T.self)",
                 sourceLocation: sourceLocation)
 }

@@ -33,7 +33,7 @@ extension Layer {
     /// The model's state dict (parameters and buffers) as safetensors entries, in PyTorch's names
     /// and dtypes: `F32` for `Float`, `F64` for `Double`, `I64` for integer buffers.
     public func stateEntries(prefix: String = "") -> [String: SafeTensorsEntry] {
-        let floatType: SafeTensorsDType = Scalar.self == Float.self ? .float32 : .float64
+        let floatType = Scalar._safeTensorsDType
         var result: [String: SafeTensorsEntry] = [:]
         for (name, parameter) in stateEntries {
             result[prefix + name] = SafeTensorsEntry(parameter.value, as: parameter.isInteger ? .int64 : floatType)

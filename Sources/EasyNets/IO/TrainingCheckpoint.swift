@@ -1,8 +1,8 @@
-/// Everything needed to resume training bit-identically: model state, optimizer state, the
-/// schedule's step (or a ``ReduceOnPlateau``'s best metric and counters), the training step,
-/// epoch and batch within the epoch, and random-generator states. Stored as one safetensors file
-/// (`model.*` and `optimizer.*` tensors, the rest in `__metadata__`, with the model's
-/// ``ModelDescription`` under `model` when it has one).
+/// Everything needed to resume training bit-identically (at the same ``Parallelism/threadCount``):
+/// model state, optimizer state, the schedule's step (or a ``ReduceOnPlateau``'s best metric and
+/// counters), the training step, epoch and batch within the epoch, and random-generator states.
+/// Stored as one safetensors file (`model.*` and `optimizer.*` tensors, the rest in
+/// `__metadata__`, with the model's ``ModelDescription`` under `model` when it has one).
 public struct TrainingCheckpoint<Scalar: TensorScalar> {
     /// Completed optimizer steps.
     public var step: Int
@@ -26,7 +26,7 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
                      scheduler: LearningRateScheduler<Scalar>? = nil, plateau: ReduceOnPlateau<Scalar>? = nil,
                      toFile path: String) throws {
         var entries = model.stateEntries(prefix: "model.")
-        let floatType: SafeTensorsDType = Scalar.self == Float.self ? .float32 : .float64
+        let floatType = Scalar._safeTensorsDType
         if let optimizer {
             for (key, tensor) in optimizer.state { entries["optimizer." + key] = SafeTensorsEntry(tensor, as: floatType) }
         }

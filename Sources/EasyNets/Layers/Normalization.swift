@@ -1,5 +1,3 @@
-import CEasyNetsKernels
-
 /// Layer normalization over the trailing axes `normalizedShape`:
 /// `y = (x − E[x]) / √(Var[x] + ε) · weight + bias`, with the biased variance, as PyTorch's
 /// `nn.LayerNorm`. Parameters `weight` (ones) and `bias` (zeros) have `normalizedShape`.
@@ -313,36 +311,14 @@ func channelMoments<Scalar: TensorScalar>(
     centerA: [Double]? = nil, centerB: [Double]? = nil
 ) -> (sums: [Double], products: [Double]) {
     var sums = [Double](repeating: 0, count: channels), products = sums
-    if Scalar.self == Float.self || Scalar.self == Double.self {
-        sums.withUnsafeMutableBufferPointer { sums in
-            products.withUnsafeMutableBufferPointer { products in
-                let (sums, products) = (sums.baseAddress!, products.baseAddress!)
-                Parallelism.splitting(channels, costPerItem: batch * plane) { first, count in
-                    if Scalar.self == Float.self {
-                        easynets_channel_moment_f32(a.bound(to: Float.self), b?.bound(to: Float.self), batch, channels, plane, first, count,
-                                                    centerA, centerB, sums, products)
-                    } else {
-                        easynets_channel_moment_f64(a.bound(to: Double.self), b?.bound(to: Double.self), batch, channels, plane, first,
-                                                    count, centerA, centerB, sums, products)
-                    }
-                }
+    sums.withUnsafeMutableBufferPointer { sums in
+        products.withUnsafeMutableBufferPointer { products in
+            let (sums, products) = (sums.baseAddress!, products.baseAddress!)
+            Parallelism.splitting(channels, costPerItem: batch * plane) { first, count in
+                Scalar._kernelChannelMoments(a, b, batch: batch, channels: channels, plane: plane, firstChannel: first,
+                                             channelCount: count, centerA: centerA, centerB: centerB, sums: sums,
+                                             products: products)
             }
-        }
-    } else {
-        let b = b ?? a
-        for c in 0..<channels {
-            var s = [Double](repeating: 0, count: 8), q = s
-            let (shiftA, shiftB) = (centerA?[c] ?? 0, centerB?[c] ?? 0)
-            for image in 0..<batch {
-                let offset = (image * channels + c) * plane
-                for p in 0..<plane {
-                    let u = Double(a[offset + p]) - shiftA
-                    s[p & 7] += u
-                    q[p & 7] += u * (Double(b[offset + p]) - shiftB)
-                }
-            }
-            sums[c] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
-            products[c] = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]))
         }
     }
     return (sums, products)
@@ -380,20 +356,8 @@ func normalizeChannels<Scalar: TensorScalar>(
     withPointers(alphas, shifts) { pointers in
         let (alpha, shift) = (pointers[0], pointers[1])
         Parallelism.splitting(c, costPerItem: m) { first, count in
-            if Scalar.self == Float.self {
-                easynets_channel_affine_f32(source.bound(to: Float.self), y.bound(to: Float.self), n, c, plane, first, count,
-                                            alpha.bound(to: Float.self), shift.bound(to: Float.self))
-            } else if Scalar.self == Double.self {
-                easynets_channel_affine_f64(source.bound(to: Double.self), y.bound(to: Double.self), n, c, plane, first, count,
-                                            alpha.bound(to: Double.self), shift.bound(to: Double.self))
-            } else {
-                for channel in first..<(first + count) {
-                    for image in 0..<n {
-                        let offset = (image * c + channel) * plane
-                        for p in 0..<plane { y[offset + p] = source[offset + p] * alpha[channel] + shift[channel] }
-                    }
-                }
-            }
+            Scalar._kernelChannelAffine(x: source, y: y, batch: n, channels: c, plane: plane, firstChannel: first,
+                                        channelCount: count, scale: alpha, shift: shift)
         }
     }
     guard isRecordingGradients, x.requiresGradient || weight?.requiresGradient == true || bias?.requiresGradient == true else {
@@ -420,28 +384,9 @@ func normalizeChannels<Scalar: TensorScalar>(
             withPointers(scales, meanGradients, ks, mus) { pointers in
                 let (scale, meanGradient, k, mu) = (pointers[0], pointers[1], pointers[2], pointers[3])
                 Parallelism.splitting(c, costPerItem: m) { first, count in
-                    if Scalar.self == Float.self {
-                        easynets_batch_norm_backward_f32(dOut.bound(to: Float.self), input.bound(to: Float.self), dX.bound(to: Float.self),
-                                                         n, c, plane, first, count, meanGradient.bound(to: Float.self),
-                                                         mu.bound(to: Float.self), k.bound(to: Float.self), scale.bound(to: Float.self),
-                                                         accumulate ? 1 : 0)
-                    } else if Scalar.self == Double.self {
-                        easynets_batch_norm_backward_f64(dOut.bound(to: Double.self), input.bound(to: Double.self),
-                                                         dX.bound(to: Double.self), n, c, plane, first, count,
-                                                         meanGradient.bound(to: Double.self), mu.bound(to: Double.self),
-                                                         k.bound(to: Double.self), scale.bound(to: Double.self), accumulate ? 1 : 0)
-                    } else {
-                        for channel in first..<(first + count) {
-                            for image in 0..<n {
-                                let offset = (image * c + channel) * plane
-                                for p in 0..<plane {
-                                    let value = (dOut[offset + p] - meanGradient[channel] - (input[offset + p] - mu[channel]) * k[channel])
-                                        * scale[channel]
-                                    dX[offset + p] = accumulate ? dX[offset + p] + value : value
-                                }
-                            }
-                        }
-                    }
+                    Scalar._kernelBatchNormBackward(dY: dOut, x: input, dX: dX, batch: n, channels: c, plane: plane,
+                                                    firstChannel: first, channelCount: count, meanGradient: meanGradient,
+                                                    mean: mu, k: k, scale: scale, accumulate: accumulate)
                 }
             }
         }

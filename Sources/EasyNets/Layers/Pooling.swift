@@ -1,5 +1,3 @@
-import CEasyNetsKernels
-
 /// 2-D max pooling (PyTorch's `max_pool2d`) of `x: (N, C, H, W)`: each output is the largest input
 /// in its window, with implicit −∞ padding. A NaN in a window is its maximum (the last NaN wins),
 /// as in PyTorch; among equal values the first in row-major order wins. Backward routes each
@@ -87,15 +85,11 @@ func maxPoolPlanes<Scalar: TensorScalar>(
         // Every window lies inside the input: the C loop (CEasyNetsKernels) runs tap by tap across a
         // whole output row as vector compares and blends; Swift compiles these selects to branches,
         // which random data mispredicts half the time.
-        if Scalar.self == Float.self {
-            easynets_max_pool_f32(source.bound(to: Float.self), y.bound(to: Float.self), winners, planes, h.input, w.input, h.output,
-                                  w.output, h.kernel, w.kernel, h.stride, w.stride, h.dilation, w.dilation)
-            return
-        } else if Scalar.self == Double.self {
-            easynets_max_pool_f64(source.bound(to: Double.self), y.bound(to: Double.self), winners, planes, h.input, w.input, h.output,
-                                  w.output, h.kernel, w.kernel, h.stride, w.stride, h.dilation, w.dilation)
-            return
-        }
+        Scalar._kernelMaxPool(input: source, output: y, winners: winners, planes: planes, height: h.input, width: w.input,
+                              outputHeight: h.output, outputWidth: w.output, kernelHeight: h.kernel, kernelWidth: w.kernel,
+                              strideHeight: h.stride, strideWidth: w.stride, dilationHeight: h.dilation,
+                              dilationWidth: w.dilation)
+        return
     }
     let rowTaps = taps(h), columnTaps = taps(w)
     rowTaps.withUnsafeBufferPointer { rowTaps in

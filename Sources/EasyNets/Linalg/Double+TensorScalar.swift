@@ -47,6 +47,8 @@ extension Double: TensorScalar {
         cblas_ddot(blasint(count), x, blasint(incX), y, blasint(incY))
     }
 
+    public static var _lapackPrefix: String { "d" }
+
     public static func _lapackGeqrf(
         m: Int, n: Int, a: UnsafeMutablePointer<Double>, lda: Int, tau: UnsafeMutablePointer<Double>
     ) -> Int32 {
@@ -92,4 +94,6 @@ extension Double: TensorScalar {
         LAPACKE_dgels(LAPACK_ROW_MAJOR, lapackNoTranspose, lapackInt(m), lapackInt(n), lapackInt(nrhs),
                       a, lapackInt(lda), b, lapackInt(ldb))
     }
+
+    public static var _safeTensorsDType: SafeTensorsDType { .float64 }
 }

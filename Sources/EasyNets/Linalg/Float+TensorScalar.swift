@@ -47,6 +47,8 @@ extension Float: TensorScalar {
         cblas_sdot(blasint(count), x, blasint(incX), y, blasint(incY))
     }
 
+    public static var _lapackPrefix: String { "s" }
+
     public static func _lapackGeqrf(
         m: Int, n: Int, a: UnsafeMutablePointer<Float>, lda: Int, tau: UnsafeMutablePointer<Float>
     ) -> Int32 {
@@ -92,4 +94,6 @@ extension Float: TensorScalar {
         LAPACKE_sgels(LAPACK_ROW_MAJOR, lapackNoTranspose, lapackInt(m), lapackInt(n), lapackInt(nrhs),
                       a, lapackInt(lda), b, lapackInt(ldb))
     }
+
+    public static var _safeTensorsDType: SafeTensorsDType { .float32 }
 }

@@ -117,15 +117,7 @@ public enum MatrixProduct {
             }
         case .ger where beta == 0:
             // C = alpha·a·bᵀ into a fresh buffer: one write pass, instead of zeroing then ger.
-            if T.self == Float.self {
-                writeOuterProduct(m: m, n: n, alpha: Float(alpha), a: a.bound(to: Float.self), b: b.bound(to: Float.self),
-                                  c: c.bound(to: Float.self))
-            } else if T.self == Double.self {
-                writeOuterProduct(m: m, n: n, alpha: Double(alpha), a: a.bound(to: Double.self), b: b.bound(to: Double.self),
-                                  c: c.bound(to: Double.self))
-            } else {
-                writeOuterProduct(m: m, n: n, alpha: alpha, a: a, b: b, c: c)
-            }
+            writeOuterProduct(m: m, n: n, alpha: alpha, a: a, b: b, c: c)
         case .ger:
             // C = alpha·a·bᵀ + beta·C, an outer product.
             scale(c, count: m * n, by: beta)
@@ -137,7 +129,11 @@ public enum MatrixProduct {
         }
     }
 
-    /// `C[i, j] = (alpha·a[i])·b[j]`, the rounding of BLAS ger on a zero matrix.
+    /// `C[i, j] = (alpha·a[i])·b[j]`, the rounding of BLAS ger on a zero matrix. Pre-specialized and
+    /// never inlined, so unspecialized generic callers reach the loop compiled for Float or Double.
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     private static func writeOuterProduct<T: TensorScalar>(
         m: Int, n: Int, alpha: T, a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>
     ) {

@@ -47,7 +47,7 @@ extension Tensor {
     }
 
     private static func routine(_ name: String) -> String {
-        (Scalar.self == Float.self ? "s" : "d") + name
+        Scalar._lapackPrefix + name
     }
 
     /// The thin QR factorization `self = Q·R` of an (m, n) matrix: Q is (m, min(m, n)) with

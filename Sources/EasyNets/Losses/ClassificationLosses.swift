@@ -176,37 +176,14 @@ private func fusedCrossEntropy<Scalar>(
     }
 }
 
-/// The loops of the fused cross-entropy, bound to Float or Double at a concrete call site.
+/// The loops of the fused cross-entropy, pre-specialized for Float and Double and never inlined,
+/// so a call from unspecialized generic code reaches the loop compiled for the concrete type.
 enum CrossEntropyKernel {
     /// Writes the softmax of each row and returns the summed loss (accumulated in Double).
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func forward<T: TensorScalar>(
-        _ x: UnsafePointer<T>, _ y: UnsafePointer<Int>, rows: Int, classes: Int, probabilities: UnsafeMutablePointer<T>
-    ) -> Double {
-        if T.self == Float.self {
-            return forwardLoop(x.bound(to: Float.self), y, rows: rows, classes: classes, probabilities: probabilities.bound(to: Float.self))
-        } else if T.self == Double.self {
-            return forwardLoop(x.bound(to: Double.self), y, rows: rows, classes: classes, probabilities: probabilities.bound(to: Double.self))
-        }
-        return forwardLoop(x, y, rows: rows, classes: classes, probabilities: probabilities)
-    }
-
-    /// dX (+)= scale·(p − onehot(y)).
-    static func backward<T: TensorScalar>(
-        _ p: UnsafeMutablePointer<T>, _ y: UnsafePointer<Int>, rows: Int, classes: Int, scale: T, accumulate: Bool,
-        dX: UnsafeMutablePointer<T>
-    ) {
-        if T.self == Float.self {
-            backwardLoop(p.bound(to: Float.self), y, rows: rows, classes: classes, scale: Float(scale), accumulate: accumulate,
-                         dX: dX.bound(to: Float.self))
-        } else if T.self == Double.self {
-            backwardLoop(p.bound(to: Double.self), y, rows: rows, classes: classes, scale: Double(scale), accumulate: accumulate,
-                         dX: dX.bound(to: Double.self))
-        } else {
-            backwardLoop(p, y, rows: rows, classes: classes, scale: scale, accumulate: accumulate, dX: dX)
-        }
-    }
-
-    private static func forwardLoop<T: TensorScalar>(
         _ x: UnsafePointer<T>, _ y: UnsafePointer<Int>, rows: Int, classes: Int, probabilities: UnsafeMutablePointer<T>
     ) -> Double {
         var total = 0.0
@@ -227,7 +204,11 @@ enum CrossEntropyKernel {
         return total
     }
 
-    private static func backwardLoop<T: TensorScalar>(
+    /// dX (+)= scale·(p − onehot(y)).
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func backward<T: TensorScalar>(
         _ p: UnsafeMutablePointer<T>, _ y: UnsafePointer<Int>, rows: Int, classes: Int, scale: T, accumulate: Bool,
         dX: UnsafeMutablePointer<T>
     ) {

@@ -1,20 +1,24 @@
-import CEasyNetsKernels
-
-// The per-element update rules, each one pass over a parameter buffer. Each entry point binds its
-// pointers to Float or Double and calls the loop from that concrete call site, so the loop is
-// compiled for the concrete type (`@_specialize` did not reliably dispatch these). The order of
+// The per-element update rules, each one pass over a parameter buffer. The order of
 // floating-point operations follows PyTorch's single-tensor implementations.
 //
-// The steady-state SGD momentum loops, the update of almost every training step, run in C
-// (Sources/CEasyNetsKernels): Swift compiles for baseline x86-64, whose 128-bit vectors leave
-// these memory-bound loops 1.3–2× slower than AVX2, and Swift has no per-function target
-// attribute. clang's `target_clones` builds the C loops for AVX-512, AVX2 and the baseline, and
-// the loader picks one for the CPU. The C loops perform the same operations as `sgdLoop` and
-// `sgdOuterProductLoop` without fused multiply-adds, so results are bit-identical (checked by
+// The common configurations (steady-state SGD momentum, Adam and AdamW, plain RMSProp and
+// Adagrad), the update of almost every training step, run in C (Sources/CEasyNetsKernels),
+// reached through TensorScalar's `_kernel…` requirements: Swift compiles for baseline x86-64,
+// whose 128-bit vectors leave these memory-bound loops 1.3–2× slower than AVX2, and Swift has no
+// per-function target attribute. clang's `target_clones` builds the C loops for AVX-512, AVX2 and
+// the baseline, and the loader picks one for the CPU. The C loops perform the same operations as
+// the Swift loops below without fused multiply-adds, so results are bit-identical (checked by
 // UpdateKernelTests and scripts/check_kernels.sh).
+//
+// The Swift loops are the reference and run every other configuration. Those that run are
+// pre-specialized for Float and Double and never inlined, so a call from unspecialized generic
+// code (an optimizer's step) reaches the loop compiled for the concrete type.
 
 enum UpdateKernels {
     /// SGD with momentum, dampening, Nesterov and L2 weight decay.
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func sgdLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?, firstStep: Bool, n: Int,
         learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double
@@ -36,7 +40,8 @@ enum UpdateKernels {
     /// The steady-state SGD momentum step (buffer exists, no weight decay) for a gradient held as
     /// the outer product `column·rowᵀ`: each gradient element is formed as the dense outer-product
     /// write rounds it (`column[i]·row[j]`), then updated with `sgdLoop`'s arithmetic, so the result
-    /// is bit-identical while the gradient never touches memory.
+    /// is bit-identical while the gradient never touches memory. The reference of the C loop that
+    /// Float and Double run.
     static func sgdOuterProductLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, buffer: UnsafeMutablePointer<T>, column: UnsafePointer<T>, row: UnsafePointer<T>,
         rows: Int, columns: Int, learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool
@@ -62,6 +67,9 @@ enum UpdateKernels {
     }
 
     /// Adam / AMSGrad; `decoupledWeightDecay` gives AdamW.
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func adamLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
         vMax: UnsafeMutablePointer<T>?, n: Int, step: Int, learningRate: Double, beta1: Double, beta2: Double,
@@ -104,6 +112,9 @@ enum UpdateKernels {
     }
 
     /// RMSProp, optionally centered and with momentum.
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func rmsPropLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
         gradientAverage: UnsafeMutablePointer<T>?, buffer: UnsafeMutablePointer<T>?, n: Int,
@@ -131,6 +142,9 @@ enum UpdateKernels {
     }
 
     /// Adagrad with learning-rate decay.
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func adagradLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, sum: UnsafeMutablePointer<T>, n: Int, step: Int,
         learningRate: Double, learningRateDecay: Double, epsilon: Double, weightDecay: Double
@@ -145,6 +159,9 @@ enum UpdateKernels {
     }
 
     /// Adadelta.
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func adadeltaLoop<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
         accumulatedDelta: UnsafeMutablePointer<T>, n: Int, learningRate: Double, rho: Double, epsilon: Double,
@@ -161,178 +178,93 @@ enum UpdateKernels {
         }
     }
 
-    // MARK: Entry points (concrete dispatch)
+    // MARK: Entry points
 
+    /// ``sgdLoop(p:g:buffer:firstStep:n:learningRate:momentum:dampening:nesterov:weightDecay:)``, in C in the
+    /// steady state (a buffer, no weight decay, not the first step). Not split across threads: a few
+    /// multiply-adds per element are bound by memory bandwidth.
     static func sgd<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?, firstStep: Bool, n: Int,
         learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double
     ) {
-        // Not split across threads: a few multiply-adds per element are bound by memory bandwidth.
-        if let buffer, weightDecay == 0, !firstStep {  // the steady state, in the wide-vector C loop
-            let nesterov: Int32 = nesterov ? 1 : 0
-            if T.self == Float.self {
-                easynets_sgd_momentum_f32(p.bound(to: Float.self), g.bound(to: Float.self), buffer.bound(to: Float.self), n,
-                                          Float(learningRate), Float(momentum), Float(1 - dampening), nesterov)
-                return
-            } else if T.self == Double.self {
-                easynets_sgd_momentum_f64(p.bound(to: Double.self), g.bound(to: Double.self), buffer.bound(to: Double.self),
-                                          n, learningRate, momentum, 1 - dampening, nesterov)
-                return
-            }
+        if let buffer, weightDecay == 0, !firstStep {
+            T._kernelSGDMomentum(parameters: p, gradient: g, momentumBuffer: buffer, count: n, learningRate: T(learningRate),
+                                 momentum: T(momentum), dampingFactor: T(1 - dampening), nesterov: nesterov)
+            return
         }
-        if T.self == Float.self {
-            sgdLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), buffer: buffer?.bound(to: Float.self),
-                    firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum, dampening: dampening,
-                    nesterov: nesterov, weightDecay: weightDecay)
-        } else if T.self == Double.self {
-            sgdLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), buffer: buffer?.bound(to: Double.self),
-                    firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum, dampening: dampening,
-                    nesterov: nesterov, weightDecay: weightDecay)
-        } else {
-            sgdLoop(p: p, g: g, buffer: buffer, firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum,
-                    dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
-        }
+        sgdLoop(p: p, g: g, buffer: buffer, firstStep: firstStep, n: n, learningRate: learningRate, momentum: momentum,
+                dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
     }
 
+    /// ``sgdOuterProductLoop(p:buffer:column:row:rows:columns:learningRate:momentum:dampening:nesterov:)``, in C.
     static func sgdOuterProduct<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, buffer: UnsafeMutablePointer<T>, column: UnsafePointer<T>, row: UnsafePointer<T>,
         rows: Int, columns: Int, learningRate: Double, momentum: Double, dampening: Double, nesterov: Bool
     ) {
-        if T.self == Float.self {
-            easynets_sgd_momentum_outer_f32(p.bound(to: Float.self), buffer.bound(to: Float.self), column.bound(to: Float.self),
-                                            row.bound(to: Float.self), rows, columns, Float(learningRate), Float(momentum),
-                                            Float(1 - dampening), nesterov ? 1 : 0)
-        } else if T.self == Double.self {
-            easynets_sgd_momentum_outer_f64(p.bound(to: Double.self), buffer.bound(to: Double.self),
-                                            column.bound(to: Double.self), row.bound(to: Double.self), rows, columns,
-                                            learningRate, momentum, 1 - dampening, nesterov ? 1 : 0)
-        } else {
-            sgdOuterProductLoop(p: p, buffer: buffer, column: column, row: row, rows: rows, columns: columns,
-                                learningRate: learningRate, momentum: momentum, dampening: dampening, nesterov: nesterov)
-        }
+        T._kernelSGDMomentumOuterProduct(parameters: p, momentumBuffer: buffer, column: column, row: row, rows: rows,
+                                         columns: columns, learningRate: T(learningRate), momentum: T(momentum),
+                                         dampingFactor: T(1 - dampening), nesterov: nesterov)
     }
 
+    /// ``adamLoop(p:g:m:v:vMax:n:step:learningRate:beta1:beta2:epsilon:weightDecay:decoupledWeightDecay:)``, in C
+    /// for Adam and AdamW (no AMSGrad, no L2 weight decay).
     static func adam<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
         vMax: UnsafeMutablePointer<T>?, n: Int, step: Int, learningRate: Double, beta1: Double, beta2: Double,
         epsilon: Double, weightDecay: Double, decoupledWeightDecay: Bool
     ) {
-        if vMax == nil && (weightDecay == 0 || decoupledWeightDecay) {  // Adam and AdamW, in the wide-vector C loop
+        if vMax == nil && (weightDecay == 0 || decoupledWeightDecay) {
             let correction1 = 1 - Double.pow(beta1, Double(step))
             let correction2Root = (1 - Double.pow(beta2, Double(step))).squareRoot()
             let decay = weightDecay == 0 ? 1 : 1 - learningRate * weightDecay
-            if T.self == Float.self {
-                easynets_adam_f32(p.bound(to: Float.self), g.bound(to: Float.self), m.bound(to: Float.self), v.bound(to: Float.self), n,
-                                  Float(beta1), Float(beta2), Float(learningRate / correction1), Float(correction2Root), Float(epsilon),
-                                  Float(decay))
-                return
-            } else if T.self == Double.self {
-                easynets_adam_f64(p.bound(to: Double.self), g.bound(to: Double.self), m.bound(to: Double.self), v.bound(to: Double.self),
-                                  n, beta1, beta2, learningRate / correction1, correction2Root, epsilon, decay)
-                return
-            }
+            T._kernelAdam(parameters: p, gradient: g, firstMoment: m, secondMoment: v, count: n, beta1: T(beta1),
+                          beta2: T(beta2), stepSize: T(learningRate / correction1), correction2Root: T(correction2Root),
+                          epsilon: T(epsilon), decayFactor: T(decay))
+            return
         }
-        if T.self == Float.self {
-            adamLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), m: m.bound(to: Float.self), v: v.bound(to: Float.self),
-                     vMax: vMax?.bound(to: Float.self), n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,
-                     epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
-        } else if T.self == Double.self {
-            adamLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), m: m.bound(to: Double.self), v: v.bound(to: Double.self),
-                     vMax: vMax?.bound(to: Double.self), n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,
-                     epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
-        } else {
-            adamLoop(p: p, g: g, m: m, v: v,
-                     vMax: vMax, n: n, step: step, learningRate: learningRate, beta1: beta1, beta2: beta2,
-                     epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
-        }
+        adamLoop(p: p, g: g, m: m, v: v, vMax: vMax, n: n, step: step, learningRate: learningRate, beta1: beta1,
+                 beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
     }
 
+    /// ``rmsPropLoop(p:g:squareAverage:gradientAverage:buffer:n:learningRate:alpha:epsilon:weightDecay:momentum:)``,
+    /// in C for the default configuration (not centered, no momentum, no weight decay).
     static func rmsProp<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
         gradientAverage: UnsafeMutablePointer<T>?, buffer: UnsafeMutablePointer<T>?, n: Int,
         learningRate: Double, alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double
     ) {
-        if gradientAverage == nil && buffer == nil && weightDecay == 0 {  // the default configuration, in C
-            if T.self == Float.self {
-                easynets_rmsprop_f32(p.bound(to: Float.self), g.bound(to: Float.self), squareAverage.bound(to: Float.self), n,
-                                     Float(learningRate), Float(alpha), Float(epsilon))
-                return
-            } else if T.self == Double.self {
-                easynets_rmsprop_f64(p.bound(to: Double.self), g.bound(to: Double.self), squareAverage.bound(to: Double.self), n,
-                                     learningRate, alpha, epsilon)
-                return
-            }
+        if gradientAverage == nil && buffer == nil && weightDecay == 0 {
+            T._kernelRMSProp(parameters: p, gradient: g, squareAverage: squareAverage, count: n,
+                             learningRate: T(learningRate), alpha: T(alpha), epsilon: T(epsilon))
+            return
         }
-        if T.self == Float.self {
-            rmsPropLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), squareAverage: squareAverage.bound(to: Float.self),
-                        gradientAverage: gradientAverage?.bound(to: Float.self), buffer: buffer?.bound(to: Float.self), n: n,
-                        learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum)
-        } else if T.self == Double.self {
-            rmsPropLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), squareAverage: squareAverage.bound(to: Double.self),
-                        gradientAverage: gradientAverage?.bound(to: Double.self), buffer: buffer?.bound(to: Double.self), n: n,
-                        learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum)
-        } else {
-            rmsPropLoop(p: p, g: g, squareAverage: squareAverage,
-                        gradientAverage: gradientAverage, buffer: buffer, n: n,
-                        learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum)
-        }
+        rmsPropLoop(p: p, g: g, squareAverage: squareAverage, gradientAverage: gradientAverage, buffer: buffer, n: n,
+                    learningRate: learningRate, alpha: alpha, epsilon: epsilon, weightDecay: weightDecay, momentum: momentum)
     }
 
+    /// ``adagradLoop(p:g:sum:n:step:learningRate:learningRateDecay:epsilon:weightDecay:)``, in C without weight
+    /// decay, at the step's decayed rate as the Swift loop computes it.
     static func adagrad<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, sum: UnsafeMutablePointer<T>, n: Int, step: Int,
         learningRate: Double, learningRateDecay: Double, epsilon: Double, weightDecay: Double
     ) {
-        if weightDecay == 0 {  // in C, at the step's decayed rate as the Swift loop computes it
-            let clr = learningRate / (1 + Double(step - 1) * learningRateDecay)
-            if T.self == Float.self {
-                easynets_adagrad_f32(p.bound(to: Float.self), g.bound(to: Float.self), sum.bound(to: Float.self), n, Float(clr), Float(epsilon))
-                return
-            } else if T.self == Double.self {
-                easynets_adagrad_f64(p.bound(to: Double.self), g.bound(to: Double.self), sum.bound(to: Double.self), n, clr, epsilon)
-                return
-            }
+        if weightDecay == 0 {
+            let decayedRate = learningRate / (1 + Double(step - 1) * learningRateDecay)
+            T._kernelAdagrad(parameters: p, gradient: g, squareSum: sum, count: n, learningRate: T(decayedRate),
+                             epsilon: T(epsilon))
+            return
         }
-        if T.self == Float.self {
-            adagradLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), sum: sum.bound(to: Float.self), n: n, step: step,
-                        learningRate: learningRate, learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)
-        } else if T.self == Double.self {
-            adagradLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), sum: sum.bound(to: Double.self), n: n, step: step,
-                        learningRate: learningRate, learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)
-        } else {
-            adagradLoop(p: p, g: g, sum: sum, n: n, step: step,
-                        learningRate: learningRate, learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)
-        }
+        adagradLoop(p: p, g: g, sum: sum, n: n, step: step, learningRate: learningRate,
+                    learningRateDecay: learningRateDecay, epsilon: epsilon, weightDecay: weightDecay)
     }
 
+    /// ``adadeltaLoop(p:g:squareAverage:accumulatedDelta:n:learningRate:rho:epsilon:weightDecay:)`` (Swift only).
     static func adadelta<T: TensorScalar>(
         p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, squareAverage: UnsafeMutablePointer<T>,
         accumulatedDelta: UnsafeMutablePointer<T>, n: Int, learningRate: Double, rho: Double, epsilon: Double,
         weightDecay: Double
     ) {
-        if T.self == Float.self {
-            adadeltaLoop(p: p.bound(to: Float.self), g: g.bound(to: Float.self), squareAverage: squareAverage.bound(to: Float.self),
-                         accumulatedDelta: accumulatedDelta.bound(to: Float.self), n: n, learningRate: learningRate, rho: rho,
-                         epsilon: epsilon, weightDecay: weightDecay)
-        } else if T.self == Double.self {
-            adadeltaLoop(p: p.bound(to: Double.self), g: g.bound(to: Double.self), squareAverage: squareAverage.bound(to: Double.self),
-                         accumulatedDelta: accumulatedDelta.bound(to: Double.self), n: n, learningRate: learningRate, rho: rho,
-                         epsilon: epsilon, weightDecay: weightDecay)
-        } else {
-            adadeltaLoop(p: p, g: g, squareAverage: squareAverage,
-                         accumulatedDelta: accumulatedDelta, n: n, learningRate: learningRate, rho: rho,
-                         epsilon: epsilon, weightDecay: weightDecay)
-        }
+        adadeltaLoop(p: p, g: g, squareAverage: squareAverage, accumulatedDelta: accumulatedDelta, n: n,
+                     learningRate: learningRate, rho: rho, epsilon: epsilon, weightDecay: weightDecay)
     }
-}
-
-extension UnsafeMutablePointer {
-    /// The same address viewed as `U` (callers bind only between identical types).
-    @inline(__always)
-    func bound<U>(to _: U.Type) -> UnsafeMutablePointer<U> { UnsafeMutableRawPointer(self).assumingMemoryBound(to: U.self) }
-}
-
-extension UnsafePointer {
-    /// The same address viewed as `U` (callers bind only between identical types).
-    @inline(__always)
-    func bound<U>(to _: U.Type) -> UnsafePointer<U> { UnsafeRawPointer(self).assumingMemoryBound(to: U.self) }
 }

@@ -1,4 +1,3 @@
-import CEasyNetsKernels
 import Dispatch
 import Synchronization
 
@@ -20,8 +19,11 @@ import Synchronization
 ///   split across 2 threads, the Adam update of the `online` step took 1.25× the time of one
 ///   thread (Dispatch's hand-off), and of the `large` step no less.
 ///
-/// Results do not depend on the thread count: split kernels compute each element as the serial
-/// loop does, and OpenBLAS splits products along rows and columns, never along the sum.
+/// EasyNets' own kernels give the same bits at any thread count: a split kernel computes each
+/// element as the serial loop does. BLAS products need not: OpenBLAS may group a product's sums
+/// differently at another thread count (Debian's 0.3.21 does on AMD Zen), so results can differ
+/// in the last bits, each within the product's rounding error bound γₖ·(|A|·|B|) for inner
+/// dimension k. Runs are reproducible at a fixed thread count.
 public enum Parallelism {
     private static let threads = Atomic<Int>(BLASRuntime.initialThreadCount)
 
@@ -51,9 +53,10 @@ public enum Parallelism {
         Swift.max(1, Swift.min(limit, work / perThread))
     }
 
-    /// The vector extension the C update loops run with on this CPU: `"avx512f"`, `"avx2"` or
+    /// The vector extension the C kernels (update loops, ReLU, pooling, batch normalization, the
+    /// Float LSTM cell) run with on this CPU: `"avx512f"`, `"avx2"` or
     /// `"baseline"` (picked once, when the library loads).
-    public static var vectorExtension: String { String(cString: easynets_kernels_isa()) }
+    public static var vectorExtension: String { KernelDispatch.vectorExtension }
 
     /// Runs `body(start, count)` over contiguous chunks covering `0..<count`: on several threads
     /// when `count` is large and ``threadCount`` > 1, else once on this thread. Returns whether it split.

@@ -1,5 +1,5 @@
 // Elementwise unary math and activations. Each op's forward and backward loops sit side by side in
-// `Kernels.unary` (Kernels.swift), one pre-specialized kernel for every op.
+// `Kernels.unary` (Kernels+Unary.swift), one pre-specialized kernel for every op.
 
 extension Tensor {
     /// Applies a unary kernel and records its gradient.

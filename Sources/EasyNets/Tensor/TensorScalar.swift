@@ -2,11 +2,13 @@ import RealModule
 
 /// The element types a ``Tensor`` can hold: `Float` and `Double`.
 ///
-/// The requirements are the BLAS and LAPACK entry points the framework needs. `Float` forwards each
-/// one to the `cblas_s*`/`LAPACKE_s*` routine and `Double` to `cblas_d*`/`LAPACKE_d*`, so generic
-/// tensor code never switches on the element type. Matrices are row-major; a `true` transpose flag
-/// means the operand is used as its transpose without being copied.
-public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringConvertible
+/// The requirements are the BLAS and LAPACK entry points the framework needs, EasyNets' own C
+/// kernels (`_TensorKernels`) and the type's names in file formats. `Float` forwards each
+/// routine to `cblas_s*`/`LAPACKE_s*`/`easynets_*_f32` and `Double` to
+/// `cblas_d*`/`LAPACKE_d*`/`easynets_*_f64`, so generic tensor code never switches on the element
+/// type. Matrices are row-major; a `true` transpose flag means the operand is used as its
+/// transpose without being copied.
+public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, CustomStringConvertible, _TensorKernels
 where Self.RawSignificand: FixedWidthInteger {
     // MARK: BLAS
 
@@ -40,6 +42,9 @@ where Self.RawSignificand: FixedWidthInteger {
 
     // MARK: LAPACK (row-major; each returns LAPACK's `info`)
 
+    /// The letter that starts this type's LAPACK routine names: `"s"` or `"d"` (in error messages).
+    static var _lapackPrefix: String { get }
+
     /// QR factorization in place (`?geqrf`).
     static func _lapackGeqrf(
         m: Int, n: Int, a: UnsafeMutablePointer<Self>, lda: Int, tau: UnsafeMutablePointer<Self>
@@ -69,4 +74,9 @@ where Self.RawSignificand: FixedWidthInteger {
         m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, lda: Int,
         b: UnsafeMutablePointer<Self>, ldb: Int
     ) -> Int32
+
+    // MARK: File formats
+
+    /// The safetensors dtype of this type's values in state dicts and checkpoints: `F32` or `F64`.
+    static var _safeTensorsDType: SafeTensorsDType { get }
 }

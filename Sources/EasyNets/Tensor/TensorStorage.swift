@@ -50,15 +50,15 @@ func copyScalars<Scalar: TensorScalar>(
 func fillScalars<Scalar: TensorScalar>(_ pointer: UnsafeMutablePointer<Scalar>, with value: Scalar, count: Int) {
     if value == 0 && value.sign == .plus {
         zeroFill(pointer, count: count)
-    } else if Scalar.self == Float.self {
-        fillLoop(pointer.bound(to: Float.self), with: unsafeBitCast(value, to: Float.self), count: count)
-    } else if Scalar.self == Double.self {
-        fillLoop(pointer.bound(to: Double.self), with: unsafeBitCast(value, to: Double.self), count: count)
     } else {
-        pointer.initialize(repeating: value, count: count)
+        fillLoop(pointer, with: value, count: count)
     }
 }
 
+/// Pre-specialized and never inlined, so an unspecialized caller reaches the Float or Double loop.
+@inline(never)
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 private func fillLoop<T: TensorScalar>(_ pointer: UnsafeMutablePointer<T>, with value: T, count: Int) {
     for i in 0..<count { pointer[i] = value }
 }

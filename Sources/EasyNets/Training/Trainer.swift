@@ -85,7 +85,8 @@ extension TrainingObserver {
 ///
 /// A run can stop after any batch (``cancellation``) and resume from a checkpoint written there
 /// (``saveCheckpoint(toFile:extra:)``, ``resume(fromFile:)``): the resumed run takes the remaining
-/// batches of that epoch in the same order and ends with bit-identical parameters.
+/// batches of that epoch in the same order and ends with bit-identical parameters (at the same
+/// ``Parallelism/threadCount``: BLAS products may round differently at another).
 ///
 /// ```swift
 /// let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 1e-3),

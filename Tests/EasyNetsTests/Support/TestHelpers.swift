@@ -2,7 +2,8 @@ import Testing
 @testable import EasyNets
 
 // Shared assertions and fixtures. Every assertion forwards `sourceLocation`, so a failure is
-// reported at the test line that called it, with the shapes and the largest difference.
+// reported at the test line that called it, with a summary (shape, element count, the largest
+// difference and where it is), never the compared values themselves, which can run to megabytes.
 
 // MARK: - Comparing values
 
@@ -17,22 +18,73 @@ func expectClose<T: TensorScalar>(
                      sourceLocation: sourceLocation)
         return
     }
-    let a = actual.scalars, e = expected.scalars
+    let e = expected.scalars
+    expectWithinBounds(actual.scalars, e, bounds: e.map { tolerance * Swift.max(1, Swift.abs($0)) }, shape: actual.shape,
+                       "tolerance \(tolerance)", comment, sourceLocation: sourceLocation)
+}
+
+/// Expects `|actual[i] − expected[i]| ≤ bounds[i]` for every element of arrays of `shape` (NaN
+/// never passes); on failure, records the largest violation relative to its bound, with its index.
+func expectWithinBounds<T: TensorScalar>(
+    _ actual: [T], _ expected: [T], bounds: [T], shape: [Int], _ allowance: String,
+    _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    guard actual.count == expected.count && bounds.count == expected.count else {
+        Issue.record("\(actual.count) values against \(expected.count) expected and \(bounds.count) bounds\(note(comment))",
+                     sourceLocation: sourceLocation)
+        return
+    }
     var worst: (index: Int, excess: T, difference: T)?
-    for i in a.indices {
-        let difference = Swift.abs(a[i] - e[i])
-        let allowed = tolerance * Swift.max(1, Swift.abs(e[i]))
+    var failures = 0
+    for i in actual.indices {
+        let difference = Swift.abs(actual[i] - expected[i])
         // `!(≤)` also catches NaN.
-        if !(difference <= allowed) {
-            let excess = difference.isNaN ? T.infinity : difference / allowed
+        if !(difference <= bounds[i]) {
+            failures += 1
+            let excess = difference.isNaN ? T.infinity : difference / bounds[i]
             if worst == nil || excess > worst!.excess { worst = (i, excess, difference) }
         }
     }
     if let worst {
-        let index = multiIndex(worst.index, in: actual.shape)
         Issue.record("""
-            values of shape \(actual.shape) differ: largest difference \(worst.difference) at \(index) \
-            (actual \(a[worst.index]), expected \(e[worst.index])), tolerance \(tolerance)\(note(comment))
+            \(failures) of \(actual.count) values of shape \(shape) differ: largest difference \(worst.difference) at \
+            \(multiIndex(worst.index, in: shape)) (actual \(actual[worst.index]), expected \(expected[worst.index]), \
+            allowed \(bounds[worst.index]); \(allowance))\(note(comment))
+            """, sourceLocation: sourceLocation)
+    }
+}
+
+/// Expects `actual` and `expected` to be equal element by element (`==`, as for arrays: NaN never
+/// equals); on failure, records how many differ and the first difference, with its index.
+func expectEqualScalars<T: TensorScalar>(
+    _ actual: [T], _ expected: [T], shape: [Int]? = nil,
+    _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let shape = shape ?? [expected.count]
+    guard actual.count == expected.count else {
+        Issue.record("\(actual.count) values, expected \(expected.count)\(note(comment))", sourceLocation: sourceLocation)
+        return
+    }
+    let differing = actual.indices.filter { actual[$0] != expected[$0] }
+    if let first = differing.first {
+        Issue.record("""
+            \(differing.count) of \(actual.count) values of shape \(shape) differ; the first at \
+            \(multiIndex(first, in: shape)): actual \(actual[first]), expected \(expected[first])\(note(comment))
+            """, sourceLocation: sourceLocation)
+    }
+}
+
+/// Expects every element of `values` (of `shape`) to be finite; on failure, records how many are
+/// not and the first of them, with its index.
+func expectAllFinite<T: TensorScalar>(
+    _ values: [T], shape: [Int]? = nil, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let shape = shape ?? [values.count]
+    let nonFinite = values.indices.filter { !values[$0].isFinite }
+    if let first = nonFinite.first {
+        Issue.record("""
+            \(nonFinite.count) of \(values.count) values of shape \(shape) are not finite; the first is \(values[first]) \
+            at \(multiIndex(first, in: shape))\(note(comment))
             """, sourceLocation: sourceLocation)
     }
 }

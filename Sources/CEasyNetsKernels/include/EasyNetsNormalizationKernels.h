@@ -1,0 +1,37 @@
+// Batch normalization's per-channel passes over (n, channels, plane) data, for channels
+// first ..< first + count (callers split the channels across threads).
+//
+// Contract: bit-identical to the Swift reference loops (Kernels+Normalization.swift) on every CPU
+// and vector width: the same operations in the same order, no fused multiply-adds. The moments
+// sum in eight double partial sums indexed by position mod 8, each fed its elements in order and
+// combined in a fixed order: vectorized, and yet the same bits whatever the vector width.
+#ifndef EASYNETS_NORMALIZATION_KERNELS_H
+#define EASYNETS_NORMALIZATION_KERNELS_H
+
+#include <stddef.h>
+
+/// Per channel c in first ..< first + count of (n, channels, plane) data, in one pass: sums[c] = Σ (a − ca[c]) and
+/// products[c] = Σ (a − ca[c])·(b − cb[c]) (ca, cb NULL for 0; b NULL for a), accumulated in double.
+void easynets_channel_moment_f32(const float *a, const float *b, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
+                                 ptrdiff_t first, ptrdiff_t count, const double *ca, const double *cb, double *sums,
+                                 double *products);
+void easynets_channel_moment_f64(const double *a, const double *b, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
+                                 ptrdiff_t first, ptrdiff_t count, const double *ca, const double *cb, double *sums,
+                                 double *products);
+
+/// y = x·alpha[c] + shift[c] for channels c in first ..< first + count of (n, channels, plane) data.
+void easynets_channel_affine_f32(const float *x, float *y, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
+                                 ptrdiff_t first, ptrdiff_t count, const float *alpha, const float *shift);
+void easynets_channel_affine_f64(const double *x, double *y, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
+                                 ptrdiff_t first, ptrdiff_t count, const double *alpha, const double *shift);
+
+/// Batch normalization's input gradient for channels c in first ..< first + count:
+/// dx = (dy − meanGradient[c] − (x − mean[c])·k[c])·scale[c], added to dx when `accumulate` is nonzero.
+void easynets_batch_norm_backward_f32(const float *dy, const float *x, float *dx, ptrdiff_t n, ptrdiff_t channels,
+                                      ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count, const float *meanGradient,
+                                      const float *mean, const float *k, const float *scale, int accumulate);
+void easynets_batch_norm_backward_f64(const double *dy, const double *x, double *dx, ptrdiff_t n, ptrdiff_t channels,
+                                      ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count, const double *meanGradient,
+                                      const double *mean, const double *k, const double *scale, int accumulate);
+
+#endif

@@ -1,0 +1,81 @@
+#include "clones.h"
+#include "EasyNetsRecurrentKernels.h"
+#include <stdint.h>
+
+// e^x for x ≤ 0 in double, branch-free so that the LSTM loop below vectorizes: x = k·ln 2 + r
+// with |r| ≤ ln 2 / 2 (Cody–Waite: k·LN2_HI is exact for |k| < 2^11), e^r by its Taylor polynomial
+// to r^11 (relative error below 1e-15 there), 2^k put into the exponent bits. x is clamped at −708,
+// where e^x ≈ 3e-308 is still normal; NaN stays NaN.
+static inline double exp_nonpositive(double x) {
+    const double shifter = 0x1.8p52, log2e = 0x1.71547652b82fep0;
+    const double ln2_hi = 0x1.62e42fee00000p-1, ln2_lo = 0x1.a39ef35793c76p-33;
+    x = x < -708.0 ? -708.0 : x;
+    const double shifted = x * log2e + shifter;
+    const double k = shifted - shifter;  // round(x·log2 e)
+    const double r = (x - k * ln2_hi) - k * ln2_lo;
+    double p = 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    uint64_t bits;
+    __builtin_memcpy(&bits, &shifted, sizeof bits);  // k in the low mantissa bits
+    const uint64_t scaleBits = (bits + 1023) << 52;
+    double scale;
+    __builtin_memcpy(&scale, &scaleBits, sizeof scale);
+    return p * scale;
+}
+
+// The logistic function in double, as 1/(1 + e^−x) for x ≥ 0 and e^x/(1 + e^x) below.
+static inline double sigmoid_double(double x) {
+    const double e = exp_nonpositive(x < 0 ? x : -x);
+    return x < 0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
+}
+
+// tanh in double: x − x³/3 + 2x⁵/15 below |x| = 10⁻³, else ±(1 − e^−2|x|)/(1 + e^−2|x|).
+static inline double tanh_double(double x) {
+    const double magnitude = x < 0 ? -x : x, square = x * x;
+    const double e = exp_nonpositive(-2.0 * magnitude);
+    const double large = (1.0 - e) / (1.0 + e);
+    const double small = x * (1.0 - square / 3.0 + 2.0 * square * square / 15.0);
+    return magnitude < 1e-3 ? small : (x < 0 ? -large : large);
+}
+
+// One row of the step, each gate block its own restrict pointer, so that the loop vectorizes
+// without a runtime overlap check between the blocks of one row.
+static inline __attribute__((always_inline)) void lstm_row(
+    float *restrict gi, float *restrict gf, float *restrict gg, float *restrict go, const float *restrict previousCell,
+    float *restrict cell, float *restrict tanhCell, float *restrict hidden, ptrdiff_t h) {
+    for (ptrdiff_t j = 0; j < h; j++) {
+        const float input = (float)sigmoid_double(gi[j]), forget = (float)sigmoid_double(gf[j]);
+        const float candidate = (float)tanh_double(gg[j]), output = (float)sigmoid_double(go[j]);
+        gi[j] = input;
+        gf[j] = forget;
+        gg[j] = candidate;
+        go[j] = output;
+        const float c = forget * previousCell[j] + input * candidate;
+        const float squashed = (float)tanh_double(c);
+        cell[j] = c;
+        tanhCell[j] = squashed;
+        hidden[j] = output * squashed;
+    }
+}
+
+// One LSTM step for a batch in Float, gates (batch, 4h) in PyTorch's order i, f, g, o replaced
+// by their activations: σ(i), σ(f), tanh(g), σ(o) computed in double and rounded once (within a
+// Float ulp of the exact values); c = f·c_prev + i·g, tanh(c) and h = o·tanh(c) in Float.
+CLONES void easynets_lstm_cell_f32(float *restrict gates, const float *restrict previousCell, float *restrict cell,
+                                   float *restrict tanhCell, float *restrict hidden, ptrdiff_t batch, ptrdiff_t h) {
+    for (ptrdiff_t row = 0; row < batch; row++) {
+        float *g = gates + row * 4 * h;
+        const ptrdiff_t offset = row * h;
+        lstm_row(g, g + h, g + 2 * h, g + 3 * h, previousCell + offset, cell + offset, tanhCell + offset, hidden + offset, h);
+    }
+}

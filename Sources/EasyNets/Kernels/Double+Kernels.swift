@@ -1,0 +1,109 @@
+import CEasyNetsKernels
+
+/// `Double` tensors: each kernel requirement forwards to its `easynets_*_f64` C loop, or to the
+/// Swift loop where only `Float` has a C one (the LSTM cell).
+extension Double: _TensorKernels {
+    // MARK: Optimizer updates
+
+    public static func _kernelSGDMomentum(
+        parameters: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>, momentumBuffer: UnsafeMutablePointer<Double>,
+        count: Int, learningRate: Double, momentum: Double, dampingFactor: Double, nesterov: Bool
+    ) {
+        easynets_sgd_momentum_f64(parameters, gradient, momentumBuffer, count, learningRate, momentum, dampingFactor,
+                                  nesterov ? 1 : 0)
+    }
+
+    public static func _kernelSGDMomentumOuterProduct(
+        parameters: UnsafeMutablePointer<Double>, momentumBuffer: UnsafeMutablePointer<Double>, column: UnsafePointer<Double>,
+        row: UnsafePointer<Double>, rows: Int, columns: Int, learningRate: Double, momentum: Double, dampingFactor: Double,
+        nesterov: Bool
+    ) {
+        easynets_sgd_momentum_outer_f64(parameters, momentumBuffer, column, row, rows, columns, learningRate, momentum,
+                                        dampingFactor, nesterov ? 1 : 0)
+    }
+
+    public static func _kernelAdam(
+        parameters: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>, firstMoment: UnsafeMutablePointer<Double>,
+        secondMoment: UnsafeMutablePointer<Double>, count: Int, beta1: Double, beta2: Double, stepSize: Double,
+        correction2Root: Double, epsilon: Double, decayFactor: Double
+    ) {
+        easynets_adam_f64(parameters, gradient, firstMoment, secondMoment, count, beta1, beta2, stepSize, correction2Root,
+                          epsilon, decayFactor)
+    }
+
+    public static func _kernelRMSProp(
+        parameters: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>, squareAverage: UnsafeMutablePointer<Double>,
+        count: Int, learningRate: Double, alpha: Double, epsilon: Double
+    ) {
+        easynets_rmsprop_f64(parameters, gradient, squareAverage, count, learningRate, alpha, epsilon)
+    }
+
+    public static func _kernelAdagrad(
+        parameters: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>, squareSum: UnsafeMutablePointer<Double>,
+        count: Int, learningRate: Double, epsilon: Double
+    ) {
+        easynets_adagrad_f64(parameters, gradient, squareSum, count, learningRate, epsilon)
+    }
+
+    // MARK: Activations
+
+    public static func _kernelRelu(x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>, count: Int) {
+        easynets_relu_f64(x, y, count)
+    }
+
+    public static func _kernelReluBackward(
+        x: UnsafePointer<Double>, dY: UnsafePointer<Double>, dX: UnsafeMutablePointer<Double>, count: Int
+    ) {
+        easynets_relu_backward_f64(x, dY, dX, count)
+    }
+
+    // MARK: Pooling
+
+    public static func _kernelMaxPool(
+        input: UnsafePointer<Double>, output: UnsafeMutablePointer<Double>, winners: UnsafeMutablePointer<Int32>, planes: Int,
+        height: Int, width: Int, outputHeight: Int, outputWidth: Int, kernelHeight: Int, kernelWidth: Int,
+        strideHeight: Int, strideWidth: Int, dilationHeight: Int, dilationWidth: Int
+    ) {
+        easynets_max_pool_f64(input, output, winners, planes, height, width, outputHeight, outputWidth, kernelHeight,
+                              kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth)
+    }
+
+    // MARK: Normalization
+
+    public static func _kernelChannelMoments(
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>?, batch: Int, channels: Int, plane: Int, firstChannel: Int,
+        channelCount: Int, centerA: UnsafePointer<Double>?, centerB: UnsafePointer<Double>?,
+        sums: UnsafeMutablePointer<Double>, products: UnsafeMutablePointer<Double>
+    ) {
+        easynets_channel_moment_f64(a, b, batch, channels, plane, firstChannel, channelCount, centerA, centerB, sums,
+                                    products)
+    }
+
+    public static func _kernelChannelAffine(
+        x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>, batch: Int, channels: Int, plane: Int, firstChannel: Int,
+        channelCount: Int, scale: UnsafePointer<Double>, shift: UnsafePointer<Double>
+    ) {
+        easynets_channel_affine_f64(x, y, batch, channels, plane, firstChannel, channelCount, scale, shift)
+    }
+
+    public static func _kernelBatchNormBackward(
+        dY: UnsafePointer<Double>, x: UnsafePointer<Double>, dX: UnsafeMutablePointer<Double>, batch: Int, channels: Int,
+        plane: Int, firstChannel: Int, channelCount: Int, meanGradient: UnsafePointer<Double>, mean: UnsafePointer<Double>,
+        k: UnsafePointer<Double>, scale: UnsafePointer<Double>, accumulate: Bool
+    ) {
+        easynets_batch_norm_backward_f64(dY, x, dX, batch, channels, plane, firstChannel, channelCount, meanGradient, mean,
+                                         k, scale, accumulate ? 1 : 0)
+    }
+
+    // MARK: Recurrent cells
+
+    /// The Swift reference loop: the C loop exists for Float only, where it evaluates the
+    /// activations in Double to vectorize them.
+    public static func _kernelLSTMCell(
+        gates: UnsafeMutablePointer<Double>, previousCell: UnsafePointer<Double>, cell: UnsafeMutablePointer<Double>,
+        tanhCell: UnsafeMutablePointer<Double>, hidden: UnsafeMutablePointer<Double>, batch: Int, size: Int
+    ) {
+        Kernels.lstmCellLoop(gates: gates, previousCell: previousCell, cell: cell, tanhCell: tanhCell, hidden: hidden,
+                             batch: batch, size: size)
+    }
+}

@@ -1,0 +1,107 @@
+import CEasyNetsKernels
+
+/// `Float` tensors: each kernel requirement forwards to its `easynets_*_f32` C loop.
+extension Float: _TensorKernels {
+    // MARK: Optimizer updates
+
+    public static func _kernelSGDMomentum(
+        parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, momentumBuffer: UnsafeMutablePointer<Float>,
+        count: Int, learningRate: Float, momentum: Float, dampingFactor: Float, nesterov: Bool
+    ) {
+        easynets_sgd_momentum_f32(parameters, gradient, momentumBuffer, count, learningRate, momentum, dampingFactor,
+                                  nesterov ? 1 : 0)
+    }
+
+    public static func _kernelSGDMomentumOuterProduct(
+        parameters: UnsafeMutablePointer<Float>, momentumBuffer: UnsafeMutablePointer<Float>, column: UnsafePointer<Float>,
+        row: UnsafePointer<Float>, rows: Int, columns: Int, learningRate: Float, momentum: Float, dampingFactor: Float,
+        nesterov: Bool
+    ) {
+        easynets_sgd_momentum_outer_f32(parameters, momentumBuffer, column, row, rows, columns, learningRate, momentum,
+                                        dampingFactor, nesterov ? 1 : 0)
+    }
+
+    public static func _kernelAdam(
+        parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, firstMoment: UnsafeMutablePointer<Float>,
+        secondMoment: UnsafeMutablePointer<Float>, count: Int, beta1: Float, beta2: Float, stepSize: Float,
+        correction2Root: Float, epsilon: Float, decayFactor: Float
+    ) {
+        easynets_adam_f32(parameters, gradient, firstMoment, secondMoment, count, beta1, beta2, stepSize, correction2Root,
+                          epsilon, decayFactor)
+    }
+
+    public static func _kernelRMSProp(
+        parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, squareAverage: UnsafeMutablePointer<Float>,
+        count: Int, learningRate: Float, alpha: Float, epsilon: Float
+    ) {
+        easynets_rmsprop_f32(parameters, gradient, squareAverage, count, learningRate, alpha, epsilon)
+    }
+
+    public static func _kernelAdagrad(
+        parameters: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, squareSum: UnsafeMutablePointer<Float>,
+        count: Int, learningRate: Float, epsilon: Float
+    ) {
+        easynets_adagrad_f32(parameters, gradient, squareSum, count, learningRate, epsilon)
+    }
+
+    // MARK: Activations
+
+    public static func _kernelRelu(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int) {
+        easynets_relu_f32(x, y, count)
+    }
+
+    public static func _kernelReluBackward(
+        x: UnsafePointer<Float>, dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        easynets_relu_backward_f32(x, dY, dX, count)
+    }
+
+    // MARK: Pooling
+
+    public static func _kernelMaxPool(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>, planes: Int,
+        height: Int, width: Int, outputHeight: Int, outputWidth: Int, kernelHeight: Int, kernelWidth: Int,
+        strideHeight: Int, strideWidth: Int, dilationHeight: Int, dilationWidth: Int
+    ) {
+        easynets_max_pool_f32(input, output, winners, planes, height, width, outputHeight, outputWidth, kernelHeight,
+                              kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth)
+    }
+
+    // MARK: Normalization
+
+    public static func _kernelChannelMoments(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, batch: Int, channels: Int, plane: Int, firstChannel: Int,
+        channelCount: Int, centerA: UnsafePointer<Double>?, centerB: UnsafePointer<Double>?,
+        sums: UnsafeMutablePointer<Double>, products: UnsafeMutablePointer<Double>
+    ) {
+        easynets_channel_moment_f32(a, b, batch, channels, plane, firstChannel, channelCount, centerA, centerB, sums,
+                                    products)
+    }
+
+    public static func _kernelChannelAffine(
+        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int, firstChannel: Int,
+        channelCount: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>
+    ) {
+        easynets_channel_affine_f32(x, y, batch, channels, plane, firstChannel, channelCount, scale, shift)
+    }
+
+    public static func _kernelBatchNormBackward(
+        dY: UnsafePointer<Float>, x: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, batch: Int, channels: Int,
+        plane: Int, firstChannel: Int, channelCount: Int, meanGradient: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+        k: UnsafePointer<Float>, scale: UnsafePointer<Float>, accumulate: Bool
+    ) {
+        easynets_batch_norm_backward_f32(dY, x, dX, batch, channels, plane, firstChannel, channelCount, meanGradient, mean,
+                                         k, scale, accumulate ? 1 : 0)
+    }
+
+    // MARK: Recurrent cells
+
+    /// The vectorized C loop, its σ and tanh computed in Double from one polynomial exp each
+    /// (scalar `expf` and `tanhf` calls had taken a third of an LSTM step).
+    public static func _kernelLSTMCell(
+        gates: UnsafeMutablePointer<Float>, previousCell: UnsafePointer<Float>, cell: UnsafeMutablePointer<Float>,
+        tanhCell: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>, batch: Int, size: Int
+    ) {
+        easynets_lstm_cell_f32(gates, previousCell, cell, tanhCell, hidden, batch, size)
+    }
+}

@@ -1,0 +1,233 @@
+import RealModule
+
+/// Elementwise unary ops, activations included.
+enum UnaryOp {
+    case negate, exp, log, sqrt, abs, square, tanh, sigmoid, relu, softplus, logSigmoid, sign
+    case power(Double)
+    case clamp(lower: Double, upper: Double)
+    case affine(scale: Double, shift: Double)  // x·scale + shift
+    case finiteOr(Double)  // x where finite, else the value
+    case leakyRelu(slope: Double)
+    case elu(alpha: Double)
+    case selu
+    case gelu
+    case geluTanh
+    case silu
+    case mish
+    case hardSigmoid
+
+    /// Whether each element costs enough arithmetic (a transcendental function) for splitting a
+    /// large tensor across threads to pay; the other ops are bound by memory bandwidth.
+    var isComputeBound: Bool {
+        switch self {
+        case .exp, .log, .tanh, .sigmoid, .softplus, .logSigmoid, .power, .elu, .selu, .gelu, .geluTanh, .silu, .mish:
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+/// One pass of a unary op over a run of elements: the forward pass y = f(x), or the backward pass
+/// dX = dY·f'(x) from the op's input x and output y.
+enum UnaryPass<T: TensorScalar> {
+    case forward(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>)
+    case backward(x: UnsafePointer<T>, y: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>)
+
+    /// The same pass over the elements from `start` on.
+    func advanced(by start: Int) -> UnaryPass {
+        switch self {
+        case let .forward(x, y): return .forward(x: x + start, y: y + start)
+        case let .backward(x, y, dY, dX): return .backward(x: x + start, y: y + start, dY: dY + start, dX: dX + start)
+        }
+    }
+}
+
+/// SELU's constants (Klambauer et al. 2017), as PyTorch uses them.
+private let seluAlpha = 1.6732632423543772848170429916717
+private let seluScale = 1.0507009873554804934193349852946
+
+extension Kernels {
+    // MARK: Unary
+
+    /// Runs `op`'s forward or backward `pass` over `n` elements. Each op's derivative sits right
+    /// under its forward; gradient loads are unconditional where a choice is made, so the choice
+    /// compiles to a vector select rather than a branch that random signs mispredict (30× slower).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func unary<T: TensorScalar>(_ op: UnaryOp, _ pass: UnaryPass<T>, _ n: Int, split: Bool = true) {
+        if split, op.isComputeBound,
+           Parallelism.forEachChunk(n, { start, count in unary(op, pass.advanced(by: start), count, split: false) }) {
+            return
+        }
+        switch (op, pass) {
+        case let (.negate, .forward(x, y)): for i in 0..<n { y[i] = -x[i] }
+        case let (.negate, .backward(_, _, dY, dX)): for i in 0..<n { dX[i] = -dY[i] }
+
+        case let (.exp, .forward(x, y)): for i in 0..<n { y[i] = T.exp(x[i]) }
+        case let (.exp, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * y[i] }
+
+        case let (.log, .forward(x, y)): for i in 0..<n { y[i] = T.log(x[i]) }
+        case let (.log, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] / x[i] }
+
+        case let (.sqrt, .forward(x, y)): for i in 0..<n { y[i] = x[i].squareRoot() }
+        case let (.sqrt, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] / (2 * y[i]) }
+
+        case let (.abs, .forward(x, y)): for i in 0..<n { y[i] = Swift.abs(x[i]) }
+        case let (.abs, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = x[i] > 0 ? g : (x[i] < 0 ? -g : 0)
+            }
+
+        case let (.sign, .forward(x, y)): for i in 0..<n { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
+        case let (.sign, .backward(_, _, _, dX)): for i in 0..<n { dX[i] = 0 }
+
+        case let (.square, .forward(x, y)): for i in 0..<n { y[i] = x[i] * x[i] }
+        case let (.square, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = 2 * x[i] * dY[i] }
+
+        case let (.tanh, .forward(x, y)): for i in 0..<n { y[i] = T.tanh(x[i]) }
+        case let (.tanh, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * (1 - y[i] * y[i]) }
+
+        case let (.sigmoid, .forward(x, y)): for i in 0..<n { y[i] = stableSigmoid(x[i]) }
+        // σ'(x) = σ(x)(1 − σ(x)); the seed lecture note's (1 − σ)/σ is wrong.
+        case let (.sigmoid, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * y[i] * (1 - y[i]) }
+
+        // As PyTorch: NaN and −0 pass through forward; the gradient passes where x is not ≤ 0.
+        // The vectorized C loop, which computes what reluLoop and reluBackwardLoop do.
+        case let (.relu, .forward(x, y)): T._kernelRelu(x: x, y: y, count: n)
+        case let (.relu, .backward(x, _, dY, dX)): T._kernelReluBackward(x: x, dY: dY, dX: dX, count: n)
+
+        // softplus(x) = max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|.
+        case let (.softplus, .forward(x, y)): for i in 0..<n { y[i] = softplus(x[i]) }
+        case let (.softplus, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] * stableSigmoid(x[i]) }
+
+        // log σ(x) = min(x, 0) − log1p(exp(−|x|)).
+        case let (.logSigmoid, .forward(x, y)): for i in 0..<n { y[i] = Swift.min(x[i], 0) - T.log(onePlus: T.exp(-Swift.abs(x[i]))) }
+        case let (.logSigmoid, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] * stableSigmoid(-x[i]) }
+
+        case let (.power(p), .forward(x, y)):
+            if p == 2 {
+                for i in 0..<n { y[i] = x[i] * x[i] }
+            } else if let k = Int(exactly: p) {
+                for i in 0..<n { y[i] = T.pow(x[i], k) }
+            } else {
+                let e = T(p)
+                for i in 0..<n { y[i] = T.pow(x[i], e) }
+            }
+        case let (.power(p), .backward(x, _, dY, dX)):
+            let e = T(p)
+            for i in 0..<n { dX[i] = dY[i] * e * power(x[i], e - 1) }
+
+        case let (.clamp(lower, upper), .forward(x, y)):
+            let lo = T(lower), hi = T(upper)
+            for i in 0..<n { y[i] = Swift.min(Swift.max(x[i], lo), hi) }
+        case let (.clamp(lower, upper), .backward(x, _, dY, dX)):
+            // As in PyTorch, the gradient passes where lower ≤ x ≤ upper.
+            let lo = T(lower), hi = T(upper)
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = (x[i] >= lo && x[i] <= hi) ? g : 0
+            }
+
+        case let (.affine(scale, shift), .forward(x, y)):
+            let a = T(scale), b = T(shift)
+            for i in 0..<n { y[i] = x[i] * a + b }
+        case let (.affine(scale, _), .backward(_, _, dY, dX)):
+            let a = T(scale)
+            for i in 0..<n { dX[i] = dY[i] * a }
+
+        case let (.finiteOr(value), .forward(x, y)):
+            let v = T(value)
+            for i in 0..<n { y[i] = x[i].isFinite ? x[i] : v }
+        case let (.finiteOr, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = x[i].isFinite ? g : 0
+            }
+
+        case let (.leakyRelu(slope), .forward(x, y)):
+            let s = T(slope)
+            for i in 0..<n { y[i] = x[i] > 0 ? x[i] : s * x[i] }
+        case let (.leakyRelu(slope), .backward(x, _, dY, dX)):
+            let s = T(slope)
+            for i in 0..<n {
+                let g = dY[i]
+                dX[i] = x[i] > 0 ? g : s * g
+            }
+
+        case let (.elu(alpha), .forward(x, y)):
+            let a = T(alpha)
+            for i in 0..<n { y[i] = x[i] > 0 ? x[i] : a * T.expMinusOne(x[i]) }
+        case let (.elu(alpha), .backward(x, _, dY, dX)):
+            let a = T(alpha)
+            for i in 0..<n { dX[i] = x[i] > 0 ? dY[i] : dY[i] * a * T.exp(x[i]) }
+
+        case let (.selu, .forward(x, y)):
+            let a = T(seluAlpha), scale = T(seluScale)
+            for i in 0..<n { y[i] = scale * (x[i] > 0 ? x[i] : a * T.expMinusOne(x[i])) }
+        case let (.selu, .backward(x, _, dY, dX)):
+            let a = T(seluAlpha), scale = T(seluScale)
+            for i in 0..<n { dX[i] = dY[i] * scale * (x[i] > 0 ? 1 : a * T.exp(x[i])) }
+
+        // x·Φ(x) with Φ the standard normal CDF; derivative Φ(x) + x·φ(x).
+        case let (.gelu, .forward(x, y)): for i in 0..<n { y[i] = x[i] * T(0.5) * (1 + T.erf(x[i] / T.sqrt(2))) }
+        case let (.gelu, .backward(x, _, dY, dX)):
+            let invSqrt2Pi = 1 / T.sqrt(2 * T.pi)
+            for i in 0..<n {
+                let cdf = T(0.5) * (1 + T.erf(x[i] / T.sqrt(2)))
+                let pdf = invSqrt2Pi * T.exp(-x[i] * x[i] / 2)
+                dX[i] = dY[i] * (cdf + x[i] * pdf)
+            }
+
+        case let (.geluTanh, .forward(x, y)):
+            let c = T.sqrt(2 / T.pi)
+            for i in 0..<n {
+                let u = c * (x[i] + T(0.044715) * x[i] * x[i] * x[i])
+                y[i] = T(0.5) * x[i] * (1 + T.tanh(u))
+            }
+        case let (.geluTanh, .backward(x, _, dY, dX)):
+            let c = T.sqrt(2 / T.pi)
+            for i in 0..<n {
+                let x2 = x[i] * x[i]
+                let t: T = T.tanh(c * (x[i] + T(0.044715) * x2 * x[i]))
+                let inner: T = c * (1 + T(3 * 0.044715) * x2)
+                let outer: T = T(0.5) * x[i] * (1 - t * t)
+                dX[i] = dY[i] * (T(0.5) * (1 + t) + outer * inner)
+            }
+
+        case let (.silu, .forward(x, y)): for i in 0..<n { y[i] = x[i] * stableSigmoid(x[i]) }
+        case let (.silu, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let s = stableSigmoid(x[i])
+                dX[i] = dY[i] * s * (1 + x[i] * (1 - s))
+            }
+
+        case let (.mish, .forward(x, y)): for i in 0..<n { y[i] = x[i] * T.tanh(softplus(x[i])) }
+        case let (.mish, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let t = T.tanh(softplus(x[i]))
+                dX[i] = dY[i] * (t + x[i] * (1 - t * t) * stableSigmoid(x[i]))
+            }
+
+        case let (.hardSigmoid, .forward(x, y)): for i in 0..<n { y[i] = Swift.min(Swift.max(x[i] / 6 + T(0.5), 0), 1) }
+        case let (.hardSigmoid, .backward(x, _, dY, dX)):
+            for i in 0..<n {
+                let g = dY[i] / 6
+                dX[i] = x[i] > -3 && x[i] < 3 ? g : 0
+            }
+        }
+    }
+
+    /// ReLU's Swift reference loop, `y = x < 0 ? 0 : x`; Float and Double run the C loop.
+    static func reluLoop<T: TensorScalar>(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, count n: Int) {
+        for i in 0..<n { y[i] = x[i] < 0 ? 0 : x[i] }
+    }
+
+    /// ReLU's gradient's Swift reference loop, `dX = x ≤ 0 ? 0 : dY`; Float and Double run the C loop.
+    static func reluBackwardLoop<T: TensorScalar>(
+        x: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>, count n: Int
+    ) {
+        for i in 0..<n { dX[i] = x[i] <= 0 ? 0 : dY[i] }
+    }
+}

@@ -1,0 +1,98 @@
+/// The C kernels (`Sources/CEasyNetsKernels`) for one element type: a ``TensorScalar`` requirement.
+///
+/// `Float` forwards each requirement to its `easynets_*_f32` loop and `Double` to `easynets_*_f64`
+/// (or to the Swift loop where only `Float` has a C one), so generic code calls `T._kernel…` and
+/// never switches on the element type. The C loops are compiled for AVX-512, AVX2 and baseline
+/// x86-64 and picked at load time (``Parallelism/vectorExtension``). Except for the LSTM cell,
+/// each one rounds exactly as its Swift reference loop (no fused multiply-adds, the same
+/// operation order); each C header states its contract. Pointers address contiguous row-major
+/// buffers; ranges of channels or planes let callers split the work across threads.
+public protocol _TensorKernels {
+    // MARK: Optimizer updates (bit-identical to the loops of UpdateKernels.swift)
+
+    /// SGD with momentum in its steady state (a buffer, no weight decay) on a dense gradient:
+    /// `b = momentum·b + dampingFactor·g`, then `p -= learningRate·(nesterov ? g + momentum·b : b)`.
+    static func _kernelSGDMomentum(
+        parameters: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>, momentumBuffer: UnsafeMutablePointer<Self>,
+        count: Int, learningRate: Self, momentum: Self, dampingFactor: Self, nesterov: Bool)
+
+    /// ``_kernelSGDMomentum(parameters:gradient:momentumBuffer:count:learningRate:momentum:dampingFactor:nesterov:)``
+    /// for a (rows, columns) gradient held as the outer product `column·rowᵀ`, each element formed
+    /// as `column[i]·row[j]`.
+    static func _kernelSGDMomentumOuterProduct(
+        parameters: UnsafeMutablePointer<Self>, momentumBuffer: UnsafeMutablePointer<Self>, column: UnsafePointer<Self>,
+        row: UnsafePointer<Self>, rows: Int, columns: Int, learningRate: Self, momentum: Self, dampingFactor: Self,
+        nesterov: Bool)
+
+    /// Adam without AMSGrad or L2 weight decay, and AdamW: `p = p·decayFactor` (1 for Adam),
+    /// `m += (g − m)·(1 − beta1)`, `v = v·beta2 + (1 − beta2)·g·g`, then
+    /// `p −= stepSize·(m / (√v / correction2Root + epsilon))`.
+    static func _kernelAdam(
+        parameters: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>, firstMoment: UnsafeMutablePointer<Self>,
+        secondMoment: UnsafeMutablePointer<Self>, count: Int, beta1: Self, beta2: Self, stepSize: Self,
+        correction2Root: Self, epsilon: Self, decayFactor: Self)
+
+    /// RMSProp without centering, momentum or weight decay: `s = s·alpha + (1 − alpha)·g·g`, then
+    /// `p −= learningRate·(g / (√s + epsilon))`.
+    static func _kernelRMSProp(
+        parameters: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>, squareAverage: UnsafeMutablePointer<Self>,
+        count: Int, learningRate: Self, alpha: Self, epsilon: Self)
+
+    /// Adagrad without weight decay, at the step's decayed learning rate: `sum += g·g`, then
+    /// `p −= learningRate·(g / (√sum + epsilon))`.
+    static func _kernelAdagrad(
+        parameters: UnsafeMutablePointer<Self>, gradient: UnsafePointer<Self>, squareSum: UnsafeMutablePointer<Self>,
+        count: Int, learningRate: Self, epsilon: Self)
+
+    // MARK: Activations (bit-identical to Kernels.reluLoop and Kernels.reluBackwardLoop)
+
+    /// ReLU as PyTorch computes it: `y = x < 0 ? 0 : x` (NaN and −0 pass through).
+    static func _kernelRelu(x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, count: Int)
+
+    /// ReLU's gradient: `dX = x ≤ 0 ? 0 : dY` (so it passes at NaN).
+    static func _kernelReluBackward(
+        x: UnsafePointer<Self>, dY: UnsafePointer<Self>, dX: UnsafeMutablePointer<Self>, count: Int)
+
+    // MARK: Pooling (bit-identical to maxPoolPlanes' Swift loop)
+
+    /// Max pooling of `planes` (height, width) planes into (outputHeight, outputWidth) ones when
+    /// every window lies inside its plane: each output is its window's largest value (a NaN wins;
+    /// among equals the first in row order), `winners` its position in the plane.
+    static func _kernelMaxPool(
+        input: UnsafePointer<Self>, output: UnsafeMutablePointer<Self>, winners: UnsafeMutablePointer<Int32>, planes: Int,
+        height: Int, width: Int, outputHeight: Int, outputWidth: Int, kernelHeight: Int, kernelWidth: Int,
+        strideHeight: Int, strideWidth: Int, dilationHeight: Int, dilationWidth: Int)
+
+    // MARK: Normalization (bit-identical to the loops of Normalization.swift)
+
+    /// For channels `firstChannel ..< firstChannel + channelCount` of (batch, channels, plane)
+    /// data, in one pass: `sums[c] = Σ (a − centerA[c])` and
+    /// `products[c] = Σ (a − centerA[c])·(b − centerB[c])`, in Double, as eight partial sums in a
+    /// fixed order (`b` nil for `a`, centers nil for 0).
+    static func _kernelChannelMoments(
+        _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>?, batch: Int, channels: Int, plane: Int, firstChannel: Int,
+        channelCount: Int, centerA: UnsafePointer<Double>?, centerB: UnsafePointer<Double>?,
+        sums: UnsafeMutablePointer<Double>, products: UnsafeMutablePointer<Double>)
+
+    /// `y = x·scale[c] + shift[c]` for channels `firstChannel ..< firstChannel + channelCount` of
+    /// (batch, channels, plane) data.
+    static func _kernelChannelAffine(
+        x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, batch: Int, channels: Int, plane: Int, firstChannel: Int,
+        channelCount: Int, scale: UnsafePointer<Self>, shift: UnsafePointer<Self>)
+
+    /// Batch normalization's input gradient for channels `firstChannel ..< firstChannel + channelCount`:
+    /// `dX (+)= (dY − meanGradient[c] − (x − mean[c])·k[c])·scale[c]`, added when `accumulate`.
+    static func _kernelBatchNormBackward(
+        dY: UnsafePointer<Self>, x: UnsafePointer<Self>, dX: UnsafeMutablePointer<Self>, batch: Int, channels: Int,
+        plane: Int, firstChannel: Int, channelCount: Int, meanGradient: UnsafePointer<Self>, mean: UnsafePointer<Self>,
+        k: UnsafePointer<Self>, scale: UnsafePointer<Self>, accumulate: Bool)
+
+    // MARK: Recurrent cells (Float: within a Float ulp of the exact activations, not bit-identical)
+
+    /// One LSTM step for `batch` rows: `gates` (batch, 4·size) holds the pre-activations of i, f,
+    /// g, o and receives their activations (σ, σ, tanh, σ); c = f·previousCell + i·g goes to
+    /// `cell`, tanh(c) to `tanhCell` and h = o·tanh(c) to `hidden`, each (batch, size).
+    static func _kernelLSTMCell(
+        gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,
+        tanhCell: UnsafeMutablePointer<Self>, hidden: UnsafeMutablePointer<Self>, batch: Int, size: Int)
+}

@@ -1,0 +1,110 @@
+import Testing
+@testable import EasyNets
+
+/// The C kernels bound through `_TensorKernels` against their Swift reference loops, bit for bit,
+/// in Float and Double (the update loops are UpdateKernelTests'; the Float LSTM cell is only
+/// within a Float ulp, which RecurrentTests checks).
+@Suite struct KernelReferenceTests {
+    /// Whether `a` and `b` have the same bits, NaNs of one payload and signed zeros included.
+    private func sameBits<T: TensorScalar>(_ a: T, _ b: T) -> Bool {
+        a.sign == b.sign && a.exponentBitPattern == b.exponentBitPattern && a.significandBitPattern == b.significandBitPattern
+    }
+
+    private func expectSameBits<T: TensorScalar>(
+        _ actual: [T], _ expected: [T], _ comment: Comment, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let differing = actual.indices.filter { !sameBits(actual[$0], expected[$0]) }
+        #expect(actual.count == expected.count && differing.isEmpty,
+                "\(comment): \(differing.count) of \(actual.count) values differ, the first at \(differing.first ?? -1)",
+                sourceLocation: sourceLocation)
+    }
+
+    /// Uniform values in −3…3, with the edge cases of each loop mixed in.
+    private func values<T: TensorScalar>(_ count: Int, seed: UInt64, as _: T.Type) -> [T] {
+        var generator = RandomGenerator(seed: seed)
+        var result = Tensor<T>.uniform([count], low: -3, high: 3, using: &generator).scalars
+        let special: [T] = [0, -0.0, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        for (index, value) in special.enumerated() where index * 7 < count { result[index * 7] = value }
+        return result
+    }
+
+    private func checkRelu<T: TensorScalar>(_: T.Type) {
+        let n = 1037  // a ragged tail after any vector width
+        let x = values(n, seed: 31, as: T.self), dY = values(n, seed: 32, as: T.self)
+        var (y, yReference) = ([T](repeating: 7, count: n), [T](repeating: 7, count: n))
+        T._kernelRelu(x: x, y: &y, count: n)
+        Kernels.reluLoop(x: x, y: &yReference, count: n)
+        expectSameBits(y, yReference, "relu, \(T.self)")
+        var (dX, dXReference) = ([T](repeating: 7, count: n), [T](repeating: 7, count: n))
+        T._kernelReluBackward(x: x, dY: dY, dX: &dX, count: n)
+        Kernels.reluBackwardLoop(x: x, dY: dY, dX: &dXReference, count: n)
+        expectSameBits(dX, dXReference, "relu backward, \(T.self)")
+    }
+
+    private func checkNormalization<T: TensorScalar>(_: T.Type) {
+        let (batch, channels, plane) = (3, 5, 37)  // planes with a ragged tail after eight partial sums
+        let count = batch * channels * plane
+        let a = values(count, seed: 33, as: T.self).map { $0.isFinite ? $0 : 1 }
+        let b = values(count, seed: 34, as: T.self).map { $0.isFinite ? $0 : -2 }
+        let centers = (0..<channels).map { Double($0) / 3 - 0.5 }
+        // Channels 1..<4 only: the range a thread gets.
+        for (centerA, centerB, second) in [(nil, nil, false), (centers, centers, false), (nil, centers, true)] as [([Double]?, [Double]?, Bool)] {
+            var (sums, products) = ([Double](repeating: 9, count: channels), [Double](repeating: 9, count: channels))
+            var (sumsReference, productsReference) = (sums, products)
+            T._kernelChannelMoments(a, second ? b : nil, batch: batch, channels: channels, plane: plane, firstChannel: 1,
+                                    channelCount: 3, centerA: centerA, centerB: centerB, sums: &sums, products: &products)
+            Kernels.channelMomentsLoop(a, second ? b : nil, batch: batch, channels: channels, plane: plane, firstChannel: 1,
+                                       channelCount: 3, centerA: centerA, centerB: centerB, sums: &sumsReference,
+                                       products: &productsReference)
+            expectSameBits(sums, sumsReference, "channel sums, \(T.self), centered \(centerA != nil), b \(second)")
+            expectSameBits(products, productsReference, "channel products, \(T.self), centered \(centerA != nil), b \(second)")
+        }
+
+        let scale = values(channels, seed: 35, as: T.self).map { $0.isFinite ? $0 : 0.5 }
+        let shift = values(channels, seed: 36, as: T.self).map { $0.isFinite ? $0 : 0.25 }
+        var (y, yReference) = ([T](repeating: 7, count: count), [T](repeating: 7, count: count))
+        T._kernelChannelAffine(x: a, y: &y, batch: batch, channels: channels, plane: plane, firstChannel: 1, channelCount: 3,
+                               scale: scale, shift: shift)
+        Kernels.channelAffineLoop(x: a, y: &yReference, batch: batch, channels: channels, plane: plane, firstChannel: 1,
+                                  channelCount: 3, scale: scale, shift: shift)
+        expectSameBits(y, yReference, "channel affine, \(T.self)")
+
+        let meanGradient = values(channels, seed: 37, as: T.self).map { $0.isFinite ? $0 : 0 }
+        let mean = values(channels, seed: 38, as: T.self).map { $0.isFinite ? $0 : 1 }
+        let k = values(channels, seed: 39, as: T.self).map { $0.isFinite ? $0 : 2 }
+        for accumulate in [false, true] {
+            var (dX, dXReference) = (b, b)
+            T._kernelBatchNormBackward(dY: b, x: a, dX: &dX, batch: batch, channels: channels, plane: plane, firstChannel: 1,
+                                       channelCount: 3, meanGradient: meanGradient, mean: mean, k: k, scale: scale,
+                                       accumulate: accumulate)
+            Kernels.batchNormBackwardLoop(dY: b, x: a, dX: &dXReference, batch: batch, channels: channels, plane: plane,
+                                          firstChannel: 1, channelCount: 3, meanGradient: meanGradient, mean: mean, k: k,
+                                          scale: scale, accumulate: accumulate)
+            expectSameBits(dX, dXReference, "batch norm backward, \(T.self), accumulate \(accumulate)")
+        }
+    }
+
+    @Test func reluKernelsMatchTheSwiftLoops() {
+        checkRelu(Float.self)
+        checkRelu(Double.self)
+    }
+
+    @Test func normalizationKernelsMatchTheSwiftLoops() {
+        checkNormalization(Float.self)
+        checkNormalization(Double.self)
+    }
+
+    /// Double has no C LSTM cell: its binding is the Swift loop.
+    @Test func doubleLSTMCellIsTheSwiftLoop() {
+        let (batch, h) = (2, 9)
+        let gates = values(batch * 4 * h, seed: 40, as: Double.self), previous = values(batch * h, seed: 41, as: Double.self)
+        var (g, cell, tanhCell, hidden) = (gates, [Double](repeating: 0, count: batch * h), [Double](repeating: 0, count: batch * h),
+                                           [Double](repeating: 0, count: batch * h))
+        var (gReference, cellReference, tanhReference, hiddenReference) = (g, cell, tanhCell, hidden)
+        Double._kernelLSTMCell(gates: &g, previousCell: previous, cell: &cell, tanhCell: &tanhCell, hidden: &hidden,
+                               batch: batch, size: h)
+        Kernels.lstmCellLoop(gates: &gReference, previousCell: previous, cell: &cellReference, tanhCell: &tanhReference,
+                             hidden: &hiddenReference, batch: batch, size: h)
+        expectSameBits(g + cell + tanhCell + hidden, gReference + cellReference + tanhReference + hiddenReference, "LSTM, Double")
+    }
+}
