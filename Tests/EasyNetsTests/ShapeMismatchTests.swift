@@ -180,6 +180,17 @@ struct ShapeMismatchTests {
         expectMessage(result, names: ["linear", "[5, 2]", "[4, 3]"])
     }
 
+    /// A command-line tool's choice: the message on one line, exit status 1, no crash report.
+    @Test func exitWithMessageEndsWithStatus1() async {
+        let result = await #expect(processExitsWith: .exitCode(1), observing: [\.standardErrorContent]) {
+            ProgrammerErrors.exitWithMessage()
+            _ = Tensor<Float>.zeros([2, 3]) + Tensor<Float>.zeros([3, 2])
+        }
+        let message = result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        #expect(message.hasPrefix("error: ") && message.hasSuffix("\n") && message.dropLast().contains("\n") == false, "\(message)")
+        expectMessage(result, names: ["[2, 3]", "[3, 2]"])
+    }
+
     @Test func groupNorm() async {
         let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = GroupNorm<Float>(groupCount: 2, channelCount: 4)(.zeros([3, 5, 2]))
