@@ -371,8 +371,7 @@ struct BadInputTests {
 
     @Test(arguments: FuzzTarget.allCases)
     func fuzzCorpusAndRegressionsReadWithoutACrash(_ target: FuzzTarget) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fuzz").path
+        let root = repositoryRoot.appendingPathComponent("Tests/Fuzz").path
         var count = 0
         for kind in ["Corpus", "Regressions"] {
             let folder = "\(root)/\(kind)/\(target.rawValue)"

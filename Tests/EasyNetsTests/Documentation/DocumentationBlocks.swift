@@ -8,10 +8,6 @@ import Testing
 // has no copy, when a copy differs from its block, or when a fence looks like Swift but is not
 // exactly ```swift (code that must not run goes in a block of another language).
 
-/// The repository's root folder.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-
 /// One fenced code block of a Markdown file.
 struct CodeBlock: CustomStringConvertible {
     /// The file's name, e.g. "README.md" or "Training.md".

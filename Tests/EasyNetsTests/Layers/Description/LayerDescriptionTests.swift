@@ -77,7 +77,7 @@ struct LayerDescriptionTests {
     /// The committed checkpoints' descriptions decode and encode again to the same bytes, so files
     /// written before and after any change to a layer's description type stay interchangeable.
     @Test func committedDescriptionsReencodeToTheSameBytes() throws {
-        let folders = [fixturePath(""), fixturePath("../Fuzz/Corpus/checkpoint")]
+        let folders = [fixturePath(""), repositoryRoot.appendingPathComponent("Tests/Fuzz/Corpus/checkpoint").path]
         var checked = 0
         for folder in folders {
             for name in try FileManager.default.contentsOfDirectory(atPath: folder) where !name.hasSuffix(".json") {

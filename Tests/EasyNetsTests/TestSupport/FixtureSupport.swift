@@ -2,10 +2,20 @@ import Foundation
 import Testing
 @testable import EasyNets
 
+/// The repository's root folder: the nearest folder above this file that holds Package.swift, so
+/// test files find it from any folder depth.
+let repositoryRoot: URL = {
+    var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+        guard folder.path != "/" else { fatalError("no Package.swift above \(#filePath)") }
+        folder.deleteLastPathComponent()
+    }
+    return folder
+}()
+
 /// The path of a committed fixture under Tests/Fixtures.
-func fixturePath(_ name: String, file: String = #filePath) -> String {
-    URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures").appendingPathComponent(name).path
+func fixturePath(_ name: String) -> String {
+    repositoryRoot.appendingPathComponent("Tests/Fixtures").appendingPathComponent(name).path
 }
 
 /// Decodes a JSON fixture.
