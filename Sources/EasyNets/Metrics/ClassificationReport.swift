@@ -80,8 +80,8 @@ public struct ClassificationReport: Sendable, Equatable {
         let names = (0..<classCount).map { c in classNames.flatMap { $0.indices.contains(c) ? $0[c] : nil } ?? String(c) }
         let width = max(names.map(\.count).max() ?? 5, 5)
         func pad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
-        func percent(_ x: Double) -> String { pad(String(format3: x), 9) }
-        var lines = ["accuracy: \(String(format3: accuracy)) (\(total) examples)", "",
+        func percent(_ x: Double) -> String { pad(String(x, style: .report), 9) }
+        var lines = ["accuracy: \(String(accuracy, style: .report)) (\(total) examples)", "",
                      pad("class", width) + pad("precision", 10) + pad("recall", 10) + pad("F1", 10) + pad("support", 9)]
         for c in 0..<classCount {
             lines.append(pad(names[c], width) + " " + percent(precision(c)) + " " + percent(recall(c)) + " "
@@ -94,21 +94,5 @@ public struct ClassificationReport: Sendable, Equatable {
             lines.append(pad(names[c], width) + (0..<classCount).map { pad(String(count(actual: c, predicted: $0)), cell) }.joined())
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-extension String {
-    /// `value` with three decimals.
-    init(format3 value: Double) {
-        // Fixed point while the scaled value fits an Int exactly; 4 significant digits beyond.
-        guard value.isFinite, abs(value) < 1e12 else {
-            self = value.isFinite ? String(format: "%.4g", value) : "\(value)"
-            return
-        }
-        let scaled = Int((value * 1000).rounded())
-        let sign = scaled < 0 ? "-" : ""
-        let magnitude = abs(scaled)
-        let fraction = String(magnitude % 1000)
-        self = "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 }

@@ -64,7 +64,7 @@ public enum CurvesPlot {
     }
 
     private static func label(_ v: Double) -> String {
-        let text = String(format3: v)
+        let text = String(v, style: .report)
         return text == "-0.000" ? "0.000" : text
     }
 

@@ -25,8 +25,8 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
     public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
         // Text is formatted only for the batches that are drawn: a few per second at most.
         func status() -> String {
-            "\(batch.batch)/\(batch.batchCount) loss \(String(format: "%.4f", batch.runningLoss)) "
-                + "\(Int(batch.samplesPerSecond)) samples/s ETA \(String(format: "%.1f", batch.secondsLeft)) s"
+            "\(batch.batch)/\(batch.batchCount) loss \(String(batch.runningLoss, style: .fixed(4))) "
+                + "\(Int(batch.samplesPerSecond)) samples/s ETA \(String(batch.secondsLeft, style: .fixed(1))) s"
         }
         if isTerminal {
             let now = ContinuousClock.now
@@ -54,7 +54,7 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
         write("epoch \(metrics.epoch)/\(epochs): train loss \(fixed(metrics.trainLoss))\(bits(metrics.trainLoss)) "
               + "acc \(fixed(metrics.trainAccuracy)) | test loss \(fixed(metrics.testLoss))\(bits(metrics.testLoss)) "
               + "acc \(fixed(metrics.testAccuracy)) | "
-              + "\(String(format: "%.1f", metrics.seconds)) s, \(Int(metrics.samplesPerSecond)) samples/s\n")
+              + "\(String(metrics.seconds, style: .fixed(1))) s, \(Int(metrics.samplesPerSecond)) samples/s\n")
         fflush(nil)
     }
 
@@ -65,7 +65,7 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
         drawn = false
     }
 
-    private func fixed(_ value: Double) -> String { String(format: "%.4f", value) }
+    private func fixed(_ value: Double) -> String { String(value, style: .fixed(4)) }
 }
 
 /// Appends each epoch's ``EpochMetrics`` as one JSON line to a file (the format `easynets plot`
