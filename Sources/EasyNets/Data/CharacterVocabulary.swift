@@ -75,3 +75,21 @@ public struct CharacterVocabulary: Sendable, Equatable {
         self.init(scalars)
     }
 }
+
+extension CharacterVocabulary {
+    /// Throws a ``CheckpointError`` naming `path` unless `file` was written for a language model of
+    /// these characters, in this order (its metadata `extra.text.vocabulary`, see
+    /// ``TextSampler/checkpointExtra(vocabulary:contextLength:)``). A file without a vocabulary,
+    /// such as a plain state dict, passes unless `required`.
+    public func checkMatches(checkpoint file: SafeTensorsFile, path: String, required: Bool = false) throws {
+        let key = "extra." + TextSampler<Float>.vocabularyKey
+        guard let saved = file.metadata[key] else {
+            if required { throw CheckpointError(path: path, reason: "it is not a language model's checkpoint (no metadata \"\(key)\")") }
+            return
+        }
+        if saved != jsonString {
+            throw CheckpointError(path: path, reason: "it was not written for a language model of this text's \(count) "
+                                  + "characters (metadata \"\(key)\")")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+/// How to train a model: the optimizer, its learning rate and schedule, the epochs, the batch
+/// size, gradient clipping and image augmentation.
+///
+/// Each ``ModelPreset`` has the recipe `easynets train` uses for it when no flag says otherwise:
+///
+/// ```swift
+/// let recipe = ModelPreset.cnn.recipe
+/// let model = try Sequential<Float>(ModelPreset.cnn.description(classes: 10), seed: 0)
+/// let trainer = recipe.makeTrainer(model: model, data: train.reshapingExamples(to: FashionMNIST.imageShape))
+/// try trainer.fit(epochs: recipe.epochs)
+/// ```
+public struct TrainingRecipe: Sendable, Equatable {
+    /// The optimizer.
+    public var optimizer: OptimizerKind
+    /// The learning rate (the peak rate of ``ScheduleKind/onecycle``).
+    public var learningRate: Double
+    /// The optimizer's weight decay (see ``OptimizerKind/makeOptimizer(_:learningRate:weightDecay:)``).
+    public var weightDecay: Double
+    /// The learning-rate schedule over the run.
+    public var schedule: ScheduleKind
+    /// The epochs to train.
+    public var epochs: Int
+    /// The examples per batch.
+    public var batchSize: Int
+    /// The largest global norm of the gradients before each step (``Trainer/gradientClipNorm``),
+    /// or `nil` not to clip.
+    public var gradientClipNorm: Double?
+    /// The most pixels each training image is shifted by, at random (0: none; see ``ImageAugmentation``).
+    public var maximumShift: Int
+    /// Whether each training image is mirrored left to right with probability ½.
+    public var horizontalFlip: Bool
+
+    /// A recipe; by default the ``standard`` one.
+    public init(optimizer: OptimizerKind = .adam, learningRate: Double = 1e-3, weightDecay: Double = 0,
+                schedule: ScheduleKind = .cosine, epochs: Int = 15, batchSize: Int = 128, gradientClipNorm: Double? = nil,
+                maximumShift: Int = 0, horizontalFlip: Bool = false) {
+        (self.optimizer, self.learningRate, self.weightDecay, self.schedule) = (optimizer, learningRate, weightDecay, schedule)
+        (self.epochs, self.batchSize, self.gradientClipNorm) = (epochs, batchSize, gradientClipNorm)
+        (self.maximumShift, self.horizontalFlip) = (maximumShift, horizontalFlip)
+    }
+
+    /// The training images' random changes, or `nil` when the recipe makes none; with one, the
+    /// training data must be images, (N, C, H, W).
+    public var augmentation: ImageAugmentation? {
+        maximumShift > 0 || horizontalFlip ? ImageAugmentation(maximumShift: maximumShift, horizontalFlip: horizontalFlip) : nil
+    }
+
+    /// The classifiers' recipe: Adam at 0.001 with cosine annealing, 15 epochs of batches of 128,
+    /// no clipping, no augmentation.
+    public static let standard = TrainingRecipe()
+
+    /// The character-level language models' recipe: Adam at 0.001 with cosine annealing, 10
+    /// epochs of batches of 64 sequences, the gradients' norm clipped to 1.
+    public static let languageModel = TrainingRecipe(epochs: 10, batchSize: 64, gradientClipNorm: 1)
+
+    /// The recipe's optimizer over `parameters`.
+    public func makeOptimizer<Scalar: TensorScalar>(_ parameters: [Parameter<Scalar>]) -> any Optimizer<Scalar> {
+        optimizer.makeOptimizer(parameters, learningRate: learningRate, weightDecay: weightDecay)
+    }
+
+    /// The recipe's schedule of `optimizer`'s rate over ``epochs`` epochs of `batchesPerEpoch`
+    /// batches, stepped as ``ScheduleKind/stepping`` says; `nil` for a constant rate.
+    public func makeScheduler<Scalar: TensorScalar>(for optimizer: any Optimizer<Scalar>,
+                                                    batchesPerEpoch: Int) -> LearningRateScheduler<Scalar>? {
+        schedule.makeSchedule(epochs: epochs, batchesPerEpoch: batchesPerEpoch, learningRate: learningRate)
+            .map { LearningRateScheduler(optimizer: optimizer, schedule: $0) }
+    }
+
+    /// A trainer by this recipe: its optimizer and schedule, shuffled batches of its size (augmented
+    /// as it says), and its gradient clipping. Run it for ``epochs`` epochs with ``Trainer/fit(epochs:)``.
+    ///
+    /// - Parameters:
+    ///   - model: the model trained.
+    ///   - data: the training examples; images, (N, C, H, W), when the recipe augments them.
+    ///   - evaluationData: evaluated after each epoch (see ``Trainer``).
+    ///   - shuffleSeed: the seed of the generator that shuffles (and augments) the batches.
+    ///   - cancellation: a flag to stop the run after a batch.
+    ///   - dataParallel: the process group to train with, or `nil` to train in this process alone.
+    public func makeTrainer<Scalar: TensorScalar>(
+        model: Sequential<Scalar>, data: Dataset<Scalar>, evaluationData: Dataset<Scalar>? = nil, shuffleSeed: UInt64 = 0,
+        cancellation: CancellationFlag = CancellationFlag(), dataParallel: DataParallel<Scalar>? = nil
+    ) -> Trainer<Scalar> {
+        let optimizer = makeOptimizer(model.trainableParameters)
+        let loader = DataLoader(data, batchSize: batchSize, shuffle: true, augmentation: augmentation, seed: shuffleSeed)
+        let trainer = Trainer(model: model, optimizer: optimizer, scheduler: makeScheduler(for: optimizer, batchesPerEpoch: loader.batchCount),
+                              scheduleStepping: schedule.stepping, loader: loader, evaluationData: evaluationData,
+                              cancellation: cancellation, dataParallel: dataParallel)
+        trainer.gradientClipNorm = gradientClipNorm
+        return trainer
+    }
+}
