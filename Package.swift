@@ -61,9 +61,14 @@ let package = Package(
             dependencies: [
                 "EasyNets",
                 "EasyNetsDistributed",  // `mpirun -np N easynets train …`
+                "EasyNetsBenchmarks",  // `easynets bench`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // MARK: Benchmarks (`easynets bench`): EasyNets against raw BLAS calls and bare C loops,
+        // both reached through the library's `_blas…` and `_kernel…` bindings
+        .target(name: "EasyNetsBenchmarks", dependencies: ["EasyNets"]),
 
         // MARK: Fuzzing (scripts/fuzz.sh): every reader of untrusted input, driven with arbitrary bytes
         .target(name: "EasyNetsFuzzTargets", dependencies: ["EasyNets"]),

@@ -92,9 +92,6 @@ func checkOutput(_ path: String?, flag: String) throws {
     }
 }
 
-/// The optimizers `train --optimizer` and `bench --optimizer` offer.
-enum OptimizerKind: String, ExpressibleByArgument, CaseIterable { case sgd, adam, adamw, rmsprop, adagrad }
-
 enum DatasetKind: String, ExpressibleByArgument, CaseIterable {
     case fashionMNIST = "fashion-mnist", spirals, csv, text
 }

@@ -1,0 +1,8 @@
+import ArgumentParser
+import EasyNets
+import EasyNetsBenchmarks
+
+// The library's names double as flag values (`--optimizer adam`,
+// `bench --config small`), so the flags and the library cannot drift apart.
+extension OptimizerKind: ExpressibleByArgument {}
+extension BenchmarkSuite.Workload: ExpressibleByArgument {}
