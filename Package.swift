@@ -76,6 +76,8 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "EasyNetsTests", dependencies: ["EasyNets", "EasyNetsFuzzTargets"]),
+        // The tool's flag parsing against the library (`@testable import easynets`).
+        .testTarget(name: "EasyNetsToolTests", dependencies: ["easynets"]),
         // Multi-process checks, run under `mpirun -np 2` by scripts/test.sh.
         .executableTarget(name: "easynets-distributed-checks", dependencies: ["EasyNets", "EasyNetsDistributed"],
                           path: "Tests/DistributedChecks"),

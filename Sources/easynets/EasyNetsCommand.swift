@@ -1,6 +1,7 @@
 import ArgumentParser
 import EasyNets
 
+/// The `easynets` tool: one subcommand per file in Commands/, flags shared among them in Options/.
 @main
 struct EasyNetsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,17 +10,4 @@ struct EasyNetsCommand: ParsableCommand {
         version: EasyNetsVersion.current,
         subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, Summarize.self, Plot.self, Info.self, Explain.self, Bench.self]
     )
-}
-
-/// `easynets info`: the library and BLAS configuration.
-struct Info: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the EasyNets version and the BLAS library in use.")
-
-    func run() {
-        print("EasyNets \(EasyNetsVersion.current)")
-        print("BLAS: OpenBLAS \(BLASRuntime.configuration)")
-        print("BLAS core: \(BLASRuntime.coreName)")
-        print("threads: \(Parallelism.threadCount) (processors: \(BLASRuntime.processorCount))")
-        print("Update loops: \(Parallelism.vectorExtension)")
-    }
 }

@@ -2,7 +2,8 @@ import ArgumentParser
 import EasyNets
 import EasyNetsBenchmarks
 
-// The library's names double as flag values (`--optimizer adam`,
+// The library's names double as flag values (`--optimizer adam`, `--schedule cosine`,
 // `bench --config small`), so the flags and the library cannot drift apart.
 extension OptimizerKind: ExpressibleByArgument {}
+extension ScheduleKind: ExpressibleByArgument {}
 extension BenchmarkSuite.Workload: ExpressibleByArgument {}

@@ -1,97 +1,7 @@
 import ArgumentParser
 import EasyNets
-import Foundation
-import Synchronization
 
-/// Prints to standard error.
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
-}
-
-/// Runs a command body, turning data, checkpoint, training and numerical errors into a message and
-/// exit status 1.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error where error is DataError || error is CheckpointError || error is TrainingError
-                || error is ModelDescriptionError || error is LinearAlgebraError {
-        printError("error: \(error)")
-        throw ExitCode.failure
-    }
-}
-
-/// The largest width `--hidden` accepts for one layer.
-let maximumWidth = 1 << 24
-
-/// Parses "256,128" into widths, each in 1...maximumWidth.
-func parseWidths(_ text: String) throws -> [Int] {
-    if text.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
-    let widths = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard widths.count <= 1000, widths.allSatisfy({ (1...maximumWidth).contains($0 ?? 0) }) else {
-        throw ValidationError("--hidden takes up to 1000 widths in 1...\(maximumWidth) separated by commas, e.g. 256,128; got \"\(text)\"")
-    }
-    return widths.map { $0! }
-}
-
-/// The model a `--model` value names: the `mlp` preset shaped by `mlp`, the `cnn` preset for
-/// images of `imageShape` (Fashion-MNIST's when `nil`), the `char-lstm` and `char-transformer`
-/// presets for `text` data, or a model description file.
-func modelDescription(_ model: String, mlp: () throws -> MultilayerPerceptron.Configuration, imageShape: [Int]?,
-                      classes: Int, text: TextShape? = nil) throws -> ModelDescription {
-    switch model {
-    case "mlp": return try validated(mlp()).modelDescription
-    case "cnn":
-        let shape = imageShape ?? FashionMNIST.imageShape
-        guard shape.count == 3, shape[1] >= 4, shape[2] >= 4, (1...1_000_000).contains(classes) else {
-            throw ValidationError("--model cnn needs images of at least 4×4 pixels and 1 to 1000000 classes")
-        }
-        return ConvolutionalNetwork.description(imageShape: shape, classes: classes)
-    case "char-lstm", "char-transformer":
-        guard let text else { throw ValidationError("--model \(model) is a language model: it needs --dataset text") }
-        return model == "char-lstm" ? CharacterLanguageModel.lstm(vocabularySize: text.vocabularySize)
-            : CharacterLanguageModel.transformer(vocabularySize: text.vocabularySize, contextLength: text.sequenceLength)
-    default: return try ModelDescription(contentsOfFile: model)
-    }
-}
-
-/// Throws unless the checkpoint at `path` was written for a language model of `vocabulary`'s
-/// characters, in its order. A file without a vocabulary (a plain state dict) passes unless it is
-/// `required`.
-func checkVocabulary(_ vocabulary: CharacterVocabulary, of file: SafeTensorsFile, path: String, required: Bool = false) throws {
-    let key = "extra." + TextSampler<Float>.vocabularyKey
-    guard let saved = file.metadata[key] else {
-        if required { throw CheckpointError(path: path, reason: "it is not a language model's checkpoint (no metadata \"\(key)\")") }
-        return
-    }
-    if saved != vocabulary.jsonString {
-        throw CheckpointError(path: path, reason: "it was not written for a language model of this text's \(vocabulary.count) "
-                              + "characters (metadata \"\(key)\")")
-    }
-}
-
-/// What a language-model preset needs to know of text data.
-struct TextShape {
-    var vocabularySize: Int
-    var sequenceLength: Int
-}
-
-/// The presets `--model` names (besides a description file).
-let modelPresets = ["mlp", "cnn", "char-lstm", "char-transformer"]
-
-/// A model configuration from flags, or a usage error saying why it cannot be built.
-func validated(_ config: MultilayerPerceptron.Configuration) throws -> MultilayerPerceptron.Configuration {
-    if let problem = config.problem() { throw ValidationError("the model cannot be built: \(problem)") }
-    return config
-}
-
-/// Throws when `path` cannot be written, before any long work starts.
-func checkOutput(_ path: String?, flag: String) throws {
-    guard let path else { return }
-    do { try OutputFile.checkWritable(path) } catch let error as DataError {
-        throw ValidationError("\(flag) \(path): \(error.reason)")
-    }
-}
-
+/// The datasets `--dataset` names.
 enum DatasetKind: String, ExpressibleByArgument, CaseIterable {
     case fashionMNIST = "fashion-mnist", spirals, csv, text
 }
@@ -194,11 +104,4 @@ struct DataOptions: ParsableArguments {
         case .text: return "the \(test ? "validation" : "training") text of \(textDir)"
         }
     }
-}
-
-/// Set by SIGINT: the trainer stops after the current batch.
-let interruptFlag = CancellationFlag()
-
-func installInterruptHandler() {
-    signal(SIGINT) { _ in interruptFlag.cancel() }
 }

@@ -7,6 +7,7 @@ struct Explain: ParsableCommand {
         abstract: "Walk through the sigmoid-neuron example forward and backward.")
 
     func run() {
+        func fmt(_ value: Double) -> String { String(value, style: .rounded(6)) }
         let example = SigmoidNeuronExample()
         print("""
             A sigmoid neuron: f = σ(q), q = x₀·w₀ + x₁·w₁ + b
@@ -29,10 +30,5 @@ struct Explain: ParsableCommand {
 
             These gradients come from EasyNets' reverse-mode autodiff (Tensor.backward()).
             """)
-    }
-
-    private func fmt(_ value: Double) -> String {
-        let scaled = (value * 1_000_000).rounded() / 1_000_000
-        return "\(scaled)"
     }
 }

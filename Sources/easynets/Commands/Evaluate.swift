@@ -1,0 +1,53 @@
+import ArgumentParser
+import EasyNets
+import Foundation
+
+/// `easynets evaluate`: accuracy, per-class precision/recall/F1 and the confusion matrix.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate a checkpoint on the test set.")
+
+    @OptionGroup var source: ModelSource
+    @OptionGroup var data: DataOptions
+
+    @Flag(help: "Print the report as one JSON object.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let loaded = try data.load()
+            var test = loaded.test
+            let classes = loaded.vocabulary?.count ?? (data.dataset == .fashionMNIST ? 10 : test.classCount)
+            let model = try source.load(inputSize: test.featureCount, imageShape: data.imageShape, classes: classes,
+                                        sequenceLength: loaded.vocabulary.map { _ in data.sequenceLength }, vocabulary: loaded.vocabulary)
+            test = try test.shaped(for: model.describe(), imageShape: data.imageShape, dataName: data.name(test: true))
+            let modelClasses = try model.checkClassCount(for: test, modelSource: source.checkpoint, dataName: data.name(test: true))
+            let result = evaluate(model, on: test, classCount: modelClasses)
+            let report = result.report
+            if loaded.vocabulary != nil {  // a language model: per character, without a report of every character
+                let bits = result.loss / log(2)
+                if json {
+                    let object: [String: Any] = ["accuracy": report.accuracy, "loss": result.loss, "bits_per_character": bits,
+                                                 "characters": report.total]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                } else {
+                    print("loss: \(String(result.loss, style: .fixed(4))) nats per character, "
+                          + "\(String(bits, style: .fixed(4))) bits per character, "
+                          + "accuracy \(String(report.accuracy, style: .fixed(4))) over \(report.total) characters")
+                }
+                return
+            }
+            if json {
+                let object: [String: Any] = [
+                    "accuracy": report.accuracy, "loss": result.loss, "examples": report.total,
+                    "precision": (0..<report.classCount).map(report.precision), "recall": (0..<report.classCount).map(report.recall),
+                    "f1": (0..<report.classCount).map(report.f1), "confusion_matrix": report.confusion,
+                ]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("loss: \(String(result.loss, style: .fixed(4)))")
+                print(report.formatted(classNames: data.classNames))
+            }
+        }
+    }
+}

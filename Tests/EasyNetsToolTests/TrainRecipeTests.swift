@@ -1,0 +1,39 @@
+import EasyNets
+@testable import easynets
+import Testing
+
+// `easynets train` trains with the library's recipes, and its help documents their values.
+
+@Test func trainUsesThePresetsRecipes() throws {
+    #expect(try Train.parse([]).recipe == ModelPreset.mlp.recipe)
+    #expect(try Train.parse(["--model", "cnn"]).recipe == ModelPreset.cnn.recipe)
+    #expect(try Train.parse(["--dataset", "text"]).recipe == ModelPreset.charLSTM.recipe)
+    #expect(try Train.parse(["--dataset", "text", "--model", "char-lstm"]).recipe == ModelPreset.charLSTM.recipe)
+    #expect(try Train.parse(["--dataset", "text", "--model", "char-transformer"]).recipe == ModelPreset.charTransformer.recipe)
+}
+
+@Test func trainUsesTheStandardRecipesForModelFiles() throws {
+    #expect(try Train.parse(["--model", "model.json"]).recipe == .standard)
+    #expect(try Train.parse(["--dataset", "text", "--model", "model.json"]).recipe == .languageModel)
+}
+
+@Test func trainFlagsChangeTheRecipe() throws {
+    let recipe = try Train.parse([
+        "--model", "cnn", "--optimizer", "sgd", "--learning-rate", "0.5", "--schedule", "onecycle", "--weight-decay", "0.01",
+        "--epochs", "3", "--batch-size", "7", "--clip-norm", "2", "--augment-shift", "2", "--augment-flip",
+    ]).recipe
+    #expect(recipe == TrainingRecipe(optimizer: .sgd, learningRate: 0.5, weightDecay: 0.01, schedule: .onecycle, epochs: 3,
+                                     batchSize: 7, gradientClipNorm: 2, maximumShift: 2, horizontalFlip: true))
+    #expect(try Train.parse(["--model", "cnn", "--augment-shift", "0"]).recipe.augmentation == nil)
+}
+
+@Test func trainHelpDocumentsTheRecipes() {
+    let help = Train.helpMessage(columns: 10_000)
+    #expect(help.contains("default: 0.001; 0.01 with --model char-lstm, 0.003 with char-transformer"))
+    #expect(help.contains("Epochs (default: 15; 18 with --model cnn; 10 with --dataset text)"))
+    #expect(help.contains("Mini-batch size (default: 128; 64 sequences with --dataset text;"))
+    #expect(help.contains("(default: none; 1 with --dataset text)"))
+    #expect(help.contains("default: 1 with --model cnn, else 0"))
+    #expect(help.contains("default: adam)") && help.contains("default: cosine)"))
+    #expect(TrainingRecipe.languageModel.gradientClipNorm == 1)
+}
