@@ -46,7 +46,8 @@ let package = Package(
         .systemLibrary(name: "CLibFuzzer", path: "Modules/CLibFuzzer"),
 
         // MARK: Library and tool
-        // Memory-bound elementwise loops, compiled for several vector widths (no flags needed).
+        // The C kernels (optimizer updates, ReLU, max pooling, batch normalization, the LSTM cell),
+        // compiled for several vector widths (no flags needed); bound per scalar type in EasyNets/Kernels.
         .target(name: "CEasyNetsKernels"),
         .target(
             name: "EasyNets",

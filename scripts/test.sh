@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine, proves a separate package can import EasyNets, runs the easynets tool end to
 # end on a Fashion-MNIST subset (including bad input and a SIGKILL test), trains data-parallel under
-# mpirun (scripts/distributed.sh), checks the C update loops'
+# mpirun (scripts/distributed.sh), checks the C kernels'
 # assembly, builds the API documentation, fuzzes every reader briefly, runs the reader tests under AddressSanitizer and the
 # programmer-error exit tests against a release build, and runs the test suite.
 # Usage: scripts/test.sh
@@ -20,7 +20,7 @@ scripts/e2e.sh .build/debug/easynets
 echo "== Data-parallel training under mpirun (2 processes)"
 scripts/distributed.sh
 
-echo "== C update loops: every CPU clone rounds as Swift does (no fused multiply-adds)"
+echo "== C kernels: every CPU clone rounds as its header states (no fused multiply-adds)"
 scripts/check_kernels.sh
 
 echo "== API documentation (DocC, warnings are errors)"
