@@ -164,6 +164,36 @@ expect_failure 64 "--dropout" "$tool" train --dropout 1.5
 expect_failure 64 "--repetitions" "$tool" bench --repetitions 9223372036854775807
 expect_failure 64 "--index" "$tool" predict --checkpoint "$work/run.safetensors" --index 99999999999999999999
 
+echo "== one memory limit, checked by every command before it builds a model or runs a batch"
+expect_failure 64 "--memory-limit takes a size" "$tool" train --memory-limit lots
+# 1 M weights fit 16 MiB, but not with their gradients, Adam's moments and a batch's activations.
+expect_failure 1 "training a batch of 128 needs" "$tool" train --dataset spirals --hidden 1024,1024 --epochs 1 --memory-limit 16M
+expect_failure 1 "evaluating a batch of 1000 needs" "$tool" evaluate --checkpoint "$work/cnn.safetensors" --memory-limit 512M
+expect_failure 1 "more than the limit of 1048576 bytes (InputLimits.maximumBytes)" "$tool" summary --model cnn --memory-limit 1M
+expect_failure 1 "more than the limit of 1048576 bytes (InputLimits.maximumBytes)" \
+    "$tool" predict --checkpoint "$work/cnn.safetensors" --image "$work/first.pgm" --memory-limit 1M
+# A checkpoint whose convolution pads by a million pixels (each value within its own limit): refused
+# by shape and memory checks before any buffer exists, by every command that reads it.
+python3 - "$work/cnn.safetensors" "$work/padded.safetensors" <<'PY'
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+model = json.loads(header["__metadata__"]["model"])
+model["sequential"]["layers"][0]["conv2d"]["padding"] = {"explicit": {"_0": [1048576, 1048576]}}
+header["__metadata__"]["model"] = json.dumps(model, separators=(",", ":"), sort_keys=True)
+text = json.dumps(header, separators=(",", ":")).encode()
+text += b" " * (-len(text) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
+for command in "evaluate --checkpoint" "predict --index 0 --checkpoint" "summary --checkpoint" "train --epochs 30 --resume"; do
+    # shellcheck disable=SC2086
+    expect_failure 1 "padded.safetensors: " "$tool" $command "$work/padded.safetensors"
+done
+# A JSON key given twice is an error naming the key.
+printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": 2, "bias": true, "outputSize": 9}}]}}' > "$work/twice.json"
+expect_failure 1 "the key \"outputSize\" appears twice" "$tool" train --dataset spirals --model "$work/twice.json"
+
 echo "== outputs are checked before training and a full disk names the file"
 expect_failure 64 "$work/missing/run.safetensors: the folder $work/missing does not exist" \
     "$tool" train --checkpoint "$work/missing/run.safetensors"

@@ -85,9 +85,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         // The same budget for buffers, checked before anything is built: a valid 8×8 convolution
         // padded by a thousand pixels is gigabytes of columns, which would only measure the machine's memory.
         guard try description.largestBuffer(for: [6] + example) <= Self.maximumFuzzedStateCount else { return }
-        let model = try Sequential<Float>(description)
         let data = Dataset(features: Tensor<Float>.zeros([6] + example), labels: [Int](repeating: 0, count: 6))
-        try model.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
+        try description.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
+        let model = try Sequential<Float>(description)
         let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 1e-3),
                               loader: DataLoader(data, batchSize: 2, seed: 1), evaluationData: data)
         try trainer.fit(epochs: 1)
@@ -105,14 +105,16 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             var generator = RandomGenerator(seed: 1)
             _ = try sampler.continuation(of: String(Character(first)), length: 3, temperature: 1, using: &generator)
         }
-        guard let model = try Sequential<Float>.loadModel(from: file) else { return }
+        guard let description = try ModelDescription(checkpoint: file) else { return }
         // A resumed run of a few batches on zeros, as `easynets train --resume` takes one: flat
-        // features, or 28×28 images for an image model (a CNN checkpoint), checked as the tool checks them.
-        let description = try model.describe()
+        // features, or 28×28 images for an image model (a CNN checkpoint), checked as the tool
+        // checks them, before the model is built.
         let example = Self.exampleShape(for: description, side: 28)
-        guard try description.largestBuffer(for: [8] + example) <= Self.maximumFuzzedStateCount else { return }
+        guard let stateCount = description.stateCount, stateCount <= Self.maximumFuzzedStateCount,
+              try description.largestBuffer(for: [8] + example) <= Self.maximumFuzzedStateCount else { return }
         let data = Dataset(features: Tensor<Float>.zeros([8] + example), labels: [Int](repeating: 0, count: 8))
-        try model.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
+        try description.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
+        let model = try Sequential<Float>(description, loadingStateFrom: file)
         let optimizer = Adam(model.trainableParameters, learningRate: 1e-3)
         let trainer = Trainer(model: model, optimizer: optimizer,
                               scheduler: LearningRateScheduler(optimizer: optimizer, schedule: CosineAnnealingSchedule(period: 10)),

@@ -10,4 +10,11 @@ struct EasyNetsCommand: ParsableCommand {
         version: EasyNetsVersion.current,
         subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, Summarize.self, Plot.self, Info.self, Explain.self, Bench.self]
     )
+
+    /// Runs the command the arguments name. A programmer error the tool's checks did not foresee
+    /// reaches the user as a one-line message and exit status 1, not a crash report.
+    static func main() {
+        ProgrammerErrors.exitWithMessage()
+        main(nil)
+    }
 }

@@ -34,10 +34,16 @@ public struct TextSampler<Scalar: TensorScalar> {
     /// leading embedding for every character, and a window of `contextLength` characters fits
     /// ``InputLimits/maximumBytes``.
     public init(model: Sequential<Scalar>, vocabulary: CharacterVocabulary, contextLength: Int) throws {
+        try Self.check(model.describe(), vocabulary: vocabulary, contextLength: contextLength)
+        (self.model, self.vocabulary, self.contextLength) = (model, vocabulary, contextLength)
+    }
+
+    /// The checks of ``init(model:vocabulary:contextLength:)``, on a description, so a checkpoint's
+    /// model is checked before it is built.
+    private static func check(_ description: ModelDescription, vocabulary: CharacterVocabulary, contextLength: Int) throws {
         guard contextLength >= 1 else {
             throw ModelDescriptionError(layer: "the model", reason: "the context length must be at least 1, got \(contextLength)")
         }
-        let description = try model.describe()
         if case .sequential(let layers) = description, let rows = layers.first?.layer(as: EmbeddingDescription.self)?.count,
            rows < vocabulary.count {
             throw ModelDescriptionError(layer: "the model", reason: "it starts with an embedding of \(rows) rows, fewer than the "
@@ -57,7 +63,6 @@ public struct TextSampler<Scalar: TensorScalar> {
         } catch let error as ModelDescriptionError {
             throw ModelDescriptionError(layer: error.layer, reason: "sampling with a context of \(contextLength) characters: \(error.reason)")
         }
-        (self.model, self.vocabulary, self.contextLength) = (model, vocabulary, contextLength)
     }
 
     /// The sampler of a training checkpoint written with ``checkpointExtra(vocabulary:contextLength:)``:
@@ -76,12 +81,14 @@ public struct TextSampler<Scalar: TensorScalar> {
         guard let contextLength = Int(length), (1...(1 << 20)).contains(contextLength) else {
             throw CheckpointError(path: path, reason: "metadata \"extra.\(Self.contextLengthKey)\" is not a length in 1...\(1 << 20)")
         }
-        guard let model = try Sequential<Scalar>.loadModel(from: file, path: path) else {
+        guard let description = try ModelDescription(checkpoint: file, path: path) else {
             throw CheckpointError(path: path, reason: "the checkpoint carries no model description")
         }
-        do { try self.init(model: model, vocabulary: vocabulary, contextLength: contextLength) } catch let error as ModelDescriptionError {
+        do { try Self.check(description, vocabulary: vocabulary, contextLength: contextLength) } catch let error as ModelDescriptionError {
             throw CheckpointError(path: path, reason: error.description)
         }
+        let model = try Sequential<Scalar>(description, loadingStateFrom: file, path: path)
+        (self.model, self.vocabulary, self.contextLength) = (model, vocabulary, contextLength)
     }
 
     /// `length` characters following `prompt` (the prompt itself not included), drawn with

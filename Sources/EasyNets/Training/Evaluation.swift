@@ -11,6 +11,10 @@ public struct Evaluation: Sendable, Equatable {
     public var report: ClassificationReport
 }
 
+/// The examples ``evaluate(_:on:batchSize:classCount:loss:)`` (and so the ``Trainer``'s evaluation)
+/// runs at a time by default: what a command checks against the memory limit for evaluation.
+public let defaultEvaluationBatchSize = 1000
+
 /// Evaluates a classifier on `dataset` in evaluation mode (dropout off, running statistics),
 /// `batchSize` examples at a time, without recording a tape; the model's mode is restored after.
 ///
@@ -22,7 +26,7 @@ public struct Evaluation: Sendable, Equatable {
 ///   - loss: the per-batch summed loss of logits against labels (default: cross-entropy); divided
 ///     by the number of labels for ``Evaluation/loss``.
 public func evaluate<Scalar: TensorScalar>(
-    _ model: some Layer<Scalar>, on dataset: Dataset<Scalar>, batchSize: Int = 1000, classCount: Int? = nil,
+    _ model: some Layer<Scalar>, on dataset: Dataset<Scalar>, batchSize: Int = defaultEvaluationBatchSize, classCount: Int? = nil,
     loss: (_ logits: Tensor<Scalar>, _ labels: [Int]) -> Tensor<Scalar> = { crossEntropy(logits: $0, labels: $1, reduction: .sum) }
 ) -> Evaluation {
     require(batchSize > 0, "evaluate: batchSize must be positive, got \(batchSize)")

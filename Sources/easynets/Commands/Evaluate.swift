@@ -8,19 +8,25 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var source: ModelSource
     @OptionGroup var data: DataOptions
+    @OptionGroup var memory: MemoryOptions
 
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
     func run() throws {
+        memory.apply()
         try reportingErrors {
             let loaded = try data.load()
             var test = loaded.test
             let classes = loaded.vocabulary?.count ?? (data.dataset == .fashionMNIST ? 10 : test.classCount)
-            let model = try source.load(inputSize: test.featureCount, imageShape: data.imageShape, classes: classes,
-                                        sequenceLength: loaded.vocabulary.map { _ in data.sequenceLength }, vocabulary: loaded.vocabulary)
-            test = try test.shaped(for: model.describe(), imageShape: data.imageShape, dataName: data.name(test: true))
-            let modelClasses = try model.checkClassCount(for: test, modelSource: source.checkpoint, dataName: data.name(test: true))
+            let opened = try source.open(inputSize: test.featureCount, imageShape: data.imageShape, classes: classes,
+                                         sequenceLength: loaded.vocabulary.map { _ in data.sequenceLength }, vocabulary: loaded.vocabulary)
+            test = try test.shaped(for: opened.description, imageShape: data.imageShape, dataName: data.name(test: true))
+            let modelClasses = try opened.description.checkClassCount(for: test, modelSource: source.checkpoint,
+                                                                      dataName: data.name(test: true))
+            try opened.description.checkMemory(batchSize: min(defaultEvaluationBatchSize, test.count), exampleShape: test.exampleShape,
+                                               training: false, source: source.checkpoint)
+            let model = try source.build(opened)
             let result = evaluate(model, on: test, classCount: modelClasses)
             let report = result.report
             if loaded.vocabulary != nil {  // a language model: per character, without a report of every character

@@ -21,12 +21,15 @@ struct Generate: ParsableCommand {
     @Option(help: "Random seed of the sampling.")
     var seed: UInt64 = 0
 
+    @OptionGroup var memory: MemoryOptions
+
     func validate() throws {
         guard (0...1_000_000).contains(length) else { throw ValidationError("--length must be in 0...1000000") }
         guard temperature >= 0 && temperature <= 1000 else { throw ValidationError("--temperature must be in 0...1000") }
     }
 
     func run() throws {
+        memory.apply()
         try reportingErrors {
             let sampler = try TextSampler<Float>(checkpoint: SafeTensorsFile(contentsOfFile: checkpoint), path: checkpoint)
             var generator = RandomGenerator(seed: seed)

@@ -12,7 +12,10 @@ struct Plot: ParsableCommand {
     @Option(help: "Output SVG file.")
     var output: String = "curves.svg"
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        memory.apply()
         try checkOutput(output, flag: "--output")
         try reportingErrors {
             let epochs = try EpochMetrics.read(fromFile: metrics)

@@ -8,6 +8,7 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var source: ModelSource
     @OptionGroup var data: DataOptions
+    @OptionGroup var memory: MemoryOptions
 
     @Option(help: "Test-set indices, comma-separated.")
     var index: String?
@@ -28,6 +29,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        memory.apply()
         try reportingErrors {
             var inputs: Tensor<Float>
             var names: [String]
@@ -51,13 +53,16 @@ struct Predict: ParsableCommand {
                 names = [image!]
             }
             let classes = data.dataset == .fashionMNIST ? 10 : 2
-            let model = try source.load(inputSize: inputs.shape[1], imageShape: image != nil ? FashionMNIST.imageShape : data.imageShape,
-                                        classes: classes)
+            let opened = try source.open(inputSize: inputs.shape[1], imageShape: image != nil ? FashionMNIST.imageShape : data.imageShape,
+                                         classes: classes)
             let inputName = csv ?? image ?? data.name(test: true)
             let examples = try Dataset(features: inputs, labels: [Int](repeating: 0, count: inputs.shape[0]))
-                .shaped(for: model.describe(), imageShape: image != nil ? FashionMNIST.imageShape : data.imageShape, dataName: inputName)
+                .shaped(for: opened.description, imageShape: image != nil ? FashionMNIST.imageShape : data.imageShape, dataName: inputName)
             inputs = examples.features
-            let modelClasses = try model.checkClassCount(for: examples, modelSource: source.checkpoint, dataName: inputName)
+            let modelClasses = try opened.description.checkClassCount(for: examples, modelSource: source.checkpoint, dataName: inputName)
+            try opened.description.checkMemory(batchSize: examples.count, exampleShape: examples.exampleShape, training: false,
+                                               source: source.checkpoint)
+            let model = try source.build(opened)
             model.eval()
             let probabilities = withoutGradients { softmax(model(inputs), along: 1) }
             for (row, name) in names.enumerated() {

@@ -15,21 +15,25 @@ struct Summarize: ParsableCommand {
     @Option(help: "The shape of one example, comma-separated (default: 784 features, or a 1×28×28 image for image models).")
     var inputShape: String?
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        memory.apply()
         try reportingErrors {
-            let network: Sequential<Float>
-            if let checkpoint {
-                guard let loaded = try Sequential<Float>.loadModel(from: SafeTensorsFile(contentsOfFile: checkpoint), path: checkpoint) else {
+            let description: ModelDescription
+            let file = try checkpoint.map { try SafeTensorsFile(contentsOfFile: $0) }
+            if let file, let checkpoint {
+                guard let described = try ModelDescription(checkpoint: file, path: checkpoint) else {
                     throw CheckpointError(path: checkpoint, reason: "carries no model description (a plain state dict); use --model")
                 }
-                network = loaded
+                description = described
             } else {
-                network = try Sequential<Float>(modelDescription(model, classes: 10, inputSize: 784, imageShape: nil,
-                                                                 hidden: [256, 128], activation: .relu))
+                description = try modelDescription(model, classes: 10, inputSize: 784, imageShape: nil, hidden: [256, 128], activation: .relu)
             }
-            let description = try network.describe()
             var shape = description.takesImages ? FashionMNIST.imageShape : [784]
-            if let first = network.layers.first as? Linear<Float> { shape = [first.inputSize] }
+            if case .sequential(let layers) = description, let first = layers.first?.layer(as: LinearDescription.self) {
+                shape = [first.inputSize]
+            }
             if let inputShape {
                 let values = inputShape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
                 guard !values.isEmpty, values.count <= 8, values.allSatisfy({ (1...(1 << 20)).contains($0 ?? 0) }),
@@ -38,9 +42,13 @@ struct Summarize: ParsableCommand {
                 }
                 shape = values.map { $0! }
             }
+            // The summary runs one example through the model: its shapes and memory are checked first.
             do { _ = try description.outputShape(for: [1] + shape) } catch let error as ModelDescriptionError {
                 throw ModelDescriptionError(layer: checkpoint ?? model, reason: "cannot take examples of shape \(shape): \(error)")
             }
+            try description.checkMemory(batchSize: 1, exampleShape: shape, training: false, source: checkpoint ?? model)
+            let network = try file.map { try Sequential<Float>(description, loadingStateFrom: $0, path: checkpoint!) }
+                ?? Sequential<Float>(description)
             print(network.summary(inputShape: [1] + shape))
         }
     }

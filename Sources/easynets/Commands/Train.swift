@@ -10,6 +10,7 @@ struct Train: ParsableCommand {
         abstract: "Train a classifier (default: the 784-256-128-10 MLP on Fashion-MNIST) or a character-level language model (--dataset text).")
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var memory: MemoryOptions
 
     @Option(name: .customLong("model"),
             help: "The architecture: the preset mlp (shaped by --hidden, --activation, --dropout), the preset cnn, the language-model presets char-lstm and char-transformer (--dataset text), or a model description JSON file (default: mlp; char-lstm with --dataset text).")
@@ -128,6 +129,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        memory.apply()
         // Started by mpirun: train data-parallel, one process per rank (see README, "Training on several processes").
         let group = MPIProcessGroup.isLaunchedByMPI ? try MPIProcessGroup() : nil
         defer { group?.finalize() }
@@ -163,32 +165,37 @@ struct Train: ParsableCommand {
         if let limit { trainData = trainData.prefix(limit) }
         let recipe = recipe
         let resumeFile = try resume.map { try SafeTensorsFile(contentsOfFile: $0) }
-        let network: Sequential<Float>
+        // The model's description first: it is checked against the data and the memory limit
+        // before any layer is allocated.
+        let description: ModelDescription
         let source: String
         if let resumeFile, let resume {
-            guard let loaded = try Sequential<Float>.loadModel(from: resumeFile, path: resume) else {
+            guard let described = try ModelDescription(checkpoint: resumeFile, path: resume) else {
                 throw CheckpointError(path: resume, reason: "not a checkpoint written by EasyNets (no model description)")
             }
-            (network, source) = (loaded, resume)
+            (description, source) = (described, resume)
             // A language model continues only on text of the same characters, in the same order.
             if let vocabulary { try vocabulary.checkMatches(checkpoint: resumeFile, path: resume, required: true) }
         } else {
             let classes = vocabulary?.count ?? max(trainData.classCount, testData.classCount)
-            let description = try modelDescription(model, classes: classes, inputSize: trainData.featureCount, imageShape: data.imageShape,
-                                                   sequenceLength: vocabulary.map { _ in data.sequenceLength },
-                                                   hidden: parseWidths(hidden), activation: parseActivation(activation), dropout: dropout)
-            (network, source) = (try Sequential<Float>(description, seed: seed), preset != nil ? "the \(model) preset" : model)
+            description = try modelDescription(model, classes: classes, inputSize: trainData.featureCount, imageShape: data.imageShape,
+                                               sequenceLength: vocabulary.map { _ in data.sequenceLength },
+                                               hidden: parseWidths(hidden), activation: parseActivation(activation), dropout: dropout)
+            source = preset != nil ? "the \(model) preset" : model
         }
-        let description = try network.describe()
         trainData = try trainData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: false))
         testData = try testData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: true))
-        let modelClasses = try network.checkClassCount(for: trainData, modelSource: source, dataName: data.name(test: false))
+        let modelClasses = try description.checkClassCount(for: trainData, modelSource: source, dataName: data.name(test: false))
         if let vocabulary, modelClasses != vocabulary.count {  // generate draws one of its scores per character
             throw ModelDescriptionError(layer: source, reason: "the model gives \(modelClasses) scores per position, but a language "
                                         + "model of this text needs one per character: \(vocabulary.count)")
         }
-        try network.checkClassCount(for: testData, modelSource: source, dataName: data.name(test: true))
+        try description.checkClassCount(for: testData, modelSource: source, dataName: data.name(test: true))
         try description.checkMemory(batchSize: recipe.batchSize, exampleShape: trainData.exampleShape, training: true, source: source)
+        try description.checkMemory(batchSize: min(defaultEvaluationBatchSize, testData.count), exampleShape: testData.exampleShape,
+                                    training: false, source: source)
+        let network = try resumeFile.map { try Sequential<Float>(description, loadingStateFrom: $0, path: source) }
+            ?? Sequential<Float>(description, seed: seed)
         if recipe.augmentation != nil, trainData.features.rank != 4 {
             throw ValidationError("--augment-shift and --augment-flip need an image model (its first layer takes (N, C, H, W))")
         }

@@ -22,19 +22,24 @@ struct ModelSource: ParsableArguments {
         _ = try parseActivation(activation)
     }
 
-    /// The model, for data of `inputSize` features (images of `imageShape`, or text in sequences
-    /// of `sequenceLength` characters) and `classes` classes (used only for a plain state dict);
-    /// with a `vocabulary`, a language model's checkpoint must have been written for its characters.
-    func load(inputSize: Int, imageShape: [Int]?, classes: Int, sequenceLength: Int? = nil,
-              vocabulary: CharacterVocabulary? = nil) throws -> Sequential<Float> {
+    /// The file and its model's description, for data of `inputSize` features (images of
+    /// `imageShape`, or text in sequences of `sequenceLength` characters) and `classes` classes
+    /// (used only for a plain state dict); with a `vocabulary`, a language model's checkpoint must
+    /// have been written for its characters. Nothing is built yet: check the description against
+    /// the data and the memory limit, then ``build(_:)``.
+    func open(inputSize: Int, imageShape: [Int]?, classes: Int, sequenceLength: Int? = nil,
+              vocabulary: CharacterVocabulary? = nil) throws -> (file: SafeTensorsFile, description: ModelDescription) {
         let file = try SafeTensorsFile(contentsOfFile: checkpoint)
         if let vocabulary { try vocabulary.checkMatches(checkpoint: file, path: checkpoint) }
-        if let model = try Sequential<Float>.loadModel(from: file, path: checkpoint) { return model }
+        if let description = try ModelDescription(checkpoint: file, path: checkpoint) { return (file, description) }
         let description = try modelDescription(model, classes: classes, inputSize: inputSize, imageShape: imageShape,
                                                sequenceLength: sequenceLength, hidden: parseWidths(hidden),
                                                activation: parseActivation(activation))
-        let network = try Sequential<Float>(description)
-        try network.loadState(from: file, path: checkpoint)
-        return network
+        return (file, description)
+    }
+
+    /// The model `opened` describes, with the file's weights.
+    func build(_ opened: (file: SafeTensorsFile, description: ModelDescription)) throws -> Sequential<Float> {
+        try Sequential<Float>(opened.description, loadingStateFrom: opened.file, path: checkpoint)
     }
 }

@@ -64,7 +64,7 @@ import Testing
         let result = evaluate(model, on: data, batchSize: 1)
         expectClose(result.loss, loss / 6, tolerance: 1e-14)
         #expect(result.accuracy == Double(correct) / 6 && result.predictions.count == 6)
-        #expect(try model.checkClassCount(for: data, modelSource: "m", dataName: "d") == 4)
+        #expect(try model.describe().checkClassCount(for: data, modelSource: "m", dataName: "d") == 4)
 
         // One batch of everything: the epoch's training metrics are those before its step.
         let trainer = Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.1),
@@ -81,7 +81,7 @@ import Testing
         let data = TextCorpus.nextCharacterData([0, 1, 2, 3, 4, 0, 1], sequenceLength: 3, as: Float.self)
         #expect(throws: ModelDescriptionError(layer: "m", reason: "the model gives scores of shape [5] per batch (after the batch axis), "
                                               + "but the labels of d need scores (N, classes, 3)")) {
-            try model.checkClassCount(for: data, modelSource: "m", dataName: "d")
+            try model.describe().checkClassCount(for: data, modelSource: "m", dataName: "d")
         }
     }
 

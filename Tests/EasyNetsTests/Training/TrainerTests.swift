@@ -228,13 +228,13 @@ struct ModelDescriptionTests {
     @Test func aModelChecksThatItFitsTheData() throws {
         let model = try Sequential<Float>(.sequential(layers: [.linear(inputSize: 3, outputSize: 4, bias: true)]))
         let data = Dataset(features: Tensor<Float>.zeros([2, 3]), labels: [0, 3])
-        #expect(try model.checkClassCount(for: data, modelSource: "m.safetensors", dataName: "d.csv") == 4)
+        #expect(try model.describe().checkClassCount(for: data, modelSource: "m.safetensors", dataName: "d.csv") == 4)
         #expect(throws: ModelDescriptionError(layer: "m.safetensors", reason: "the model gives 4 class scores, but d.csv has labels up to 4")) {
-            try model.checkClassCount(for: Dataset(features: Tensor<Float>.zeros([1, 3]), labels: [4]), modelSource: "m.safetensors", dataName: "d.csv")
+            try model.describe().checkClassCount(for: Dataset(features: Tensor<Float>.zeros([1, 3]), labels: [4]), modelSource: "m.safetensors", dataName: "d.csv")
         }
         #expect(throws: ModelDescriptionError(layer: "m.safetensors", reason: "the model cannot take the 5 features of d.csv: "
                                               + "layer 0: Linear takes 3 features, the input has shape [2, 5]")) {
-            try model.checkClassCount(for: Dataset(features: Tensor<Float>.zeros([1, 5]), labels: [0]), modelSource: "m.safetensors", dataName: "d.csv")
+            try model.describe().checkClassCount(for: Dataset(features: Tensor<Float>.zeros([1, 5]), labels: [0]), modelSource: "m.safetensors", dataName: "d.csv")
         }
     }
 
@@ -242,20 +242,20 @@ struct ModelDescriptionTests {
         // LayerNorm over (1, 3) takes a batch of one only; a real batch would stop the process.
         let batchOfTwo = try Sequential<Float>(.sequential(layers: [.layerNorm(normalizedShape: [2, 3], epsilon: 1e-5, elementwiseAffine: true),
                                                                    .linear(inputSize: 3, outputSize: 2, bias: true)]))
-        #expect(throws: ModelDescriptionError.self) { try batchOfTwo.checkClassCount(for: Dataset(features: Tensor<Float>.zeros([4, 3]), labels: [0, 1, 0, 1]), modelSource: "m", dataName: "d") }
+        #expect(throws: ModelDescriptionError.self) { try batchOfTwo.describe().checkClassCount(for: Dataset(features: Tensor<Float>.zeros([4, 3]), labels: [0, 1, 0, 1]), modelSource: "m", dataName: "d") }
         let batchOfOne = try Sequential<Float>(.sequential(layers: [.layerNorm(normalizedShape: [1, 3], epsilon: 1e-5, elementwiseAffine: true),
                                                                    .linear(inputSize: 3, outputSize: 2, bias: true)]))
         let data = Dataset(features: Tensor<Float>.zeros([4, 3]), labels: [0, 1, 0, 1])
-        #expect(throws: ModelDescriptionError.self) { try batchOfOne.checkClassCount(for: data, modelSource: "m", dataName: "d") }
+        #expect(throws: ModelDescriptionError.self) { try batchOfOne.describe().checkClassCount(for: data, modelSource: "m", dataName: "d") }
         // An embedding's inputs must be row indices.
         let embedded = try Sequential<Float>(.sequential(layers: [.embedding(count: 5, dimension: 2), .flatten(startAxis: 1),
                                                                  .linear(inputSize: 6, outputSize: 2, bias: true)]))
         let indices = Dataset(features: Tensor<Float>([[0, 4, 2], [1, 1, 3]]), labels: [0, 1])
-        #expect(try embedded.checkClassCount(for: indices, modelSource: "m", dataName: "d") == 2)
+        #expect(try embedded.describe().checkClassCount(for: indices, modelSource: "m", dataName: "d") == 2)
         let pixels = Dataset(features: Tensor<Float>([[0, 0.5, 2], [1, 1, 3]]), labels: [0, 1])
         #expect(throws: ModelDescriptionError(layer: "m", reason: "the model starts with an embedding of 5 rows, but d has the "
                                               + "feature value 0.5, which is not a row index")) {
-            try embedded.checkClassCount(for: pixels, modelSource: "m", dataName: "d")
+            try embedded.describe().checkClassCount(for: pixels, modelSource: "m", dataName: "d")
         }
         // Only the model's input can be indices.
         let late = ModelDescription.sequential(layers: [.linear(inputSize: 3, outputSize: 3, bias: true), .embedding(count: 5, dimension: 2)])

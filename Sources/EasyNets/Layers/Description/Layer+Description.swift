@@ -41,40 +41,30 @@ extension Sequential {
 }
 
 
-extension Sequential {
-    /// The model a checkpoint or state dict describes, rebuilt and loaded with its weights, or `nil`
-    /// when the file carries no description (a state dict exported from PyTorch, say). Every file
-    /// EasyNets writes for a model of the library's layers carries one (metadata `model`); files
-    /// from earlier versions of `easynets train` carry an MLP configuration (`extra.model`).
-    public static func loadModel(from file: SafeTensorsFile, path: String = "<memory>") throws -> Sequential? {
-        let description: ModelDescription
+extension ModelDescription {
+    /// The description a checkpoint or state dict carries, or `nil` when it carries none (a state
+    /// dict exported from PyTorch, say): every file EasyNets writes for a model of the library's
+    /// layers carries one (metadata `model`); files from earlier versions of `easynets train`
+    /// carry an MLP configuration (`extra.model`). Validated as ``init(json:source:)`` does, so a
+    /// command checks it against its data and the memory limit before any layer exists.
+    public init?(checkpoint file: SafeTensorsFile, path: String = "<memory>") throws {
         if let json = file.metadata["model"] {
-            description = try ModelDescription(json: Array(json.utf8), source: path)
+            try self.init(json: Array(json.utf8), source: path)
         } else if let legacy = file.metadata["extra.model"] {
-            description = try MultilayerPerceptron.Configuration(json: legacy, path: path).modelDescription
+            self = try MultilayerPerceptron.Configuration(json: legacy, path: path).modelDescription
         } else {
             return nil
         }
-        let model: Sequential
-        do { model = try Sequential(description) } catch let error as ModelDescriptionError {
-            throw ModelDescriptionError(layer: path, reason: error.description)
-        }
-        let prefix = file.metadata["format"] == "easynets-training-checkpoint" ? "model." : ""
-        try model.loadState(from: file, prefix: prefix, path: path)
-        return model
     }
-}
 
-extension Sequential {
     /// The number of class scores the model gives for `data`'s examples, or an error naming
     /// `modelSource` and `dataName` when the model cannot take them (another feature count, or
     /// features that are not indices of a leading ``Embedding``) or when the data's labels go
-    /// beyond its classes: the check that a checkpoint fits a dataset.
+    /// beyond its classes: the check that a model fits a dataset, made before the model is built.
     @discardableResult
-    public func checkClassCount(for data: Dataset<Scalar>, modelSource: String, dataName: String) throws -> Int {
+    public func checkClassCount<Scalar: TensorScalar>(for data: Dataset<Scalar>, modelSource: String, dataName: String) throws -> Int {
         let output: [Int]
-        let description = try describe()
-        if case .sequential(let layers) = description, let count = layers.first?.layer(as: EmbeddingDescription.self)?.count,
+        if case .sequential(let layers) = self, let count = layers.first?.layer(as: EmbeddingDescription.self)?.count,
            let bad = data.features.scalars.first(where: { !($0 >= 0 && $0 < Scalar(count) && $0.rounded() == $0) }) {
             throw ModelDescriptionError(layer: modelSource, reason: "the model starts with an embedding of \(count) rows, "
                                         + "but \(dataName) has the feature value \(bad), which is not a row index")
@@ -82,8 +72,8 @@ extension Sequential {
         // Batches of two and three: a shape that fits one batch size only (LayerNorm over the batch
         // axis, say) fails for the other.
         do {
-            output = try description.outputShape(for: [2] + data.exampleShape)
-            let other = try description.outputShape(for: [3] + data.exampleShape)
+            output = try outputShape(for: [2] + data.exampleShape)
+            let other = try outputShape(for: [3] + data.exampleShape)
             guard other.dropFirst() == output.dropFirst(), other.first == 3, output.first == 2 else {
                 throw ModelDescriptionError(layer: "the model", reason: "its output shape depends on the batch size "
                                             + "(\(output) for a batch of 2, \(other) for 3)")
@@ -103,5 +93,24 @@ extension Sequential {
                                         + "but \(dataName) has labels up to \(data.classCount - 1)")
         }
         return output[1]
+    }
+}
+
+extension Sequential {
+    /// The model `description` describes, loaded with the weights of `file` (under `model.` in a
+    /// training checkpoint, at the top level in a state dict); `path` names the file in errors.
+    public convenience init(_ description: ModelDescription, loadingStateFrom file: SafeTensorsFile, path: String = "<memory>") throws {
+        do { try self.init(description) } catch let error as ModelDescriptionError {
+            throw ModelDescriptionError(layer: path, reason: error.description)
+        }
+        let prefix = file.metadata["format"] == "easynets-training-checkpoint" ? "model." : ""
+        try loadState(from: file, prefix: prefix, path: path)
+    }
+
+    /// The model a checkpoint or state dict describes (``ModelDescription/init(checkpoint:path:)``),
+    /// rebuilt and loaded with its weights, or `nil` when the file carries no description.
+    public static func loadModel(from file: SafeTensorsFile, path: String = "<memory>") throws -> Sequential? {
+        guard let description = try ModelDescription(checkpoint: file, path: path) else { return nil }
+        return try Sequential(description, loadingStateFrom: file, path: path)
     }
 }
