@@ -29,8 +29,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// A model description file as `easynets train --model` reads it: the model built, checked
     /// against a small dataset, and trained for an epoch.
     case model
-    /// A fortune file: its fortunes split out, decoded as UTF-8, split into training and
-    /// validation, indexed, and encoded and decoded back.
+    /// A folder of fortune files as `easynets train --dataset text --text-dir` reads it: the bytes
+    /// split at each NUL into files (one whose bytes start with "." is named as an index, which
+    /// the reader skips), their fortunes split out, decoded as UTF-8, split into training and
+    /// validation, indexed, encoded and decoded back, and cut into next-character sequences.
     case text
 
     /// Feeds `bytes` to the reader. Errors are the expected outcome for bad input and are ignored.
@@ -57,10 +59,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .metrics: _ = try CurvesPlot.svg(EpochMetrics.parse(bytes))
             case .model: try trainDescribedModel(bytes)
             case .text:
-                let corpus = try TextCorpus(documents: TextCorpus.fortuneDocuments(bytes, source: "fuzz"), seed: 1,
-                                            validationFraction: 0.5)
+                let corpus = try TextCorpus.fortunes(directory: Self.textFolder(bytes), seed: 1, validationFraction: 0.5)
                 let text = corpus.vocabulary.decode(corpus.training)
                 if try corpus.vocabulary.encode(text) != corpus.training { fatalError("text: encode(decode(ids)) changed the ids") }
+                _ = TextCorpus.nextCharacterData(corpus.training, sequenceLength: 4, as: Float.self)
             }
         } catch {
             if Self.verbose { print("\(rawValue): \(error)") }
@@ -134,5 +136,18 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             if let norm = first.layer(as: BatchNorm2dDescription.self), norm.featureCount <= 64 { example = [norm.featureCount, side, side] }
         }
         return example
+    }
+
+    /// A fresh folder (one per process, emptied each time) holding `bytes` split at each NUL into
+    /// files `fortunes0`, `fortunes1`, …, or `fortunesK.dat` for a part that starts with ".".
+    private static func textFolder(_ bytes: [UInt8]) throws -> String {
+        let folder = NSTemporaryDirectory() + "easynets-fuzz-text-\(ProcessInfo.processInfo.processIdentifier)"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (index, part) in bytes.split(separator: 0, omittingEmptySubsequences: false).prefix(16).enumerated() {
+            let name = "fortunes\(index)" + (part.first == UInt8(ascii: ".") ? ".dat" : "")
+            _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(part))
+        }
+        return folder
     }
 }

@@ -57,6 +57,10 @@ printf '{"epoch":1,"learning_rate":0.1,"samples_per_second":10,"seconds":1,"test
 mkdir -p Tests/Fuzz/Corpus/text
 head -c 3000 /usr/share/games/fortunes/debian > Tests/Fuzz/Corpus/text/debian
 printf 'caf\xc3\xa9 %%\n%%\nna\xc3\xafve\n%%\r\n\xe2\x82\xac\n' > Tests/Fuzz/Corpus/text/utf8
+# A folder of three files for the text target (parts split at NUL bytes): two fortune files and an
+# index, which the reader skips.
+{ head -c 600 /usr/share/games/fortunes/debian; printf '\0'; cat Tests/Fuzz/Corpus/text/utf8; printf '\0.index bytes\n'; } \
+    > Tests/Fuzz/Corpus/text/folder
 # A sequence model: a bidirectional two-layer LSTM and a GRU over the rows of a batch (an unbatched
 # sequence per batch), then a linear head.
 printf '%s' '{"sequential":{"layers":[{"recurrent":{"batchFirst":false,"bias":true,"bidirectional":true,"cell":"lstm","dropout":0.1,"hiddenSize":4,"inputSize":3,"layerCount":2}},{"recurrent":{"batchFirst":false,"bias":false,"bidirectional":false,"cell":"gru","dropout":0,"hiddenSize":5,"inputSize":8,"layerCount":1}},{"linear":{"bias":true,"inputSize":5,"outputSize":2}}]}}' \
