@@ -126,7 +126,7 @@ public struct LayerBuildContext: Sendable {
 
 /// Overflow-checked arithmetic for state counts: `nil` as soon as anything overflows.
 enum CheckedCount {
-    /// a·b, or `nil`.
+    /// The product of `values`, or `nil` when one is `nil` or the product overflows.
     static func product(_ values: Int?...) -> Int? {
         var result = 1
         for value in values {
@@ -138,7 +138,7 @@ enum CheckedCount {
         return result
     }
 
-    /// The sum, or `nil`.
+    /// The sum of `values`, or `nil` when one is `nil` or the sum overflows.
     static func sum(_ values: [Int?]) -> Int? {
         var total = 0
         for value in values {
