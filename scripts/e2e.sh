@@ -25,7 +25,7 @@ expect_failure() {  # expect_failure STATUS FRAGMENT COMMAND...: the command exi
 
 echo "== train (2000 examples, 1 epoch)"
 "$tool" train --limit 2000 --epochs 1 --seed 0 --threads 2 --checkpoint "$work/run.safetensors" --metrics "$work/metrics.jsonl" | tee "$work/train.log"
-accuracy=$(py "import json; print(json.loads(open('$work/metrics.jsonl').readline())['test_accuracy'])")
+accuracy=$(py "import json; print(json.loads(open('$work/metrics.jsonl').readline())['validation_accuracy'])")
 py "assert $accuracy > 0.5, 'test accuracy $accuracy is not well above chance'" || fail "train accuracy $accuracy"
 grep -q "^Test accuracy: " "$work/train.log" || fail "train did not end with the test accuracy"
 
@@ -62,7 +62,7 @@ print('PyTorch export: EasyNets accuracy', ours, 'PyTorch', theirs)
 echo "== the cnn preset: images, augmentation, evaluate, predict --image, summary"
 "$tool" train --model cnn --limit 1000 --epochs 1 --seed 0 --threads 2 --augment-shift 1 --augment-flip \
     --checkpoint "$work/cnn.safetensors" --metrics "$work/cnn.jsonl" | tail -2
-cnn_accuracy=$(py "import json; print(json.loads(open('$work/cnn.jsonl').readline())['test_accuracy'])")
+cnn_accuracy=$(py "import json; print(json.loads(open('$work/cnn.jsonl').readline())['validation_accuracy'])")
 py "assert $cnn_accuracy > 0.3, 'cnn test accuracy $cnn_accuracy is not above chance'" || fail "cnn accuracy $cnn_accuracy"
 "$tool" evaluate --checkpoint "$work/cnn.safetensors" --json > "$work/cnn_eval.json"
 py "import json; r = json.load(open('$work/cnn_eval.json')); assert abs(r['accuracy'] - $cnn_accuracy) < 1e-9, (r['accuracy'], $cnn_accuracy)" \
@@ -273,7 +273,7 @@ text=(--dataset text --text-dir "$text_dir" --sequence-length 32)
     --metrics "$work/lm.jsonl" | tee "$work/lm.log"
 grep -q "^Training the char-lstm preset" "$work/lm.log" || fail "--dataset text did not default to the char-lstm preset"
 grep -q "^epoch 2/2: .*bits/char" "$work/lm.log" || fail "train did not report bits per character"
-bits=$(py "import json, math; print([json.loads(l) for l in open('$work/lm.jsonl')][-1]['test_loss'] / math.log(2))")
+bits=$(py "import json, math; print([json.loads(l) for l in open('$work/lm.jsonl')][-1]['validation_loss'] / math.log(2))")
 # 15 characters: uniform guessing is log2(15) = 3.9 bits; the words alone need far less.
 py "assert $bits < 2.6, $bits" || fail "validation bits per character $bits"
 grep -qF "Validation bits per character: $(py "print(f'{$bits:.4f}')")" "$work/lm.log" || fail "the last line's bits per character"

@@ -352,8 +352,9 @@ public struct BenchmarkSuite: Sendable {
         let contenders: [() -> Void] = [
             {
                 for batch in loader.epoch() {
+                    guard let examples = try? batch.examples() else { continue }  // in memory: never fails
                     bareOptimizer.zeroGradients()
-                    crossEntropy(logits: bareModel(batch.features), labels: batch.labels).backward()
+                    crossEntropy(logits: bareModel(examples.features), labels: examples.labels).backward()
                     bareOptimizer.step()
                 }
             },

@@ -88,10 +88,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         // padded by a thousand pixels is gigabytes of columns, which would only measure the machine's memory.
         guard try description.largestBuffer(for: [6] + example) <= Self.maximumFuzzedStateCount else { return }
         let data = Dataset(features: Tensor<Float>.zeros([6] + example), labels: [Int](repeating: 0, count: 6))
-        try description.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
+        try description.checkFits(data, modelSource: "<fuzz>", dataName: "<data>")
         let model = try Sequential<Float>(description)
         let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 1e-3),
-                              loader: DataLoader(data, batchSize: 2, seed: 1), evaluationData: data)
+                              loader: DataLoader(data, batchSize: 2, seed: 1), validationData: data)
         try trainer.fit(epochs: 1)
     }
 
@@ -115,12 +115,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         guard let stateCount = description.stateCount, stateCount <= Self.maximumFuzzedStateCount,
               try description.largestBuffer(for: [8] + example) <= Self.maximumFuzzedStateCount else { return }
         let data = Dataset(features: Tensor<Float>.zeros([8] + example), labels: [Int](repeating: 0, count: 8))
-        try description.checkClassCount(for: data, modelSource: "<fuzz>", dataName: "<data>")
+        try description.checkFits(data, modelSource: "<fuzz>", dataName: "<data>")
         let model = try Sequential<Float>(description, loadingStateFrom: file)
         let optimizer = Adam(model.trainableParameters, learningRate: 1e-3)
         let trainer = Trainer(model: model, optimizer: optimizer,
                               scheduler: LearningRateScheduler(optimizer: optimizer, schedule: CosineAnnealingSchedule(period: 10)),
-                              loader: DataLoader(data, batchSize: 2, seed: 1), evaluationData: data)
+                              loader: DataLoader(data, batchSize: 2, seed: 1), validationData: data)
         try trainer.resume(from: file)
         if trainer.epoch < Int.max { try trainer.fit(epochs: trainer.epoch + 1) }
     }

@@ -41,12 +41,12 @@ enum OptimizerKind: String, CaseIterable { case sgd, adam }
     let optimizer: any Optimizer<Double> = kind == .sgd
         ? SGD(model.trainableParameters, learningRate: 0.05, momentum: 0.9, nesterov: true)
         : Adam(model.trainableParameters, learningRate: 0.01)
-    return Trainer(model: model, optimizer: optimizer, loader: DataLoader(data, batchSize: 8, seed: 11), evaluationData: data,
+    return Trainer(model: model, optimizer: optimizer, loader: DataLoader(data, batchSize: 8, seed: 11), validationData: data,
                    dataParallel: parallel)
 }
 
 /// ‖a − b‖∞ / ‖b‖∞ over every parameter and buffer of the two models.
-func largestRelativeDifference(_ a: Sequential<Double>, _ b: Sequential<Double>) -> Double {
+func largestRelativeDifference(_ a: any Layer<Double>, _ b: any Layer<Double>) -> Double {
     zip(a.stateEntries, b.stateEntries).map { x, y in
         let scale = max(y.parameter.value.scalars.map(abs).max() ?? 0, 1e-300)
         return zip(x.parameter.value.scalars, y.parameter.value.scalars).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
@@ -54,7 +54,7 @@ func largestRelativeDifference(_ a: Sequential<Double>, _ b: Sequential<Double>)
 }
 
 /// Whether every process holds rank 0's parameters bit for bit.
-@MainActor func identicalAcrossRanks(_ model: Sequential<Double>) throws -> Bool {
+@MainActor func identicalAcrossRanks(_ model: any Layer<Double>) throws -> Bool {
     var same = true
     for (_, parameter) in model.stateEntries {
         var root = parameter.value
@@ -81,11 +81,13 @@ for kind in OptimizerKind.allCases {
         for (mine, theirs) in zip(trainer.history, reference.history) {
             check(abs(mine.trainLoss - theirs.trainLoss) <= 1e-12 * abs(theirs.trainLoss),
                   "\(kind): epoch \(mine.epoch) training loss \(mine.trainLoss), one process \(theirs.trainLoss)")
-            check(mine.trainAccuracy == theirs.trainAccuracy && mine.testAccuracy == theirs.testAccuracy,
-                  "\(kind): epoch \(mine.epoch) accuracies \(mine.trainAccuracy)/\(mine.testAccuracy), "
-                  + "one process \(theirs.trainAccuracy)/\(theirs.testAccuracy)")
-            check(abs(mine.testLoss - theirs.testLoss) <= 1e-12 * abs(theirs.testLoss),
-                  "\(kind): epoch \(mine.epoch) test loss \(mine.testLoss), one process \(theirs.testLoss)")
+            let (accuracy, theirAccuracy) = (mine.value(.accuracy, on: .train)!, theirs.value(.accuracy, on: .train)!)
+            let (validation, theirValidation) = (mine.value(.accuracy, on: .validation)!, theirs.value(.accuracy, on: .validation)!)
+            check(accuracy == theirAccuracy && validation == theirValidation,
+                  "\(kind): epoch \(mine.epoch) accuracies \(accuracy)/\(validation), one process \(theirAccuracy)/\(theirValidation)")
+            let (loss, theirLoss) = (mine.validationLoss!, theirs.validationLoss!)
+            check(abs(loss - theirLoss) <= 1e-12 * abs(theirLoss),
+                  "\(kind): epoch \(mine.epoch) validation loss \(loss), one process \(theirLoss)")
         }
         if group.rank == 0 { print("ok: \(kind), buckets of \(capacity) B: 20 steps, relative difference \(difference)") }
     }

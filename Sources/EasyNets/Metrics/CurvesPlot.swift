@@ -1,7 +1,8 @@
 import Foundation
 
-/// Loss and accuracy curves of a training run as a self-contained SVG: two panels with axes,
-/// tick labels, axis titles and a legend, train and test curves in each.
+/// The curves of a training run as a self-contained SVG: one panel per measure (the loss, then
+/// each metric of the file: accuracy, MAE, RMSE, R², …) with axes, tick labels, axis titles and
+/// a legend, one curve per split (train, validation, test) that has it.
 public enum CurvesPlot {
     /// The SVG document for `metrics`, one point per epoch, headed by `title`. Metrics with a
     /// ``EpochMetrics/problem`` (non-finite or absurd values) are an error naming the epoch.
@@ -9,7 +10,17 @@ public enum CurvesPlot {
         if let (index, problem) = metrics.enumerated().lazy.compactMap({ i, m in m.problem.map { (i, $0) } }).first {
             throw DataError(path: "<metrics>", location: "record \(index + 1)", reason: problem)
         }
-        let width = 960.0, height = 420.0
+        // One panel per measure (the loss first), one curve per split that has it.
+        var measures: [String] = ["loss"]
+        for epoch in metrics {
+            for name in epoch.values.keys.sorted() {
+                let measure = String(name.split(separator: "_", maxSplits: 1).last ?? "")
+                if !measures.contains(measure) { measures.append(measure) }
+            }
+        }
+        let colors: [DataSplit: String] = [.train: "#1f77b4", .validation: "#d62728", .test: "#2ca02c"]
+        let columns = 2, rows = (measures.count + 1) / 2
+        let width = 960.0, height = 70.0 + 370.0 * Double(rows)
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
             viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
@@ -18,12 +29,30 @@ public enum CurvesPlot {
 
             """
         let epochs = metrics.map { Double($0.epoch) }
-        out += panel(x: 60, y: 50, width: 400, height: 300, title: "Loss", xs: epochs,
-                     series: [("train", metrics.map(\.trainLoss), "#1f77b4"), ("test", metrics.map(\.testLoss), "#d62728")])
-        out += panel(x: 540, y: 50, width: 400, height: 300, title: "Accuracy", xs: epochs,
-                     series: [("train", metrics.map(\.trainAccuracy), "#1f77b4"), ("test", metrics.map(\.testAccuracy), "#d62728")])
+        for (index, measure) in measures.enumerated() {
+            let series = DataSplit.allCases.compactMap { split -> (String, [Double], String)? in
+                let key = "\(split.rawValue)_\(measure)"
+                guard metrics.contains(where: { $0.values[key] != nil }) else { return nil }
+                return (split.rawValue, metrics.map { $0.values[key] ?? .nan }, colors[split]!)
+            }
+            out += panel(x: 60 + 480 * Double(index % columns), y: 50 + 370 * Double(index / columns), width: 400, height: 300,
+                         title: panelTitle(for: measure), xs: epochs, series: series)
+        }
         out += "</svg>\n"
         return out
+    }
+
+    /// A panel's title for a measure's name: "Loss", "Accuracy", "RMSE", "Top5 accuracy", …
+    private static func panelTitle(for measure: String) -> String {
+        if let metric = Metric(name: measure) {
+            switch metric {
+            case .meanAbsoluteError, .rootMeanSquaredError: return measure.uppercased()
+            case .r2: return "R²"
+            default: break
+            }
+        }
+        let words = measure.replacingOccurrences(of: "_", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
     }
 
     private static func panel(x: Double, y: Double, width: Double, height: Double, title: String, xs: [Double],

@@ -1,36 +1,80 @@
 import Foundation
 
-/// One epoch's results, one JSON object per line in a metrics file.
+/// The data a value was measured on: the training batches, the validation data evaluated after
+/// each epoch, or test data held out to the end.
+public enum DataSplit: String, Sendable, CaseIterable {
+    /// The training batches of the epoch (the model in training mode, as it stepped).
+    case train
+    /// Data evaluated after each epoch to choose when to stop or which weights to keep.
+    case validation
+    /// Data held out until training ends.
+    case test
+}
+
+/// One epoch's results, one JSON object per line in a metrics file: the loss and each metric on
+/// the training batches and on the validation data, named `<split>_<metric>` (`train_loss`,
+/// `validation_accuracy`, `validation_rmse`, …), with the epoch's duration, throughput and
+/// learning rate.
 public struct EpochMetrics: Codable, Sendable, Equatable {
     /// The epoch number.
     public var epoch: Int
-    /// The mean training loss (per label).
-    public var trainLoss: Double
-    /// The training accuracy, 0 to 1: the fraction of labels predicted.
-    public var trainAccuracy: Double
-    /// The mean test loss (per label).
-    public var testLoss: Double
-    /// The test accuracy, 0 to 1.
-    public var testAccuracy: Double
+    /// The losses and metrics by name: `train_loss`, `validation_loss`, `train_accuracy`,
+    /// `validation_mae`, … (files written before validation was named have `test_loss` and
+    /// `test_accuracy`).
+    public var values: [String: Double]
     /// The wall-clock duration of the epoch in seconds.
     public var seconds: Double
     /// Training throughput in examples per second.
     public var samplesPerSecond: Double
-    /// The learning rate used in the epoch.
+    /// The learning rate used in the epoch (the first parameter group's).
     public var learningRate: Double
 
-    /// The JSON keys: snake case, as `easynets train --metrics` has always written them.
-    enum CodingKeys: String, CodingKey {
-        case epoch, seconds
-        case trainLoss = "train_loss", trainAccuracy = "train_accuracy", testLoss = "test_loss", testAccuracy = "test_accuracy"
-        case samplesPerSecond = "samples_per_second", learningRate = "learning_rate"
+    /// An epoch's results.
+    public init(epoch: Int, values: [String: Double], seconds: Double, samplesPerSecond: Double, learningRate: Double) {
+        (self.epoch, self.values, self.seconds, self.samplesPerSecond, self.learningRate) = (epoch, values, seconds, samplesPerSecond, learningRate)
     }
 
-    /// An epoch's results.
-    public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, testLoss: Double, testAccuracy: Double,
-                seconds: Double, samplesPerSecond: Double, learningRate: Double) {
-        (self.epoch, self.trainLoss, self.trainAccuracy, self.testLoss, self.testAccuracy, self.seconds, self.samplesPerSecond, self.learningRate) =
-            (epoch, trainLoss, trainAccuracy, testLoss, testAccuracy, seconds, samplesPerSecond, learningRate)
+    /// The value of `metric` (`nil`: the loss) on `split`, if the epoch has it.
+    public func value(_ metric: Metric?, on split: DataSplit) -> Double? {
+        values["\(split.rawValue)_\(metric?.name ?? "loss")"]
+    }
+
+    /// The mean training loss (per target).
+    public var trainLoss: Double { values["train_loss"] ?? .nan }
+    /// The mean validation loss, if the epoch was validated.
+    public var validationLoss: Double? { values["validation_loss"] }
+
+    /// The value a monitor watches: `name` such as `validation_loss` or `train_accuracy`.
+    public subscript(name: String) -> Double? { values[name] }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+    private static let fixedKeys = ["epoch", "seconds", "samples_per_second", "learning_rate"]
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        epoch = try container.decode(Int.self, forKey: Key("epoch"))
+        seconds = try container.decode(Double.self, forKey: Key("seconds"))
+        samplesPerSecond = try container.decode(Double.self, forKey: Key("samples_per_second"))
+        learningRate = try container.decode(Double.self, forKey: Key("learning_rate"))
+        values = [:]
+        for key in container.allKeys where !Self.fixedKeys.contains(key.stringValue) {
+            values[key.stringValue] = try container.decode(Double.self, forKey: key)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(epoch, forKey: Key("epoch"))
+        try container.encode(seconds, forKey: Key("seconds"))
+        try container.encode(samplesPerSecond, forKey: Key("samples_per_second"))
+        try container.encode(learningRate, forKey: Key("learning_rate"))
+        for (name, value) in values { try container.encode(value, forKey: Key(name)) }
     }
 
     /// The object as one line of JSON (keys sorted). Throws for a non-finite value, which JSON
@@ -41,21 +85,32 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    /// Why these values cannot be the record of an epoch, or `nil` when they can: a value that is
-    /// not finite or beyond 1e100 in size, an epoch outside 0...1 000 000 000, an accuracy outside
-    /// [0, 1], or a negative duration, throughput or learning rate.
+    /// Why these values cannot be the record of an epoch, or `nil` when they can: no `train_loss`,
+    /// a name other than `<split>_<metric>` in lowercase letters, digits and underscores, a value
+    /// that is not finite or beyond 1e100 in size, an epoch outside 0...1 000 000 000, an
+    /// accuracy outside [0, 1], or a negative duration, throughput, learning rate or error.
     public var problem: String? {
-        let values = [("train_loss", trainLoss), ("train_accuracy", trainAccuracy), ("test_loss", testLoss),
-                      ("test_accuracy", testAccuracy), ("seconds", seconds), ("samples_per_second", samplesPerSecond),
-                      ("learning_rate", learningRate)]
-        if let (name, value) = values.first(where: { !$0.1.isFinite || abs($0.1) > 1e100 }) {
+        guard values["train_loss"] != nil else { return "it has no train_loss" }
+        for name in values.keys.sorted() {
+            let parts = name.split(separator: "_", maxSplits: 1)
+            guard name.count <= 64, parts.count == 2, DataSplit(rawValue: String(parts[0])) != nil,
+                  name.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
+                return "\"\(name)\" is not a value name of the form <train|validation|test>_<metric>"
+            }
+        }
+        let named = [("seconds", seconds), ("samples_per_second", samplesPerSecond), ("learning_rate", learningRate)]
+        let all = values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + named
+        if let (name, value) = all.first(where: { !$0.1.isFinite || abs($0.1) > 1e100 }) {
             return "\(name) is \(value), not a finite number of sensible size"
         }
         if !(0...1_000_000_000).contains(epoch) { return "epoch \(epoch) is outside 0...1000000000" }
-        if let (name, value) = values.first(where: { $0.0.hasSuffix("accuracy") && !(0...1).contains($0.1) }) {
+        if let (name, value) = all.first(where: { $0.0.hasSuffix("accuracy") && !(0...1).contains($0.1) }) {
             return "\(name) \(value) is outside [0, 1]"
         }
-        if let (name, value) = values.dropFirst(4).first(where: { $0.1 < 0 }) { return "\(name) \(value) is negative" }
+        let nonNegative = ["_mae", "_rmse", "_bits_per_character", "seconds", "samples_per_second", "learning_rate"]
+        if let (name, value) = all.first(where: { entry in entry.1 < 0 && nonNegative.contains { entry.0.hasSuffix($0) } }) {
+            return "\(name) \(value) is negative"
+        }
         return nil
     }
 

@@ -4,7 +4,7 @@
 /// ```swift
 /// let preset = ModelPreset.charLSTM
 /// let model = try Sequential<Float>(preset.description(classes: vocabulary.count), seed: 0)
-/// let trainer = preset.recipe.makeTrainer(model: model, data: train, evaluationData: validation)
+/// let trainer = preset.recipe.makeTrainer(model: model, data: train, validationData: validation)
 /// try trainer.fit(epochs: preset.recipe.epochs)
 /// ```
 public enum ModelPreset: String, CaseIterable, Sendable {

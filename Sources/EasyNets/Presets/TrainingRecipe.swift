@@ -29,14 +29,20 @@ public struct TrainingRecipe: Sendable, Equatable {
     public var maximumShift: Int
     /// Whether each training image is mirrored left to right with probability ½.
     public var horizontalFlip: Bool
+    /// The loader's batches per optimizer step (``Trainer/accumulationSteps``; 1: none).
+    public var accumulationSteps: Int
+    /// With ``ScheduleKind/plateau``: the epochs without improvement before the rate is cut
+    /// (shorter than PyTorch's default of 10, for runs of a few epochs).
+    public var plateauPatience: Int
 
     /// A recipe; by default the ``standard`` one.
     public init(optimizer: OptimizerKind = .adam, learningRate: Double = 1e-3, weightDecay: Double = 0,
                 schedule: ScheduleKind = .cosine, epochs: Int = 15, batchSize: Int = 128, gradientClipNorm: Double? = nil,
-                maximumShift: Int = 0, horizontalFlip: Bool = false) {
+                maximumShift: Int = 0, horizontalFlip: Bool = false, accumulationSteps: Int = 1, plateauPatience: Int = 2) {
         (self.optimizer, self.learningRate, self.weightDecay, self.schedule) = (optimizer, learningRate, weightDecay, schedule)
         (self.epochs, self.batchSize, self.gradientClipNorm) = (epochs, batchSize, gradientClipNorm)
         (self.maximumShift, self.horizontalFlip) = (maximumShift, horizontalFlip)
+        (self.accumulationSteps, self.plateauPatience) = (accumulationSteps, plateauPatience)
     }
 
     /// The training images' random changes, or `nil` when the recipe makes none; with one, the
@@ -66,24 +72,37 @@ public struct TrainingRecipe: Sendable, Equatable {
             .map { LearningRateScheduler(optimizer: optimizer, schedule: $0) }
     }
 
-    /// A trainer by this recipe: its optimizer and schedule, shuffled batches of its size (augmented
-    /// as it says), and its gradient clipping. Run it for ``epochs`` epochs with ``Trainer/fit(epochs:)``.
+    /// A trainer by this recipe: its optimizer and schedule (or plateau), shuffled batches of its
+    /// size (augmented as it says), its gradient accumulation and clipping. Run it for ``epochs``
+    /// epochs with ``Trainer/fit(epochs:)``.
     ///
     /// - Parameters:
     ///   - model: the model trained.
     ///   - data: the training examples; images, (N, C, H, W), when the recipe augments them.
-    ///   - evaluationData: evaluated after each epoch (see ``Trainer``).
+    ///   - validationData: evaluated after each epoch (see ``Trainer``).
+    ///   - loss: the loss minimized (default: cross-entropy, for class indices).
+    ///   - metrics: the metrics reported (default: those of the targets, ``Metric/defaults(for:)``).
+    ///   - monitor: the value a ``ScheduleKind/plateau`` schedule watches (default: the
+    ///     validation loss with validation data, else the training loss).
     ///   - shuffleSeed: the seed of the generator that shuffles (and augments) the batches.
-    ///   - cancellation: a flag to stop the run after a batch.
+    ///   - cancellation: a flag to stop the run after a step.
     ///   - dataParallel: the process group to train with, or `nil` to train in this process alone.
     public func makeTrainer<Scalar: TensorScalar>(
-        model: Sequential<Scalar>, data: Dataset<Scalar>, evaluationData: Dataset<Scalar>? = nil, shuffleSeed: UInt64 = 0,
+        model: any Layer<Scalar>, data: some ExampleSource<Scalar>, validationData: (any ExampleSource<Scalar>)? = nil,
+        loss: Loss<Scalar> = .crossEntropy, metrics: [Metric]? = nil, monitor: String? = nil, shuffleSeed: UInt64 = 0,
         cancellation: CancellationFlag = CancellationFlag(), dataParallel: DataParallel<Scalar>? = nil
     ) -> Trainer<Scalar> {
         let optimizer = makeOptimizer(model.trainableParameters)
         let loader = DataLoader(data, batchSize: batchSize, shuffle: true, augmentation: augmentation, seed: shuffleSeed)
-        let trainer = Trainer(model: model, optimizer: optimizer, scheduler: makeScheduler(for: optimizer, batchesPerEpoch: loader.batchCount),
-                              scheduleStepping: schedule.stepping, loader: loader, evaluationData: evaluationData,
+        let steps = (loader.batchCount + accumulationSteps - 1) / accumulationSteps
+        let monitor = monitor ?? (validationData == nil ? "train_loss" : "validation_loss")
+        let plateau = schedule == .plateau
+            ? ReduceOnPlateau(optimizer: optimizer, mode: EarlyStopping<Scalar>.defaultMode(for: monitor) == .max ? .max : .min,
+                              factor: 0.1, patience: plateauPatience)
+            : nil
+        let trainer = Trainer(model: model, optimizer: optimizer, scheduler: makeScheduler(for: optimizer, batchesPerEpoch: steps),
+                              scheduleStepping: schedule.stepping, plateau: plateau, monitor: monitor, loader: loader,
+                              validationData: validationData, loss: loss, metrics: metrics, accumulationSteps: accumulationSteps,
                               cancellation: cancellation, dataParallel: dataParallel)
         trainer.gradientClipNorm = gradientClipNorm
         return trainer

@@ -139,22 +139,23 @@ public final class DataParallel<Scalar: TensorScalar> {
     /// Checks that every process trains the same model on the same data with the same settings
     /// (`settings`: anything else that must agree), then gives every process rank 0's parameters
     /// and buffers. Throws the same ``DistributedError`` on every process on a mismatch.
-    public func start(model: Sequential<Scalar>, data: Dataset<Scalar>, settings: String) throws {
+    public func start(model: some Layer<Scalar>, data: some ExampleSource<Scalar>, settings: String) throws {
         let shapes = model.stateEntries.map { "\($0.name)\($0.parameter.shape)" }.joined(separator: " ")
         try group.checkAgreement(shapes, what: "the model (parameter names and shapes)")
-        try group.checkAgreement("\(data.count) examples of shape \(data.exampleShape), content hash \(data.contentHash)",
+        let content = (data as? Dataset<Scalar>).map { ", content hash \($0.contentHash)" } ?? ""
+        try group.checkAgreement("\(data.count) examples of shape \(data.exampleShape), targets \(data.targetLayout)\(content)",
                                  what: "the training data")
         try group.checkAgreement(settings, what: "the training settings")
         try broadcastState(of: model)
     }
 
     /// Copies rank 0's parameters and buffers (running statistics) to every other process.
-    public func broadcastState(of model: Sequential<Scalar>) throws {
+    public func broadcastState(of model: some Layer<Scalar>) throws {
         for (_, parameter) in model.stateEntries { try group.broadcast(&parameter.value) }
     }
 
     /// Copies rank 0's buffers (running statistics) to every other process.
-    public func broadcastBuffers(of model: Sequential<Scalar>) throws {
+    public func broadcastBuffers(of model: some Layer<Scalar>) throws {
         for (_, parameter) in model.namedBuffers { try group.broadcast(&parameter.value) }
     }
 
@@ -276,25 +277,31 @@ private struct BucketReducer<Scalar: TensorScalar> {
 }
 
 extension Dataset {
-    /// A 64-bit FNV-1a hash of the labels, their shape and the features' bytes: equal data, equal hash (used to
+    /// A 64-bit FNV-1a hash of the targets, their shape and the features' bytes: equal data, equal hash (used to
     /// check that the processes of a data-parallel run train on the same examples).
     public var contentHash: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
-        for label in labels { mix(UInt64(bitPattern: Int64(label))) }
-        for extent in labelShape { mix(UInt64(extent)) }
-        features.withUnsafeBufferPointer { buffer in
-            let bytes = UnsafeRawBufferPointer(buffer)
-            var offset = 0
-            while offset + 8 <= bytes.count {
-                mix(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                offset += 8
-            }
-            while offset < bytes.count {
-                mix(UInt64(bytes[offset]))
-                offset += 1
+        func mix(_ tensor: Tensor<Scalar>) {
+            tensor.withUnsafeBufferPointer { buffer in
+                let bytes = UnsafeRawBufferPointer(buffer)
+                var offset = 0
+                while offset + 8 <= bytes.count {
+                    mix(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    offset += 8
+                }
+                while offset < bytes.count {
+                    mix(UInt64(bytes[offset]))
+                    offset += 1
+                }
             }
         }
+        switch targets {
+        case .classes(let indices): for label in indices.values { mix(UInt64(bitPattern: Int64(label))) }
+        case .values(let values): mix(values)
+        }
+        for extent in labelShape { mix(UInt64(extent)) }
+        mix(features)
         return String(hash, radix: 16)
     }
 }

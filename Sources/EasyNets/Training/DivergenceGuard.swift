@@ -48,8 +48,9 @@ public final class DivergenceGuard<Scalar: TensorScalar>: TrainingObserver {
     }
 
     public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
-        try check(loss: metrics.trainLoss, epoch: metrics.epoch, step: trainer.step)
-        try check(loss: metrics.testLoss, epoch: metrics.epoch, step: trainer.step)
+        for (name, value) in metrics.values.sorted(by: { $0.key < $1.key }) where name.hasSuffix("_loss") {
+            try check(loss: value, epoch: metrics.epoch, step: trainer.step)
+        }
         try check(parameters: trainer.model.namedParameters, epoch: metrics.epoch, step: trainer.step)
     }
 }

@@ -52,3 +52,56 @@ public func evaluate<Scalar: TensorScalar>(
     return Evaluation(loss: totalLoss / Double(Swift.max(dataset.labels.count, 1)), predictions: predictions,
                       report: ClassificationReport(predictions: predictions, labels: dataset.labels, classCount: classes))
 }
+
+/// Evaluates any model on `data` in evaluation mode (dropout off, running statistics),
+/// `batchSize` examples at a time, without recording a tape; the model's mode is restored after.
+/// Returns the mean `loss` (per example, each batch's mean weighted by its examples) under
+/// `"loss"` and each metric under its ``Metric/name``.
+///
+/// ```swift
+/// let values = try evaluate(model, on: test, loss: .meanSquaredError, metrics: [.rootMeanSquaredError, .r2])
+/// print(values["rmse"]!, values["r2"]!)
+/// ```
+public func evaluate<Scalar: TensorScalar>(
+    _ model: some Layer<Scalar>, on data: some ExampleSource<Scalar>, loss: Loss<Scalar>, metrics: [Metric],
+    batchSize: Int = defaultEvaluationBatchSize
+) throws -> [String: Double] {
+    if let problem = loss.problem(for: data.targetLayout) ?? metrics.lazy.compactMap({ $0.problem(for: data.targetLayout) }).first {
+        throw EvaluationError(reason: problem)
+    }
+    let totals = try evaluationTotals(model, on: data, range: 0..<data.count, loss: loss, metrics: metrics, batchSize: batchSize)
+    return Dictionary(totals.values.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+}
+
+/// The model's output does not fit the data's targets, or a loss or metric does not apply to them.
+public struct EvaluationError: Error, CustomStringConvertible, Equatable {
+    /// What does not fit.
+    public var reason: String
+    public var description: String { "cannot evaluate: \(reason)" }
+}
+
+/// The loss and metric sums of `model` over examples `range` of `data`, in evaluation mode.
+func evaluationTotals<Scalar: TensorScalar>(
+    _ model: some Layer<Scalar>, on data: some ExampleSource<Scalar>, range: Range<Int>, loss: Loss<Scalar>, metrics: [Metric],
+    batchSize: Int = defaultEvaluationBatchSize
+) throws -> MetricTotals {
+    require(batchSize > 0, "evaluate: batchSize must be positive, got \(batchSize)")
+    let wasTraining = model.isTraining
+    model.setTraining(false)
+    defer { model.setTraining(wasTraining) }
+    var totals = MetricTotals(metrics: metrics, layout: data.targetLayout)
+    try withoutGradients {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = start + Swift.min(batchSize, range.upperBound - start)
+            let examples = try data.examples(at: Array(start..<end))
+            let output = model(examples.features)
+            if let problem = loss.problem(outputShape: output.shape, batch: examples.count, layout: examples.targetLayout) {
+                throw EvaluationError(reason: problem)
+            }
+            totals.add(loss: Double(loss(output, examples.targets).scalar), examples: examples.count, output: output, targets: examples.targets)
+            start = end
+        }
+    }
+    return totals
+}

@@ -5,9 +5,6 @@ import Foundation
 public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
     /// The run's total epochs, shown as "epoch 3/15".
     public let epochs: Int
-    /// Whether each epoch's line also gives the losses in bits (nats / ln 2): a language model's
-    /// bits per character.
-    public let bitsPerLabel: Bool
     private let isTerminal = isatty(STDOUT_FILENO) != 0
     private var lastDraw = ContinuousClock.now
     private var lastPlainQuarter = 0
@@ -16,10 +13,9 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
     /// Where the lines go (standard output by default).
     private let write: (String) -> Void
 
-    /// A progress bar for a run of `epochs` epochs, written by `write` (standard output by default);
-    /// with `bitsPerLabel`, the epoch lines add the losses in bits per label.
-    public init(epochs: Int, bitsPerLabel: Bool = false, write: @escaping (String) -> Void = { print($0, terminator: "") }) {
-        (self.epochs, self.bitsPerLabel, self.write) = (epochs, bitsPerLabel, write)
+    /// A progress bar for a run of `epochs` epochs, written by `write` (standard output by default).
+    public init(epochs: Int, write: @escaping (String) -> Void = { print($0, terminator: "") }) {
+        (self.epochs, self.write) = (epochs, write)
     }
 
     public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
@@ -50,11 +46,17 @@ public final class ProgressBar<Scalar: TensorScalar>: TrainingObserver {
     public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
         endLine()
         lastPlainQuarter = 0
-        func bits(_ loss: Double) -> String { bitsPerLabel ? " (\(fixed(loss / log(2))) bits/char)" : "" }
-        write("epoch \(metrics.epoch)/\(epochs): train loss \(fixed(metrics.trainLoss))\(bits(metrics.trainLoss)) "
-              + "acc \(fixed(metrics.trainAccuracy)) | test loss \(fixed(metrics.testLoss))\(bits(metrics.testLoss)) "
-              + "acc \(fixed(metrics.testAccuracy)) | "
-              + "\(String(metrics.seconds, style: .fixed(1))) s, \(Int(metrics.samplesPerSecond)) samples/s\n")
+        // "train loss 0.3012 accuracy 0.8912 | validation loss 0.3310 accuracy 0.8801 | 2.1 s, 28000 samples/s"
+        let parts = DataSplit.allCases.compactMap { split -> String? in
+            let prefix = split.rawValue + "_"
+            let names = metrics.values.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+            guard !names.isEmpty else { return nil }
+            let ordered = names.sorted { ($0 == "loss" ? 0 : 1, $0) < ($1 == "loss" ? 0 : 1, $1) }
+            return split.rawValue + " " + ordered.map { "\($0.replacingOccurrences(of: "_", with: " ")) \(fixed(metrics.values[prefix + $0]!))" }
+                .joined(separator: " ")
+        }
+        write("epoch \(metrics.epoch)/\(epochs): " + parts.joined(separator: " | ")
+              + " | \(String(metrics.seconds, style: .fixed(1))) s, \(Int(metrics.samplesPerSecond)) samples/s\n")
         fflush(nil)
     }
 
@@ -125,19 +127,22 @@ public final class CheckpointWriter<Scalar: TensorScalar>: TrainingObserver {
     }
 }
 
-/// What ``EarlyStopping`` watches.
-public enum MonitoredMetric: String, Sendable {
-    /// The evaluation loss: lower is better.
-    case testLoss
-    /// The evaluation accuracy: higher is better.
-    case testAccuracy
-}
-
-/// Stops training when a validation metric has not improved for `patience` epochs, and then
+/// Stops training when a monitored value has not improved for `patience` epochs, and then
 /// (optionally) puts back the weights of the best epoch, as Keras' `EarlyStopping`.
 public final class EarlyStopping<Scalar: TensorScalar>: TrainingObserver {
-    /// The metric watched.
-    public let monitor: MonitoredMetric
+    /// Whether a lower or a higher value is better.
+    public enum Mode: String, Sendable {
+        /// Lower is better (losses, errors).
+        case min
+        /// Higher is better (accuracies, R²).
+        case max
+    }
+
+    /// The value watched: `validation_loss`, `validation_accuracy`, `train_loss`, … any
+    /// `<split>_<metric>` the trainer reports (``Trainer/reportedValueNames``).
+    public let monitor: String
+    /// Whether lower or higher values of ``monitor`` are better.
+    public let mode: Mode
     /// Epochs without improvement tolerated before stopping.
     public let patience: Int
     /// The smallest change that counts as an improvement.
@@ -149,15 +154,33 @@ public final class EarlyStopping<Scalar: TensorScalar>: TrainingObserver {
     private var badEpochs = 0
     private var bestState: [Tensor<Scalar>] = []
 
-    /// Stops after `patience` epochs without an improvement of at least `minimumDelta` in `monitor`.
-    public init(monitor: MonitoredMetric = .testLoss, patience: Int, minimumDelta: Double = 0, restoresBestWeights: Bool = true) {
+    /// Stops after `patience` epochs without an improvement of at least `minimumDelta` in
+    /// `monitor`; `mode` defaults to the value's own (``defaultMode(for:)``).
+    public init(monitor: String = "validation_loss", mode: Mode? = nil, patience: Int, minimumDelta: Double = 0,
+                restoresBestWeights: Bool = true) {
         require(patience >= 0 && minimumDelta >= 0, "EarlyStopping: patience and minimumDelta must not be negative")
         (self.monitor, self.patience, self.minimumDelta, self.restoresBestWeights) = (monitor, patience, minimumDelta, restoresBestWeights)
+        self.mode = mode ?? Self.defaultMode(for: monitor)
+    }
+
+    /// `max` for values where higher is better (accuracies, R²), `min` for the others (losses,
+    /// errors, bits per character).
+    public static func defaultMode(for name: String) -> Mode {
+        let measure = String(name.split(separator: "_", maxSplits: 1).last ?? "")
+        return Metric(name: measure)?.higherIsBetter == true ? .max : .min
+    }
+
+    /// Throws when the trainer does not report ``monitor``.
+    public func trainingWillStart(_ trainer: Trainer<Scalar>) throws {
+        guard trainer.reportedValueNames.contains(monitor) else {
+            throw TrainingError(epoch: trainer.epoch + 1, step: trainer.step, reason: "early stopping monitors \"\(monitor)\", "
+                                + "which this run does not report; it reports \(trainer.reportedValueNames.joined(separator: ", "))")
+        }
     }
 
     public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
-        let value = monitor == .testLoss ? metrics.testLoss : metrics.testAccuracy
-        let improved = best.map { monitor == .testLoss ? value < $0.value - minimumDelta : value > $0.value + minimumDelta } ?? true
+        guard let value = metrics[monitor] else { return }
+        let improved = best.map { mode == .min ? value < $0.value - minimumDelta : value > $0.value + minimumDelta } ?? true
         if improved {
             best = (value, metrics.epoch)
             badEpochs = 0

@@ -20,18 +20,21 @@ public final class CancellationFlag: Sendable {
     public var isCancelled: Bool { flag.load(ordering: .relaxed) }
 }
 
-/// One finished batch, as observers see it.
+/// One finished optimizer step, as observers see it.
 public struct BatchReport: Sendable {
     /// The epoch (1-based).
     public var epoch: Int
-    /// The batch within the epoch (1-based), and the epoch's batch count.
+    /// The loader's batches of the epoch done so far (1-based; with gradient accumulation, a
+    /// step takes several), and the epoch's batch count.
     public var batch: Int, batchCount: Int
     /// The optimizer step over the whole run (1-based).
     public var step: Int
-    /// The batch's mean loss.
+    /// The step's mean loss.
     public var loss: Double
-    /// The mean loss and the accuracy over the epoch's batches so far.
-    public var runningLoss: Double, runningAccuracy: Double
+    /// The mean loss over the epoch's batches so far.
+    public var runningLoss: Double
+    /// The training metrics over the epoch's batches so far, by name (`accuracy`, `mae`, …).
+    public var runningMetrics: [String: Double]
     /// Examples seen in the epoch so far.
     public var samples: Int
     /// Seconds since the epoch (or its resumption) started.
@@ -61,7 +64,7 @@ public protocol TrainingObserver<Scalar>: AnyObject {
     func trainingWillStart(_ trainer: Trainer<Scalar>) throws
     /// After each optimizer step.
     func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws
-    /// After each epoch, with its metrics (the test columns from the trainer's evaluation data).
+    /// After each epoch, with its metrics (the validation values from the trainer's validation data).
     func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws
     /// When the run ends, however it ends.
     func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws
@@ -74,26 +77,41 @@ extension TrainingObserver {
     public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws {}
 }
 
-/// Trains a classifier: epochs of mini-batches from a ``DataLoader``, each a forward pass, the
-/// loss, a backward pass and an optimizer step; the schedule stepped per epoch or per batch; an
-/// evaluation after each epoch; observers told of every batch and epoch.
+/// Trains any model on any targets: epochs of mini-batches from a ``DataLoader``, each a forward
+/// pass, the loss, a backward pass and an optimizer step (or several micro-batches and one step,
+/// with gradient accumulation); the schedule stepped per epoch or per batch, or a
+/// ``ReduceOnPlateau`` stepped per epoch on a monitored value; the validation data evaluated
+/// after each epoch; observers told of every step and epoch.
 ///
-/// With labels per position (a ``Dataset/labelShape`` such as `[L]` for the next character at
-/// each step), the model gives scores (N, classes, L), the loss is the mean per label and the
-/// accuracy counts labels, not examples; a language model's loss in nats per character divided
-/// by ln 2 is its bits per character.
+/// The model is any ``Layer``; the loss any ``Loss`` (cross-entropy for classifiers by default,
+/// ``Loss/meanSquaredError`` for regression, ``Loss/binaryCrossEntropyWithLogits`` for
+/// multi-label targets, or a closure); the metrics those asked for (by default accuracy for
+/// class indices; MAE, RMSE and R² for values). Each epoch's ``EpochMetrics`` names its values
+/// by the data they were measured on: `train_loss`, `train_accuracy`, `validation_loss`,
+/// `validation_rmse`, …
 ///
-/// A run can stop after any batch (``cancellation``) and resume from a checkpoint written there
+/// With class indices per position (targets `(N, L)` for the next character at each step), the
+/// model gives scores (N, classes, L), the loss is the mean per label and the accuracy counts
+/// labels, not examples; ``Metric/bitsPerCharacter`` is a language model's cross-entropy in bits.
+///
+/// A run can stop after any step (``cancellation``) and resume from a checkpoint written there
 /// (``saveCheckpoint(toFile:extra:)``, ``resume(fromFile:)``): the resumed run takes the remaining
 /// batches of that epoch in the same order and ends with bit-identical parameters (at the same
 /// ``Parallelism/threadCount``: BLAS products may round differently at another).
 ///
 /// ```swift
 /// let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 1e-3),
-///                       loader: DataLoader(train, batchSize: 128, seed: 1), evaluationData: test)
+///                       loader: DataLoader(train, batchSize: 128, seed: 1), validationData: validation)
 /// trainer.observers = [DivergenceGuard(), ProgressBar(epochs: 10), CheckpointWriter(path: "run.safetensors")]
 /// try trainer.fit(epochs: 10)
 /// ```
+///
+/// **Gradient accumulation.** With ``accumulationSteps`` N, each optimizer step takes N of the
+/// loader's batches in turn (the last step of an epoch takes those left), weighting each
+/// micro-batch's mean loss by its share of the step's examples: the step is the one a batch N
+/// times larger would give, up to rounding, for losses that are means over examples. Layers
+/// that use batch statistics (``BatchNorm1d``, ``BatchNorm2d``) see each micro-batch on its own,
+/// as in PyTorch.
 ///
 /// **Data-parallel training.** Given a ``DataParallel``, the trainer runs as one of its group's
 /// processes, each of which starts the same trainer: at the start every process checks that all
@@ -101,7 +119,7 @@ extension TrainingObserver {
 /// loader (the batch size is the global one) is split into contiguous shares, one per process;
 /// gradients are summed across processes during backward, so every process takes the step one
 /// process would take on the whole batch; the batch and epoch metrics are reduced across
-/// processes, and the evaluation data is split among them too. Only rank 0 tells the observers
+/// processes, and the validation data is split among them too. Only rank 0 tells the observers
 /// (progress, metrics files, checkpoints), and its stop requests and every process's
 /// cancellation reach all. An error on one process ends the whole group with its message
 /// (``ProcessGroup/abort(_:)``), so none is left waiting. `BatchNorm` layers normalize with each
@@ -109,22 +127,31 @@ extension TrainingObserver {
 /// the running statistics are rank 0's, copied to all before each evaluation.
 public final class Trainer<Scalar: TensorScalar> {
     /// The model trained.
-    public let model: Sequential<Scalar>
+    public let model: any Layer<Scalar>
     /// The optimizer stepping the model's parameters.
     public let optimizer: any Optimizer<Scalar>
     /// The learning-rate schedule, if any.
     public let scheduler: LearningRateScheduler<Scalar>?
     /// When the schedule steps: after each epoch or after each batch.
     public let scheduleStepping: ScheduleStepping
+    /// Lowers the learning rate when ``monitor`` stops improving, stepped after each epoch.
+    public let plateau: ReduceOnPlateau<Scalar>?
+    /// The value ``plateau`` watches: `validation_loss` (the default with validation data),
+    /// `train_loss` (without), or any `<split>_<metric>` the trainer reports.
+    public let monitor: String
     /// The training batches.
     public private(set) var loader: DataLoader<Scalar>
-    /// The data evaluated after each epoch (the metrics' test columns), if any.
-    public let evaluationData: Dataset<Scalar>?
-    /// The mean loss of a batch's logits against its labels.
-    public let loss: (_ logits: Tensor<Scalar>, _ labels: [Int]) -> Tensor<Scalar>
+    /// The data evaluated after each epoch (the `validation_*` values), if any.
+    public let validationData: (any ExampleSource<Scalar>)?
+    /// The batch's mean loss, minimized.
+    public let loss: Loss<Scalar>
+    /// The metrics reported for the training batches and the validation data.
+    public let metrics: [Metric]
+    /// The loader's batches per optimizer step (1: no accumulation).
+    public let accumulationSteps: Int
     /// Told of the run in order; see ``TrainingObserver``.
     public var observers: [any TrainingObserver<Scalar>] = []
-    /// Set it (from any thread) to stop after the current batch.
+    /// Set it (from any thread) to stop after the current step.
     public let cancellation: CancellationFlag
     /// The process group this trainer trains with, or `nil` to train alone.
     public let dataParallel: DataParallel<Scalar>?
@@ -151,37 +178,50 @@ public final class Trainer<Scalar: TensorScalar> {
 
     /// The shuffling generator as it was before the epoch in progress drew its order.
     private var epochGenerator: RandomGenerator
-    /// The epoch in progress: summed loss, correct predictions, examples.
-    private var totals = (loss: 0.0, correct: 0, seen: 0)
+    /// The epoch in progress: the training loss and metrics summed over its batches.
+    private var totals: MetricTotals
 
     /// A trainer of `model` by `optimizer` on `loader`'s batches.
     ///
     /// - Parameters:
-    ///   - model: the model trained.
+    ///   - model: the model trained: any layer.
     ///   - optimizer: the optimizer of the model's parameters.
     ///   - scheduler: a schedule for the optimizer's rate, stepped as `scheduleStepping` says.
     ///   - scheduleStepping: whether the schedule steps after each epoch or each batch.
+    ///   - plateau: lowers the rate when `monitor` stops improving (instead of, or with, a schedule).
+    ///   - monitor: the value `plateau` watches (default: `validation_loss` with validation data,
+    ///     else `train_loss`).
     ///   - loader: the training batches.
-    ///   - evaluationData: evaluated after each epoch (test loss and accuracy of the metrics;
-    ///     without it, the metrics' test columns repeat the training ones).
-    ///   - loss: the mean loss of logits against labels (default: cross-entropy).
-    ///   - cancellation: a flag to stop the run after a batch (the tool sets one on Ctrl-C).
+    ///   - validationData: evaluated after each epoch (the `validation_*` values of the metrics).
+    ///   - loss: the batch's mean loss (default: cross-entropy, for class indices).
+    ///   - metrics: the metrics to report (default: ``Metric/defaults(for:)`` of the targets).
+    ///   - accumulationSteps: the loader's batches per optimizer step (see "Gradient accumulation").
+    ///   - cancellation: a flag to stop the run after a step (the tool sets one on Ctrl-C).
     ///   - dataParallel: the process group to train with (see "Data-parallel training" above), or
     ///     `nil` to train in this process alone.
     public init(
-        model: Sequential<Scalar>, optimizer: any Optimizer<Scalar>, scheduler: LearningRateScheduler<Scalar>? = nil,
-        scheduleStepping: ScheduleStepping = .perEpoch, loader: DataLoader<Scalar>, evaluationData: Dataset<Scalar>? = nil,
-        loss: @escaping (_ logits: Tensor<Scalar>, _ labels: [Int]) -> Tensor<Scalar> = { crossEntropy(logits: $0, labels: $1) },
+        model: any Layer<Scalar>, optimizer: any Optimizer<Scalar>, scheduler: LearningRateScheduler<Scalar>? = nil,
+        scheduleStepping: ScheduleStepping = .perEpoch, plateau: ReduceOnPlateau<Scalar>? = nil, monitor: String? = nil,
+        loader: DataLoader<Scalar>, validationData: (any ExampleSource<Scalar>)? = nil, loss: Loss<Scalar> = .crossEntropy,
+        metrics: [Metric]? = nil, accumulationSteps: Int = 1,
         cancellation: CancellationFlag = CancellationFlag(), dataParallel: DataParallel<Scalar>? = nil
     ) {
+        require(accumulationSteps >= 1, "Trainer: accumulationSteps must be at least 1, got \(accumulationSteps)")
         (self.model, self.optimizer, self.scheduler, self.scheduleStepping) = (model, optimizer, scheduler, scheduleStepping)
-        (self.loader, self.evaluationData, self.loss, self.cancellation) = (loader, evaluationData, loss, cancellation)
-        self.dataParallel = dataParallel
+        (self.plateau, self.monitor) = (plateau, monitor ?? (validationData == nil ? "train_loss" : "validation_loss"))
+        (self.loader, self.validationData, self.loss, self.cancellation) = (loader, validationData, loss, cancellation)
+        self.metrics = metrics ?? Metric.defaults(for: loader.source.targetLayout)
+        (self.accumulationSteps, self.dataParallel) = (accumulationSteps, dataParallel)
         epochGenerator = loader.generator
+        totals = MetricTotals(metrics: self.metrics, layout: loader.source.targetLayout)
     }
 
-    /// The labels of each training example (1, or one per position of the data's label shape).
-    private var labelsPerExample: Int { loader.dataset.labelsPerExample }
+    /// The names of the values each epoch reports: `train_loss`, `train_<metric>` for each
+    /// metric, and the same for `validation` with validation data.
+    public var reportedValueNames: [String] {
+        let names = ["loss"] + metrics.map(\.name)
+        return names.map { "train_\($0)" } + (validationData == nil ? [] : names.map { "validation_\($0)" })
+    }
 
     /// The observers this process tells: all of them on the reporting process, none elsewhere.
     private var reportedObservers: [any TrainingObserver<Scalar>] { isReporting ? observers : [] }
@@ -198,32 +238,31 @@ public final class Trainer<Scalar: TensorScalar> {
         do {
             try checkTrainable()
             if let dataParallel {
-                try dataParallel.start(model: model, data: loader.dataset, settings: "batch size \(loader.batchSize), shuffle "
+                try dataParallel.start(model: model, data: loader.source, settings: "batch size \(loader.batchSize), shuffle "
                                        + "\(loader.shuffle), drop last \(loader.dropLast), generator \(epochGenerator.state), "
                                        + "epoch \(epoch), step \(step), batch \(batchesInEpoch), parameters \(optimizer.parameters.count), "
-                                       + "gradient clipping \(gradientClipNorm.map { String($0) } ?? "none")")
+                                       + "gradient clipping \(gradientClipNorm.map { String($0) } ?? "none"), "
+                                       + "accumulation \(accumulationSteps), loss \(loss.name), metrics \(metrics)")
             }
             for observer in reportedObservers { try observer.trainingWillStart(self) }
             model.train()
             epochs: while epoch < epochs && !stopRequested {
                 let start = clock.now
-                let (startBatch, startSeen) = (batchesInEpoch, totals.seen)
+                let (startBatch, startSeen) = (batchesInEpoch, totals.examples)
                 loader.generator = epochGenerator
                 let batches = loader.epoch()
-                for batch in batches[batchesInEpoch...] {
-                    let (value, correct, cancelled) = try trainStep(on: batch)
+                while batchesInEpoch < batches.count {
+                    let group = Array(batches[batchesInEpoch ..< Swift.min(batchesInEpoch + accumulationSteps, batches.count)])
+                    let (value, cancelled) = try trainStep(on: group)
                     if scheduleStepping == .perBatch { scheduler?.step() }
                     step += 1
-                    batchesInEpoch += 1
-                    totals.loss += value * Double(batch.count)
-                    totals.correct += correct
-                    totals.seen += batch.count
+                    batchesInEpoch += group.count
                     let seconds = start.duration(to: clock.now).inSeconds
+                    let running = Dictionary(totals.values.dropFirst().map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
                     let report = BatchReport(
                         epoch: epoch + 1, batch: batchesInEpoch, batchCount: batches.count, step: step, loss: value,
-                        runningLoss: totals.loss / Double(totals.seen), runningAccuracy: Double(totals.correct) / Double(totals.seen * labelsPerExample),
-                        samples: totals.seen, seconds: seconds,
-                        samplesPerSecond: seconds > 0 ? Double(totals.seen - startSeen) / seconds : 0,
+                        runningLoss: totals.values[0].value, runningMetrics: running, samples: Int(totals.examples), seconds: seconds,
+                        samplesPerSecond: seconds > 0 ? (totals.examples - startSeen) / seconds : 0,
                         secondsLeft: seconds / Double(batchesInEpoch - startBatch) * Double(batches.count - batchesInEpoch))
                     for observer in reportedObservers { try observer.batchDidEnd(self, report) }
                     // Alone, a cancellation by an observer of this batch counts; in a group, the one all processes agreed on.
@@ -233,21 +272,22 @@ public final class Trainer<Scalar: TensorScalar> {
                     }
                 }
                 let seconds = Swift.max(start.duration(to: clock.now).inSeconds, 1e-9)
-                let seen = Double(Swift.max(totals.seen, 1))
-                let (trainLoss, trainAccuracy) = (totals.loss / seen, Double(totals.correct) / (seen * Double(labelsPerExample)))
-                let samplesPerSecond = Double(totals.seen - startSeen) / seconds, learningRate = optimizer.learningRate
+                var values: [String: Double] = [:]
+                for (name, value) in totals.values { values["train_" + name] = value }
+                let samplesPerSecond = (totals.examples - startSeen) / seconds, learningRate = optimizer.learningRate
                 if scheduleStepping == .perEpoch { scheduler?.step() }
                 epoch += 1
                 batchesInEpoch = 0
-                totals = (0, 0, 0)
+                totals = MetricTotals(metrics: metrics, layout: loader.source.targetLayout)
                 epochGenerator = loader.generator
-                let test = try evaluationData.map { try evaluateEpoch(on: $0) }
-                let metrics = EpochMetrics(
-                    epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, testLoss: test?.loss ?? trainLoss,
-                    testAccuracy: test?.accuracy ?? trainAccuracy, seconds: seconds, samplesPerSecond: samplesPerSecond,
-                    learningRate: learningRate)
-                history.append(metrics)
-                for observer in reportedObservers { try observer.epochDidEnd(self, metrics) }
+                if let validationData {
+                    for (name, value) in try evaluateEpoch(on: validationData) { values["validation_" + name] = value }
+                }
+                let record = EpochMetrics(epoch: epoch, values: values, seconds: seconds, samplesPerSecond: samplesPerSecond,
+                                          learningRate: learningRate)
+                history.append(record)
+                if let plateau, let value = values[monitor] { plateau.step(metric: value) }
+                for observer in reportedObservers { try observer.epochDidEnd(self, record) }
                 if let dataParallel {  // rank 0's observers decide for all
                     stopRequested = try dataParallel.group.sum([stopRequested ? 1 : 0])[0] > 0
                 }
@@ -268,31 +308,46 @@ public final class Trainer<Scalar: TensorScalar> {
         return outcome
     }
 
-    /// One optimizer step on `batch` (this process's share of it, in data-parallel training):
-    /// returns the batch's mean loss, its correct predictions, and whether any process was cancelled.
-    private func trainStep(on batch: DataLoader<Scalar>.Batch) throws -> (loss: Double, correct: Int, cancelled: Bool) {
+    /// One optimizer step on the micro-batches `group` (this process's share of each, in
+    /// data-parallel training), each weighted by its share of the step's examples: returns the
+    /// step's mean loss and whether any process was cancelled.
+    private func trainStep(on group: [DataLoader<Scalar>.Batch]) throws -> (loss: Double, cancelled: Bool) {
         optimizer.zeroGradients()
-        let share = dataParallel.map { batch.share($0.share(of: batch.count)) } ?? batch
-        var (value, correct) = (0.0, 0)  // the share's mean loss and correct predictions
-        if share.count > 0 {
-            let labels = share.labels
-            let logits = model(share.features)
-            let batchLoss = loss(logits, labels)
-            if let dataParallel {
-                try dataParallel.backward(batchLoss, weight: Double(share.count) / Double(batch.count), parameters: optimizer.parameters)
-            } else {
-                batchLoss.backward()
+        let total = group.reduce(0) { $0 + $1.count }
+        var stepTotals = MetricTotals(metrics: metrics, layout: loader.source.targetLayout)
+        for (index, batch) in group.enumerated() {
+            let share = dataParallel.map { batch.share($0.share(of: batch.count)) } ?? batch
+            let weight = Double(share.count) / Double(total)
+            let isLast = index == group.count - 1
+            guard share.count > 0 else {
+                if isLast { try dataParallel?.backward(nil, weight: 0, parameters: optimizer.parameters) }
+                continue
             }
-            value = Double(batchLoss.scalar)
-            correct = zip(logits.detached.argmax(along: 1), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
-        } else {
-            try dataParallel?.backward(nil, weight: 0, parameters: optimizer.parameters)
+            let examples = try share.examples()
+            let output = model(examples.features)
+            if let problem = loss.problem(outputShape: output.shape, batch: share.count, layout: examples.targetLayout) {
+                throw TrainingError(epoch: epoch + 1, step: step + 1, reason: problem)
+            }
+            let batchLoss = loss(output, examples.targets)
+            if let dataParallel, isLast {
+                try dataParallel.backward(batchLoss, weight: weight, parameters: optimizer.parameters)
+            } else if weight == 1 {
+                batchLoss.backward()
+            } else {
+                batchLoss.backward(seed: Tensor(filledWith: Scalar(weight), shape: batchLoss.shape))
+            }
+            stepTotals.add(loss: Double(batchLoss.scalar), examples: share.count, output: output, targets: examples.targets)
         }
         if let gradientClipNorm { clipGradientNorm(optimizer.parameters, maxNorm: gradientClipNorm) }
         optimizer.step()
-        guard let group = dataParallel?.group else { return (value, correct, cancellation.isCancelled) }
-        let totals = try group.sum([value * Double(share.count), Double(correct), cancellation.isCancelled ? 1 : 0])
-        return (totals[0] / Double(batch.count), Int(totals[1]), totals[2] > 0)
+        var cancelled = cancellation.isCancelled
+        if let group = dataParallel?.group {
+            let summed = try group.sum(stepTotals.vector + [cancelled ? 1 : 0])
+            stepTotals.load(Array(summed.dropLast()))
+            cancelled = summed.last! > 0
+        }
+        totals.merge(stepTotals)
+        return (stepTotals.lossSum / Swift.max(stepTotals.examples, 1), cancelled)
     }
 
     /// Whether this process, or any process of the group, was cancelled.
@@ -301,62 +356,65 @@ public final class Trainer<Scalar: TensorScalar> {
         return try group.sum([cancellation.isCancelled ? 1 : 0])[0] > 0
     }
 
-    /// The epoch's evaluation: in data-parallel training each process evaluates its share of
-    /// `data` with rank 0's running statistics, and the sums are reduced.
-    private func evaluateEpoch(on data: Dataset<Scalar>) throws -> (loss: Double, accuracy: Double) {
-        // The trainer's loss is a mean per label: times the labels, a sum.
-        let summedLoss = { (logits: Tensor<Scalar>, labels: [Int]) in self.loss(logits, labels) * Scalar(labels.count) }
-        guard let dataParallel else {
-            let result = evaluate(model, on: data, loss: summedLoss)
-            return (result.loss, result.accuracy)
+    /// The epoch's validation loss and metrics: in data-parallel training each process evaluates
+    /// its share of `data` with rank 0's running statistics, and the sums are reduced.
+    private func evaluateEpoch(on data: any ExampleSource<Scalar>) throws -> [(name: String, value: Double)] {
+        var range = 0..<data.count
+        if let dataParallel {
+            try dataParallel.broadcastBuffers(of: model)
+            range = dataParallel.share(of: data.count)
         }
-        try dataParallel.broadcastBuffers(of: model)
-        let share = data.slice(dataParallel.share(of: data.count))
-        var sums = [0.0, 0.0]
-        if share.count > 0 {
-            let result = evaluate(model, on: share, loss: summedLoss)
-            let labels = Double(share.labels.count)
-            sums = [result.loss * labels, (result.accuracy * labels).rounded()]  // loss sum, correct
-        }
-        let totals = try dataParallel.group.sum(sums)
-        let count = Double(Swift.max(data.labels.count, 1))
-        return (totals[0] / count, totals[1] / count)
+        var sums = try evaluationTotals(model, on: data, range: range, loss: loss, metrics: metrics)
+        if let group = dataParallel?.group { sums.load(try group.sum(sums.vector)) }
+        return sums.values
     }
 
     /// Throws when there is nothing to train (as PyTorch's optimizers refuse an empty parameter
-    /// list), or when a training batch would hold one example while the model has a
-    /// ``BatchNorm1d``, which needs more than one value per channel in training (as in PyTorch).
+    /// list), when the loss, a metric or the validation data does not fit the training targets,
+    /// or when a training batch would hold one example while the model has a ``BatchNorm1d``,
+    /// which needs more than one value per channel in training (as in PyTorch).
     private func checkTrainable() throws {
-        guard !optimizer.parameters.isEmpty else {
-            throw TrainingError(epoch: epoch + 1, step: step, reason: "the optimizer has no parameters to train")
+        func fail(_ reason: String) -> TrainingError { TrainingError(epoch: epoch + 1, step: step, reason: reason) }
+        guard !optimizer.parameters.isEmpty else { throw fail("the optimizer has no parameters to train") }
+        let layout = loader.source.targetLayout
+        if let problem = loss.problem(for: layout) { throw fail(problem) }
+        if let problem = metrics.lazy.compactMap({ $0.problem(for: layout) }).first { throw fail(problem) }
+        if let validationData {
+            guard validationData.targetLayout == layout, validationData.exampleShape == loader.source.exampleShape else {
+                throw fail("the validation data has examples of shape \(validationData.exampleShape) and targets of "
+                           + "\(validationData.targetLayout), the training data \(loader.source.exampleShape) and \(layout)")
+            }
+        }
+        if plateau != nil, !reportedValueNames.contains(monitor) {
+            throw fail("the plateau schedule monitors \"\(monitor)\", which this trainer does not report; it reports "
+                       + reportedValueNames.joined(separator: ", "))
         }
         guard model.namedLayers.contains(where: { $0.layer is BatchNorm1d<Scalar> }) else { return }
-        let count = loader.dataset.count, size = loader.batchSize
+        let count = loader.source.count, size = loader.batchSize
         if size == 1 || (!loader.dropLast && count % size == 1) {
-            throw TrainingError(epoch: epoch + 1, step: step, reason: "the model has a BatchNorm1d, which needs more than one example "
-                                + "per batch in training, but \(count) examples in batches of \(size) leave a batch of one")
+            throw fail("the model has a BatchNorm1d, which needs more than one example "
+                       + "per batch in training, but \(count) examples in batches of \(size) leave a batch of one")
         }
         guard let group = dataParallel?.group else { return }
         let batchSizes = [size] + (!loader.dropLast && count % size != 0 ? [count % size] : [])
         for batch in batchSizes where (0..<group.size).contains(where: { batch * ($0 + 1) / group.size - batch * $0 / group.size == 1 }) {
-            throw TrainingError(epoch: epoch + 1, step: step, reason: "the model has a BatchNorm1d, which needs more than one example "
-                                + "per process in training, but a batch of \(batch) split among \(group.size) processes leaves one of them one")
+            throw fail("the model has a BatchNorm1d, which needs more than one example "
+                       + "per process in training, but a batch of \(batch) split among \(group.size) processes leaves one of them one")
         }
     }
 
     /// Writes a checkpoint of the run at its current position, atomically: the model (with its
-    /// description when it has one), the optimizer, the schedule, the shuffling and dropout
-    /// generators, and the position within the epoch in progress.
+    /// description when it has one), the optimizer, the schedule or plateau, the shuffling and
+    /// dropout generators, and the position within the epoch in progress with its sums so far.
     public func saveCheckpoint(toFile path: String, extra: [String: String] = [:]) throws {
         var extra = extra
-        extra["trainer.epoch_loss"] = String(totals.loss)
-        extra["trainer.epoch_correct"] = String(totals.correct)
-        extra["trainer.epoch_seen"] = String(totals.seen)
+        extra["trainer.epoch_totals"] = totals.vector.map { String($0) }.joined(separator: ",")
         extra["trainer.batch_size"] = String(loader.batchSize)
-        extra["trainer.examples"] = String(loader.dataset.count)
+        extra["trainer.examples"] = String(loader.source.count)
+        extra["trainer.accumulation_steps"] = String(accumulationSteps)
         try TrainingCheckpoint<Scalar>(step: step, epoch: epoch, batchesInEpoch: batchesInEpoch,
                                        generators: ["shuffle": epochGenerator], extra: extra)
-            .save(model: model, optimizer: optimizer, scheduler: scheduler, toFile: path)
+            .save(model: model, optimizer: optimizer, scheduler: scheduler, plateau: plateau, toFile: path)
     }
 
     /// Restores a run from a checkpoint written by ``saveCheckpoint(toFile:extra:)``: the next
@@ -372,7 +430,8 @@ public final class Trainer<Scalar: TensorScalar> {
     public func resume(from file: SafeTensorsFile, path: String = "<memory>") throws -> TrainingCheckpoint<Scalar> {
         func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
         let peek = try TrainingCheckpoint<Scalar>.record(in: file, path: path)
-        for (key, expected) in [("batch_size", loader.batchSize), ("examples", loader.dataset.count)] {
+        let settings = [("batch_size", loader.batchSize), ("examples", loader.source.count), ("accumulation_steps", accumulationSteps)]
+        for (key, expected) in settings {
             if let saved = peek.extra["trainer." + key], saved != String(expected) {
                 throw fail("it was written by a run with \(key.replacingOccurrences(of: "_", with: " ")) \(saved); "
                            + "this one has \(expected), so the rest of its epoch cannot be replayed")
@@ -381,17 +440,38 @@ public final class Trainer<Scalar: TensorScalar> {
         guard peek.batchesInEpoch <= loader.batchCount else {
             throw fail("it stopped after batch \(peek.batchesInEpoch) of an epoch; this data has \(loader.batchCount) batches an epoch")
         }
-        let number = { (key: String) in peek.extra["trainer." + key].map { Double($0) } ?? 0 }
-        guard let loss = number("epoch_loss"), loss.isFinite, let correct = number("epoch_correct"), let seen = number("epoch_seen"),
-              let correctCount = Int(exactly: correct), let seenCount = Int(exactly: seen), correctCount >= 0,
-              seenCount <= peek.batchesInEpoch * loader.batchSize, seenCount * labelsPerExample >= correctCount else {
-            throw fail("metadata \"extra.trainer.*\" does not describe the epoch in progress")
-        }
-        let record = try TrainingCheckpoint<Scalar>.load(model: model, optimizer: optimizer, scheduler: scheduler, from: file, path: path)
+        let epochTotals = try savedTotals(peek, fail: fail)
+        let record = try TrainingCheckpoint<Scalar>.load(model: model, optimizer: optimizer, scheduler: scheduler, plateau: plateau,
+                                                         from: file, path: path)
         (epoch, step, batchesInEpoch) = (record.epoch, record.step, record.batchesInEpoch)
-        totals = (loss, correctCount, seenCount)
+        totals = epochTotals
         if let shuffle = record.generators["shuffle"] { epochGenerator = shuffle }
         loader.generator = epochGenerator
         return record
+    }
+
+    /// The sums of the epoch in progress a checkpoint holds, validated: `trainer.epoch_totals`,
+    /// or the loss, correct labels and examples of checkpoints written before other metrics.
+    private func savedTotals(_ record: TrainingCheckpoint<Scalar>, fail: (String) -> CheckpointError) throws -> MetricTotals {
+        var sums = MetricTotals(metrics: metrics, layout: loader.source.targetLayout)
+        let perExample = Double(loader.source.targetLayout.exampleShape.reduce(1, *))
+        let maximumExamples = Double(record.batchesInEpoch * loader.batchSize)
+        let malformed = fail("metadata \"extra.trainer.epoch_totals\" does not describe the epoch in progress of this run's "
+                             + "loss and metrics (\(metrics.map(\.name).joined(separator: ", ")))")
+        if let text = record.extra["trainer.epoch_totals"] {
+            let vector = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+            guard vector.count == sums.vector.count, vector.allSatisfy({ $0?.isFinite == true }) else { throw malformed }
+            sums.load(vector.map { $0! })
+        } else if let loss = record.extra["trainer.epoch_loss"], let correct = record.extra["trainer.epoch_correct"],
+                  let seen = record.extra["trainer.epoch_seen"] {
+            // Written before other metrics: the loss, the correct labels and the examples.
+            guard let loss = Double(loss), loss.isFinite, let correct = Double(correct), correct >= 0, let seen = Double(seen),
+                  seen == 0 || metrics.allSatisfy({ $0 == .accuracy }) else { throw malformed }
+            sums.load([loss, seen, seen * perExample] + metrics.map { _ in correct } + sums.columns)
+        }
+        guard sums.examples >= 0, sums.examples == sums.examples.rounded(), sums.examples <= maximumExamples,
+              sums.targetCount >= 0, sums.targetCount <= sums.examples * perExample,
+              zip(metrics, sums.sums).allSatisfy({ $0.0 != .accuracy || ($0.1 >= 0 && $0.1 <= sums.targetCount) }) else { throw malformed }
+        return sums
     }
 }

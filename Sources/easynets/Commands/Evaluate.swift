@@ -22,7 +22,7 @@ struct Evaluate: ParsableCommand {
             let opened = try source.open(inputSize: test.featureCount, imageShape: data.imageShape, classes: classes,
                                          sequenceLength: loaded.vocabulary.map { _ in data.sequenceLength }, vocabulary: loaded.vocabulary)
             test = try test.shaped(for: opened.description, imageShape: data.imageShape, dataName: data.name(test: true))
-            let modelClasses = try opened.description.checkClassCount(for: test, modelSource: source.checkpoint,
+            let modelClasses = try opened.description.checkFits(test, modelSource: source.checkpoint,
                                                                       dataName: data.name(test: true))
             try opened.description.checkMemory(batchSize: min(defaultEvaluationBatchSize, test.count), exampleShape: test.exampleShape,
                                                training: false, source: source.checkpoint)

@@ -59,7 +59,7 @@ struct Predict: ParsableCommand {
             let examples = try Dataset(features: inputs, labels: [Int](repeating: 0, count: inputs.shape[0]))
                 .shaped(for: opened.description, imageShape: image != nil ? FashionMNIST.imageShape : data.imageShape, dataName: inputName)
             inputs = examples.features
-            let modelClasses = try opened.description.checkClassCount(for: examples, modelSource: source.checkpoint, dataName: inputName)
+            let modelClasses = try opened.description.checkFits(examples, modelSource: source.checkpoint, dataName: inputName)
             try opened.description.checkMemory(batchSize: examples.count, exampleShape: examples.exampleShape, training: false,
                                                source: source.checkpoint)
             let model = try source.build(opened)

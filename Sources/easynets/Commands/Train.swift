@@ -7,7 +7,7 @@ import Foundation
 /// its observers, and runs it.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a classifier (default: the 784-256-128-10 MLP on Fashion-MNIST) or a character-level language model (--dataset text).")
+        abstract: "Train a classifier (default: the 784-256-128-10 MLP on Fashion-MNIST), a regressor or multi-label classifier (--dataset csv --task regression|multilabel), or a character-level language model (--dataset text).")
 
     @OptionGroup var data: DataOptions
     @OptionGroup var memory: MemoryOptions
@@ -72,6 +72,32 @@ struct Train: ParsableCommand {
     @Option(help: "Use only the first N training examples.")
     var limit: Int?
 
+    @Option(help: "Hold out this fraction of the training examples (drawn by --seed) as validation data, evaluated after each epoch; the test data is then evaluated once, after training (default: 0: the test data is evaluated after each epoch).")
+    var validationSplit: Double = 0
+
+    @Option(help: "The loss: cross-entropy (classification), mse, l1 or huber (regression), bce (multi-label) (default: the task's first).")
+    var loss: LossKind?
+
+    @Option(name: .customLong("report"),
+            help: "Metrics reported each epoch, comma-separated: \(Metric.knownNames) (default: accuracy for classes; mae, rmse and r2 for regression; accuracy and bits_per_character for text).")
+    var reportOption: String?
+
+    @Option(help: "Stop after N epochs without improvement of --monitor (early stopping).")
+    var patience: Int?
+
+    @Option(help: "The value early stopping and --schedule plateau watch: <train|validation>_<loss|metric> (default: validation_loss).")
+    var monitor: String = "validation_loss"
+
+    @Flag(help: "With --patience: put back the weights of the best epoch when training ends.")
+    var restoreBestWeights = false
+
+    @Option(help: "With --schedule plateau: epochs without improvement of --monitor before the rate is divided by 10 (default: \(TrainingRecipe.standard.plateauPatience)).")
+    var plateauPatience: Int?
+
+    @Option(name: .customLong("accumulate"),
+            help: "Accumulate the gradients of N batches into each optimizer step: the step of a batch N times larger.")
+    var accumulate: Int = 1
+
     @Option(help: "Checkpoint file, written atomically after every epoch and on Ctrl-C.")
     var checkpoint: String?
 
@@ -107,6 +133,8 @@ struct Train: ParsableCommand {
         if let clipNorm { recipe.gradientClipNorm = clipNorm }
         if let augmentShiftOption { recipe.maximumShift = augmentShiftOption }
         recipe.horizontalFlip = recipe.horizontalFlip || augmentFlip
+        recipe.accumulationSteps = accumulate
+        if let plateauPatience { recipe.plateauPatience = plateauPatience }
         return recipe
     }
 
@@ -126,6 +154,46 @@ struct Train: ParsableCommand {
         if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1") }
         if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) { throw ValidationError("--clip-norm must be a positive number") }
         if checkpointEvery != nil, checkpoint == nil { throw ValidationError("--checkpoint-every needs --checkpoint") }
+        guard validationSplit >= 0 && validationSplit < 1 else { throw ValidationError("--validation-split must be in [0, 1)") }
+        guard (1...1_000_000).contains(accumulate) else { throw ValidationError("--accumulate must be in 1...1000000") }
+        if let patience, !(0...1_000_000).contains(patience) { throw ValidationError("--patience must be in 0...1000000") }
+        if let plateauPatience, !(0...1_000_000).contains(plateauPatience) { throw ValidationError("--plateau-patience must be in 0...1000000") }
+        if restoreBestWeights, patience == nil { throw ValidationError("--restore-best-weights needs --patience") }
+        if let loss, !loss.tasks.contains(task) {
+            throw ValidationError("--loss \(loss.rawValue) does not apply to \(data.dataset == .text ? "a language model" : "--task \(task.rawValue)"); "
+                                  + "use \(LossKind.allCases.filter { $0.tasks.contains(task) }.map(\.rawValue).joined(separator: " or "))")
+        }
+        let layout: TargetLayout = task == .classification ? .classes([]) : .values([1])
+        for metric in try reportedMetrics {
+            if let problem = metric.problem(for: layout) { throw ValidationError("--report: \(problem)") }
+        }
+        let monitorParts = monitor.split(separator: "_", maxSplits: 1).map(String.init)
+        let monitored = ["loss"] + (try reportedMetrics).map(\.name)
+        guard monitorParts.count == 2, ["train", "validation"].contains(monitorParts[0]), monitored.contains(monitorParts[1]) else {
+            throw ValidationError("--monitor must be train_ or validation_ followed by one of \(monitored.joined(separator: ", ")), got \"\(monitor)\"")
+        }
+    }
+
+    /// The task: the CSV's, or classification (every dataset but csv is classified).
+    var task: TaskKind { data.dataset == .csv ? data.task : .classification }
+
+    /// The metrics `--report` asks for, or the task's.
+    var reportedMetrics: [Metric] {
+        get throws {
+            guard let reportOption else {
+                switch task {
+                case .classification: return data.dataset == .text ? [.accuracy, .bitsPerCharacter] : [.accuracy]
+                case .regression: return [.meanAbsoluteError, .rootMeanSquaredError, .r2]
+                case .multilabel: return [.accuracy]
+                }
+            }
+            return try reportOption.split(separator: ",").map { name in
+                guard let metric = Metric(name: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--report: unknown metric \"\(name)\"; the metrics are \(Metric.knownNames)")
+                }
+                return metric
+            }
+        }
     }
 
     func run() throws {
@@ -163,8 +231,24 @@ struct Train: ParsableCommand {
         let loaded = try data.load()
         var (trainData, testData, vocabulary) = (loaded.train, loaded.test, loaded.vocabulary)
         if let limit { trainData = trainData.prefix(limit) }
-        let recipe = recipe
+        // Validation: a seeded part of the training data (the test data then waits for the end), or the test data.
+        var validationData = testData
+        if validationSplit > 0 {
+            guard Int((Double(trainData.count) * validationSplit).rounded()) >= 1, trainData.count >= 2 else {
+                throw ValidationError("--validation-split \(validationSplit) of \(trainData.count) training examples leaves no validation example")
+            }
+            (trainData, validationData) = trainData.split(validationFraction: validationSplit, seed: seed &+ 2)
+        }
+        // A regressor's inputs are standardized with the training part's statistics, kept in the checkpoint.
+        var standardizer: Standardizer<Float>?
         let resumeFile = try resume.map { try SafeTensorsFile(contentsOfFile: $0) }
+        if task == .regression {
+            standardizer = try resumeFile.flatMap { try Standardizer(checkpoint: $0, features: trainData.featureCount, path: resume!) }
+                ?? Standardizer(fitting: trainData.features)
+            (trainData, validationData, testData) = (standardizer!.apply(trainData), standardizer!.apply(validationData), standardizer!.apply(testData))
+        }
+        let validationName = validationSplit > 0 ? "the validation part of \(data.name(test: false))" : data.name(test: true)
+        let recipe = recipe
         // The model's description first: it is checked against the data and the memory limit
         // before any layer is allocated.
         let description: ModelDescription
@@ -177,47 +261,63 @@ struct Train: ParsableCommand {
             // A language model continues only on text of the same characters, in the same order.
             if let vocabulary { try vocabulary.checkMatches(checkpoint: resumeFile, path: resume, required: true) }
         } else {
-            let classes = vocabulary?.count ?? max(trainData.classCount, testData.classCount)
-            description = try modelDescription(model, classes: classes, inputSize: trainData.featureCount, imageShape: data.imageShape,
+            let outputs = vocabulary?.count ?? (task == .classification ? max(trainData.classCount, testData.classCount)
+                                                                         : trainData.labelShape.reduce(1, *))
+            description = try modelDescription(model, classes: outputs, inputSize: trainData.featureCount, imageShape: data.imageShape,
                                                sequenceLength: vocabulary.map { _ in data.sequenceLength },
                                                hidden: parseWidths(hidden), activation: parseActivation(activation), dropout: dropout)
             source = preset != nil ? "the \(model) preset" : model
         }
         trainData = try trainData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: false))
+        validationData = try validationData.shaped(for: description, imageShape: data.imageShape, dataName: validationName)
         testData = try testData.shaped(for: description, imageShape: data.imageShape, dataName: data.name(test: true))
-        let modelClasses = try description.checkClassCount(for: trainData, modelSource: source, dataName: data.name(test: false))
+        let modelClasses = try description.checkFits(trainData, modelSource: source, dataName: data.name(test: false))
         if let vocabulary, modelClasses != vocabulary.count {  // generate draws one of its scores per character
             throw ModelDescriptionError(layer: source, reason: "the model gives \(modelClasses) scores per position, but a language "
                                         + "model of this text needs one per character: \(vocabulary.count)")
         }
-        try description.checkClassCount(for: testData, modelSource: source, dataName: data.name(test: true))
+        try description.checkFits(validationData, modelSource: source, dataName: validationName)
+        try description.checkFits(testData, modelSource: source, dataName: data.name(test: true))
         try description.checkMemory(batchSize: recipe.batchSize, exampleShape: trainData.exampleShape, training: true, source: source)
-        try description.checkMemory(batchSize: min(defaultEvaluationBatchSize, testData.count), exampleShape: testData.exampleShape,
-                                    training: false, source: source)
+        try description.checkMemory(batchSize: min(defaultEvaluationBatchSize, max(validationData.count, testData.count)),
+                                    exampleShape: testData.exampleShape, training: false, source: source)
         let network = try resumeFile.map { try Sequential<Float>(description, loadingStateFrom: $0, path: source) }
             ?? Sequential<Float>(description, seed: seed)
         if recipe.augmentation != nil, trainData.features.rank != 4 {
             throw ValidationError("--augment-shift and --augment-flip need an image model (its first layer takes (N, C, H, W))")
         }
 
-        let trainer = recipe.makeTrainer(model: network, data: trainData, evaluationData: testData, shuffleSeed: seed &+ 1,
-                                         cancellation: interruptFlag, dataParallel: group.map { DataParallel(group: $0) })
+        let lossKind = loss ?? task.defaultLoss
+        let metrics = try reportedMetrics
+        let trainer = recipe.makeTrainer(model: network, data: trainData, validationData: validationData, loss: lossKind.makeLoss(),
+                                         metrics: metrics, monitor: monitor, shuffleSeed: seed &+ 1, cancellation: interruptFlag,
+                                         dataParallel: group.map { DataParallel(group: $0) })
         if let resumeFile, let resume {
             let record = try trainer.resume(from: resumeFile, path: resume)
             print("Resumed from \(resume) after epoch \(record.epoch)"
                   + (record.batchesInEpoch > 0 ? ", batch \(record.batchesInEpoch) of epoch \(record.epoch + 1)" : ""))
         }
-        trainer.observers = [DivergenceGuard(), ProgressBar(epochs: recipe.epochs, bitsPerLabel: vocabulary != nil)]
-        if let metrics { trainer.observers.append(MetricsWriter(path: metrics, truncating: resume == nil)) }
+        trainer.observers = [DivergenceGuard(), ProgressBar(epochs: recipe.epochs)]
+        if let patience {
+            trainer.observers.append(EarlyStopping(monitor: monitor, patience: patience, restoresBestWeights: restoreBestWeights))
+        }
+        if let metrics = self.metrics { trainer.observers.append(MetricsWriter(path: metrics, truncating: resume == nil)) }
         if let checkpoint {
-            var extra = ["dataset": data.dataset.rawValue]
+            var extra = ["dataset": data.dataset.rawValue, "task": task.rawValue, "loss": lossKind.rawValue]
             if let vocabulary {  // what easynets generate needs
                 extra.merge(TextSampler<Float>.checkpointExtra(vocabulary: vocabulary, contextLength: data.sequenceLength)) { $1 }
             }
+            if let standardizer { extra.merge(standardizer.checkpointExtra) { $1 } }
             trainer.observers.append(CheckpointWriter(path: checkpoint, everySteps: checkpointEvery, extra: extra))
         }
 
-        print("Training \(describe(network)) on \(data.dataset.rawValue): \(trainData.count) training, \(testData.count) test examples")
+        print("Training \(describe(network)) on \(data.dataset.rawValue): \(trainData.count) training, "
+              + (validationSplit > 0 ? "\(validationData.count) validation (held out), \(testData.count) test examples"
+                                     : "\(testData.count) test examples (the validation data of each epoch)"))
+        if task != .classification {
+            print("Task \(task.rawValue): \(trainData.labelShape.reduce(1, *)) target value(s) per example, loss \(lossKind.rawValue)"
+                  + (standardizer != nil ? ", inputs standardized with the training statistics" : ""))
+        }
         if let vocabulary {
             print("Text: \(vocabulary.count) distinct characters, sequences of \(data.sequenceLength) characters, each labeled "
                   + "with the next; validation reported in bits per character")
@@ -226,7 +326,8 @@ struct Train: ParsableCommand {
               + "batch \(recipe.batchSize), " + (recipe.gradientClipNorm.map { "gradient norm ≤ \($0), " } ?? "")
               + "\(recipe.epochs) epochs, threads \(Parallelism.threadCount)"
               + (group.map { ", \($0.size) processes (data-parallel, batch \(recipe.batchSize) split among them)" } ?? "")
-              + (recipe.augmentation.map { ", augmentation: shift ≤ \($0.maximumShift) px\($0.horizontalFlip ? ", flips" : "")" } ?? ""))
+              + (recipe.augmentation.map { ", augmentation: shift ≤ \($0.maximumShift) px\($0.horizontalFlip ? ", flips" : "")" } ?? "")
+              + (recipe.accumulationSteps > 1 ? ", \(recipe.accumulationSteps) batches per step" : ""))
         if trainer.epoch >= recipe.epochs {
             print("Nothing to do: the checkpoint already finished epoch \(trainer.epoch) of \(recipe.epochs)")
         }
@@ -241,10 +342,24 @@ struct Train: ParsableCommand {
             }
             throw ExitCode(130)
         }
-        if let last = trainer.history.last {
-            let accuracy = String(last.testAccuracy, style: .fixed(4))
-            print(vocabulary == nil ? "Test accuracy: \(accuracy)"
-                  : "Validation bits per character: \(String(last.testLoss / log(2), style: .fixed(4))), accuracy \(accuracy)")
+        if outcome == .stoppedEarly {
+            print("Stopped early after epoch \(trainer.epoch): \(monitor) did not improve for \(patience ?? 0) epochs"
+                  + (restoreBestWeights ? "; the weights of the best epoch are kept" : ""))
+        }
+        if vocabulary != nil {
+            if let last = trainer.history.last, let bits = last.value(.bitsPerCharacter, on: .validation) {
+                let accuracy = last.value(.accuracy, on: .validation).map { ", accuracy \(String($0, style: .fixed(4)))" } ?? ""
+                print("Validation bits per character: \(String(bits, style: .fixed(4)))\(accuracy)")
+            }
+            return
+        }
+        // The test data, evaluated once with the final weights.
+        let values = try evaluate(network, on: testData, loss: lossKind.makeLoss(), metrics: metrics)
+        if task == .classification, let accuracy = values["accuracy"] {
+            print("Test accuracy: \(String(accuracy, style: .fixed(4)))")
+        } else {
+            print("Test " + (["loss"] + metrics.map(\.name)).compactMap { name in values[name].map { "\(name) \(String($0, style: .fixed(4)))" } }
+                .joined(separator: ", "))
         }
     }
 

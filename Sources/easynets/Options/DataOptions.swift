@@ -1,9 +1,36 @@
 import ArgumentParser
+import Foundation
 import EasyNets
 
 /// The datasets `--dataset` names.
 enum DatasetKind: String, ExpressibleByArgument, CaseIterable {
     case fashionMNIST = "fashion-mnist", spirals, csv, text
+}
+
+/// What the targets of `--dataset csv` are.
+enum TaskKind: String, ExpressibleByArgument, CaseIterable {
+    /// One class label per row (`--label-column`).
+    case classification
+    /// One or several values per row (`--target-column`), predicted by a regressor.
+    case regression
+    /// Several 0/1 labels per row (`--target-column`), each predicted on its own.
+    case multilabel
+}
+
+extension LossKind {
+    /// The tasks the loss trains.
+    var tasks: [TaskKind] {
+        switch self {
+        case .crossEntropy: [.classification]
+        case .mse, .l1, .huber: [.regression]
+        case .bce: [.multilabel]
+        }
+    }
+}
+
+extension TaskKind {
+    /// The task's loss when `--loss` names none.
+    var defaultLoss: LossKind { LossKind.allCases.first { $0.tasks.contains(self) }! }
 }
 
 /// Data loaded for a command: training and test (validation) examples, and for text the
@@ -28,8 +55,14 @@ struct DataOptions: ParsableArguments {
     @Option(help: "CSV test file (with --dataset csv).")
     var testFile: String?
 
-    @Option(help: "CSV label column, by header name or 0-based index (with --dataset csv).")
+    @Option(help: "CSV label column, by header name or 0-based index (with --dataset csv and --task classification).")
     var labelColumn: String = "label"
+
+    @Option(help: "What the CSV rows are labeled with: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")) (with --dataset csv).")
+    var task: TaskKind = .classification
+
+    @Option(help: "CSV target columns of --task regression or multilabel, comma-separated, by header name or 0-based index.")
+    var targetColumn: String?
 
     @Flag(help: "The CSV files have no header row.")
     var noHeader = false
@@ -48,11 +81,27 @@ struct DataOptions: ParsableArguments {
             guard trainFile != nil, testFile != nil else {
                 throw ValidationError("--dataset csv needs --train-file and --test-file")
             }
-            if noHeader, Int(labelColumn) == nil {
+            if noHeader, task == .classification, Int(labelColumn) == nil {
                 throw ValidationError("--no-header needs --label-column as a column index")
             }
+            if task != .classification {
+                guard let targetColumn, !targetColumns.isEmpty else {
+                    throw ValidationError("--task \(task.rawValue) needs --target-column NAME (one or several, comma-separated)")
+                }
+                if noHeader, targetColumns.contains(where: { if case .name = $0 { true } else { false } }) {
+                    throw ValidationError("--no-header needs --target-column as column indices, got \"\(targetColumn)\"")
+                }
+            }
+        } else if task != .classification || targetColumn != nil {
+            throw ValidationError("--task and --target-column apply to --dataset csv")
         }
         guard (1...65536).contains(sequenceLength) else { throw ValidationError("--sequence-length must be in 1...65536") }
+    }
+
+    /// The columns `--target-column` names.
+    var targetColumns: [LabelColumn] {
+        (targetColumn ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { Int($0).map { .index($0) } ?? .name($0) }
     }
 
     /// Training and test data, features in [0, 1] for images; for text, sequences of token ids
@@ -74,6 +123,21 @@ struct DataOptions: ParsableArguments {
                                 + "\(sequenceLength) characters and the one after it; use a shorter --sequence-length or more text")
             }
             return LoadedData(train: train, test: test, vocabulary: corpus.vocabulary)
+        case .csv where task != .classification:
+            let train = try CSVReader.read(contentsOfFile: trainFile!, hasHeader: !noHeader, targetColumns: targetColumns, as: Float.self)
+            let test = try CSVReader.read(contentsOfFile: testFile!, hasHeader: !noHeader, targetColumns: targetColumns, as: Float.self)
+            guard train.features.shape[1] == test.features.shape[1] else {
+                throw DataError(path: testFile!, reason: "has \(test.features.shape[1]) feature columns, the training file \(train.features.shape[1])")
+            }
+            if task == .multilabel {
+                for (file, targets) in [(trainFile!, train.targets), (testFile!, test.targets)] {
+                    if let row = (0..<targets.shape[0]).first(where: { r in (0..<targets.shape[1]).contains { !(0...1).contains(targets[r, $0]) } }) {
+                        throw DataError(path: file, location: "data row \(row + 1)", reason: "a multi-label target is outside [0, 1]")
+                    }
+                }
+            }
+            return LoadedData(train: Dataset(features: train.features, targets: train.targets),
+                              test: Dataset(features: test.features, targets: test.targets))
         case .csv:
             let column: LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
             let train = try CSVReader.read(contentsOfFile: trainFile!, hasHeader: !noHeader, labelColumn: column, as: Float.self)

@@ -6,4 +6,5 @@ import EasyNetsBenchmarks
 // `bench --config small`), so the flags and the library cannot drift apart.
 extension OptimizerKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
+extension LossKind: ExpressibleByArgument {}
 extension BenchmarkSuite.Workload: ExpressibleByArgument {}

@@ -176,7 +176,11 @@ struct BadInputTests {
             ("scheduler_step", "-5", "\"scheduler_step\""),
             ("batches_in_epoch", "3", "stopped after batch 3 of an epoch; this data has 2 batches"),
             ("learning_rate", "nan", "\"learning_rate\""),
-            ("extra.trainer.epoch_seen", "1000", "\"extra.trainer.*\""),
+            ("extra.trainer.epoch_totals", "1,1000,1000,1", "\"extra.trainer.epoch_totals\""),
+            ("extra.trainer.epoch_totals", "1,1,1", "\"extra.trainer.epoch_totals\""),
+            ("extra.trainer.epoch_totals", "1,1,1,nan", "\"extra.trainer.epoch_totals\""),
+            ("extra.trainer.epoch_totals", "1,1,1,2", "\"extra.trainer.epoch_totals\""),
+            ("extra.trainer.accumulation_steps", "2", "accumulation steps 2; this one has 1"),
             ("model", mlp("3", classes: "-2"), "Linear sizes must be at least 1"),
             ("model", mlp("3", dropout: "1.5"), "dropout probability 1.5"),
             ("model", mlp("1099511627776"), "InputLimits.maximumBytes"),
@@ -296,17 +300,21 @@ struct BadInputTests {
     }
 
     @Test func metricsWithAbsurdValuesAreRejected() {
-        let good = EpochMetrics(epoch: 1, trainLoss: 0.5, trainAccuracy: 0.8, testLoss: 0.6, testAccuracy: 0.7,
+        let good = EpochMetrics(epoch: 1, values: ["train_loss": 0.5, "train_accuracy": 0.8, "validation_loss": 0.6, "validation_accuracy": 0.7],
                                 seconds: 1, samplesPerSecond: 100, learningRate: 0.01)
         #expect(good.problem == nil)
         var nan = good
-        nan.trainLoss = .nan
+        nan.values["train_loss"] = .nan
         #expect(throws: EncodingError.self) { _ = try nan.jsonLine() }
         let lines = [
             (#"{"epoch":9223372036854775807,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"test_accuracy":0.5,"test_loss":1,"train_accuracy":0.5,"train_loss":1}"#, "epoch 9223372036854775807"),
             (#"{"epoch":1,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"test_accuracy":0.5,"test_loss":1e308,"train_accuracy":0.5,"train_loss":1}"#, "test_loss"),
             (#"{"epoch":1,"learning_rate":0.1,"samples_per_second":1,"seconds":-1,"test_accuracy":0.5,"test_loss":1,"train_accuracy":0.5,"train_loss":1}"#, "seconds -1"),
             (#"{"epoch":1,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"test_accuracy":7,"test_loss":1,"train_accuracy":0.5,"train_loss":1}"#, "test_accuracy 7"),
+            (#"{"epoch":1,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"validation_mae":-1,"train_loss":1}"#, "validation_mae -1"),
+            (#"{"epoch":1,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"validation_loss":1}"#, "no train_loss"),
+            (#"{"epoch":1,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"train_loss":1,"Loss":2}"#, "\"Loss\" is not a value name"),
+            (#"{"epoch":1,"learning_rate":0.1,"samples_per_second":1,"seconds":1,"train_loss":1,"train_mae":"x"}"#, "not an epoch metrics JSON object"),
         ]
         for (line, fragment) in lines {
             expectError(DataError.self, "m.jsonl", "line 2", fragment) {
@@ -322,10 +330,10 @@ struct BadInputTests {
         // Found by the metrics fuzzer (Tests/Fuzz/Regressions/metrics/huge-loss-axis-label): an axis
         // tick of 2.2e74 trapped converting its label to Int.
         var epochs = (1...2).map {
-            EpochMetrics(epoch: $0, trainLoss: 0.7, trainAccuracy: 0.4, testLoss: 0.7, testAccuracy: 0.4,
+            EpochMetrics(epoch: $0, values: ["train_loss": 0.7, "train_accuracy": 0.4, "validation_loss": 0.7, "validation_accuracy": 0.4],
                          seconds: 1, samplesPerSecond: 100, learningRate: 0.001)
         }
-        epochs[1].testLoss = 2.2222222222222223e+74
+        epochs[1].values["validation_loss"] = 2.2222222222222223e+74
         let svg = try CurvesPlot.svg(epochs)
         #expect(svg.contains("e+74"), "no tick label near the largest loss")
         #expect(!svg.contains("nan") && !svg.contains("inf"))

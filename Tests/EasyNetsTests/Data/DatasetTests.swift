@@ -10,7 +10,7 @@ import Testing
         Dataset(features: Tensor((0..<(n * 2)).map(Double.init), shape: [n, 2]), labels: (0..<n).map { $0 % 3 })
     }
 
-    @Test func loaderCoversEveryExampleOncePerEpoch() {
+    @Test func loaderCoversEveryExampleOncePerEpoch() throws {
         var loader = DataLoader(dataset(10), batchSize: 4, shuffle: true, seed: 5)
         #expect(loader.batchCount == 3)
         let batches = loader.epoch()
@@ -19,9 +19,10 @@ import Testing
         #expect(seen.sorted() == Array(0..<10))
         #expect(seen != Array(0..<10))  // shuffled
         for batch in batches {
-            #expect(batch.features.shape == [batch.count, 2])
-            #expect(batch.features.scalars == batch.indices.flatMap { [Double(2 * $0), Double(2 * $0 + 1)] })
-            #expect(batch.labels == batch.indices.map { $0 % 3 })
+            let examples = try batch.examples()
+            #expect(examples.features.shape == [batch.count, 2])
+            #expect(examples.features.scalars == batch.indices.flatMap { [Double(2 * $0), Double(2 * $0 + 1)] })
+            #expect(examples.labels == batch.indices.map { $0 % 3 })
         }
         #expect(loader.epoch().flatMap(\.indices) != seen)  // a new order each epoch
     }
@@ -89,15 +90,17 @@ import Testing
     }
 
     @Test func metricsLinesRoundTripAndPlotIsReadableSVG() throws {
-        let epochs = (1...3).map {
-            EpochMetrics(epoch: $0, trainLoss: 1 / Double($0), trainAccuracy: 0.5 + 0.1 * Double($0), testLoss: 1.2 / Double($0),
-                         testAccuracy: 0.45 + 0.1 * Double($0), seconds: 2, samplesPerSecond: 1000, learningRate: 0.01)
+        let epochs = (1...3).map { (epoch: Int) -> EpochMetrics in
+            let e = Double(epoch)
+            let values: [String: Double] = ["train_loss": 1 / e, "train_accuracy": 0.5 + 0.1 * e, "validation_loss": 1.2 / e,
+                                            "validation_accuracy": 0.45 + 0.1 * e, "test_rmse": 2 / e]
+            return EpochMetrics(epoch: epoch, values: values, seconds: 2, samplesPerSecond: 1000, learningRate: 0.01)
         }
         let path = try temporaryDirectory() + "/m.jsonl"
         try Data(try epochs.map { try $0.jsonLine() + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path))
         #expect(try EpochMetrics.read(fromFile: path) == epochs)
         let line = try epochs[0].jsonLine()
-        for key in ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "samples_per_second"] {
+        for key in ["epoch", "train_loss", "train_accuracy", "validation_loss", "validation_accuracy", "test_rmse", "seconds", "samples_per_second"] {
             #expect(line.contains("\"\(key)\""))
         }
         try Data("{\"epoch\": 1}\n".utf8).write(to: URL(fileURLWithPath: path))
@@ -106,10 +109,11 @@ import Testing
         let svg = try CurvesPlot.svg(epochs, title: "run <1>")
         let parser = XMLParser(data: Data(svg.utf8))
         #expect(parser.parse(), "SVG is not well-formed XML: \(String(describing: parser.parserError))")
-        for text in ["Loss", "Accuracy", "epoch", ">train<", ">test<", "run &lt;1&gt;", "<polyline"] {
+        for text in ["Loss", "Accuracy", "RMSE", "epoch", ">train<", ">validation<", ">test<", "run &lt;1&gt;", "<polyline"] {
             #expect(svg.contains(text), "\(text)")
         }
-        #expect(svg.components(separatedBy: "<polyline").count - 1 == 4)
+        // Loss: train and validation; accuracy: train and validation; RMSE: test.
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 5)
     }
 }
 

@@ -5,7 +5,7 @@ import EasyNets
 @Suite("Data and file formats examples")
 struct DataAndFileFormatsDocumentationTests {
     /// A standardized dataset in shuffled batches.
-    @Test func datasetsAndLoaders() {
+    @Test func datasetsAndLoaders() throws {
         // Documentation block: DataAndFileFormats.md #1
         let features = Tensor<Double>([[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]])
         let data = Dataset(features: features, labels: [0, 1, 0, 1, 0])
@@ -13,7 +13,8 @@ struct DataAndFileFormatsDocumentationTests {
         let standardized = standardizer.apply(data)
         var loader = DataLoader(standardized, batchSize: 2, seed: 7)
         for batch in loader.epoch() {                                 // batches of 2, 2 and 1, shuffled
-            print(batch.indices, batch.features.shape, batch.labels)
+            let examples = try batch.examples()                       // gathered (or read) when needed
+            print(batch.indices, examples.features.shape, examples.labels)
         }
 
         // Mean and population standard deviation of each column, by loops.
@@ -32,8 +33,9 @@ struct DataAndFileFormatsDocumentationTests {
         #expect(batches.map(\.count) == [2, 2, 1])
         #expect(batches.flatMap(\.indices).sorted() == Array(0..<5))
         for batch in batches {
-            #expect(batch.labels == batch.indices.map { data.labels[$0] })
-            #expect(batch.features.scalars == batch.indices.flatMap { Array(expected[($0 * 2)..<($0 * 2 + 2)]) })
+            let examples = try batch.examples()
+            #expect(examples.labels == batch.indices.map { data.labels[$0] })
+            #expect(examples.features.scalars == batch.indices.flatMap { Array(expected[($0 * 2)..<($0 * 2 + 2)]) })
         }
     }
 

@@ -84,9 +84,9 @@ struct LanguageModelsDocumentationTests {
         let model = try Sequential<Float>(CharacterLanguageModel.lstm(vocabularySize: corpus.vocabulary.count, hidden: 64), seed: 0)
         let optimizer = Adam(model.trainableParameters, learningRate: 0.01)
         let trainer = Trainer(model: model, optimizer: optimizer,
-                              loader: DataLoader(train, batchSize: 32, seed: 1), evaluationData: validation)
+                              loader: DataLoader(train, batchSize: 32, seed: 1), validationData: validation)
         trainer.gradientClipNorm = 1
-        trainer.observers = [ProgressBar(epochs: 2, bitsPerLabel: true)]
+        trainer.observers = [ProgressBar(epochs: 2)]
         try trainer.fit(epochs: 2)
 
         let sampler = try TextSampler(model: model, vocabulary: corpus.vocabulary, contextLength: 64)
@@ -103,7 +103,7 @@ struct LanguageModelsDocumentationTests {
         let plain = plainAccuracyAndLoss(scores: rowsPerPosition(scores), labels: validation.labels)
         let result = evaluate(model, on: validation)
         expectClose(result.loss, plain.loss, tolerance: 1e-5)
-        expectClose(trainer.history.last!.testLoss, plain.loss, tolerance: 1e-5)
+        expectClose(trainer.history.last!.validationLoss!, plain.loss, tolerance: 1e-5)
         // Better than guessing uniformly among the characters: ln V nats per character.
         #expect(plain.loss < Foundation.log(Double(corpus.vocabulary.count)), "\(plain.loss)")
         // A sample of the asked length, in the vocabulary; the same seed gives the same text.

@@ -17,7 +17,7 @@ struct ReadmeDocumentationTests {
         }
         let optimizer = Adam(model.trainableParameters, learningRate: 1e-3)
         let trainer = Trainer(model: model, optimizer: optimizer,
-                              loader: DataLoader(train, batchSize: 64, seed: 1), evaluationData: test)
+                              loader: DataLoader(train, batchSize: 64, seed: 1), validationData: test)
         trainer.observers = [ProgressBar(epochs: 3)]
         try trainer.fit(epochs: 3)
         let result = evaluate(model, on: test)
@@ -35,7 +35,7 @@ struct ReadmeDocumentationTests {
         // Far above chance (0.1) after three epochs.
         #expect(result.accuracy > 0.6, "\(result.accuracy)")
         // The epoch's test columns are that same evaluation.
-        #expect(trainer.history.last!.testAccuracy == result.accuracy)
+        #expect(trainer.history.last!.value(.accuracy, on: .validation) == result.accuracy)
     }
 
     /// The README states the same model/data facts its example relies on.

@@ -18,8 +18,8 @@ struct TrainingAClassifierDocumentationTests {
         let optimizer = Adam(model.trainableParameters, learningRate: 1e-3)
         let trainer = Trainer(model: model, optimizer: optimizer,
                               scheduler: LearningRateScheduler(optimizer: optimizer, schedule: CosineAnnealingSchedule(period: 5)),
-                              loader: DataLoader(train, batchSize: 128, seed: 1), evaluationData: validation)
-        trainer.observers = [DivergenceGuard(), ProgressBar(epochs: 5), EarlyStopping(monitor: .testLoss, patience: 2)]
+                              loader: DataLoader(train, batchSize: 128, seed: 1), validationData: validation)
+        trainer.observers = [DivergenceGuard(), ProgressBar(epochs: 5), EarlyStopping(monitor: "validation_loss", patience: 2)]
         try trainer.fit(epochs: 5)
         let result = evaluate(model, on: test)        // evaluation mode, no tape
         print(result.accuracy, result.loss)

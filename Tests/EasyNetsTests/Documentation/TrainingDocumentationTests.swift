@@ -82,8 +82,8 @@ struct TrainingDocumentationTests {
             let optimizer = Adam(model.trainableParameters, learningRate: 0.01)
             let trainer = Trainer(model: model, optimizer: optimizer,
                                   scheduler: LearningRateScheduler(optimizer: optimizer, schedule: CosineAnnealingSchedule(period: 100)),
-                                  loader: DataLoader(train, batchSize: 16, seed: 1), evaluationData: validation)
-            trainer.observers = [DivergenceGuard(), EarlyStopping(monitor: .testAccuracy, patience: 20),
+                                  loader: DataLoader(train, batchSize: 16, seed: 1), validationData: validation)
+            trainer.observers = [DivergenceGuard(), EarlyStopping(monitor: "validation_accuracy", patience: 20),
                                  MetricsWriter(path: "spirals.jsonl"), CheckpointWriter(path: "spirals.safetensors")]
             let outcome = try trainer.fit(epochs: 100)
             print(outcome, trainer.epoch, evaluate(model, on: validation).accuracy)
@@ -94,7 +94,7 @@ struct TrainingDocumentationTests {
             // The metrics file holds one line per epoch, the history's.
             let written = try EpochMetrics.read(fromFile: "spirals.jsonl")
             #expect(written.map(\.epoch) == Array(1...trainer.epoch))
-            #expect(written.map(\.testAccuracy) == trainer.history.map(\.testAccuracy))
+            #expect(written == trainer.history)
             // The evaluation is the model's argmax, by loops; the spirals are learned.
             let scores = withoutGradients { model(validation.features) }
             let plain = plainAccuracyAndLoss(scores: scores, labels: validation.labels)
@@ -103,7 +103,7 @@ struct TrainingDocumentationTests {
             expectClose(result.loss, plain.loss, tolerance: 1e-12)
             #expect(result.accuracy > 0.9, "\(result.accuracy)")
             // Early stopping restored the weights of the best epoch.
-            #expect(result.accuracy == trainer.history.map(\.testAccuracy).max())
+            #expect(result.accuracy == trainer.history.compactMap { $0.value(.accuracy, on: .validation) }.max())
             // The checkpoint rebuilds the model without being told its architecture.
             let file = try SafeTensorsFile(contentsOfFile: "spirals.safetensors")
             let reloaded = try #require(try Sequential<Double>.loadModel(from: file, path: "spirals.safetensors"))

@@ -307,7 +307,7 @@ struct ConvolutionTests {
         }
     }
 
-    @Test func augmentationIsSeededAndMovesPixels() {
+    @Test func augmentationIsSeededAndMovesPixels() throws {
         // One bright pixel per image: a shift moves it by (dy, dx) (reading y + dy, x + dx), a flip mirrors it.
         var pixels = [Float](repeating: 0, count: 200 * 36)
         for i in 0..<200 { pixels[i * 36 + 2 * 6 + 3] = 1 }
@@ -315,7 +315,7 @@ struct ConvolutionTests {
         let augmentation = ImageAugmentation(maximumShift: 2, horizontalFlip: true)
         var loader = DataLoader(data, batchSize: 200, shuffle: false, augmentation: augmentation, seed: 5)
         let batch = loader.epoch()[0]
-        let features = batch.features
+        let features = try batch.examples().features
         var positions = Set<[Int]>()
         for i in 0..<200 {
             let draw = batch.draws![i]
@@ -334,8 +334,8 @@ struct ConvolutionTests {
         #expect(positions.count > 15)
         // Seeded: a second loader with the same seed makes the same batch; another seed does not.
         var again = DataLoader(data, batchSize: 200, shuffle: false, augmentation: augmentation, seed: 5)
-        #expect(again.epoch()[0].features.scalars == features.scalars)
+        #expect(try again.epoch()[0].examples().features.scalars == features.scalars)
         var other = DataLoader(data, batchSize: 200, shuffle: false, augmentation: augmentation, seed: 6)
-        #expect(other.epoch()[0].features.scalars != features.scalars)
+        #expect(try other.epoch()[0].examples().features.scalars != features.scalars)
     }
 }

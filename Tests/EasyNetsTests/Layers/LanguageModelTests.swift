@@ -19,7 +19,7 @@ import Testing
         #expect(data.labels == data.features.scalars.map { 100 + Int($0) } && data.labelShape == [3], sourceLocation: sourceLocation)
     }
 
-    @Test func labelsPerPositionTravelWithTheirExamples() {
+    @Test func labelsPerPositionTravelWithTheirExamples() throws {
         let data = numbered(5)
         #expect(data.count == 5 && data.labelsPerExample == 3 && data.classCount == 115)
         for part in [data.subset([3, 0, 3]), data.slice(1..<4), data.prefix(2), data.split(validationFraction: 0.4, seed: 2).training,
@@ -30,8 +30,9 @@ import Testing
         var loader = DataLoader(data, batchSize: 2, shuffle: true, seed: 4)
         for batch in loader.epoch() {
             let expected: [Int] = batch.indices.flatMap { (i: Int) -> [Int] in (0..<3).map { 100 + 3 * i + $0 } }
-            #expect(batch.labels == expected)
-            #expect(batch.share(1..<batch.count).labels == Array(batch.labels[3...]))
+            let labels = try batch.examples().labels
+            #expect(labels == expected)
+            #expect(try batch.share(1..<batch.count).examples().labels == Array(labels[3...]))
         }
     }
 
@@ -64,7 +65,7 @@ import Testing
         let result = evaluate(model, on: data, batchSize: 1)
         expectClose(result.loss, loss / 6, tolerance: 1e-14)
         #expect(result.accuracy == Double(correct) / 6 && result.predictions.count == 6)
-        #expect(try model.describe().checkClassCount(for: data, modelSource: "m", dataName: "d") == 4)
+        #expect(try model.describe().checkFits(data, modelSource: "m", dataName: "d") == 4)
 
         // One batch of everything: the epoch's training metrics are those before its step.
         let trainer = Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.1),
@@ -72,7 +73,7 @@ import Testing
         try trainer.fit(epochs: 1)
         let metrics = try #require(trainer.history.first)
         expectClose(metrics.trainLoss, loss / 6, tolerance: 1e-14)
-        #expect(metrics.trainAccuracy == Double(correct) / 6)
+        #expect(metrics.value(.accuracy, on: .train) == Double(correct) / 6)
     }
 
     @Test func aModelWhoseScoresDoNotFitTheLabelsIsAnError() throws {
@@ -81,7 +82,7 @@ import Testing
         let data = TextCorpus.nextCharacterData([0, 1, 2, 3, 4, 0, 1], sequenceLength: 3, as: Float.self)
         #expect(throws: ModelDescriptionError(layer: "m", reason: "the model gives scores of shape [5] per batch (after the batch axis), "
                                               + "but the labels of d need scores (N, classes, 3)")) {
-            try model.describe().checkClassCount(for: data, modelSource: "m", dataName: "d")
+            try model.describe().checkFits(data, modelSource: "m", dataName: "d")
         }
     }
 
@@ -91,11 +92,11 @@ import Testing
         let data = TextCorpus.nextCharacterData(ids, sequenceLength: 10, as: Float.self)
         let model = try Sequential<Float>(CharacterLanguageModel.lstm(vocabularySize: 4, embedding: 8, hidden: 16), seed: 1)
         let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 0.02),
-                              loader: DataLoader(data, batchSize: 8, seed: 2), evaluationData: data)
+                              loader: DataLoader(data, batchSize: 8, seed: 2), validationData: data)
         trainer.gradientClipNorm = 1
         try trainer.fit(epochs: 25)
         let last = try #require(trainer.history.last)
-        #expect(last.testAccuracy == 1 && last.testLoss < 0.05, "\(last)")
+        #expect(last.value(.accuracy, on: .validation) == 1 && last.validationLoss! < 0.05, "\(last)")
     }
 
     // MARK: Layers of the presets

@@ -10,5 +10,6 @@ import Testing
     #expect((ScheduleKind.exponential.makeSchedule(epochs: 9, batchesPerEpoch: 4, learningRate: 0.1) as? ExponentialSchedule)?.gamma == 0.9)
     let cycle = ScheduleKind.onecycle.makeSchedule(epochs: 9, batchesPerEpoch: 4, learningRate: 0.1) as? OneCycleSchedule
     #expect(cycle?.totalSteps == 36 && cycle?.maximum == 0.1)
-    #expect(ScheduleKind.allCases.map(\.stepping) == [.perEpoch, .perEpoch, .perEpoch, .perEpoch, .perBatch])
+    #expect(ScheduleKind.plateau.makeSchedule(epochs: 9, batchesPerEpoch: 4, learningRate: 0.1) == nil)
+    #expect(ScheduleKind.allCases.map(\.stepping) == [.perEpoch, .perEpoch, .perEpoch, .perEpoch, .perBatch, .perEpoch])
 }

@@ -57,12 +57,14 @@ extension ModelDescription {
         }
     }
 
-    /// The number of class scores the model gives for `data`'s examples, or an error naming
-    /// `modelSource` and `dataName` when the model cannot take them (another feature count, or
-    /// features that are not indices of a leading ``Embedding``) or when the data's labels go
-    /// beyond its classes: the check that a model fits a dataset, made before the model is built.
+    /// The number of class scores the model gives for `data`'s examples (for value targets, the
+    /// values it gives per example), or an error naming `modelSource` and `dataName` when the
+    /// model cannot take them (another feature count, or features that are not indices of a
+    /// leading ``Embedding``), when the data's labels go beyond its classes, or when its output
+    /// does not have the shape of the data's value targets: the check that a model fits a
+    /// dataset, made before the model is built.
     @discardableResult
-    public func checkClassCount<Scalar: TensorScalar>(for data: Dataset<Scalar>, modelSource: String, dataName: String) throws -> Int {
+    public func checkFits<Scalar: TensorScalar>(_ data: Dataset<Scalar>, modelSource: String, dataName: String) throws -> Int {
         let output: [Int]
         if case .sequential(let layers) = self, let count = layers.first?.layer(as: EmbeddingDescription.self)?.count,
            let bad = data.features.scalars.first(where: { !($0 >= 0 && $0 < Scalar(count) && $0.rounded() == $0) }) {
@@ -82,6 +84,13 @@ extension ModelDescription {
             throw ModelDescriptionError(layer: modelSource, reason: "the model cannot take the "
                                         + (data.features.rank == 2 ? "\(data.featureCount) features" : "examples of shape \(data.exampleShape)")
                                         + " of \(dataName): \(error)")
+        }
+        if case .values = data.targets {
+            guard Array(output.dropFirst()) == data.labelShape else {
+                throw ModelDescriptionError(layer: modelSource, reason: "the model gives outputs of shape \(Array(output.dropFirst())) "
+                                            + "per example, but the targets of \(dataName) are values of shape \(data.labelShape) per example")
+            }
+            return output.dropFirst().reduce(1, *)
         }
         guard output.count == 2 + data.labelShape.count, Array(output.dropFirst(2)) == data.labelShape else {
             let expected = "(N, classes" + data.labelShape.map { ", \($0)" }.joined() + ")"
