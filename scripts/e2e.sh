@@ -272,8 +272,10 @@ text=(--dataset text --text-dir "$text_dir" --sequence-length 32)
 "$tool" train "${text[@]}" --epochs 2 --threads 2 --learning-rate 0.01 --checkpoint "$work/lm.safetensors" \
     --metrics "$work/lm.jsonl" | tee "$work/lm.log"
 grep -q "^Training the char-lstm preset" "$work/lm.log" || fail "--dataset text did not default to the char-lstm preset"
-grep -q "^epoch 2/2: .*bits/char" "$work/lm.log" || fail "train did not report bits per character"
-bits=$(py "import json, math; print([json.loads(l) for l in open('$work/lm.jsonl')][-1]['validation_loss'] / math.log(2))")
+grep -q "^epoch 2/2: .*validation .*bits per character" "$work/lm.log" || fail "train did not report bits per character"
+bits=$(py "import json, math; print([json.loads(l) for l in open('$work/lm.jsonl')][-1]['validation_bits_per_character'])")
+loss_bits=$(py "import json, math; print([json.loads(l) for l in open('$work/lm.jsonl')][-1]['validation_loss'] / math.log(2))")
+py "assert abs($bits - $loss_bits) < 1e-4, ($bits, $loss_bits)" || fail "bits per character $bits is not the loss in bits $loss_bits"
 # 15 characters: uniform guessing is log2(15) = 3.9 bits; the words alone need far less.
 py "assert $bits < 2.6, $bits" || fail "validation bits per character $bits"
 grep -qF "Validation bits per character: $(py "print(f'{$bits:.4f}')")" "$work/lm.log" || fail "the last line's bits per character"
