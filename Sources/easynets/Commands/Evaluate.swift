@@ -2,7 +2,8 @@ import ArgumentParser
 import EasyNets
 import Foundation
 
-/// `easynets evaluate`: accuracy, per-class precision/recall/F1 and the confusion matrix.
+/// `easynets evaluate`: accuracy, per-class precision/recall/F1 and the confusion matrix; for a
+/// regressor or multi-label classifier, its loss and metrics.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Evaluate a checkpoint on the test set.")
 
@@ -21,12 +22,29 @@ struct Evaluate: ParsableCommand {
             let classes = loaded.vocabulary?.count ?? (data.dataset == .fashionMNIST ? 10 : test.classCount)
             let opened = try source.open(inputSize: test.featureCount, imageShape: data.imageShape, classes: classes,
                                          sequenceLength: loaded.vocabulary.map { _ in data.sequenceLength }, vocabulary: loaded.vocabulary)
+            try data.checkTask(of: opened.file, path: source.checkpoint)
+            if let standardizer = try Standardizer<Float>(checkpoint: opened.file, features: test.featureCount, path: source.checkpoint) {
+                test = standardizer.apply(test)
+            }
             test = try test.shaped(for: opened.description, imageShape: data.imageShape, dataName: data.name(test: true))
             let modelClasses = try opened.description.checkFits(test, modelSource: source.checkpoint,
                                                                       dataName: data.name(test: true))
             try opened.description.checkMemory(batchSize: min(defaultEvaluationBatchSize, test.count), exampleShape: test.exampleShape,
                                                training: false, source: source.checkpoint)
             let model = try source.build(opened)
+            if data.dataset == .csv, data.task != .classification {
+                let metrics: [Metric] = data.task == .regression ? [.meanAbsoluteError, .rootMeanSquaredError, .r2] : [.accuracy]
+                let values = try evaluate(model, on: test, loss: data.loss(of: opened.file).makeLoss(), metrics: metrics)
+                let names = ["loss"] + metrics.map(\.name)
+                if json {
+                    var object: [String: Any] = ["examples": test.count]
+                    for name in names { object[name] = values[name] }
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+                } else {
+                    print(names.map { "\($0): \(String(values[$0]!, style: .fixed(4)))" }.joined(separator: ", ") + " over \(test.count) examples")
+                }
+                return
+            }
             let result = evaluate(model, on: test, classCount: modelClasses)
             let report = result.report
             if loaded.vocabulary != nil {  // a language model: per character, without a report of every character

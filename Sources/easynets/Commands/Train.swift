@@ -166,6 +166,10 @@ struct Train: ParsableCommand {
         let layout: TargetLayout = task == .classification ? .classes([]) : .values([1])
         for metric in try reportedMetrics {
             if let problem = metric.problem(for: layout) { throw ValidationError("--report: \(problem)") }
+            if task == .regression, metric == .accuracy {
+                throw ValidationError("--report: accuracy applies to classes and multi-label targets, not to --task regression; "
+                                      + "use mae, rmse or r2")
+            }
         }
         let monitorParts = monitor.split(separator: "_", maxSplits: 1).map(String.init)
         let monitored = ["loss"] + (try reportedMetrics).map(\.name)

@@ -155,6 +155,23 @@ struct DataOptions: ParsableArguments {
 
     var classNames: [String]? { dataset == .fashionMNIST ? FashionMNIST.classNames : nil }
 
+    /// The task of a checkpoint, checked against `--task`: a regressor evaluated as a classifier
+    /// (or the reverse) is an error that names the flags to give.
+    func checkTask(of file: SafeTensorsFile, path: String) throws {
+        let trained = file.metadata["extra.task"].flatMap(TaskKind.init(rawValue:)) ?? .classification
+        let asked = dataset == .csv ? task : .classification
+        guard trained == asked else {
+            throw ValidationError("\(path) holds a model trained for --task \(trained.rawValue)"
+                                  + (trained == .classification ? "" : " (give --dataset csv --task \(trained.rawValue) --target-column …)")
+                                  + ", not \(asked.rawValue)")
+        }
+    }
+
+    /// The loss a checkpoint was trained with (its task's default for older checkpoints).
+    func loss(of file: SafeTensorsFile) -> LossKind {
+        file.metadata["extra.loss"].flatMap(LossKind.init(rawValue:)) ?? (dataset == .csv ? task : .classification).defaultLoss
+    }
+
     /// The shape of one example as an image, for image models (Fashion-MNIST's 1×28×28); `nil` for
     /// data that has none.
     var imageShape: [Int]? { dataset == .fashionMNIST ? FashionMNIST.imageShape : nil }
