@@ -153,6 +153,49 @@ set +e
 set -e
 [ $status -eq 1 ] && grep -q "bad.csv, line 3, column 2: expected a number" "$work/err.txt" || fail "bad CSV message: $(cat "$work/err.txt")"
 
+echo "== regression on CSV: train with a validation split, evaluate, predict; bad targets and flags"
+py "
+import random
+random.seed(3)
+for name, n in (('train', 600), ('test', 150)):
+    with open('$work/reg-' + name + '.csv', 'w') as f:
+        f.write('u,v,w,y,z\\n')
+        for _ in range(n):
+            u, v, w = (random.uniform(-1, 1) for _ in range(3))
+            f.write(f'{u:.5f},{v:.5f},{w * 50 + 100:.5f},{3 * u - 2 * v + 0.5:.5f},{u * v:.5f}\\n')
+"
+"$tool" train --dataset csv --train-file "$work/reg-train.csv" --test-file "$work/reg-test.csv" --task regression \
+    --target-column y,z --hidden 32 --epochs 40 --batch-size 32 --learning-rate 0.01 --validation-split 0.2 --threads 1 \
+    --patience 5 --restore-best-weights --checkpoint "$work/reg.safetensors" --metrics "$work/reg.jsonl" > "$work/reg.log"
+grep -q "^Training .*480 training, 120 validation (held out), 150 test examples" "$work/reg.log" || fail "regression split: $(head -3 "$work/reg.log")"
+py "
+import json
+last = [json.loads(l) for l in open('$work/reg.jsonl')][-1]
+assert {'train_mae', 'train_rmse', 'train_r2', 'validation_loss', 'validation_mae', 'validation_rmse', 'validation_r2'} <= set(last), last
+assert last['validation_r2'] > 0.9, last
+" || fail "regression metrics"
+"$tool" evaluate --dataset csv --train-file "$work/reg-train.csv" --test-file "$work/reg-test.csv" --task regression \
+    --target-column y,z --checkpoint "$work/reg.safetensors" --json > "$work/reg-eval.json"
+test_line=$(grep "^Test loss" "$work/reg.log")
+py "
+import json
+r = json.load(open('$work/reg-eval.json'))
+assert r['examples'] == 150 and r['r2'] > 0.9, r
+assert '$test_line' == 'Test loss %.4f, mae %.4f, rmse %.4f, r2 %.4f' % (r['loss'], r['mae'], r['rmse'], r['r2']), ('$test_line', r)
+" || fail "evaluate of the regressor differs from train's test line"
+head -3 "$work/reg-test.csv" | cut -d, -f1-3 > "$work/reg-in.csv"
+"$tool" predict --dataset csv --train-file "$work/reg-train.csv" --test-file "$work/reg-test.csv" --task regression \
+    --target-column y,z --checkpoint "$work/reg.safetensors" --csv "$work/reg-in.csv" > "$work/reg-pred.txt"
+[ "$(grep -c "reg-in.csv row" "$work/reg-pred.txt")" -eq 2 ] || fail "regression predict: $(cat "$work/reg-pred.txt")"
+expect_failure 1 "reg.safetensors: it holds a model trained for --task regression" "$tool" evaluate --checkpoint "$work/reg.safetensors"
+printf 'u,v,w,y,z\n1,2,3,4,5\n1,2,3,oops,5\n' > "$work/reg-bad.csv"
+expect_failure 1 "reg-bad.csv, line 3, column 4: expected a target value, found \"oops\" in column \"y\"" \
+    "$tool" train --dataset csv --train-file "$work/reg-bad.csv" --test-file "$work/reg-test.csv" --task regression --target-column y
+expect_failure 64 "accuracy applies to classes and multi-label targets" \
+    "$tool" train --dataset csv --train-file "$work/reg-train.csv" --test-file "$work/reg-test.csv" --task regression --target-column y --report accuracy
+expect_failure 64 "--loss mse does not apply" "$tool" train --dataset spirals --loss mse
+expect_failure 64 "--monitor must be" "$tool" train --dataset spirals --monitor validation_r2
+
 echo "== flags out of range are usage errors before any work"
 expect_failure 64 "--batch-size must be in" "$tool" train --batch-size 9223372036854775807
 expect_failure 64 "--epochs must be in" "$tool" train --epochs 9223372036854775807

@@ -161,6 +161,47 @@ try expectMismatch("the training data") {
     try makeTrainer(.sgd, parallel: DataParallel(group: group), data: problem(count: 76, seed: group.rank == 1 ? 8 : 7))
 }
 
+// 4. Gradient accumulation across processes: batches of 4 summed in pairs on the group give the
+//    steps of batches of 8 in one process, and a regressor's metrics are reduced like the loss.
+for kind in OptimizerKind.allCases {
+    let reference = try makeTrainer(kind, parallel: nil)
+    try reference.fit(epochs: 2)
+    let model = try Sequential<Double>(description, seed: 3)
+    let optimizer: any Optimizer<Double> = kind == .sgd
+        ? SGD(model.trainableParameters, learningRate: 0.05, momentum: 0.9, nesterov: true)
+        : Adam(model.trainableParameters, learningRate: 0.01)
+    let accumulating = Trainer(model: model, optimizer: optimizer, loader: DataLoader(data, batchSize: 4, seed: 11),
+                               validationData: data, accumulationSteps: 2, dataParallel: DataParallel(group: group))
+    try accumulating.fit(epochs: 2)
+    let difference = largestRelativeDifference(accumulating.model, reference.model)
+    check(accumulating.step == 20 && difference <= 1e-12,
+          "\(kind), accumulating 2 batches of 4: \(accumulating.step) steps, parameters differ by \(difference)")
+    if group.rank == 0 { print("ok: \(kind), 2 accumulated batches of 4 on \(group.size) processes: relative difference \(difference)") }
+}
+do {
+    var generator = RandomGenerator(seed: 21)
+    let inputs = Tensor<Double>.normal([52, 12], mean: 0, standardDeviation: 1, using: &generator)
+    let targets = Tensor<Double>.normal([52, 2], mean: 0, standardDeviation: 1, using: &generator)
+    let values = Dataset(features: inputs, targets: targets)
+    let regression = ModelDescription.sequential(layers: [.linear(inputSize: 12, outputSize: 2, bias: true)])
+    func regressor(_ parallel: DataParallel<Double>?) throws -> Trainer<Double> {
+        let model = try Sequential<Double>(regression, seed: 5)
+        return Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 0.01),
+                       loader: DataLoader(values, batchSize: 8, seed: 2), validationData: values, loss: .meanSquaredError,
+                       dataParallel: parallel)
+    }
+    let alone = try regressor(nil), together = try regressor(DataParallel(group: group))
+    try alone.fit(epochs: 2)
+    try together.fit(epochs: 2)
+    for (mine, theirs) in zip(together.history, alone.history) {
+        for (name, value) in theirs.values.sorted(by: { $0.key < $1.key }) {
+            let other = mine.values[name] ?? .nan
+            check(abs(other - value) <= 1e-12 * max(abs(value), 1), "regression epoch \(mine.epoch) \(name): \(other), one process \(value)")
+        }
+    }
+    if group.rank == 0 { print("ok: a regressor's MAE, RMSE and R² reduced across \(group.size) processes") }
+}
+
 let total = try group.sum([Double(failures)])[0]
 if group.rank == 0 { print(total == 0 ? "distributed checks passed on \(group.size) processes" : "distributed checks: \(Int(total)) failure(s)") }
 group.finalize()

@@ -161,7 +161,7 @@ struct DataOptions: ParsableArguments {
         let trained = file.metadata["extra.task"].flatMap(TaskKind.init(rawValue:)) ?? .classification
         let asked = dataset == .csv ? task : .classification
         guard trained == asked else {
-            throw ValidationError("\(path) holds a model trained for --task \(trained.rawValue)"
+            throw CheckpointError(path: path, reason: "it holds a model trained for --task \(trained.rawValue)"
                                   + (trained == .classification ? "" : " (give --dataset csv --task \(trained.rawValue) --target-column …)")
                                   + ", not \(asked.rawValue)")
         }
