@@ -244,8 +244,8 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
 public final class Adagrad<Scalar: TensorScalar>: Optimizer {
     /// The hyperparameters of one parameter group.
     public struct Options: OptimizerOptions {
-        /// The learning rate, learning-rate decay, L2 weight decay, the accumulator's starting value, and ε.
-        public var learningRate, learningRateDecay, weightDecay, initialAccumulatorValue, epsilon: Double
+        /// The learning rate, learning-rate decay, L2 weight decay, and ε.
+        public var learningRate, learningRateDecay, weightDecay, epsilon: Double
     }
 
     var table: GroupTable<Scalar, Options>
@@ -254,11 +254,13 @@ public final class Adagrad<Scalar: TensorScalar>: Optimizer {
     public var groups: [OptimizerGroup<Scalar>] { get { table.groups } set { table.groups = newValue } }
     /// Each group's hyperparameters (its `learningRate` is the rate of its next step).
     public var groupOptions: [Options] { table.options }
-    /// The first group's learning-rate decay, weight decay, accumulator start and ε (every group's: ``groupOptions``).
+    /// The first group's learning-rate decay, weight decay and ε (every group's: ``groupOptions``).
     public var learningRateDecay: Double { groupOptions[0].learningRateDecay }
     public var weightDecay: Double { groupOptions[0].weightDecay }
-    public var initialAccumulatorValue: Double { groupOptions[0].initialAccumulatorValue }
     public var epsilon: Double { groupOptions[0].epsilon }
+    /// The accumulator's starting value, every group's: PyTorch's Adagrad fills every group's sums
+    /// with the constructor's value, whatever a group says.
+    public let initialAccumulatorValue: Double
 
     /// Adagrad over `parameters`, with PyTorch's defaults.
     public convenience init(_ parameters: [Parameter<Scalar>], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
@@ -271,15 +273,15 @@ public final class Adagrad<Scalar: TensorScalar>: Optimizer {
     public init(groups: [ParameterGroup<Scalar, Options>], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
                 weightDecay: Double = 0, initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10) {
         table = GroupTable("Adagrad", groups, defaults: Options(learningRate: learningRate, learningRateDecay: learningRateDecay,
-                                                               weightDecay: weightDecay,
-                                                               initialAccumulatorValue: initialAccumulatorValue, epsilon: epsilon))
+                                                               weightDecay: weightDecay, epsilon: epsilon))
+        self.initialAccumulatorValue = initialAccumulatorValue
         slots = OptimizerSlots(parameterCount: table.parameters.count)
     }
 
     public func step() {
         table.forEachParameterWithGradient { options, index, p, g, n in
             slots.steps[index] += 1
-            slots.withBuffer(index, "sum", count: n, initial: Scalar(options.initialAccumulatorValue)) { sum, _ in
+            slots.withBuffer(index, "sum", count: n, initial: Scalar(initialAccumulatorValue)) { sum, _ in
                 UpdateKernels.adagrad(p: p, g: g, sum: sum, n: n, step: slots.steps[index],
                                       learningRate: options.learningRate, learningRateDecay: options.learningRateDecay,
                                       epsilon: options.epsilon, weightDecay: options.weightDecay)
