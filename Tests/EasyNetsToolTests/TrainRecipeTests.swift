@@ -37,3 +37,10 @@ import Testing
     #expect(help.contains("default: adam)") && help.contains("default: cosine)"))
     #expect(TrainingRecipe.languageModel.gradientClipNorm == 1)
 }
+
+@Test func noDecayBiasNormExemptsBiasesAndNormalization() throws {
+    #expect(try Train.parse([]).recipe.decaysBiasesAndNormalization)
+    let recipe = try Train.parse(["--weight-decay", "0.1", "--no-decay-bias-norm"]).recipe
+    #expect(!recipe.decaysBiasesAndNormalization && recipe.weightDecay == 0.1)
+    #expect(Train.helpMessage(columns: 10_000).contains("--no-decay-bias-norm"))
+}

@@ -47,7 +47,7 @@ final class AutogradNode<Scalar: TensorScalar> {
     /// A batch-1 ``linear`` backward gives its weight such a gradient. Keeping the factors saves
     /// writing the product out and reading it back: SGD with momentum forms each element where it
     /// uses it, so a batch-1 step passes over the weight and its buffer once. Only
-    /// ``Optimizer/forEachParameterWithGradient(fusedOuterProduct:_:)`` hands the factors to an
+    /// ``GroupTable/forEachParameterWithGradient(fusedOuterProduct:_:)`` hands the factors to an
     /// optimizer; everything else sees the product written out.
     struct OuterProduct {
         let column: TensorStorage<Scalar>

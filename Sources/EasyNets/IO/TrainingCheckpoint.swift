@@ -1,6 +1,7 @@
 /// Everything needed to resume training bit-identically (at the same ``Parallelism/threadCount``):
-/// model state, optimizer state, the schedule's step (or a ``ReduceOnPlateau``'s best metric and
-/// counters), the training step, epoch and batch within the epoch, and random-generator states.
+/// model state, optimizer state and each parameter group's size, learning rate and initial rate,
+/// the schedule's step (or a ``ReduceOnPlateau``'s best metric and counters), the training step,
+/// epoch and batch within the epoch, and random-generator states.
 /// Stored as one safetensors file (`model.*` and `optimizer.*` tensors, the rest in
 /// `__metadata__`, with the model's ``ModelDescription`` under `model` when it has one).
 public struct TrainingCheckpoint<Scalar: TensorScalar> {
@@ -36,7 +37,13 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         metadata["epoch"] = String(epoch)
         if batchesInEpoch > 0 { metadata["batches_in_epoch"] = String(batchesInEpoch) }
         if let description = try? model.describe() { metadata["model"] = try description.jsonString() }
-        if let optimizer { metadata["learning_rate"] = String(optimizer.learningRate) }
+        if let optimizer {
+            let groups = optimizer.groups
+            metadata["learning_rate"] = String(groups[0].learningRate)  // as checkpoints of one group had it
+            metadata["group_sizes"] = groups.map { String($0.parameters.count) }.joined(separator: ",")
+            metadata["group_learning_rates"] = groups.map { String($0.learningRate) }.joined(separator: ",")
+            metadata["group_initial_learning_rates"] = groups.map { String($0.initialLearningRate) }.joined(separator: ",")
+        }
         if let scheduler { metadata["scheduler_step"] = String(scheduler.stepCount) }
         if let plateau {
             metadata["plateau_best"] = String(plateau.best)  // shortest form that reads back exactly
@@ -78,6 +85,8 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
             }
             return rate
         }
+        var groupRates: [(Double, Double)]?
+        if let optimizer { groupRates = try self.groupRates(in: file, for: optimizer, learningRate: learningRate, path: path) }
         var layerGenerators: [(any StochasticLayer, RandomGenerator)] = []
         let layers = Dictionary(model.namedLayers.map { ($0.name, $0.layer) }, uniquingKeysWith: { a, _ in a })
         for (key, value) in file.metadata where key.hasPrefix("layer_generator.") {
@@ -104,7 +113,15 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         guard mismatch.isEmpty else { throw fail("model state does not match: \(mismatch)") }
         if let optimizer {
             do { try optimizer.loadState(optimizerState) } catch { throw fail("\(error)") }
-            if let learningRate { optimizer.learningRate = learningRate }
+            if let groupRates {
+                var groups = optimizer.groups
+                for (index, rates) in groupRates.enumerated() {
+                    (groups[index].learningRate, groups[index].initialLearningRate) = rates
+                }
+                optimizer.groups = groups
+            } else if let learningRate {
+                optimizer.learningRate = learningRate
+            }
         }
         try model.loadState(from: file, prefix: "model.", path: path, strict: true)
         for (layer, generator) in layerGenerators { layer.generator = generator }
@@ -138,6 +155,46 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
         }
         return TrainingCheckpoint(step: step, epoch: epoch, batchesInEpoch: try count("batches_in_epoch", in: file, path: path) ?? 0,
                                   generators: generators, extra: extra)
+    }
+
+    /// Each parameter group's learning rate and initial rate from the metadata, checked against
+    /// `optimizer`'s groups: their number and sizes must match. `nil` for a checkpoint of one group
+    /// written before groups were saved (only `learning_rate`), which must then fit an optimizer of
+    /// one group.
+    private static func groupRates(in file: SafeTensorsFile, for optimizer: any Optimizer<Scalar>, learningRate: Double?,
+                                   path: String) throws -> [(Double, Double)]? {
+        func fail(_ reason: String) -> CheckpointError { CheckpointError(path: path, reason: reason) }
+        let sizes = optimizer.groups.map(\.parameters.count)
+        func describe(_ sizes: [Int]) -> String {
+            "\(sizes.count) parameter group\(sizes.count == 1 ? "" : "s") of \(sizes.map(String.init).joined(separator: ", ")) parameters"
+        }
+        let keys = ["group_sizes", "group_learning_rates", "group_initial_learning_rates"]
+        let texts = keys.map { file.metadata[$0] }
+        if texts.allSatisfy({ $0 == nil }) {
+            if learningRate != nil, sizes.count != 1 {
+                throw fail("it holds one parameter group (metadata \"learning_rate\" only); the optimizer has \(describe(sizes))")
+            }
+            return nil
+        }
+        func values<T>(_ index: Int, _ what: String, _ parse: (Substring) -> T?) throws -> [T] {
+            guard let text = texts[index] else { throw fail("metadata \"\(keys[index])\" is missing") }
+            let parsed = text.split(separator: ",", omittingEmptySubsequences: false).map(parse)
+            guard parsed.allSatisfy({ $0 != nil }) else {
+                throw fail("metadata \"\(keys[index])\" is not a list of \(what)")
+            }
+            return parsed.map { $0! }
+        }
+        let savedSizes = try values(0, "whole numbers in 0...2^53") { Int($0).flatMap { (0...(1 << 53)).contains($0) ? $0 : nil } }
+        let rate = { (text: Substring) in Double(text).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+        let rates = try values(1, "finite numbers ≥ 0", rate), initialRates = try values(2, "finite numbers ≥ 0", rate)
+        guard rates.count == savedSizes.count, initialRates.count == savedSizes.count else {
+            throw fail("metadata \"group_sizes\", \"group_learning_rates\" and \"group_initial_learning_rates\" "
+                       + "list \(savedSizes.count), \(rates.count) and \(initialRates.count) groups")
+        }
+        guard savedSizes == sizes else {
+            throw fail("it holds \(describe(savedSizes)); the optimizer has \(describe(sizes))")
+        }
+        return Array(zip(rates, initialRates))
     }
 
     /// A count from the metadata: a whole number in 0...2^53 (exact in a `Double`; no run counts

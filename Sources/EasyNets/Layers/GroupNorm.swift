@@ -3,7 +3,7 @@
 /// positions with the biased variance, `y = (x − E[x]) / √(Var[x] + ε) · weight[c] + bias[c]`.
 /// Unlike batch normalization, the statistics never mix examples, so training and evaluation
 /// compute the same and any batch size works. Parameters `weight` (ones) and `bias` (zeros), (C).
-public final class GroupNorm<Scalar: TensorScalar>: Layer {
+public final class GroupNorm<Scalar: TensorScalar>: Layer, NormalizationLayer {
     /// The number of groups G (dividing the channels).
     public let groupCount: Int
     /// The number of channels C.

@@ -75,11 +75,25 @@ extension Layer {
         namedParameters + namedBuffers
     }
 
-    /// The trainable parameters, for an optimizer.
-    public var trainableParameters: [Parameter<Scalar>] { namedParameters.map(\.parameter) }
+    /// The parameters that are not frozen (see ``Parameter/isFrozen``), for an optimizer.
+    public var trainableParameters: [Parameter<Scalar>] { namedParameters.map(\.parameter).filter { !$0.isFrozen } }
 
-    /// The total number of trainable scalars.
+    /// The total number of parameter scalars, frozen ones included.
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
+
+    /// The number of parameter scalars that are not frozen.
+    public var trainableParameterCount: Int { trainableParameters.reduce(0) { $0 + $1.value.count } }
+
+    /// Freezes every parameter of this layer and its sublayers (``Parameter/isFrozen``), as PyTorch's
+    /// `module.requires_grad_(False)`: they get no gradients and no optimizer changes them.
+    public func freeze() {
+        for (_, parameter) in namedParameters { parameter.isFrozen = true }
+    }
+
+    /// Makes every parameter of this layer and its sublayers trainable again.
+    public func unfreeze() {
+        for (_, parameter) in namedParameters { parameter.isFrozen = false }
+    }
 
     /// This layer and all layers below it, with dotted paths ("" for this layer, "0", "1.block", …).
     public var namedLayers: [(name: String, layer: any Layer<Scalar>)] {

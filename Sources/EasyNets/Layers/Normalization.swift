@@ -1,7 +1,7 @@
 /// Layer normalization over the trailing axes `normalizedShape`:
 /// `y = (x − E[x]) / √(Var[x] + ε) · weight + bias`, with the biased variance, as PyTorch's
 /// `nn.LayerNorm`. Parameters `weight` (ones) and `bias` (zeros) have `normalizedShape`.
-public final class LayerNorm<Scalar: TensorScalar>: Layer {
+public final class LayerNorm<Scalar: TensorScalar>: Layer, NormalizationLayer {
     /// The trailing axes normalized over.
     public let normalizedShape: [Int]
     /// Added to the variance before the square root.
@@ -85,7 +85,7 @@ extension ModelDescription {
 /// Training normalizes with the batch mean and biased variance and updates the running
 /// statistics: `running = (1 − momentum)·running + momentum·batch` (the unbiased variance goes into
 /// `running_var`). Evaluation normalizes with the running statistics.
-public final class BatchNorm1d<Scalar: TensorScalar>: Layer {
+public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer {
     /// The number of channels C.
     public let featureCount: Int
     /// Added to the variance before the square root.
@@ -222,7 +222,7 @@ private func batchNormStateCount(featureCount: Int, affine: Bool) -> Int? {
 /// Batch normalization over the channels of images (PyTorch's `nn.BatchNorm2d`): (N, C, H, W)
 /// input, statistics per channel over the batch and both spatial axes, with the parameters,
 /// buffers and running-statistics rule of ``BatchNorm1d``.
-public final class BatchNorm2d<Scalar: TensorScalar>: Layer {
+public final class BatchNorm2d<Scalar: TensorScalar>: Layer, NormalizationLayer {
     /// The same normalization over (N, C, H·W).
     private let channelNorm: BatchNorm1d<Scalar>
     public var isTraining = true {

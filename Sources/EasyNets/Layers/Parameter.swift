@@ -2,14 +2,29 @@
 ///
 /// Layers and optimizers hold the same `Parameter` object, so an update is seen by both. The
 /// wrapped ``value`` requires gradients; after ``Tensor/backward()`` its gradient is ``gradient``.
+/// A frozen parameter (``isFrozen``) is a constant instead, as a PyTorch parameter with
+/// `requires_grad = False`.
 public final class Parameter<Scalar: TensorScalar> {
-    /// The current value (a leaf that requires gradients).
+    /// The current value: a leaf that requires gradients, or, when frozen, a tensor off the tape.
     public var value: Tensor<Scalar> {
         didSet {
-            if !value.requiresGradient || !value.isLeaf {
+            if isFrozen {
+                if value.requiresGradient { value = value.detached }
+            } else if !value.requiresGradient || !value.isLeaf {
                 value = value.detached
                 value.requiresGradient = true
             }
+        }
+    }
+
+    /// Whether the parameter is frozen: the tape does not track it, so backward gives it no
+    /// gradient, no optimizer steps it (even one it was given to), and ``Layer/trainableParameters``
+    /// leaves it out. Checkpoints still save and load it. Freezing drops its gradient. See
+    /// ``Layer/freeze()``.
+    public var isFrozen = false {
+        didSet {
+            guard isFrozen != oldValue else { return }
+            value.requiresGradient = !isFrozen
         }
     }
 

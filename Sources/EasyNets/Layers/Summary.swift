@@ -1,6 +1,6 @@
 extension Layer {
     /// A table of the model's layers: each layer's name, output shape and parameter count, and
-    /// the totals, found by running one forward pass (without gradients, in evaluation mode) on
+    /// the total and trainable (not frozen) parameter counts, found by running one forward pass (without gradients, in evaluation mode) on
     /// zeros of `inputShape` (include the batch axis, e.g. `[1, 784]`).
     ///
     /// A ``Sequential`` gets one row per layer; any other layer one row for itself, since its
@@ -29,6 +29,7 @@ extension Layer {
         var text = [line(rows[0]), rule] + rows.dropFirst().map(line)
         text.append(rule)
         text.append("Total parameters: \(parameterCount)")
+        text.append("Trainable parameters: \(trainableParameterCount)")
         return text.joined(separator: "\n")
     }
 }

@@ -1,12 +1,18 @@
-/// Updates a list of parameters from their gradients: state plus one update rule.
+/// Updates parameters from their gradients: state plus one update rule, over one or more
+/// parameter groups (``OptimizerGroup``), each with its own learning rate and options.
 ///
 /// Call ``step()`` after ``Tensor/backward()``, then ``zeroGradients()`` (or zero them before the
-/// next backward). Parameters without a gradient are skipped, as in PyTorch.
+/// next backward). Parameters without a gradient, frozen ones among them (``Parameter/isFrozen``),
+/// are skipped, as in PyTorch.
 public protocol Optimizer<Scalar>: AnyObject {
     associatedtype Scalar: TensorScalar
-    /// The parameters this optimizer updates.
+    /// Every group's parameters, in order: the parameters this optimizer updates.
     var parameters: [Parameter<Scalar>] { get }
-    /// The learning rate of the next step (schedules set it).
+    /// The parameter groups, in order (PyTorch's `param_groups`). Set a group's learning rate or
+    /// initial rate through them; the groups and their parameters are fixed.
+    var groups: [OptimizerGroup<Scalar>] { get set }
+    /// The learning rate of the next step, for single-group use: reading gives the first group's
+    /// rate, setting sets every group's.
     var learningRate: Double { get set }
     /// Applies one update to every parameter that has a gradient.
     func step()
@@ -17,6 +23,17 @@ public protocol Optimizer<Scalar>: AnyObject {
 }
 
 extension Optimizer {
+    /// The first group's learning rate; setting it sets every group's (schedules of several
+    /// groups set each group's through ``groups``).
+    public var learningRate: Double {
+        get { groups[0].learningRate }
+        set {
+            var groups = groups
+            for index in groups.indices { groups[index].learningRate = newValue }
+            self.groups = groups
+        }
+    }
+
     /// Clears every parameter's gradient.
     public func zeroGradients() {
         for parameter in parameters { parameter.zeroGradient() }
@@ -100,35 +117,6 @@ final class OptimizerSlots<Scalar: TensorScalar> {
         }
         buffers = newBuffers
         steps = newSteps
-    }
-}
-
-extension Optimizer {
-    /// Runs `body(index, parameterValues, gradient, count)` for every parameter with a gradient:
-    /// one dense gradient pointer each.
-    ///
-    /// This is the one seam where batch-1 outer-product gradients (see ``AutogradNode/OuterProduct``)
-    /// are seen: `fusedOuterProduct(index, parameterValues, factors)` may update a parameter
-    /// straight from the factors and return `true` (SGD with momentum does, in one pass over the
-    /// weight and its buffer); otherwise the product is written out and `body` gets it densely.
-    func forEachParameterWithGradient(
-        fusedOuterProduct: ((Int, UnsafeMutablePointer<Scalar>, AutogradNode<Scalar>.OuterProduct) -> Bool)? = nil,
-        _ body: (Int, UnsafeMutablePointer<Scalar>, UnsafePointer<Scalar>, Int) -> Void
-    ) {
-        for (index, parameter) in parameters.enumerated() {
-            guard let node = parameter.value.node else { continue }
-            if let product = node.outerProductGradient, let fusedOuterProduct {
-                let fused = parameter.value.withUnsafeMutableBufferPointer { p in
-                    withExtendedLifetime(product) { fusedOuterProduct(index, p.baseAddress!, product) }
-                }
-                if fused { continue }
-            }
-            node.materializeGradient()
-            guard let gradient = node.gradient else { continue }
-            withExtendedLifetime(gradient) {
-                parameter.value.withUnsafeMutableBufferPointer { p in body(index, p.baseAddress!, gradient.base, p.count) }
-            }
-        }
     }
 }
 

@@ -16,6 +16,10 @@ public struct TrainingRecipe: Sendable, Equatable {
     public var learningRate: Double
     /// The optimizer's weight decay (see ``OptimizerKind/makeOptimizer(_:learningRate:weightDecay:)``).
     public var weightDecay: Double
+    /// Whether ``weightDecay`` decays every parameter (`true`), or only the weights, with biases
+    /// and normalization layers' parameters in a second parameter group without decay (`false`;
+    /// see ``ParameterGroup/weightDecayGroups(of:weightDecay:)``).
+    public var decaysBiasesAndNormalization: Bool
     /// The learning-rate schedule over the run.
     public var schedule: ScheduleKind
     /// The epochs to train.
@@ -37,9 +41,11 @@ public struct TrainingRecipe: Sendable, Equatable {
 
     /// A recipe; by default the ``standard`` one.
     public init(optimizer: OptimizerKind = .adam, learningRate: Double = 1e-3, weightDecay: Double = 0,
-                schedule: ScheduleKind = .cosine, epochs: Int = 15, batchSize: Int = 128, gradientClipNorm: Double? = nil,
-                maximumShift: Int = 0, horizontalFlip: Bool = false, accumulationSteps: Int = 1, plateauPatience: Int = 2) {
+                decaysBiasesAndNormalization: Bool = true, schedule: ScheduleKind = .cosine, epochs: Int = 15,
+                batchSize: Int = 128, gradientClipNorm: Double? = nil, maximumShift: Int = 0, horizontalFlip: Bool = false,
+                accumulationSteps: Int = 1, plateauPatience: Int = 2) {
         (self.optimizer, self.learningRate, self.weightDecay, self.schedule) = (optimizer, learningRate, weightDecay, schedule)
+        self.decaysBiasesAndNormalization = decaysBiasesAndNormalization
         (self.epochs, self.batchSize, self.gradientClipNorm) = (epochs, batchSize, gradientClipNorm)
         (self.maximumShift, self.horizontalFlip) = (maximumShift, horizontalFlip)
         (self.accumulationSteps, self.plateauPatience) = (accumulationSteps, plateauPatience)
@@ -59,9 +65,18 @@ public struct TrainingRecipe: Sendable, Equatable {
     /// epochs of batches of 64 sequences, the gradients' norm clipped to 1.
     public static let languageModel = TrainingRecipe(epochs: 10, batchSize: 64, gradientClipNorm: 1)
 
-    /// The recipe's optimizer over `parameters`.
+    /// The recipe's optimizer over `parameters`, one group decayed alike (whatever
+    /// ``decaysBiasesAndNormalization`` says: the groups need the model, see ``makeOptimizer(for:)``).
     public func makeOptimizer<Scalar: TensorScalar>(_ parameters: [Parameter<Scalar>]) -> any Optimizer<Scalar> {
         optimizer.makeOptimizer(parameters, learningRate: learningRate, weightDecay: weightDecay)
+    }
+
+    /// The recipe's optimizer over `model`'s trainable parameters: one group, or, when
+    /// ``decaysBiasesAndNormalization`` is `false`, the two of ``ParameterGroup/weightDecayGroups(of:weightDecay:)``.
+    public func makeOptimizer<Scalar: TensorScalar>(for model: some Layer<Scalar>) -> any Optimizer<Scalar> {
+        decaysBiasesAndNormalization
+            ? makeOptimizer(model.trainableParameters)
+            : optimizer.makeOptimizer(weightDecayGroupsOf: model, learningRate: learningRate, weightDecay: weightDecay)
     }
 
     /// The recipe's schedule of `optimizer`'s rate over ``epochs`` epochs of `batchesPerEpoch`
@@ -92,7 +107,7 @@ public struct TrainingRecipe: Sendable, Equatable {
         loss: Loss<Scalar> = .crossEntropy, metrics: [Metric]? = nil, monitor: String? = nil, shuffleSeed: UInt64 = 0,
         cancellation: CancellationFlag = CancellationFlag(), dataParallel: DataParallel<Scalar>? = nil
     ) -> Trainer<Scalar> {
-        let optimizer = makeOptimizer(model.trainableParameters)
+        let optimizer = makeOptimizer(for: model)
         let loader = DataLoader(data, batchSize: batchSize, shuffle: true, augmentation: augmentation, seed: shuffleSeed)
         let steps = (loader.batchCount + accumulationSteps - 1) / accumulationSteps
         let monitor = monitor ?? (validationData == nil ? "train_loss" : "validation_loss")

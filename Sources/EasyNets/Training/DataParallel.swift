@@ -164,7 +164,8 @@ public final class DataParallel<Scalar: TensorScalar> {
     /// gradient over the processes as backward completes it: afterwards each parameter holds
     /// Σ over processes of weight·∂loss/∂parameter, the gradient of the global batch's mean loss.
     public func backward(_ loss: Tensor<Scalar>?, weight: Double, parameters: [Parameter<Scalar>]) throws {
-        var reducer = BucketReducer(parameters: parameters, capacity: bucketCapacity, group: group)
+        // Frozen parameters get no gradient to reduce (every process freezes the same ones).
+        var reducer = BucketReducer(parameters: parameters.filter { !$0.isFrozen }, capacity: bucketCapacity, group: group)
         if let loss {
             require(loss.count == 1, "DataParallel.backward: the loss must have one element, shape is \(loss.shape)")
             var failure: (any Error)?

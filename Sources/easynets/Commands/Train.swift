@@ -42,6 +42,9 @@ struct Train: ParsableCommand {
     @Option(help: "Weight decay (L2 for sgd, adam and rmsprop; decoupled for adamw).")
     var weightDecay: Double = TrainingRecipe.standard.weightDecay
 
+    @Flag(help: "Exempt biases and normalization layers' weights and biases from --weight-decay (a second parameter group without decay).")
+    var noDecayBiasNorm = false
+
     @Option(name: .customLong("epochs"),
             help: ArgumentHelp("Epochs (default: \(TrainingRecipe.standard.epochs); \(ModelPreset.cnn.recipe.epochs) with --model cnn; "
                 + "\(TrainingRecipe.languageModel.epochs) with --dataset text)."))
@@ -127,6 +130,7 @@ struct Train: ParsableCommand {
     var recipe: TrainingRecipe {
         var recipe = defaultRecipe
         (recipe.optimizer, recipe.schedule, recipe.weightDecay) = (optimizer, schedule, weightDecay)
+        recipe.decaysBiasesAndNormalization = !noDecayBiasNorm
         if let learningRateOption { recipe.learningRate = learningRateOption }
         if let epochsOption { recipe.epochs = epochsOption }
         if let batchSizeOption { recipe.batchSize = batchSizeOption }

@@ -67,10 +67,58 @@ struct TrainingDocumentationTests {
         expectClose(rates[5], 0.0505, tolerance: 1e-15)
     }
 
+    /// Two parameter groups under a schedule, weight-decay groups, and a frozen backbone.
+    @Test func parameterGroups() throws {
+        // Documentation block: Training.md #3
+        var generator = RandomGenerator(seed: 7)
+        let backbone = Sequential<Double> { Linear(4, 8, using: &generator); LayerNorm([8]); ReLU() }
+        let head = Linear<Double>(8, 3, using: &generator)
+        let model = Sequential<Double> { backbone; head }
+
+        // torch.optim.SGD([{'params': backbone}, {'params': head, 'lr': 0.1, 'nesterov': True}], lr=0.01, momentum=0.9)
+        let sgd = SGD(groups: [ParameterGroup(backbone.trainableParameters),
+                               ParameterGroup(head.trainableParameters, learningRate: 0.1) { $0.nesterov = true }],
+                      learningRate: 0.01, momentum: 0.9)
+        let scheduler = LearningRateScheduler(optimizer: sgd, schedule: StepSchedule(stepSize: 1, gamma: 0.5))
+        scheduler.step()
+        print(sgd.groups.map(\.learningRate))          // [0.005, 0.05]: each group from its own rate
+
+        // No weight decay on biases and normalization parameters.
+        let adamW = AdamW(groups: ParameterGroup.weightDecayGroups(of: model, weightDecay: 0.05), learningRate: 1e-3)
+        print(adamW.groups.map(\.parameters.count))    // [2, 4]: two weights; two biases, LayerNorm's weight and bias
+
+        // Train the head alone.
+        backbone.freeze()
+        print(model.trainableParameterCount, model.parameterCount)    // 27 83
+
+        // StepLR halves each group's initial rate once.
+        #expect(sgd.groups.map(\.learningRate) == [0.01 * 0.5, 0.1 * 0.5])
+        #expect(sgd.groupOptions.map(\.nesterov) == [false, true] && sgd.groupOptions.allSatisfy { $0.momentum == 0.9 })
+        // Decayed: the two Linear weights (4·8 and 8·3); not: both biases, LayerNorm's weight and bias.
+        #expect(adamW.groups[0].parameters.map(\.shape) == [[8, 4], [3, 8]])
+        #expect(adamW.groups[1].parameters.map(\.shape) == [[8], [8], [8], [3]])
+        #expect(adamW.groupOptions.map(\.weightDecay) == [0.05, 0])
+        // Parameters: Linear(4, 8) 4·8 + 8, LayerNorm 8 + 8, Linear(8, 3) 8·3 + 3; the head's are trainable.
+        let (first, norm, last) = (4 * 8 + 8, 8 + 8, 8 * 3 + 3)
+        #expect(model.parameterCount == first + norm + last && model.trainableParameterCount == last)
+        // A step changes the head only: p ← p − lr·(g + μ·g) on the first Nesterov step, lr = 0.05.
+        let before = model.namedParameters.map(\.parameter.value.scalars)
+        let x = Tensor<Double>.normal([5, 4], using: &generator)
+        sgd.zeroGradients()
+        crossEntropy(logits: model(x), labels: [0, 1, 2, 0, 1]).backward()
+        let gradients = try head.trainableParameters.map { try #require($0.gradient).scalars }
+        sgd.step()
+        let after = model.namedParameters.map(\.parameter.value.scalars)
+        #expect(Array(after.prefix(4)) == Array(before.prefix(4)))
+        for (i, gradient) in gradients.enumerated() {
+            expectClose(after[4 + i], zip(before[4 + i], gradient).map { $0 - 0.05 * ($1 + 0.9 * $1) }, tolerance: 1e-15)
+        }
+    }
+
     /// The Trainer on two spirals with early stopping, a metrics file and a checkpoint.
     @Test func spirals() throws {
         try inScratchDirectory {
-            // Documentation block: Training.md #3
+            // Documentation block: Training.md #4
             let (points, classes) = Spirals.make(pointsPerClass: 200, noise: 0.05, seed: 0, as: Double.self)
             let (train, validation) = Dataset(features: points, labels: classes).split(validationFraction: 0.2, seed: 0)
             var generator = RandomGenerator(seed: 0)
@@ -114,7 +162,7 @@ struct TrainingDocumentationTests {
     /// Resuming from a checkpoint ends where an uninterrupted run ends, bit for bit.
     @Test func resuming() throws {
         try inScratchDirectory {
-            // Documentation block: Training.md #4
+            // Documentation block: Training.md #5
             func makeTrainer() -> Trainer<Double> {
                 var generator = RandomGenerator(seed: 3)
                 let data = Dataset(features: Tensor<Double>.normal([32, 2], using: &generator), labels: (0..<32).map { $0 % 2 })
