@@ -47,13 +47,7 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     /// The value a monitor watches: `name` such as `validation_loss` or `train_accuracy`.
     public subscript(name: String) -> Double? { values[name] }
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ string: String) { stringValue = string }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
+    private typealias Key = StringCodingKey
     private static let fixedKeys = ["epoch", "seconds", "samples_per_second", "learning_rate"]
 
     public init(from decoder: any Decoder) throws {

@@ -45,21 +45,22 @@ struct Evaluate: ParsableCommand {
                 }
                 return
             }
-            let result = evaluate(model, on: test, classCount: modelClasses)
-            let report = result.report
             if loaded.vocabulary != nil {  // a language model: per character, without a report of every character
-                let bits = result.loss / log(2)
+                let values = try evaluate(model, on: test, loss: .crossEntropy, metrics: [.accuracy, .bitsPerCharacter])
+                let (loss, bits, accuracy) = (values["loss"]!, values["bits_per_character"]!, values["accuracy"]!)
+                let characters = test.count * test.labelsPerExample
                 if json {
-                    let object: [String: Any] = ["accuracy": report.accuracy, "loss": result.loss, "bits_per_character": bits,
-                                                 "characters": report.total]
+                    let object: [String: Any] = ["accuracy": accuracy, "loss": loss, "bits_per_character": bits, "characters": characters]
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
                 } else {
-                    print("loss: \(String(result.loss, style: .fixed(4))) nats per character, "
+                    print("loss: \(String(loss, style: .fixed(4))) nats per character, "
                           + "\(String(bits, style: .fixed(4))) bits per character, "
-                          + "accuracy \(String(report.accuracy, style: .fixed(4))) over \(report.total) characters")
+                          + "accuracy \(String(accuracy, style: .fixed(4))) over \(characters) characters")
                 }
                 return
             }
+            let result = evaluate(model, on: test, classCount: modelClasses)
+            let report = result.report
             if json {
                 let object: [String: Any] = [
                     "accuracy": report.accuracy, "loss": result.loss, "examples": report.total,

@@ -361,8 +361,16 @@ struct Train: ParsableCommand {
             }
             return
         }
-        // The test data, evaluated once with the final weights.
-        let values = try evaluate(network, on: testData, loss: lossKind.makeLoss(), metrics: metrics)
+        // The test data with the final weights: the last epoch's validation, when that was the test
+        // data and the weights are still that epoch's; else evaluated once more.
+        let values: [String: Double]
+        if validationSplit == 0, !restoreBestWeights, let last = trainer.history.last {
+            values = Dictionary(uniqueKeysWithValues: (["loss"] + metrics.map(\.name)).compactMap { name in
+                last.values["validation_" + name].map { (name, $0) }
+            })
+        } else {
+            values = try evaluate(network, on: testData, loss: lossKind.makeLoss(), metrics: metrics)
+        }
         if task == .classification, let accuracy = values["accuracy"] {
             print("Test accuracy: \(String(accuracy, style: .fixed(4)))")
         } else {
