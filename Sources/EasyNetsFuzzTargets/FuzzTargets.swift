@@ -14,7 +14,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case gzip
     /// `.npy` bytes, then the values as a tensor.
     case npy
-    /// CSV text with a header and the label in the last column.
+    /// CSV text with a header and the label in the last column (then the same text with value
+    /// targets in the last and first columns).
     case csv
     /// PGM bytes (P2 or P5), then the pixels as a tensor.
     case pgm
@@ -45,8 +46,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 let array = try NPYArray(bytes: bytes)
                 _ = array.tensor(as: Float.self)
             case .csv:
-                let table = try CSVReader.parse(bytes, labelColumn: .index(-1), classCount: 1000, as: Float.self)
-                _ = Dataset(features: table.features, labels: table.labels)
+                if let table = try? CSVReader.parse(bytes, labelColumn: .index(-1), classCount: 1000, as: Float.self) {
+                    _ = Dataset(features: table.features, labels: table.labels)
+                }
+                // The same bytes with value targets: the last column and the first.
+                let values = try CSVReader.parse(bytes, targetColumns: [.index(-1), .index(0)], as: Float.self)
+                _ = Dataset(features: values.features, targets: values.targets)
             case .pgm:
                 let image = try PGMImage(bytes: bytes)
                 _ = image.pixels(dividingBy: Double(image.maxValue), as: Float.self)
