@@ -80,7 +80,8 @@ public struct TrainingRecipe: Sendable, Equatable {
     }
 
     /// The recipe's schedule of `optimizer`'s rate over ``epochs`` epochs of `batchesPerEpoch`
-    /// batches, stepped as ``ScheduleKind/stepping`` says; `nil` for a constant rate.
+    /// optimizer steps (the loader's batches, or fewer with ``accumulationSteps``), stepped as
+    /// ``ScheduleKind/stepping`` says; `nil` for a constant rate (or ``ScheduleKind/plateau``).
     public func makeScheduler<Scalar: TensorScalar>(for optimizer: any Optimizer<Scalar>,
                                                     batchesPerEpoch: Int) -> LearningRateScheduler<Scalar>? {
         schedule.makeSchedule(epochs: epochs, batchesPerEpoch: batchesPerEpoch, learningRate: learningRate)
