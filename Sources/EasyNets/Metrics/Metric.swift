@@ -211,14 +211,19 @@ struct MetricTotals {
 
     /// R² per output, averaged; an output whose targets do not vary scores 1 when predicted
     /// exactly and 0 otherwise, as scikit-learn's `r2_score` does.
+    ///
+    /// The spread Σ(y − ȳ)² comes from running sums, Σy² − (Σy)²/n, whose rounding leaves noise
+    /// of up to about 3n·ε·Σy² where the targets do not vary (seven targets of 0.1 leave 1.4e-17,
+    /// not 0): a spread within 4n·ε·Σy² counts as none.
     private var r2: Double {
         guard outputs > 0 else { return 0 }
         let n = Swift.max(targetCount / Double(outputs), 1)
         var total = 0.0
         for o in 0..<outputs {
             let (sum, squares, residual) = (columns[3 * o], columns[3 * o + 1], columns[3 * o + 2])
-            let spread = Swift.max(squares - sum * sum / n, 0)
-            total += spread > 0 ? 1 - residual / spread : (residual == 0 ? 1 : 0)
+            let spread = squares - sum * sum / n
+            let varies = spread > 4 * n * Double.ulpOfOne * squares
+            total += varies ? 1 - residual / spread : (residual == 0 ? 1 : 0)
         }
         return total / Double(outputs)
     }

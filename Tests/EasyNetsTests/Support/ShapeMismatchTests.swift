@@ -4,15 +4,6 @@ import Testing
 // A shape mismatch stops the process with a message naming the op and both shapes (issue 2, item 8).
 // Each case runs in a child process (an exit test); `expectMessage` reads what it wrote to stderr.
 
-private func expectMessage(
-    _ result: ExitTest.Result?, names fragments: [String], sourceLocation: SourceLocation = #_sourceLocation
-) {
-    let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-    for fragment in fragments {
-        #expect(message.contains(fragment), "missing \"\(fragment)\" in stderr: \(message)", sourceLocation: sourceLocation)
-    }
-}
-
 @Suite("Shape mismatches stop with the op and both shapes")
 struct ShapeMismatchTests {
     // MARK: Elementwise and shape ops

@@ -109,6 +109,19 @@ func expectClose<T: TensorScalar>(
     expectClose(Tensor([actual]), Tensor([expected]), tolerance: tolerance, comment, sourceLocation: sourceLocation)
 }
 
+// MARK: - Exit tests
+
+/// Expects the standard error of an exit test's child process (observed with
+/// `observing: [\.standardErrorContent]`) to contain every fragment.
+func expectMessage(
+    _ result: ExitTest.Result?, names fragments: [String], sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    for fragment in fragments {
+        #expect(message.contains(fragment), "missing \"\(fragment)\" in stderr: \(message)", sourceLocation: sourceLocation)
+    }
+}
+
 // MARK: - Gradient checks
 
 /// Checks reverse-mode gradients of `f` at `inputs` against central finite differences (the public
