@@ -5,15 +5,6 @@ import Testing
 // The library Trainer (issue 10): observers, evaluation, model descriptions, and resuming at any
 // step with bit-identical results.
 
-/// Stops the run (through the trainer's cancellation flag) after a given optimizer step.
-private final class CancelAfter<Scalar: TensorScalar>: TrainingObserver {
-    let step: Int
-    init(step: Int) { self.step = step }
-    func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
-        if batch.step == step { trainer.cancellation.cancel() }
-    }
-}
-
 /// Records what the trainer reports.
 private final class Recorder<Scalar: TensorScalar>: TrainingObserver {
     var events: [String] = []
