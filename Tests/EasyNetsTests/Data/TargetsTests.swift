@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import EasyNets
 
@@ -77,6 +78,41 @@ private func originalIndices(_ data: Dataset<Double>, sourceLocation: SourceLoca
         #expect(TargetLayout.classes([]).mismatch(outputShape: [5, 0], batch: 5) != nil)
         #expect(TargetLayout.values([2]).mismatch(outputShape: [4, 2], batch: 5) != nil, "the batch axis counts")
         #expect(TargetLayout.values([2]).mismatch(outputShape: [5, 2, 1], batch: 5) != nil)
+    }
+
+    // MARK: Value targets from CSV
+
+    @Test func csvTargetColumnsInTheOrderGiven() throws {
+        let path = try temporaryDirectory() + "/houses.csv"
+        try "a,y1,b,y2\n1,10,2,-1.5\n3,20,4,2.5e-1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let table = try CSVReader.read(contentsOfFile: path, targetColumns: [.name("y2"), .index(-3)], as: Double.self)
+        #expect(table.header == ["a", "y1", "b", "y2"])
+        #expect(table.features.shape == [2, 2] && table.features.scalars == [1, 2, 3, 4])
+        #expect(table.targets.shape == [2, 2] && table.targets.scalars == [-1.5, 10, 0.25, 20])
+    }
+
+    @Test func aBadTargetCellNamesTheFileLineAndColumn() throws {
+        func parse(_ text: String, _ columns: [LabelColumn] = [.name("y")], hasHeader: Bool = true) throws {
+            _ = try CSVReader.parse(Array(text.utf8), path: "r.csv", hasHeader: hasHeader, targetColumns: columns, as: Float.self)
+        }
+        #expect(throws: DataError(path: "r.csv", location: "line 3, column 2", reason: "expected a target value, found \"high\" in column \"y\"")) {
+            try parse("x,y,z\n1,2,3\n4,high,6\n")
+        }
+        #expect(throws: DataError(path: "r.csv", location: "line 1, column 3", reason: "expected a target value, found \"\"")) {
+            try parse("1,2,\n", [.index(2)], hasHeader: false)
+        }
+        #expect(throws: DataError(path: "r.csv", location: "line 2, column 2", reason: "target \"1e39\" is not a finite number")) {
+            try parse("x,y\n1,1e39\n")
+        }
+        #expect(throws: DataError(path: "r.csv", location: "line 3, column 1", reason: "expected a number, found \"?\" in column \"x\"")) {
+            try parse("x,y\n1,2\n?,3\n")
+        }
+        #expect(throws: DataError(path: "r.csv", location: "line 1", reason: "a target column is named twice")) {
+            try parse("x,y\n1,2\n", [.name("y"), .index(1)])
+        }
+        #expect(throws: DataError(path: "r.csv", location: "line 1", reason: "every column is a target: no feature column is left")) {
+            try parse("x,y\n1,2\n", [.name("y"), .name("x")])
+        }
     }
 
     // MARK: Programmer errors
