@@ -55,6 +55,27 @@ import Testing
         #expect(standardizer.apply(train).scalars == [-1, -1, 0, 1, 1, 0])  // constant column only centered
         #expect(standardizer.apply(Tensor<Double>([[2, 40, 6]])).scalars == [0, 2, 1])
     }
+
+    @Test func standardizerStatisticsRoundTripThroughACheckpoint() throws {
+        let standardizer = Standardizer(fitting: randomTensor([7, 3], in: -5...5, seed: 71))
+        let model = Sequential<Double> { Linear(3, 1) }
+        let path = try temporaryDirectory() + "/run.safetensors"
+        try TrainingCheckpoint<Double>(extra: standardizer.checkpointExtra).save(model: model, optimizer: nil, toFile: path)
+        let file = try SafeTensorsFile(contentsOfFile: path)
+        let restored = try #require(try Standardizer<Double>(checkpoint: file, features: 3, path: path))
+        #expect(restored.mean.scalars == standardizer.mean.scalars, "the shortest exact decimals read back exactly")
+        #expect(restored.standardDeviation.scalars == standardizer.standardDeviation.scalars)
+        #expect(restored.mean.shape == [1, 3] && restored.standardDeviation.shape == [1, 3])
+        #expect(throws: CheckpointError(path: path, reason: "metadata \"extra.standardizer.mean\" is not 4 finite numbers (one per feature)")) {
+            _ = try Standardizer<Double>(checkpoint: file, features: 4, path: path)
+        }
+        var zeroSpread = file
+        zeroSpread.metadata["extra.standardizer.std"] = "1,0,2"
+        #expect(throws: CheckpointError(path: path, reason: "metadata \"extra.standardizer.std\" is not 3 finite numbers > 0 (one per feature)")) {
+            _ = try Standardizer<Double>(checkpoint: zeroSpread, features: 3, path: path)
+        }
+        #expect(try Standardizer<Double>(checkpoint: SafeTensorsFile(), features: 3, path: path) == nil)
+    }
 }
 
 @Suite struct MetricsTests {
