@@ -7,10 +7,7 @@ import Testing
 @Suite struct EpochMetricsTests {
     @Test func aRegressionRunsMetricsFileReadsBackAsTheHistory() throws {
         let train = regressionData(count: 16, seed: 61), validation = regressionData(count: 6, seed: 62)
-        var generator = RandomGenerator(seed: 63)
-        let model = Linear<Double>(3, 2, using: &generator)
-        let trainer = Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.01),
-                              loader: DataLoader(train, batchSize: 8, seed: 64), validationData: validation, loss: .meanSquaredError)
+        let trainer = linearRegressionTrainer(train, validation: validation, seed: 63, batchSize: 8) { SGD($0, learningRate: 0.01) }
         let path = try temporaryDirectory() + "/run.jsonl"
         trainer.observers = [MetricsWriter(path: path)]
         try trainer.fit(epochs: 2)

@@ -35,3 +35,16 @@ func regressionData(count: Int, inputs: Int = 3, outputs: Int = 2, seed: UInt64)
     }
     return Dataset(features: Tensor(x, shape: [count, inputs]), targets: Tensor(y, shape: [count, outputs]))
 }
+
+/// A trainer of a linear regressor of `train` (its weights drawn from `seed`) minimizing the mean
+/// squared error with the optimizer `makeOptimizer` builds, its batches shuffled by `seed + 1`
+/// unless `shuffle` is false.
+func linearRegressionTrainer(_ train: Dataset<Double>, validation: Dataset<Double>? = nil, seed: UInt64, batchSize: Int,
+                             shuffle: Bool = true,
+                             optimizer makeOptimizer: ([Parameter<Double>]) -> any Optimizer<Double>) -> Trainer<Double> {
+    var generator = RandomGenerator(seed: seed)
+    let model = Linear<Double>(train.featureCount, train.targets.countPerExample, using: &generator)
+    return Trainer(model: model, optimizer: makeOptimizer(model.trainableParameters),
+                   loader: DataLoader(train, batchSize: batchSize, shuffle: shuffle, seed: seed + 1), validationData: validation,
+                   loss: .meanSquaredError)
+}

@@ -40,10 +40,7 @@ private func expectValidationMatchesEvaluate(_ trainer: Trainer<Double>, _ recor
 @Suite struct GeneralTrainerTests {
     @Test func aRegressorReportsErrorsAndRSquaredThatEvaluateConfirms() throws {
         let train = regressionData(count: 40, seed: 1), validation = regressionData(count: 15, seed: 2)
-        var generator = RandomGenerator(seed: 3)
-        let model = Linear<Double>(3, 2, using: &generator)
-        let trainer = Trainer(model: model, optimizer: Adam(model.trainableParameters, learningRate: 0.05),
-                              loader: DataLoader(train, batchSize: 8, seed: 4), validationData: validation, loss: .meanSquaredError)
+        let trainer = linearRegressionTrainer(train, validation: validation, seed: 3, batchSize: 8) { Adam($0, learningRate: 0.05) }
         let names = ["loss", "mae", "rmse", "r2"]
         #expect(trainer.reportedValueNames == names.map { "train_" + $0 } + names.map { "validation_" + $0 })
         for epoch in 1...3 {
@@ -60,12 +57,11 @@ private func expectValidationMatchesEvaluate(_ trainer: Trainer<Double>, _ recor
     @Test func fullBatchTrainingValuesAreThoseOfTheModelBeforeTheStep() throws {
         // One batch an epoch: the epoch's training values measure the model the step started from.
         let train = regressionData(count: 30, seed: 5)
-        var generator = RandomGenerator(seed: 6)
-        let model = Linear<Double>(3, 2, using: &generator)
-        let trainer = Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.1, momentum: 0.5),
-                              loader: DataLoader(train, batchSize: 30, shuffle: false), loss: .meanSquaredError)
+        let trainer = linearRegressionTrainer(train, seed: 6, batchSize: 30, shuffle: false) {
+            SGD($0, learningRate: 0.1, momentum: 0.5)
+        }
         for epoch in 1...3 {
-            let before = try evaluate(model, on: train, loss: .meanSquaredError, metrics: trainer.metrics)
+            let before = try evaluate(trainer.model, on: train, loss: .meanSquaredError, metrics: trainer.metrics)
             try trainer.fit(epochs: epoch)
             let record = try #require(trainer.history.last)
             for (name, value) in before {

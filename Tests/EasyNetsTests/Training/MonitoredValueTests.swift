@@ -17,10 +17,7 @@ private final class Unlearnable: Layer {
 /// on its own training data: the loss falls every epoch, so R² rises every epoch.
 private func steadilyImprovingTrainer() -> Trainer<Double> {
     let data = regressionData(count: 20, outputs: 1, seed: 41)
-    var generator = RandomGenerator(seed: 42)
-    let model = Linear<Double>(3, 1, using: &generator)
-    return Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.05),
-                   loader: DataLoader(data, batchSize: 20, shuffle: false), validationData: data, loss: .meanSquaredError)
+    return linearRegressionTrainer(data, validation: data, seed: 42, batchSize: 20, shuffle: false) { SGD($0, learningRate: 0.05) }
 }
 
 /// A trainer of the unlearnable model at rate 0.1, its rate halved after two epochs without a
