@@ -3,7 +3,7 @@ import EasyNetsFuzzTargets
 import Foundation
 import Testing
 
-// Bad input never crashes (issue 9): each case feeds a malformed file, header, metadata value or
+// Bad input never crashes: each case feeds a malformed file, header, metadata value or
 // size through the public API and expects a thrown error naming the file and what was wrong. A
 // crash (trap, abort, sanitizer report) fails the test run. The fuzz corpus and every input a
 // fuzzer found are replayed at the end.

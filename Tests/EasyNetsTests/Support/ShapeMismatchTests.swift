@@ -1,7 +1,7 @@
 import Testing
 @testable import EasyNets
 
-// A shape mismatch stops the process with a message naming the op and both shapes (issue 2, item 8).
+// A shape mismatch stops the process with a message naming the op and both shapes.
 // Each case runs in a child process (an exit test); `expectMessage` reads what it wrote to stderr.
 
 @Suite("Shape mismatches stop with the op and both shapes")

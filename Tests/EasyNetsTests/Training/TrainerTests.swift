@@ -2,7 +2,7 @@ import EasyNets
 import Foundation
 import Testing
 
-// The library Trainer (issue 10): observers, evaluation, model descriptions, and resuming at any
+// The library Trainer: observers, evaluation, model descriptions, and resuming at any
 // step with bit-identical results.
 
 /// Records what the trainer reports.
