@@ -23,7 +23,8 @@ public enum Metric: Hashable, Sendable, CustomStringConvertible {
     case rootMeanSquaredError
     /// The coefficient of determination, 1 − Σ(y − ŷ)² / Σ(y − ȳ)², computed per output (each
     /// position of an example's targets) and averaged over outputs with equal weights, as
-    /// scikit-learn's `r2_score` and torchmetrics' `R2Score` by default.
+    /// scikit-learn's `r2_score` and torchmetrics' `R2Score` by default. An output whose targets
+    /// do not vary scores 1 when predicted exactly and 0 otherwise.
     case r2
 
     /// The name in metrics files and on the command line: `accuracy`, `top5_accuracy`,
@@ -51,7 +52,8 @@ public enum Metric: Hashable, Sendable, CustomStringConvertible {
         case "r2": self = .r2
         default:
             guard name.hasPrefix("top"), name.hasSuffix("_accuracy"),
-                  let k = Int(name.dropFirst(3).dropLast("_accuracy".count)), k >= 1, k <= 1_000_000 else { return nil }
+                  let k = Int(name.dropFirst(3).dropLast("_accuracy".count)), k >= 1, k <= 1_000_000,
+                  name == "top\(k)_accuracy" else { return nil }  // one spelling per metric: not top05 or top+5
             self = .topKAccuracy(k)
         }
     }

@@ -167,7 +167,9 @@ private func handR2(_ y: [Double], _ prediction: [Double]) -> Double {
         #expect(all.map(\.name) == ["accuracy", "top1_accuracy", "top5_accuracy", "top12_accuracy", "bits_per_character",
                                     "mae", "rmse", "r2"])
         for metric in all { #expect(Metric(name: metric.name) == metric, "\(metric)") }
-        for bad in ["", "top0_accuracy", "top-1_accuracy", "topx_accuracy", "top_accuracy", "top5accuracy", "Accuracy", "loss", "r²"] {
+        let bad = ["", "top0_accuracy", "top-1_accuracy", "topx_accuracy", "top_accuracy", "top5accuracy", "top05_accuracy",
+                   "top+5_accuracy", "top1000001_accuracy", "Accuracy", "loss", "r²"]
+        for bad in bad {
             #expect(Metric(name: bad) == nil, "\(bad)")
         }
     }
