@@ -97,8 +97,12 @@ struct MetricTotals {
     /// Labels or values counted, and per metric its sum (correct labels, nats, absolute or squared errors).
     var targetCount = 0.0
     var sums: [Double]
-    /// For R²: per output, Σy, Σy² and Σ(y − ŷ)².
+    /// For R²: per output, Σ(y − c), Σ(y − c)² and Σ(y − ŷ)², with c the output's ``offsets``.
     var columns: [Double]
+    /// For R²: a value near each output's targets (the first example's), subtracted before the
+    /// sums so that targets far from 0 that vary little keep their spread (R² does not depend on
+    /// it); every total merged with another must have the same offsets. Empty: 0.
+    var offsets: [Double] = []
     private let outputs: Int
 
     init(metrics: [Metric], layout: TargetLayout) {
@@ -185,7 +189,8 @@ struct MetricTotals {
                 }
             case .r2:
                 for i in 0..<targets.count {
-                    let column = 3 * (i % outputs), y = Double(targets[i]), d = Double(output[i]) - y
+                    let column = 3 * (i % outputs), d = Double(output[i]) - Double(targets[i])
+                    let y = Double(targets[i]) - (offsets.isEmpty ? 0 : offsets[i % outputs])
                     columns[column] += y
                     columns[column + 1] += y * y
                     columns[column + 2] += d * d
@@ -228,5 +233,14 @@ struct MetricTotals {
             total += varies ? 1 - residual / spread : (residual == 0 ? 1 : 0)
         }
         return total / Double(outputs)
+    }
+}
+
+extension MetricTotals {
+    /// The R² ``offsets`` for data of `source`: its first example's targets, when the metrics
+    /// include R² and the targets are values; else none.
+    static func offsets<Scalar: TensorScalar>(for metrics: [Metric], of source: some ExampleSource<Scalar>) throws -> [Double] {
+        guard metrics.contains(.r2), !source.targetLayout.isClasses, source.count > 0 else { return [] }
+        return try source.examples(at: [0]).targets.valueTensor.scalars.map { Double($0) }
     }
 }

@@ -90,6 +90,7 @@ func evaluationTotals<Scalar: TensorScalar>(
     model.setTraining(false)
     defer { model.setTraining(wasTraining) }
     var totals = MetricTotals(metrics: metrics, layout: data.targetLayout)
+    totals.offsets = try MetricTotals.offsets(for: metrics, of: data)
     try withoutGradients {
         var start = range.lowerBound
         while start < range.upperBound {

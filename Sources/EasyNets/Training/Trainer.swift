@@ -180,6 +180,8 @@ public final class Trainer<Scalar: TensorScalar> {
     private var epochGenerator: RandomGenerator
     /// The epoch in progress: the training loss and metrics summed over its batches.
     private var totals: MetricTotals
+    /// The R² offsets of the training data (``MetricTotals/offsets``), read when training starts.
+    private var offsets: [Double]?
 
     /// A trainer of `model` by `optimizer` on `loader`'s batches.
     ///
@@ -237,6 +239,7 @@ public final class Trainer<Scalar: TensorScalar> {
         var outcome = TrainingOutcome.completed
         do {
             try checkTrainable()
+            totals.offsets = try newTotals().offsets
             if let dataParallel {
                 try dataParallel.start(model: model, data: loader.source, settings: "batch size \(loader.batchSize), shuffle "
                                        + "\(loader.shuffle), drop last \(loader.dropLast), generator \(epochGenerator.state), "
@@ -278,7 +281,7 @@ public final class Trainer<Scalar: TensorScalar> {
                 if scheduleStepping == .perEpoch { scheduler?.step() }
                 epoch += 1
                 batchesInEpoch = 0
-                totals = MetricTotals(metrics: metrics, layout: loader.source.targetLayout)
+                totals = try newTotals()
                 epochGenerator = loader.generator
                 if let validationData {
                     for (name, value) in try evaluateEpoch(on: validationData) { values["validation_" + name] = value }
@@ -314,7 +317,7 @@ public final class Trainer<Scalar: TensorScalar> {
     private func trainStep(on group: [DataLoader<Scalar>.Batch]) throws -> (loss: Double, cancelled: Bool) {
         optimizer.zeroGradients()
         let total = group.reduce(0) { $0 + $1.count }
-        var stepTotals = MetricTotals(metrics: metrics, layout: loader.source.targetLayout)
+        var stepTotals = try newTotals()
         for (index, batch) in group.enumerated() {
             let share = dataParallel.map { batch.share($0.share(of: batch.count)) } ?? batch
             let weight = Double(share.count) / Double(total)
@@ -348,6 +351,14 @@ public final class Trainer<Scalar: TensorScalar> {
         }
         totals.merge(stepTotals)
         return (stepTotals.lossSum / Swift.max(stepTotals.examples, 1), cancelled)
+    }
+
+    /// Empty sums of the training loss and metrics, with the training data's R² offsets.
+    private func newTotals() throws -> MetricTotals {
+        if offsets == nil { offsets = try MetricTotals.offsets(for: metrics, of: loader.source) }
+        var totals = MetricTotals(metrics: metrics, layout: loader.source.targetLayout)
+        totals.offsets = offsets!
+        return totals
     }
 
     /// Whether this process, or any process of the group, was cancelled.
@@ -453,7 +464,7 @@ public final class Trainer<Scalar: TensorScalar> {
     /// The sums of the epoch in progress a checkpoint holds, validated: `trainer.epoch_totals`,
     /// or the loss, correct labels and examples of checkpoints written before other metrics.
     private func savedTotals(_ record: TrainingCheckpoint<Scalar>, fail: (String) -> CheckpointError) throws -> MetricTotals {
-        var sums = MetricTotals(metrics: metrics, layout: loader.source.targetLayout)
+        var sums = try newTotals()
         let perExample = Double(loader.source.targetLayout.exampleShape.reduce(1, *))
         let maximumExamples = Double(record.batchesInEpoch * loader.batchSize)
         let malformed = fail("metadata \"extra.trainer.epoch_totals\" does not describe the epoch in progress of this run's "

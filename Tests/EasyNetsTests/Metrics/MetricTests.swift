@@ -133,6 +133,20 @@ private func handR2(_ y: [Double], _ prediction: [Double]) -> Double {
         #expect(abs(pooled - columns.reduce(0, +) / 3) > 1e-3)
     }
 
+    @Test func r2OfTargetsFarFromZeroThatVaryLittle() throws {
+        // Targets near 10⁸ varying by about ±1: one-pass sums of y and y² would lose the spread
+        // (10¹⁶ against 1), sums taken relative to the first example's target keep it.
+        let n = 40
+        let unit = randomTensor([n, 1], in: -1...1, seed: 12).scalars
+        let target = Tensor<Double>(unit.map { 1e8 + $0 }, shape: [n, 1])
+        let noise = randomTensor([n, 1], in: -0.2...0.2, seed: 13)
+        let output = target + noise
+        let expected = handR2(target.scalars, output.scalars)
+        #expect(expected > 0.5 && expected < 0.99, "the case must have a real spread and a real error: \(expected)")
+        let values = try measured(output, .values(target), [.r2], loss: .meanSquaredError)
+        expectClose(try #require(values["r2"]), expected, tolerance: 1e-9)
+    }
+
     @Test(arguments: [0.1, 0.7, 2.2, 1000.1])
     func r2OfAConstantTargetIsOneWhenExactAndZeroOtherwise(constant: Double) throws {
         // Two outputs: one that varies, and one whose targets are all `constant` (whose one-pass
