@@ -10,6 +10,7 @@
 ///   - weight: a per-element weight that broadcasts to the logits' shape.
 ///   - positiveWeight: p, the weight of the positive term, broadcast over the last axis (one per
 ///     class of a multi-label output, shape `(C)`), as PyTorch's `pos_weight`.
+///   - reduction: how the per-element losses combine.
 public func binaryCrossEntropy<Scalar>(
     logits: Tensor<Scalar>, _ target: Tensor<Scalar>, weight: Tensor<Scalar>? = nil,
     positiveWeight: Tensor<Scalar>? = nil, reduction: LossReduction = .mean

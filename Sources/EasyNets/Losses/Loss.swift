@@ -66,7 +66,7 @@ public struct Loss<Scalar: TensorScalar> {
     }
 
     /// Cross-entropy of logits `(N, C, …)` against class indices, with optional label smoothing
-    /// (``crossEntropy(logits:labels:classWeights:ignoreIndex:labelSmoothing:reduction:)``).
+    /// (``crossEntropy(logits:labels:classWeights:ignoreIndex:labelSmoothing:reduction:)-(_,IndexTensor,_,_,_,_)``).
     public static func crossEntropy(labelSmoothing: Double = 0) -> Loss {
         Loss(name: "cross-entropy", targets: .classes) { output, targets in
             EasyNets.crossEntropy(logits: output, labels: targets.classIndices, labelSmoothing: labelSmoothing)
