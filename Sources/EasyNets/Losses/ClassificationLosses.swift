@@ -12,18 +12,6 @@ public func binaryCrossEntropy<Scalar>(
     return reduction.apply(losses)
 }
 
-/// Binary cross-entropy on logits, stable for any finite logit:
-/// max(x, 0) − x·y + log(1 + e^−|x|), i.e. −(y·log σ(x) + (1 − y)·log σ(−x)).
-public func binaryCrossEntropy<Scalar>(
-    logits: Tensor<Scalar>, _ target: Tensor<Scalar>, weight: Tensor<Scalar>? = nil,
-    reduction: LossReduction = .mean
-) -> Tensor<Scalar> {
-    checkSameShape(logits, target, "binaryCrossEntropy(logits:)")
-    var losses = -(target * logSigmoid(logits) + (1 - target) * logSigmoid(-logits))
-    if let weight { losses = losses * weight }
-    return reduction.apply(losses)
-}
-
 /// Negative log-likelihood of integer class labels under log-probabilities `(N, C)`, as PyTorch's
 /// `nll_loss`: loss_i = −w[yᵢ]·logp[i, yᵢ]; the mean divides by Σ w[yᵢ] over rows whose label is
 /// not `ignoreIndex` (ignored rows contribute 0).
@@ -123,28 +111,6 @@ private func checkLabelShape<Scalar>(_ labels: IndexTensor, _ scores: Tensor<Sca
     require(labels.shape == expected, "\(op): labels of shape \(labels.shape) for scores of shape \(scores.shape), "
             + "which need labels of shape \(expected)")
 }
-
-/// KL divergence as PyTorch's `kl_div` with `log_target = false`: `input` holds log-probabilities
-/// and `target` probabilities; elementwise target·(log target − input), 0 where target = 0.
-/// `.mean` averages over all elements; use ``KLReduction/batchMean`` for the mathematical KL.
-public func klDivergence<Scalar>(
-    _ input: Tensor<Scalar>, _ target: Tensor<Scalar>, reduction: KLReduction = .mean
-) -> Tensor<Scalar> {
-    checkSameShape(input, target, "klDivergence")
-    let positive = target .> 0
-    // xlogy: target·log(target) with 0·log 0 = 0.
-    let safeTarget = Tensor.select(where: positive, target, else: Tensor.ones(target.shape))
-    let losses = target * log(safeTarget) - target * input
-    switch reduction {
-    case .mean: return losses.mean()
-    case .sum: return losses.sum()
-    case .none: return losses
-    case .batchMean: return losses.sum() / Scalar(Swift.max(input.shape.first ?? 1, 1))
-    }
-}
-
-/// Reductions for ``klDivergence(_:_:reduction:)``; `batchMean` divides the sum by the batch size.
-public enum KLReduction: Sendable { case mean, sum, none, batchMean }
 
 // MARK: - Fused cross-entropy
 

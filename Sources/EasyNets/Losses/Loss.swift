@@ -66,7 +66,7 @@ public struct Loss<Scalar: TensorScalar> {
     }
 
     /// Cross-entropy of logits `(N, C, …)` against class indices, with optional label smoothing
-    /// (``crossEntropy(logits:labels:classWeights:ignoreIndex:labelSmoothing:reduction:)``).
+    /// (``crossEntropy(logits:labels:classWeights:ignoreIndex:labelSmoothing:reduction:)-(_,IndexTensor,_,_,_,_)``).
     public static func crossEntropy(labelSmoothing: Double = 0) -> Loss {
         Loss(name: "cross-entropy", targets: .classes) { output, targets in
             EasyNets.crossEntropy(logits: output, labels: targets.classIndices, labelSmoothing: labelSmoothing)
@@ -108,6 +108,46 @@ public struct Loss<Scalar: TensorScalar> {
     public static var binaryCrossEntropyWithLogits: Loss {
         Loss(name: "bce-with-logits", targets: .values) { output, targets in
             binaryCrossEntropy(logits: output, targets.valueTensor)
+        }
+    }
+
+    /// Binary cross-entropy of logits `(N, C)` against 0/1 (or soft) targets of the output's shape,
+    /// the positive term of class c weighted by `positiveWeight[c]`
+    /// (``binaryCrossEntropy(logits:_:weight:positiveWeight:reduction:)``): above 1 to favour recall
+    /// on a rare class, as PyTorch's `pos_weight`.
+    public static func binaryCrossEntropyWithLogits(positiveWeight: [Double]) -> Loss {
+        require(positiveWeight.allSatisfy { $0 >= 0 && $0.isFinite },
+                "Loss.binaryCrossEntropyWithLogits: positive weights must be finite and not negative, got \(positiveWeight)")
+        let weights = Tensor<Scalar>(positiveWeight.map { Scalar($0) })
+        return Loss(name: "bce-with-logits", targets: .values) { output, targets in
+            require(output.shape.last == positiveWeight.count, "Loss.binaryCrossEntropyWithLogits: \(positiveWeight.count) "
+                    + "positive weights for an output of shape \(output.shape), which needs one per value of its last axis")
+            return binaryCrossEntropy(logits: output, targets.valueTensor, positiveWeight: weights)
+        }
+    }
+
+    /// Cross-entropy of logits `(N, C, …)` against class probabilities of the output's shape (soft
+    /// labels, e.g. a teacher's), with optional label smoothing
+    /// (``crossEntropy(logits:probabilities:classWeights:labelSmoothing:reduction:)``).
+    public static func crossEntropyWithProbabilities(labelSmoothing: Double = 0) -> Loss {
+        Loss(name: "soft-cross-entropy", targets: .values) { output, targets in
+            EasyNets.crossEntropy(logits: output, probabilities: targets.valueTensor, labelSmoothing: labelSmoothing)
+        }
+    }
+
+    /// The Poisson negative log-likelihood of count targets of the output's shape, the output being
+    /// log-rates when `logInput` (``poissonNegativeLogLikelihood(_:target:logInput:full:eps:reduction:)``).
+    public static func poissonNegativeLogLikelihood(logInput: Bool = true, full: Bool = false) -> Loss {
+        Loss(name: "poisson-nll", targets: .values) { output, targets in
+            EasyNets.poissonNegativeLogLikelihood(output, target: targets.valueTensor, logInput: logInput, full: full)
+        }
+    }
+
+    /// The multi-label soft margin loss of scores `(N, C)` against 0/1 targets of the output's shape
+    /// (``multiLabelSoftMarginLoss(_:target:weight:reduction:)``).
+    public static var multiLabelSoftMargin: Loss {
+        Loss(name: "multilabel-soft-margin", targets: .values) { output, targets in
+            multiLabelSoftMarginLoss(output, target: targets.valueTensor)
         }
     }
 }

@@ -19,3 +19,10 @@ public enum LossReduction: Sendable {
 func checkSameShape<Scalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ op: String) {
     require(a.shape == b.shape, "\(op): prediction shape \(a.shape) and target shape \(b.shape) differ")
 }
+
+/// Stops unless `shape` broadcasts to `target` without growing it (as a weight to its input).
+func checkBroadcasts(_ shape: [Int], to target: [Int], _ op: String, _ name: String, targetName: String = "input") {
+    let fits = shape.count <= target.count
+        && zip(shape.reversed(), target.reversed()).allSatisfy { $0 == $1 || $0 == 1 }
+    require(fits, "\(op): \(name) of shape \(shape) does not broadcast to the \(targetName)'s shape \(target)")
+}

@@ -222,6 +222,34 @@ struct ShapeMismatchTests {
         expectMessage(result, names: ["binaryCrossEntropy(logits:)", "[8]", "[8, 1]"])
     }
 
+    @Test func lossWeightsAndVariances() async {
+        let positiveWeight = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = binaryCrossEntropy(logits: Tensor<Double>.zeros([4, 3]), Tensor.zeros([4, 3]), positiveWeight: Tensor.ones([4]))
+        }
+        expectMessage(positiveWeight, names: ["binaryCrossEntropy(logits:)", "positiveWeight", "[4]", "[4, 3]"])
+        let variance = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = gaussianNegativeLogLikelihood(Tensor<Double>.zeros([4, 3]), target: Tensor.zeros([4, 3]), variance: Tensor.ones([3]))
+        }
+        expectMessage(variance, names: ["gaussianNegativeLogLikelihood", "[3]", "[4, 3]"])
+    }
+
+    @Test func lossLabelsOutOfRange() async {
+        let margin = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = multiMarginLoss(Tensor<Double>.zeros([2, 3]), labels: [0, 3])
+        }
+        expectMessage(margin, names: ["multiMarginLoss", "label 3", "[2, 3]"])
+        let ctc = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ctcLoss(logProbabilities: Tensor<Double>.zeros([5, 1, 3]), targets: IndexTensor([1, 0], shape: [1, 2]),
+                        inputLengths: [5], targetLengths: [2])
+        }
+        expectMessage(ctc, names: ["ctcLoss", "label 0", "blank 0"])
+        let ctcBatch = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ctcLoss(logProbabilities: Tensor<Double>.zeros([5, 2, 3]), targets: IndexTensor([1, 2], shape: [1, 2]),
+                        inputLengths: [5, 5], targetLengths: [2, 2])
+        }
+        expectMessage(ctcBatch, names: ["ctcLoss", "[1, 2]", "[5, 2, 3]"])
+    }
+
     @Test func parameterAssign() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             Parameter(Tensor<Double>.zeros([2, 3])).assign(Tensor.zeros([3, 2]))
