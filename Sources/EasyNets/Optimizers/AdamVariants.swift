@@ -53,11 +53,9 @@ public final class NAdam<Scalar: TensorScalar>: Optimizer {
                 product[0] = Scalar(Double(product[0]) * mu)
                 return Double(product[0])
             }
-            slots.withBuffer(index, "exp_avg", count: n) { m, _ in
-                slots.withBuffer(index, "exp_avg_sq", count: n) { v, _ in
-                    UpdateKernels.nadam(p: p, g: g, m: m, v: v, n: n, step: slots.steps[index], options: options,
-                                        mu: mu, muNext: muNext, muProduct: muProduct)
-                }
+            slots.withBuffers(index, "exp_avg", "exp_avg_sq", count: n) { m, v in
+                UpdateKernels.nadam(p: p, g: g, m: m, v: v, n: n, step: slots.steps[index], options: options,
+                                    mu: mu, muNext: muNext, muProduct: muProduct)
             }
         }
     }
@@ -111,10 +109,8 @@ public final class RAdam<Scalar: TensorScalar>: Optimizer {
     public func step() {
         table.forEachParameterWithGradient { options, index, p, g, n in
             slots.steps[index] += 1
-            slots.withBuffer(index, "exp_avg", count: n) { m, _ in
-                slots.withBuffer(index, "exp_avg_sq", count: n) { v, _ in
-                    UpdateKernels.radam(p: p, g: g, m: m, v: v, n: n, step: slots.steps[index], options: options)
-                }
+            slots.withBuffers(index, "exp_avg", "exp_avg_sq", count: n) { m, v in
+                UpdateKernels.radam(p: p, g: g, m: m, v: v, n: n, step: slots.steps[index], options: options)
             }
         }
     }
@@ -160,10 +156,8 @@ public final class Adamax<Scalar: TensorScalar>: Optimizer {
     public func step() {
         table.forEachParameterWithGradient { options, index, p, g, n in
             slots.steps[index] += 1
-            slots.withBuffer(index, "exp_avg", count: n) { m, _ in
-                slots.withBuffer(index, "exp_inf", count: n) { u, _ in
-                    UpdateKernels.adamax(p: p, g: g, m: m, u: u, n: n, step: slots.steps[index], options: options)
-                }
+            slots.withBuffers(index, "exp_avg", "exp_inf", count: n) { m, u in
+                UpdateKernels.adamax(p: p, g: g, m: m, u: u, n: n, step: slots.steps[index], options: options)
             }
         }
     }

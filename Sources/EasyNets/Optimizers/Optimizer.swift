@@ -81,6 +81,15 @@ final class OptimizerSlots<Scalar: TensorScalar> {
         return withExtendedLifetime(buffer) { body(buffer.storage.base, true) }
     }
 
+    /// Runs `body` with two slots' buffers of parameter `index` (both created zeroed on first use),
+    /// as the optimizers with a first and a second moment use them.
+    func withBuffers(_ index: Int, _ first: String, _ second: String, count: Int,
+                     _ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void) {
+        withBuffer(index, first, count: count) { a, _ in
+            withBuffer(index, second, count: count) { b, _ in body(a, b) }
+        }
+    }
+
     var state: [String: Tensor<Scalar>] {
         var result: [String: Tensor<Scalar>] = [:]
         for (index, slots) in buffers.enumerated() {
