@@ -139,6 +139,9 @@ extension OptimizerKind {
         case .adamw: return AdamW(parameters, learningRate: 1e-3)
         case .rmsprop: return RMSProp(parameters, learningRate: 1e-2)
         case .adagrad: return Adagrad(parameters, learningRate: 1e-2)
+        case .nadam: return NAdam(parameters, learningRate: 2e-3)
+        case .radam: return RAdam(parameters, learningRate: 1e-3)
+        case .adamax: return Adamax(parameters, learningRate: 2e-3)
         }
     }
 }
@@ -146,7 +149,8 @@ extension OptimizerKind {
 /// An optimizer's update arithmetic as bare calls of the C loops EasyNets uses (through their
 /// `Float._kernel…` bindings), over buffers of the model's parameter sizes (the parameters and
 /// gradients themselves, scratch state), with no optimizer around it: the reference of the
-/// update's time in `bench --breakdown`.
+/// update's time in `bench --breakdown`. NAdam, RAdam and Adamax, which have no C loop, are
+/// measured against Adam's: the same passes over a parameter, its gradient and two moment buffers.
 final class BareUpdate {
     let kind: OptimizerKind
     let parameters: [Parameter<Float>]
@@ -180,7 +184,7 @@ final class BareUpdate {
                     case .sgd:
                         Float._kernelSGDMomentum(parameters: p, gradient: g, momentumBuffer: first[i], count: n, learningRate: 0.01,
                                                  momentum: 0.9, dampingFactor: 1, nesterov: false)
-                    case .adam, .adamw:
+                    case .adam, .adamw, .nadam, .radam, .adamax:
                         Float._kernelAdam(parameters: p, gradient: g, firstMoment: first[i], secondMoment: second[i], count: n,
                                           beta1: 0.9, beta2: 0.999, stepSize: 1e-3 / c1, correction2Root: c2, epsilon: 1e-8,
                                           decayFactor: kind == .adamw ? 1 - 1e-5 : 1)

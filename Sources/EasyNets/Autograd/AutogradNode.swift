@@ -20,6 +20,9 @@ final class AutogradNode<Scalar: TensorScalar> {
     /// (never both): see ``accumulateOuterProduct(column:row:)``.
     private(set) var outerProductGradient: OuterProduct?
     let isLeaf: Bool
+    /// Called with the gradient once it is complete (``Tensor/registerGradientHook(_:)``).
+    var hooks: GradientHookList<Scalar>?
+    var hasHooks: Bool { hooks.map { !$0.isEmpty } ?? false }
     private(set) var isSpent = false
     /// Set on interior nodes by the backward pass's graph walk (never on leaves, which parameters
     /// share between graphs); a visited node is spent once that backward pass has run.

@@ -67,9 +67,19 @@ extension Tensor {
             programmerError("Tensor.backward: tensor does not require gradients (no op on the tape)")
         }
         let order = Array(topologicalOrder(from: root).reversed())
+        // Leaves whose hooks see this pass's gradient alone: their earlier gradient waits aside.
+        var hookedLeaves: [ObjectIdentifier: (gradient: TensorStorage<Scalar>?, product: AutogradNode<Scalar>.OuterProduct?)] = [:]
+        func setAside(_ leaf: AutogradNode<Scalar>) {
+            guard leaf.isLeaf, leaf.hasHooks, hookedLeaves[ObjectIdentifier(leaf)] == nil else { return }
+            hookedLeaves[ObjectIdentifier(leaf)] = (leaf.gradient, leaf.outerProductGradient)
+            leaf.clearGradient()
+        }
+        setAside(root)
+        for node in order { node.inputs.forEach(setAside) }
         // For each op, the leaves it is the last op to add to (collected before running: ops drop their inputs).
-        var completes = [[AutogradNode<Scalar>]](repeating: [], count: leafGradientReady == nil ? 0 : order.count)
-        if leafGradientReady != nil {
+        let tracksLeaves = leafGradientReady != nil || !hookedLeaves.isEmpty
+        var completes = [[AutogradNode<Scalar>]](repeating: [], count: tracksLeaves ? order.count : 0)
+        if tracksLeaves {
             var lastUse: [ObjectIdentifier: Int] = [:]
             for (index, node) in order.enumerated() {
                 for input in node.inputs where input.isLeaf { lastUse[ObjectIdentifier(input)] = index }
@@ -82,12 +92,25 @@ extension Tensor {
                 }
             }
         }
+        /// A leaf's gradient of this pass is complete: hooks, then the earlier gradient added back.
+        func complete(_ leaf: AutogradNode<Scalar>) {
+            if let earlier = hookedLeaves.removeValue(forKey: ObjectIdentifier(leaf)) {
+                leaf.runHooks()
+                if let product = earlier.product {
+                    leaf.accumulateOuterProduct(column: product.column, row: product.row)
+                } else if let gradient = earlier.gradient {
+                    leaf.accumulate(Tensor(storage: gradient, shape: leaf.shape))
+                }
+            }
+            leafGradientReady?(leaf)
+        }
         withoutGradients {
             root.accumulate(seed.detached)
-            if root.isLeaf { leafGradientReady?(root) }
+            if root.isLeaf { complete(root) }
             for (index, node) in order.enumerated() {
+                node.runHooks()
                 node.runBackward()
-                if let leafGradientReady { completes[index].forEach(leafGradientReady) }
+                if tracksLeaves { completes[index].forEach(complete) }
             }
         }
     }

@@ -14,8 +14,12 @@ public final class Parameter<Scalar: TensorScalar> {
                 value = value.detached
                 value.requiresGradient = true
             }
+            value.node?.hooks = hooks
         }
     }
+
+    /// The gradient hooks, kept here so they survive a new tape leaf (``registerGradientHook(_:)``).
+    let hooks = GradientHookList<Scalar>()
 
     /// Whether the parameter is frozen: the tape does not track it, so backward gives it no
     /// gradient, no optimizer steps it (even one it was given to), and ``Layer/trainableParameters``
@@ -37,6 +41,7 @@ public final class Parameter<Scalar: TensorScalar> {
         var leaf = value.detached
         leaf.requiresGradient = true
         self.value = leaf
+        self.value.node?.hooks = hooks
     }
 
     /// The gradient accumulated by backward passes, or `nil`.

@@ -81,6 +81,15 @@ final class OptimizerSlots<Scalar: TensorScalar> {
         return withExtendedLifetime(buffer) { body(buffer.storage.base, true) }
     }
 
+    /// Runs `body` with two slots' buffers of parameter `index` (both created zeroed on first use),
+    /// as the optimizers with a first and a second moment use them.
+    func withBuffers(_ index: Int, _ first: String, _ second: String, count: Int,
+                     _ body: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void) {
+        withBuffer(index, first, count: count) { a, _ in
+            withBuffer(index, second, count: count) { b, _ in body(a, b) }
+        }
+    }
+
     var state: [String: Tensor<Scalar>] {
         var result: [String: Tensor<Scalar>] = [:]
         for (index, slots) in buffers.enumerated() {
@@ -92,7 +101,10 @@ final class OptimizerSlots<Scalar: TensorScalar> {
         return result
     }
 
-    func load(_ state: [String: Tensor<Scalar>], parameters: [Parameter<Scalar>], slots: Set<String>) throws {
+    /// Restores `state`: buffers of `slots` (one value per parameter element) and of `scalarSlots`
+    /// (one value per parameter, such as NAdam's product of momentum coefficients).
+    func load(_ state: [String: Tensor<Scalar>], parameters: [Parameter<Scalar>], slots: Set<String>,
+              scalarSlots: Set<String> = []) throws {
         var newBuffers: [[(slot: String, buffer: Buffer)]] = Array(repeating: [], count: parameters.count)
         var newSteps = [Int](repeating: 0, count: parameters.count)
         for (key, tensor) in state {
@@ -105,10 +117,11 @@ final class OptimizerSlots<Scalar: TensorScalar> {
                     throw OptimizerStateError(description: "optimizer state: \"\(key)\" is not one whole number ≥ 0")
                 }
                 newSteps[index] = step
-            } else if slots.contains(parts[1]) {
-                guard tensor.count == parameters[index].value.count else {
+            } else if slots.contains(parts[1]) || scalarSlots.contains(parts[1]) {
+                let expected = scalarSlots.contains(parts[1]) ? 1 : parameters[index].value.count
+                guard tensor.count == expected else {
                     throw OptimizerStateError(description: "optimizer state: \"\(key)\" has \(tensor.count) values, "
-                                              + "parameter \(index) has \(parameters[index].value.count)")
+                                              + "parameter \(index) needs \(expected)")
                 }
                 newBuffers[index].append((parts[1], Buffer(tensor.detached.storage.copy())))
             } else {

@@ -10,6 +10,12 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
     case rmsprop
     /// ``Adagrad``.
     case adagrad
+    /// ``NAdam``: Adam with Nesterov momentum.
+    case nadam
+    /// ``RAdam``: rectified Adam.
+    case radam
+    /// ``Adamax``: Adam with the infinity norm.
+    case adamax
 
     /// An optimizer of this kind over `parameters` at `learningRate`, with `weightDecay` (L2 for
     /// all but ``adamw``, which decouples it); otherwise with PyTorch's defaults, but for SGD's
@@ -40,6 +46,9 @@ public enum OptimizerKind: String, CaseIterable, Sendable {
         case .adamw: return AdamW(groups: groupsOf(Adam<Scalar>.Options.self), learningRate: learningRate)
         case .rmsprop: return RMSProp(groups: groupsOf(RMSProp<Scalar>.Options.self), learningRate: learningRate)
         case .adagrad: return Adagrad(groups: groupsOf(Adagrad<Scalar>.Options.self), learningRate: learningRate)
+        case .nadam: return NAdam(groups: groupsOf(NAdam<Scalar>.Options.self), learningRate: learningRate)
+        case .radam: return RAdam(groups: groupsOf(RAdam<Scalar>.Options.self), learningRate: learningRate)
+        case .adamax: return Adamax(groups: groupsOf(Adamax<Scalar>.Options.self), learningRate: learningRate)
         }
     }
 }

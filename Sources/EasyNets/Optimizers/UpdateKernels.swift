@@ -178,6 +178,85 @@ enum UpdateKernels {
         }
     }
 
+    /// NAdam, given this step's and the next step's momentum coefficients and the product of the
+    /// coefficients up to this step.
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func nadam<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
+        n: Int, step: Int, options: NAdam<T>.Options, mu: Double, muNext: Double, muProduct: Double
+    ) {
+        let b1 = T(options.beta1), b2 = T(options.beta2), eps = T(options.epsilon), wd = T(options.weightDecay)
+        let lr = options.learningRate, decoupled = options.decoupledWeightDecay, hasDecay = options.weightDecay != 0
+        let correction2 = T(1 - Double.pow(options.beta2, Double(step)))
+        let decay = T(1 - lr * options.weightDecay)
+        // The gradient's and the momentum's step sizes (Nesterov: the momentum of the next step).
+        let gradientStep = T(-lr * (1 - mu) / (1 - muProduct))
+        let momentumStep = T(-lr * muNext / (1 - muProduct * muNext))
+        for i in 0..<n {
+            if decoupled && hasDecay { p[i] *= decay }
+            let grad = !decoupled && hasDecay ? g[i] + wd * p[i] : g[i]
+            m[i] += (grad - m[i]) * (1 - b1)          // first moment
+            v[i] = v[i] * b2 + (1 - b2) * grad * grad   // second moment
+            let denominator = (v[i] / correction2).squareRoot() + eps
+            p[i] += gradientStep * (grad / denominator)
+            p[i] += momentumStep * (m[i] / denominator)
+        }
+    }
+
+    /// RAdam: the rectified Adam step once the variance estimate is tractable (ρₜ > 5), else momentum SGD.
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func radam<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>,
+        n: Int, step: Int, options: RAdam<T>.Options
+    ) {
+        let b1 = T(options.beta1), b2 = T(options.beta2), eps = T(options.epsilon), wd = T(options.weightDecay)
+        let lr = options.learningRate, decoupled = options.decoupledWeightDecay, hasDecay = options.weightDecay != 0
+        let t = Double(step)
+        let correction1 = T(1 - Double.pow(options.beta1, t))
+        let correction2 = 1 - Double.pow(options.beta2, t)
+        // The length of the approximated simple moving average, and its limit.
+        let rhoInfinity = 2 / (1 - options.beta2) - 1
+        let rho = rhoInfinity - 2 * t * Double.pow(options.beta2, t) / correction2
+        let rectified = rho > 5
+        let rectification = rectified
+            ? T(((rho - 4) * (rho - 2) * rhoInfinity / ((rhoInfinity - 4) * (rhoInfinity - 2) * rho)).squareRoot()) : 0
+        let correction2Root = T(correction2.squareRoot()), rate = T(lr), decay = T(1 - lr * options.weightDecay)
+        for i in 0..<n {
+            if decoupled && hasDecay { p[i] *= decay }
+            let grad = !decoupled && hasDecay ? g[i] + wd * p[i] : g[i]
+            m[i] += (grad - m[i]) * (1 - b1)
+            v[i] = v[i] * b2 + (1 - b2) * grad * grad
+            let corrected = m[i] / correction1          // bias-corrected first moment
+            if rectified {
+                p[i] -= corrected * rate * (correction2Root / (v[i].squareRoot() + eps)) * rectification
+            } else {
+                p[i] -= corrected * rate
+            }
+        }
+    }
+
+    /// Adamax: the second moment replaced by an exponentially weighted infinity norm.
+    @inline(never)
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func adamax<T: TensorScalar>(
+        p: UnsafeMutablePointer<T>, g: UnsafePointer<T>, m: UnsafeMutablePointer<T>, u: UnsafeMutablePointer<T>,
+        n: Int, step: Int, options: Adamax<T>.Options
+    ) {
+        let b1 = T(options.beta1), b2 = T(options.beta2), eps = T(options.epsilon), wd = T(options.weightDecay)
+        let stepSize = T(-options.learningRate / (1 - Double.pow(options.beta1, Double(step))))
+        for i in 0..<n {
+            let grad = options.weightDecay != 0 ? g[i] + wd * p[i] : g[i]
+            m[i] += (grad - m[i]) * (1 - b1)
+            u[i] = Swift.max(u[i] * b2, Swift.abs(grad) + eps)
+            p[i] += stepSize * (m[i] / u[i])
+        }
+    }
+
     // MARK: Entry points
 
     /// ``sgdLoop(p:g:buffer:firstStep:n:learningRate:momentum:dampening:nesterov:weightDecay:)``, in C in the

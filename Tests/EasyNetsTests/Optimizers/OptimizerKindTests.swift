@@ -11,4 +11,9 @@ import Testing
     #expect(OptimizerKind.adamw.makeOptimizer(parameters, learningRate: 0.1) is AdamW<Float>)
     #expect(OptimizerKind.rmsprop.makeOptimizer(parameters, learningRate: 0.1) is RMSProp<Float>)
     #expect(OptimizerKind.adagrad.makeOptimizer(parameters, learningRate: 0.1) is Adagrad<Float>)
+    let nadam = try #require(OptimizerKind.nadam.makeOptimizer(parameters, learningRate: 0.1, weightDecay: 0.01) as? NAdam<Float>)
+    #expect(nadam.groupOptions.map(\.weightDecay) == [0.01] && !nadam.groupOptions[0].decoupledWeightDecay)
+    #expect(OptimizerKind.radam.makeOptimizer(parameters, learningRate: 0.1) is RAdam<Float>)
+    #expect(OptimizerKind.adamax.makeOptimizer(parameters, learningRate: 0.1) is Adamax<Float>)
+    #expect(OptimizerKind.allCases.map(\.rawValue) == ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax"])
 }

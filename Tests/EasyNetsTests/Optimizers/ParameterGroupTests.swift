@@ -99,6 +99,27 @@ struct GroupRun<S: TensorScalar> {
                 options.learningRateDecay = o["lr_decay"] ?? options.learningRateDecay
                 options.epsilon = o["eps"] ?? options.epsilon
             }, learningRate: d["lr"]!, initialAccumulatorValue: d["initial_accumulator_value"] ?? 0)
+        case "NAdam":
+            optimizer = NAdam(groups: groups { (o, options: inout NAdam<S>.Options) in
+                options.beta1 = o["beta1"] ?? options.beta1
+                options.beta2 = o["beta2"] ?? options.beta2
+                options.epsilon = o["eps"] ?? options.epsilon
+                options.momentumDecay = o["momentum_decay"] ?? options.momentumDecay
+            }, learningRate: d["lr"]!, beta2: d["beta2"] ?? 0.999, weightDecay: d["weight_decay"] ?? 0,
+               decoupledWeightDecay: flag(d, "decoupled_weight_decay") ?? false)
+        case "RAdam":
+            optimizer = RAdam(groups: groups { (o, options: inout RAdam<S>.Options) in
+                options.beta1 = o["beta1"] ?? options.beta1
+                options.beta2 = o["beta2"] ?? options.beta2
+                options.epsilon = o["eps"] ?? options.epsilon
+            }, learningRate: d["lr"]!, beta2: d["beta2"] ?? 0.999, weightDecay: d["weight_decay"] ?? 0,
+               decoupledWeightDecay: flag(d, "decoupled_weight_decay") ?? false)
+        case "Adamax":
+            optimizer = Adamax(groups: groups { (o, options: inout Adamax<S>.Options) in
+                options.beta1 = o["beta1"] ?? options.beta1
+                options.beta2 = o["beta2"] ?? options.beta2
+                options.epsilon = o["eps"] ?? options.epsilon
+            }, learningRate: d["lr"]!, weightDecay: d["weight_decay"] ?? 0)
         default:
             Issue.record("unknown optimizer \(c.optimizer)")
             throw CancellationError()
