@@ -275,7 +275,7 @@ extension Kernels {
 
     /// The inverse error function on [−1, 1] (±∞ at ±1, NaN outside): Giles' single-precision
     /// approximation ("Approximating the erfinv function", 2010), then two Newton steps on
-    /// erf(y) = x, which bring it to full precision in `Double`.
+    /// erf(y) = x (on erfc(|y|) = 1 − |x| for |x| > 1/2), which bring it to full precision in `Double`.
     static func inverseErf<T: TensorScalar>(_ x: T) -> T {
         if x.isNaN || Swift.abs(x) > 1 { return .nan }
         if Swift.abs(x) == 1 { return x * .infinity }
@@ -294,8 +294,15 @@ extension Kernels {
         }
         var y = p * x
         let c = 2 / T.sqrt(T.pi)
-        for _ in 0..<2 { y -= (T.erf(y) - x) / (c * T.exp(-y * y)) }
-        return y
+        if Swift.abs(x) <= T(0.5) {
+            for _ in 0..<2 { y -= (T.erf(y) - x) / (c * T.exp(-y * y)) }
+            return y
+        }
+        // Near ±1, Newton on erfc(|y|) = 1 − |x| (exact here), whose relative precision erf lacks.
+        let tail = 1 - Swift.abs(x)
+        var z = Swift.abs(y)
+        for _ in 0..<2 { z += (T.erfc(z) - tail) / (c * T.exp(-z * z)) }
+        return x < 0 ? -z : z
     }
 
     /// ReLU's Swift reference loop, `y = x < 0 ? 0 : x`; Float and Double run the C loop.
