@@ -15,21 +15,26 @@ extension Tensor {
         rank == 0 ? 0 : normalizedAxis(axis, rank: rank, op: op)
     }
 
+    /// The forward pass of a scan: `y[k] = combine(y[k − 1], x[k])` along each lane, from `initial`.
+    private func scanned(along axis: Int, from initial: Scalar, _ combine: (Scalar, Scalar) -> Scalar) -> Tensor {
+        let result = Tensor(uninitializedShape: shape)
+        let (x, y) = (storage.base, result.storage.base)
+        forEachLane(along: axis) { start, stride, length in
+            var running = initial
+            for k in 0..<length {
+                running = combine(running, x[start + k * stride])
+                y[start + k * stride] = running
+            }
+        }
+        return result
+    }
+
     /// Running sums along `axis`: `y[k] = x[0] + … + x[k]` (`torch.cumsum`). The gradient is the
     /// running sum of the upstream gradient taken from the end.
     public func cumsum(along axis: Int) -> Tensor {
         let axis = scanAxis(axis, op: "Tensor.cumsum")
         if rank == 0 { return unchangedResult }
-        let result = Tensor(uninitializedShape: shape)
-        let (x, y) = (storage.base, result.storage.base)
-        forEachLane(along: axis) { start, stride, length in
-            var total: Scalar = 0
-            for k in 0..<length {
-                total += x[start + k * stride]
-                y[start + k * stride] = total
-            }
-        }
-        return result.recorded("cumsum", inputs: [node]) { [node, shape] dY in
+        return scanned(along: axis, from: 0, +).recorded("cumsum", inputs: [node]) { [node, shape] dY in
             let dX = Tensor(uninitializedShape: shape)
             let (g, d) = (dY.storage.base, dX.storage.base)
             dX.forEachLane(along: axis) { start, stride, length in
@@ -49,15 +54,7 @@ extension Tensor {
     public func cumprod(along axis: Int) -> Tensor {
         let axis = scanAxis(axis, op: "Tensor.cumprod")
         if rank == 0 { return unchangedResult }
-        let result = Tensor(uninitializedShape: shape)
-        let (x, y) = (storage.base, result.storage.base)
-        forEachLane(along: axis) { start, stride, length in
-            var product: Scalar = 1
-            for k in 0..<length {
-                product *= x[start + k * stride]
-                y[start + k * stride] = product
-            }
-        }
+        let result = scanned(along: axis, from: 1, *)
         guard Tensor.needsRecording(self) else { return result }
         let saved = detached
         return result.recorded("cumprod", inputs: [node]) { [node, shape] dY in
@@ -86,16 +83,9 @@ extension Tensor {
     public func logcumsumexp(along axis: Int) -> Tensor {
         let axis = scanAxis(axis, op: "Tensor.logcumsumexp")
         if rank == 0 { return unchangedResult }
-        let result = Tensor(uninitializedShape: shape)
-        let (x, y) = (storage.base, result.storage.base)
-        forEachLane(along: axis) { start, stride, length in
-            var total = -Scalar.infinity
-            for k in 0..<length {
-                let v = x[start + k * stride]
-                let high = Swift.max(total, v), low = Swift.min(total, v)
-                total = high == -.infinity ? high : high + Scalar.log(onePlus: Scalar.exp(low - high))
-                y[start + k * stride] = total
-            }
+        let result = scanned(along: axis, from: -.infinity) { total, v in
+            let high = Swift.max(total, v), low = Swift.min(total, v)
+            return high == -.infinity ? high : high + Scalar.log(onePlus: Scalar.exp(low - high))
         }
         guard Tensor.needsRecording(self) else { return result }
         let saved = detached, output = result.detached

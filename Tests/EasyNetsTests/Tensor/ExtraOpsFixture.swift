@@ -33,11 +33,7 @@ struct ExtraOpsFixture {
             Issue.record("no fixture case \(name)", sourceLocation: sourceLocation)
             return
         }
-        let inputs = c.inputs.map { encoded -> Tensor<Double> in
-            var input = encoded.tensor
-            input.requiresGradient = true
-            return input
-        }
+        let inputs = c.inputs.map(\.leaf)
         let (values, indices) = op(c, inputs)
         #expect(values.count == c.outputs.count && indices.count == c.indices.count,
                 "\(name): \(values.count) values and \(indices.count) index outputs, PyTorch \(c.outputs.count) and \(c.indices.count)",
