@@ -15,12 +15,16 @@ enum UnaryOp {
     case silu
     case mish
     case hardSigmoid
+    case sin, cos, tan, asin, acos, atan, sinh, cosh
+    case erf, erfinv, log1p, expm1
+    case floor, ceil, round  // round: half to even
 
     /// Whether each element costs enough arithmetic (a transcendental function) for splitting a
     /// large tensor across threads to pay; the other ops are bound by memory bandwidth.
     var isComputeBound: Bool {
         switch self {
-        case .exp, .log, .tanh, .sigmoid, .softplus, .logSigmoid, .power, .elu, .selu, .gelu, .geluTanh, .silu, .mish:
+        case .exp, .log, .tanh, .sigmoid, .softplus, .logSigmoid, .power, .elu, .selu, .gelu, .geluTanh, .silu, .mish,
+             .sin, .cos, .tan, .asin, .acos, .atan, .sinh, .cosh, .erf, .erfinv, .log1p, .expm1:
             return true
         default:
             return false
@@ -210,6 +214,56 @@ extension Kernels {
                 dX[i] = dY[i] * (t + x[i] * (1 - t * t) * stableSigmoid(x[i]))
             }
 
+        case let (.sin, .forward(x, y)): for i in 0..<n { y[i] = T.sin(x[i]) }
+        case let (.sin, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] * T.cos(x[i]) }
+
+        case let (.cos, .forward(x, y)): for i in 0..<n { y[i] = T.cos(x[i]) }
+        case let (.cos, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = -dY[i] * T.sin(x[i]) }
+
+        // tan' = 1 + tan².
+        case let (.tan, .forward(x, y)): for i in 0..<n { y[i] = T.tan(x[i]) }
+        case let (.tan, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * (1 + y[i] * y[i]) }
+
+        case let (.asin, .forward(x, y)): for i in 0..<n { y[i] = T.asin(x[i]) }
+        case let (.asin, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] / (1 - x[i] * x[i]).squareRoot() }
+
+        case let (.acos, .forward(x, y)): for i in 0..<n { y[i] = T.acos(x[i]) }
+        case let (.acos, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = -dY[i] / (1 - x[i] * x[i]).squareRoot() }
+
+        case let (.atan, .forward(x, y)): for i in 0..<n { y[i] = T.atan(x[i]) }
+        case let (.atan, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] / (1 + x[i] * x[i]) }
+
+        case let (.sinh, .forward(x, y)): for i in 0..<n { y[i] = T.sinh(x[i]) }
+        case let (.sinh, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] * T.cosh(x[i]) }
+
+        case let (.cosh, .forward(x, y)): for i in 0..<n { y[i] = T.cosh(x[i]) }
+        case let (.cosh, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] * T.sinh(x[i]) }
+
+        // erf' = 2/√π · e^(−x²).
+        case let (.erf, .forward(x, y)): for i in 0..<n { y[i] = T.erf(x[i]) }
+        case let (.erf, .backward(x, _, dY, dX)):
+            let c = 2 / T.sqrt(T.pi)
+            for i in 0..<n { dX[i] = dY[i] * c * T.exp(-x[i] * x[i]) }
+
+        // erfinv' = √π/2 · e^(y²) with y = erfinv(x).
+        case let (.erfinv, .forward(x, y)): for i in 0..<n { y[i] = inverseErf(x[i]) }
+        case let (.erfinv, .backward(_, y, dY, dX)):
+            let c = T.sqrt(T.pi) / 2
+            for i in 0..<n { dX[i] = dY[i] * c * T.exp(y[i] * y[i]) }
+
+        case let (.log1p, .forward(x, y)): for i in 0..<n { y[i] = T.log(onePlus: x[i]) }
+        case let (.log1p, .backward(x, _, dY, dX)): for i in 0..<n { dX[i] = dY[i] / (1 + x[i]) }
+
+        case let (.expm1, .forward(x, y)): for i in 0..<n { y[i] = T.expMinusOne(x[i]) }
+        case let (.expm1, .backward(_, y, dY, dX)): for i in 0..<n { dX[i] = dY[i] * (y[i] + 1) }
+
+        // Steps: the gradient is 0 everywhere, as in PyTorch.
+        case let (.floor, .forward(x, y)): for i in 0..<n { y[i] = x[i].rounded(.down) }
+        case let (.ceil, .forward(x, y)): for i in 0..<n { y[i] = x[i].rounded(.up) }
+        case let (.round, .forward(x, y)): for i in 0..<n { y[i] = x[i].rounded(.toNearestOrEven) }
+        case let (.floor, .backward(_, _, _, dX)), let (.ceil, .backward(_, _, _, dX)), let (.round, .backward(_, _, _, dX)):
+            for i in 0..<n { dX[i] = 0 }
+
         case let (.hardSigmoid, .forward(x, y)): for i in 0..<n { y[i] = Swift.min(Swift.max(x[i] / 6 + T(0.5), 0), 1) }
         case let (.hardSigmoid, .backward(x, _, dY, dX)):
             for i in 0..<n {
@@ -217,6 +271,38 @@ extension Kernels {
                 dX[i] = x[i] > -3 && x[i] < 3 ? g : 0
             }
         }
+    }
+
+    /// The inverse error function on [−1, 1] (±∞ at ±1, NaN outside): Giles' single-precision
+    /// approximation ("Approximating the erfinv function", 2010), then two Newton steps on
+    /// erf(y) = x (on erfc(|y|) = 1 − |x| for |x| > 1/2), which bring it to full precision in `Double`.
+    static func inverseErf<T: TensorScalar>(_ x: T) -> T {
+        if x.isNaN || Swift.abs(x) > 1 { return .nan }
+        if Swift.abs(x) == 1 { return x * .infinity }
+        let w = -T.log((1 - x) * (1 + x))
+        var p: T
+        if w < 5 {
+            let v = w - T(2.5)
+            p = T(2.81022636e-08)
+            for c in [3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+                      -0.00417768164, 0.246640727, 1.50140941] { p = T(c) + p * v }
+        } else {
+            let v = w.squareRoot() - 3
+            p = T(-0.000200214257)
+            for c in [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+                      0.00943887047, 1.00167406, 2.83297682] { p = T(c) + p * v }
+        }
+        var y = p * x
+        let c = 2 / T.sqrt(T.pi)
+        if Swift.abs(x) <= T(0.5) {
+            for _ in 0..<2 { y -= (T.erf(y) - x) / (c * T.exp(-y * y)) }
+            return y
+        }
+        // Near ±1, Newton on erfc(|y|) = 1 − |x| (exact here), whose relative precision erf lacks.
+        let tail = 1 - Swift.abs(x)
+        var z = Swift.abs(y)
+        for _ in 0..<2 { z += (T.erfc(z) - tail) / (c * T.exp(-z * z)) }
+        return x < 0 ? -z : z
     }
 
     /// ReLU's Swift reference loop, `y = x < 0 ? 0 : x`; Float and Double run the C loop.

@@ -105,6 +105,29 @@ struct ShapeMismatchTests {
         expectMessage(step, names: ["Tensor.sliced", "step must be at least 1"])
     }
 
+    @Test func sortingAndStructuralOps() async {
+        let axis = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 5]).argsort(along: 2)
+        }
+        expectMessage(axis, names: ["Tensor.argsort", "axis 2", "rank 2"])
+        let k = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 5]).topk(6, along: -1)
+        }
+        expectMessage(k, names: ["Tensor.topk", "k = 6", "[2, 5]"])
+        let counts = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 5]).repeated([3])
+        }
+        expectMessage(counts, names: ["Tensor.repeated", "[2, 5]"])
+        let diagonal = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 5]).diagonal(axis1: 1, axis2: -1)
+        }
+        expectMessage(diagonal, names: ["Tensor.diagonal", "axis 1", "[2, 5]"])
+        let distance = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = cdist(Tensor<Double>.zeros([2, 5]), Tensor<Double>.zeros([3, 4]))
+        }
+        expectMessage(distance, names: ["cdist", "[2, 5]", "[3, 4]"])
+    }
+
     @Test func splitSizes() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor<Double>.zeros([2, 5]).split(sizes: [2, 2], along: 1)

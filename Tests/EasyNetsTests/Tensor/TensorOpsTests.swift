@@ -38,11 +38,7 @@ import Testing
             Issue.record("no fixture case \(name)", sourceLocation: sourceLocation)
             return
         }
-        let inputs = c.inputs.map { encoded -> Tensor<Double> in
-            var input = encoded.tensor
-            input.requiresGradient = true
-            return input
-        }
+        let inputs = c.inputs.map(\.leaf)
         let outputs = op(c, inputs)
         #expect(outputs.count == c.outputs.count, "\(name): \(outputs.count) outputs, PyTorch \(c.outputs.count)",
                 sourceLocation: sourceLocation)

@@ -41,4 +41,10 @@ struct EncodedTensor: Decodable {
     let shape: [Int]
     let values: [Double]
     var tensor: Tensor<Double> { Tensor(values, shape: shape) }
+    /// The tensor as a leaf that collects a gradient.
+    var leaf: Tensor<Double> {
+        var leaf = tensor
+        leaf.requiresGradient = true
+        return leaf
+    }
 }
