@@ -1,5 +1,6 @@
 /// Mini-batches of a source of examples for one epoch at a time, optionally shuffled by a
-/// seeded generator, optionally with random changes to images.
+/// seeded generator, optionally with random changes to images, read ahead on a background thread
+/// while the current batch trains (``reader(for:)``, which the ``Trainer`` uses).
 ///
 /// ```swift
 /// var loader = DataLoader(dataset, batchSize: 128, shuffle: true, seed: 1)
@@ -18,19 +19,26 @@ public struct DataLoader<Scalar: TensorScalar> {
     public let dropLast: Bool
     /// Random changes applied to each training image, or `nil`.
     public let augmentation: ImageAugmentation?
+    /// How many batches ``reader(for:)`` reads ahead on a background thread (0: none, each batch
+    /// is read when it is asked for). The batches and their examples are the same either way.
+    public var prefetchCount: Int {
+        didSet { require(prefetchCount >= 0, "DataLoader: prefetchCount must not be negative, got \(prefetchCount)") }
+    }
     /// The shuffling and augmentation generator (saved in training checkpoints to resume the same
     /// order and changes).
     public var generator: RandomGenerator
 
     /// A loader over `source` (a ``Dataset`` in memory, or a source read lazily), its generator
-    /// seeded with `seed`. With `augmentation`, the examples must be images, (C, H, W) each.
+    /// seeded with `seed`. With `augmentation`, the examples must be images, (C, H, W) each;
+    /// `prefetchCount` batches are read ahead (see ``prefetchCount``).
     public init(_ source: some ExampleSource<Scalar>, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
-                augmentation: ImageAugmentation? = nil, seed: UInt64 = 0) {
+                augmentation: ImageAugmentation? = nil, seed: UInt64 = 0, prefetchCount: Int = 1) {
         require(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
+        require(prefetchCount >= 0, "DataLoader: prefetchCount must not be negative, got \(prefetchCount)")
         require(augmentation == nil || source.exampleShape.count == 3,
                 "DataLoader: augmentation needs images (N, C, H, W), the examples have shape \(source.exampleShape)")
         (self.source, self.batchSize, self.shuffle, self.dropLast) = (source, batchSize, shuffle, dropLast)
-        self.augmentation = augmentation
+        (self.augmentation, self.prefetchCount) = (augmentation, prefetchCount)
         generator = RandomGenerator(seed: seed)
     }
 

@@ -5,6 +5,10 @@
 /// without reading them; ``examples(at:)`` reads the examples a batch needs. A reader that can
 /// fail partway (a file changed or truncated under it) throws a ``DataError`` naming the file
 /// and the offset.
+///
+/// A ``DataLoader`` that prefetches calls ``examples(at:)`` on a background thread while the
+/// caller works on earlier batches, so a source must not change while it is read (the library's
+/// sources never change once made); a source that does can be read with `prefetchCount: 0`.
 public protocol ExampleSource<Scalar> {
     associatedtype Scalar: TensorScalar
     /// The number of examples.

@@ -23,57 +23,14 @@ public struct NPYArray: Sendable {
 
     /// Parses `.npy` bytes; `path` names the source in errors.
     public init(bytes: [UInt8], path: String = "<memory>") throws {
-        func fail(_ offset: Int, _ reason: String) -> DataError { DataError(path: path, location: "offset \(offset)", reason: reason) }
-        let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
-        guard bytes.count >= 10 else { throw fail(bytes.count, "file ends inside the 10-byte NPY preamble") }
-        guard Array(bytes[0..<6]) == magic else { throw fail(0, "not an NPY file (magic \\x93NUMPY missing)") }
-        let major = bytes[6]
-        let headerLength: Int, headerStart: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw fail(bytes.count, "file ends inside the 12-byte NPY preamble") }
-            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
-            headerStart = 12
-        default:
-            throw fail(6, "unsupported NPY version \(major).\(bytes[7])")
+        let (header, values) = try bytes.withUnsafeBytes { raw in
+            let header = try NPYHeader(raw, path: path)
+            // The values are held as Double: 8 bytes each, whatever the file's element size.
+            if let problem = InputLimits.problem(shape: header.shape, elementSize: 8) { throw header.fail(header.headerStart, problem) }
+            try header.checkDataLength(raw.count)
+            return (header, (0..<header.count).map { header.type.read(raw, at: header.dataStart + $0 * header.type.size) })
         }
-        guard bytes.count >= headerStart + headerLength else {
-            throw fail(bytes.count, "file ends inside the \(headerLength)-byte header")
-        }
-        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-        guard let descr = Self.field("descr", in: header).flatMap(Self.quoted) else {
-            throw fail(headerStart, "header has no 'descr' string: \(header.trimmed)")
-        }
-        guard let fortran = Self.field("fortran_order", in: header) else {
-            throw fail(headerStart, "header has no 'fortran_order': \(header.trimmed)")
-        }
-        guard fortran.hasPrefix("False") else { throw fail(headerStart, "Fortran-order arrays are not supported (C order only)") }
-        guard let shapeText = Self.field("shape", in: header), shapeText.hasPrefix("("), let close = shapeText.firstIndex(of: ")") else {
-            throw fail(headerStart, "header has no 'shape' tuple: \(header.trimmed)")
-        }
-        let parts = shapeText[shapeText.index(after: shapeText.startIndex)..<close].split(separator: ",")
-            .map { $0.stripping(" ") }.filter { !$0.isEmpty }
-        let dims = parts.compactMap { Int($0) }
-        guard dims.count == parts.count, dims.allSatisfy({ $0 >= 0 }) else {
-            throw fail(headerStart, "shape \(shapeText[...close]) is not a tuple of non-negative integers")
-        }
-        guard let type = NPYType(descr) else { throw fail(headerStart, "unsupported dtype '\(descr)'") }
-        let dataStart = headerStart + headerLength
-        // The values are held as Double: 8 bytes each, whatever the file's element size.
-        if let problem = InputLimits.problem(shape: dims, elementSize: 8) { throw fail(headerStart, problem) }
-        let count = InputLimits.elementCount(dims)!
-        let expected = count * type.size
-        guard bytes.count - dataStart == expected else {
-            throw fail(bytes.count < dataStart + expected ? bytes.count : dataStart + expected,
-                       "shape \(dims) of '\(descr)' needs \(expected) data bytes, the file has \(bytes.count - dataStart)"
-                       + (bytes.count - dataStart < expected ? " (truncated)" : " (trailing data)"))
-        }
-        self.descr = descr
-        shape = dims
-        values = (0..<count).map { type.read(bytes, at: dataStart + $0 * type.size) }
+        (descr, shape, self.values) = (header.descr, header.shape, values)
     }
 
     /// The `.npy` bytes (version 1.0; `descr` "<f4", "<f8" or "<i8").
@@ -105,6 +62,79 @@ public struct NPYArray: Sendable {
     public func tensor<Scalar: TensorScalar>(as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
         Tensor(values.map { Scalar($0) }, shape: shape)
     }
+}
+
+/// A validated `.npy` header: the preamble, the Python-literal dictionary, the element type and
+/// the shape (its element count and data size through checked arithmetic), and where the data
+/// starts. The data itself is checked by the reader (``NPYArray`` reads it, ``NPYSource`` maps it).
+struct NPYHeader {
+    let path: String
+    let descr: String
+    let type: NPYType
+    let shape: [Int]
+    /// The number of values, and their bytes in the file.
+    let count: Int, dataBytes: Int
+    let headerStart: Int, dataStart: Int
+
+    /// Parses the header at the start of `bytes` (the whole file, or at least its header).
+    init(_ bytes: UnsafeRawBufferPointer, path: String) throws {
+        self.path = path
+        func fail(_ offset: Int, _ reason: String) -> DataError { DataError(path: path, location: "offset \(offset)", reason: reason) }
+        let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+        guard bytes.count >= 10 else { throw fail(bytes.count, "file ends inside the 10-byte NPY preamble") }
+        guard Array(bytes[0..<6]) == magic else { throw fail(0, "not an NPY file (magic \\x93NUMPY missing)") }
+        let major = bytes[6]
+        let headerLength: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw fail(bytes.count, "file ends inside the 12-byte NPY preamble") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+            headerStart = 12
+        default:
+            throw fail(6, "unsupported NPY version \(major).\(bytes[7])")
+        }
+        guard bytes.count >= headerStart + headerLength else {
+            throw fail(bytes.count, "file ends inside the \(headerLength)-byte header")
+        }
+        let header = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[headerStart..<(headerStart + headerLength)]), as: UTF8.self)
+        guard let descr = Self.field("descr", in: header).flatMap(Self.quoted) else {
+            throw fail(headerStart, "header has no 'descr' string: \(header.trimmed)")
+        }
+        guard let fortran = Self.field("fortran_order", in: header) else {
+            throw fail(headerStart, "header has no 'fortran_order': \(header.trimmed)")
+        }
+        guard fortran.hasPrefix("False") else { throw fail(headerStart, "Fortran-order arrays are not supported (C order only)") }
+        guard let shapeText = Self.field("shape", in: header), shapeText.hasPrefix("("), let close = shapeText.firstIndex(of: ")") else {
+            throw fail(headerStart, "header has no 'shape' tuple: \(header.trimmed)")
+        }
+        let parts = shapeText[shapeText.index(after: shapeText.startIndex)..<close].split(separator: ",")
+            .map { $0.stripping(" ") }.filter { !$0.isEmpty }
+        let dims = parts.compactMap { Int($0) }
+        guard dims.count == parts.count, dims.allSatisfy({ $0 >= 0 }) else {
+            throw fail(headerStart, "shape \(shapeText[...close]) is not a tuple of non-negative integers")
+        }
+        guard let type = NPYType(descr) else { throw fail(headerStart, "unsupported dtype '\(descr)'") }
+        guard let count = InputLimits.elementCount(dims), case let (dataBytes, overflow) = count.multipliedReportingOverflow(by: type.size),
+              !overflow else {
+            throw fail(headerStart, InputLimits.problem(shape: dims, elementSize: type.size) ?? "shape \(dims) overflows")
+        }
+        (self.descr, self.type, shape, self.count, self.dataBytes) = (descr, type, dims, count, dataBytes)
+        dataStart = headerStart + headerLength
+    }
+
+    func fail(_ offset: Int, _ reason: String) -> DataError { DataError(path: path, location: "offset \(offset)", reason: reason) }
+
+    /// Throws unless a file of `fileSize` bytes holds exactly the data the header describes.
+    func checkDataLength(_ fileSize: Int) throws {
+        guard fileSize - dataStart == dataBytes else {
+            throw fail(fileSize - dataStart < dataBytes ? fileSize : dataStart + dataBytes,
+                       "shape \(shape) of '\(descr)' needs \(dataBytes) data bytes, the file has \(fileSize - dataStart)"
+                       + (fileSize - dataStart < dataBytes ? " (truncated)" : " (trailing data)"))
+        }
+    }
 
     /// The text after `'key':` in a header, or nil.
     private static func field(_ key: String, in header: String) -> Substring? {
@@ -121,7 +151,7 @@ public struct NPYArray: Sendable {
 }
 
 /// An NPY element type.
-private struct NPYType {
+struct NPYType {
     enum Kind { case float, signed, unsigned }
     let kind: Kind, size: Int, littleEndian: Bool
 
@@ -140,7 +170,7 @@ private struct NPYType {
         self.size = size
     }
 
-    func read(_ bytes: [UInt8], at offset: Int) -> Double {
+    func read(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Double {
         var bits: UInt64 = 0
         for k in 0..<size {
             let byte = UInt64(bytes[offset + (littleEndian ? k : size - 1 - k)])
@@ -152,6 +182,32 @@ private struct NPYType {
         case .signed:
             let shift = UInt64(64 - 8 * size)
             return Double(Int64(bitPattern: bits << shift) >> Int64(shift))
+        }
+    }
+}
+
+extension NPYType {
+    /// Converts `count` values at `source` to `Scalar`, each as ``read(_:at:)`` gives it (through
+    /// Double, so bit for bit what ``NPYArray/tensor(as:)`` makes), divided by `divisor` unless it
+    /// is 1. The common little-endian types get a loop of their own.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func convert<Scalar: TensorScalar>(_ source: UnsafeRawPointer, count: Int, into target: UnsafeMutablePointer<Scalar>,
+                                       dividingBy divisor: Scalar) {
+        func each(_ value: (Int) -> Double) {
+            if divisor == 1 {
+                for i in 0..<count { target[i] = Scalar(value(i)) }
+            } else {
+                for i in 0..<count { target[i] = Scalar(value(i)) / divisor }
+            }
+        }
+        switch (kind, size, littleEndian || size == 1) {
+        case (.unsigned, 1, _): each { Double(source.load(fromByteOffset: $0, as: UInt8.self)) }
+        case (.float, 4, true): each { Double(Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))) }
+        case (.float, 8, true): each { Double(bitPattern: UInt64(littleEndian: source.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+        default:
+            let bytes = UnsafeRawBufferPointer(start: source, count: count * size)
+            each { read(bytes, at: $0 * size) }
         }
     }
 }

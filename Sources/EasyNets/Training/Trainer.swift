@@ -254,9 +254,12 @@ public final class Trainer<Scalar: TensorScalar> {
                 let (startBatch, startSeen) = (batchesInEpoch, totals.examples)
                 loader.generator = epochGenerator
                 let batches = loader.epoch()
+                // This process's shares of the epoch's remaining batches, read ahead while the steps train.
+                let reader = loader.reader(for: batches[batchesInEpoch...].map(share).filter { $0.count > 0 })
+                defer { reader.finish() }
                 while batchesInEpoch < batches.count {
                     let group = Array(batches[batchesInEpoch ..< Swift.min(batchesInEpoch + accumulationSteps, batches.count)])
-                    let (value, cancelled) = try trainStep(on: group)
+                    let (value, cancelled) = try trainStep(on: group, reader: reader)
                     if scheduleStepping == .perBatch { scheduler?.step() }
                     step += 1
                     batchesInEpoch += group.count
@@ -314,19 +317,19 @@ public final class Trainer<Scalar: TensorScalar> {
     /// One optimizer step on the micro-batches `group` (this process's share of each, in
     /// data-parallel training), each weighted by its share of the step's examples: returns the
     /// step's mean loss and whether any process was cancelled.
-    private func trainStep(on group: [DataLoader<Scalar>.Batch]) throws -> (loss: Double, cancelled: Bool) {
+    private func trainStep(on group: [DataLoader<Scalar>.Batch], reader: DataLoader<Scalar>.Reader) throws -> (loss: Double, cancelled: Bool) {
         optimizer.zeroGradients()
         let total = group.reduce(0) { $0 + $1.count }
         var stepTotals = try newTotals()
         for (index, batch) in group.enumerated() {
-            let share = dataParallel.map { batch.share($0.share(of: batch.count)) } ?? batch
+            let share = share(of: batch)
             let weight = Double(share.count) / Double(total)
             let isLast = index == group.count - 1
             guard share.count > 0 else {
                 if isLast { try dataParallel?.backward(nil, weight: 0, parameters: optimizer.parameters) }
                 continue
             }
-            let examples = try share.examples()
+            let examples = try reader.examples(of: share)
             let output = model(examples.features)
             if let problem = loss.problem(outputShape: output.shape, batch: share.count, layout: examples.targetLayout) {
                 throw TrainingError(epoch: epoch + 1, step: step + 1, reason: problem)
@@ -359,6 +362,11 @@ public final class Trainer<Scalar: TensorScalar> {
         var totals = MetricTotals(metrics: metrics, layout: loader.source.targetLayout)
         totals.offsets = offsets!
         return totals
+    }
+
+    /// This process's share of `batch`: all of it alone, its part in data-parallel training.
+    private func share(of batch: DataLoader<Scalar>.Batch) -> DataLoader<Scalar>.Batch {
+        dataParallel.map { batch.share($0.share(of: batch.count)) } ?? batch
     }
 
     /// Whether this process, or any process of the group, was cancelled.
