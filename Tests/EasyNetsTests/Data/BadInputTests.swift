@@ -8,22 +8,6 @@ import Testing
 // crash (trap, abort, sanitizer report) fails the test run. The fuzz corpus and every input a
 // fuzzer found are replayed at the end.
 
-/// Expects `body` to throw an `E` whose description contains every fragment.
-private func expectError<E: Error & CustomStringConvertible>(
-    _: E.Type, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
-) {
-    do {
-        try body()
-        Issue.record("no error; expected \(E.self) containing \(fragments)", sourceLocation: sourceLocation)
-    } catch let error as E {
-        for fragment in fragments {
-            #expect(error.description.contains(fragment), "\"\(fragment)\" missing in: \(error)", sourceLocation: sourceLocation)
-        }
-    } catch {
-        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
-    }
-}
-
 /// safetensors bytes for a JSON header (given as text) and data bytes.
 private func safetensors(header: String, data: [UInt8] = []) -> [UInt8] {
     var json = Array(header.utf8)

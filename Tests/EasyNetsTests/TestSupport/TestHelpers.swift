@@ -198,3 +198,21 @@ func broadcastElement<T: TensorScalar>(_ t: Tensor<T>, at index: [Int]) -> T {
     let own = index.suffix(t.rank).enumerated().map { axis, i in t.shape[axis] == 1 ? 0 : i }
     return t.scalars[flatOffset(own, in: t.shape)]
 }
+
+// MARK: - Errors
+
+/// Expects `body` to throw an `E` whose description contains every fragment.
+func expectError<E: Error & CustomStringConvertible>(
+    _: E.Type, _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
+) {
+    do {
+        try body()
+        Issue.record("no error; expected \(E.self) containing \(fragments)", sourceLocation: sourceLocation)
+    } catch let error as E {
+        for fragment in fragments {
+            #expect(error.description.contains(fragment), "\"\(fragment)\" missing in: \(error)", sourceLocation: sourceLocation)
+        }
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+}
