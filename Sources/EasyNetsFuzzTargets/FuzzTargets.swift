@@ -35,6 +35,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// the reader skips), their fortunes split out, decoded as UTF-8, split into training and
     /// validation, indexed, encoded and decoded back, and cut into next-character sequences.
     case text
+    /// A `.npy` file as ``NPYSource`` maps it, the same bytes as its targets file (integer:
+    /// class indices, float: values), read in batches in two orders; then truncated under it.
+    case npyMapped = "npy-mapped"
+    /// A folder of PGM images as ``PGMFolderSource`` reads it: the bytes split at each NUL into a
+    /// labels file and images `1.pgm`, `2.pgm`, …, opened with class labels and with values, read
+    /// in batches; then each image replaced by the next one's bytes and read again.
+    case pgmFolder = "pgm-folder"
 
     /// Feeds `bytes` to the reader. Errors are the expected outcome for bad input and are ignored.
     public func run(_ bytes: [UInt8]) {
@@ -68,6 +75,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 let text = corpus.vocabulary.decode(corpus.training)
                 if try corpus.vocabulary.encode(text) != corpus.training { fatalError("text: encode(decode(ids)) changed the ids") }
                 _ = TextCorpus.nextCharacterData(corpus.training, sequenceLength: 4, as: Float.self)
+            case .npyMapped: try readMappedNPY(bytes)
+            case .pgmFolder: try readPGMFolder(bytes)
             }
         } catch {
             if Self.verbose { print("\(rawValue): \(error)") }
@@ -146,13 +155,52 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// A fresh folder (one per process, emptied each time) holding `bytes` split at each NUL into
     /// files `fortunes0`, `fortunes1`, …, or `fortunesK.dat` for a part that starts with ".".
     private static func textFolder(_ bytes: [UInt8]) throws -> String {
-        let folder = NSTemporaryDirectory() + "easynets-fuzz-text-\(ProcessInfo.processInfo.processIdentifier)"
-        try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder("text")
         for (index, part) in bytes.split(separator: 0, omittingEmptySubsequences: false).prefix(16).enumerated() {
             let name = "fortunes\(index)" + (part.first == UInt8(ascii: ".") ? ".dat" : "")
             _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(part))
         }
         return folder
+    }
+
+    /// A fresh, empty folder for `target`'s files (one per process).
+    private static func scratchFolder(_ target: String) throws -> String {
+        let folder = NSTemporaryDirectory() + "easynets-fuzz-\(target)-\(ProcessInfo.processInfo.processIdentifier)"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// Every example of `source` in batches of 3, forwards and backwards.
+    private func readAll(_ source: some ExampleSource<Float>) throws {
+        let indices = Array(0..<min(source.count, 64)) + Array(max(source.count - 4, 0)..<source.count).reversed()
+        for start in stride(from: 0, to: indices.count, by: 3) {
+            _ = try source.examples(at: Array(indices[start..<min(start + 3, indices.count)]))
+        }
+    }
+
+    private func readMappedNPY(_ bytes: [UInt8]) throws {
+        let path = try Self.scratchFolder("npy-mapped") + "/array.npy"
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
+        let source = try NPYSource<Float>(features: path, targets: path, dividingBy: 255)
+        try readAll(source)
+        guard truncate(path, off_t(bytes.count / 2)) == 0 else { return }
+        try readAll(source)
+    }
+
+    private func readPGMFolder(_ bytes: [UInt8]) throws {
+        let folder = try Self.scratchFolder("pgm-folder")
+        let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).prefix(9).map { Data($0) }
+        func writeImages(_ parts: ArraySlice<Data>) {
+            for (index, part) in parts.enumerated() { _ = FileManager.default.createFile(atPath: folder + "/\(index + 1).pgm", contents: part) }
+        }
+        _ = FileManager.default.createFile(atPath: folder + "/labels.csv", contents: parts[0])
+        for labels in [PGMFolderSource<Float>.Labels.classes, .values] {
+            writeImages(parts.dropFirst())
+            guard let source = try? PGMFolderSource<Float>(folder: folder, labelsFile: folder + "/labels.csv", labels: labels) else { continue }
+            try? readAll(source)
+            writeImages(parts.dropFirst(2))  // each image now holds the next one's bytes
+            try? readAll(source)
+        }
     }
 }

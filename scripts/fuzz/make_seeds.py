@@ -108,3 +108,19 @@ put("safetensors", "dtypes", safetensors({
     "u8": ("U8", [2, 1], bytes([1, 2])),
     "empty": ("F32", [0, 3], b""),
 }, {"note": "seed"}))
+
+# Memory-mapped .npy (NPYSource): the same file is the features and the targets, so integer
+# arrays are class indices and float arrays values.
+put("npy-mapped", "u1-images", npy(np.arange(2 * 3 * 4, dtype="u1").reshape(2, 3, 4)))
+put("npy-mapped", "i8-labels", npy(np.array([[0, 2], [1, 1], [3, 0]], dtype="<i8")))
+put("npy-mapped", "f4-values", npy(np.array([[0.5, -1.0, 2.0], [3.0, 0.0, 1e-3]], dtype="<f4")))
+put("npy-mapped", "f8-vector", npy(np.array([1.5, -2.0, 0.25], dtype="<f8")))
+put("npy-mapped", "big-endian-i2", npy(np.array([[1, 2], [3, 4]], dtype=">i2")))
+
+# A folder of PGM images (PGMFolderSource): the labels file, then each image `1.pgm`, `2.pgm`, …,
+# separated by NUL bytes.
+p5 = b"P5\n3 2\n255\n" + bytes([0, 17, 255, 128, 3, 64])
+p5_16 = b"P5 3 2 1000\n" + struct.pack(">6H", 1000, 0, 999, 500, 250, 1)
+p2 = b"P2\n# plain\n3 2\n15\n0 1 2\n13 14 15\n"
+put("pgm-folder", "classes", b"\0".join([b"file,label\n1.pgm,2\n2.pgm,0\n3.pgm,1\n", p5, p5_16, p2]))
+put("pgm-folder", "values", b"\0".join([b"file,x,y\n2.pgm,0.5,-1\n1.pgm,3,1e2\n", p5, p2]))
