@@ -23,7 +23,8 @@ public struct BenchmarkSuite: Sendable {
         case lstm
         /// A `Linear` layer forward and backward against its three BLAS calls.
         case linear
-        /// An epoch of Fashion-MNIST: a bare loop, the ``Trainer``, and the trainer as `easynets train` sets it up.
+        /// An epoch of Fashion-MNIST: the bare compute, the ``Trainer`` with prefetching off and on
+        /// (from memory and from a memory-mapped `.npy`), and the trainer as `easynets train` sets it up.
         case epoch
         /// Resident memory over many training steps.
         case memory
@@ -323,56 +324,72 @@ public struct BenchmarkSuite: Sendable {
               + "raw BLAS calls \(String(f * 1e3, style: .fixed(3))) ms, ratio \(String(l / f, style: .fixed(3)))")
     }
 
-    /// One epoch of the default model over Fashion-MNIST, when the dataset is installed.
+    /// One epoch of the default model over Fashion-MNIST, when the dataset is installed: the
+    /// ``Trainer`` with the loader's prefetching off and on, from memory and from a memory-mapped
+    /// `.npy`, against the bare compute over the same batches already in memory.
     private func benchmarkEpoch() {
         guard let train = try? FashionMNIST.load(.train, directory: dataDirectory, as: Float.self) else {
             print("Fashion-MNIST epoch: skipped (dataset not found in \(dataDirectory); \(FashionMNIST.installCommand))")
             return
         }
-        // Three epochs of the same steps on identically initialized models, in rotating order so none
-        // gains from another's warm caches: a bare loop; the Trainer (loss and accuracy accounting,
-        // observers' hooks); and the Trainer as `easynets train` sets it up (divergence guard, progress
-        // bar, metrics file), the test-set evaluation aside.
+        // The same images as a memory-mapped .npy of bytes, converted and divided by 255 per batch
+        // (bit for bit the Dataset's values), with the labels as int64.
+        let folder = NSTemporaryDirectory() + "easynets-bench-epoch-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let mapped: NPYSource<Float>
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let pixels = train.features.scalars.map { UInt8(($0 * 255).rounded()) }
+            try OutputFile.write(NPYArray.header(descr: "|u1", shape: [train.count, 784]) + pixels, to: folder + "/x.npy")
+            try NPYArray(descr: "<i8", shape: [train.count], values: train.labels.map(Double.init)).write(toFile: folder + "/y.npy")
+            mapped = try NPYSource(features: folder + "/x.npy", targets: folder + "/y.npy", dividingBy: 255)
+        } catch {
+            FileHandle.standardError.write(Data("Fashion-MNIST epoch: cannot write the .npy copy: \(error)\n".utf8))
+            return
+        }
+        // Epochs of the same steps on identically initialized models, in rotating order so none gains
+        // from another's warm caches: the bare compute (forward, backward, step) over the epoch's
+        // batches read beforehand; the Trainer (loss and accuracy accounting, observers' hooks) over
+        // the Dataset in memory and over the mapped .npy, each with prefetching off and on; and the
+        // Trainer as `easynets train` sets it up (divergence guard, progress bar, metrics file, prefetching).
         func makeModel() -> (Sequential<Float>, any Optimizer<Float>) {
             var generator = RandomGenerator(seed: 4)
             let model = MultilayerPerceptron.make(inputSize: 784, hidden: [256, 128], classes: 10, using: &generator, as: Float.self)
             return (model, optimizer.benchmarkOptimizer(model.trainableParameters))
         }
+        func makeTrainer(_ source: some ExampleSource<Float>, prefetchCount: Int) -> Trainer<Float> {
+            let (model, optimizer) = makeModel()
+            return Trainer(model: model, optimizer: optimizer, loader: DataLoader(source, batchSize: 128, seed: 5, prefetchCount: prefetchCount))
+        }
         let (bareModel, bareOptimizer) = makeModel()
         var loader = DataLoader(train, batchSize: 128, seed: 5)
-        let (trainedModel, trainedOptimizer) = makeModel()
-        let trainer = Trainer(model: trainedModel, optimizer: trainedOptimizer, loader: DataLoader(train, batchSize: 128, seed: 5))
-        let (toolModel, toolOptimizer) = makeModel()
-        let toolTrainer = Trainer(model: toolModel, optimizer: toolOptimizer, loader: DataLoader(train, batchSize: 128, seed: 5))
-        let metricsPath = NSTemporaryDirectory() + "easynets-bench-metrics-\(getpid()).jsonl"
-        defer { unlink(metricsPath) }
-        toolTrainer.observers = [DivergenceGuard(), ProgressBar(epochs: 1_000_000, write: { _ in }), MetricsWriter(path: metricsPath)]
+        let loaded = loader.epoch().compactMap { try? $0.examples() }  // in memory: never fails
+        let trainers = [makeTrainer(train, prefetchCount: 0), makeTrainer(train, prefetchCount: 1),
+                        makeTrainer(mapped, prefetchCount: 0), makeTrainer(mapped, prefetchCount: 1), makeTrainer(train, prefetchCount: 1)]
+        let metricsPath = folder + "/metrics.jsonl"
+        trainers[4].observers = [DivergenceGuard(), ProgressBar(epochs: 1_000_000, write: { _ in }), MetricsWriter(path: metricsPath)]
         let clock = ContinuousClock()
-        var seconds: [[Double]] = [[], [], []]
-        let contenders: [() -> Void] = [
-            {
-                for batch in loader.epoch() {
-                    guard let examples = try? batch.examples() else { continue }  // in memory: never fails
-                    bareOptimizer.zeroGradients()
-                    crossEntropy(logits: bareModel(examples.features), labels: examples.labels).backward()
-                    bareOptimizer.step()
-                }
-            },
-            { _ = try? trainer.fit(epochs: trainer.epoch + 1) },
-            { _ = try? toolTrainer.fit(epochs: toolTrainer.epoch + 1) },
-        ]
+        let contenders: [() -> Void] = [{
+            for examples in loaded {
+                bareOptimizer.zeroGradients()
+                crossEntropy(logits: bareModel(examples.features), labels: examples.labels).backward()
+                bareOptimizer.step()
+            }
+        }] + trainers.map { trainer in { _ = try? trainer.fit(epochs: trainer.epoch + 1) } }
+        var seconds = [[Double]](repeating: [], count: contenders.count)
         let rounds = max(3, repetitions / 5)
         for round in 0..<rounds {
-            for k in 0..<3 {
-                let c = (round + k) % 3
+            for k in contenders.indices {
+                let c = (round + k) % contenders.count
                 seconds[c].append(clock.measure(contenders[c]).inSeconds)
             }
         }
-        func ratio(_ c: Int) -> Double { Timing(samples: zip(seconds[c], seconds[0]).map { $0 / $1 }).median }
-        func ms(_ c: Int) -> String { String(Timing(samples: seconds[c]).median, style: .fixed(3)) }
-        print("Fashion-MNIST epoch, 784-256-128-10, batch 128, \(optimizer.rawValue), \(threads) thread(s): bare loop \(ms(0)) s, "
-              + "Trainer \(ms(1)) s (ratio \(String(ratio(1), style: .fixed(3)))), as easynets train \(ms(2)) s "
-              + "(ratio \(String(ratio(2), style: .fixed(3)))); medians of \(rounds) rotating rounds")
+        func ratio(_ c: Int) -> String { String(Timing(samples: zip(seconds[c], seconds[0]).map { $0 / $1 }).median, style: .fixed(3)) }
+        print("Fashion-MNIST epoch, 784-256-128-10, batch 128, \(optimizer.rawValue), \(threads) thread(s): bare compute "
+              + "\(String(Timing(samples: seconds[0]).median, style: .fixed(3))) s over batches already in memory; "
+              + "Trainer / bare compute: Dataset in memory, prefetch off \(ratio(1)), on \(ratio(2)); "
+              + "memory-mapped .npy, prefetch off \(ratio(3)), on \(ratio(4)); as easynets train \(ratio(5)); "
+              + "medians of \(rounds) rotating rounds")
     }
 
     private func benchmarkMatmul() {

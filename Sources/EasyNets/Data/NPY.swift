@@ -36,13 +36,7 @@ public struct NPYArray: Sendable {
     /// The `.npy` bytes (version 1.0; `descr` "<f4", "<f8" or "<i8").
     public func serialized() -> [UInt8] {
         require(["<f4", "<f8", "<i8"].contains(descr), "NPYArray.serialized: cannot write dtype '\(descr)'")
-        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
-        // Pad with spaces so the data starts on a 64-byte boundary; the header ends in a newline.
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
-        bytes += Array(header.utf8)
+        var bytes = Self.header(descr: descr, shape: shape)
         for value in values {
             switch descr {
             case "<f4": withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { bytes += $0 }
@@ -51,6 +45,19 @@ public struct NPYArray: Sendable {
             }
         }
         return bytes
+    }
+
+    /// The preamble and header (version 1.0, C order) of an array of `descr` and `shape`, whose
+    /// data, `shape`'s element count of `descr`'s values in row-major order, follows it: for
+    /// writing raw data of any dtype NumPy reads (`"|u1"` bytes, `"<f4"`, …).
+    public static func header(descr: String, shape: [Int]) -> [UInt8] {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        // Pad with spaces so the data starts on a 64-byte boundary; the header ends in a newline.
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        require(header.utf8.count <= 0xFFFF, "NPYArray.header: a header of \(header.utf8.count) bytes does not fit version 1.0")
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
     }
 
     /// Writes the array atomically (temporary file, then rename).

@@ -7,13 +7,7 @@ import Testing
 // data, and every bad or changed file is a DataError naming it.
 
 /// `.npy` bytes of `descr` and `shape` around `data` (raw, in the dtype's byte order).
-private func npy(_ descr: String, _ shape: [Int], _ data: [UInt8]) -> [UInt8] {
-    let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
-    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-    header += "\n"
-    return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8) + data
-}
+private func npy(_ descr: String, _ shape: [Int], _ data: [UInt8]) -> [UInt8] { NPYArray.header(descr: descr, shape: shape) + data }
 
 /// Writes `bytes` to `path`, failing the test when it cannot.
 private func write(_ bytes: [UInt8], to path: String) throws {

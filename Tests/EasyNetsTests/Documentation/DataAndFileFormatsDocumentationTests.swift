@@ -71,10 +71,59 @@ struct DataAndFileFormatsDocumentationTests {
         }
     }
 
+    /// A folder of images and a memory-mapped .npy, read batch by batch, one batch ahead.
+    @Test func streamingData() throws {
+        try inScratchDirectory {
+            // Documentation block: DataAndFileFormats.md #3
+            try FileManager.default.createDirectory(atPath: "images", withIntermediateDirectories: true)
+            try Data("P2\n2 2\n255\n0 255\n128 64\n".utf8).write(to: URL(fileURLWithPath: "images/a.pgm"))
+            try Data("P5\n2 2\n255\n".utf8 + [10, 20, 30, 40]).write(to: URL(fileURLWithPath: "images/b.pgm"))
+            try "file,label\na.pgm,1\nb.pgm,0\n".write(toFile: "images/labels.csv", atomically: true, encoding: .utf8)
+            let images = try PGMFolderSource<Float>(folder: "images", labelsFile: "images/labels.csv")  // (1, 2, 2) each, in [0, 1]
+            print(try images.examples(at: [1, 0]).labels)                                           // [0, 1]
+
+            try Data(NPYArray.header(descr: "|u1", shape: [4, 3]) + (0..<12).map { UInt8($0) }).write(to: URL(fileURLWithPath: "x.npy"))
+            try NPYArray(descr: "<i8", shape: [4], values: [0, 1, 1, 0]).write(toFile: "y.npy")
+            let mapped = try NPYSource<Float>(features: "x.npy", targets: "y.npy", dividingBy: 255)  // mapped, not read
+
+            var loader = DataLoader(mapped, batchSize: 2, seed: 3)    // reads one batch ahead (prefetchCount: 1)
+            let batches = loader.epoch()
+            let reader = loader.reader(for: batches)                  // the Trainer reads its batches this way
+            for batch in batches {
+                let examples = try reader.examples(of: batch)         // read while the batch before was used
+                print(batch.indices, examples.features.shape, examples.labels)
+            }
+            reader.finish()                                           // waits for the background thread
+
+            // The images in the labels file's order, each gray level over 255, correctly rounded.
+            let pixels = try images.examples(at: [0, 1])
+            #expect(images.exampleShape == [1, 2, 2] && pixels.features.shape == [2, 1, 2, 2])
+            #expect(pixels.features.scalars == [0, 255, 128, 64, 10, 20, 30, 40].map { Float($0) / 255 })
+            let reversed = try images.examples(at: [1, 0])
+            #expect(pixels.labels == [1, 0] && reversed.labels == [0, 1])
+            // The mapped bytes 0..<12 as 4 examples of 3, and the loader's batches as over the same data in memory.
+            let memory = Dataset(features: Tensor((0..<12).map { Float($0) / 255 }, shape: [4, 3]), labels: [0, 1, 1, 0])
+            var inMemory = DataLoader(memory, batchSize: 2, seed: 3, prefetchCount: 0)
+            let memoryBatches = inMemory.epoch()
+            #expect(batches.map(\.indices) == memoryBatches.map(\.indices) && batches.flatMap(\.indices).sorted() == [0, 1, 2, 3])
+            let again = loader.reader(for: batches)
+            for (batch, inMemoryBatch) in zip(batches, memoryBatches) {
+                let (streamed, held) = (try again.examples(of: batch), try inMemoryBatch.examples())
+                #expect(streamed.features.shape == [2, 3] && streamed.features.scalars == held.features.scalars)
+                #expect(streamed.labels == held.labels)
+            }
+            again.finish()
+            let file = try #require(FileManager.default.contents(atPath: "x.npy"))
+            #expect(file.count == 128 + 12 && Array(file.suffix(12)) == (0..<12).map { UInt8($0) }, "a 128-byte header, then the bytes")
+            let array = try NPYArray(contentsOfFile: "x.npy")
+            #expect(array.values == (0..<12).map(Double.init) && array.shape == [4, 3] && array.descr == "|u1")
+        }
+    }
+
     /// A state dict with PyTorch's names, and the model rebuilt from the file alone.
     @Test func stateDicts() throws {
         try inScratchDirectory {
-            // Documentation block: DataAndFileFormats.md #3
+            // Documentation block: DataAndFileFormats.md #4
             RandomGenerator.seedShared(0)
             let model = Sequential<Float> { Linear(4, 3); ReLU(); Linear(3, 2) }
             try model.saveState(toFile: "model.safetensors")
@@ -100,7 +149,7 @@ struct DataAndFileFormatsDocumentationTests {
 
     /// Characters to token ids and next-character sequences.
     @Test func text() throws {
-        // Documentation block: DataAndFileFormats.md #4
+        // Documentation block: DataAndFileFormats.md #5
         let vocabulary = CharacterVocabulary(Array(" abc".unicodeScalars))
         let ids = try vocabulary.encode("a cab")                      // [1, 0, 3, 1, 2]
         let sequences = TextCorpus.nextCharacterData(ids, sequenceLength: 2, as: Float.self)
