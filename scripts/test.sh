@@ -31,7 +31,7 @@ scripts/fuzz.sh 30
 
 echo "== Reader and bad-input tests under AddressSanitizer"
 # Leak checking is off: Foundation's Process and the Swift runtime keep small objects until exit.
-ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path .build-asan --filter "BadInputTests|DataReaderTests|CheckpointTests|DatasetTests|ModelDescriptionTests|TextCorpusTests|LanguageModelTests"
+ASAN_OPTIONS=detect_leaks=0 swift test --sanitize=address --scratch-path .build-asan --filter "BadInputTests|DataReaderTests|StreamingSourceTests|PrefetchTests|CheckpointTests|DatasetTests|ModelDescriptionTests|TextCorpusTests|LanguageModelTests"
 
 echo "== Programmer-error messages survive a release build (exit tests, -O)"
 swift test -c release -Xswiftc -enable-testing --filter ShapeMismatchTests
