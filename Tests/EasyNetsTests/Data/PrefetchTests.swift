@@ -45,15 +45,6 @@ private final class CountingSource: ExampleSource, @unchecked Sendable {
     }
 }
 
-/// Stops the run through the trainer's cancellation flag after a given step.
-private final class CancelAfter: TrainingObserver {
-    let step: Int
-    init(step: Int) { self.step = step }
-    func batchDidEnd(_ trainer: Trainer<Double>, _ batch: BatchReport) throws {
-        if batch.step == step { trainer.cancellation.cancel() }
-    }
-}
-
 private func trainer(on source: CountingSource, prefetchCount: Int) -> Trainer<Double> {
     var generator = RandomGenerator(seed: 5)
     let model = Sequential<Double> { Flatten(); Linear(16, 3, using: &generator) }
@@ -94,7 +85,7 @@ struct PrefetchTests {
     func aCancelledRunStopsReadingAndResumesWithTheSameBatches(prefetchCount: Int) throws {
         let source = CountingSource(images(), failingAt: nil)
         let stopped = trainer(on: source, prefetchCount: prefetchCount)
-        stopped.observers = [CancelAfter(step: 2)]
+        stopped.observers = [CancelAfter<Double>(step: 2)]
         #expect(try stopped.fit(epochs: 1) == .cancelled)
         let reads = source.reads.load(ordering: .relaxed)
         #expect(reads >= 2 && reads <= 2 + prefetchCount, "read ahead at most \(prefetchCount) batches, read \(reads)")
