@@ -428,3 +428,20 @@ struct EinsumErrorTests {
         expectMessage(result, names: ["einsum", "\".\"", "no ellipsis"])
     }
 }
+
+@Suite("Interpolation stops with the mode and the shape")
+struct InterpolationErrorTests {
+    @Test func bilinearNeedsFourAxes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([1, 2, 3]).interpolated(size: [4], mode: .bilinear)
+        }
+        expectMessage(result, names: ["Tensor.interpolated", "bilinear", "[1, 2, 3]"])
+    }
+
+    @Test func sizePerSpatialAxis() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([1, 2, 3, 3]).interpolated(size: [4])
+        }
+        expectMessage(result, names: ["Tensor.interpolated", "size [4]", "[1, 2, 3, 3]"])
+    }
+}
