@@ -14,8 +14,8 @@ public func einsum<Scalar>(_ equation: String, _ operands: Tensor<Scalar>...) ->
     einsum(equation, operands)
 }
 
-/// ``einsum(_:_:)-(String,Tensor<Scalar>...)`` with the operands in an array.
-public func einsum<Scalar>(_ equation: String, _ operands: [Tensor<Scalar>]) -> Tensor<Scalar> {
+/// ``einsum(_:_:)`` with the operands in an array.
+func einsum<Scalar>(_ equation: String, _ operands: [Tensor<Scalar>]) -> Tensor<Scalar> {
     let op = "einsum"
     require(!operands.isEmpty, "\(op): equation \"\(equation)\" has no operands")
     let text = equation.filter { $0 != " " }
