@@ -345,3 +345,103 @@ struct ShapeMismatchTests {
         expectMessage(permute, names: ["Permute", "[0, 2, 1]", "[2, 3]"])
     }
 }
+
+@Suite("Indexing ops stop with the op and the offending index or shape")
+struct IndexingErrorTests {
+    @Test func scatterIndexOutOfRange() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).scattering(along: 1, indices: IndexTensor([0, 3], shape: [1, 2]), values: .ones([1, 2]))
+        }
+        expectMessage(result, names: ["Tensor.scattering", "index 3", "0..<3", "[2, 3]"])
+    }
+
+    @Test func scatterIndicesTooLarge() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).scatterAdding(along: 0, indices: IndexTensor([0, 0, 0, 0], shape: [1, 4]), values: .ones([1, 4]))
+        }
+        expectMessage(result, names: ["Tensor.scatterAdding", "[1, 4]", "[2, 3]"])
+    }
+
+    @Test func indexSelectOutOfRange() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).indexSelecting(along: 0, indices: IndexTensor([-1]))
+        }
+        expectMessage(result, names: ["Tensor.indexSelecting", "index -1", "0..<2"])
+    }
+
+    @Test func indexAddValuesShape() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).indexAdding(along: 1, indices: IndexTensor([0, 1]), values: .ones([2, 3]))
+        }
+        expectMessage(result, names: ["Tensor.indexAdding", "[2, 3]", "[2, 2]"])
+    }
+
+    @Test func maskShape() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).selecting(mask: .ones([3, 2]))
+        }
+        expectMessage(result, names: ["Tensor.selecting", "[3, 2]", "[2, 3]"])
+    }
+
+    @Test func assignedValuesCount() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).assigning(.ones([4]), where: .ones([2, 3]))
+        }
+        expectMessage(result, names: ["Tensor.assigning", "[4]", "6 selected"])
+    }
+
+    @Test func reflectPaddingTooWide() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).padded([3, 0], mode: .reflect)
+        }
+        expectMessage(result, names: ["Tensor.padded", "reflect width 3", "extent 3"])
+    }
+}
+
+@Suite("Malformed einsum equations stop with the equation")
+struct EinsumErrorTests {
+    @Test func operandCount() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("ij,jk->ik", Tensor<Double>.zeros([2, 3]))
+        }
+        expectMessage(result, names: ["einsum", "\"ij,jk->ik\"", "names 2 operands, got 1"])
+    }
+
+    @Test func extentsDisagree() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("ij,jk->ik", Tensor<Double>.zeros([2, 3]), Tensor<Double>.zeros([4, 2]))
+        }
+        expectMessage(result, names: ["einsum", "letter \"j\"", "3 and 4"])
+    }
+
+    @Test func unknownOutputLetter() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("ij->iz", Tensor<Double>.zeros([2, 3]))
+        }
+        expectMessage(result, names: ["einsum", "output letter \"z\""])
+    }
+
+    @Test func ellipsis() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("...ij->...ji", Tensor<Double>.zeros([2, 3]))
+        }
+        expectMessage(result, names: ["einsum", "\".\"", "no ellipsis"])
+    }
+}
+
+@Suite("Interpolation stops with the mode and the shape")
+struct InterpolationErrorTests {
+    @Test func bilinearNeedsFourAxes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([1, 2, 3]).interpolated(size: [4], mode: .bilinear)
+        }
+        expectMessage(result, names: ["Tensor.interpolated", "bilinear", "[1, 2, 3]"])
+    }
+
+    @Test func sizePerSpatialAxis() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([1, 2, 3, 3]).interpolated(size: [4])
+        }
+        expectMessage(result, names: ["Tensor.interpolated", "size [4]", "[1, 2, 3, 3]"])
+    }
+}

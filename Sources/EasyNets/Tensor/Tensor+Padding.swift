@@ -1,0 +1,93 @@
+// Padding of trailing axes, PyTorch's `F.pad`: each output element either reads one input element
+// (its backward adds the output gradient there) or is the constant fill (no gradient).
+
+/// How ``Tensor/padded(_:mode:value:)`` fills the new elements.
+public enum PaddingMode: Sendable, Hashable, CaseIterable {
+    /// A constant value; negative widths crop.
+    case constant
+    /// The mirror image of the elements next to the edge, the edge itself excluded:
+    /// `[1, 2, 3]` padded by 2 on both sides is `[3, 2, 1, 2, 3, 2, 1]`. Widths stay below the extent.
+    case reflect
+    /// Copies of the edge element: `[1, 2, 3]` becomes `[1, 1, 1, 2, 3, 3, 3]`.
+    case replicate
+    /// Wrapping around: `[1, 2, 3]` becomes `[2, 3, 1, 2, 3, 1, 2]`. Widths are at most the extent.
+    case circular
+}
+
+extension Tensor {
+    /// This tensor padded on its trailing axes, PyTorch's `F.pad(self, widths, mode, value)`:
+    /// `widths` holds (before, after) pairs, the last axis's pair first, so `[1, 2]` adds one
+    /// element before and two after along the last axis and `[1, 2, 3, 4]` also three before and
+    /// four after along the one before it.
+    ///
+    /// With ``PaddingMode/constant`` the new elements are `value` and negative widths remove
+    /// elements; the other modes take widths of at least 0 (``PaddingMode/reflect`` below the
+    /// axis's extent, ``PaddingMode/circular`` at most the extent). Differentiable: each element's
+    /// gradient is the sum over the output elements that copy it.
+    public func padded(_ widths: [Int], mode: PaddingMode = .constant, value: Scalar = 0) -> Tensor {
+        let op = "Tensor.padded"
+        require(widths.count % 2 == 0 && widths.count / 2 <= rank,
+                "\(op): \(widths.count) widths for shape \(shape); needs (before, after) pairs for at most \(rank) axes")
+        // before[d], after[d] per axis of this tensor, from F.pad's last-axis-first order.
+        var before = [Int](repeating: 0, count: rank), after = before
+        for pair in 0..<(widths.count / 2) {
+            (before[rank - 1 - pair], after[rank - 1 - pair]) = (widths[2 * pair], widths[2 * pair + 1])
+        }
+        var outShape = shape
+        for d in 0..<rank {
+            outShape[d] = shape[d] + before[d] + after[d]
+            require(outShape[d] >= 0, "\(op): widths \(widths) leave a negative extent on axis \(d) of shape \(shape)")
+            guard mode != .constant, before[d] != 0 || after[d] != 0 else { continue }
+            let largest = Swift.max(before[d], after[d])
+            require(Swift.min(before[d], after[d]) >= 0, "\(op): negative width in \(widths) needs constant mode, got \(mode)")
+            switch mode {
+            case .reflect:
+                require(largest < shape[d], "\(op): reflect width \(largest) must be below extent \(shape[d]) of axis \(d) of shape \(shape)")
+            case .replicate:
+                require(shape[d] > 0, "\(op): replicate needs a nonempty axis \(d), shape is \(shape)")
+            case .circular:
+                require(largest <= shape[d], "\(op): circular width \(largest) exceeds extent \(shape[d]) of axis \(d) of shape \(shape)")
+            case .constant:
+                break
+            }
+        }
+        // The input offset each output element reads, or −1 for the constant fill.
+        let strides = contiguousStrides(shape)
+        let total = outShape.reduce(1, *)
+        var offsets = [Int](repeating: 0, count: total)
+        var position = [Int](repeating: 0, count: rank)
+        for flat in 0..<total {
+            var offset = 0
+            for d in 0..<rank {
+                var i = position[d] - before[d]
+                let n = shape[d]
+                switch mode {
+                case .constant: if i < 0 || i >= n { offset = -1 }
+                case .reflect: if i < 0 { i = -i } else if i >= n { i = 2 * (n - 1) - i }
+                case .replicate: i = Swift.min(Swift.max(i, 0), n - 1)
+                case .circular: i = (i % n + n) % n
+                }
+                if offset < 0 { break }
+                offset += i * strides[d]
+            }
+            offsets[flat] = offset
+            var d = rank - 1  // the next position in row-major order
+            while d >= 0 {
+                position[d] += 1
+                if position[d] < outShape[d] { break }
+                position[d] = 0
+                d -= 1
+            }
+        }
+        let result = Tensor(uninitializedShape: outShape)
+        let (source, target) = (storage.base, result.storage.base)
+        for (flat, offset) in offsets.enumerated() { target[flat] = offset < 0 ? value : source[offset] }
+        return result.recorded("pad", inputs: [node]) { [node, count] dY in
+            node?.withGradientBuffer { gradient, accumulate in
+                if !accumulate { zeroFill(gradient, count: count) }
+                let incoming = dY.storage.base
+                for (flat, offset) in offsets.enumerated() where offset >= 0 { gradient[offset] += incoming[flat] }
+            }
+        }
+    }
+}
