@@ -126,6 +126,8 @@ struct MetricTotals {
     }
 
     /// Adds a batch of `examples` with mean loss `loss`, its (detached) `output` and `targets`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     mutating func add<Scalar: TensorScalar>(loss: Double, examples count: Int, output: Tensor<Scalar>, targets: Targets<Scalar>) {
         lossSum += loss * Double(count)
         examples += Double(count)
@@ -143,6 +145,8 @@ struct MetricTotals {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private mutating func addClasses<Scalar: TensorScalar>(_ scores: UnsafeBufferPointer<Scalar>, shape: [Int], labels: [Int]) {
         let classes = shape[1], positions = shape.dropFirst(2).reduce(1, *)
         targetCount += Double(labels.count)
@@ -173,6 +177,8 @@ struct MetricTotals {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private mutating func addValues<Scalar: TensorScalar>(_ output: UnsafeBufferPointer<Scalar>, _ targets: UnsafeBufferPointer<Scalar>) {
         targetCount += Double(targets.count)
         for (m, metric) in metrics.enumerated() {
