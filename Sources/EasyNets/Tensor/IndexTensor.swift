@@ -51,19 +51,10 @@ extension Tensor {
         }
         // The offset in this tensor of each output element.
         let strides = contiguousStrides(shape), outShape = indices.shape
-        var offsets = [Int](repeating: 0, count: indices.count)
-        var position = [Int](repeating: 0, count: rank)
-        for flat in 0..<indices.count {
+        let offsets = rowMajorOffsets(outShape) { flat, position in
             var offset = 0
-            for d in 0..<rank { offset += (d == axis ? indices.values[flat] : position[d]) * strides[d] }
-            offsets[flat] = offset
-            var d = rank - 1  // the next position in row-major order
-            while d >= 0 {
-                position[d] += 1
-                if position[d] < outShape[d] { break }
-                position[d] = 0
-                d -= 1
-            }
+            for d in 0..<position.count { offset += (d == axis ? indices.values[flat] : position[d]) * strides[d] }
+            return offset
         }
         let result = Tensor(uninitializedShape: outShape)
         let (source, target) = (storage.base, result.storage.base)
@@ -76,4 +67,24 @@ extension Tensor {
             }
         }
     }
+}
+
+/// The value of `offset(flat, position)` for every position of `shape` in row-major order (flat
+/// the position's row-major index): the source offset each output element of a gather-like op
+/// reads.
+func rowMajorOffsets(_ shape: [Int], _ offset: (_ flat: Int, _ position: [Int]) -> Int) -> [Int] {
+    let total = shape.reduce(1, *)
+    var offsets = [Int](repeating: 0, count: total)
+    var position = [Int](repeating: 0, count: shape.count)
+    for flat in 0..<total {
+        offsets[flat] = offset(flat, position)
+        var d = shape.count - 1  // the next position in row-major order
+        while d >= 0 {
+            position[d] += 1
+            if position[d] < shape[d] { break }
+            position[d] = 0
+            d -= 1
+        }
+    }
+    return offsets
 }

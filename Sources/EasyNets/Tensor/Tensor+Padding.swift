@@ -53,31 +53,20 @@ extension Tensor {
         }
         // The input offset each output element reads, or −1 for the constant fill.
         let strides = contiguousStrides(shape)
-        let total = outShape.reduce(1, *)
-        var offsets = [Int](repeating: 0, count: total)
-        var position = [Int](repeating: 0, count: rank)
-        for flat in 0..<total {
+        let offsets = rowMajorOffsets(outShape) { _, position in
             var offset = 0
-            for d in 0..<rank {
+            for d in 0..<position.count {
                 var i = position[d] - before[d]
                 let n = shape[d]
                 switch mode {
-                case .constant: if i < 0 || i >= n { offset = -1 }
+                case .constant: if i < 0 || i >= n { return -1 }
                 case .reflect: if i < 0 { i = -i } else if i >= n { i = 2 * (n - 1) - i }
                 case .replicate: i = Swift.min(Swift.max(i, 0), n - 1)
                 case .circular: i = (i % n + n) % n
                 }
-                if offset < 0 { break }
                 offset += i * strides[d]
             }
-            offsets[flat] = offset
-            var d = rank - 1  // the next position in row-major order
-            while d >= 0 {
-                position[d] += 1
-                if position[d] < outShape[d] { break }
-                position[d] = 0
-                d -= 1
-            }
+            return offset
         }
         let result = Tensor(uninitializedShape: outShape)
         let (source, target) = (storage.base, result.storage.base)
