@@ -158,6 +158,28 @@ struct PackedRecurrentTests {
         #expect(lstm.summaryName == "LSTM(10 → 7, projection 3, 2 layers, bidirectional)")
     }
 
+    /// A projected LSTM's safetensors state carries PyTorch's names (those of the fixture's
+    /// `named_parameters`) and loads into another layer of the same shape.
+    @Test func projectionStateUsesTorchNames() throws {
+        let c = try #require(try loadFixture("recurrent.json", as: RecurrentTests.Fixture.self)
+            .cases["packed_lstm_projection_2_layers_bidirectional_batch_first"])
+        func make(seed: UInt64) -> Recurrent<Double> {
+            var generator = RandomGenerator(seed: seed)
+            return Recurrent<Double>(.lstm, inputSize: c.input_size, hiddenSize: c.hidden_size, layerCount: c.num_layers, batchFirst: true,
+                                     bidirectional: true, projectionSize: c.proj_size, using: &generator)
+        }
+        let (saved, loaded) = (make(seed: 1), make(seed: 2))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("projected-lstm-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try saved.saveState(toFile: path)
+        let file = try SafeTensorsFile(contentsOfFile: path)
+        #expect(Set(file.entries.keys) == Set(c.state_dict.keys))
+        #expect(file.entries["weight_hr_l1_reverse"]?.shape == c.state_dict["weight_hr_l1_reverse"]?.shape)
+        _ = try loaded.loadState(fromFile: path)
+        let input = c.input.tensor
+        #expect(loaded.run(input, lengths: c.lengths).output.scalars == saved.run(input, lengths: c.lengths).output.scalars)
+    }
+
     /// `projectionSize` is written only when it is not 0, and a description without it reads as 0.
     @Test func projectionSizeInJSON() throws {
         let plain = ModelDescription.recurrent(cell: .lstm, inputSize: 4, hiddenSize: 6)
