@@ -156,6 +156,9 @@ struct PackedRecurrentTests {
         let (output, state) = lstm.run(.zeros([5, 2, 10]))
         #expect(output.shape == [5, 2, 6] && state.hidden.shape == [4, 2, 3] && state.cell?.shape == [4, 2, 7])
         #expect(lstm.summaryName == "LSTM(10 → 7, projection 3, 2 layers, bidirectional)")
+        // PyTorch's nn.LSTM(10, 7, num_layers=2, bidirectional=True, proj_size=3) has 1540 parameters.
+        #expect(lstm.parameterCount == 1540 && lstm.summary(inputShape: [5, 2, 10]).contains("Total parameters: 1540"))
+        #expect(lstm.summary(inputShape: [5, 2, 10]).contains("[5, 2, 6]"))
     }
 
     /// A projected LSTM's safetensors state carries PyTorch's names (those of the fixture's
