@@ -78,7 +78,7 @@ struct PackedRecurrentTests {
             expectClose(double(tensor.gradient!), expected.tensor, tolerance: 1e-5, "\(name) initial-state gradient")
         }
         for (parameterName, parameter) in layer.parameters {
-            expectClose(double(parameter.gradient!), c.parameter_gradients[parameterName]!.tensor, tolerance: 1e-4, "\(name) \(parameterName)")
+            expectClose(double(parameter.gradient!), c.parameter_gradients[parameterName]!.tensor, tolerance: 1e-5, "\(name) \(parameterName)")
         }
     }
 
