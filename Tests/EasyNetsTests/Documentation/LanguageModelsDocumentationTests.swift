@@ -54,9 +54,31 @@ struct LanguageModelsDocumentationTests {
         expectClose(Double(loss.scalar), plain.loss, tolerance: 1e-5)
     }
 
+    /// A packed batch: each sequence's rows are the layer run on that sequence alone, zero past its end.
+    @Test func sequencesOfDifferentLengths() {
+        // Documentation block: LanguageModels.md #2
+        RandomGenerator.seedShared(0)
+        var generator = RandomGenerator(seed: 1)
+        let sequences = [3, 5, 2].map { Tensor<Double>.normal([$0, 4], using: &generator) }  // lengths 3, 5, 2; 4 features
+        let (padded, mask) = Tensor.paddedSequences(sequences)          // (3, 5, 4), zeros after each end
+        let lengths = Tensor.sequenceLengths(paddingMask: mask)          // [3, 5, 2]
+        let gru = Recurrent<Double>(.gru, inputSize: 4, hiddenSize: 8, layerCount: 2, batchFirst: true, bidirectional: true)
+        let (output, state) = gru.run(padded, lengths: lengths)
+        print(output.shape, state.hidden.shape)                          // [3, 5, 16] [4, 3, 8]
+
+        #expect(lengths == [3, 5, 2] && output.shape == [3, 5, 16] && state.hidden.shape == [4, 3, 8])
+        for (n, sequence) in sequences.enumerated() {
+            let alone = gru.run(sequence.unsqueezed(axis: 0))
+            let rows = output.sliced(along: 0, n..<(n + 1))
+            expectClose(rows.sliced(along: 1, 0..<lengths[n]), alone.output, tolerance: 1e-12)
+            #expect(rows.sliced(along: 1, lengths[n]..<5).scalars.allSatisfy { $0 == 0 })
+            expectClose(state.hidden.sliced(along: 1, n..<(n + 1)), alone.state.hidden, tolerance: 1e-12)
+        }
+    }
+
     /// Causal scaled dot-product attention against softmax(q·kᵀ/√d)·v with later keys masked.
     @Test func causalAttention() {
-        // Documentation block: LanguageModels.md #2
+        // Documentation block: LanguageModels.md #3
         var generator = RandomGenerator(seed: 0)
         let query = Tensor<Double>.normal([1, 4, 8], using: &generator)   // (batch, positions, features)
         let key = Tensor<Double>.normal([1, 4, 8], using: &generator)
@@ -77,7 +99,7 @@ struct LanguageModelsDocumentationTests {
 
     /// A small character model on fortunes: training, its loss per character, and sampling.
     @Test func fortunes() throws {
-        // Documentation block: LanguageModels.md #3
+        // Documentation block: LanguageModels.md #4
         let corpus = try TextCorpus.fortunes(seed: 0, validationFraction: 0.1)
         let train = TextCorpus.nextCharacterData(Array(corpus.training.prefix(16_384)), sequenceLength: 64, as: Float.self)
         let validation = TextCorpus.nextCharacterData(Array(corpus.validation.prefix(4_096)), sequenceLength: 64, as: Float.self)

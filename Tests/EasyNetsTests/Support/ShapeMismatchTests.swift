@@ -169,6 +169,45 @@ struct ShapeMismatchTests {
         expectMessage(state, names: ["GRU", "[1, 3, 3]", "[1, 2, 3]"])
     }
 
+    @Test func recurrentLengths() async {
+        let count = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Recurrent<Double>(.lstm, inputSize: 4, hiddenSize: 3).run(Tensor<Double>.zeros([5, 2, 4]), lengths: [5, 2, 1])
+        }
+        expectMessage(count, names: ["LSTM", "3 lengths", "batch of 2", "[5, 2, 4]"])
+        let long = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Recurrent<Double>(.gru, inputSize: 4, hiddenSize: 3, batchFirst: true).run(Tensor<Double>.zeros([2, 5, 4]), lengths: [5, 6])
+        }
+        expectMessage(long, names: ["GRU", "sequence 1 has length 6", "5 steps", "[2, 5, 4]"])
+        let empty = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Recurrent<Double>(.tanh, inputSize: 4, hiddenSize: 3).run(Tensor<Double>.zeros([5, 2, 4]), lengths: [0, 5])
+        }
+        expectMessage(empty, names: ["RNN", "sequence 0 has length 0", "at least 1", "[5, 2, 4]"])
+        let unbatched = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Recurrent<Double>(.lstm, inputSize: 4, hiddenSize: 3).run(Tensor<Double>.zeros([5, 4]), lengths: [5])
+        }
+        expectMessage(unbatched, names: ["LSTM", "batched input", "[5, 4]"])
+        let mask = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.sequenceLengths(paddingMask: Tensor([0, 1, 0, 0, 0, 0], shape: [2, 3]))
+        }
+        expectMessage(mask, names: ["Tensor.sequenceLengths", "row 0", "[2, 3]", "padded at the end"])
+    }
+
+    @Test func recurrentProjection() async {
+        let gru = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Recurrent<Double>(.gru, inputSize: 4, hiddenSize: 3, projectionSize: 2)
+        }
+        expectMessage(gru, names: ["GRU", "projectionSize 2", "only an LSTM"])
+        let size = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Recurrent<Double>(.lstm, inputSize: 4, hiddenSize: 3, projectionSize: 3)
+        }
+        expectMessage(size, names: ["LSTM", "0..<hiddenSize 3", "got 3"])
+        let state = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Recurrent<Double>(.lstm, inputSize: 4, hiddenSize: 3, projectionSize: 2)
+                .run(Tensor<Double>.zeros([5, 2, 4]), initialState: RecurrentState(hidden: .zeros([1, 2, 3]), cell: .zeros([1, 2, 3])))
+        }
+        expectMessage(state, names: ["LSTM", "initial hidden state shape [1, 2, 3]", "[1, 2, 2]", "P)"])
+    }
+
     @Test func attentionShapes() async {
         let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             var generator = RandomGenerator(seed: 1)

@@ -27,6 +27,8 @@ private let samples: [(description: any LayerDescription, input: [Int])] = [
     (FlattenDescription(startAxis: 1), [2, 3, 4]), (IdentityDescription(), [2, 3]), (PermuteDescription(axes: [0, 2, 1]), [2, 3, 4]),
     (RecurrentDescription(cell: .gru, inputSize: 3, hiddenSize: 4, layerCount: 2, bias: true, batchFirst: true, dropout: 0.1,
                           bidirectional: true), [2, 5, 3]),
+    (RecurrentDescription(cell: .lstm, inputSize: 3, hiddenSize: 4, layerCount: 2, bias: true, batchFirst: true, dropout: 0,
+                          bidirectional: true, projectionSize: 2), [2, 5, 3]),
     (MultiheadAttentionDescription(embeddingSize: 4, headCount: 2, dropout: 0, bias: false, batchFirst: true), [2, 5, 4]),
     (TransformerEncoderLayerDescription(modelSize: 4, headCount: 2, feedForwardSize: 6, dropout: 0.1, activation: .gelu,
                                         layerNormEpsilon: 1e-5, batchFirst: false, normFirst: true, causal: true), [5, 2, 4]),
