@@ -71,10 +71,10 @@ public final class ConvTranspose1d<Scalar: TensorScalar>: Layer {
     /// output_size)`: it lies between the length without output padding and that length plus
     /// stride − 1. The layer's own ``outputPadding`` is not used.
     public func callAsFunction(_ input: Tensor<Scalar>, outputSize: [Int]) -> Tensor<Scalar> {
-        let padding = transposedOutputPadding(layer: "ConvTranspose1d", input: input.shape, outputSize: outputSize, kernelSize: [kernelSize],
+        let chosen = transposedOutputPadding(layer: "ConvTranspose1d", input: input.shape, outputSize: outputSize, kernelSize: [kernelSize],
                                               stride: [stride], padding: [padding], dilation: [dilation])
-        return convTranspose1d(input, weight: weight.value, bias: bias?.value, stride: stride, padding: self.padding,
-                               outputPadding: padding[0], dilation: dilation, groups: groups)
+        return convTranspose1d(input, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, outputPadding: chosen[0],
+                               dilation: dilation, groups: groups)
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {

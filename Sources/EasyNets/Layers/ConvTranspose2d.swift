@@ -80,10 +80,10 @@ public final class ConvTranspose2d<Scalar: TensorScalar>: Layer {
     /// `forward(input, output_size)`: each extent lies between the size without output padding and
     /// that size plus stride − 1. The layer's own ``outputPadding`` is not used.
     public func callAsFunction(_ input: Tensor<Scalar>, outputSize: [Int]) -> Tensor<Scalar> {
-        let padding = transposedOutputPadding(layer: "ConvTranspose2d", input: input.shape, outputSize: outputSize, kernelSize: kernelSize,
+        let chosen = transposedOutputPadding(layer: "ConvTranspose2d", input: input.shape, outputSize: outputSize, kernelSize: kernelSize,
                                               stride: stride, padding: padding, dilation: dilation)
-        return convTranspose2d(input, weight: weight.value, bias: bias?.value, stride: stride, padding: self.padding,
-                               outputPadding: padding, dilation: dilation, groups: groups)
+        return convTranspose2d(input, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, outputPadding: chosen,
+                               dilation: dilation, groups: groups)
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
