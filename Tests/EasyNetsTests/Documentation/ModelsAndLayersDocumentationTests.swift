@@ -131,6 +131,8 @@ struct ModelsAndLayersDocumentationTests {
             Linear(2, 3), ReLU(), SELU(), SiLU(), Mish(), Sigmoid(), HardSigmoid(), Tanh(), Softplus(), Identity(),
             LeakyReLU(), ELU(), GELU(), Softmax(), LogSoftmax(), Dropout(), Dropout2d(), LayerNorm([4]), BatchNorm1d(4),
             BatchNorm2d(4), GroupNorm(groupCount: 2, channelCount: 4), Embedding(5, 4), Conv2d(1, 2, kernelSize: 3), Conv1d(1, 2, kernelSize: 3), MaxPool2d(2),
+            Conv2d(1, 2, kernelSize: [3, 3], padding: .same, paddingMode: .reflect), ConvTranspose2d(1, 2, kernelSize: 3),
+            ConvTranspose1d(1, 2, kernelSize: 3), Upsample(size: [4]), Upsample(scaleFactor: 2),
             AvgPool2d(2), AdaptiveAvgPool2d(outputSize: [1, 1]), Flatten(), Permute([0, 2, 1]),
             Recurrent(.lstm, inputSize: 4, hiddenSize: 4),
             MultiheadAttention(embeddingSize: 4, headCount: 2, using: &generator),

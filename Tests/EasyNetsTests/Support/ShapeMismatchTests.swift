@@ -353,6 +353,55 @@ struct ShapeMismatchTests {
         expectMessage(norm, names: ["BatchNorm2d", "[2, 4, 5, 5]", "(N, 8, H, W)"])
     }
 
+    @Test func transposedConvolutionsOnTheWrongShapes() async {
+        let channels = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConvTranspose2d<Float>(3, 8, kernelSize: 3)(Tensor.zeros([2, 1, 5, 5]))
+        }
+        expectMessage(channels, names: ["convTranspose2d", "[2, 1, 5, 5]", "[3, 8, 3, 3]", "takes 3"])
+        let flat = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConvTranspose1d<Float>(2, 2, kernelSize: 3)(Tensor.zeros([2, 2, 1, 5]))
+        }
+        expectMessage(flat, names: ["convTranspose1d", "(N, C, L) or (C, L)", "[2, 2, 1, 5]"])
+        let empty = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConvTranspose2d<Float>(1, 1, kernelSize: 1, padding: 2)(Tensor.zeros([1, 1, 3, 3]))
+        }
+        expectMessage(empty, names: ["convTranspose2d", "[1, 1, 3, 3]", "empty output [-1, -1]"])
+        let size = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConvTranspose2d<Float>(1, 1, kernelSize: 3, stride: 2)(Tensor.zeros([1, 1, 4, 4]), outputSize: [9, 11])
+        }
+        expectMessage(size, names: ["ConvTranspose2d", "outputSize [9, 11]", "[1, 1, 4, 4]", "extent 11 is outside 9...10"])
+        let outputPadding = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ConvTranspose2d<Float>(1, 1, kernelSize: 3, stride: 2, outputPadding: 2)
+        }
+        expectMessage(outputPadding, names: ["ConvTranspose2d's outputPadding [2, 2]", "stride [2, 2]", "dilation [1, 1]"])
+    }
+
+    @Test func paddingModeWiderThanTheInput() async {
+        let reflect = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Conv2d<Float>(1, 1, kernelSize: 3, padding: 3, paddingMode: .reflect)(Tensor.zeros([1, 1, 3, 5]))
+        }
+        expectMessage(reflect, names: ["Conv2d", "reflect padding 3 must be below the input's extent 3", "[1, 1, 3, 5]"])
+        let circular = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Conv1d<Float>(1, 1, kernelSize: 3, padding: .explicit([4]), paddingMode: .circular)(Tensor.zeros([2, 1, 3]))
+        }
+        expectMessage(circular, names: ["Conv1d", "circular padding 4 must be at most the input's extent 3", "[2, 1, 3]"])
+    }
+
+    @Test func upsampleOnTheWrongShapes() async {
+        let rank = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Upsample<Float>(scaleFactor: 2, mode: .bilinear)(Tensor.zeros([2, 3, 4]))
+        }
+        expectMessage(rank, names: ["Upsample", "mode bilinear takes (N, C, H, W)", "[2, 3, 4]"])
+        let sizes = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Upsample<Float>(size: [4, 5])(Tensor.zeros([2, 3, 4]))
+        }
+        expectMessage(sizes, names: ["Upsample", "size [4, 5]", "[2, 3, 4]"])
+        let rule = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Upsample<Float>(scaleFactor: 2, alignCorners: true)
+        }
+        expectMessage(rule, names: ["Upsample's alignCorners needs mode linear or bilinear"])
+    }
+
     // MARK: Sequences
 
     @Test func sequencesOfDifferentLengthsAndLabelsThatDoNotFitTheirShape() async {

@@ -32,6 +32,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         LayerNormDescription.self, BatchNorm1dDescription.self, BatchNorm2dDescription.self, GroupNormDescription.self,
         EmbeddingDescription.self,
         Conv2dDescription.self, Conv1dDescription.self,
+        ConvTranspose2dDescription.self, ConvTranspose1dDescription.self, UpsampleDescription.self,
         MaxPool2dDescription.self, AvgPool2dDescription.self, AdaptiveAvgPool2dDescription.self,
         FlattenDescription.self, IdentityDescription.self, PermuteDescription.self,
         RecurrentDescription.self,

@@ -20,6 +20,11 @@ private let samples: [(description: any LayerDescription, input: [Int])] = [
                        dilation: [1, 2], groups: 2, bias: true), [2, 2, 7, 6]),
     (Conv1dDescription(inChannels: 3, outChannels: 2, kernelSize: 3, stride: 1, padding: .same, dilation: 2, groups: 1, bias: false),
      [2, 3, 9]),
+    (ConvTranspose2dDescription(inChannels: 4, outChannels: 2, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], outputPadding: [1, 1],
+                                dilation: [1, 2], groups: 2, bias: true), [2, 4, 3, 5]),
+    (ConvTranspose1dDescription(inChannels: 3, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, dilation: 1,
+                                groups: 3, bias: false), [2, 3, 5]),
+    (UpsampleDescription(size: nil, scaleFactor: [2.5], mode: .linear, alignCorners: true), [2, 3, 4]),
     (MaxPool2dDescription(kernelSize: [2, 2], stride: [1, 2], padding: [1, 0], dilation: [1, 1], ceilMode: true), [2, 3, 5, 5]),
     (AvgPool2dDescription(kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], ceilMode: false, countIncludePad: false,
                           divisorOverride: 7), [2, 3, 6, 6]),
@@ -73,7 +78,8 @@ struct LayerDescriptionTests {
             : Tensor<Double>.uniform(input, low: -1, high: 1, using: &generator)
         #expect(try description.outputShape(for: input) == layer(x).shape, "\(kind)")
         #expect(type(of: sample).takesImages == (input.count == 4 && ["conv2d", "dropout2d", "batchNorm2d"].contains(kind)
-                                                  || kind.hasSuffix("Pool2d")), "\(kind)")
+                                                  || kind.hasSuffix("Pool2d")
+                                                  || kind == "convTranspose2d"), "\(kind)")
     }
 
     /// The committed checkpoints' descriptions decode and encode again to the same bytes, so files
