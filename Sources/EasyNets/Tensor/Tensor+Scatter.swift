@@ -125,6 +125,8 @@ private struct ScatterReduce {
     let reduce: ScatterReduction
     let includeSelf: Bool
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func apply<Scalar>(_ input: Tensor<Scalar>, _ values: Tensor<Scalar>) -> Tensor<Scalar> {
         // Terms per element: 1 for the element itself with includeSelf, plus the values landing there.
         var terms = [Int](repeating: 0, count: input.count)
@@ -173,24 +175,24 @@ private struct ScatterReduce {
                 for i in 0..<count { dX[i] = g[i] / n[i] }
                 for (t, s) in zip(targets, sources) { dV[s] = g[t] / n[t] }
             case .prod:
-                // The product of the values landing on each element, and the count of zeros among them.
-                var product = [Scalar](repeating: 1, count: count), zeros = [Int](repeating: 0, count: count)
+                // Per element: the product of the nonzero values landing there, and how many are 0.
+                var nonzeroProduct = [Scalar](repeating: 1, count: count), zeros = [Int](repeating: 0, count: count)
                 for (t, s) in zip(targets, sources) {
-                    product[t] *= v[s]
-                    if v[s] == 0 { zeros[t] += 1 }
+                    if v[s] == 0 { zeros[t] += 1 } else { nonzeroProduct[t] *= v[s] }
                 }
                 for i in 0..<count {
+                    // The element's own gradient: the product of the other terms, also where it is 0.
                     let masked: Scalar = x[i] == 0 ? 1 : x[i]
-                    dX[i] = g[i] * (masked * product[i]) / masked
+                    let others: Scalar = zeros[i] > 0 ? 0 : nonzeroProduct[i]
+                    dX[i] = g[i] * (masked * others) / masked
                 }
-                for (k, (t, s)) in zip(targets, sources).enumerated() where v[s] == 0 && zeros[t] == 1 {
-                    // The only zero: the product of everything else landing there (and the element).
-                    var others: Scalar = includeSelf ? x[t] : 1
-                    for (k2, (t2, s2)) in zip(targets, sources).enumerated() where t2 == t && k2 != k { others *= v[s2] }
-                    dV[s] = g[t] * others
-                }
-                for (t, s) in zip(targets, sources) where !(v[s] == 0 && zeros[t] == 1) {
-                    dV[s] = g[t] * y[t] / (v[s] == 0 ? 1 : v[s])
+                for (t, s) in zip(targets, sources) {
+                    if v[s] == 0 && zeros[t] == 1 {
+                        // The only zero: the product of everything else landing there (and the element).
+                        dV[s] = g[t] * (includeSelf ? x[t] : 1) * nonzeroProduct[t]
+                    } else {
+                        dV[s] = g[t] * y[t] / (v[s] == 0 ? 1 : v[s])
+                    }
                 }
             case .amax, .amin:
                 // Split evenly among the terms equal to the result; the element itself counts too.
