@@ -60,16 +60,11 @@ extension Tensor {
         require(broadcastingSelf || (mask.rank == rank && outShape == shape),
                 "\(op): mask of shape \(mask.shape) must match the leading axes of shape \(shape) or broadcast to it with rank \(rank)")
         if outShape == mask.shape && outShape == shape { return (picked, [picked.count]) }
-        // Walk the broadcast shape: the mask's element and this tensor's at each position.
+        // The mask's element and this tensor's at each position of the broadcast shape.
         let (maskStrides, selfStrides) = (broadcastStrides(mask.shape, to: outShape), broadcastStrides(shape, to: outShape))
-        var offsets = [Int]()
-        mask.withUnsafeBufferPointer { m in
-            _ = rowMajorOffsets(outShape) { _, position in
-                let maskOffset = zip(position, maskStrides).reduce(0) { $0 + $1.0 * $1.1 }
-                if m[maskOffset] != 0 { offsets.append(zip(position, selfStrides).reduce(0) { $0 + $1.0 * $1.1 }) }
-                return 0
-            }
-        }
+        let maskOffsets = rowMajorOffsets(outShape) { _, position in zip(position, maskStrides).reduce(0) { $0 + $1.0 * $1.1 } }
+        let selfOffsets = rowMajorOffsets(outShape) { _, position in zip(position, selfStrides).reduce(0) { $0 + $1.0 * $1.1 } }
+        let offsets = mask.withUnsafeBufferPointer { m in maskOffsets.indices.filter { m[maskOffsets[$0]] != 0 }.map { selfOffsets[$0] } }
         return (offsets, [offsets.count])
     }
 
