@@ -64,6 +64,11 @@ func einsum<Scalar>(_ equation: String, _ operands: [Tensor<Scalar>]) -> Tensor<
     var extents: [Character: Int] = [:]
     for (term, operand) in zip(labels, operands) {
         for (letter, extent) in zip(term, operand.shape) {
+            // A letter repeated within one operand (a diagonal) does not broadcast.
+            for (other, otherExtent) in zip(term, operand.shape) where other == letter {
+                require(otherExtent == extent, "\(op): letter \"\(letter)\" repeats in an operand of shape \(operand.shape) "
+                        + "of \"\(equation)\" with extents \(extent) and \(otherExtent)")
+            }
             let known = extents[letter, default: extent]
             require(known == extent || known == 1 || extent == 1,
                     "\(op): \(ellipsis.contains(letter) ? "ellipsis axes" : "letter \"\(letter)\"") of \"\(equation)\" are "

@@ -530,6 +530,13 @@ struct EinsumErrorTests {
         expectMessage(result, names: ["einsum", "ellipsis axes", "2 and 4", "[2, 3]", "[4, 3]"])
     }
 
+    @Test func diagonalExtentsDisagree() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("ii->i", Tensor<Double>.zeros([1, 3]))
+        }
+        expectMessage(result, names: ["einsum", "letter \"i\" repeats", "[1, 3]", "1 and 3"])
+    }
+
     @Test func tooFewAxesForTheLetters() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = einsum("...ijk->i", Tensor<Double>.zeros([2, 3]))
