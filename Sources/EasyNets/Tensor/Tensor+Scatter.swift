@@ -128,7 +128,7 @@ private struct ScatterReduce {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func apply<Scalar>(_ input: Tensor<Scalar>, _ values: Tensor<Scalar>) -> Tensor<Scalar> {
-        // Terms per element: 1 for the element itself with includeSelf, plus the values landing there.
+        // The count of values landing on each element (the element itself adds one with includeSelf).
         var terms = [Int](repeating: 0, count: input.count)
         for t in targets { terms[t] += 1 }
         let touched = Set(targets)
