@@ -310,6 +310,43 @@ struct ShapeMismatchTests {
                         inputLengths: [5, 5], targetLengths: [2, 2])
         }
         expectMessage(ctcBatch, names: ["ctcLoss", "[1, 2]", "[5, 2, 3]"])
+        let ctcUnbatched = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ctcLoss(logProbabilities: Tensor<Double>.zeros([5, 3]), targets: IndexTensor([1, 2]),
+                        inputLengths: [5, 5], targetLengths: [2])
+        }
+        expectMessage(ctcUnbatched, names: ["ctcLoss", "2 input lengths", "[5, 3]"])
+        let ctcFrames = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = ctcLoss(logProbabilities: Tensor<Double>.zeros([5, 1, 3]), targets: IndexTensor([1, 2]),
+                        inputLengths: [6], targetLengths: [2])
+        }
+        expectMessage(ctcFrames, names: ["ctcLoss", "input length 6", "0...5", "[5, 1, 3]"])
+    }
+
+    @Test func marginLossShapes() async {
+        let cosine = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = cosineEmbeddingLoss(Tensor<Double>.zeros([3, 4]), Tensor.zeros([3, 4]), target: Tensor.ones([]))
+        }
+        expectMessage(cosine, names: ["cosineEmbeddingLoss", "[3, 4]", "[]"])
+        let cosineRows = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = cosineEmbeddingLoss(Tensor<Double>.zeros([3, 4]), Tensor.zeros([2, 4]), target: Tensor.ones([3]))
+        }
+        expectMessage(cosineRows, names: ["cosineEmbeddingLoss", "[3, 4]", "[2, 4]"])
+        let ranking = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = marginRankingLoss(Tensor<Double>.zeros([3, 4]), Tensor.zeros([4]), target: Tensor.ones([3, 4]))
+        }
+        expectMessage(ranking, names: ["marginRankingLoss", "[3, 4]", "[4]", "one rank"])
+        let triplet = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = tripletMarginLoss(anchor: Tensor<Double>.zeros([3, 4]), positive: Tensor.zeros([2, 4]), negative: Tensor.zeros([3, 4]))
+        }
+        expectMessage(triplet, names: ["tripletMarginLoss", "[3, 4]", "[2, 4]"])
+        let hinge = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = hingeEmbeddingLoss(Tensor<Double>.zeros([3, 4]), target: Tensor.ones([3]))
+        }
+        expectMessage(hinge, names: ["hingeEmbeddingLoss", "[3, 4]", "[3]"])
+        let multi = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = multiMarginLoss(Tensor<Double>.zeros([4]), labels: [0, 1])
+        }
+        expectMessage(multi, names: ["multiMarginLoss", "2 labels", "[4]"])
     }
 
     @Test func parameterAssign() async {
@@ -445,9 +482,25 @@ struct IndexingErrorTests {
 
     @Test func scatterIndicesTooLarge() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = Tensor<Double>.zeros([2, 3]).scatterAdding(along: 0, indices: IndexTensor([0, 0, 0, 0], shape: [1, 4]), values: .ones([1, 4]))
+            _ = Tensor<Double>.zeros([2, 3]).scattering(along: 0, indices: IndexTensor([0, 0, 0, 0], shape: [1, 4]), values: .ones([1, 4]),
+                                                        reduce: .sum)
         }
-        expectMessage(result, names: ["Tensor.scatterAdding", "[1, 4]", "[2, 3]"])
+        expectMessage(result, names: ["Tensor.scattering(reduce:)", "[1, 4]", "[2, 3]"])
+    }
+
+    @Test func scatterReduceIndexOutOfRange() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).scattering(along: 0, indices: IndexTensor([2], shape: [1, 1]), values: .ones([1, 1]),
+                                                        reduce: .amax, includeSelf: false)
+        }
+        expectMessage(result, names: ["Tensor.scattering(reduce:)", "index 2", "0..<2", "[2, 3]"])
+    }
+
+    @Test func scatterScalarIndicesTooLarge() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).scattering(along: 1, indices: IndexTensor([0, 0, 0], shape: [3, 1]), value: 1)
+        }
+        expectMessage(result, names: ["Tensor.scattering", "[3, 1]", "[2, 3]"])
     }
 
     @Test func indexSelectOutOfRange() async {
@@ -471,11 +524,32 @@ struct IndexingErrorTests {
         expectMessage(result, names: ["Tensor.selecting", "[3, 2]", "[2, 3]"])
     }
 
+    @Test func leadingMaskShape() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).selecting(mask: .ones([3]))
+        }
+        expectMessage(result, names: ["Tensor.selecting", "[3]", "leading axes [2]", "[2, 3]"])
+    }
+
+    @Test func assignedMaskDoesNotBroadcastToSelf() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([1, 3]).assigning(0, where: .ones([2, 3]))
+        }
+        expectMessage(result, names: ["Tensor.assigning", "[2, 3]", "[1, 3]"])
+    }
+
+    @Test func assignedSliceShape() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 3]).assigning(.ones([2]), where: .ones([2]))
+        }
+        expectMessage(result, names: ["Tensor.assigning", "[2]", "[2, 3]"])
+    }
+
     @Test func assignedValuesCount() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor<Double>.zeros([2, 3]).assigning(.ones([4]), where: .ones([2, 3]))
         }
-        expectMessage(result, names: ["Tensor.assigning", "[4]", "6 selected"])
+        expectMessage(result, names: ["Tensor.assigning", "[4]", "[6]", "[2, 3]"])
     }
 
     @Test func reflectPaddingTooWide() async {
@@ -483,6 +557,20 @@ struct IndexingErrorTests {
             _ = Tensor<Double>.zeros([2, 3]).padded([3, 0], mode: .reflect)
         }
         expectMessage(result, names: ["Tensor.padded", "reflect width 3", "extent 3"])
+    }
+
+    @Test func reflectPaddingTooWideWhileCropping() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 5]).padded([5, -3], mode: .reflect)
+        }
+        expectMessage(result, names: ["Tensor.padded", "reflect width 5", "extent 5", "[2, 5]"])
+    }
+
+    @Test func circularPaddingWiderThanTheCroppedAxis() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros([2, 5]).padded([3, -3], mode: .circular)
+        }
+        expectMessage(result, names: ["Tensor.padded", "circular width 3", "extent 2", "[2, 5]"])
     }
 }
 
@@ -509,11 +597,39 @@ struct EinsumErrorTests {
         expectMessage(result, names: ["einsum", "output letter \"z\""])
     }
 
-    @Test func ellipsis() async {
+    @Test func twoEllipses() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = einsum("...ij->...ji", Tensor<Double>.zeros([2, 3]))
+            _ = einsum("...i...->i", Tensor<Double>.zeros([2, 3]))
         }
-        expectMessage(result, names: ["einsum", "\".\"", "no ellipsis"])
+        expectMessage(result, names: ["einsum", "more than one ellipsis"])
+    }
+
+    @Test func strayDot() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("i.j->ij", Tensor<Double>.zeros([2, 3]))
+        }
+        expectMessage(result, names: ["einsum", "\".\"", "one ellipsis"])
+    }
+
+    @Test func ellipsisAxesDisagree() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("...i,...i->...", Tensor<Double>.zeros([2, 3]), Tensor<Double>.zeros([4, 3]))
+        }
+        expectMessage(result, names: ["einsum", "ellipsis axes", "2 and 4", "[2, 3]", "[4, 3]"])
+    }
+
+    @Test func diagonalExtentsDisagree() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("ii->i", Tensor<Double>.zeros([1, 3]))
+        }
+        expectMessage(result, names: ["einsum", "letter \"i\" repeats", "[1, 3]", "1 and 3"])
+    }
+
+    @Test func tooFewAxesForTheLetters() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = einsum("...ijk->i", Tensor<Double>.zeros([2, 3]))
+        }
+        expectMessage(result, names: ["einsum", "labels 3 axes", "[2, 3]"])
     }
 }
 
