@@ -39,7 +39,7 @@ struct NormPoolFixture: Decodable {
         let values: [Int]
         init(from decoder: any Decoder) throws {
             let single = try decoder.singleValueContainer()
-            values = (try? single.decode([Int].self)) ?? [try single.decode(Int.self)]
+            if let list = try? single.decode([Int].self) { values = list } else { values = [try single.decode(Int.self)] }
         }
     }
     struct PoolOptions: Decodable {
