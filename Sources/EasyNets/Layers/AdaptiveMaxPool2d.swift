@@ -26,9 +26,9 @@ public func adaptiveMaxPool2d<Scalar>(_ x: Tensor<Scalar>, outputSize: [Int]) ->
     }
 }
 
-/// The adaptive max-pooling loop over `planes` planes of `inputPlane` values in rows `width` long: each output's largest
-/// input in its (row window × column window), NaN winning, among equals the first in row order,
-/// and the winner's position in its plane.
+/// The adaptive max-pooling loop over `planes` planes of `inputPlane` values in rows `width` long:
+/// each output's largest input in its (row window × column window), NaN winning, among equals the
+/// first in row order, and the winner's position in its plane.
 @inline(never)
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
