@@ -198,3 +198,28 @@ import Testing
         }
     }
 }
+
+@Suite struct NormalizationStateDictTests {
+    /// A state dict PyTorch saved for the same Sequential (instance norm with running statistics,
+    /// batch norm without them, RMS norm, adaptive max pooling, batch norm with a cumulative
+    /// average) loads strictly by name, and the model then computes PyTorch's evaluation output.
+    @Test func loadsPyTorchStateDict() throws {
+        let fixture = try NormPoolFixture.load().state
+        let model = Sequential<Double> {
+            InstanceNorm2d(3, affine: true, trackRunningStats: true)
+            BatchNorm2d(3, trackRunningStats: false)
+            RMSNorm([5])
+            AdaptiveMaxPool2d(outputSize: [2, 3])
+            BatchNorm2d(3, momentum: nil)
+        }
+        #expect(model.stateEntries.map(\.name).sorted() == fixture.keys)
+        let mismatch = try model.loadState(fromFile: fixturePath("norm_pool_state.safetensors"))
+        #expect(mismatch.isEmpty)
+        #expect(model.namedBuffers.first { $0.name == "4.num_batches_tracked" }?.parameter.value.scalar == 2)
+        model.eval()
+        expectClose(model(fixture.input.tensor), fixture.output.tensor, tolerance: 1e-10)
+        // Saved again, the integer buffers stay integers.
+        let entries = model.stateEntries()
+        #expect(entries["0.num_batches_tracked"]?.dtype == .int64 && entries["0.running_mean"]?.dtype == .float64)
+    }
+}

@@ -71,6 +71,14 @@ struct NormPoolFixture: Decodable {
     let rms_norm: [RMSNormCase]
     let pools: [PoolCase]
     let embedding: [EmbeddingCase]
+    /// A torch.nn.Sequential of the new layers saved with safetensors (norm_pool_state.safetensors):
+    /// its state-dict keys and its evaluation output on one input.
+    struct StateCase: Decodable {
+        let input: EncodedTensor
+        let output: EncodedTensor
+        let keys: [String]
+    }
+    let state: StateCase
 
     static func load() throws -> NormPoolFixture { try loadFixture("norm_pool_layers.json", as: NormPoolFixture.self) }
 }
