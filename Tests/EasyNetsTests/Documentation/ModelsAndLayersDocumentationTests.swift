@@ -139,6 +139,8 @@ struct ModelsAndLayersDocumentationTests {
             TransformerEncoderLayer(modelSize: 4, headCount: 2, using: &generator),
             SinusoidalPositionalEncoding(dimension: 4),
             LearnedPositionalEmbedding(maximumLength: 8, dimension: 4, using: &generator),
+            InstanceNorm1d(4), InstanceNorm2d(4), RMSNorm([4]), MaxPool1d(2), AvgPool1d(2), AdaptiveAvgPool1d(outputSize: 1),
+            AdaptiveMaxPool2d(outputSize: [1, 1]),
             Residual(Linear<Float>(4, 4)), Sequential<Float> { ReLU() },
         ]
         let json = try Sequential(layers).describe().jsonString()

@@ -262,6 +262,67 @@ struct ShapeMismatchTests {
         expectMessage(result, names: ["LayerNorm", "[3, 5]", "[4]"])
     }
 
+    @Test func instanceNorm() async {
+        let oneD = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = InstanceNorm1d<Double>(4)(Tensor.zeros([2, 3, 5]))
+        }
+        expectMessage(oneD, names: ["InstanceNorm1d", "[2, 3, 5]", "(N, 4, L)"])
+        let twoD = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = InstanceNorm2d<Float>(3)(Tensor.zeros([2, 3, 4]))
+        }
+        expectMessage(twoD, names: ["InstanceNorm2d", "[2, 3, 4]", "(N, 3, H, W)"])
+        let onePosition = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = InstanceNorm2d<Double>(3)(Tensor.zeros([2, 3, 1, 1]))
+        }
+        expectMessage(onePosition, names: ["InstanceNorm2d", "more than one position", "[2, 3, 1, 1]"])
+    }
+
+    @Test func rmsNorm() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = RMSNorm<Double>([2, 4])(Tensor.zeros([3, 4, 2]))
+        }
+        expectMessage(result, names: ["RMSNorm", "[3, 4, 2]", "[2, 4]"])
+    }
+
+    @Test func untrackedBatchNormNeedsABatch() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let layer = BatchNorm1d<Double>(3, trackRunningStats: false)
+            layer.eval()
+            _ = layer(Tensor.zeros([1, 3]))
+        }
+        expectMessage(result, names: ["BatchNorm1d", "more than one value per channel", "[1, 3]"])
+    }
+
+    @Test func oneDimensionalAndAdaptivePooling() async {
+        let rank = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = MaxPool1d<Double>(2)(Tensor.zeros([2, 3, 4, 4]))
+        }
+        expectMessage(rank, names: ["maxPool1d", "(N, C, L)", "[2, 3, 4, 4]"])
+        let kernel = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AvgPool1d<Float>(5)(Tensor.zeros([2, 3, 4]))
+        }
+        expectMessage(kernel, names: ["avgPool1d", "kernel 5", "[2, 3, 4]"])
+        let adaptive = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaptiveMaxPool2d<Double>(outputSize: [2, 2])(Tensor.zeros([4, 5]))
+        }
+        expectMessage(adaptive, names: ["adaptiveMaxPool2d", "(N, C, H, W)", "[4, 5]"])
+        let adaptive1d = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = AdaptiveAvgPool1d<Double>(outputSize: 2)(Tensor.zeros([4, 5, 6, 7]))
+        }
+        expectMessage(adaptive1d, names: ["adaptiveAvgPool1d", "(N, C, L)", "[4, 5, 6, 7]"])
+    }
+
+    @Test func embeddingOptions() async {
+        let padding = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Embedding<Double>(5, 2, paddingIndex: 5)
+        }
+        expectMessage(padding, names: ["Embedding", "paddingIndex 5", "-5..<5"])
+        let norm = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Embedding<Double>(5, 2, maxNorm: 1, normType: 0)
+        }
+        expectMessage(norm, names: ["Embedding", "normType", "0.0"])
+    }
+
     @Test func residual() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             var generator = RandomGenerator(seed: 0)
