@@ -200,7 +200,8 @@ import Testing
         }
     }
 
-    /// A pre-norm decoder block and a whole post-norm Transformer, unbatched and batched.
+    /// A pre-norm decoder block, batched, and a whole pre-norm Transformer, unbatched (post-norm
+    /// blocks are checked against PyTorch above).
     @Test func transformerGradientsMatchFiniteDifferences() {
         let (target, memory) = (randomTensor([2, 3, 4], seed: 15), randomTensor([2, 4, 4], seed: 16))
         expectMultiInputGradientsMatch([target, memory]) {
@@ -215,7 +216,7 @@ import Testing
         expectMultiInputGradientsMatch([randomTensor([4, 4], seed: 18), randomTensor([3, 4], seed: 19)]) {
             var generator = RandomGenerator(seed: 20)
             return Transformer<Double>(modelSize: 4, headCount: 2, encoderLayerCount: 1, decoderLayerCount: 1, feedForwardSize: 6,
-                                       dropout: 0, activation: .gelu, using: &generator)
+                                       dropout: 0, activation: .gelu, normFirst: true, using: &generator)
         } run: { layer, x in
             (layer as! Transformer<Double>)(source: x[0], target: x[1], targetIsCausal: true)
         }
@@ -272,8 +273,8 @@ import Testing
 /// Checks the gradients of `run(layer, inputs)` with respect to every input and every trainable
 /// parameter against central differences; `make` builds a fresh layer for every evaluation.
 func expectMultiInputGradientsMatch(
-    _ inputs: [Tensor<Double>], sourceLocation: SourceLocation = #_sourceLocation, _ make: () -> any Layer<Double>,
-    run: (any Layer<Double>, [Tensor<Double>]) -> Tensor<Double>
+    _ inputs: [Tensor<Double>], sourceLocation: SourceLocation = #_sourceLocation,
+    _ make: () -> any Layer<Double>, run: (any Layer<Double>, [Tensor<Double>]) -> Tensor<Double>
 ) {
     let initial = make().trainableParameters.map(\.value.detached)
     expectGradientsMatch(inputs + initial, sourceLocation: sourceLocation) { values in
