@@ -182,6 +182,22 @@ import Testing
         expectClose(single.weights!, batch.weights!.squeezed(axis: 0), tolerance: 1e-14)
     }
 
+    /// Dropout acts in training only: setting the Transformer's mode reaches every block and
+    /// attention, and in evaluation it equals the same weights without dropout.
+    @Test func dropoutFollowsTheTrainingMode() {
+        func make(dropout: Double) -> Transformer<Double> {
+            var generator = RandomGenerator(seed: 23)
+            return Transformer(modelSize: 4, headCount: 2, encoderLayerCount: 1, decoderLayerCount: 2, feedForwardSize: 6,
+                               dropout: dropout, batchFirst: true, using: &generator)
+        }
+        let (dropped, plain) = (make(dropout: 0.5), make(dropout: 0))
+        let (source, target) = (randomTensor([2, 5, 4], seed: 24), randomTensor([2, 3, 4], seed: 25))
+        #expect(dropped(source: source, target: target).scalars != plain(source: source, target: target).scalars)
+        dropped.isTraining = false
+        #expect(dropped.decoder.layers[1].crossAttention.isTraining == false && dropped.encoder.layers[0].selfAttention.isTraining == false)
+        #expect(dropped(source: source, target: target).scalars == plain(source: source, target: target).scalars)
+    }
+
     // MARK: Finite differences
 
     /// Attention with every option, per-head weights included, for inputs and parameters.
