@@ -155,7 +155,7 @@ extension Tensor {
     /// with `paddingValue` to the longest and stacked: (N, L, …) with `batchFirst`, else (L, N, …),
     /// as PyTorch's `nn.utils.rnn.pad_sequence`. Also returns the padding mask (N, L), 1 where a
     /// position is padding: the `keyPaddingMask` of ``MultiheadAttention`` and
-    /// ``TransformerEncoderLayer``. Differentiable in each sequence.
+    /// ``TransformerEncoderLayer`` as ``AttentionMask/boolean(_:)``. Differentiable in each sequence.
     public static func paddedSequences(_ sequences: [Tensor], batchFirst: Bool = true,
                                        paddingValue: Scalar = 0) -> (values: Tensor, paddingMask: Tensor) {
         require(!sequences.isEmpty, "Tensor.paddedSequences: no sequences given")

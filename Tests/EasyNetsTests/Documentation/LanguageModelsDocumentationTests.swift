@@ -97,6 +97,36 @@ struct LanguageModelsDocumentationTests {
         expectClose(attended.scalars, expected, tolerance: 1e-12)
     }
 
+    /// An encoder-decoder Transformer with padding and a causal target: earlier target positions
+    /// ignore later ones, and the output ignores the padded source positions.
+    @Test func encoderDecoderTransformer() {
+        // Documentation block: LanguageModels.md #3
+        var generator = RandomGenerator(seed: 0)
+        let model = Transformer<Double>(modelSize: 8, headCount: 2, encoderLayerCount: 2, decoderLayerCount: 2,
+                                        feedForwardSize: 16, dropout: 0, batchFirst: true, using: &generator)
+        let source = Tensor<Double>.normal([3, 6, 8], using: &generator)   // (batch, source positions, features)
+        let target = Tensor<Double>.normal([3, 4, 8], using: &generator)   // (batch, target positions, features)
+        let padding = Tensor<Double>([0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1], shape: [3, 6])   // 1: padding
+        let decoded = model(source: source, target: target, sourceKeyPaddingMask: .boolean(padding),
+                            memoryKeyPaddingMask: .boolean(padding), targetIsCausal: true)
+        print(decoded.shape)                          // [3, 4, 8]
+
+        #expect(decoded.shape == [3, 4, 8])
+        func run(_ source: Tensor<Double>, _ target: Tensor<Double>) -> Tensor<Double> {
+            model(source: source, target: target, sourceKeyPaddingMask: .boolean(padding), memoryKeyPaddingMask: .boolean(padding),
+                  targetIsCausal: true)
+        }
+        // A new last target position leaves the first three unchanged, and changes the last.
+        let newLast = Tensor.concatenated([target.sliced(along: 1, 0..<3), Tensor<Double>.normal([3, 1, 8], using: &generator)], along: 1)
+        let changed = run(source, newLast)
+        expectClose(changed.sliced(along: 1, 0..<3), decoded.sliced(along: 1, 0..<3), tolerance: 1e-12)
+        #expect(changed.sliced(along: 1, 3..<4).scalars != decoded.sliced(along: 1, 3..<4).scalars)
+        // New values at padded source positions change nothing.
+        let noise = Tensor<Double>.normal([3, 6, 8], using: &generator) * padding.unsqueezed(axis: 2)
+        expectClose(run(source + noise, target), decoded, tolerance: 1e-12)
+        #expect(run(source + Tensor<Double>.normal([3, 6, 8], using: &generator), target).scalars != decoded.scalars)
+    }
+
     /// A small character model on fortunes: training, its loss per character, and sampling.
     @Test func fortunes() throws {
         // Documentation block: LanguageModels.md #4

@@ -218,9 +218,46 @@ struct ShapeMismatchTests {
             var generator = RandomGenerator(seed: 1)
             let x = Tensor<Double>.zeros([5, 2, 8])
             _ = MultiheadAttention<Double>(embeddingSize: 8, headCount: 2, using: &generator)
-                .attend(query: x, key: x, value: x, keyPaddingMask: .zeros([2, 4]))
+                .attend(query: x, key: x, value: x, keyPaddingMask: .boolean(.zeros([2, 4])))
         }
         expectMessage(padding, names: ["MultiheadAttention", "key padding mask", "[2, 4]", "(2, 5)"])
+        let keySize = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            let x = Tensor<Double>.zeros([5, 2, 8])
+            _ = MultiheadAttention<Double>(embeddingSize: 8, headCount: 2, keySize: 3, using: &generator).attend(query: x, key: x, value: x)
+        }
+        expectMessage(keySize, names: ["MultiheadAttention", "key shape [5, 2, 8]", "(L, N, 3)"])
+        let mask = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            let x = Tensor<Double>.zeros([5, 8])
+            _ = MultiheadAttention<Double>(embeddingSize: 8, headCount: 2, using: &generator)
+                .attend(query: x, key: x, value: x, attentionMask: .boolean(.zeros([4, 5, 5])))
+        }
+        expectMessage(mask, names: ["MultiheadAttention", "attention mask shape [4, 5, 5]", "(5, 5)", "(2, 5, 5)"])
+        let unbatched = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            _ = MultiheadAttention<Double>(embeddingSize: 8, headCount: 2, using: &generator)
+                .attend(query: .zeros([5, 8]), key: .zeros([5, 1, 8]), value: .zeros([5, 1, 8]))
+        }
+        expectMessage(unbatched, names: ["MultiheadAttention", "[5, 8]", "[5, 1, 8]", "all batched or all unbatched"])
+        let decoder = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            _ = TransformerDecoderLayer<Double>(modelSize: 8, headCount: 2, feedForwardSize: 4, using: &generator)
+                .decode(.zeros([5, 2, 8]), memory: .zeros([6, 3, 8]))
+        }
+        expectMessage(decoder, names: ["TransformerDecoderLayer", "target [5, 2, 8]", "memory [6, 3, 8]"])
+        let transformer = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            _ = Transformer<Double>(modelSize: 8, headCount: 2, encoderLayerCount: 1, decoderLayerCount: 1, feedForwardSize: 4,
+                                    batchFirst: true, using: &generator)(source: .zeros([2, 5, 8]), target: .zeros([3, 4, 8]))
+        }
+        expectMessage(transformer, names: ["Transformer", "source [2, 5, 8]", "target [3, 4, 8]"])
+        let stack = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            _ = TransformerEncoder<Double>([TransformerEncoderLayer(modelSize: 8, headCount: 2, using: &generator),
+                                            TransformerEncoderLayer(modelSize: 8, headCount: 4, using: &generator)])
+        }
+        expectMessage(stack, names: ["TransformerEncoder", "differ"])
     }
 
     // MARK: Layers and losses
@@ -518,7 +555,7 @@ struct ShapeMismatchTests {
             var generator = RandomGenerator(seed: 1)
             let layer = MultiheadAttention<Float>(embeddingSize: 4, headCount: 2, batchFirst: true, using: &generator)
             let x = Tensor<Float>.zeros([2, 5, 4])
-            _ = layer.attend(query: x, key: x, value: x, keyPaddingMask: .zeros([2, 4]))
+            _ = layer.attend(query: x, key: x, value: x, keyPaddingMask: .boolean(.zeros([2, 4])))
         }
         expectMessage(padding, names: ["MultiheadAttention", "key padding mask shape [2, 4] is not (2, 5)"])
         let labels = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {

@@ -39,6 +39,8 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         FlattenDescription.self, IdentityDescription.self, PermuteDescription.self,
         RecurrentDescription.self,
         MultiheadAttentionDescription.self, TransformerEncoderLayerDescription.self,
+        TransformerDecoderLayerDescription.self, TransformerEncoderDescription.self, TransformerDecoderDescription.self,
+        TransformerDescription.self,
         SinusoidalPositionalEncodingDescription.self, LearnedPositionalEmbeddingDescription.self,
     ]
 
