@@ -22,6 +22,8 @@ struct LBFGSFixture: Decodable {
         var history_size: Int
         var line_search_fn: String
         var steps: [Step]
+        /// Float runs only: per step, how far torch's float32 run moves when its start moves by one ulp.
+        var sensitivity: [Double]?
     }
     struct Start: Decodable {
         var x: [Double]
@@ -108,21 +110,33 @@ struct LBFGSRun<S: TensorScalar> {
         }
     }
 
-    /// The same cases in Float against torch's float32 runs, to a relative 1e-5 (tens of Float
-    /// roundings, ε = 1.2e-7, per iteration); the counts match exactly.
+    /// The same cases in Float against torch's float32 runs, step by step, to a relative
+    /// max(1e-5, 10·sensitivity), where the fixture's sensitivity is how far torch's own float32
+    /// trajectory moves when its start moves by one ulp: the implementations round differently
+    /// (summation orders, the loss's kernels, the line search's scalars in Double here and in
+    /// float32 there), each by a few ulps per operation. A run is compared until its sensitivity
+    /// exceeds 1e-5: the strong Wolfe runs on the Rosenbrock functions are chaotic in float32
+    /// (one ulp moves them by 3e-4 to 3e-2 within two steps), so those are compared for their
+    /// first step or not at all; the other three cases for all 4 steps.
     @Test func trajectoriesMatchTorchInFloat() throws {
+        var compared: [String: Int] = [:]
         for c in f.float_cases {
+            let sensitivity = try #require(c.sensitivity)
             let run = LBFGSRun<Float>(c, f)
-            for (t, expected) in c.steps.enumerated() {
+            for (t, expected) in c.steps.enumerated() where sensitivity[...t].allSatisfy({ $0 <= 1e-5 }) {
+                let tolerance = Float(Swift.max(1e-5, 10 * sensitivity[t]))
                 let loss = run.optimizer.step(evaluating: run.closure)
-                expectClose(loss, expected.loss, tolerance: 1e-5, "\(c.name) step \(t + 1) loss")
+                expectClose(loss, expected.loss, tolerance: Double(tolerance), "\(c.name) step \(t + 1) loss")
                 #expect(run.optimizer.iterationCount == expected.n_iter, "\(c.name) step \(t + 1) iterations")
                 #expect(run.optimizer.evaluationCount == expected.func_evals, "\(c.name) step \(t + 1) evaluations")
                 for (i, values) in run.values.enumerated() {
-                    expectClose(values, expected.parameters[i].map { Float($0) }, tolerance: 1e-5, "\(c.name) step \(t + 1) parameter \(i)")
+                    expectClose(values, expected.parameters[i].map { Float($0) }, tolerance: tolerance,
+                                "\(c.name) step \(t + 1) parameter \(i)")
                 }
+                compared[c.name, default: 0] += 1
             }
         }
+        #expect(compared == ["rosenbrock": 4, "rosenbrock_wolfe": 1, "regression": 4, "regression_wolfe": 4])
     }
 
     /// Without `maxEvaluations`, the limit is PyTorch's `max_iter * 5 // 4`.
