@@ -197,13 +197,13 @@ expect_failure 64 "--loss mse does not apply" "$tool" train --dataset spirals --
 expect_failure 64 "--monitor must be" "$tool" train --dataset spirals --monitor validation_r2
 
 echo "== a moving average of the weights (--ema): validated and saved with the averages, resumed with the raw weights"
-ema_flags=(--dataset spirals --hidden 16 --batch-size 32 --learning-rate 0.01 --threads 1 --ema 0.9)
+ema_flags=(--dataset spirals --hidden 16 --batch-size 32 --learning-rate 0.01 --schedule none --threads 1 --ema 0.9)
 "$tool" train "${ema_flags[@]}" --epochs 3 --checkpoint "$work/ema.safetensors" --metrics "$work/ema.jsonl" > "$work/ema.log"
 grep -q "moving average of the weights (decay 0.9) evaluated" "$work/ema.log" || fail "--ema settings line: $(head -3 "$work/ema.log")"
 "$tool" train "${ema_flags[@]}" --epochs 2 --checkpoint "$work/ema2.safetensors" --metrics "$work/ema2.jsonl" > /dev/null
 "$tool" train "${ema_flags[@]}" --epochs 3 --resume "$work/ema2.safetensors" --checkpoint "$work/ema2.safetensors" \
     --metrics "$work/ema2.jsonl" > /dev/null
-"$tool" train --dataset spirals --hidden 16 --batch-size 32 --learning-rate 0.01 --threads 1 --epochs 3 --metrics "$work/raw.jsonl" > /dev/null
+"$tool" train --dataset spirals --hidden 16 --batch-size 32 --learning-rate 0.01 --schedule none --threads 1 --epochs 3 --metrics "$work/raw.jsonl" > /dev/null
 "$tool" evaluate --dataset spirals --checkpoint "$work/ema.safetensors" --json > "$work/ema-eval.json"
 py "
 import json, struct
