@@ -15,7 +15,7 @@ if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-echo "-- multi-process checks (Double: 20 SGD and Adam steps, checkpoints, mismatches)"
+echo "-- multi-process checks (Double: 20 SGD and Adam steps, checkpoints, mismatches, accumulation, L-BFGS)"
 timeout 600 "${mpi[@]}" -np 2 "$bin/easynets-distributed-checks"
 
 echo "-- Fashion-MNIST in Float: 2 processes against 1, final test accuracy within 0.002"
