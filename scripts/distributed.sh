@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Data-parallel training under Open MPI, 2 processes: exact equivalence with one process (Double,
-# SGD and Adam), checkpoints crossing between distributed and single runs, mismatch detection
+# SGD, Adam and L-BFGS), checkpoints crossing between distributed and single runs, mismatch detection
 # (easynets-distributed-checks); then the tool: Fashion-MNIST in Float and a character-level
 # language model (labels per position) agree with one process,
 # a process that cannot read its data or that is killed ends the whole job with a nonzero status
