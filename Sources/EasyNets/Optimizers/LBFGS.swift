@@ -113,6 +113,7 @@ public final class LBFGS<Scalar: TensorScalar>: ReevaluatingOptimizer {
         (self.maxIterations, self.maxEvaluations, self.historySize, self.lineSearch) = (maxIterations, maxEvaluations, historySize, lineSearch)
         (self.toleranceGradient, self.toleranceChange) = (toleranceGradient, toleranceChange)
         count = parameters.reduce(0) { $0 + $1.value.count }
+        require(count > 0, "LBFGS: got no parameter values to optimize (as PyTorch's optimizers refuse an empty parameter list)")
     }
 
     /// Stops with a programmer error: L-BFGS evaluates the loss several times per step; call
