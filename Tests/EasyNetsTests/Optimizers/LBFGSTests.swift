@@ -218,6 +218,25 @@ struct LBFGSRun<S: TensorScalar> {
         #expect(optimizer.state.keys.sorted() == ["0.func_evals", "0.n_iter"])
     }
 
+    /// A parameter without a gradient (here a frozen one) counts as a zero gradient, as in PyTorch:
+    /// it never moves, and the others take the steps they take alone.
+    @Test func aParameterWithoutGradientStaysAndChangesNothing() {
+        let c = f.cases[1]
+        let alone = LBFGSRun<Double>(c, f)
+        let bystander = Parameter(Tensor<Double>([3, -4, 5]))
+        bystander.isFrozen = true
+        let with = LBFGSRun<Double>(c, f)
+        let optimizer = LBFGS(with.parameters + [bystander], learningRate: c.lr, maxIterations: c.max_iter,
+                              historySize: c.history_size, lineSearch: .strongWolfe)
+        for _ in 0..<3 {
+            alone.optimizer.step(evaluating: alone.closure)
+            optimizer.step(evaluating: with.closure)
+        }
+        #expect(bystander.value.scalars == [3, -4, 5])
+        for (actual, expected) in zip(with.values, alone.values) { expectEqualScalars(actual, expected) }
+        #expect(optimizer.state["0.d"]?.scalars.suffix(3) == [0, 0, 0])
+    }
+
     /// An error thrown by the closure ends the step and reaches the caller.
     @Test func aClosureErrorReachesTheCaller() {
         struct Failure: Error {}
