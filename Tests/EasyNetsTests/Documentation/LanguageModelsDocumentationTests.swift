@@ -100,7 +100,7 @@ struct LanguageModelsDocumentationTests {
     /// An encoder-decoder Transformer with padding and a causal target: earlier target positions
     /// ignore later ones, and the output ignores the padded source positions.
     @Test func encoderDecoderTransformer() {
-        // Documentation block: LanguageModels.md #3
+        // Documentation block: LanguageModels.md #4
         var generator = RandomGenerator(seed: 0)
         let model = Transformer<Double>(modelSize: 8, headCount: 2, encoderLayerCount: 2, decoderLayerCount: 2,
                                         feedForwardSize: 16, dropout: 0, batchFirst: true, using: &generator)
@@ -129,7 +129,7 @@ struct LanguageModelsDocumentationTests {
 
     /// A small character model on fortunes: training, its loss per character, and sampling.
     @Test func fortunes() throws {
-        // Documentation block: LanguageModels.md #4
+        // Documentation block: LanguageModels.md #5
         let corpus = try TextCorpus.fortunes(seed: 0, validationFraction: 0.1)
         let train = TextCorpus.nextCharacterData(Array(corpus.training.prefix(16_384)), sequenceLength: 64, as: Float.self)
         let validation = TextCorpus.nextCharacterData(Array(corpus.validation.prefix(4_096)), sequenceLength: 64, as: Float.self)

@@ -747,3 +747,42 @@ struct InterpolationErrorTests {
         expectMessage(result, names: ["Tensor.interpolated", "size [4]", "[1, 2, 3, 3]"])
     }
 }
+
+@Suite("L-BFGS and the trainer's moving average stop on misuse with the reason")
+struct ReevaluatingOptimizerErrorTests {
+    @Test func lbfgsStepNeedsTheClosure() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            LBFGS([Parameter(Tensor<Double>([1]))]).step()
+        }
+        expectMessage(result, names: ["LBFGS.step()", "step(evaluating:)"])
+    }
+
+    @Test func lbfgsOptionsAreChecked() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = LBFGS([Parameter(Tensor<Double>([1]))], historySize: 0)
+        }
+        expectMessage(result, names: ["LBFGS", "historySize", "0"])
+    }
+
+    @Test func lbfgsHasOneGroupOfFixedParameters() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let lbfgs = LBFGS([Parameter(Tensor<Double>([1]))])
+            lbfgs.groups = lbfgs.groups + lbfgs.groups
+        }
+        expectMessage(result, names: ["LBFGS.groups", "fixed"])
+    }
+
+    @Test func aMovingAverageIsNotAlsoAnObserver() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let model = Linear<Double>(1, 1)
+            let data = Dataset(features: Tensor<Double>([1, 2], shape: [2, 1]), targets: Tensor<Double>([1, 2], shape: [2, 1]))
+            let trainer = Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.1),
+                                  loader: DataLoader(data, batchSize: 2), loss: .meanSquaredError)
+            let average = ExponentialMovingAverage(of: model)
+            trainer.movingAverage = average
+            trainer.observers = [average]
+            _ = try? trainer.fit(epochs: 1)
+        }
+        expectMessage(result, names: ["Trainer", "movingAverage", "twice"])
+    }
+}
