@@ -69,6 +69,27 @@ struct LayerDescriptionTests {
         #expect(Set(samples.map { type(of: $0.description).kind }) == Set(registered))
     }
 
+    /// The fuzz target for model descriptions starts from seeds that use every registered kind
+    /// (scripts/fuzz/make_seeds.py writes them), so each kind's decoding, rules and shapes are fuzzed.
+    @Test func everyKindIsInTheFuzzCorpus() throws {
+        let folder = repositoryRoot.appendingPathComponent("Tests/Fuzz/Corpus/model")
+        var kinds = Set<String>()
+        func collect(_ value: Any) {
+            if let object = value as? [String: Any] {
+                for (key, inner) in object { kinds.insert(key); collect(inner) }
+            } else if let array = value as? [Any] {
+                array.forEach(collect)
+            }
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+            let data = try Data(contentsOf: folder.appendingPathComponent(name))
+            if let value = try? JSONSerialization.jsonObject(with: data) { collect(value) }
+        }
+        for kind in ModelDescription.layerKinds.map({ $0.kind }) {
+            #expect(kinds.contains(kind), "no seed of the model fuzz target uses the layer kind \(kind)")
+        }
+    }
+
     /// Each sample survives JSON, builds a layer whose own description is the sample, and the
     /// layer's parameter count, output shape and image-ness agree with what the description says.
     @Test(arguments: samples.indices)
@@ -203,3 +224,4 @@ struct LayerDescriptionTests {
         #expect(convMessage.contains("Conv2d's padding \"same\" needs stride 1"), "\(convMessage)")
     }
 }
+
