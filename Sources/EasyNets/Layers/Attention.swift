@@ -39,7 +39,8 @@ func attentionWeights<Scalar>(query: Tensor<Scalar>, key: Tensor<Scalar>, mask: 
 /// value): the inputs are projected by the rows of `in_proj_weight` (E·3, E) and `in_proj_bias`,
 /// split into `headCount` heads of E/heads features, attended per head as batched gemm, joined and
 /// projected by `out_proj` (a ``Linear``). Parameter names and initialization are PyTorch's
-/// (Xavier-uniform `in_proj_weight`, zero biases).
+/// (Xavier-uniform `in_proj_weight`, zero biases). With a ``rotaryEmbedding`` each head's queries
+/// and keys are rotated by position (RoPE) before the scores, an option PyTorch's layer lacks.
 public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLayer {
     /// The embedding size E.
     public let embeddingSize: Int
@@ -58,12 +59,16 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
     /// The generator dropout masks come from.
     public var generator: RandomGenerator
     public var isTraining = true
+    /// The rotary position embedding of each head's queries and keys, or `nil` for none.
+    public let rotaryEmbedding: RotaryEmbedding?
 
-    /// Attention over `embeddingSize` features in `headCount` heads, drawn from `source`.
+    /// Attention over `embeddingSize` features in `headCount` heads, drawn from `source`; with a
+    /// `rotaryBase`, queries and keys are rotated by a ``RotaryEmbedding`` of that base.
     public init(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false, seed: UInt64 = 0,
-                using source: inout RandomGenerator) {
+                rotaryBase: Double? = nil, using source: inout RandomGenerator) {
         MultiheadAttentionDescription(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias,
-                                      batchFirst: batchFirst).requireValid()
+                                      batchFirst: batchFirst, rotaryBase: rotaryBase).requireValid()
+        rotaryEmbedding = rotaryBase.map { RotaryEmbedding(dimension: embeddingSize / headCount, base: $0) }
         (self.embeddingSize, self.headCount, self.batchFirst, self.dropout) = (embeddingSize, headCount, batchFirst, dropout)
         let bound = Scalar((6 / Double(embeddingSize + 3 * embeddingSize)).squareRoot())  // Xavier uniform of (3E, E)
         inputProjectionWeight = Parameter(.uniform([3 * embeddingSize, embeddingSize], low: -bound, high: bound, using: &source))
@@ -119,7 +124,7 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
                 .reshaped(to: [batch * heads, 1, sourceLength])
             mask = mask.map { $0 + padding } ?? padding
         }
-        var attention = attentionWeights(query: project(q, 0), key: project(k, 1), mask: mask, isCausal: isCausal, scale: nil)
+        var attention = attentionWeights(query: rotated(project(q, 0)), key: rotated(project(k, 1)), mask: mask, isCausal: isCausal, scale: nil)
         if isTraining, dropout > 0 { attention = attention * dropoutMask(attention.shape, probability: dropout, using: &generator) }
         let averaged = attention.reshaped(to: [batch, heads, length, sourceLength]).mean(alongAxes: [1])  // after dropout, as PyTorch
         let joined = matmul(attention, project(v, 2)).permuted([1, 0, 2]).reshaped(to: [length, batch, e])
@@ -137,7 +142,8 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
 
     public var layerDescription: ModelDescription? {
         .layer(MultiheadAttentionDescription(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout,
-                                             bias: inputProjectionBias != nil, batchFirst: batchFirst))
+                                             bias: inputProjectionBias != nil, batchFirst: batchFirst,
+                                             rotaryBase: rotaryEmbedding?.base))
     }
 }
 
@@ -155,17 +161,22 @@ public struct MultiheadAttentionDescription: LayerDescription {
     public var bias: Bool
     /// Whether input and output put the batch axis first.
     public var batchFirst: Bool
+    /// The base of the rotary position embedding of queries and keys (finite, > 0; the head size
+    /// must then be even), or `nil` for none. Absent from the JSON when `nil`.
+    public var rotaryBase: Double?
 
     /// A description of self-attention over `embeddingSize` features in `headCount` heads.
-    public init(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false) {
+    public init(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
+                rotaryBase: Double? = nil) {
         (self.embeddingSize, self.headCount, self.dropout, self.bias, self.batchFirst) = (embeddingSize, headCount, dropout, bias, batchFirst)
+        self.rotaryBase = rotaryBase
     }
 
     public func problem() -> String? {
         embeddingSize < 1 || headCount < 1 || embeddingSize % headCount != 0 || !(dropout >= 0 && dropout < 1)
             ? "MultiheadAttention needs a size ≥ 1 that splits into heads ≥ 1 and dropout in [0, 1), got \(embeddingSize), "
                 + "\(headCount) heads, dropout \(dropout)"
-            : nil
+            : rotaryBase.flatMap { RotaryEmbedding.problem(dimension: embeddingSize / headCount, base: $0) }
     }
 
     /// in_proj (3E, E), out_proj (E, E) and their biases.
@@ -179,16 +190,16 @@ public struct MultiheadAttentionDescription: LayerDescription {
 
     public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
         MultiheadAttention<Scalar>(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias, batchFirst: batchFirst,
-                                   seed: context.takeSeed(), using: &context.generator)
+                                   seed: context.takeSeed(), rotaryBase: rotaryBase, using: &context.generator)
     }
 }
 
 extension ModelDescription {
     /// A ``MultiheadAttention`` layer used as self-attention.
     public static func multiheadAttention(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true,
-                                          batchFirst: Bool = false) -> ModelDescription {
+                                          batchFirst: Bool = false, rotaryBase: Double? = nil) -> ModelDescription {
         .layer(MultiheadAttentionDescription(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias,
-                                             batchFirst: batchFirst))
+                                             batchFirst: batchFirst, rotaryBase: rotaryBase))
     }
 }
 

@@ -1,0 +1,118 @@
+/// The keys and values one attention layer computed for a sequence's earlier positions, kept so
+/// that incremental decoding attends each new query to them instead of recomputing them.
+///
+/// Keys are (N·heads, S, d) and values (N·heads, S, dᵥ) for the S positions so far, in the
+/// per-head layout ``MultiheadAttention`` attends in; keys are stored after the layer's rotary
+/// embedding, if it has one. ``MultiheadAttention/attendIncrementally(_:cache:outputCount:)``
+/// appends to it; appending copies the cache once (O(S) per call).
+public final class KeyValueCache<Scalar: TensorScalar> {
+    /// The keys of the positions so far, (N·heads, S, d), or `nil` when empty.
+    public private(set) var keys: Tensor<Scalar>?
+    /// The values of the positions so far, (N·heads, S, dᵥ), or `nil` when empty.
+    public private(set) var values: Tensor<Scalar>?
+
+    /// An empty cache.
+    public init() {}
+
+    /// The number of positions S held.
+    public var count: Int { keys?.shape[1] ?? 0 }
+
+    /// Appends the keys (N·heads, l, d) and values (N·heads, l, dᵥ) of `l` further positions.
+    public func append(keys newKeys: Tensor<Scalar>, values newValues: Tensor<Scalar>) {
+        require(newKeys.rank == 3 && newValues.rank == 3 && newKeys.shape[0...1] == newValues.shape[0...1]
+                && (keys.map { $0.shape[0] == newKeys.shape[0] && $0.shape[2] == newKeys.shape[2] } ?? true)
+                && (values.map { $0.shape[2] == newValues.shape[2] } ?? true),
+                "KeyValueCache.append: keys \(newKeys.shape) and values \(newValues.shape) do not extend the cache's "
+                + "keys \(keys?.shape ?? []) and values \(values?.shape ?? [])")
+        keys = keys.map { .concatenated([$0, newKeys], along: 1) } ?? newKeys
+        values = values.map { .concatenated([$0, newValues], along: 1) } ?? newValues
+    }
+
+    /// Empties the cache, for a new sequence.
+    public func removeAll() { (keys, values) = (nil, nil) }
+}
+
+extension MultiheadAttention {
+    /// `x` (…, L, d) rotated by ``rotaryEmbedding`` as positions `offset` ..< `offset` + L, or `x` without one.
+    func rotated(_ x: Tensor<Scalar>, offset: Int = 0) -> Tensor<Scalar> {
+        rotaryEmbedding.map { $0(x, offset: offset) } ?? x
+    }
+
+    /// Causal self-attention of a sequence's next positions, given the keys and values of the earlier
+    /// ones in `cache`: the new positions' keys and values join the cache, and each new query
+    /// attends to every cached position and to the new positions up to its own. Fed a sequence in
+    /// pieces, it gives what ``attend(query:key:value:keyPaddingMask:attentionMask:isCausal:)`` with
+    /// `isCausal` gives for the whole sequence at the same positions (no dropout: the layer must be
+    /// in evaluation mode or have dropout 0).
+    ///
+    /// - Parameters:
+    ///   - input: the l new positions, (l, N, E), or (N, l, E) with `batchFirst`; they are positions
+    ///     `cache.count` ..< `cache.count` + l (the rotary embedding's positions too).
+    ///   - cache: the earlier positions' keys and values, from this layer only, with the same batch.
+    ///   - outputCount: how many of the last new positions to compute outputs for (all by default);
+    ///     the keys and values of all of them are cached either way.
+    /// - Returns: the outputs of the last `outputCount` positions, (outputCount, N, E) or (N, outputCount, E).
+    public func attendIncrementally(_ input: Tensor<Scalar>, cache: KeyValueCache<Scalar>, outputCount: Int? = nil) -> Tensor<Scalar> {
+        let e = embeddingSize, heads = headCount, d = embeddingSize / headCount
+        require(input.rank == 3 && input.shape[2] == e,
+                "MultiheadAttention.attendIncrementally: input shape \(input.shape) is not " + (batchFirst ? "(N, l, \(e))" : "(l, N, \(e))"))
+        require(!isTraining || dropout == 0, "MultiheadAttention.attendIncrementally: dropout \(dropout) in training mode; call eval() first")
+        let x = batchFirst ? input.permuted([1, 0, 2]) : input  // (l, N, E)
+        let (length, batch, past) = (x.shape[0], x.shape[1], cache.count)
+        let outputs = outputCount ?? length
+        require((1...max(length, 1)).contains(outputs) && length >= 1,
+                "MultiheadAttention.attendIncrementally: \(outputs) outputs of \(length) new positions")
+        require(cache.keys.map { $0.shape[0] == batch * heads } ?? true,
+                "MultiheadAttention.attendIncrementally: the cache holds \(cache.keys?.shape[0] ?? 0) rows, not batch \(batch) × \(heads) heads")
+        let weight = inputProjectionWeight.value, bias = inputProjectionBias?.value
+        /// Projection `part` (0 query, 1 key, 2 value) of x, as (N·heads, length, d).
+        func project(_ x: Tensor<Scalar>, _ part: Int) -> Tensor<Scalar> {
+            let rows = (part * e)..<((part + 1) * e)
+            let projected = linear(x, weight: weight.sliced(along: 0, rows), bias: bias?.sliced(along: 0, rows))
+            return projected.reshaped(to: [x.shape[0], batch * heads, d]).permuted([1, 0, 2])
+        }
+        let firstOutput = length - outputs  // among the new positions
+        let query = rotated(project(outputs == length ? x : x.sliced(along: 0, firstOutput..<length), 0), offset: past + firstOutput)
+        cache.append(keys: rotated(project(x, 1), offset: past), values: project(x, 2))
+        // Query i is position past + firstOutput + i: the keys after it are masked.
+        let total = past + length
+        let mask = outputs == 1 ? nil : Tensor<Scalar>((0..<outputs).flatMap { i in
+            (0..<total).map { j in j > past + firstOutput + i ? -Scalar.infinity : 0 }
+        }, shape: [outputs, total])
+        let attention = attentionWeights(query: query, key: cache.keys!, mask: mask, isCausal: false, scale: nil)
+        let joined = matmul(attention, cache.values!).permuted([1, 0, 2]).reshaped(to: [outputs, batch, e])
+        let output = outputProjection(joined)
+        return batchFirst ? output.permuted([1, 0, 2]) : output
+    }
+}
+
+extension TransformerEncoderLayer {
+    /// The block applied causally to a sequence's next positions, its attention reading and
+    /// extending `cache` (see ``MultiheadAttention/attendIncrementally(_:cache:outputCount:)``):
+    /// fed a sequence in pieces, it gives what ``encode(_:mask:keyPaddingMask:isCausal:)`` with
+    /// `isCausal` gives for the whole sequence. Runs without dropout: the block must be in
+    /// evaluation mode or have dropout 0.
+    ///
+    /// - Parameters:
+    ///   - input: the l new positions, (l, N, E), or (N, l, E) with `batchFirst`.
+    ///   - cache: this block's cache of the earlier positions.
+    ///   - outputCount: how many of the last new positions to compute outputs for (all by default).
+    /// - Returns: the outputs of the last `outputCount` positions.
+    public func encodeIncrementally(_ input: Tensor<Scalar>, cache: KeyValueCache<Scalar>, outputCount: Int? = nil) -> Tensor<Scalar> {
+        require(!isTraining || dropout == 0, "TransformerEncoderLayer.encodeIncrementally: dropout \(dropout) in training mode; call eval() first")
+        let axis = selfAttention.batchFirst ? 1 : 0
+        require(input.rank == 3, "TransformerEncoderLayer.encodeIncrementally: input shape \(input.shape) is not three-dimensional")
+        let length = input.shape[axis], outputs = outputCount ?? input.shape[axis]
+        let residual = outputs == length ? input : input.sliced(along: axis, (length - outputs)..<length)
+        func feedForward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+            let hidden = linear1(x)
+            return linear2(activation == .relu ? relu(hidden) : gelu(hidden))
+        }
+        if normFirst {
+            let attended = residual + selfAttention.attendIncrementally(norm1(input), cache: cache, outputCount: outputs)
+            return attended + feedForward(norm2(attended))
+        }
+        let attended = norm1(residual + selfAttention.attendIncrementally(input, cache: cache, outputCount: outputs))
+        return norm2(attended + feedForward(attended))
+    }
+}
