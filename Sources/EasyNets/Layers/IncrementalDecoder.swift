@@ -8,8 +8,8 @@
 /// ``SinusoidalPositionalEncoding``, added at the positions fed), causal ``TransformerEncoderLayer``s
 /// (at least one; rotary embeddings included), and a ``Permute`` as the last layer — the
 /// `char-transformer` preset's layers. Fed a sequence in pieces, it returns what the model returns
-/// for the whole sequence at those positions, up to rounding. It runs without dropout: the model
-/// must be in evaluation mode.
+/// for the whole sequence at those positions, up to rounding. It is for inference: it runs
+/// without dropout (the model must be in evaluation mode) and without recording gradients.
 ///
 /// ```swift
 /// let decoder = try IncrementalDecoder(model: model)
@@ -113,23 +113,25 @@ public final class IncrementalDecoder<Scalar: TensorScalar> {
         require(!model.isTraining, "IncrementalDecoder: the model is in training mode; call eval() first")
         let positions = position..<(position + length)
         var x = input
-        for (index, step) in steps.enumerated() {
-            switch step {
-            case .positionwise(let layer):
-                x = layer(x)
-            case .learnedPositions(let table):
-                require(x.rank == 3 && x.shape[2] == table.weight.shape[1],
-                        "IncrementalDecoder: LearnedPositionalEmbedding input shape \(x.shape) is not (…, …, \(table.weight.shape[1]))")
-                let rows = table.weight.value.sliced(along: 0, positions)
-                x = x + (sequenceAxis == 1 ? rows : rows.unsqueezed(axis: 1))
-            case .sinusoidalPositions(let code):
-                require(x.rank == 3 && x.shape[2] == code.dimension,
-                        "IncrementalDecoder: SinusoidalPositionalEncoding input shape \(x.shape) is not (…, …, \(code.dimension))")
-                let rows = code.code(positions: positions)
-                x = x + (sequenceAxis == 1 ? rows : rows.unsqueezed(axis: 1))
-            case .block(let block, let cache):
-                // After the last block every layer acts per position: only the outputs asked for are computed.
-                x = block.encodeIncrementally(x, cache: cache, outputCount: index == lastBlock ? outputs : nil)
+        withoutGradients {
+            for (index, step) in steps.enumerated() {
+                switch step {
+                case .positionwise(let layer):
+                    x = layer(x)
+                case .learnedPositions(let table):
+                    require(x.rank == 3 && x.shape[2] == table.weight.shape[1],
+                            "IncrementalDecoder: LearnedPositionalEmbedding input shape \(x.shape) is not (…, …, \(table.weight.shape[1]))")
+                    let rows = table.weight.value.sliced(along: 0, positions)
+                    x = x + (sequenceAxis == 1 ? rows : rows.unsqueezed(axis: 1))
+                case .sinusoidalPositions(let code):
+                    require(x.rank == 3 && x.shape[2] == code.dimension,
+                            "IncrementalDecoder: SinusoidalPositionalEncoding input shape \(x.shape) is not (…, …, \(code.dimension))")
+                    let rows = code.code(positions: positions)
+                    x = x + (sequenceAxis == 1 ? rows : rows.unsqueezed(axis: 1))
+                case .block(let block, let cache):
+                    // After the last block every layer acts per position: only the outputs asked for are computed.
+                    x = block.encodeIncrementally(x, cache: cache, outputCount: index == lastBlock ? outputs : nil)
+                }
             }
         }
         position += length
