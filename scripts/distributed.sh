@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Data-parallel training under Open MPI, 2 processes: exact equivalence with one process (Double,
-# SGD and Adam), checkpoints crossing between distributed and single runs, mismatch detection
+# SGD, Adam and L-BFGS), checkpoints crossing between distributed and single runs, mismatch detection
 # (easynets-distributed-checks); then the tool: Fashion-MNIST in Float and a character-level
 # language model (labels per position) agree with one process,
 # a process that cannot read its data or that is killed ends the whole job with a nonzero status
@@ -15,7 +15,7 @@ if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-echo "-- multi-process checks (Double: 20 SGD and Adam steps, checkpoints, mismatches)"
+echo "-- multi-process checks (Double: 20 SGD and Adam steps, checkpoints, mismatches, accumulation, L-BFGS)"
 timeout 600 "${mpi[@]}" -np 2 "$bin/easynets-distributed-checks"
 
 echo "-- Fashion-MNIST in Float: 2 processes against 1, final test accuracy within 0.002"

@@ -196,6 +196,36 @@ expect_failure 64 "accuracy applies to classes and multi-label targets" \
 expect_failure 64 "--loss mse does not apply" "$tool" train --dataset spirals --loss mse
 expect_failure 64 "--monitor must be" "$tool" train --dataset spirals --monitor validation_r2
 
+echo "== a moving average of the weights (--ema): validated and saved with the averages, resumed with the raw weights"
+ema_flags=(--dataset spirals --hidden 16 --batch-size 32 --learning-rate 0.01 --schedule none --threads 1 --ema 0.9)
+"$tool" train "${ema_flags[@]}" --epochs 3 --checkpoint "$work/ema.safetensors" --metrics "$work/ema.jsonl" > "$work/ema.log"
+grep -q "moving average of the weights (decay 0.9) evaluated" "$work/ema.log" || fail "--ema settings line: $(head -3 "$work/ema.log")"
+"$tool" train "${ema_flags[@]}" --epochs 2 --checkpoint "$work/ema2.safetensors" --metrics "$work/ema2.jsonl" > /dev/null
+"$tool" train "${ema_flags[@]}" --epochs 3 --resume "$work/ema2.safetensors" --checkpoint "$work/ema2.safetensors" \
+    --metrics "$work/ema2.jsonl" > /dev/null
+"$tool" train --dataset spirals --hidden 16 --batch-size 32 --learning-rate 0.01 --schedule none --threads 1 --epochs 3 --metrics "$work/raw.jsonl" > /dev/null
+"$tool" evaluate --dataset spirals --checkpoint "$work/ema.safetensors" --json > "$work/ema-eval.json"
+py "
+import json, struct
+def values(path):
+    return [{k: v for k, v in json.loads(line).items() if k.startswith(('train_', 'validation_'))} for line in open(path)]
+whole, resumed, raw = values('$work/ema.jsonl'), values('$work/ema2.jsonl'), values('$work/raw.jsonl')
+assert whole == resumed, (whole, resumed)  # the averages were restored with the run
+assert [r['train_loss'] for r in whole] == [r['train_loss'] for r in raw], (whole, raw)  # training sees the raw weights
+assert whole[-1]['validation_loss'] != raw[-1]['validation_loss'], (whole, raw)  # validation sees the averages
+r = json.load(open('$work/ema-eval.json'))
+assert abs(r['accuracy'] - whole[-1]['validation_accuracy']) < 1e-9, (r, whole[-1])  # evaluate uses the averages too
+with open('$work/ema.safetensors', 'rb') as f:
+    header = json.loads(f.read(struct.unpack('<Q', f.read(8))[0]))
+assert 'ema.updates' in header and 'ema.0.weight' in header and 'model.0.weight' in header, sorted(header)
+" || fail "--ema runs"
+grep -q "^Test accuracy: $(py "import json; print('%.4f' % json.load(open('$work/ema-eval.json'))['accuracy'])")" "$work/ema.log" \
+    || fail "--ema test accuracy: $(tail -1 "$work/ema.log")"
+expect_failure 64 "--ema must be a decay in (0, 1)" "$tool" train --dataset spirals --ema 1
+expect_failure 64 "--ema must be a decay in (0, 1)" "$tool" train --dataset spirals --ema 0
+expect_failure 1 "it holds no moving average of the weights" \
+    "$tool" train --dataset spirals --hidden 16 --epochs 2 --ema 0.9 --resume "$work/described.safetensors"
+
 echo "== flags out of range are usage errors before any work"
 expect_failure 64 "--batch-size must be in" "$tool" train --batch-size 9223372036854775807
 expect_failure 64 "--epochs must be in" "$tool" train --epochs 9223372036854775807

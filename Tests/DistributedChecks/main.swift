@@ -202,6 +202,25 @@ do {
     if group.rank == 0 { print("ok: a regressor's MAE, RMSE and R² reduced across \(group.size) processes") }
 }
 
+// 5. L-BFGS re-evaluates the whole batch on every process: its line search decides from the
+//    group's loss and summed gradients, so all processes take one process's steps and stay identical.
+do {
+    func lbfgsTrainer(_ parallel: DataParallel<Double>?) throws -> Trainer<Double> {
+        let model = try Sequential<Double>(description, seed: 3)
+        return Trainer(model: model, optimizer: LBFGS(model.trainableParameters, maxIterations: 4, lineSearch: .strongWolfe),
+                       loader: DataLoader(data, batchSize: 8, seed: 11), validationData: data, dataParallel: parallel)
+    }
+    let alone = try lbfgsTrainer(nil), together = try lbfgsTrainer(DataParallel(group: group))
+    try alone.fit(epochs: 1)
+    try together.fit(epochs: 1)
+    let difference = largestRelativeDifference(together.model, alone.model)
+    let evaluations = (together.optimizer as? LBFGS<Double>)?.evaluationCount, aloneEvaluations = (alone.optimizer as? LBFGS<Double>)?.evaluationCount
+    check(evaluations == aloneEvaluations && difference <= 1e-9,
+          "L-BFGS: \(evaluations ?? -1) evaluations (one process \(aloneEvaluations ?? -1)), parameters differ by \(difference)")
+    check(try identicalAcrossRanks(together.model), "L-BFGS: the processes' parameters differ")
+    if group.rank == 0 { print("ok: L-BFGS with the strong Wolfe line search on \(group.size) processes: relative difference \(difference)") }
+}
+
 let total = try group.sum([Double(failures)])[0]
 if group.rank == 0 { print(total == 0 ? "distributed checks passed on \(group.size) processes" : "distributed checks: \(Int(total)) failure(s)") }
 group.finalize()

@@ -44,3 +44,13 @@ import Testing
     #expect(!recipe.decaysBiasesAndNormalization && recipe.weightDecay == 0.1)
     #expect(Train.helpMessage(columns: 10_000).contains("--no-decay-bias-norm"))
 }
+
+@Test func emaTakesADecayBetweenZeroAndOne() throws {
+    #expect(try Train.parse(["--ema", "0.999"]).ema == 0.999)
+    #expect(try Train.parse([]).ema == nil)
+    for decay in ["0", "1", "1.5", "-0.1", "nan"] {
+        #expect(throws: (any Error).self, "--ema \(decay)") { try Train.parse(["--ema", decay]) }
+    }
+    #expect(throws: (any Error).self) { try Train.parse(["--ema", "0.9", "--patience", "2", "--restore-best-weights"]) }
+    #expect(Train.helpMessage(columns: 10_000).contains("--ema <ema>"))
+}

@@ -26,6 +26,12 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
     public func save(model: some Layer<Scalar>, optimizer: (any Optimizer<Scalar>)?,
                      scheduler: LearningRateScheduler<Scalar>? = nil, plateau: ReduceOnPlateau<Scalar>? = nil,
                      toFile path: String) throws {
+        try file(model: model, optimizer: optimizer, scheduler: scheduler, plateau: plateau).write(toFile: path)
+    }
+
+    /// The file ``save(model:optimizer:scheduler:plateau:toFile:)`` writes, for callers that add entries first.
+    func file(model: some Layer<Scalar>, optimizer: (any Optimizer<Scalar>)?, scheduler: LearningRateScheduler<Scalar>?,
+              plateau: ReduceOnPlateau<Scalar>?) throws -> SafeTensorsFile {
         var entries = model.stateEntries(prefix: "model.")
         let floatType = Scalar._safeTensorsDType
         if let optimizer {
@@ -58,7 +64,7 @@ public struct TrainingCheckpoint<Scalar: TensorScalar> {
                 metadata["layer_generator." + name] = stochastic.generator.state.map { String($0) }.joined(separator: ",")
             }
         }
-        try SafeTensorsFile(entries: entries, metadata: metadata).write(toFile: path)
+        return SafeTensorsFile(entries: entries, metadata: metadata)
     }
 
     /// Loads a checkpoint saved by ``save(model:optimizer:scheduler:plateau:toFile:)`` into `model`,

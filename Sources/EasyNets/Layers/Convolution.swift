@@ -1,5 +1,6 @@
 /// A 2-D convolution (PyTorch's `conv2d`, cross-correlation) of `x: (N, C, H, W)` with
-/// `weight: (O, C/groups, kh, kw)` and an optional `bias: (O)`; the result is (N, O, Ho, Wo).
+/// `weight: (O, C/groups, kh, kw)` and an optional `bias: (O)`; the result is (N, O, Ho, Wo). An
+/// unbatched image (C, H, W) gives (O, Ho, Wo), as in PyTorch.
 ///
 /// The forward pass writes the input's patches as columns (im2col: per image a (C·kh·kw, Ho·Wo)
 /// matrix, one row per channel and kernel tap), for a chunk of images at a time: the whole batch
@@ -21,6 +22,11 @@ public func conv2d<Scalar>(
     _ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil,
     stride: [Int] = [1, 1], padding: ConvolutionPadding = .valid, dilation: [Int] = [1, 1], groups: Int = 1
 ) -> Tensor<Scalar> {
+    if x.rank == 3 {  // unbatched (C, H, W): a batch of one
+        let y = conv2d(x.reshaped(to: [1] + x.shape), weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                       groups: groups)
+        return y.reshaped(to: Array(y.shape.dropFirst()))
+    }
     let g = convolutionGeometry(op: "conv2d", input: x.shape, weight: weight.shape, bias: bias?.shape,
                                 stride: stride, padding: padding, dilation: dilation, groups: groups)
     let (n, o, plane) = (g.batch, g.outChannels, g.outputPlane)
@@ -133,12 +139,18 @@ public func conv2d<Scalar>(
 }
 
 /// A 1-D convolution (PyTorch's `conv1d`) of `x: (N, C, L)` with `weight: (O, C/groups, k)`: the
-/// 2-D convolution of (N, C, 1, L) with a (O, C/groups, 1, k) kernel.
+/// 2-D convolution of (N, C, 1, L) with a (O, C/groups, 1, k) kernel. An unbatched sequence (C, L)
+/// gives (O, Lo), as in PyTorch.
 public func conv1d<Scalar>(
     _ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil,
     stride: Int = 1, padding: ConvolutionPadding = .valid, dilation: Int = 1, groups: Int = 1
 ) -> Tensor<Scalar> {
-    require(x.rank == 3, "conv1d: input must be (N, C, L), shape is \(x.shape)")
+    if x.rank == 2 {  // unbatched (C, L): a batch of one
+        let y = conv1d(x.reshaped(to: [1] + x.shape), weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                       groups: groups)
+        return y.reshaped(to: Array(y.shape.dropFirst()))
+    }
+    require(x.rank == 3, "conv1d: input must be (N, C, L) or (C, L), shape is \(x.shape)")
     require(weight.rank == 3, "conv1d: weight must be (out, in/groups, k), shape is \(weight.shape)")
     let padding2d: ConvolutionPadding
     switch padding {

@@ -33,6 +33,63 @@ extension ConvolutionPadding {
     }
 }
 
+/// What a convolution layer's padding holds, as PyTorch's `padding_mode`: zeros, or copies of the
+/// input's own elements (``PaddingMode``'s rules, as `F.pad` applies them).
+public enum ConvolutionPaddingMode: String, Codable, Sendable, CaseIterable {
+    /// Zeros (PyTorch's `"zeros"`), the padding the convolution itself adds.
+    case zeros
+    /// The mirror image of the elements next to the edge, the edge excluded; each padding amount
+    /// stays below the input's extent.
+    case reflect
+    /// Copies of the edge element.
+    case replicate
+    /// Wrapping around; each padding amount is at most the input's extent.
+    case circular
+
+    /// The tensor op's mode for a mode other than zeros.
+    var tensorMode: PaddingMode? {
+        switch self {
+        case .zeros: return nil
+        case .reflect: return .reflect
+        case .replicate: return .replicate
+        case .circular: return .circular
+        }
+    }
+
+    /// Why padding amounts `pads` cannot pad spatial extents `extents` in this mode (reflect below
+    /// each extent, circular at most each extent), or `nil`.
+    func problem(pads: [(before: Int, after: Int)], extents: [Int]) -> String? {
+        for (pad, extent) in zip(pads, extents) {
+            let widest = Swift.max(pad.before, pad.after)
+            switch self {
+            case .reflect where widest >= extent: return "reflect padding \(widest) must be below the input's extent \(extent)"
+            case .circular where widest > extent: return "circular padding \(widest) must be at most the input's extent \(extent)"
+            case .replicate where widest > 0 && extent == 0: return "replicate padding needs a nonempty input"
+            default: continue
+            }
+        }
+        return nil
+    }
+}
+
+/// A convolution layer's input and the padding its convolution adds: the zeros mode leaves the
+/// padding to the convolution; the other modes pad the last `kernelSize.count` axes of `x` first
+/// (`F.pad`, differentiable) and the convolution adds none, as PyTorch's layers do. `layer` names the
+/// layer when the padding does not fit the input; an input of too few axes is left for the
+/// convolution to refuse.
+func convolutionInput<Scalar: TensorScalar>(
+    _ x: Tensor<Scalar>, padding: ConvolutionPadding, mode: ConvolutionPaddingMode, kernelSize: [Int], dilation: [Int], layer: String
+) -> (input: Tensor<Scalar>, padding: ConvolutionPadding) {
+    guard let tensorMode = mode.tensorMode, padding != .valid, x.rank > kernelSize.count else { return (x, padding) }
+    let pads = padding.amounts(kernelSize: kernelSize, dilation: dilation)
+    if let problem = mode.problem(pads: pads, extents: Array(x.shape.suffix(kernelSize.count))) {
+        programmerError("\(layer): \(problem), input shape \(x.shape), padding \(padding)")
+    }
+    // F.pad's widths: the last axis's (before, after) first.
+    let widths = pads.reversed().flatMap { [$0.before, $0.after] }
+    return (x.padded(widths, mode: tensorMode), .valid)
+}
+
 /// The window axes of a convolution or pooling over the spatial extents `input` (one per axis of
 /// `kernelSize`), or `nil` when a kernel is larger than its padded input.
 func windowAxes(
@@ -117,7 +174,7 @@ extension ConvolutionGeometry {
 func convolutionGeometry(
     op: String, input: [Int], weight: [Int], bias: [Int]?, stride: [Int], padding: ConvolutionPadding, dilation: [Int], groups: Int
 ) -> ConvolutionGeometry {
-    require(input.count == 4, "\(op): input must be (N, C, H, W), shape is \(input)")
+    require(input.count == 4, "\(op): input must be (N, C, H, W) or (C, H, W), shape is \(input)")
     require(weight.count == 4, "\(op): weight must be (out, in/groups, kh, kw), shape is \(weight)")
     require(stride.count == 2 && stride.allSatisfy { $0 >= 1 }, "\(op): stride must be two values ≥ 1, got \(stride)")
     require(dilation.count == 2 && dilation.allSatisfy { $0 >= 1 }, "\(op): dilation must be two values ≥ 1, got \(dilation)")

@@ -85,10 +85,11 @@ extension MultiheadAttention {
     /// Causal self-attention of a sequence's next positions, given the keys and values of the earlier
     /// ones in `cache`: the new positions' keys and values join the cache, and each new query
     /// attends to every cached position and to the new positions up to its own. Fed a sequence in
-    /// pieces, it gives what ``attend(query:key:value:keyPaddingMask:attentionMask:isCausal:)`` with
+    /// pieces, it gives what ``attend(query:key:value:keyPaddingMask:needWeights:attentionMask:averageAttentionWeights:isCausal:)`` with
     /// `isCausal` gives for the whole sequence at the same positions (no dropout: the layer must be
     /// in evaluation mode or have dropout 0). For inference: it runs without recording gradients,
-    /// so its output carries none.
+    /// so its output carries none. Self-attention only: key and value sizes E, without
+    /// `addKeyValueBias` or `addZeroAttention`.
     ///
     /// - Parameters:
     ///   - input: the l new positions, (l, N, E), or (N, l, E) with `batchFirst`; they are positions
@@ -111,7 +112,9 @@ extension MultiheadAttention {
             require(past == 0 || cache.keyBuffer?.shape[0] == batch * heads,
                     "MultiheadAttention.attendIncrementally: the cache holds \(cache.keyBuffer?.shape[0] ?? 0) rows, not batch \(batch) × "
                     + "\(heads) heads")
-            let weight = inputProjectionWeight.value, bias = inputProjectionBias?.value
+            require(keySize == e && valueSize == e && keyBias == nil && !addZeroAttention,
+                    "MultiheadAttention.attendIncrementally: self-attention without kdim, vdim, addKeyValueBias or addZeroAttention only")
+            let weight = inputProjectionWeight!.value, bias = inputProjectionBias?.value
             /// Projection `part` (0 query, 1 key, 2 value) of x, as (N·heads, length, d).
             func project(_ x: Tensor<Scalar>, _ part: Int) -> Tensor<Scalar> {
                 let rows = (part * e)..<((part + 1) * e)

@@ -77,8 +77,9 @@ public struct TextSampler<Scalar: TensorScalar> {
     }
 
     /// The sampler of a training checkpoint written with ``checkpointExtra(vocabulary:contextLength:)``:
-    /// its model, vocabulary and context length. Throws a ``CheckpointError`` naming `path` when
-    /// one of them is missing or unusable.
+    /// its model (with the averaged weights when the checkpoint holds a moving average of them,
+    /// see ``Trainer/movingAverage``), vocabulary and context length. Throws a ``CheckpointError``
+    /// naming `path` when one of them is missing or unusable.
     public init(checkpoint file: SafeTensorsFile, path: String = "<memory>") throws {
         let record = try TrainingCheckpoint<Scalar>.record(in: file, path: path)
         guard let json = record.extra[Self.vocabularyKey], let length = record.extra[Self.contextLengthKey] else {
@@ -99,6 +100,7 @@ public struct TextSampler<Scalar: TensorScalar> {
             throw CheckpointError(path: path, reason: error.description)
         }
         let model = try Sequential<Scalar>(description, loadingStateFrom: file, path: path)
+        try ExponentialMovingAverage<Scalar>.loadAverages(into: model, from: file, path: path)
         (self.model, self.vocabulary, self.contextLength) = (model, vocabulary, contextLength)
     }
 

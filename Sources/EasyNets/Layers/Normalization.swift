@@ -84,38 +84,44 @@ extension ModelDescription {
 ///
 /// Training normalizes with the batch mean and biased variance and updates the running
 /// statistics: `running = (1 − momentum)·running + momentum·batch` (the unbiased variance goes into
-/// `running_var`). Evaluation normalizes with the running statistics.
+/// `running_var`), or their cumulative average when `momentum` is `nil` (the factor
+/// `1/num_batches_tracked`). Evaluation normalizes with the running statistics. Without
+/// `trackRunningStats` the layer keeps no running statistics and normalizes with the batch's in
+/// evaluation too, as PyTorch does.
 public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer {
     /// The number of channels C.
     public let featureCount: Int
     /// Added to the variance before the square root.
     public let epsilon: Double
-    /// The weight of each new batch in the running statistics.
-    public let momentum: Double
+    /// The weight of each new batch in the running statistics, or `nil` for their cumulative average.
+    public let momentum: Double?
     /// The per-channel scale (ones at first), or `nil` without an affine transform.
-    public let weight: Parameter<Scalar>?
+    public let weight: Parameter<Scalar>?  // (C)
     /// The per-channel shift (zeros at first), or `nil` without an affine transform.
-    public let bias: Parameter<Scalar>?
-    /// The running mean used in evaluation (`running_mean`).
-    public let runningMean: Parameter<Scalar>
-    /// The running unbiased variance used in evaluation (`running_var`).
-    public let runningVariance: Parameter<Scalar>
-    /// Batches seen in training (`num_batches_tracked`, saved as an integer).
-    public let batchesTracked: Parameter<Scalar>
+    public let bias: Parameter<Scalar>?    // (C)
+    /// The running mean used in evaluation (`running_mean`), or `nil` without running statistics.
+    public let runningMean: Parameter<Scalar>?  // (C)
+    /// The running unbiased variance used in evaluation (`running_var`), or `nil` without running statistics.
+    public let runningVariance: Parameter<Scalar>?  // (C)
+    /// Batches seen in training (`num_batches_tracked`, saved as an integer), or `nil` without running statistics.
+    public let batchesTracked: Parameter<Scalar>?  // ()
     public var isTraining = true
 
-    /// Batch normalization of `featureCount` channels, with a learned scale and shift when `affine`.
-    public init(_ featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
-        BatchNorm1dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine).requireValid()
+    /// Whether the layer keeps running statistics for evaluation.
+    public var trackRunningStats: Bool { runningMean != nil }
+
+    /// Batch normalization of `featureCount` channels, with a learned scale and shift when `affine`
+    /// and running statistics for evaluation when `trackRunningStats`.
+    public init(_ featureCount: Int, epsilon: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true) {
+        BatchNorm1dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine,
+                               trackRunningStats: trackRunningStats).requireValid()
         self.featureCount = featureCount
         self.epsilon = epsilon
         self.momentum = momentum
         weight = affine ? Parameter(.ones([featureCount])) : nil
         bias = affine ? Parameter(.zeros([featureCount])) : nil
-        runningMean = Parameter(.zeros([featureCount]))
-        runningVariance = Parameter(.ones([featureCount]))
-        batchesTracked = Parameter(.zeros([]))
-        batchesTracked.isInteger = true
+        (runningMean, runningVariance, batchesTracked) = trackRunningStats ? runningStatistics(featureCount) : (nil, nil, nil)
     }
 
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
@@ -127,35 +133,38 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
     /// Normalizes `x` (N, C, …) per channel: the one implementation behind ``BatchNorm1d`` and
     /// ``BatchNorm2d``, forward and backward in one pass each, as PyTorch's CPU kernel computes it.
     ///
-    /// Training: mean and biased variance per channel over the batch and the trailing axes
-    /// (`channelStatistics`), `y = x·α + β′` with `α = γ/√(var + ε)` and `β′ = β − mean·α`; the
-    /// running statistics move by `momentum` towards the mean and the unbiased variance. Evaluation uses the running
-    /// statistics in the same formula. Backward, per channel, with `x̂ = (x − mean)/√(var + ε)`:
-    /// dγ = Σ dy·x̂, dβ = Σ dy, and dx = γ/√(var + ε) · (dy − Σdy/M − x̂·Σ dy·x̂/M) in training
-    /// (M values per channel), `γ/√(var + ε) · dy` in evaluation.
+    /// Training (and evaluation without running statistics): mean and biased variance per channel
+    /// over the batch and the trailing axes (`channelStatistics`), `y = x·α + β′` with
+    /// `α = γ/√(var + ε)` and `β′ = β − mean·α`; in training the running statistics move towards
+    /// the mean and the unbiased variance. Evaluation with running statistics uses them in the same
+    /// formula. Backward, per channel, with `x̂ = (x − mean)/√(var + ε)`:
+    /// dγ = Σ dy·x̂, dβ = Σ dy, and dx = γ/√(var + ε) · (dy − Σdy/M − x̂·Σ dy·x̂/M) with batch
+    /// statistics (M values per channel), `γ/√(var + ε) · dy` with running ones.
     func batchNorm(_ x: Tensor<Scalar>, layer: String) -> Tensor<Scalar> {
         let (n, c) = (x.shape[0], x.shape[1])
         let m = n * (x.count / Swift.max(n * c, 1))
         var mean: [Double], inverseDeviation: [Double]
-        if isTraining {
-            require(m > 1, "\(layer): training needs more than one value per channel, input shape \(x.shape)")
+        let batchStatistics = isTraining || runningMean == nil
+        if batchStatistics {
+            require(m > 1, "\(layer): batch statistics need more than one value per channel, input shape \(x.shape)")
             let variance: [Double]
             (mean, variance) = channelStatistics(x)
             inverseDeviation = variance.map { 1 / ($0 + epsilon).squareRoot() }
-            withoutGradients {
-                let momentum = Scalar(self.momentum)
-                let batchMean = Tensor<Scalar>(mean.map { Scalar($0) }, shape: [c])
-                let unbiased = Tensor<Scalar>(variance.map { Scalar($0 * Double(m) / Double(m - 1)) }, shape: [c])
-                runningMean.assign(runningMean.value * (1 - momentum) + batchMean * momentum)
-                runningVariance.assign(runningVariance.value * (1 - momentum) + unbiased * momentum)
-                batchesTracked.assign(batchesTracked.value + 1)
+            if isTraining, let runningMean, let runningVariance, let batchesTracked {
+                withoutGradients {
+                    batchesTracked.assign(batchesTracked.value + 1)
+                    // A cumulative average weighs the k-th batch by 1/k.
+                    let factor = momentum ?? 1 / Double(batchesTracked.value.scalar)
+                    updateRunningStatistics(mean: runningMean, variance: runningVariance, factor: factor, batchMean: mean,
+                                            batchVariance: variance.map { $0 * Double(m) / Double(m - 1) })
+                }
             }
         } else {
-            mean = runningMean.value.scalars.map { Double($0) }
-            inverseDeviation = runningVariance.value.scalars.map { 1 / (Double($0) + epsilon).squareRoot() }
+            mean = runningMean!.value.scalars.map { Double($0) }
+            inverseDeviation = runningVariance!.value.scalars.map { 1 / (Double($0) + epsilon).squareRoot() }
         }
         return normalizeChannels(x, mean: mean, inverseDeviation: inverseDeviation, weight: weight?.value, bias: bias?.value,
-                                 training: isTraining)
+                                 training: batchStatistics)
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
@@ -163,12 +172,30 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
     }
 
     public var buffers: [(name: String, parameter: Parameter<Scalar>)] {
-        [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
+        guard let runningMean, let runningVariance, let batchesTracked else { return [] }
+        return [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
     }
 
     public var layerDescription: ModelDescription? {
-        .layer(BatchNorm1dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil))
+        .layer(BatchNorm1dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil,
+                                      trackRunningStats: trackRunningStats))
     }
+}
+
+/// Zero running means, unit running variances and a batch count of 0 (an integer buffer), for `featureCount` channels.
+func runningStatistics<Scalar: TensorScalar>(_ featureCount: Int) -> (Parameter<Scalar>, Parameter<Scalar>, Parameter<Scalar>) {
+    let batchesTracked = Parameter<Scalar>(.zeros([]))
+    batchesTracked.isInteger = true
+    return (Parameter(.zeros([featureCount])), Parameter(.ones([featureCount])), batchesTracked)
+}
+
+/// `running = (1 − factor)·running + factor·batch` for the running mean and variance.
+func updateRunningStatistics<Scalar: TensorScalar>(
+    mean: Parameter<Scalar>, variance: Parameter<Scalar>, factor: Double, batchMean: [Double], batchVariance: [Double]
+) {
+    let factor = Scalar(factor), c = batchMean.count
+    mean.assign(mean.value * (1 - factor) + Tensor(batchMean.map { Scalar($0) }, shape: [c]) * factor)
+    variance.assign(variance.value * (1 - factor) + Tensor(batchVariance.map { Scalar($0) }, shape: [c]) * factor)
 }
 
 /// The description of a ``BatchNorm1d`` layer.
@@ -178,18 +205,31 @@ public struct BatchNorm1dDescription: LayerDescription {
     public var featureCount: Int
     /// Added to the variance before the square root; finite and > 0.
     public var epsilon: Double
-    /// The weight of each new batch in the running statistics, in [0, 1].
-    public var momentum: Double
+    /// The weight of each new batch in the running statistics, in [0, 1], or `nil` (JSON `null`) for
+    /// their cumulative average; a file without the key means 0.1.
+    public var momentum: Double?
     /// Whether the layer has a learned scale and shift.
     public var affine: Bool
+    /// Whether the layer keeps running statistics (a file without the key means `true`; written only when `false`).
+    public var trackRunningStats: Bool
     /// A description of batch normalization over `featureCount` channels.
-    public init(featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
+    public init(featureCount: Int, epsilon: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true, trackRunningStats: Bool = true) {
         (self.featureCount, self.epsilon, self.momentum, self.affine) = (featureCount, epsilon, momentum, affine)
+        self.trackRunningStats = trackRunningStats
+    }
+    public init(from decoder: any Decoder) throws {
+        let o = try BatchNormOptions(from: decoder)
+        self.init(featureCount: o.featureCount, epsilon: o.epsilon, momentum: o.momentum, affine: o.affine,
+                  trackRunningStats: o.trackRunningStats)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        try BatchNormOptions(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine,
+                             trackRunningStats: trackRunningStats).encode(to: encoder)
     }
     public func problem() -> String? {
         batchNormProblem("BatchNorm1d", featureCount: featureCount, epsilon: epsilon, momentum: momentum)
     }
-    public var stateCount: Int? { batchNormStateCount(featureCount: featureCount, affine: affine) }
+    public var stateCount: Int? { batchNormStateCount(featureCount: featureCount, affine: affine, trackRunningStats: trackRunningStats) }
     public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
         guard (shape.count == 2 || shape.count == 3) && shape[1] == featureCount else {
             throw inference.error("BatchNorm1d takes (N, \(featureCount)) or (N, \(featureCount), L), the input has shape \(shape)")
@@ -197,31 +237,73 @@ public struct BatchNorm1dDescription: LayerDescription {
         return shape
     }
     public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
-        BatchNorm1d<Scalar>(featureCount, epsilon: epsilon, momentum: momentum, affine: affine)
+        BatchNorm1d<Scalar>(featureCount, epsilon: epsilon, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
     }
 }
 
 extension ModelDescription {
     /// A ``BatchNorm1d`` layer.
-    public static func batchNorm1d(featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) -> ModelDescription {
-        .layer(BatchNorm1dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine))
+    public static func batchNorm1d(featureCount: Int, epsilon: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                                   trackRunningStats: Bool = true) -> ModelDescription {
+        .layer(BatchNorm1dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine,
+                                      trackRunningStats: trackRunningStats))
     }
 }
 
-/// The rule both batch normalizations obey: features ≥ 1, a finite ε > 0 and momentum in [0, 1].
-private func batchNormProblem(_ kind: String, featureCount: Int, epsilon: Double, momentum: Double) -> String? {
-    featureCount < 1 || !(epsilon > 0 && epsilon.isFinite) || !(momentum >= 0 && momentum <= 1)
-        ? "\(kind) needs features ≥ 1, a finite ε > 0 and momentum in [0, 1], got \(featureCount), \(epsilon), \(momentum)" : nil
+/// The JSON form both batch normalizations share: `momentum` is written even when `nil` (as
+/// `null`, the cumulative average), so a missing key can mean PyTorch's 0.1; `trackRunningStats`
+/// is written only when `false`, so files from before the option read and re-encode unchanged.
+private struct BatchNormOptions: Codable {
+    var featureCount: Int
+    var epsilon: Double
+    var momentum: Double?
+    var affine: Bool
+    var trackRunningStats: Bool
+
+    init(featureCount: Int, epsilon: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool) {
+        (self.featureCount, self.epsilon, self.momentum, self.affine) = (featureCount, epsilon, momentum, affine)
+        self.trackRunningStats = trackRunningStats
+    }
+
+    private enum CodingKeys: String, CodingKey { case featureCount, epsilon, momentum, affine, trackRunningStats }
+
+    init(from decoder: any Decoder) throws {
+        let keys = try decoder.container(keyedBy: CodingKeys.self)
+        featureCount = try keys.decode(Int.self, forKey: .featureCount)
+        epsilon = try keys.decode(Double.self, forKey: .epsilon)
+        momentum = keys.contains(.momentum) ? try keys.decode(Double?.self, forKey: .momentum) : 0.1
+        affine = try keys.decode(Bool.self, forKey: .affine)
+        trackRunningStats = try keys.decodeIfPresent(Bool.self, forKey: .trackRunningStats) ?? true
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var keys = encoder.container(keyedBy: CodingKeys.self)
+        try keys.encode(featureCount, forKey: .featureCount)
+        try keys.encode(epsilon, forKey: .epsilon)
+        try keys.encode(momentum, forKey: .momentum)
+        try keys.encode(affine, forKey: .affine)
+        if !trackRunningStats { try keys.encode(false, forKey: .trackRunningStats) }
+    }
 }
 
-/// Scale, shift, running mean and variance per channel (the first two when affine), and the batch count.
-private func batchNormStateCount(featureCount: Int, affine: Bool) -> Int? {
-    CheckedCount.sum([CheckedCount.product(featureCount, affine ? 4 : 2), 1])
+/// The rule the batch and instance normalizations obey: features ≥ 1, a finite ε > 0 and momentum
+/// in [0, 1] (or `nil`, a cumulative average).
+func batchNormProblem(_ kind: String, featureCount: Int, epsilon: Double, momentum: Double?) -> String? {
+    featureCount < 1 || !(epsilon > 0 && epsilon.isFinite) || !(momentum.map { $0 >= 0 && $0 <= 1 } ?? true)
+        ? "\(kind) needs features ≥ 1, a finite ε > 0 and momentum in [0, 1], got \(featureCount), \(epsilon), "
+            + (momentum.map { "\($0)" } ?? "nil") : nil
+}
+
+/// Scale and shift per channel when affine; running mean and variance per channel and the batch
+/// count when tracking running statistics.
+func batchNormStateCount(featureCount: Int, affine: Bool, trackRunningStats: Bool) -> Int? {
+    CheckedCount.sum([CheckedCount.product(featureCount, (affine ? 2 : 0) + (trackRunningStats ? 2 : 0)), trackRunningStats ? 1 : 0])
 }
 
 /// Batch normalization over the channels of images (PyTorch's `nn.BatchNorm2d`): (N, C, H, W)
 /// input, statistics per channel over the batch and both spatial axes, with the parameters,
-/// buffers and running-statistics rule of ``BatchNorm1d``.
+/// buffers, running-statistics rule and options (a cumulative average, no running statistics) of
+/// ``BatchNorm1d``.
 public final class BatchNorm2d<Scalar: TensorScalar>: Layer, NormalizationLayer {
     /// The same normalization over (N, C, H·W).
     private let channelNorm: BatchNorm1d<Scalar>
@@ -233,21 +315,28 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer, NormalizationLayer 
     public var featureCount: Int { channelNorm.featureCount }
     /// Added to the variance before the square root.
     public var epsilon: Double { channelNorm.epsilon }
-    /// The weight of each new batch in the running statistics.
-    public var momentum: Double { channelNorm.momentum }
+    /// The weight of each new batch in the running statistics, or `nil` for their cumulative average.
+    public var momentum: Double? { channelNorm.momentum }
     /// The per-channel scale, or `nil` without an affine transform.
     public var weight: Parameter<Scalar>? { channelNorm.weight }
     /// The per-channel shift, or `nil` without an affine transform.
     public var bias: Parameter<Scalar>? { channelNorm.bias }
-    /// The running mean used in evaluation (`running_mean`).
-    public var runningMean: Parameter<Scalar> { channelNorm.runningMean }
-    /// The running unbiased variance used in evaluation (`running_var`).
-    public var runningVariance: Parameter<Scalar> { channelNorm.runningVariance }
+    /// The running mean used in evaluation (`running_mean`), or `nil` without running statistics.
+    public var runningMean: Parameter<Scalar>? { channelNorm.runningMean }
+    /// The running unbiased variance used in evaluation (`running_var`), or `nil` without running statistics.
+    public var runningVariance: Parameter<Scalar>? { channelNorm.runningVariance }
+    /// Batches seen in training (`num_batches_tracked`), or `nil` without running statistics.
+    public var batchesTracked: Parameter<Scalar>? { channelNorm.batchesTracked }
+    /// Whether the layer keeps running statistics for evaluation.
+    public var trackRunningStats: Bool { channelNorm.trackRunningStats }
 
-    /// Batch normalization of `featureCount` channels, with a learned scale and shift when `affine`.
-    public init(_ featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
-        BatchNorm2dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine).requireValid()
-        channelNorm = BatchNorm1d(featureCount, epsilon: epsilon, momentum: momentum, affine: affine)
+    /// Batch normalization of `featureCount` channels, with a learned scale and shift when `affine`
+    /// and running statistics for evaluation when `trackRunningStats`.
+    public init(_ featureCount: Int, epsilon: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true) {
+        BatchNorm2dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine,
+                               trackRunningStats: trackRunningStats).requireValid()
+        channelNorm = BatchNorm1d(featureCount, epsilon: epsilon, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
     }
 
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
@@ -261,7 +350,8 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer, NormalizationLayer 
     public var summaryName: String { "BatchNorm2d(\(featureCount))" }
 
     public var layerDescription: ModelDescription? {
-        .layer(BatchNorm2dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil))
+        .layer(BatchNorm2dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: weight != nil,
+                                      trackRunningStats: trackRunningStats))
     }
 }
 
@@ -273,18 +363,31 @@ public struct BatchNorm2dDescription: LayerDescription {
     public var featureCount: Int
     /// Added to the variance before the square root; finite and > 0.
     public var epsilon: Double
-    /// The weight of each new batch in the running statistics, in [0, 1].
-    public var momentum: Double
+    /// The weight of each new batch in the running statistics, in [0, 1], or `nil` (JSON `null`) for
+    /// their cumulative average; a file without the key means 0.1.
+    public var momentum: Double?
     /// Whether the layer has a learned scale and shift.
     public var affine: Bool
+    /// Whether the layer keeps running statistics (a file without the key means `true`; written only when `false`).
+    public var trackRunningStats: Bool
     /// A description of batch normalization over `featureCount` image channels.
-    public init(featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) {
+    public init(featureCount: Int, epsilon: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true, trackRunningStats: Bool = true) {
         (self.featureCount, self.epsilon, self.momentum, self.affine) = (featureCount, epsilon, momentum, affine)
+        self.trackRunningStats = trackRunningStats
+    }
+    public init(from decoder: any Decoder) throws {
+        let o = try BatchNormOptions(from: decoder)
+        self.init(featureCount: o.featureCount, epsilon: o.epsilon, momentum: o.momentum, affine: o.affine,
+                  trackRunningStats: o.trackRunningStats)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        try BatchNormOptions(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine,
+                             trackRunningStats: trackRunningStats).encode(to: encoder)
     }
     public func problem() -> String? {
         batchNormProblem("BatchNorm2d", featureCount: featureCount, epsilon: epsilon, momentum: momentum)
     }
-    public var stateCount: Int? { batchNormStateCount(featureCount: featureCount, affine: affine) }
+    public var stateCount: Int? { batchNormStateCount(featureCount: featureCount, affine: affine, trackRunningStats: trackRunningStats) }
     public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
         guard shape.count == 4 && shape[1] == featureCount else {
             throw inference.error("BatchNorm2d takes (N, \(featureCount), H, W), the input has shape \(shape)")
@@ -292,14 +395,16 @@ public struct BatchNorm2dDescription: LayerDescription {
         return shape
     }
     public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
-        BatchNorm2d<Scalar>(featureCount, epsilon: epsilon, momentum: momentum, affine: affine)
+        BatchNorm2d<Scalar>(featureCount, epsilon: epsilon, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
     }
 }
 
 extension ModelDescription {
     /// A ``BatchNorm2d`` layer.
-    public static func batchNorm2d(featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) -> ModelDescription {
-        .layer(BatchNorm2dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine))
+    public static func batchNorm2d(featureCount: Int, epsilon: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                                   trackRunningStats: Bool = true) -> ModelDescription {
+        .layer(BatchNorm2dDescription(featureCount: featureCount, epsilon: epsilon, momentum: momentum, affine: affine,
+                                      trackRunningStats: trackRunningStats))
     }
 }
 

@@ -1,15 +1,34 @@
-/// 2-D max pooling (PyTorch's `max_pool2d`) of `x: (N, C, H, W)`: each output is the largest input
-/// in its window, with implicit −∞ padding. A NaN in a window is its maximum (the last NaN wins),
-/// as in PyTorch; among equal values the first in row-major order wins. Backward routes each
-/// output's gradient to the input position that won.
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
+/// 2-D max pooling (PyTorch's `max_pool2d`) of `x: (N, C, H, W)` or unbatched `(C, H, W)`: each
+/// output is the largest input in its window, with implicit −∞ padding. A NaN in a window is its
+/// maximum (the last NaN wins), as in PyTorch; among equal values the first in row-major order
+/// wins. Backward routes each output's gradient to the input position that won.
 public func maxPool2d<Scalar>(
     _ x: Tensor<Scalar>, kernelSize: [Int], stride: [Int]? = nil, padding: [Int] = [0, 0], dilation: [Int] = [1, 1],
     ceilMode: Bool = false
 ) -> Tensor<Scalar> {
-    let (h, w) = poolingAxes(op: "maxPool2d", input: x.shape, kernelSize: kernelSize, stride: stride, padding: padding,
-                             dilation: dilation, ceilMode: ceilMode)
+    withBatchAxis(x, unbatchedRank: 3) { x in
+        let (h, w) = poolingAxes(op: "maxPool2d", input: x.shape, kernelSize: kernelSize, stride: stride, padding: padding,
+                                 dilation: dilation, ceilMode: ceilMode)
+        return maxPool(x, height: h, width: w, op: "maxPool2d")
+    }
+}
+
+/// Runs `body` on `x`, given a batch axis of 1 when `x` has `unbatchedRank` axes (PyTorch's
+/// unbatched input), and removes that axis from the result again.
+func withBatchAxis<Scalar: TensorScalar>(
+    _ x: Tensor<Scalar>, unbatchedRank: Int, _ body: (Tensor<Scalar>) -> Tensor<Scalar>
+) -> Tensor<Scalar> {
+    guard x.rank == unbatchedRank else { return body(x) }
+    let y = body(x.reshaped(to: [1] + x.shape))
+    return y.reshaped(to: Array(y.shape.dropFirst()))
+}
+
+/// Max pooling of `x: (N, C, H, W)` over checked window axes: the loops behind every max pooling
+/// with a fixed window (``maxPool2d(_:kernelSize:stride:padding:dilation:ceilMode:)``, and
+/// ``maxPool1d(_:kernelSize:stride:padding:dilation:ceilMode:)`` with a height of 1).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func maxPool<Scalar: TensorScalar>(_ x: Tensor<Scalar>, height h: WindowAxis, width w: WindowAxis, op: String) -> Tensor<Scalar> {
     let planes = x.shape[0] * x.shape[1]
     let result = Tensor<Scalar>(uninitializedShape: [x.shape[0], x.shape[1], h.output, w.output])
     let outputPlane = h.output * w.output, inputPlane = h.input * w.input
@@ -20,8 +39,18 @@ public func maxPool2d<Scalar>(
         maxPoolPlanes(source + first * inputPlane, y + first * outputPlane, winners: winners + first * outputPlane, planes: count,
                       height: h, width: w)
     }
+    return recordingWinners(result, of: x, winners: winnerStorage, op: op)
+}
+
+/// `result`, a max pooling of `x` (N, C, H, W) whose outputs took the inputs at `winners` (positions
+/// in their planes), recorded with its backward pass: each output's gradient goes to its winner.
+func recordingWinners<Scalar: TensorScalar>(
+    _ result: Tensor<Scalar>, of x: Tensor<Scalar>, winners winnerStorage: PoolWinners, op: String
+) -> Tensor<Scalar> {
     guard isRecordingGradients, x.requiresGradient else { return result }
-    return result.recorded("maxPool2d", inputs: [x.node]) { [xNode = x.node] dY in
+    let planes = x.shape[0] * x.shape[1]
+    let inputPlane = x.shape[2] * x.shape[3], outputPlane = result.shape[2] * result.shape[3]
+    return result.recorded(op, inputs: [x.node]) { [xNode = x.node] dY in
         xNode?.withGradientBuffer { dX, accumulate in
             let (dOut, winners) = (dY.storage.base, winnerStorage.pointer)
             Parallelism.splitting(planes, costPerItem: inputPlane) { first, count in
@@ -122,46 +151,58 @@ func maxPoolPlanes<Scalar: TensorScalar>(
     }
 }
 
-/// 2-D average pooling (PyTorch's `avg_pool2d`) of `x: (N, C, H, W)`. With `countIncludePad` the
-/// divisor counts the zero padding a window covers (not what `ceilMode` adds beyond it);
-/// `divisorOverride` replaces the divisor.
+/// 2-D average pooling (PyTorch's `avg_pool2d`) of `x: (N, C, H, W)` or unbatched `(C, H, W)`.
+/// With `countIncludePad` the divisor counts the zero padding a window covers (not what `ceilMode`
+/// adds beyond it); `divisorOverride` replaces the divisor.
 public func avgPool2d<Scalar>(
     _ x: Tensor<Scalar>, kernelSize: [Int], stride: [Int]? = nil, padding: [Int] = [0, 0], ceilMode: Bool = false,
     countIncludePad: Bool = true, divisorOverride: Int? = nil
 ) -> Tensor<Scalar> {
-    let (h, w) = poolingAxes(op: "avgPool2d", input: x.shape, kernelSize: kernelSize, stride: stride, padding: padding,
-                             dilation: [1, 1], ceilMode: ceilMode)
-    if let divisorOverride { require(divisorOverride != 0, "avgPool2d: divisorOverride must not be 0") }
-    func windows(_ axis: WindowAxis) -> [AverageWindow] {
-        (0..<axis.output).map { o in
-            let start = o * axis.stride - axis.padBefore
-            let paddedEnd = Swift.min(start + axis.kernel, axis.input + axis.padBefore)
-            return AverageWindow(start: Swift.max(start, 0), end: Swift.min(paddedEnd, axis.input), paddedCount: paddedEnd - start)
+    withBatchAxis(x, unbatchedRank: 3) { x in
+        let (h, w) = poolingAxes(op: "avgPool2d", input: x.shape, kernelSize: kernelSize, stride: stride, padding: padding,
+                                 dilation: [1, 1], ceilMode: ceilMode)
+        if let divisorOverride { require(divisorOverride != 0, "avgPool2d: divisorOverride must not be 0") }
+        return averagePool(x, rows: h.averageWindows, columns: w.averageWindows, op: "avgPool2d") { row, column in
+            if let divisorOverride { return Double(divisorOverride) }
+            return Double(countIncludePad ? row.paddedCount * column.paddedCount : row.count * column.count)
         }
-    }
-    return averagePool(x, rows: windows(h), columns: windows(w), op: "avgPool2d") { row, column in
-        if let divisorOverride { return Double(divisorOverride) }
-        return Double(countIncludePad ? row.paddedCount * column.paddedCount : row.count * column.count)
     }
 }
 
-/// Adaptive 2-D average pooling (PyTorch's `adaptive_avg_pool2d`): the (N, C, H, W) input averaged
-/// into an (N, C, oh, ow) grid, output cell i spanning inputs ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉.
-/// `outputSize` [1, 1] is global average pooling.
-public func adaptiveAvgPool2d<Scalar>(_ x: Tensor<Scalar>, outputSize: [Int]) -> Tensor<Scalar> {
-    require(x.rank == 4, "adaptiveAvgPool2d: input must be (N, C, H, W), shape is \(x.shape)")
-    require(outputSize.count == 2 && outputSize.allSatisfy { $0 >= 1 },
-            "adaptiveAvgPool2d: outputSize must be two values ≥ 1, got \(outputSize)")
-    require(x.shape[2] >= 1 && x.shape[3] >= 1, "adaptiveAvgPool2d: input shape \(x.shape) has an empty plane")
-    func windows(input: Int, output: Int) -> [AverageWindow] {
-        (0..<output).map { i in
-            let start = i * input / output, end = ((i + 1) * input + output - 1) / output
-            return AverageWindow(start: start, end: end, paddedCount: end - start)
+extension WindowAxis {
+    /// Each output position's span of an average pooling along this axis (dilation 1): the inputs
+    /// inside, and the count with the padding it covers.
+    var averageWindows: [AverageWindow] {
+        (0..<output).map { o in
+            let start = o * stride - padBefore
+            let paddedEnd = Swift.min(start + kernel, input + padBefore)
+            return AverageWindow(start: Swift.max(start, 0), end: Swift.min(paddedEnd, input), paddedCount: paddedEnd - start)
         }
     }
-    return averagePool(x, rows: windows(input: x.shape[2], output: outputSize[0]),
-                       columns: windows(input: x.shape[3], output: outputSize[1]), op: "adaptiveAvgPool2d") { row, column in
-        Double(row.count * column.count)
+}
+
+/// Adaptive 2-D average pooling (PyTorch's `adaptive_avg_pool2d`): the (N, C, H, W) or unbatched
+/// (C, H, W) input averaged into an oh × ow grid, output cell i spanning inputs
+/// ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉. `outputSize` [1, 1] is global average pooling.
+public func adaptiveAvgPool2d<Scalar>(_ x: Tensor<Scalar>, outputSize: [Int]) -> Tensor<Scalar> {
+    require(x.rank == 4 || x.rank == 3, "adaptiveAvgPool2d: input must be (N, C, H, W) or (C, H, W), shape is \(x.shape)")
+    require(outputSize.count == 2 && outputSize.allSatisfy { $0 >= 1 },
+            "adaptiveAvgPool2d: outputSize must be two values ≥ 1, got \(outputSize)")
+    return withBatchAxis(x, unbatchedRank: 3) { x in
+        require(x.shape[2] >= 1 && x.shape[3] >= 1, "adaptiveAvgPool2d: input shape \(x.shape) has an empty plane")
+        return averagePool(x, rows: adaptiveWindows(input: x.shape[2], output: outputSize[0]),
+                           columns: adaptiveWindows(input: x.shape[3], output: outputSize[1]), op: "adaptiveAvgPool2d") { row, column in
+            Double(row.count * column.count)
+        }
+    }
+}
+
+/// The windows of an adaptive pooling of `input` positions into `output` cells, as PyTorch's
+/// `start_index` and `end_index`: cell i spans ⌊i·input/output⌋ ..< ⌈(i+1)·input/output⌉.
+func adaptiveWindows(input: Int, output: Int) -> [AverageWindow] {
+    (0..<output).map { i in
+        let start = i * input / output, end = ((i + 1) * input + output - 1) / output
+        return AverageWindow(start: start, end: end, paddedCount: end - start)
     }
 }
 
@@ -240,7 +281,7 @@ func averageWindows<Scalar: TensorScalar>(
 func poolingAxes(
     op: String, input: [Int], kernelSize: [Int], stride: [Int]?, padding: [Int], dilation: [Int], ceilMode: Bool
 ) -> (height: WindowAxis, width: WindowAxis) {
-    require(input.count == 4, "\(op): input must be (N, C, H, W), shape is \(input)")
+    require(input.count == 4, "\(op): input must be (N, C, H, W) or (C, H, W), shape is \(input)")
     require(kernelSize.count == 2 && kernelSize.allSatisfy { $0 >= 1 }, "\(op): kernelSize must be two values ≥ 1, got \(kernelSize)")
     let stride = stride ?? kernelSize
     require(stride.count == 2 && stride.allSatisfy { $0 >= 1 }, "\(op): stride must be two values ≥ 1, got \(stride)")

@@ -36,13 +36,15 @@ public struct RecurrentState<Scalar: TensorScalar> {
 }
 
 /// A multi-layer recurrent network over sequences: PyTorch's `nn.RNN`, `nn.LSTM` and `nn.GRU`, with
-/// their parameter names (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, `…_reverse`
-/// for the backward direction), shapes, gate order and initialization (U(−1/√H, 1/√H)), so a
-/// PyTorch state dict loads.
+/// their parameter names (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, the LSTM's
+/// projection `weight_hr_l0`, `…_reverse` for the backward direction), shapes, gate order and
+/// initialization (U(−1/√H, 1/√H)), so a PyTorch state dict loads.
 ///
 /// Input is (L, N, I), or (N, L, I) with `batchFirst`, or (L, I) for one sequence; the output
 /// holds the last layer's hidden state at every step, (L, N, D·H) (D = 2 when bidirectional, the
-/// backward direction's half second). Each layer computes the input projection of all its steps
+/// backward direction's half second; an LSTM with `projectionSize` P > 0 gives D·P). A batch of
+/// sequences of different lengths runs packed (``run(_:lengths:initialState:)``): each sequence
+/// stops at its own end. Each layer computes the input projection of all its steps
 /// as one gemm, then one gemm (gemv at batch 1) per step for the recurrent product; backward
 /// through time runs the same products transposed. An LSTM layer runs as one op over the whole
 /// sequence (`lstmSequence`):
@@ -53,8 +55,11 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
     public let cell: RecurrentCell
     /// Features per step of the input.
     public let inputSize: Int
-    /// Features of the hidden state.
+    /// Features of the hidden state (for an LSTM with projection, of its cell state and gates).
     public let hiddenSize: Int
+    /// An LSTM's projection size P (PyTorch's `proj_size`): h = W_hr·(o·tanh c) has P features;
+    /// 0 for none.
+    public let projectionSize: Int
     /// Stacked layers, each reading the previous one's output.
     public let layerCount: Int
     /// Whether each layer also runs over the sequence backwards, its outputs concatenated.
@@ -66,136 +71,203 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
     /// Per layer and direction (forward first): W_ih, W_hh and the biases, or `nil` without bias.
     public let weights: [(inputWeight: Parameter<Scalar>, hiddenWeight: Parameter<Scalar>,
                           inputBias: Parameter<Scalar>?, hiddenBias: Parameter<Scalar>?)]
+    /// Per layer and direction, an LSTM's projection W_hr (P, H) (`weight_hr_l0`, …); empty
+    /// without projection.
+    public let projectionWeights: [Parameter<Scalar>]
     /// The generator dropout masks come from (saved in training checkpoints).
     public var generator: RandomGenerator
     public var isTraining = true
 
     /// A recurrent network of `layerCount` layers of `cell`, its weights drawn from `source`
-    /// (forward direction before backward, layer by layer, W_ih, W_hh, b_ih, b_hh); dropout
-    /// masks come from a generator seeded with `seed`.
+    /// (forward direction before backward, layer by layer, W_ih, W_hh, b_ih, b_hh, then W_hr for an
+    /// LSTM with `projectionSize` > 0, which must be below `hiddenSize`); dropout masks come from a
+    /// generator seeded with `seed`.
     public init(_ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
-                batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, seed: UInt64 = 0,
+                batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, projectionSize: Int = 0, seed: UInt64 = 0,
                 using source: inout RandomGenerator) {
         RecurrentDescription(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias,
-                             batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional).requireValid()
+                             batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional,
+                             projectionSize: projectionSize).requireValid()
         (self.cell, self.inputSize, self.hiddenSize, self.layerCount) = (cell, inputSize, hiddenSize, layerCount)
-        (self.bidirectional, self.batchFirst, self.dropout) = (bidirectional, batchFirst, dropout)
+        (self.bidirectional, self.batchFirst, self.dropout, self.projectionSize) = (bidirectional, batchFirst, dropout, projectionSize)
         self.generator = RandomGenerator(seed: seed)
         let bound = 1 / Double(hiddenSize).squareRoot(), rows = cell.gateCount * hiddenSize
-        let directions = bidirectional ? 2 : 1
+        let directions = bidirectional ? 2 : 1, out = projectionSize > 0 ? projectionSize : hiddenSize
         func uniform(_ shape: [Int]) -> Parameter<Scalar> {
             Parameter(Tensor.uniform(shape, low: Scalar(-bound), high: Scalar(bound), using: &source))
         }
-        weights = (0..<(layerCount * directions)).map { index in
-            let layerInput = index < directions ? inputSize : hiddenSize * directions
-            return (uniform([rows, layerInput]), uniform([rows, hiddenSize]), bias ? uniform([rows]) : nil, bias ? uniform([rows]) : nil)
+        var weights: [(inputWeight: Parameter<Scalar>, hiddenWeight: Parameter<Scalar>,
+                       inputBias: Parameter<Scalar>?, hiddenBias: Parameter<Scalar>?)] = []
+        var projections: [Parameter<Scalar>] = []
+        for index in 0..<(layerCount * directions) {
+            let layerInput = index < directions ? inputSize : out * directions
+            weights.append((uniform([rows, layerInput]), uniform([rows, out]), bias ? uniform([rows]) : nil, bias ? uniform([rows]) : nil))
+            if projectionSize > 0 { projections.append(uniform([projectionSize, hiddenSize])) }
         }
+        (self.weights, self.projectionWeights) = (weights, projections)
     }
 
-    /// ``init(_:inputSize:hiddenSize:layerCount:bias:batchFirst:dropout:bidirectional:seed:using:)``
+    /// ``init(_:inputSize:hiddenSize:layerCount:bias:batchFirst:dropout:bidirectional:projectionSize:seed:using:)``
     /// with weights drawn from the shared generator (see ``RandomGenerator/seedShared(_:)``).
     public convenience init(_ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
-                            batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, seed: UInt64 = 0) {
+                            batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, projectionSize: Int = 0,
+                            seed: UInt64 = 0) {
         var generator = RandomGenerator.withShared { RandomGenerator(seed: $0.next()) }
         self.init(cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias, batchFirst: batchFirst,
-                  dropout: dropout, bidirectional: bidirectional, seed: seed, using: &generator)
+                  dropout: dropout, bidirectional: bidirectional, projectionSize: projectionSize, seed: seed, using: &generator)
     }
+
+    /// Features of each direction's output and hidden state: P with projection, else H.
+    var outputSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
 
     /// The output at every step from zero initial states (the ``Layer`` entry point).
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { run(input).output }
 
     /// The output at every step and the final state, from `initialState` (zeros when `nil`).
     ///
+    /// With `lengths` (one per sequence of a batched input, each in 1...L), sequence n stops after
+    /// its first `lengths[n]` steps, as PyTorch's
+    /// `pack_padded_sequence(x, lengths, enforce_sorted=False)` → layer → `pad_packed_sequence(…,
+    /// total_length=L)`: the input past each end is never read, the output there is 0, the final
+    /// states are each sequence's own last ones, and the backward direction starts at each
+    /// sequence's last element. Only the running sequences are computed at each step (sorted by
+    /// length, as a `PackedSequence`); without `lengths`, or when every length is L, all run the
+    /// whole length. ``Tensor/sequenceLengths(paddingMask:)`` turns a padding mask into lengths.
+    ///
     /// - Returns: `output` (L, N, D·H) or (N, L, D·H) with `batchFirst` ((L, D·H) for one
-    ///   sequence), and `state` with `hidden` (and for an LSTM `cell`) of shape
-    ///   (layers·D, N, H) ((layers·D, H) for one sequence).
-    public func run(_ input: Tensor<Scalar>, initialState: RecurrentState<Scalar>? = nil)
+    ///   sequence; P for H with projection), and `state` with `hidden` of shape (layers·D, N, H)
+    ///   ((layers·D, H) for one sequence; P for H with projection) and for an LSTM `cell` of shape
+    ///   (layers·D, N, H).
+    public func run(_ input: Tensor<Scalar>, lengths: [Int]? = nil, initialState: RecurrentState<Scalar>? = nil)
         -> (output: Tensor<Scalar>, state: RecurrentState<Scalar>) {
         let name = cell.layerName
         require((input.rank == 3 || input.rank == 2) && input.shape.last == inputSize,
                 "\(name): input shape \(input.shape) is not (L, N, \(inputSize))\(batchFirst ? " with batchFirst (N, L, …)" : "") or (L, \(inputSize))")
         let unbatched = input.rank == 2
-        var sequence = unbatched ? input.unsqueezed(axis: 1) : (batchFirst ? input.permuted([1, 0, 2]) : input)  // (L, N, I)
-        let (length, batch) = (sequence.shape[0], sequence.shape[1])
-        let directions = bidirectional ? 2 : 1
-        let stateShape = [layerCount * directions, batch, hiddenSize]
-        func initial(_ tensor: Tensor<Scalar>?, _ what: String) -> Tensor<Scalar>? {
+        require(lengths == nil || !unbatched, "\(name): lengths \(lengths ?? []) need a batched input "
+                + "\(batchFirst ? "(N, L, \(inputSize))" : "(L, N, \(inputSize))"), the input has shape \(input.shape)")
+        let (length, batch) = unbatched ? (input.shape[0], 1) : batchFirst ? (input.shape[1], input.shape[0]) : (input.shape[0], input.shape[1])
+        let packing = lengths.map { SequencePacking(lengths: $0, length: length, batch: batch, name: name, shape: input.shape) }
+            .flatMap { $0.isFull ? nil : $0 }
+        let directions = bidirectional ? 2 : 1, out = outputSize
+        let stateShape = [layerCount * directions, batch, out], cellShape = [layerCount * directions, batch, hiddenSize]
+        func initial(_ tensor: Tensor<Scalar>?, _ what: String, _ shape: [Int]) -> Tensor<Scalar>? {
             guard let tensor else { return nil }
             let given = unbatched ? tensor.unsqueezed(axis: 1) : tensor
-            require(given.shape == stateShape, "\(name): initial \(what) shape \(tensor.shape) is not "
-                    + "\(unbatched ? [stateShape[0], hiddenSize] : stateShape) (layers·directions, N, H) for input \(input.shape)")
-            return given
+            require(given.shape == shape, "\(name): initial \(what) shape \(tensor.shape) is not "
+                    + "\(unbatched ? [shape[0], shape[2]] : shape) (layers·directions, N, \(shape[2] == hiddenSize ? "H" : "P")) "
+                    + "for input \(input.shape)")
+            // A packed batch runs its sequences sorted by length.
+            return packing.map { given.indexSelecting(along: 1, indices: IndexTensor($0.order)) } ?? given
         }
-        let h0 = initial(initialState?.hidden, "hidden state"), c0 = initial(initialState?.cell, "cell state")
+        let h0 = initial(initialState?.hidden, "hidden state", stateShape), c0 = initial(initialState?.cell, "cell state", cellShape)
         require(initialState?.cell == nil || cell == .lstm, "\(name): only an LSTM has a cell state")
+        // (L, N, I), or the packed rows (Σ lengths, I).
+        var sequence = if let packing {
+            input.reshaped(to: [length * batch, inputSize]).gatheringRows(packing.packedRows(batchFirst: batchFirst))
+        } else {
+            unbatched ? input.unsqueezed(axis: 1) : (batchFirst ? input.permuted([1, 0, 2]) : input)
+        }
         var finalHidden: [Tensor<Scalar>] = [], finalCells: [Tensor<Scalar>] = []
         for layer in 0..<layerCount {
             var outputs: [Tensor<Scalar>] = []
             for direction in 0..<directions {
                 let index = layer * directions + direction
-                let start = { (state: Tensor<Scalar>?) in
-                    state?.sliced(along: 0, index..<(index + 1)).reshaped(to: [batch, self.hiddenSize]) ?? .zeros([batch, self.hiddenSize])
+                let start = { (state: Tensor<Scalar>?, size: Int) in
+                    state?.sliced(along: 0, index..<(index + 1)).reshaped(to: [batch, size]) ?? .zeros([batch, size])
                 }
-                let (steps, h, c) = runDirection(sequence, parameters: weights[index], reverse: direction == 1,
-                                                 hidden: start(h0), cellState: cell == .lstm ? start(c0) : nil)
+                let (steps, h, c) = runDirection(sequence, index: index, reverse: direction == 1, hidden: start(h0, out),
+                                                 cellState: cell == .lstm ? start(c0, hiddenSize) : nil, packing: packing)
                 outputs.append(steps)
                 finalHidden.append(h)
                 if let c { finalCells.append(c) }
             }
-            sequence = directions == 1 ? outputs[0] : Tensor.concatenated(outputs, along: 2)
+            sequence = directions == 1 ? outputs[0] : Tensor.concatenated(outputs, along: sequence.rank - 1)
             if layer < layerCount - 1, isTraining, dropout > 0 {
                 sequence = sequence * dropoutMask(sequence.shape, probability: dropout, using: &generator)
             }
         }
         var hidden = Tensor.stacked(finalHidden, along: 0), cells = finalCells.isEmpty ? nil : Tensor.stacked(finalCells, along: 0)
-        var output = batchFirst && !unbatched ? sequence.permuted([1, 0, 2]) : sequence
+        var output: Tensor<Scalar>
+        if let packing {  // back to the padded layout, zeros past each end, the states in batch order
+            let features = directions * out
+            output = Tensor.concatenated([sequence, .zeros([1, features])], along: 0)
+                .gatheringRows(packing.paddedRows(batchFirst: batchFirst))
+                .reshaped(to: batchFirst ? [batch, length, features] : [length, batch, features])
+            let position = IndexTensor(packing.position)
+            hidden = hidden.indexSelecting(along: 1, indices: position)
+            cells = cells?.indexSelecting(along: 1, indices: position)
+        } else {
+            output = batchFirst && !unbatched ? sequence.permuted([1, 0, 2]) : sequence
+        }
         if unbatched {
-            output = output.reshaped(to: [length, directions * hiddenSize])
-            hidden = hidden.reshaped(to: [layerCount * directions, hiddenSize])
+            output = output.reshaped(to: [length, directions * out])
+            hidden = hidden.reshaped(to: [layerCount * directions, out])
             cells = cells?.reshaped(to: [layerCount * directions, hiddenSize])
         }
         return (output, RecurrentState(hidden: hidden, cell: cells))
     }
 
-    /// One layer in one direction over `sequence` (L, N, I): its outputs (L, N, H) in time order,
-    /// and the last hidden (and LSTM cell) state.
-    private func runDirection(
-        _ sequence: Tensor<Scalar>, parameters p: (inputWeight: Parameter<Scalar>, hiddenWeight: Parameter<Scalar>,
-                                                   inputBias: Parameter<Scalar>?, hiddenBias: Parameter<Scalar>?),
-        reverse: Bool, hidden: Tensor<Scalar>, cellState: Tensor<Scalar>?
-    ) -> (outputs: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>?) {
-        let (length, batch, features) = (sequence.shape[0], sequence.shape[1], sequence.shape[2])
+    /// Layer and direction `index` over `sequence`, (L, N, I) or with `packing` its packed rows
+    /// (Σ lengths, I): the outputs in the same layout, and the last hidden (and LSTM cell) state
+    /// of each sequence (N, ·).
+    private func runDirection(_ sequence: Tensor<Scalar>, index: Int, reverse: Bool, hidden: Tensor<Scalar>,
+                              cellState: Tensor<Scalar>?, packing: SequencePacking?)
+        -> (outputs: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>?) {
+        let p = weights[index]
+        let rows = packing?.total ?? sequence.shape[0] * sequence.shape[1], features = sequence.shape[sequence.rank - 1]
+        let batch = hidden.shape[0], out = outputSize
         if cell == .lstm {  // one op for the whole sequence: its steps' elementwise work fused
-            let packed = lstmSequence(sequence, hidden: hidden, cell: cellState!, inputWeight: p.inputWeight.value,
-                                      hiddenWeight: p.hiddenWeight.value, inputBias: p.inputBias?.value,
-                                      hiddenBias: p.hiddenBias?.value, reverse: reverse)
-            let last = reverse ? 0 : length - 1
-            return (packed.sliced(along: 0, 0..<length), packed.sliced(along: 0, last..<(last + 1)).reshaped(to: [batch, hiddenSize]),
-                    packed.sliced(along: 0, length..<(length + 1)).reshaped(to: [batch, hiddenSize]))
+            let flat = lstmSequence(sequence, hidden: hidden, cell: cellState!, inputWeight: p.inputWeight.value,
+                                    hiddenWeight: p.hiddenWeight.value, projectionWeight: projectionWeights.isEmpty ? nil : projectionWeights[index].value,
+                                    inputBias: p.inputBias?.value, hiddenBias: p.hiddenBias?.value, reverse: reverse,
+                                    batchSizes: packing?.batchSizes)
+            let (outputEnd, hiddenEnd) = (rows * out, rows * out + batch * out)
+            return (flat.sliced(along: 0, 0..<outputEnd).reshaped(to: Array(sequence.shape.dropLast()) + [out]),
+                    flat.sliced(along: 0, outputEnd..<hiddenEnd).reshaped(to: [batch, out]),
+                    flat.sliced(along: 0, hiddenEnd..<(hiddenEnd + batch * hiddenSize)).reshaped(to: [batch, hiddenSize]))
         }
-        let rows = cell.gateCount * hiddenSize
-        // Every step's input projection in one gemm: (L·N, I)·W_ihᵀ + b_ih.
-        let projected = linear(sequence.reshaped(to: [length * batch, features]), weight: p.inputWeight.value, bias: p.inputBias?.value)
-            .reshaped(to: [length, batch, rows])
+        let width = cell.gateCount * hiddenSize
+        // Every step's input projection in one gemm: (rows, I)·W_ihᵀ + b_ih.
+        let projected = linear(sequence.reshaped(to: [rows, features]), weight: p.inputWeight.value, bias: p.inputBias?.value)
         var h = hidden
+        if let packing {  // step t runs the first batchSizes[t] sequences; the others keep their state
+            var outputs = [Tensor<Scalar>?](repeating: nil, count: packing.batchSizes.count)
+            for t in reverse ? Array(packing.batchSizes.indices.reversed()) : Array(packing.batchSizes.indices) {
+                let (count, start) = (packing.batchSizes[t], packing.starts[t])
+                let running = count == batch ? h : h.sliced(along: 0, 0..<count)
+                let next = step(projected.sliced(along: 0, start..<(start + count)), hidden: running, parameters: p)
+                outputs[t] = next
+                h = count == batch ? next : Tensor.concatenated([next, h.sliced(along: 0, count..<batch)], along: 0)
+            }
+            return (Tensor.concatenated(outputs.map { $0! }, along: 0), h, nil)
+        }
+        let (length, projectedSteps) = (sequence.shape[0], projected.reshaped(to: [sequence.shape[0], batch, width]))
         var outputs = [Tensor<Scalar>?](repeating: nil, count: length)
         for t in reverse ? Array((0..<length).reversed()) : Array(0..<length) {
-            let x = projected.sliced(along: 0, t..<(t + 1)).reshaped(to: [batch, rows])
-            let recurrent = linear(h, weight: p.hiddenWeight.value, bias: p.hiddenBias?.value)  // one gemm (gemv at N = 1)
-            switch cell {
-            case .tanh: h = EasyNets.tanh(x + recurrent)
-            case .relu: h = EasyNets.relu(x + recurrent)
-            case .lstm:
-                programmerError("Recurrent: an LSTM layer runs as one lstmSequence op, not step by step")
-            case .gru:
-                let (inputGates, hiddenGates) = (x.chunked(3, along: 1), recurrent.chunked(3, along: 1))
-                let reset = sigmoid(inputGates[0] + hiddenGates[0]), update = sigmoid(inputGates[1] + hiddenGates[1])
-                let candidate = EasyNets.tanh(inputGates[2] + reset * hiddenGates[2])
-                h = (1 - update) * candidate + update * h
-            }
+            h = step(projectedSteps.sliced(along: 0, t..<(t + 1)).reshaped(to: [batch, width]), hidden: h, parameters: p)
             outputs[t] = h
         }
         return (Tensor.stacked(outputs.map { $0! }, along: 0), h, nil)
+    }
+
+    /// One step of an RNN or GRU cell: the new hidden state (n, H) from the step's input projection
+    /// `x` (n, gates·H) and the previous state `hidden` (n, H).
+    private func step(_ x: Tensor<Scalar>, hidden h: Tensor<Scalar>,
+                      parameters p: (inputWeight: Parameter<Scalar>, hiddenWeight: Parameter<Scalar>,
+                                     inputBias: Parameter<Scalar>?, hiddenBias: Parameter<Scalar>?)) -> Tensor<Scalar> {
+        let recurrent = linear(h, weight: p.hiddenWeight.value, bias: p.hiddenBias?.value)  // one gemm (gemv at N = 1)
+        switch cell {
+        case .tanh: return EasyNets.tanh(x + recurrent)
+        case .relu: return EasyNets.relu(x + recurrent)
+        case .lstm:
+            programmerError("Recurrent: an LSTM layer runs as one lstmSequence op, not step by step")
+        case .gru:
+            let (inputGates, hiddenGates) = (x.chunked(3, along: 1), recurrent.chunked(3, along: 1))
+            let reset = sigmoid(inputGates[0] + hiddenGates[0]), update = sigmoid(inputGates[1] + hiddenGates[1])
+            let candidate = EasyNets.tanh(inputGates[2] + reset * hiddenGates[2])
+            return (1 - update) * candidate + update * h
+        }
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
@@ -204,23 +276,27 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
             let suffix = "_l\(index / directions)" + (index % directions == 1 ? "_reverse" : "")
             return [("weight_ih" + suffix, p.inputWeight), ("weight_hh" + suffix, p.hiddenWeight)]
                 + (p.inputBias.map { [("bias_ih" + suffix, $0)] } ?? []) + (p.hiddenBias.map { [("bias_hh" + suffix, $0)] } ?? [])
+                + (projectionWeights.isEmpty ? [] : [("weight_hr" + suffix, projectionWeights[index])])
         }
     }
 
     public var summaryName: String {
-        "\(cell.layerName)(\(inputSize) → \(hiddenSize)" + (layerCount > 1 ? ", \(layerCount) layers" : "")
+        "\(cell.layerName)(\(inputSize) → \(hiddenSize)" + (projectionSize > 0 ? ", projection \(projectionSize)" : "")
+            + (layerCount > 1 ? ", \(layerCount) layers" : "")
             + (bidirectional ? ", bidirectional" : "") + (dropout > 0 ? ", dropout \(dropout)" : "") + ")"
     }
 
     public var layerDescription: ModelDescription? {
         .layer(RecurrentDescription(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount,
                                     bias: weights[0].inputBias != nil, batchFirst: batchFirst, dropout: dropout,
-                                    bidirectional: bidirectional))
+                                    bidirectional: bidirectional, projectionSize: projectionSize))
     }
 }
 
 /// The description of a ``Recurrent`` layer (an RNN, LSTM or GRU giving its output at every step);
-/// built from a model description, it takes one dropout seed.
+/// built from a model description, it takes one dropout seed. As JSON, `projectionSize` is written
+/// only when it is not 0 and read as 0 when absent (PyTorch's default), so descriptions written
+/// without it still load and read back to the same bytes.
 public struct RecurrentDescription: LayerDescription {
     public static let kind = "recurrent"
     /// The cell: tanh or ReLU RNN, LSTM or GRU.
@@ -239,29 +315,70 @@ public struct RecurrentDescription: LayerDescription {
     public var dropout: Double
     /// Whether each layer also runs backwards.
     public var bidirectional: Bool
+    /// An LSTM's projection size (PyTorch's `proj_size`), in 1..<`hiddenSize`; 0 for none (every other cell).
+    public var projectionSize: Int
 
     /// A description of a recurrent network of `layerCount` layers of `cell`.
     public init(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Double = 0, bidirectional: Bool = false) {
+                dropout: Double = 0, bidirectional: Bool = false, projectionSize: Int = 0) {
         (self.cell, self.inputSize, self.hiddenSize, self.layerCount) = (cell, inputSize, hiddenSize, layerCount)
         (self.bias, self.batchFirst, self.dropout, self.bidirectional) = (bias, batchFirst, dropout, bidirectional)
+        self.projectionSize = projectionSize
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case cell, inputSize, hiddenSize, layerCount, bias, batchFirst, dropout, bidirectional, projectionSize
+    }
+
+    /// Reads a description; a missing `projectionSize` is 0.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(cell: try c.decode(RecurrentCell.self, forKey: .cell), inputSize: try c.decode(Int.self, forKey: .inputSize),
+                  hiddenSize: try c.decode(Int.self, forKey: .hiddenSize), layerCount: try c.decode(Int.self, forKey: .layerCount),
+                  bias: try c.decode(Bool.self, forKey: .bias), batchFirst: try c.decode(Bool.self, forKey: .batchFirst),
+                  dropout: try c.decode(Double.self, forKey: .dropout), bidirectional: try c.decode(Bool.self, forKey: .bidirectional),
+                  projectionSize: try c.decodeIfPresent(Int.self, forKey: .projectionSize) ?? 0)
+    }
+
+    /// Writes the description; `projectionSize` only when it is not 0.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cell, forKey: .cell)
+        try c.encode(inputSize, forKey: .inputSize)
+        try c.encode(hiddenSize, forKey: .hiddenSize)
+        try c.encode(layerCount, forKey: .layerCount)
+        try c.encode(bias, forKey: .bias)
+        try c.encode(batchFirst, forKey: .batchFirst)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(bidirectional, forKey: .bidirectional)
+        if projectionSize != 0 { try c.encode(projectionSize, forKey: .projectionSize) }
     }
 
     public func problem() -> String? {
-        inputSize < 1 || hiddenSize < 1 || !(1...1024).contains(layerCount) || !(dropout >= 0 && dropout < 1)
-            ? "\(cell.layerName) needs sizes ≥ 1, 1 to 1024 layers and dropout in [0, 1), got \(inputSize) → \(hiddenSize), "
+        if inputSize < 1 || hiddenSize < 1 || !(1...1024).contains(layerCount) || !(dropout >= 0 && dropout < 1) {
+            return "\(cell.layerName) needs sizes ≥ 1, 1 to 1024 layers and dropout in [0, 1), got \(inputSize) → \(hiddenSize), "
                 + "\(layerCount) layers, dropout \(dropout)"
-            : nil
+        }
+        if projectionSize != 0 && (cell != .lstm || projectionSize < 0 || projectionSize >= hiddenSize) {
+            return cell != .lstm ? "\(cell.layerName) has no projection (projectionSize \(projectionSize)); only an LSTM has one"
+                : "LSTM needs projectionSize in 0..<hiddenSize \(hiddenSize), got \(projectionSize)"
+        }
+        return nil
     }
 
-    /// Per layer and direction: gates·H rows of W_ih (input or D·H columns) and W_hh (H columns), and two biases.
+    /// Features of each direction's output: the projection size, or H without one.
+    private var outputSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
+
+    /// Per layer and direction: gates·H rows of W_ih (input or D·P columns) and W_hh (P columns),
+    /// two biases, and with projection W_hr (P·H); P = H without projection.
     public var stateCount: Int? {
         let directions = bidirectional ? 2 : 1
         guard layerCount >= 1, let rows = CheckedCount.product(cell.gateCount, hiddenSize),
-              let wider = CheckedCount.product(directions, hiddenSize) else { return nil }
+              let wider = CheckedCount.product(directions, outputSize) else { return nil }
         let biases = bias ? CheckedCount.product(rows, 2) : 0
-        let first = CheckedCount.sum([CheckedCount.product(rows, inputSize), CheckedCount.product(rows, hiddenSize), biases])
-        let later = CheckedCount.sum([CheckedCount.product(rows, wider), CheckedCount.product(rows, hiddenSize), biases])
+        let projection = CheckedCount.product(projectionSize, hiddenSize)
+        let first = CheckedCount.sum([CheckedCount.product(rows, inputSize), CheckedCount.product(rows, outputSize), biases, projection])
+        let later = CheckedCount.sum([CheckedCount.product(rows, wider), CheckedCount.product(rows, outputSize), biases, projection])
         return CheckedCount.sum([CheckedCount.product(first, directions), CheckedCount.product(later, directions, layerCount - 1)])
     }
 
@@ -271,21 +388,23 @@ public struct RecurrentDescription: LayerDescription {
                                   + "the input has shape \(shape)")
         }
         try inference.noteBuffer(Array(shape.dropLast()) + [cell.gateCount * hiddenSize], "\(cell.layerName)'s gates")
-        return shape.dropLast() + [(bidirectional ? 2 : 1) * hiddenSize]
+        return shape.dropLast() + [(bidirectional ? 2 : 1) * outputSize]
     }
 
     public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
         Recurrent<Scalar>(cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias, batchFirst: batchFirst,
-                          dropout: dropout, bidirectional: bidirectional, seed: context.takeSeed(), using: &context.generator)
+                          dropout: dropout, bidirectional: bidirectional, projectionSize: projectionSize, seed: context.takeSeed(),
+                          using: &context.generator)
     }
 }
 
 extension ModelDescription {
     /// A ``Recurrent`` layer.
     public static func recurrent(cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
-                                 batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false) -> ModelDescription {
+                                 batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false,
+                                 projectionSize: Int = 0) -> ModelDescription {
         .layer(RecurrentDescription(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias,
-                                    batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional))
+                                    batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, projectionSize: projectionSize))
     }
 }
 
@@ -296,94 +415,6 @@ extension RecurrentCell {
         case .tanh, .relu: return "RNN"
         case .lstm: return "LSTM"
         case .gru: return "GRU"
-        }
-    }
-}
-
-/// One LSTM layer in one direction over `x` (L, N, I) from `hidden` and `cell` (N, H), as one
-/// recorded op: the input projection of all steps is one gemm, each step one gemm (gemv at
-/// N = 1) for h·W_hhᵀ and one pass of ``Kernels/lstmCell(gates:previousCell:cell:hidden:batch:size:)``.
-/// Returns (L + 1, N, H): the hidden state after each step, in time order, then the last cell state.
-///
-/// Backward runs the steps in reverse with one gemm each for the recurrent gradient
-/// (dh_{t−1} = dgates_t·W_hh), then one gemm each for dW_hh, dW_ih and dx over all steps at once.
-func lstmSequence<Scalar: TensorScalar>(
-    _ x: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>, inputWeight: Tensor<Scalar>, hiddenWeight: Tensor<Scalar>,
-    inputBias: Tensor<Scalar>?, hiddenBias: Tensor<Scalar>?, reverse: Bool
-) -> Tensor<Scalar> {
-    let (length, batch, features) = (x.shape[0], x.shape[1], x.shape[2])
-    let size = hiddenWeight.shape[1], width = 4 * size, rows = length * batch, plane = batch * size
-    let order = reverse ? Array((0..<length).reversed()) : Array(0..<length)
-    // Pre-activations, then activations, of every step's gates: (L·N, 4H) = b_ih + b_hh + x·W_ihᵀ.
-    let gates = TensorStorage<Scalar>(uninitializedCount: rows * width)
-    let biases = [inputBias, hiddenBias].compactMap { $0 }
-    if !biases.isEmpty {
-        let bias = biases.count == 2 ? biases[0] + biases[1] : biases[0]
-        fillRows(gates.base, rows: rows, with: bias.storage.base, count: width)
-    }
-    MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: width, k: features, a: x.storage.base,
-                       b: inputWeight.storage.base, beta: biases.isEmpty ? 0 : 1, c: gates.base)
-    let result = Tensor<Scalar>(uninitializedShape: [length + 1, batch, size])
-    let y = result.storage.base
-    let cells = TensorStorage<Scalar>(uninitializedCount: length * plane), tanhCells = TensorStorage<Scalar>(uninitializedCount: length * plane)
-    var (previousHidden, previousCell) = (UnsafePointer(hidden.storage.base), UnsafePointer(cell.storage.base))
-    for t in order {
-        MatrixProduct.gemm(transposeA: false, transposeB: true, m: batch, n: width, k: size, a: previousHidden,
-                           b: hiddenWeight.storage.base, beta: 1, c: gates.base + t * batch * width)
-        Kernels.lstmCell(gates: gates.base + t * batch * width, previousCell: previousCell, cell: cells.base + t * plane,
-                         tanhCell: tanhCells.base + t * plane, hidden: y + t * plane, batch: batch, size: size)
-        (previousHidden, previousCell) = (UnsafePointer(y + t * plane), UnsafePointer(cells.base + t * plane))
-    }
-    copyScalars(to: y + length * plane, from: previousCell, count: plane)
-    let inputs = [x.node, hidden.node, cell.node, inputWeight.node, hiddenWeight.node, inputBias?.node, hiddenBias?.node]
-    guard inputs.contains(where: { $0 != nil }), isRecordingGradients else { return result }
-    let (savedX, savedHidden, savedCell) = (x.detached, hidden.detached, cell.detached)
-    let (savedInputWeight, savedHiddenWeight, outputs) = (inputWeight.detached, hiddenWeight.detached, result.detached)
-    return result.recorded("lstm", inputs: inputs) { [xNode = x.node, hNode = hidden.node, cNode = cell.node,
-                                                       wihNode = inputWeight.node, whhNode = hiddenWeight.node,
-                                                       bihNode = inputBias?.node, bhhNode = hiddenBias?.node] dY in
-        let dOut = dY.storage.base
-        let dGates = TensorStorage<Scalar>(uninitializedCount: rows * width)
-        let dHidden = TensorStorage<Scalar>(uninitializedCount: plane), dCell = TensorStorage<Scalar>(uninitializedCount: plane)
-        zeroFill(dHidden.base, count: plane)
-        copyScalars(to: dCell.base, from: dOut + length * plane, count: plane)
-        // h_{t−1} of every step in time order: the initial state for the first step processed.
-        let previous = TensorStorage<Scalar>(uninitializedCount: rows * size)
-        for (step, t) in order.enumerated() {
-            let source = step == 0 ? savedHidden.storage.base : outputs.storage.base + order[step - 1] * plane
-            copyScalars(to: previous.base + t * plane, from: source, count: plane)
-        }
-        for (step, t) in order.enumerated().reversed() {
-            VectorRoutines.add(dOut + t * plane, into: dHidden.base, count: plane)  // dh_t: from the output and from step t + 1
-            let previousCell = step == 0 ? savedCell.storage.base : cells.base + order[step - 1] * plane
-            Kernels.lstmCellBackward(gates: gates.base + t * batch * width, previousCell: previousCell, tanhCell: tanhCells.base + t * plane,
-                                     dHidden: dHidden.base, dCell: dCell.base, dGates: dGates.base + t * batch * width,
-                                     batch: batch, size: size)
-            MatrixProduct.gemm(transposeA: false, transposeB: false, m: batch, n: size, k: width, a: dGates.base + t * batch * width,
-                               b: savedHiddenWeight.storage.base, beta: 0, c: dHidden.base)  // dh_{t−1} = dgates_t·W_hh
-        }
-        hNode?.accumulate(Tensor(storage: dHidden, shape: [batch, size]))
-        cNode?.accumulate(Tensor(storage: dCell, shape: [batch, size]))
-        whhNode?.withGradientBuffer { dW, accumulate in  // dW_hh += Σ_t dgates_tᵀ·h_{t−1}
-            MatrixProduct.gemm(transposeA: true, transposeB: false, m: width, n: size, k: rows, a: dGates.base, b: previous.base,
-                               beta: accumulate ? 1 : 0, c: dW)
-        }
-        wihNode?.withGradientBuffer { dW, accumulate in  // dW_ih += Σ_t dgates_tᵀ·x_t
-            MatrixProduct.gemm(transposeA: true, transposeB: false, m: width, n: features, k: rows, a: dGates.base,
-                               b: savedX.storage.base, beta: accumulate ? 1 : 0, c: dW)
-        }
-        if bihNode != nil || bhhNode != nil {  // db_ih = db_hh = Σ_t dgates_t
-            let sums = Tensor<Scalar>(uninitializedShape: [width])
-            Tensor<Scalar>(filledWith: 1, shape: [rows]).withUnsafeBufferPointer { ones in
-                MatrixProduct.gemm(transposeA: true, transposeB: false, m: width, n: 1, k: rows, a: dGates.base, b: ones.baseAddress!,
-                                   beta: 0, c: sums.storage.base)
-            }
-            bihNode?.accumulate(sums)
-            bhhNode?.accumulate(sums)
-        }
-        xNode?.withGradientBuffer { dX, accumulate in  // dx = dgates·W_ih
-            MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: features, k: width, a: dGates.base,
-                               b: savedInputWeight.storage.base, beta: accumulate ? 1 : 0, c: dX)
         }
     }
 }

@@ -54,20 +54,27 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
         generator = RandomGenerator(seed: seed)
     }
 
-    /// The block applied to `input` (L, N, E) or (N, L, E) with `batchFirst` (the ``Layer`` entry point).
+    /// The block applied to `input` (L, N, E), (N, L, E) with `batchFirst`, or unbatched (L, E)
+    /// (the ``Layer`` entry point).
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { encode(input) }
 
-    /// The block applied to `input`, with the masks of ``MultiheadAttention/attend(query:key:value:keyPaddingMask:attentionMask:isCausal:)``;
-    /// a ``causal`` block always masks later positions.
-    public func encode(_ input: Tensor<Scalar>, mask: Tensor<Scalar>? = nil, keyPaddingMask: Tensor<Scalar>? = nil,
+    /// The block applied to `input`, as PyTorch's `forward(src, src_mask, src_key_padding_mask, is_causal)`.
+    ///
+    /// - Parameters:
+    ///   - input: (L, N, E), (N, L, E) with `batchFirst`, or unbatched (L, E).
+    ///   - mask: the self-attention mask, (L, L) or (N·heads, L, L).
+    ///   - keyPaddingMask: (N, L), or (L) unbatched: the positions no query attends to.
+    ///   - isCausal: position i attends to positions 0…i only; a ``causal`` block always does.
+    /// - Returns: shaped as `input`.
+    public func encode(_ input: Tensor<Scalar>, mask: AttentionMask<Scalar>? = nil, keyPaddingMask: AttentionMask<Scalar>? = nil,
                        isCausal: Bool = false) -> Tensor<Scalar> {
         let isCausal = isCausal || causal
         func dropped(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
             isTraining && dropout > 0 ? x * dropoutMask(x.shape, probability: dropout, using: &generator) : x
         }
         func attention(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            dropped(selfAttention.attend(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, attentionMask: mask,
-                                         isCausal: isCausal).output)
+            dropped(selfAttention.attend(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
+                                         attentionMask: mask, isCausal: isCausal).output)
         }
         func feedForward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
             let hidden = linear1(x)

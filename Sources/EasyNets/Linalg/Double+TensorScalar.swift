@@ -47,6 +47,14 @@ extension Double: TensorScalar {
         cblas_ddot(blasint(count), x, blasint(incX), y, blasint(incY))
     }
 
+    public static func _blasAsum(count: Int, x: UnsafePointer<Double>, incX: Int) -> Double {
+        cblas_dasum(blasint(count), x, blasint(incX))
+    }
+
+    public static func _blasIamax(count: Int, x: UnsafePointer<Double>, incX: Int) -> Int {
+        Int(cblas_idamax(blasint(count), x, blasint(incX)))
+    }
+
     public static var _lapackPrefix: String { "d" }
 
     public static func _lapackGeqrf(

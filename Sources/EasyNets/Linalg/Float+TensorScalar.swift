@@ -47,6 +47,14 @@ extension Float: TensorScalar {
         cblas_sdot(blasint(count), x, blasint(incX), y, blasint(incY))
     }
 
+    public static func _blasAsum(count: Int, x: UnsafePointer<Float>, incX: Int) -> Float {
+        cblas_sasum(blasint(count), x, blasint(incX))
+    }
+
+    public static func _blasIamax(count: Int, x: UnsafePointer<Float>, incX: Int) -> Int {
+        Int(cblas_isamax(blasint(count), x, blasint(incX)))
+    }
+
     public static var _lapackPrefix: String { "s" }
 
     public static func _lapackGeqrf(

@@ -172,6 +172,21 @@ enum VectorRoutines {
         T._blasDot(count: count, x: x, incX: 1, y: y, incY: 1)
     }
 
+    /// `y += alpha·x` over `count` elements.
+    static func add<T: TensorScalar>(_ x: UnsafePointer<T>, scaledBy alpha: T, into y: UnsafeMutablePointer<T>, count: Int) {
+        T._blasAxpy(count: count, alpha: alpha, x: x, incX: 1, y: y, incY: 1)
+    }
+
+    /// `Σ|xᵢ|` over `count` elements.
+    static func absoluteSum<T: TensorScalar>(_ x: UnsafePointer<T>, count: Int) -> T {
+        T._blasAsum(count: count, x: x, incX: 1)
+    }
+
+    /// `max|xᵢ|` over `count` elements (0 for none).
+    static func maximumMagnitude<T: TensorScalar>(_ x: UnsafePointer<T>, count: Int) -> T {
+        count > 0 ? abs(x[T._blasIamax(count: count, x: x, incX: 1)]) : 0
+    }
+
     /// `x *= alpha` over `count` elements.
     static func scale<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, count: Int, by alpha: T) {
         T._blasScal(count: count, alpha: alpha, x: x, incX: 1)

@@ -10,12 +10,14 @@
 /// Time O(T·N·S); memory O(T·S) per sequence, and O(T·N·C) for the saved gradient.
 ///
 /// - Parameters:
-///   - logProbabilities: `(T, N, C)` log-probabilities (e.g. ``logSoftmax(_:along:)`` along axis 2)
-///     of T frames, N sequences and C classes, blank included.
+///   - logProbabilities: `(T, N, C)` log-probabilities (e.g. ``logSoftmax(_:along:)`` along the
+///     last axis) of T frames, N sequences and C classes, blank included; or `(T, C)` for one
+///     unbatched sequence, which takes one input and one target length and gives a 0-D loss under `.none`.
 ///   - targets: either `(N, S)`, each row a target padded to S, or `(ΣL)`, the targets concatenated;
 ///     labels in 0..<C, never `blank`.
-///   - inputLengths: the frames of each sequence, each in 1...T.
-///   - targetLengths: the labels of each target, each at most S for padded targets.
+///   - inputLengths: the frames of each sequence, each in 0...T. A sequence of 0 frames has loss 0
+///     for an empty target and +∞ otherwise, and no gradient, as in PyTorch.
+///   - targetLengths: the labels of each target (0 for an empty one), each at most S for padded targets.
 ///   - blank: the blank class.
 ///   - reduction: `.none` gives the N losses; `.mean` divides each by its target length (at least 1)
 ///     and averages over the batch, as PyTorch; `.sum` adds them.
@@ -26,14 +28,25 @@ public func ctcLoss<Scalar>(
     blank: Int = 0, reduction: LossReduction = .mean, zeroInfinity: Bool = false
 ) -> Tensor<Scalar> {
     let op = "ctcLoss"
-    require(logProbabilities.rank == 3, "\(op): log-probabilities must be (T, N, C), shape is \(logProbabilities.shape)")
+    require(logProbabilities.rank == 3 || logProbabilities.rank == 2,
+            "\(op): log-probabilities must be (T, N, C) or (T, C), shape is \(logProbabilities.shape)")
+    if logProbabilities.rank == 2 {
+        require(inputLengths.count == 1 && targetLengths.count == 1,
+                "\(op): \(inputLengths.count) input lengths and \(targetLengths.count) target lengths for unbatched "
+                + "log-probabilities of shape \(logProbabilities.shape), which need one of each")
+        let (frames, classes) = (logProbabilities.shape[0], logProbabilities.shape[1])
+        let loss = ctcLoss(logProbabilities: logProbabilities.reshaped(to: [frames, 1, classes]), targets: targets,
+                           inputLengths: inputLengths, targetLengths: targetLengths, blank: blank, reduction: reduction,
+                           zeroInfinity: zeroInfinity)
+        return reduction == .none ? loss.reshaped(to: []) : loss
+    }
     let (frames, batch, classes) = (logProbabilities.shape[0], logProbabilities.shape[1], logProbabilities.shape[2])
     require(inputLengths.count == batch && targetLengths.count == batch,
             "\(op): \(inputLengths.count) input lengths and \(targetLengths.count) target lengths for log-probabilities "
             + "of shape \(logProbabilities.shape), which need \(batch) of each")
     require(blank >= 0 && blank < classes, "\(op): blank \(blank) out of range for log-probabilities of shape \(logProbabilities.shape)")
     for length in inputLengths {
-        require(length >= 1 && length <= frames, "\(op): input length \(length) out of 1...\(frames) for log-probabilities "
+        require(length >= 0 && length <= frames, "\(op): input length \(length) out of 0...\(frames) for log-probabilities "
                 + "of shape \(logProbabilities.shape)")
     }
     require(targetLengths.allSatisfy { $0 >= 0 }, "\(op): negative target length in \(targetLengths)")
@@ -122,6 +135,8 @@ enum CTCKernel {
     ) -> Double {
         let (C, N, blank) = (shape.classes, shape.batch, shape.blank)
         let L = target.count, S = 2 * L + 1
+        // No frames: only the empty target has an alignment, the empty one (PyTorch's convention).
+        guard inputLength > 0 else { return L == 0 ? 0 : .infinity }
         @inline(__always) func label(_ s: Int) -> Int { s % 2 == 0 ? blank : target[s / 2] }
         @inline(__always) func lp(_ t: Int, _ c: Int) -> Double { Double(logP[(t * N + b) * C + c]) }
         // Whether state s may be entered from s − 2 (skipping a blank between different labels).

@@ -42,7 +42,7 @@ public struct ParameterGroup<Scalar: TensorScalar, Options: OptimizerOptions> {
     /// The second group holds every parameter with fewer than two dimensions (the biases of
     /// linear, convolutional, recurrent and attention layers, and any other vector or scalar) and
     /// every parameter of a ``NormalizationLayer`` (``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``,
-    /// ``GroupNorm``); the first holds the rest: the weight matrices and convolution kernels, and
+    /// ``GroupNorm``, ``InstanceNorm1d``, ``InstanceNorm2d``, ``RMSNorm``); the first holds the rest: the weight matrices and convolution kernels, and
     /// embedding tables, which the usual PyTorch recipes (timm's, nanoGPT's) decay too. Both groups
     /// keep the model's parameter order; frozen parameters are in neither.
     public static func weightDecayGroups(of model: some Layer<Scalar>, weightDecay: Double) -> [ParameterGroup] {
@@ -80,7 +80,7 @@ public struct OptimizerGroup<Scalar: TensorScalar> {
 }
 
 /// A layer that normalizes its input (``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``,
-/// ``GroupNorm``): ``ParameterGroup/weightDecayGroups(of:weightDecay:)`` exempts its parameters
+/// ``GroupNorm``, ``InstanceNorm1d``, ``InstanceNorm2d``, ``RMSNorm``): ``ParameterGroup/weightDecayGroups(of:weightDecay:)`` exempts its parameters
 /// from weight decay. Conform a normalization layer of your own to get the same.
 public protocol NormalizationLayer {}
 

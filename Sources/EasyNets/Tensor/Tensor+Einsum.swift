@@ -7,11 +7,34 @@
 /// axes are labelled by letters (`"ij,jk->ik"` is the matrix product, `"bij,bjk->bik"` the batched
 /// one, `"ii->"` the trace, `"ii->i"` the diagonal, `"ij->ji"` the transpose). Letters missing from
 /// the output are summed over; without `->` the output holds the letters used once, in alphabetical
-/// order. Spaces are ignored; ellipses are not supported. Operands meet pairwise from the left,
+/// order (capitals first). An ellipsis `...` in an operand stands for the axes its letters leave
+/// unlabelled; the ellipses of all operands broadcast together, aligned at their last axis, and
+/// appear in the output where it has `...` (first without `->`; summed when the output has none):
+/// `"...ij,...jk->...ik"` is `matmul` with broadcast batch axes. A letter of extent 1 broadcasts
+/// against a longer one, as in PyTorch. Spaces are ignored. Operands meet pairwise from the left,
 /// contractions as one matrix product each (BLAS gemm, transposed through its flags where the
 /// layout allows). Differentiable in every operand.
 public func einsum<Scalar>(_ equation: String, _ operands: Tensor<Scalar>...) -> Tensor<Scalar> {
     einsum(equation, operands)
+}
+
+/// The axis labels of one side of an einsum equation: letters, and `nil` for the ellipsis.
+private func einsumTerm(_ text: Substring, equation: String) -> [Character?] {
+    var term: [Character?] = []
+    var rest = text[...]
+    while let letter = rest.first {
+        if rest.hasPrefix("...") {
+            require(!term.contains(nil), "einsum: term \"\(text)\" of \"\(equation)\" has more than one ellipsis")
+            term.append(nil)
+            rest = rest.dropFirst(3)
+            continue
+        }
+        require(letter.isASCII && letter.isLetter,
+                "einsum: equation \"\(equation)\" has \"\(letter)\"; only letters and one ellipsis \"...\" per term label axes")
+        term.append(letter)
+        rest = rest.dropFirst()
+    }
+    return term
 }
 
 /// ``einsum(_:_:)`` with the operands in an array.
@@ -21,37 +44,58 @@ func einsum<Scalar>(_ equation: String, _ operands: [Tensor<Scalar>]) -> Tensor<
     let text = equation.filter { $0 != " " }
     let sides = text.components(separatedBy: "->")
     require(sides.count <= 2, "\(op): equation \"\(equation)\" has more than one \"->\"")
-    var labels = sides[0].split(separator: ",", omittingEmptySubsequences: false).map(Array.init)
-    require(labels.count == operands.count,
-            "\(op): equation \"\(equation)\" names \(labels.count) operands, got \(operands.count)")
-    for term in labels + (sides.count == 2 ? [Array(sides[1])] : []) {
-        for letter in term where !(letter.isASCII && letter.isLetter) {
-            programmerError("\(op): equation \"\(equation)\" has \"\(letter)\"; only letters label axes (no ellipsis)")
-        }
+    let terms = sides[0].split(separator: ",", omittingEmptySubsequences: false).map { einsumTerm($0, equation: equation) }
+    require(terms.count == operands.count,
+            "\(op): equation \"\(equation)\" names \(terms.count) operands, got \(operands.count)")
+    // The ellipsis becomes labels of its own (private-use characters), right-aligned across operands.
+    var ellipsisRank = 0
+    for (term, operand) in zip(terms, operands) {
+        let lettered = term.compactMap { $0 }.count
+        require(term.contains(nil) ? operand.rank >= lettered : operand.rank == lettered,
+                "\(op): term \"\(String(term.map { $0 ?? "…" }))\" of \"\(equation)\" labels \(lettered) axes of shape \(operand.shape)")
+        if term.contains(nil) { ellipsisRank = Swift.max(ellipsisRank, operand.rank - lettered) }
     }
+    let ellipsis = (0..<ellipsisRank).map { Character(Unicode.Scalar(0xE000 + $0)!) }
+    func expanded(_ term: [Character?], axes: Int) -> [Character] {
+        term.flatMap { $0.map { [$0] } ?? Array(ellipsis.suffix(axes - term.count + 1)) }
+    }
+    var labels = zip(terms, operands).map { expanded($0, axes: $1.rank) }
+    // Each label's extent; an axis of extent 1 broadcasts against a longer one.
     var extents: [Character: Int] = [:]
     for (term, operand) in zip(labels, operands) {
-        require(term.count == operand.rank,
-                "\(op): term \"\(String(term))\" of \"\(equation)\" labels \(term.count) axes of shape \(operand.shape)")
         for (letter, extent) in zip(term, operand.shape) {
-            require(extents[letter, default: extent] == extent,
-                    "\(op): letter \"\(letter)\" of \"\(equation)\" is \(extents[letter]!) and \(extent) long (shapes \(operands.map(\.shape)))")
-            extents[letter] = extent
+            // A letter repeated within one operand (a diagonal) does not broadcast.
+            for (other, otherExtent) in zip(term, operand.shape) where other == letter {
+                require(otherExtent == extent, "\(op): letter \"\(letter)\" repeats in an operand of shape \(operand.shape) "
+                        + "of \"\(equation)\" with extents \(extent) and \(otherExtent)")
+            }
+            let known = extents[letter, default: extent]
+            require(known == extent || known == 1 || extent == 1,
+                    "\(op): \(ellipsis.contains(letter) ? "ellipsis axes" : "letter \"\(letter)\"") of \"\(equation)\" are "
+                    + "\(known) and \(extent) long (shapes \(operands.map(\.shape)))")
+            extents[letter] = Swift.max(known, extent)
         }
     }
     let output: [Character]
     if sides.count == 2 {
-        output = Array(sides[1])
+        let outputTerm = einsumTerm(Substring(sides[1]), equation: equation)
+        output = outputTerm.flatMap { $0.map { [$0] } ?? ellipsis }
         require(Set(output).count == output.count, "\(op): output \"\(sides[1])\" of \"\(equation)\" repeats a letter")
         for letter in output where extents[letter] == nil {
             programmerError("\(op): output letter \"\(letter)\" of \"\(equation)\" labels no operand axis")
         }
     } else {
         let uses = labels.flatMap { $0 }.reduce(into: [Character: Int]()) { $0[$1, default: 0] += 1 }
-        output = uses.filter { $0.value == 1 }.keys.sorted()
+        output = ellipsis + uses.filter { $0.value == 1 && !ellipsis.contains($0.key) }.keys.sorted()
+    }
+    var tensors = operands
+    // Broadcast axes (extent 1 where the label is longer elsewhere) leave their operand.
+    for i in tensors.indices where zip(labels[i], tensors[i].shape).contains(where: { $1 == 1 && extents[$0]! > 1 }) {
+        let kept = labels[i].indices.filter { !(tensors[i].shape[$0] == 1 && extents[labels[i][$0]]! > 1) }
+        tensors[i] = tensors[i].reshaped(to: kept.map { tensors[i].shape[$0] })
+        labels[i] = kept.map { labels[i][$0] }
     }
     // Each operand alone: diagonals for repeated letters, sums over letters no one else needs.
-    var tensors = operands
     for i in tensors.indices {
         while let letter = labels[i].first(where: { c in labels[i].filter { $0 == c }.count > 1 }) {
             let first = labels[i].firstIndex(of: letter)!, second = labels[i].lastIndex(of: letter)!

@@ -1,75 +1,9 @@
-// Index and mask ops, PyTorch's `scatter`, `scatter_add`, `index_add`, `index_select`, `x[mask]`,
-// `x[mask] = v` and `nonzero`, all out of place. Masks are tensors of 0s and 1s, as the comparison
-// operators return: an element counts as selected where the mask is nonzero. The writing ops share
-// one scatter by offsets, whose backward sends each written element's gradient back to its source.
+// Index and mask ops, PyTorch's `index_add`, `index_select`, `x[mask]`, `x[mask] = v` and `nonzero`,
+// all out of place. Masks are tensors of 0s and 1s, as the comparison operators return: an element
+// counts as selected where the mask is nonzero. The writing ops share the scatter by offsets of
+// Tensor+Scatter.swift, whose backward sends each written element's gradient back to its source.
 
 extension Tensor {
-    /// A copy of this tensor with `values[sources[k]]` written to (or, with `adding`, added to)
-    /// element `targets[k]`, in order. Backward: this tensor's gradient is `dY`, zero where an element
-    /// was overwritten; `values` gets `dY[targets[k]]` at `sources[k]`.
-    func scattering(targets: [Int], sources: [Int], values: Tensor, adding: Bool, op: String) -> Tensor {
-        let result = Tensor(uninitializedShape: shape)
-        copyScalars(to: result.storage.base, from: storage.base, count: count)
-        let (source, target) = (values.storage.base, result.storage.base)
-        for (t, s) in zip(targets, sources) {
-            if adding { target[t] += source[s] } else { target[t] = source[s] }
-        }
-        guard Tensor.needsRecording(self, values) else { return result }
-        let overwritten = adding ? [] : Array(Set(targets))  // once each, however often written
-        return result.recorded(op, inputs: [node, values.node]) { [node, count, valuesNode = values.node, valuesCount = values.count] dY in
-            let incoming = dY.storage.base
-            node?.withGradientBuffer { gradient, accumulate in
-                if accumulate {
-                    VectorRoutines.add(incoming, into: gradient, count: count)
-                    for t in overwritten { gradient[t] -= incoming[t] }
-                } else {
-                    copyScalars(to: gradient, from: incoming, count: count)
-                    for t in overwritten { gradient[t] = 0 }
-                }
-            }
-            valuesNode?.withGradientBuffer { gradient, accumulate in
-                if !accumulate { zeroFill(gradient, count: valuesCount) }
-                for (t, s) in zip(targets, sources) { gradient[s] += incoming[t] }
-            }
-        }
-    }
-
-    /// For each position of `indices` (this tensor's rank, each extent at most `values`' and, off
-    /// `axis`, at most this tensor's), the offset it writes in this tensor and the one it reads in `values`.
-    private func scatterOffsets(along axis: Int, indices: IndexTensor, values: Tensor, op: String)
-        -> (axis: Int, targets: [Int], sources: [Int]) {
-        require(rank >= 1, "\(op): a 0-D tensor has no axis to scatter along")
-        let axis = normalizedAxis(axis, rank: rank, op: op)
-        require(values.rank == rank, "\(op): values of shape \(values.shape) need the rank of shape \(shape)")
-        require(indices.rank == rank && (0..<rank).allSatisfy { indices.shape[$0] <= values.shape[$0] && ($0 == axis || indices.shape[$0] <= shape[$0]) },
-                "\(op): indices of shape \(indices.shape) do not fit shape \(shape) and values of shape \(values.shape) along axis \(axis)")
-        for index in indices.values where index < 0 || index >= shape[axis] {
-            programmerError("\(op): index \(index) is out of range 0..<\(shape[axis]) for axis \(axis) of shape \(shape)")
-        }
-        var targets = sourceOffsets(outShape: indices.shape) { $0[axis] = 0 }
-        let stride = contiguousStrides(shape)[axis]
-        for k in targets.indices { targets[k] += indices.values[k] * stride }
-        return (axis, targets, values.sourceOffsets(outShape: indices.shape) { _ in })
-    }
-
-    /// This tensor with `values` written at `indices` along `axis`, PyTorch's out-of-place
-    /// `torch.scatter(self, axis, indices, values)`: `out[i₀, …, indices[i₀, …, i_axis, …], …] = values[i₀, …, i_axis, …]`
-    /// for every position of `indices`. `indices` has this tensor's rank and extents at most `values'`
-    /// (and, off `axis`, at most this tensor's). Where indices repeat, the last write wins (PyTorch
-    /// leaves that unspecified). Differentiable in both: overwritten elements get no gradient,
-    /// `values` gets the gradient of where each was written.
-    public func scattering(along axis: Int, indices: IndexTensor, values: Tensor) -> Tensor {
-        let (_, targets, sources) = scatterOffsets(along: axis, indices: indices, values: values, op: "Tensor.scattering")
-        return scattering(targets: targets, sources: sources, values: values, adding: false, op: "scatter")
-    }
-
-    /// This tensor with `values` added at `indices` along `axis`, PyTorch's `torch.scatter_add`:
-    /// like ``scattering(along:indices:values:)`` but repeated indices add up. Differentiable in both.
-    public func scatterAdding(along axis: Int, indices: IndexTensor, values: Tensor) -> Tensor {
-        let (_, targets, sources) = scatterOffsets(along: axis, indices: indices, values: values, op: "Tensor.scatterAdding")
-        return scattering(targets: targets, sources: sources, values: values, adding: true, op: "scatter_add")
-    }
-
     /// Checks 1-D `indices` into `axis` and returns the axis normalized.
     private func checkedIndexAxis(_ axis: Int, _ indices: IndexTensor, op: String) -> Int {
         require(rank >= 1, "\(op): a 0-D tensor has no axis to index")
@@ -92,52 +26,84 @@ extension Tensor {
         return gathering(offsets: offsets, outShape: outShape, op: "index_select")
     }
 
-    /// This tensor with slice `k` of `values` along `axis` added to slice `indices[k]`, PyTorch's
-    /// `torch.index_add(self, axis, indices, values)`: `values` has this shape but for
-    /// `indices.count` on `axis`; repeated indices add up. Differentiable in both.
-    public func indexAdding(along axis: Int, indices: IndexTensor, values: Tensor) -> Tensor {
+    /// This tensor with slice `k` of `values` along `axis`, times `alpha`, added to slice `indices[k]`,
+    /// PyTorch's `torch.index_add(self, axis, indices, values, alpha=alpha)`: `values` has this shape
+    /// but for `indices.count` on `axis`; repeated indices add up. Differentiable in both.
+    public func indexAdding(along axis: Int, indices: IndexTensor, values: Tensor, alpha: Scalar = 1) -> Tensor {
         let op = "Tensor.indexAdding"
         let axis = checkedIndexAxis(axis, indices, op: op)
         var expected = shape
         expected[axis] = indices.count
         require(values.shape == expected, "\(op): values of shape \(values.shape) do not match \(expected) for \(indices.count) indices into shape \(shape)")
         let targets = sourceOffsets(outShape: expected) { $0[axis] = indices.values[$0[axis]] }
-        return scattering(targets: targets, sources: Array(0..<values.count), values: values, adding: true, op: "index_add")
+        return scattering(targets: targets, sources: Array(0..<values.count), values: alpha == 1 ? values : values * alpha,
+                          adding: true, op: "index_add")
     }
 
-    /// The flat offsets where `mask` (this tensor's shape) is nonzero, in row-major order.
-    private func selectedOffsets(_ mask: Tensor, op: String) -> [Int] {
-        require(mask.shape == shape, "\(op): mask of shape \(mask.shape) does not match shape \(shape)")
-        return mask.withUnsafeBufferPointer { m in m.indices.filter { m[$0] != 0 } }
-    }
-
-    /// The elements where `mask` (this tensor's shape, 0 or 1) is nonzero, in row-major order, as
-    /// a vector: PyTorch's `self[mask]`. Differentiable: the gradient returns to the selected elements.
-    public func selecting(mask: Tensor) -> Tensor {
-        let offsets = selectedOffsets(mask, op: "Tensor.selecting")
-        return gathering(offsets: offsets, outShape: [offsets.count], op: "mask_select")
-    }
-
-    /// This tensor with the elements where `mask` is nonzero replaced, in row-major order, by
-    /// `values`: PyTorch's `y = self.clone(); y[mask] = values`. `values` is a vector of as many
-    /// elements as the mask selects, or a 0-D tensor written everywhere selected. Differentiable
-    /// in both: replaced elements get no gradient, `values` the gradient of where it was written.
-    public func assigning(_ values: Tensor, where mask: Tensor) -> Tensor {
-        let op = "Tensor.assigning"
-        let targets = selectedOffsets(mask, op: op)
-        if values.rank == 0 {
-            return scattering(targets: targets, sources: [Int](repeating: 0, count: targets.count), values: values, adding: false, op: "mask_assign")
+    /// The elements a boolean `mask` picks, as PyTorch indexes with one: the offset in this tensor
+    /// of each picked element in row-major order, and the shape of the picked elements.
+    ///
+    /// A mask of lower rank k covers the leading k axes exactly and picks whole slices, giving
+    /// shape (count, trailing axes…) (`x[mask]`). A mask of this rank or more broadcasts: with
+    /// `broadcastingSelf` (selection, `masked_select`) both stretch to one shape, otherwise the mask
+    /// stretches to this shape (assignment, `masked_fill`, `masked_scatter`); the shape is (count).
+    private func maskSelection(_ mask: Tensor, broadcastingSelf: Bool, op: String) -> (offsets: [Int], shape: [Int]) {
+        let picked = mask.withUnsafeBufferPointer { m in m.indices.filter { m[$0] != 0 } }
+        if mask.rank < rank {
+            let leading = Array(shape[..<mask.rank]), trailing = Array(shape[mask.rank...])
+            require(mask.shape == leading, "\(op): mask of shape \(mask.shape) must match the leading axes \(leading) "
+                    + "of shape \(shape), or broadcast to it with rank \(rank)")
+            let slice = trailing.reduce(1, *)
+            return (picked.flatMap { $0 * slice..<($0 + 1) * slice }, [picked.count] + trailing)
         }
-        require(values.rank == 1 && values.count == targets.count,
-                "\(op): values of shape \(values.shape) for \(targets.count) selected elements; needs shape [\(targets.count)] or []")
-        return scattering(targets: targets, sources: Array(0..<targets.count), values: values, adding: false, op: "mask_assign")
+        let outShape = broadcastShape(mask.shape, shape, op: op)
+        require(broadcastingSelf || (mask.rank == rank && outShape == shape),
+                "\(op): mask of shape \(mask.shape) must match the leading axes of shape \(shape) or broadcast to it with rank \(rank)")
+        if outShape == mask.shape && outShape == shape { return (picked, [picked.count]) }
+        // The mask's element and this tensor's at each position of the broadcast shape.
+        let (maskStrides, selfStrides) = (broadcastStrides(mask.shape, to: outShape), broadcastStrides(shape, to: outShape))
+        let maskOffsets = rowMajorOffsets(outShape) { _, position in zip(position, maskStrides).reduce(0) { $0 + $1.0 * $1.1 } }
+        let selfOffsets = rowMajorOffsets(outShape) { _, position in zip(position, selfStrides).reduce(0) { $0 + $1.0 * $1.1 } }
+        let offsets = mask.withUnsafeBufferPointer { m in maskOffsets.indices.filter { m[maskOffsets[$0]] != 0 }.map { selfOffsets[$0] } }
+        return (offsets, [offsets.count])
     }
 
-    /// This tensor with `value` wherever `mask` (this tensor's shape) is nonzero: PyTorch's
-    /// `y = self.clone(); y[mask] = value`. The gradient passes where the mask is 0.
+    /// The elements a boolean `mask` picks, PyTorch's `self[mask]` (and `torch.masked_select`). A
+    /// mask of 0s and 1s, as the comparisons give, either covers the leading k axes exactly
+    /// (rank k below this tensor's) and picks whole slices, giving shape (count, trailing axes…),
+    /// or has at least this rank and broadcasts with this tensor, giving the picked elements of
+    /// the broadcast in row-major order, shape (count). Differentiable: the gradient returns to
+    /// the picked elements (summed where this tensor was broadcast).
+    public func selecting(mask: Tensor) -> Tensor {
+        let (offsets, outShape) = maskSelection(mask, broadcastingSelf: true, op: "Tensor.selecting(mask:)")
+        return gathering(offsets: offsets, outShape: outShape, op: "mask_select")
+    }
+
+    /// This tensor with the elements a boolean `mask` picks replaced by `values`, PyTorch's
+    /// `y = self.clone(); y[mask] = values`, `masked_fill` and `masked_scatter`. The mask either covers
+    /// the leading k axes exactly (picking whole slices, as in ``selecting(mask:)``) or has this
+    /// rank and broadcasts to this shape. `values` broadcasts, as PyTorch broadcasts, to the shape
+    /// of the picked elements, (count, trailing axes…) or (count): one value per picked slice or
+    /// element in row-major order, one slice for every picked slice, or a 0-D tensor everywhere
+    /// (``Tensor/select(where:_:else:)`` is `torch.where`, values of this shape read where picked).
+    /// Differentiable in both: replaced elements get no gradient, `values` the gradient of where
+    /// it was written (summed over its broadcast).
+    public func assigning(_ values: Tensor, where mask: Tensor) -> Tensor {
+        let op = "Tensor.assigning(_:where:)"
+        let (targets, picked) = maskSelection(mask, broadcastingSelf: false, op: op)
+        require(values.rank <= picked.count && zip(values.shape, picked.suffix(values.rank)).allSatisfy { $0 == $1 || $0 == 1 },
+                "\(op): values of shape \(values.shape) do not broadcast to the shape \(picked) the mask of shape "
+                + "\(mask.shape) picks from shape \(shape)")
+        let strides = broadcastStrides(values.shape, to: picked)  // the value written at each picked element
+        let sources = rowMajorOffsets(picked) { _, position in zip(position, strides).reduce(0) { $0 + $1.0 * $1.1 } }
+        return scattering(targets: targets, sources: sources, values: values, adding: false, op: "mask_assign")
+    }
+
+    /// This tensor with `value` at the elements a boolean `mask` picks (as in
+    /// ``assigning(_:where:)-(Tensor<Scalar>,_)``): PyTorch's `y = self.clone(); y[mask] = value`
+    /// and `masked_fill`. The gradient passes where nothing was replaced.
     public func assigning(_ value: Scalar, where mask: Tensor) -> Tensor {
-        require(mask.shape == shape, "Tensor.assigning: mask of shape \(mask.shape) does not match shape \(shape)")
-        return maskedFilled(where: mask, with: value)
+        assigning(Tensor(value), where: mask)
     }
 
     /// The index of every nonzero element, in row-major order, as a (count, rank) ``IndexTensor``:

@@ -155,7 +155,7 @@ extension Tensor {
     /// with `paddingValue` to the longest and stacked: (N, L, …) with `batchFirst`, else (L, N, …),
     /// as PyTorch's `nn.utils.rnn.pad_sequence`. Also returns the padding mask (N, L), 1 where a
     /// position is padding: the `keyPaddingMask` of ``MultiheadAttention`` and
-    /// ``TransformerEncoderLayer``. Differentiable in each sequence.
+    /// ``TransformerEncoderLayer`` as ``AttentionMask/boolean(_:)``. Differentiable in each sequence.
     public static func paddedSequences(_ sequences: [Tensor], batchFirst: Bool = true,
                                        paddingValue: Scalar = 0) -> (values: Tensor, paddingMask: Tensor) {
         require(!sequences.isEmpty, "Tensor.paddedSequences: no sequences given")
@@ -240,7 +240,10 @@ extension Tensor {
     }
 
     /// The rows at `indices` of the first axis, in that order (repeats allowed), as a copy.
-    public func gatheringRows(_ indices: [Int]) -> Tensor {
+    public func gatheringRows(_ indices: [Int]) -> Tensor { gatheringRows(indices, skippingGradientOf: nil) }
+
+    /// The rows at `indices`; backward adds nothing to row `skippedRow` (an embedding's padding row).
+    func gatheringRows(_ indices: [Int], skippingGradientOf skippedRow: Int?) -> Tensor {
         require(rank >= 1, "Tensor.gatheringRows: needs at least one axis, shape is \(shape)")
         let rowSize = count / Swift.max(shape[0], 1)
         var outShape = shape
@@ -254,7 +257,7 @@ extension Tensor {
         return result.recorded("gather", inputs: [node]) { [node, shape] dY in
             node?.withGradientBuffer { gradient, accumulate in
                 if !accumulate { zeroFill(gradient, count: shape.reduce(1, *)) }
-                for (i, index) in indices.enumerated() {
+                for (i, index) in indices.enumerated() where index != skippedRow {
                     VectorRoutines.add(dY.storage.base + i * rowSize, into: gradient + index * rowSize, count: rowSize)
                 }
             }

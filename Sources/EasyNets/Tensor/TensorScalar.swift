@@ -40,6 +40,12 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _blasDot(
         count: Int, x: UnsafePointer<Self>, incX: Int, y: UnsafePointer<Self>, incY: Int) -> Self
 
+    /// `Σ|xᵢ|`.
+    static func _blasAsum(count: Int, x: UnsafePointer<Self>, incX: Int) -> Self
+
+    /// The index of the first element of largest magnitude (0-based).
+    static func _blasIamax(count: Int, x: UnsafePointer<Self>, incX: Int) -> Int
+
     // MARK: LAPACK (row-major; each returns LAPACK's `info`)
 
     /// The letter that starts this type's LAPACK routine names: `"s"` or `"d"` (in error messages).

@@ -6,7 +6,8 @@
 /// uses d = min(decay, (1 + k)/(10 + k)), so early averages forget the initial weights fast.
 /// Every parameter is averaged, frozen ones and normalization statistics kept as parameters
 /// among them; 64-bit integer counters are not. As a ``TrainingObserver`` given to a
-/// ``Trainer``, it updates after each step.
+/// ``Trainer``, it updates after each step; as the trainer's ``Trainer/movingAverage`` it also
+/// evaluates the validation data and is saved in the trainer's checkpoints.
 ///
 /// To evaluate with the averages, ``swap()`` them into the model and ``swap()`` back, or ``copy()``
 /// them in for good. ``save(toCheckpoint:)`` and ``load(fromCheckpoint:)`` keep the averages in a
@@ -116,11 +117,32 @@ public final class ExponentialMovingAverage<Scalar: TensorScalar>: TrainingObser
 
     /// Restores the averages from the checkpoint file at `path` (see ``save(toCheckpoint:)``).
     public func load(fromCheckpoint path: String) throws {
-        let file = try SafeTensorsFile(contentsOfFile: path)
+        try load(from: SafeTensorsFile(contentsOfFile: path), path: path)
+    }
+
+    /// Restores the averages from a checkpoint already read (see ``load(fromCheckpoint:)``);
+    /// `path` names it in errors.
+    public func load(from file: SafeTensorsFile, path: String = "<memory>") throws {
         var state: [String: Tensor<Scalar>] = [:]
         for (key, entry) in file.entries where key.hasPrefix("ema.") { state[key] = entry.tensor(as: Scalar.self) }
         do { try loadState(state) } catch { throw CheckpointError(path: path, reason: "\(error)") }
     }
+
+    /// Overwrites `model`'s parameters with the averages `file` holds, when it holds some (a
+    /// checkpoint of a ``Trainer`` with a ``Trainer/movingAverage``), and returns whether it did:
+    /// how a model is evaluated or used with its averaged weights.
+    @discardableResult
+    public static func loadAverages(into model: some Layer<Scalar>, from file: SafeTensorsFile, path: String = "<memory>") throws -> Bool {
+        guard isStored(in: file) else { return false }
+        let average = ExponentialMovingAverage(of: model)
+        try average.load(from: file, path: path)
+        average.copy()
+        return true
+    }
+
+    /// Whether `file` holds averages (an `ema.updates` entry), as ``save(toCheckpoint:)`` and a
+    /// ``Trainer`` with a ``Trainer/movingAverage`` write them.
+    public static func isStored(in file: SafeTensorsFile) -> Bool { file.entries["ema.updates"] != nil }
 }
 
 extension Tensor {

@@ -113,6 +113,15 @@ extension TrainingObserver {
 /// that use batch statistics (``BatchNorm1d``, ``BatchNorm2d``) see each micro-batch on its own,
 /// as in PyTorch.
 ///
+/// **Optimizers that re-evaluate.** A ``ReevaluatingOptimizer`` such as ``LBFGS`` gets, for each
+/// step, a closure that clears the gradients, runs the forward pass, the loss and the backward
+/// pass on the step's micro-batches (clipping the gradients when ``gradientClipNorm`` is set) and
+/// returns the step's mean loss; it may call it several times. The examples are read once per
+/// step; the reported loss and metrics are those of the first call. Dropout draws anew on each call.
+///
+/// **Moving average of the weights.** With ``movingAverage`` set, validation evaluates the
+/// averaged weights while training continues from the raw ones; both are in the checkpoints.
+///
 /// **Data-parallel training.** Given a ``DataParallel``, the trainer runs as one of its group's
 /// processes, each of which starts the same trainer: at the start every process checks that all
 /// have the same model, data and settings and takes rank 0's parameters; each global batch of the
@@ -173,6 +182,12 @@ public final class Trainer<Scalar: TensorScalar> {
     public var gradientClipNorm: Double? {
         didSet { require(gradientClipNorm.map { $0 > 0 && $0.isFinite } ?? true, "Trainer: gradientClipNorm must be positive and finite") }
     }
+    /// An exponential moving average of the model's weights, when set (before ``fit(epochs:)``):
+    /// updated after each optimizer step, swapped into the model to evaluate the validation data,
+    /// and saved in and restored from the trainer's checkpoints (tensors `ema.*`) beside the raw
+    /// weights, which training continues from. Do not also add it to ``observers``, which would
+    /// update it twice a step.
+    public var movingAverage: ExponentialMovingAverage<Scalar>?
     /// The metrics of each epoch this trainer completed, in order.
     public private(set) var history: [EpochMetrics] = []
 
@@ -239,6 +254,10 @@ public final class Trainer<Scalar: TensorScalar> {
         var outcome = TrainingOutcome.completed
         do {
             try checkTrainable()
+            if let movingAverage {
+                require(!observers.contains { $0 === movingAverage },
+                        "Trainer: the moving average is both the trainer's movingAverage and an observer; it would update twice a step")
+            }
             totals.offsets = try newTotals().offsets
             if let dataParallel {
                 try dataParallel.start(model: model, data: loader.source, settings: "batch size \(loader.batchSize), shuffle "
@@ -260,6 +279,7 @@ public final class Trainer<Scalar: TensorScalar> {
                 while batchesInEpoch < batches.count {
                     let group = Array(batches[batchesInEpoch ..< Swift.min(batchesInEpoch + accumulationSteps, batches.count)])
                     let (value, cancelled) = try trainStep(on: group, reader: reader)
+                    movingAverage?.update()
                     if scheduleStepping == .perBatch { scheduler?.step() }
                     step += 1
                     batchesInEpoch += group.count
@@ -317,43 +337,68 @@ public final class Trainer<Scalar: TensorScalar> {
     /// One optimizer step on the micro-batches `group` (this process's share of each, in
     /// data-parallel training), each weighted by its share of the step's examples: returns the
     /// step's mean loss and whether any process was cancelled.
+    ///
+    /// A ``ReevaluatingOptimizer`` gets the evaluation as its closure and may run it several
+    /// times on the same micro-batches; the step's loss and metrics are those of the first run,
+    /// at the parameters before the step.
     private func trainStep(on group: [DataLoader<Scalar>.Batch], reader: DataLoader<Scalar>.Reader) throws -> (loss: Double, cancelled: Bool) {
-        optimizer.zeroGradients()
         let total = group.reduce(0) { $0 + $1.count }
-        var stepTotals = try newTotals()
-        for (index, batch) in group.enumerated() {
-            let share = share(of: batch)
-            let weight = Double(share.count) / Double(total)
-            let isLast = index == group.count - 1
-            guard share.count > 0 else {
-                if isLast { try dataParallel?.backward(nil, weight: 0, parameters: optimizer.parameters) }
-                continue
+        let reevaluating = optimizer as? any ReevaluatingOptimizer<Scalar>
+        // A re-evaluating optimizer sees the same examples each time: read once, kept for the step.
+        var kept: [Int: Dataset<Scalar>] = [:]
+        var stepTotals: MetricTotals?
+        func evaluate() throws -> Double {
+            optimizer.zeroGradients()
+            var totals = try newTotals()
+            var loss = 0.0
+            for (index, batch) in group.enumerated() {
+                let share = share(of: batch)
+                let weight = Double(share.count) / Double(total)
+                let isLast = index == group.count - 1
+                guard share.count > 0 else {
+                    if isLast { try dataParallel?.backward(nil, weight: 0, parameters: optimizer.parameters) }
+                    continue
+                }
+                let examples = try kept[index] ?? reader.examples(of: share)
+                if reevaluating != nil { kept[index] = examples }
+                let output = model(examples.features)
+                if let problem = self.loss.problem(outputShape: output.shape, batch: share.count, layout: examples.targetLayout) {
+                    throw TrainingError(epoch: epoch + 1, step: step + 1, reason: problem)
+                }
+                let batchLoss = self.loss(output, examples.targets)
+                if let dataParallel, isLast {
+                    try dataParallel.backward(batchLoss, weight: weight, parameters: optimizer.parameters)
+                } else if weight == 1 {
+                    batchLoss.backward()
+                } else {
+                    batchLoss.backward(seed: Tensor(filledWith: Scalar(weight), shape: batchLoss.shape))
+                }
+                loss += weight == 1 ? Double(batchLoss.scalar) : weight * Double(batchLoss.scalar)
+                if stepTotals == nil {
+                    totals.add(loss: Double(batchLoss.scalar), examples: share.count, output: output, targets: examples.targets)
+                }
             }
-            let examples = try reader.examples(of: share)
-            let output = model(examples.features)
-            if let problem = loss.problem(outputShape: output.shape, batch: share.count, layout: examples.targetLayout) {
-                throw TrainingError(epoch: epoch + 1, step: step + 1, reason: problem)
-            }
-            let batchLoss = loss(output, examples.targets)
-            if let dataParallel, isLast {
-                try dataParallel.backward(batchLoss, weight: weight, parameters: optimizer.parameters)
-            } else if weight == 1 {
-                batchLoss.backward()
-            } else {
-                batchLoss.backward(seed: Tensor(filledWith: Scalar(weight), shape: batchLoss.shape))
-            }
-            stepTotals.add(loss: Double(batchLoss.scalar), examples: share.count, output: output, targets: examples.targets)
+            if let gradientClipNorm { clipGradientNorm(optimizer.parameters, maxNorm: gradientClipNorm) }
+            if stepTotals == nil { stepTotals = totals }
+            // Every process of a group takes the same decisions from the loss of the whole batch.
+            if let group = dataParallel?.group, reevaluating != nil { loss = try group.sum([loss])[0] }
+            return loss
         }
-        if let gradientClipNorm { clipGradientNorm(optimizer.parameters, maxNorm: gradientClipNorm) }
-        optimizer.step()
+        if let reevaluating {
+            try reevaluating.step(evaluating: evaluate)
+        } else {
+            _ = try evaluate()
+            optimizer.step()
+        }
+        var finished = stepTotals!
         var cancelled = cancellation.isCancelled
         if let group = dataParallel?.group {
-            let summed = try group.sum(stepTotals.vector + [cancelled ? 1 : 0])
-            stepTotals.load(Array(summed.dropLast()))
+            let summed = try group.sum(finished.vector + [cancelled ? 1 : 0])
+            finished.load(Array(summed.dropLast()))
             cancelled = summed.last! > 0
         }
-        totals.merge(stepTotals)
-        return (stepTotals.lossSum / Swift.max(stepTotals.examples, 1), cancelled)
+        totals.merge(finished)
+        return (finished.lossSum / Swift.max(finished.examples, 1), cancelled)
     }
 
     /// Empty sums of the training loss and metrics, with the training data's R² offsets.
@@ -383,6 +428,9 @@ public final class Trainer<Scalar: TensorScalar> {
             try dataParallel.broadcastBuffers(of: model)
             range = dataParallel.share(of: data.count)
         }
+        // With a moving average, the averaged weights are evaluated; training continues from the raw ones.
+        movingAverage?.swap()
+        defer { movingAverage?.swap() }
         var sums = try evaluationTotals(model, on: data, range: range, loss: loss, metrics: metrics)
         if let group = dataParallel?.group { sums.load(try group.sum(sums.vector)) }
         return sums.values
@@ -424,20 +472,24 @@ public final class Trainer<Scalar: TensorScalar> {
 
     /// Writes a checkpoint of the run at its current position, atomically: the model (with its
     /// description when it has one), the optimizer, the schedule or plateau, the shuffling and
-    /// dropout generators, and the position within the epoch in progress with its sums so far.
+    /// dropout generators, the position within the epoch in progress with its sums so far, and the
+    /// ``movingAverage``, if any.
     public func saveCheckpoint(toFile path: String, extra: [String: String] = [:]) throws {
         var extra = extra
         extra["trainer.epoch_totals"] = totals.vector.map { String($0) }.joined(separator: ",")
         extra["trainer.batch_size"] = String(loader.batchSize)
         extra["trainer.examples"] = String(loader.source.count)
         extra["trainer.accumulation_steps"] = String(accumulationSteps)
-        try TrainingCheckpoint<Scalar>(step: step, epoch: epoch, batchesInEpoch: batchesInEpoch,
-                                       generators: ["shuffle": epochGenerator], extra: extra)
-            .save(model: model, optimizer: optimizer, scheduler: scheduler, plateau: plateau, toFile: path)
+        var file = try TrainingCheckpoint<Scalar>(step: step, epoch: epoch, batchesInEpoch: batchesInEpoch,
+                                                  generators: ["shuffle": epochGenerator], extra: extra)
+            .file(model: model, optimizer: optimizer, scheduler: scheduler, plateau: plateau)
+        for (key, tensor) in movingAverage?.state ?? [:] { file.entries[key] = SafeTensorsEntry(tensor, as: Scalar._safeTensorsDType) }
+        try file.write(toFile: path)
     }
 
     /// Restores a run from a checkpoint written by ``saveCheckpoint(toFile:extra:)``: the next
-    /// ``fit(epochs:)`` continues with the remaining batches of the epoch it was written in.
+    /// ``fit(epochs:)`` continues with the remaining batches of the epoch it was written in. With a
+    /// ``movingAverage``, the checkpoint must hold one; without, any it holds is not read.
     /// Returns the checkpoint's record. Everything is validated before anything changes.
     @discardableResult
     public func resume(fromFile path: String) throws -> TrainingCheckpoint<Scalar> {
@@ -460,8 +512,22 @@ public final class Trainer<Scalar: TensorScalar> {
             throw fail("it stopped after batch \(peek.batchesInEpoch) of an epoch; this data has \(loader.batchCount) batches an epoch")
         }
         let epochTotals = try savedTotals(peek, fail: fail)
-        let record = try TrainingCheckpoint<Scalar>.load(model: model, optimizer: optimizer, scheduler: scheduler, plateau: plateau,
+        // The moving average first (it validates before it changes), put back if the rest fails.
+        let previousAverage = movingAverage?.state
+        if let movingAverage {
+            guard ExponentialMovingAverage<Scalar>.isStored(in: file) else {
+                throw fail("it holds no moving average of the weights (ema.*), which this run keeps")
+            }
+            try movingAverage.load(from: file, path: path)
+        }
+        let record: TrainingCheckpoint<Scalar>
+        do {
+            record = try TrainingCheckpoint<Scalar>.load(model: model, optimizer: optimizer, scheduler: scheduler, plateau: plateau,
                                                          from: file, path: path)
+        } catch {
+            if let previousAverage { try? movingAverage?.loadState(previousAverage) }
+            throw error
+        }
         (epoch, step, batchesInEpoch) = (record.epoch, record.step, record.batchesInEpoch)
         totals = epochTotals
         if let shuffle = record.generators["shuffle"] { epochGenerator = shuffle }

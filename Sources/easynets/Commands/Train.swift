@@ -101,6 +101,9 @@ struct Train: ParsableCommand {
             help: "Accumulate the gradients of N batches into each optimizer step: the step of a batch N times larger.")
     var accumulate: Int = 1
 
+    @Option(help: "Keep an exponential moving average of the weights with this decay in (0, 1), e.g. 0.999: validation, the test evaluation, and evaluate, predict and generate with the checkpoint use the averaged weights; the checkpoint keeps them beside the raw weights, from which --resume continues training.")
+    var ema: Double?
+
     @Option(help: "Checkpoint file, written atomically after every epoch and on Ctrl-C.")
     var checkpoint: String?
 
@@ -163,6 +166,12 @@ struct Train: ParsableCommand {
         if let patience, !(0...1_000_000).contains(patience) { throw ValidationError("--patience must be in 0...1000000") }
         if let plateauPatience, !(0...1_000_000).contains(plateauPatience) { throw ValidationError("--plateau-patience must be in 0...1000000") }
         if restoreBestWeights, patience == nil { throw ValidationError("--restore-best-weights needs --patience") }
+        if let ema {
+            guard ema > 0 && ema < 1 else { throw ValidationError("--ema must be a decay in (0, 1), got \(ema)") }
+            if restoreBestWeights {
+                throw ValidationError("--restore-best-weights puts back raw weights, while --ema evaluates averaged ones; use one of them")
+            }
+        }
         if let loss, !loss.tasks.contains(task) {
             throw ValidationError("--loss \(loss.rawValue) does not apply to \(data.dataset == .text ? "a language model" : "--task \(task.rawValue)"); "
                                   + "use \(LossKind.allCases.filter { $0.tasks.contains(task) }.map(\.rawValue).joined(separator: " or "))")
@@ -300,6 +309,7 @@ struct Train: ParsableCommand {
         let trainer = recipe.makeTrainer(model: network, data: trainData, validationData: validationData, loss: lossKind.makeLoss(),
                                          metrics: metrics, monitor: monitor, shuffleSeed: seed &+ 1, cancellation: interruptFlag,
                                          dataParallel: group.map { DataParallel(group: $0) })
+        if let ema { trainer.movingAverage = ExponentialMovingAverage(of: network, decay: ema) }
         if let resumeFile, let resume {
             let record = try trainer.resume(from: resumeFile, path: resume)
             print("Resumed from \(resume) after epoch \(record.epoch)"
@@ -335,7 +345,8 @@ struct Train: ParsableCommand {
               + "\(recipe.epochs) epochs, threads \(Parallelism.threadCount)"
               + (group.map { ", \($0.size) processes (data-parallel, batch \(recipe.batchSize) split among them)" } ?? "")
               + (recipe.augmentation.map { ", augmentation: shift ≤ \($0.maximumShift) px\($0.horizontalFlip ? ", flips" : "")" } ?? "")
-              + (recipe.accumulationSteps > 1 ? ", \(recipe.accumulationSteps) batches per step" : ""))
+              + (recipe.accumulationSteps > 1 ? ", \(recipe.accumulationSteps) batches per step" : "")
+              + (ema.map { ", moving average of the weights (decay \($0)) evaluated" } ?? ""))
         if trainer.epoch >= recipe.epochs {
             print("Nothing to do: the checkpoint already finished epoch \(trainer.epoch) of \(recipe.epochs)")
         }
@@ -369,6 +380,8 @@ struct Train: ParsableCommand {
                 last.values["validation_" + name].map { (name, $0) }
             })
         } else {
+            trainer.movingAverage?.swap()  // the averaged weights, as validation saw them
+            defer { trainer.movingAverage?.swap() }
             values = try evaluate(network, on: testData, loss: lossKind.makeLoss(), metrics: metrics)
         }
         if task == .classification, let accuracy = values["accuracy"] {

@@ -38,8 +38,11 @@ struct ModelSource: ParsableArguments {
         return (file, description)
     }
 
-    /// The model `opened` describes, with the file's weights.
+    /// The model `opened` describes, with the file's weights: the averaged ones when a checkpoint
+    /// of `easynets train --ema` holds them.
     func build(_ opened: (file: SafeTensorsFile, description: ModelDescription)) throws -> Sequential<Float> {
-        try Sequential<Float>(opened.description, loadingStateFrom: opened.file, path: checkpoint)
+        let network = try Sequential<Float>(opened.description, loadingStateFrom: opened.file, path: checkpoint)
+        try ExponentialMovingAverage<Float>.loadAverages(into: network, from: opened.file, path: checkpoint)
+        return network
     }
 }

@@ -64,4 +64,57 @@ struct ConvolutionalNetworksDocumentationTests {
         }
         expectClose(output.scalars, expected, tolerance: 1e-12)
     }
+
+    /// A transposed convolution and a bilinear upsampling against their definitions, by loops.
+    @Test func upsamplingByDefinition() throws {
+        // Documentation block: ConvolutionalNetworks.md #3
+        var generator = RandomGenerator(seed: 0)
+        let features = Tensor<Double>.uniform([1, 3, 4, 4], using: &generator)
+        let transposed = ConvTranspose2d<Double>(3, 2, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)
+        print(transposed(features).shape)             // [1, 2, 8, 8]
+        let resized = Upsample<Double>(scaleFactor: 2, mode: .bilinear)(features)
+        print(resized.shape)                          // [1, 3, 8, 8]
+
+        // out[o][2y − 1 + i][2x − 1 + j] += w[c][o][i][j] · in[c][y][x] where inside the 8×8 output, plus b[o].
+        let output = transposed(features)
+        #expect(output.shape == [1, 2, 8, 8] && resized.shape == [1, 3, 8, 8])
+        let w = transposed.weight.value, b = try #require(transposed.bias).value
+        #expect(w.shape == [3, 2, 3, 3])
+        var expected = [Double](repeating: 0, count: 2 * 64)
+        for o in 0..<2 { for p in 0..<64 { expected[o * 64 + p] = b[o] } }
+        for c in 0..<3 {
+            for y in 0..<4 {
+                for x in 0..<4 {
+                    for o in 0..<2 {
+                        for i in 0..<3 {
+                            for j in 0..<3 {
+                                let (row, column) = (2 * y - 1 + i, 2 * x - 1 + j)
+                                if (0..<8).contains(row) && (0..<8).contains(column) {
+                                    expected[(o * 8 + row) * 8 + column] += w[c, o, i, j] * features[0, c, y, x]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        expectClose(output.scalars, expected, tolerance: 1e-12)
+        // Bilinear at scale 2: output position o reads source (o + ½)/2 − ½, clamped at 0, between its two neighbours.
+        func taps(_ o: Int) -> (Int, Int, Double) {
+            let source = max((Double(o) + 0.5) / 2 - 0.5, 0), low = Int(source)
+            return (low, min(low + 1, 3), source - Double(low))
+        }
+        var bilinear: [Double] = []
+        for c in 0..<3 {
+            for row in 0..<8 {
+                for column in 0..<8 {
+                    let (r0, r1, a) = taps(row), (c0, c1, t) = taps(column)
+                    let top = (1 - t) * features[0, c, r0, c0] + t * features[0, c, r0, c1]
+                    let bottom = (1 - t) * features[0, c, r1, c0] + t * features[0, c, r1, c1]
+                    bilinear.append((1 - a) * top + a * bottom)
+                }
+            }
+        }
+        expectClose(resized.scalars, bilinear, tolerance: 1e-12)
+    }
 }

@@ -54,9 +54,31 @@ struct LanguageModelsDocumentationTests {
         expectClose(Double(loss.scalar), plain.loss, tolerance: 1e-5)
     }
 
+    /// A packed batch: each sequence's rows are the layer run on that sequence alone, zero past its end.
+    @Test func sequencesOfDifferentLengths() {
+        // Documentation block: LanguageModels.md #2
+        RandomGenerator.seedShared(0)
+        var generator = RandomGenerator(seed: 1)
+        let sequences = [3, 5, 2].map { Tensor<Double>.normal([$0, 4], using: &generator) }  // lengths 3, 5, 2; 4 features
+        let (padded, mask) = Tensor.paddedSequences(sequences)          // (3, 5, 4), zeros after each end
+        let lengths = Tensor.sequenceLengths(paddingMask: mask)          // [3, 5, 2]
+        let gru = Recurrent<Double>(.gru, inputSize: 4, hiddenSize: 8, layerCount: 2, batchFirst: true, bidirectional: true)
+        let (output, state) = gru.run(padded, lengths: lengths)
+        print(output.shape, state.hidden.shape)                          // [3, 5, 16] [4, 3, 8]
+
+        #expect(lengths == [3, 5, 2] && output.shape == [3, 5, 16] && state.hidden.shape == [4, 3, 8])
+        for (n, sequence) in sequences.enumerated() {
+            let alone = gru.run(sequence.unsqueezed(axis: 0))
+            let rows = output.sliced(along: 0, n..<(n + 1))
+            expectClose(rows.sliced(along: 1, 0..<lengths[n]), alone.output, tolerance: 1e-12)
+            #expect(rows.sliced(along: 1, lengths[n]..<5).scalars.allSatisfy { $0 == 0 })
+            expectClose(state.hidden.sliced(along: 1, n..<(n + 1)), alone.state.hidden, tolerance: 1e-12)
+        }
+    }
+
     /// Causal scaled dot-product attention against softmax(q·kᵀ/√d)·v with later keys masked.
     @Test func causalAttention() {
-        // Documentation block: LanguageModels.md #2
+        // Documentation block: LanguageModels.md #3
         var generator = RandomGenerator(seed: 0)
         let query = Tensor<Double>.normal([1, 4, 8], using: &generator)   // (batch, positions, features)
         let key = Tensor<Double>.normal([1, 4, 8], using: &generator)
@@ -75,9 +97,39 @@ struct LanguageModelsDocumentationTests {
         expectClose(attended.scalars, expected, tolerance: 1e-12)
     }
 
+    /// An encoder-decoder Transformer with padding and a causal target: earlier target positions
+    /// ignore later ones, and the output ignores the padded source positions.
+    @Test func encoderDecoderTransformer() {
+        // Documentation block: LanguageModels.md #4
+        var generator = RandomGenerator(seed: 0)
+        let model = Transformer<Double>(modelSize: 8, headCount: 2, encoderLayerCount: 2, decoderLayerCount: 2,
+                                        feedForwardSize: 16, dropout: 0, batchFirst: true, using: &generator)
+        let source = Tensor<Double>.normal([3, 6, 8], using: &generator)   // (batch, source positions, features)
+        let target = Tensor<Double>.normal([3, 4, 8], using: &generator)   // (batch, target positions, features)
+        let padding = Tensor<Double>([0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1], shape: [3, 6])   // 1: padding
+        let decoded = model(source: source, target: target, sourceKeyPaddingMask: .boolean(padding),
+                            memoryKeyPaddingMask: .boolean(padding), targetIsCausal: true)
+        print(decoded.shape)                          // [3, 4, 8]
+
+        #expect(decoded.shape == [3, 4, 8])
+        func run(_ source: Tensor<Double>, _ target: Tensor<Double>) -> Tensor<Double> {
+            model(source: source, target: target, sourceKeyPaddingMask: .boolean(padding), memoryKeyPaddingMask: .boolean(padding),
+                  targetIsCausal: true)
+        }
+        // A new last target position leaves the first three unchanged, and changes the last.
+        let newLast = Tensor.concatenated([target.sliced(along: 1, 0..<3), Tensor<Double>.normal([3, 1, 8], using: &generator)], along: 1)
+        let changed = run(source, newLast)
+        expectClose(changed.sliced(along: 1, 0..<3), decoded.sliced(along: 1, 0..<3), tolerance: 1e-12)
+        #expect(changed.sliced(along: 1, 3..<4).scalars != decoded.sliced(along: 1, 3..<4).scalars)
+        // New values at padded source positions change nothing.
+        let noise = Tensor<Double>.normal([3, 6, 8], using: &generator) * padding.unsqueezed(axis: 2)
+        expectClose(run(source + noise, target), decoded, tolerance: 1e-12)
+        #expect(run(source + Tensor<Double>.normal([3, 6, 8], using: &generator), target).scalars != decoded.scalars)
+    }
+
     /// A small character model on fortunes: training, its loss per character, and sampling.
     @Test func fortunes() throws {
-        // Documentation block: LanguageModels.md #3
+        // Documentation block: LanguageModels.md #5
         let corpus = try TextCorpus.fortunes(seed: 0, validationFraction: 0.1)
         let train = TextCorpus.nextCharacterData(Array(corpus.training.prefix(16_384)), sequenceLength: 64, as: Float.self)
         let validation = TextCorpus.nextCharacterData(Array(corpus.validation.prefix(4_096)), sequenceLength: 64, as: Float.self)
@@ -125,7 +177,7 @@ struct LanguageModelsDocumentationTests {
     /// Incremental decoding of a rotary block: the cached positions' scores against the full
     /// forward pass over all four tokens, and the rotation against its formula at position 3.
     @Test func incrementalDecoding() throws {
-        // Documentation block: LanguageModels.md #4
+        // Documentation block: LanguageModels.md #6
         let model = try Sequential<Double>(.sequential(layers: [
             .embedding(count: 5, dimension: 8),
             .transformerEncoderLayer(modelSize: 8, headCount: 2, feedForwardSize: 16, dropout: 0, batchFirst: true,

@@ -187,4 +187,29 @@ struct TrainingDocumentationTests {
             #expect(resumed.history.map(\.trainLoss) == Array(straight.history.map(\.trainLoss).dropFirst()))
         }
     }
+
+    /// One L-BFGS step solves a two-parameter least-squares problem: the closed form is w = 2, b = −1.
+    @Test func lbfgs() {
+        // Documentation block: Training.md #6
+        // Least squares for y = 2x − 1: one L-BFGS step of up to 20 iterations.
+        let x = Tensor<Double>([0, 1, 2, 3], shape: [4, 1]), y = Tensor<Double>([-1, 1, 3, 5], shape: [4, 1])
+        let line = Linear<Double>(1, 1)
+        let lbfgs = LBFGS(line.trainableParameters, lineSearch: .strongWolfe)
+        let firstLoss = lbfgs.step {
+            lbfgs.zeroGradients()
+            let loss = meanSquaredError(line(x), y)
+            loss.backward()
+            return Double(loss.scalar)
+        }
+        print(firstLoss, line.weight.value.scalars, line.bias!.value.scalars)    // the loss before the step; [2.0] [-1.0]
+
+        #expect(lbfgs.iterationCount > 1 && lbfgs.evaluationCount <= 25)
+        // The step stops once the loss changes by less than toleranceChange (1e-9), so the line
+        // is within about √1e-9 of the least-squares solution.
+        expectClose(line.weight.value.scalars, [2], tolerance: 1e-4)
+        expectClose(line.bias!.value.scalars, [-1], tolerance: 1e-4)
+        // The returned loss is the one before the step; the fitted line's is (nearly) zero.
+        let final = meanSquaredError(line(x), y).scalar
+        #expect(firstLoss > 0.01 && final < 1e-9, "\(firstLoss) → \(final)")
+    }
 }

@@ -62,9 +62,9 @@ import Testing
         let attention = MultiheadAttention<Double>(embeddingSize: 8, headCount: 2, batchFirst: c.batch_first!, using: &generator)
         try check(name, layer: attention) { c, x in
             let (query, key, value) = c.self_attention! ? (x[0], x[0], x[0]) : (x[0], x[1], x[2])
-            let result = attention.attend(query: query, key: key, value: value, keyPaddingMask: c.key_padding_mask?.tensor,
-                                          attentionMask: c.attention_mask?.tensor)
-            return [result.output, result.weights]
+            let result = attention.attend(query: query, key: key, value: value, keyPaddingMask: c.key_padding_mask.map { .boolean($0.tensor) },
+                                          attentionMask: c.attention_mask.map { .additive($0.tensor) })
+            return [result.output, result.weights!]
         }
     }
 
@@ -79,7 +79,8 @@ import Testing
                                                     activation: TransformerActivation(rawValue: c.activation!)!,
                                                     batchFirst: c.batch_first!, normFirst: c.norm_first!, causal: causal, using: &generator)
         try check(name, layer: block) { c, x in
-            [causal ? block(x[0]) : block.encode(x[0], mask: c.attention_mask?.tensor, keyPaddingMask: c.key_padding_mask?.tensor)]
+            [causal ? block(x[0]) : block.encode(x[0], mask: c.attention_mask.map { .additive($0.tensor) },
+                                                       keyPaddingMask: c.key_padding_mask.map { .boolean($0.tensor) })]
         }
     }
 

@@ -204,21 +204,21 @@ struct ConvolutionTests {
         expectClose(square(normalized).mean(alongAxes: [0, 2, 3]), Tensor.ones([4]), tolerance: 1e-4)
         // Running statistics: momentum 0.1 towards the batch mean and unbiased variance.
         let mean = x.mean(alongAxes: [0, 2, 3]), unbiased = x.variance(alongAxes: [0, 2, 3], correction: 1)
-        expectClose(plain.runningMean.value, mean * 0.1, tolerance: 1e-14)
-        expectClose(plain.runningVariance.value, unbiased * 0.1 + 0.9, tolerance: 1e-14)
+        expectClose(plain.runningMean!.value, mean * 0.1, tolerance: 1e-14)
+        expectClose(plain.runningVariance!.value, unbiased * 0.1 + 0.9, tolerance: 1e-14)
         #expect(plain.namedBuffers.map(\.name) == ["running_mean", "running_var", "num_batches_tracked"])
         expectLayerGradientsMatch(randomTensor([2, 3, 2, 3], in: -2...3, seed: 17)) { BatchNorm2d<Double>(3) }
         plain.eval()
         expectLayerGradientsMatch(x) {
             let layer = BatchNorm2d<Double>(4)
-            layer.runningMean.value = mean
-            layer.runningVariance.value = unbiased
+            layer.runningMean!.value = mean
+            layer.runningVariance!.value = unbiased
             layer.eval()
             return layer
         }
         let evaluated = plain(x)
-        expectClose(evaluated, (x - plain.runningMean.value.reshaped(to: [1, 4, 1, 1]))
-                    / sqrt(plain.runningVariance.value.reshaped(to: [1, 4, 1, 1]) + 1e-5), tolerance: 1e-14)
+        expectClose(evaluated, (x - plain.runningMean!.value.reshaped(to: [1, 4, 1, 1]))
+                    / sqrt(plain.runningVariance!.value.reshaped(to: [1, 4, 1, 1]) + 1e-5), tolerance: 1e-14)
     }
 
     @Test func dropout2dDropsWholeChannels() {

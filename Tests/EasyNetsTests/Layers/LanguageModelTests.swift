@@ -166,7 +166,7 @@ import Testing
         // Padded keys are ignored: the first sequence attends as it would alone.
         var generator = RandomGenerator(seed: 5)
         let attention = MultiheadAttention<Double>(embeddingSize: 2, headCount: 1, batchFirst: true, using: &generator)
-        let masked = attention.attend(query: values, key: values, value: values, keyPaddingMask: mask).output
+        let masked = attention.attend(query: values, key: values, value: values, keyPaddingMask: .boolean(mask)).output
         let alone = attention.attend(query: b.unsqueezed(axis: 0), key: b.unsqueezed(axis: 0), value: b.unsqueezed(axis: 0)).output
         expectClose(masked.sliced(along: 0, 1..<2).sliced(along: 1, 0..<1), alone, tolerance: 1e-15)
     }

@@ -142,17 +142,17 @@ import Testing
             let mean = column.reduce(0, +) / 6
             let biased = column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 6
             for r in 0..<6 { expectClose(y[r, c], (column[r] - mean) / (biased + 1e-5).squareRoot(), tolerance: 1e-12) }
-            expectClose(layer.runningMean.value[c], 0.9 * 0 + 0.1 * mean, tolerance: 1e-12)
-            expectClose(layer.runningVariance.value[c], 0.9 * 1 + 0.1 * biased * 6 / 5, tolerance: 1e-12)
+            expectClose(layer.runningMean!.value[c], 0.9 * 0 + 0.1 * mean, tolerance: 1e-12)
+            expectClose(layer.runningVariance!.value[c], 0.9 * 1 + 0.1 * biased * 6 / 5, tolerance: 1e-12)
         }
-        #expect(layer.batchesTracked.value.scalar == 1)
+        #expect(layer.batchesTracked!.value.scalar == 1)
         layer.eval()
         let z = layer(x)
         for c in 0..<3 {
-            let (m, v) = (layer.runningMean.value[c], layer.runningVariance.value[c])
+            let (m, v) = (layer.runningMean!.value[c], layer.runningVariance!.value[c])
             for r in 0..<6 { expectClose(z[r, c], (x[r, c] - m) / (v + 1e-5).squareRoot(), tolerance: 1e-12) }
         }
-        #expect(layer.batchesTracked.value.scalar == 1)  // evaluation leaves statistics alone
+        #expect(layer.batchesTracked!.value.scalar == 1)  // evaluation leaves statistics alone
     }
 
     @Test func batchNormGradients() {

@@ -4,13 +4,15 @@ import Testing
 
 /// `Recurrent` (RNN tanh/ReLU, LSTM, GRU) against PyTorch's modules in Double
 /// (`scripts/fixtures/make_recurrent_fixture.py`): outputs, final states, and the gradients of the
-/// input, the initial states and every parameter, loaded from PyTorch's state dicts; plus finite
-/// differences, dropout between layers, and shape errors.
+/// input, the initial states and every parameter, loaded from PyTorch's state dicts, for full
+/// batches, packed batches of sequences of different lengths and LSTMs with a projection; plus
+/// finite differences, dropout between layers, and shape errors.
 @Suite("Recurrent layers") struct RecurrentTests {
     struct Case: Decodable {
         let cell: String
         let input_size: Int, hidden_size: Int, num_layers: Int
         let bias: Bool, batch_first: Bool, bidirectional: Bool
+        let proj_size: Int, lengths: [Int]?
         let state_dict: [String: EncodedTensor]
         let input: EncodedTensor
         let initial: [EncodedTensor]
@@ -30,7 +32,7 @@ import Testing
         var generator = RandomGenerator(seed: 1)
         let layer = Recurrent<Double>(RecurrentCell(rawValue: c.cell)!, inputSize: c.input_size, hiddenSize: c.hidden_size,
                                       layerCount: c.num_layers, bias: c.bias, batchFirst: c.batch_first,
-                                      bidirectional: c.bidirectional, using: &generator)
+                                      bidirectional: c.bidirectional, projectionSize: c.proj_size, using: &generator)
         #expect(Set(layer.parameters.map(\.name)) == Set(c.state_dict.keys), "parameter names")
         for (name, parameter) in layer.parameters { parameter.assign(c.state_dict[name]!.tensor) }
         return layer
@@ -38,7 +40,11 @@ import Testing
 
     @Test(arguments: ["rnn_tanh", "rnn_relu_2_layers_bidirectional", "lstm", "lstm_2_layers_bidirectional_batch_first",
                       "lstm_batch_1_no_bias", "lstm_one_sequence", "gru", "gru_3_layers_bidirectional", "gru_batch_1_batch_first",
-                      "rnn_one_sequence"])
+                      "rnn_one_sequence", "packed_rnn_tanh", "packed_rnn_relu_2_layers_bidirectional", "packed_lstm",
+                      "packed_lstm_2_layers_bidirectional_batch_first", "packed_lstm_short_no_bias", "packed_gru",
+                      "packed_gru_2_layers_bidirectional_batch_first", "packed_rnn_tanh_bidirectional_batch_first", "lstm_projection",
+                      "lstm_projection_2_layers_bidirectional", "lstm_projection_one_sequence",
+                      "packed_lstm_projection_2_layers_bidirectional_batch_first"])
     func matchesPyTorch(_ name: String) throws {
         let c = try #require(fixture.cases[name])
         let layer = layer(for: c)
@@ -47,7 +53,7 @@ import Testing
         var initial = c.initial.map(\.tensor)
         for index in initial.indices { initial[index].requiresGradient = true }
         let state = initial.isEmpty ? nil : RecurrentState(hidden: initial[0], cell: initial.count > 1 ? initial[1] : nil)
-        let (output, final) = layer.run(input, initialState: state)
+        let (output, final) = layer.run(input, lengths: c.lengths, initialState: state)
         let outputs = [output, final.hidden] + (final.cell.map { [$0] } ?? [])
         #expect(outputs.count == c.outputs.count)
         for (index, (actual, expected)) in zip(outputs, c.outputs).enumerated() {

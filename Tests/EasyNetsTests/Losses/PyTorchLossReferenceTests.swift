@@ -126,12 +126,46 @@ struct LossesExtraFixture: Decodable {
         }
     }
 
+    /// The shapes PyTorch accepts beyond (N, D): vectors with 0-D targets, broadcast inputs, other ranks.
+    @Test func marginLossShapesMatchPyTorch() throws {
+        for (name, margin) in [("cosine_embedding_vector_positive", -0.9), ("cosine_embedding_vector_negative", -0.9),
+                               ("cosine_embedding_broadcast", 0.1)] {
+            try check(name, differentiable: ["a", "b"]) { i, _, r in
+                cosineEmbeddingLoss(i["a"]!, i["b"]!, target: i["y"]!, margin: margin, reduction: r)
+            }
+        }
+        for (name, margin) in [("margin_ranking_broadcast", 0.3), ("margin_ranking_scalar", 0.5)] {
+            try check(name, differentiable: ["a", "b"]) { i, _, r in
+                marginRankingLoss(i["a"]!, i["b"]!, target: i["y"]!, margin: margin, reduction: r)
+            }
+        }
+        for shape in ["vector", "broadcast", "rank3"] {
+            for swap in [false, true] {
+                try check("triplet_\(shape)_\(swap ? "swap" : "noswap")", differentiable: ["a", "p", "n"]) { i, _, r in
+                    tripletMarginLoss(anchor: i["a"]!, positive: i["p"]!, negative: i["n"]!, margin: 0.7, p: 1.5, eps: 1e-6,
+                                      swap: swap, reduction: r)
+                }
+            }
+        }
+        for (name, margin) in [("hinge_embedding_broadcast_target", 1.2), ("hinge_embedding_broadcast_input", 0.8)] {
+            try check(name, differentiable: ["x"]) { i, _, r in
+                hingeEmbeddingLoss(i["x"]!, target: i["y"]!, margin: margin, reduction: r)
+            }
+        }
+        for p in [1, 2] {
+            try check("multi_margin_vector_p\(p)", differentiable: ["x"]) { i, ints, r in
+                multiMarginLoss(i["x"]!, labels: ints["labels"]!, p: p, margin: 1.3, weight: i["w"], reduction: r)
+            }
+        }
+    }
+
     /// The fixture's CTC gradients are those of logits whose log-softmax is the log-probabilities.
     @Test func ctcLossMatchesPyTorch() throws {
         for name in ["ctc_padded", "ctc_concatenated", "ctc_blank_last", "ctc_empty_target", "ctc_too_long",
-                     "ctc_too_long_zero_infinity"] {
+                     "ctc_too_long_zero_infinity", "ctc_unbatched", "ctc_unbatched_padded", "ctc_no_frames",
+                     "ctc_no_frames_infinite", "ctc_no_frames_zero_infinity"] {
             try check(name, differentiable: ["logits"]) { i, ints, r in
-                ctcLoss(logProbabilities: logSoftmax(i["logits"]!, along: 2),
+                ctcLoss(logProbabilities: logSoftmax(i["logits"]!, along: i["logits"]!.rank - 1),
                         targets: IndexTensor(ints["targets"]!, shape: ints["target_shape"]!),
                         inputLengths: ints["input_lengths"]!, targetLengths: ints["target_lengths"]!, blank: ints["blank"]![0],
                         reduction: r, zeroInfinity: ints["zero_infinity"]![0] == 1)
@@ -147,6 +181,31 @@ struct LossesExtraFixture: Decodable {
         let gaussian = try #require(f.cases["gaussian_nll_last_one_full"]).inputs.mapValues(\.tensor)
         expectGradientsMatch([gaussian["x"]!, gaussian["y"]!, gaussian["v"]! + 0.5]) {
             gaussianNegativeLogLikelihood($0[0], target: $0[1], variance: $0[2], full: true, reduction: .none)
+        }
+        let broadcastTriplet = try #require(f.cases["triplet_broadcast_swap"]).inputs.mapValues(\.tensor)
+        expectGradientsMatch([broadcastTriplet["a"]!, broadcastTriplet["p"]!, broadcastTriplet["n"]!]) {
+            tripletMarginLoss(anchor: $0[0], positive: $0[1], negative: $0[2], margin: 0.7, p: 1.5, swap: true, reduction: .none)
+        }
+        let cosine = try #require(f.cases["cosine_embedding_broadcast"]).inputs.mapValues(\.tensor)
+        expectGradientsMatch([cosine["a"]!, cosine["b"]!]) {
+            cosineEmbeddingLoss($0[0], $0[1], target: cosine["y"]!, margin: 0.1, reduction: .none)
+        }
+        let multiMargin = try #require(f.cases["multi_margin_vector_p2"]).inputs.mapValues(\.tensor)
+        expectGradientsMatch([multiMargin["x"]!]) {
+            multiMarginLoss($0[0], labels: [3], p: 2, margin: 1.3, weight: multiMargin["w"], reduction: .none)
+        }
+        // Sequences without frames have no gradient; the others keep theirs.
+        let noFrames = try #require(f.cases["ctc_no_frames"])
+        let noFramesLogP = logSoftmax(noFrames.inputs["logits"]!.tensor, along: 2).detached
+        expectGradientsMatch([noFramesLogP]) {
+            ctcLoss(logProbabilities: $0[0], targets: IndexTensor(noFrames.ints["targets"]!, shape: noFrames.ints["target_shape"]!),
+                    inputLengths: noFrames.ints["input_lengths"]!, targetLengths: noFrames.ints["target_lengths"]!, reduction: .sum)
+        }
+        let unbatched = try #require(f.cases["ctc_unbatched"])
+        let unbatchedLogP = logSoftmax(unbatched.inputs["logits"]!.tensor, along: 1).detached
+        expectGradientsMatch([unbatchedLogP]) {
+            ctcLoss(logProbabilities: $0[0], targets: IndexTensor(unbatched.ints["targets"]!),
+                    inputLengths: unbatched.ints["input_lengths"]!, targetLengths: unbatched.ints["target_lengths"]!, reduction: .none)
         }
         let triplet = try #require(f.cases["triplet_p1.5_swap"]).inputs.mapValues(\.tensor)
         expectGradientsMatch([triplet["a"]!, triplet["p"]!, triplet["n"]!]) {
@@ -186,6 +245,27 @@ struct LossesExtraFixture: Decodable {
         }
         let single = loss(Tensor<Float>(logits.scalars.map(Float.init), shape: logits.shape)).scalars.map(Double.init)
         expectClose(single, loss(logits).scalars, tolerance: 1e-5)
+    }
+
+    @Test func unbatchedLossesInFloatAgreeWithDouble() throws {
+        let ctc = try #require(f.cases["ctc_unbatched"])
+        let logits = ctc.inputs["logits"]!.tensor
+        func loss<T: TensorScalar>(_ logits: Tensor<T>) -> Tensor<T> {
+            ctcLoss(logProbabilities: logSoftmax(logits, along: 1), targets: IndexTensor(ctc.ints["targets"]!),
+                    inputLengths: ctc.ints["input_lengths"]!, targetLengths: ctc.ints["target_lengths"]!, reduction: .none)
+        }
+        let single = loss(Tensor<Float>(logits.scalars.map(Float.init), shape: logits.shape))
+        #expect(single.shape == [])
+        expectClose(single.scalars.map(Double.init), ctc.none.values, tolerance: 1e-5)
+        let noFrames = ctcLoss(logProbabilities: Tensor<Float>.zeros([4, 2, 3]), targets: IndexTensor([1, 2], shape: [2, 1]),
+                               inputLengths: [0, 0], targetLengths: [0, 1], reduction: .none)
+        #expect(noFrames.scalars == [0, .infinity])
+        let multi = try #require(f.cases["multi_margin_vector_p2"])
+        let x = multi.inputs["x"]!.tensor, w = multi.inputs["w"]!.tensor
+        let singleMargin = multiMarginLoss(Tensor<Float>(x.scalars.map(Float.init), shape: x.shape), labels: [3], p: 2, margin: 1.3,
+                                           weight: Tensor<Float>(w.scalars.map(Float.init), shape: w.shape), reduction: .none)
+        #expect(singleMargin.shape == [])
+        expectClose(singleMargin.scalars.map(Double.init), multi.none.values, tolerance: 1e-5)
     }
 
     @Test func trainerLossesMatchTheirFunctions() throws {

@@ -43,6 +43,8 @@ struct ParameterGroupFixture: Decodable {
     var targets: EncodedTensor
     var initial: [Named]
     var cases: [Case]
+    /// The same cases run in float32 by PyTorch (optimizers_extra.json only).
+    var float_cases: [Case]?
 }
 
 /// One fixture case rebuilt in EasyNets: the model, its optimizer over two groups, and the schedule.

@@ -15,6 +15,29 @@ import Testing
         }
     }
 
+    @Test func ellipsisMatchesPyTorch() {
+        let names = fixture.names("einsumellipsis_")
+        #expect(names.count == 12)
+        for name in names {
+            fixture.check(name) { c, x in ([einsum(c.equation!, x)], []) }
+        }
+    }
+
+    @Test func ellipsisGradientsMatchCentralDifferences() {
+        var generator = RandomGenerator(seed: 59)
+        let a = Tensor<Double>.normal([2, 1, 3, 4], using: &generator), b = Tensor<Double>.normal([3, 4, 2], using: &generator)
+        for equation in ["...ij,...jk->...ik", "...ij,...jk->k...", "a...j,...jk"] {
+            let result = checkGradients(of: { einsum(equation, $0[0], $0[1]) }, at: [a, b])
+            #expect(result.maxRelativeError < 1e-6, "\(equation): \(result)")
+        }
+    }
+
+    @Test func ellipsisInFloatMatchesMatmul() {
+        var generator = RandomGenerator(seed: 61)
+        let a = Tensor<Float>.normal([4, 1, 3, 5], using: &generator), b = Tensor<Float>.normal([2, 5, 3], using: &generator)
+        expectClose(einsum("...ij,...jk->...ik", a, b), matmul(a, b), tolerance: 1e-6)
+    }
+
     @Test func gradientsMatchCentralDifferences() {
         var generator = RandomGenerator(seed: 43)
         let a = Tensor<Double>.normal([2, 3, 4], using: &generator), b = Tensor<Double>.normal([4, 2, 5], using: &generator)

@@ -1,8 +1,8 @@
 import Testing
 @testable import EasyNets
 
-/// PyTorch's outputs, indices and gradients for padding, the scatter and index ops, boolean masks,
-/// einsum and interpolation (`scripts/fixtures/make_indexing_fixture.py`, float64).
+/// PyTorch's outputs, indices and gradients for padding, the scatter, scatter-reduce and index ops,
+/// boolean masks, einsum and interpolation (`scripts/fixtures/make_indexing_fixture.py`, float64).
 struct IndexingFixture {
     struct Case: OpFixtureCase {
         let inputs: [EncodedTensor]
@@ -14,8 +14,8 @@ struct IndexingFixture {
         let axis: Int?, widths: [Int]?, size: [Int]?
         let value: Double?
         let scale: [Double]?
-        let mode: String?, equation: String?
-        let alignCorners: Bool?
+        let mode: String?, equation: String?, op: String?
+        let alignCorners: Bool?, includeSelf: Bool?
 
         /// Integer input `i` as an ``IndexTensor``.
         func index(_ i: Int) -> IndexTensor { IndexTensor(ints[i].values.map { Int($0) }, shape: ints[i].shape) }

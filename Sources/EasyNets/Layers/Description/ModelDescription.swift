@@ -30,12 +30,17 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         SoftplusDescription.self, SoftmaxDescription.self, LogSoftmaxDescription.self,
         DropoutDescription.self, Dropout2dDescription.self,
         LayerNormDescription.self, BatchNorm1dDescription.self, BatchNorm2dDescription.self, GroupNormDescription.self,
+        InstanceNorm1dDescription.self, InstanceNorm2dDescription.self, RMSNormDescription.self,
         EmbeddingDescription.self,
         Conv2dDescription.self, Conv1dDescription.self,
+        ConvTranspose2dDescription.self, ConvTranspose1dDescription.self, UpsampleDescription.self,
         MaxPool2dDescription.self, AvgPool2dDescription.self, AdaptiveAvgPool2dDescription.self,
+        MaxPool1dDescription.self, AvgPool1dDescription.self, AdaptiveAvgPool1dDescription.self, AdaptiveMaxPool2dDescription.self,
         FlattenDescription.self, IdentityDescription.self, PermuteDescription.self,
         RecurrentDescription.self,
         MultiheadAttentionDescription.self, TransformerEncoderLayerDescription.self,
+        TransformerDecoderLayerDescription.self, TransformerEncoderDescription.self, TransformerDecoderDescription.self,
+        TransformerDescription.self,
         SinusoidalPositionalEncodingDescription.self, LearnedPositionalEmbeddingDescription.self,
     ]
 

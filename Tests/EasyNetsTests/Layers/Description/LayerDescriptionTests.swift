@@ -15,21 +15,48 @@ private let samples: [(description: any LayerDescription, input: [Int])] = [
     (BatchNorm1dDescription(featureCount: 3, epsilon: 1e-3, momentum: 0.2, affine: true), [2, 3]),
     (BatchNorm2dDescription(featureCount: 3, epsilon: 1e-5, momentum: 0.1, affine: false), [2, 3, 4, 4]),
     (GroupNormDescription(groupCount: 2, channelCount: 4, epsilon: 1e-5, affine: true), [2, 4, 3]),
+    (InstanceNorm1dDescription(featureCount: 3, epsilon: 1e-3, momentum: 0.2, affine: true, trackRunningStats: true), [2, 3, 5]),
+    (InstanceNorm2dDescription(featureCount: 3, epsilon: 1e-5, momentum: 0.1, affine: false, trackRunningStats: false), [2, 3, 4, 4]),
+    (RMSNormDescription(normalizedShape: [2, 3], epsilon: nil, elementwiseAffine: true), [2, 2, 3]),
+    (BatchNorm1dDescription(featureCount: 3, epsilon: 1e-5, momentum: nil, affine: false, trackRunningStats: false), [2, 3, 4]),
+    (EmbeddingDescription(count: 5, dimension: 3, paddingIndex: 1, maxNorm: 1.5, normType: 1), [2, 7]),
     (EmbeddingDescription(count: 5, dimension: 3), [2, 7]),
     (Conv2dDescription(inChannels: 2, outChannels: 4, kernelSize: [3, 2], stride: [2, 1], padding: .explicit([1, 0]),
                        dilation: [1, 2], groups: 2, bias: true), [2, 2, 7, 6]),
     (Conv1dDescription(inChannels: 3, outChannels: 2, kernelSize: 3, stride: 1, padding: .same, dilation: 2, groups: 1, bias: false),
      [2, 3, 9]),
+    (ConvTranspose2dDescription(inChannels: 4, outChannels: 2, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], outputPadding: [1, 1],
+                                dilation: [1, 2], groups: 2, bias: true), [2, 4, 3, 5]),
+    (ConvTranspose1dDescription(inChannels: 3, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, dilation: 1,
+                                groups: 3, bias: false), [2, 3, 5]),
+    (UpsampleDescription(size: nil, scaleFactor: [2.5], mode: .linear, alignCorners: true), [2, 3, 4]),
     (MaxPool2dDescription(kernelSize: [2, 2], stride: [1, 2], padding: [1, 0], dilation: [1, 1], ceilMode: true), [2, 3, 5, 5]),
     (AvgPool2dDescription(kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], ceilMode: false, countIncludePad: false,
                           divisorOverride: 7), [2, 3, 6, 6]),
     (AdaptiveAvgPool2dDescription(outputSize: [2, 3]), [2, 3, 5, 7]),
+    (MaxPool1dDescription(kernelSize: 3, stride: 2, padding: 1, dilation: 2, ceilMode: true), [2, 3, 9]),
+    (AvgPool1dDescription(kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false), [2, 3, 8]),
+    (AdaptiveAvgPool1dDescription(outputSize: 4), [2, 3, 7]),
+    (AdaptiveMaxPool2dDescription(outputSize: [3, 2]), [2, 3, 5, 7]),
     (FlattenDescription(startAxis: 1), [2, 3, 4]), (IdentityDescription(), [2, 3]), (PermuteDescription(axes: [0, 2, 1]), [2, 3, 4]),
     (RecurrentDescription(cell: .gru, inputSize: 3, hiddenSize: 4, layerCount: 2, bias: true, batchFirst: true, dropout: 0.1,
                           bidirectional: true), [2, 5, 3]),
+    (RecurrentDescription(cell: .lstm, inputSize: 3, hiddenSize: 4, layerCount: 2, bias: true, batchFirst: true, dropout: 0,
+                          bidirectional: true, projectionSize: 2), [2, 5, 3]),
     (MultiheadAttentionDescription(embeddingSize: 4, headCount: 2, dropout: 0, bias: false, batchFirst: true), [2, 5, 4]),
     (TransformerEncoderLayerDescription(modelSize: 4, headCount: 2, feedForwardSize: 6, dropout: 0.1, activation: .gelu,
                                         layerNormEpsilon: 1e-5, batchFirst: false, normFirst: true, causal: true), [5, 2, 4]),
+    (MultiheadAttentionDescription(embeddingSize: 4, headCount: 2, dropout: 0.1, bias: true, addKeyValueBias: true, addZeroAttention: true,
+                                   keySize: nil, valueSize: nil, batchFirst: false), [5, 2, 4]),
+    (TransformerDecoderLayerDescription(modelSize: 4, headCount: 2, feedForwardSize: 6, dropout: 0.1, activation: .relu,
+                                        layerNormEpsilon: 1e-4, batchFirst: true, normFirst: false), [2, 5, 4]),
+    (TransformerEncoderDescription(layer: TransformerEncoderLayerDescription(modelSize: 4, headCount: 1, feedForwardSize: 3, dropout: 0),
+                                   layerCount: 2, norm: true), [5, 2, 4]),
+    (TransformerDecoderDescription(layer: TransformerDecoderLayerDescription(modelSize: 4, headCount: 2, feedForwardSize: 3, dropout: 0,
+                                                                             batchFirst: true, normFirst: true), layerCount: 2, norm: false),
+     [2, 5, 4]),
+    (TransformerDescription(modelSize: 4, headCount: 2, encoderLayerCount: 1, decoderLayerCount: 2, feedForwardSize: 5, dropout: 0.1,
+                            activation: .gelu, layerNormEpsilon: 1e-5, batchFirst: false, normFirst: true), [5, 2, 4]),
     (SinusoidalPositionalEncodingDescription(dimension: 4, batchFirst: true), [2, 5, 4]),
     (LearnedPositionalEmbeddingDescription(maximumLength: 6, dimension: 4, batchFirst: true), [2, 5, 4]),
 ]
@@ -70,8 +97,9 @@ struct LayerDescriptionTests {
             ? Tensor<Double>(Array(repeating: 1, count: input.reduce(1, *)), shape: input)
             : Tensor<Double>.uniform(input, low: -1, high: 1, using: &generator)
         #expect(try description.outputShape(for: input) == layer(x).shape, "\(kind)")
-        #expect(type(of: sample).takesImages == (input.count == 4 && ["conv2d", "dropout2d", "batchNorm2d"].contains(kind)
-                                                  || kind.hasSuffix("Pool2d")), "\(kind)")
+        #expect(type(of: sample).takesImages == (input.count == 4 && ["conv2d", "dropout2d", "batchNorm2d", "instanceNorm2d"].contains(kind)
+                                                  || kind.hasSuffix("Pool2d")
+                                                  || kind == "convTranspose2d"), "\(kind)")
     }
 
     /// The committed checkpoints' descriptions decode and encode again to the same bytes, so files

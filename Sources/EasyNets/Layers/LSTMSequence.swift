@@ -1,0 +1,180 @@
+/// The steps an LSTM layer runs in one direction: how many rows each step has and where they
+/// start, in the order the steps are processed. A full batch has N rows at every step; a packed
+/// one (``SequencePacking``) the sequences still running, a prefix of the sorted batch.
+struct LSTMSteps {
+    /// Rows of step t and its first row (in rows of the (rows, ·) buffers), for t in time order.
+    let counts: [Int], starts: [Int]
+    /// The steps in processing order: forward, or backward through time.
+    let order: [Int]
+    /// Sequences (N) and all rows.
+    let batch: Int, rows: Int
+
+    init(length: Int, batch: Int, batchSizes: [Int]?, reverse: Bool) {
+        let counts = batchSizes ?? [Int](repeating: batch, count: length)
+        var starts: [Int] = [], rows = 0
+        for count in counts {
+            starts.append(rows)
+            rows += count
+        }
+        (self.counts, self.starts, self.batch, self.rows) = (counts, starts, batch, rows)
+        order = reverse ? Array(counts.indices.reversed()) : Array(counts.indices)
+    }
+
+    /// Rows 0..<counts[t] of the state (`width` per row) before the processing step `step`: the
+    /// rows still running at the previous step come from its values in `steps`, the others (a
+    /// backward direction's sequences that start here) from `initial`. Points into `steps` or
+    /// `initial` when one holds them all, else assembles them in `scratch` (N·width).
+    func previous<Scalar: TensorScalar>(_ step: Int, steps: UnsafePointer<Scalar>, initial: UnsafePointer<Scalar>, width: Int,
+                          scratch: UnsafeMutablePointer<Scalar>) -> UnsafePointer<Scalar> {
+        guard step > 0 else { return initial }
+        let (count, before) = (counts[order[step]], order[step - 1])
+        let carried = min(count, counts[before])
+        let source = steps + starts[before] * width
+        if carried == count { return source }
+        copyScalars(to: scratch, from: source, count: carried * width)
+        copyScalars(to: scratch + carried * width, from: initial + carried * width, count: (count - carried) * width)
+        return UnsafePointer(scratch)
+    }
+
+    /// The row of `steps` that holds row i's last state: its last step in processing order.
+    func lastRows() -> [Int] {
+        var last = [Int](repeating: 0, count: batch)
+        for t in order {
+            for i in 0..<counts[t] { last[i] = starts[t] + i }
+        }
+        return last
+    }
+}
+
+/// One LSTM layer in one direction as one recorded op, the projection of `proj_size` included:
+/// x is (L, N, I), or with `batchSizes` the packed rows (Σ lengths, I) of a ``SequencePacking``;
+/// `hidden` (N, P) and `cell` (N, H) the initial states (P = H without projection). The input
+/// projection of all steps is one gemm, each step one gemm (gemv at N = 1) for h·W_hhᵀ, one pass of
+/// ``Kernels/lstmCell(gates:previousCell:cell:tanhCell:hidden:batch:size:)`` and, with
+/// `projectionWeight` W_hr (P, H), one gemm h = (o·tanh c)·W_hrᵀ. A packed step runs only the
+/// sequences still running; the others keep their state.
+///
+/// Returns a flat tensor: every step's output (L·N or Σ lengths rows of P, in the input's row
+/// order), then each sequence's last hidden state (N, P), then its last cell state (N, H).
+///
+/// Backward runs the steps in reverse with one gemm each for the recurrent gradient
+/// (dh_{t−1} = dgates_t·W_hh, and dr_t = dh_t·W_hr with projection), then one gemm each for dW_hh,
+/// dW_ih, dW_hr and dx over all steps at once.
+func lstmSequence<Scalar: TensorScalar>(
+    _ x: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>, inputWeight: Tensor<Scalar>, hiddenWeight: Tensor<Scalar>,
+    projectionWeight: Tensor<Scalar>?, inputBias: Tensor<Scalar>?, hiddenBias: Tensor<Scalar>?, reverse: Bool, batchSizes: [Int]?
+) -> Tensor<Scalar> {
+    let (batch, features) = (hidden.shape[0], x.shape[x.rank - 1])
+    let steps = LSTMSteps(length: x.shape[0], batch: batch, batchSizes: batchSizes, reverse: reverse)
+    let size = cell.shape[1], out = hidden.shape[1], width = 4 * size, rows = steps.rows
+    let order = steps.order
+    // Pre-activations, then activations, of every step's gates: (rows, 4H) = b_ih + b_hh + x·W_ihᵀ.
+    let gates = TensorStorage<Scalar>(uninitializedCount: rows * width)
+    let biases = [inputBias, hiddenBias].compactMap { $0 }
+    if !biases.isEmpty {
+        let bias = biases.count == 2 ? biases[0] + biases[1] : biases[0]
+        fillRows(gates.base, rows: rows, with: bias.storage.base, count: width)
+    }
+    MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: width, k: features, a: x.storage.base,
+                       b: inputWeight.storage.base, beta: biases.isEmpty ? 0 : 1, c: gates.base)
+    let result = Tensor<Scalar>(uninitializedShape: [rows * out + batch * (out + size)])
+    let y = result.storage.base  // (rows, P)
+    let cells = TensorStorage<Scalar>(uninitializedCount: rows * size), tanhCells = TensorStorage<Scalar>(uninitializedCount: rows * size)
+    // o·tanh(c) before the projection, (rows, H); without projection it is the output itself.
+    let unprojected = projectionWeight.map { _ in TensorStorage<Scalar>(uninitializedCount: rows * size) }
+    let scratch = TensorStorage<Scalar>(uninitializedCount: batch * (out + size))  // a backward direction's assembled states
+    for (step, t) in order.enumerated() {
+        let (count, start) = (steps.counts[t], steps.starts[t])
+        let previousHidden = steps.previous(step, steps: y, initial: hidden.storage.base, width: out, scratch: scratch.base)
+        let previousCell = steps.previous(step, steps: cells.base, initial: cell.storage.base, width: size,
+                                          scratch: scratch.base + batch * out)
+        MatrixProduct.gemm(transposeA: false, transposeB: true, m: count, n: width, k: out, a: previousHidden,
+                           b: hiddenWeight.storage.base, beta: 1, c: gates.base + start * width)
+        Kernels.lstmCell(gates: gates.base + start * width, previousCell: previousCell, cell: cells.base + start * size,
+                         tanhCell: tanhCells.base + start * size, hidden: (unprojected?.base ?? y) + start * size,
+                         batch: count, size: size)
+        if let unprojected, let projectionWeight {  // h = (o·tanh c)·W_hrᵀ
+            MatrixProduct.gemm(transposeA: false, transposeB: true, m: count, n: out, k: size, a: unprojected.base + start * size,
+                               b: projectionWeight.storage.base, beta: 0, c: y + start * out)
+        }
+    }
+    let lastRows = steps.lastRows()
+    for (i, row) in lastRows.enumerated() {
+        copyScalars(to: y + rows * out + i * out, from: y + row * out, count: out)
+        copyScalars(to: y + rows * out + batch * out + i * size, from: cells.base + row * size, count: size)
+    }
+    let inputs = [x.node, hidden.node, cell.node, inputWeight.node, hiddenWeight.node, projectionWeight?.node, inputBias?.node, hiddenBias?.node]
+    guard inputs.contains(where: { $0 != nil }), isRecordingGradients else { return result }
+    let (savedX, savedHidden, savedCell) = (x.detached, hidden.detached, cell.detached)
+    let (savedInputWeight, savedHiddenWeight, savedProjection, outputs) =
+        (inputWeight.detached, hiddenWeight.detached, projectionWeight?.detached, result.detached)
+    return result.recorded("lstm", inputs: inputs) { [xNode = x.node, hNode = hidden.node, cNode = cell.node,
+                                                       wihNode = inputWeight.node, whhNode = hiddenWeight.node,
+                                                       whrNode = projectionWeight?.node,
+                                                       bihNode = inputBias?.node, bhhNode = hiddenBias?.node] dY in
+        let dOut = dY.storage.base
+        let dGates = TensorStorage<Scalar>(uninitializedCount: rows * width)
+        // The gradients of the running states, from the final states' to the initial states'.
+        let dHidden = TensorStorage<Scalar>(uninitializedCount: batch * out), dCell = TensorStorage<Scalar>(uninitializedCount: batch * size)
+        copyScalars(to: dHidden.base, from: dOut + rows * out, count: batch * out)
+        copyScalars(to: dCell.base, from: dOut + rows * out + batch * out, count: batch * size)
+        // With projection: dh_t of every step (for dW_hr) and dr_t = dh_t·W_hr of the current one.
+        let dProjected = savedProjection.map { _ in TensorStorage<Scalar>(uninitializedCount: rows * out) }
+        let dUnprojected = savedProjection.map { _ in TensorStorage<Scalar>(uninitializedCount: batch * size) }
+        // h_{t−1} of every step, in the rows of its step: the initial state for the first step processed.
+        let previous = TensorStorage<Scalar>(uninitializedCount: rows * out)
+        let scratch = TensorStorage<Scalar>(uninitializedCount: batch * (out + size))
+        for step in order.indices {
+            let t = order[step]
+            let source = steps.previous(step, steps: outputs.storage.base, initial: savedHidden.storage.base, width: out, scratch: scratch.base)
+            copyScalars(to: previous.base + steps.starts[t] * out, from: source, count: steps.counts[t] * out)
+        }
+        for (step, t) in order.enumerated().reversed() {
+            let (count, start) = (steps.counts[t], steps.starts[t])
+            VectorRoutines.add(dOut + start * out, into: dHidden.base, count: count * out)  // dh_t: from the output and from step t + 1
+            var dCellOutput = UnsafePointer(dHidden.base)
+            if let dProjected, let dUnprojected, let savedProjection {  // dr_t = dh_t·W_hr
+                copyScalars(to: dProjected.base + start * out, from: dHidden.base, count: count * out)
+                MatrixProduct.gemm(transposeA: false, transposeB: false, m: count, n: size, k: out, a: dHidden.base,
+                                   b: savedProjection.storage.base, beta: 0, c: dUnprojected.base)
+                dCellOutput = UnsafePointer(dUnprojected.base)
+            }
+            let previousCell = steps.previous(step, steps: cells.base, initial: savedCell.storage.base, width: size,
+                                              scratch: scratch.base + batch * out)
+            Kernels.lstmCellBackward(gates: gates.base + start * width, previousCell: previousCell, tanhCell: tanhCells.base + start * size,
+                                     dHidden: dCellOutput, dCell: dCell.base, dGates: dGates.base + start * width,
+                                     batch: count, size: size)
+            MatrixProduct.gemm(transposeA: false, transposeB: false, m: count, n: out, k: width, a: dGates.base + start * width,
+                               b: savedHiddenWeight.storage.base, beta: 0, c: dHidden.base)  // dh_{t−1} = dgates_t·W_hh
+        }
+        hNode?.accumulate(Tensor(storage: dHidden, shape: [batch, out]))
+        cNode?.accumulate(Tensor(storage: dCell, shape: [batch, size]))
+        whhNode?.withGradientBuffer { dW, accumulate in  // dW_hh += Σ_t dgates_tᵀ·h_{t−1}
+            MatrixProduct.gemm(transposeA: true, transposeB: false, m: width, n: out, k: rows, a: dGates.base, b: previous.base,
+                               beta: accumulate ? 1 : 0, c: dW)
+        }
+        if let dProjected, let unprojected {
+            whrNode?.withGradientBuffer { dW, accumulate in  // dW_hr += Σ_t dh_tᵀ·r_t
+                MatrixProduct.gemm(transposeA: true, transposeB: false, m: out, n: size, k: rows, a: dProjected.base, b: unprojected.base,
+                                   beta: accumulate ? 1 : 0, c: dW)
+            }
+        }
+        wihNode?.withGradientBuffer { dW, accumulate in  // dW_ih += Σ_t dgates_tᵀ·x_t
+            MatrixProduct.gemm(transposeA: true, transposeB: false, m: width, n: features, k: rows, a: dGates.base,
+                               b: savedX.storage.base, beta: accumulate ? 1 : 0, c: dW)
+        }
+        if bihNode != nil || bhhNode != nil {  // db_ih = db_hh = Σ_t dgates_t
+            let sums = Tensor<Scalar>(uninitializedShape: [width])
+            Tensor<Scalar>(filledWith: 1, shape: [rows]).withUnsafeBufferPointer { ones in
+                MatrixProduct.gemm(transposeA: true, transposeB: false, m: width, n: 1, k: rows, a: dGates.base, b: ones.baseAddress!,
+                                   beta: 0, c: sums.storage.base)
+            }
+            bihNode?.accumulate(sums)
+            bhhNode?.accumulate(sums)
+        }
+        xNode?.withGradientBuffer { dX, accumulate in  // dx = dgates·W_ih
+            MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: features, k: width, a: dGates.base,
+                               b: savedInputWeight.storage.base, beta: accumulate ? 1 : 0, c: dX)
+        }
+    }
+}
