@@ -34,7 +34,10 @@ public struct BenchmarkSuite: Sendable {
         case matmul
         /// Elementwise operations against concrete loops.
         case elementwise
-        /// Every benchmark but ``memory`` (and ``threads`` only with more than one thread).
+        /// 1000 characters sampled from the `char-transformer` preset with the key-value cache against
+        /// re-running the whole window for each character.
+        case generation
+        /// Every benchmark but ``memory`` and ``generation`` (and ``threads`` only with more than one thread).
         case all
     }
 
@@ -95,6 +98,7 @@ public struct BenchmarkSuite: Sendable {
         if config == .epoch || config == .all { benchmarkEpoch() }
         if config == .matmul || config == .all { benchmarkMatmul() }
         if config == .elementwise || config == .all { benchmarkElementwise() }
+        if config == .generation { benchmarkGeneration() }
     }
 
     /// Median seconds of `body` over the repetitions, after one warm-up call.

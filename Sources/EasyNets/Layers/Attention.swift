@@ -67,7 +67,9 @@ public enum AttentionMask<Scalar: TensorScalar> {
 /// (E, vdim). `in_proj_bias` (3E) holds the three biases. `bias_k` and `bias_v` (1, 1, E) append a
 /// learned key and value to every sequence (`addKeyValueBias`), and `addZeroAttention` appends a
 /// zero key and value after projection. Parameter names and initialization are PyTorch's
-/// (Xavier-uniform projections, zero biases, Xavier-normal `bias_k` and `bias_v`).
+/// (Xavier-uniform projections, zero biases, Xavier-normal `bias_k` and `bias_v`). With a
+/// ``rotaryEmbedding`` each head's queries and keys are rotated by position (RoPE) before the
+/// scores, an option PyTorch's layer lacks.
 public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLayer {
     /// The embedding size E.
     public let embeddingSize: Int
@@ -102,15 +104,19 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
     /// The generator dropout masks come from.
     public var generator: RandomGenerator
     public var isTraining = true
+    /// The rotary position embedding of each head's queries and keys, or `nil` for none.
+    public let rotaryEmbedding: RotaryEmbedding?
 
     /// Attention over `embeddingSize` features in `headCount` heads, drawn from `source`; keys of
-    /// `keySize` and values of `valueSize` features (E when `nil`), with PyTorch's options.
+    /// `keySize` and values of `valueSize` features (E when `nil`), with PyTorch's options; with a
+    /// `rotaryBase`, queries and keys are rotated by a ``RotaryEmbedding`` of that base.
     public init(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true, addKeyValueBias: Bool = false,
                 addZeroAttention: Bool = false, keySize: Int? = nil, valueSize: Int? = nil, batchFirst: Bool = false, seed: UInt64 = 0,
-                using source: inout RandomGenerator) {
+                rotaryBase: Double? = nil, using source: inout RandomGenerator) {
         MultiheadAttentionDescription(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias,
                                       addKeyValueBias: addKeyValueBias, addZeroAttention: addZeroAttention, keySize: keySize,
-                                      valueSize: valueSize, batchFirst: batchFirst).requireValid()
+                                      valueSize: valueSize, batchFirst: batchFirst, rotaryBase: rotaryBase).requireValid()
+        rotaryEmbedding = rotaryBase.map { RotaryEmbedding(dimension: embeddingSize / headCount, base: $0) }
         let e = embeddingSize
         (self.embeddingSize, self.keySize, self.valueSize) = (e, keySize ?? e, valueSize ?? e)
         (self.headCount, self.batchFirst, self.dropout, self.addZeroAttention) = (headCount, batchFirst, dropout, addZeroAttention)
@@ -215,14 +221,14 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
         }
         /// (·, N, E) as (N·heads, ·, d).
         func split(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.reshaped(to: [x.shape[0], batch * heads, d]).permuted([1, 0, 2]) }
-        var (keyHeads, valueHeads) = (split(projectedKey), split(projectedValue))
+        var (keyHeads, valueHeads) = (rotated(split(projectedKey)), split(projectedValue))
         if addZeroAttention {
             keyHeads = Tensor.concatenated([keyHeads, .zeros([batch * heads, 1, d])], along: 1)
             valueHeads = Tensor.concatenated([valueHeads, .zeros([batch * heads, 1, d])], along: 1)
             mask = mask.map(widened)
         }
 
-        var attention = attentionWeights(query: split(project(q, 0)), key: keyHeads, mask: mask, isCausal: false, scale: nil)
+        var attention = attentionWeights(query: rotated(split(project(q, 0))), key: keyHeads, mask: mask, isCausal: false, scale: nil)
         if isTraining, dropout > 0 { attention = attention * dropoutMask(attention.shape, probability: dropout, using: &generator) }
         let joined = matmul(attention, valueHeads).permuted([1, 0, 2]).reshaped(to: [length, batch, e])
         let output = outputProjection(joined)
@@ -254,7 +260,8 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
         .layer(MultiheadAttentionDescription(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout,
                                              bias: inputProjectionBias != nil, addKeyValueBias: keyBias != nil,
                                              addZeroAttention: addZeroAttention, keySize: keySize == embeddingSize ? nil : keySize,
-                                             valueSize: valueSize == embeddingSize ? nil : valueSize, batchFirst: batchFirst))
+                                             valueSize: valueSize == embeddingSize ? nil : valueSize, batchFirst: batchFirst,
+                                             rotaryBase: rotaryEmbedding?.base))
     }
 }
 
@@ -280,20 +287,25 @@ public struct MultiheadAttentionDescription: LayerDescription {
     public var valueSize: Int?
     /// Whether input and output put the batch axis first.
     public var batchFirst: Bool
+    /// The base of the rotary position embedding of queries and keys (finite, > 0; the head size
+    /// must then be even), or `nil` for none. Absent from the JSON when `nil`.
+    public var rotaryBase: Double?
 
     /// A description of attention over `embeddingSize` features in `headCount` heads.
     public init(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true, addKeyValueBias: Bool = false,
-                addZeroAttention: Bool = false, keySize: Int? = nil, valueSize: Int? = nil, batchFirst: Bool = false) {
+                addZeroAttention: Bool = false, keySize: Int? = nil, valueSize: Int? = nil, batchFirst: Bool = false,
+                rotaryBase: Double? = nil) {
         (self.embeddingSize, self.headCount, self.dropout, self.bias, self.batchFirst) = (embeddingSize, headCount, dropout, bias, batchFirst)
         (self.addKeyValueBias, self.addZeroAttention, self.keySize, self.valueSize) = (addKeyValueBias, addZeroAttention, keySize, valueSize)
+        self.rotaryBase = rotaryBase
     }
 
     private enum CodingKeys: String, CodingKey {
-        case embeddingSize, headCount, dropout, bias, addKeyValueBias, addZeroAttention, keySize, valueSize, batchFirst
+        case embeddingSize, headCount, dropout, bias, addKeyValueBias, addZeroAttention, keySize, valueSize, batchFirst, rotaryBase
     }
 
     /// Decodes a description; the options added to the format later (`addKeyValueBias`,
-    /// `addZeroAttention`, `keySize`, `valueSize`) may be missing and take their defaults.
+    /// `addZeroAttention`, `keySize`, `valueSize`, `rotaryBase`) may be missing and take their defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(embeddingSize: try c.decode(Int.self, forKey: .embeddingSize), headCount: try c.decode(Int.self, forKey: .headCount),
@@ -301,7 +313,8 @@ public struct MultiheadAttentionDescription: LayerDescription {
                   addKeyValueBias: try c.decodeIfPresent(Bool.self, forKey: .addKeyValueBias) ?? false,
                   addZeroAttention: try c.decodeIfPresent(Bool.self, forKey: .addZeroAttention) ?? false,
                   keySize: try c.decodeIfPresent(Int.self, forKey: .keySize), valueSize: try c.decodeIfPresent(Int.self, forKey: .valueSize),
-                  batchFirst: try c.decode(Bool.self, forKey: .batchFirst))
+                  batchFirst: try c.decode(Bool.self, forKey: .batchFirst),
+                  rotaryBase: try c.decodeIfPresent(Double.self, forKey: .rotaryBase))
     }
 
     public func problem() -> String? {
@@ -309,7 +322,9 @@ public struct MultiheadAttentionDescription: LayerDescription {
             || (keySize ?? 1) < 1 || (valueSize ?? 1) < 1
             ? "MultiheadAttention needs a size ≥ 1 that splits into heads ≥ 1, dropout in [0, 1) and key and value sizes ≥ 1, got "
                 + "\(embeddingSize), \(headCount) heads, dropout \(dropout), kdim \(keySize ?? embeddingSize), vdim \(valueSize ?? embeddingSize)"
-            : nil
+            : rotaryBase != nil && (addKeyValueBias || addZeroAttention)
+            ? "MultiheadAttention's rotary embedding does not combine with addKeyValueBias or addZeroAttention"
+            : rotaryBase.flatMap { RotaryEmbedding.problem(dimension: embeddingSize / headCount, base: $0) }
     }
 
     /// The projections (in_proj (3E, E), or q, k and v ones), out_proj (E, E), their biases, and bias_k and bias_v.
@@ -331,7 +346,8 @@ public struct MultiheadAttentionDescription: LayerDescription {
     public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
         MultiheadAttention<Scalar>(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias,
                                    addKeyValueBias: addKeyValueBias, addZeroAttention: addZeroAttention, keySize: keySize,
-                                   valueSize: valueSize, batchFirst: batchFirst, seed: context.takeSeed(), using: &context.generator)
+                                   valueSize: valueSize, batchFirst: batchFirst, seed: context.takeSeed(), rotaryBase: rotaryBase,
+                                   using: &context.generator)
     }
 }
 
@@ -339,10 +355,10 @@ extension ModelDescription {
     /// A ``MultiheadAttention`` layer.
     public static func multiheadAttention(embeddingSize: Int, headCount: Int, dropout: Double = 0, bias: Bool = true,
                                           addKeyValueBias: Bool = false, addZeroAttention: Bool = false, keySize: Int? = nil,
-                                          valueSize: Int? = nil, batchFirst: Bool = false) -> ModelDescription {
+                                          valueSize: Int? = nil, batchFirst: Bool = false, rotaryBase: Double? = nil) -> ModelDescription {
         .layer(MultiheadAttentionDescription(embeddingSize: embeddingSize, headCount: headCount, dropout: dropout, bias: bias,
                                              addKeyValueBias: addKeyValueBias, addZeroAttention: addZeroAttention, keySize: keySize,
-                                             valueSize: valueSize, batchFirst: batchFirst))
+                                             valueSize: valueSize, batchFirst: batchFirst, rotaryBase: rotaryBase))
     }
 }
 

@@ -4,6 +4,13 @@ import Foundation
 /// softmax of the model's scores at the last position divided by a temperature, the model seeing
 /// the last `contextLength` characters (the sequence length it was trained on).
 ///
+/// A causal Transformer (one an ``IncrementalDecoder`` runs, such as the `char-transformer`
+/// preset) is run incrementally: each block keeps the keys and values of the window's positions,
+/// so a new character costs one position's work. Once the text outgrows the context, the window
+/// slides by one character a step and every position of it moves, so each step then refills the
+/// caches from the whole window, as the model sees it without caching; the last block and the
+/// head still run on the last position alone. The samples are the same either way.
+///
 /// ```swift
 /// let sampler = try TextSampler<Float>(checkpoint: SafeTensorsFile(contentsOfFile: "lm.safetensors"), path: "lm.safetensors")
 /// var generator = RandomGenerator(seed: 1)
@@ -16,6 +23,10 @@ public struct TextSampler<Scalar: TensorScalar> {
     public let vocabulary: CharacterVocabulary
     /// The most characters the model sees at once.
     public let contextLength: Int
+    /// Whether ``continuation(of:length:temperature:using:)`` runs the model with a key-value cache
+    /// (``IncrementalDecoder``) when it can: `true` by default; `false` re-runs the model on the
+    /// whole window for each character. The samples are the same up to rounding in the scores.
+    public var usesKeyValueCache = true
 
     /// The checkpoint's extra value (``TrainingCheckpoint/extra``, metadata `extra.text.vocabulary`)
     /// holding the vocabulary as ``CharacterVocabulary/jsonString``.
@@ -111,6 +122,19 @@ public struct TextSampler<Scalar: TensorScalar> {
         let wasTraining = model.isTraining
         model.setTraining(false)
         defer { model.setTraining(wasTraining) }
+        if usesKeyValueCache, let decoder = try? IncrementalDecoder(model: model), decoder.sequenceAxis == 1 {
+            for _ in 0..<length {
+                // Within the context only the newest character is new; past it the window slides and is fed afresh.
+                let extends = decoder.position == tokens.count - 1 && tokens.count <= contextLength
+                if !extends { decoder.reset() }
+                let window = extends ? tokens.suffix(1) : tokens.suffix(contextLength)
+                let scores = withoutGradients {
+                    decoder(Tensor(window.map { Scalar(Double($0)) }, shape: [1, window.count]), outputCount: 1).scalars
+                }
+                tokens.append(Self.draw(from: scores.map { Double($0) }, temperature: temperature, using: &generator))
+            }
+            return vocabulary.decode(Array(tokens[promptCount...]))
+        }
         for _ in 0..<length {
             let window = tokens.suffix(contextLength)
             let scores = withoutGradients {

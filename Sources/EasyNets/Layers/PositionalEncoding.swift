@@ -17,13 +17,16 @@ public final class SinusoidalPositionalEncoding<Scalar: TensorScalar>: Layer {
     }
 
     /// The code of positions 0 ..< `length`: (length, E).
-    public func code(length: Int) -> Tensor<Scalar> {
-        Tensor((0..<length).flatMap { position in
+    public func code(length: Int) -> Tensor<Scalar> { code(positions: 0..<length) }
+
+    /// The code of `positions`: (positions.count, E).
+    public func code(positions: Range<Int>) -> Tensor<Scalar> {
+        Tensor(positions.flatMap { position in
             (0..<dimension).map { feature in
                 let angle = Double(position) / Double.pow(10000, Double(feature - feature % 2) / Double(dimension))
                 return Scalar(feature % 2 == 0 ? Double.sin(angle) : Double.cos(angle))
             }
-        }, shape: [length, dimension])
+        }, shape: [positions.count, dimension])
     }
 
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {

@@ -9,7 +9,8 @@ public enum TransformerActivation: String, Sendable, Codable {
 /// One Transformer encoder block, PyTorch's `nn.TransformerEncoderLayer`: self-attention and a
 /// feed-forward network (`linear1` → activation → dropout → `linear2`), each with a residual
 /// connection and layer normalization, after (`normFirst: false`, the default) or before the
-/// sublayer. Parameter names are PyTorch's (`self_attn.in_proj_weight`, `linear1.weight`,
+/// sublayer; with a `rotaryBase` its attention rotates queries and keys by position (a
+/// ``RotaryEmbedding``, not in PyTorch's layer). Parameter names are PyTorch's (`self_attn.in_proj_weight`, `linear1.weight`,
 /// `norm1.weight`, …).
 public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, StochasticLayer {
     /// The self-attention.
@@ -38,12 +39,13 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
     /// `feedForwardSize`, drawn from `source` in PyTorch's order (attention, linear1, linear2).
     public init(modelSize: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1,
                 activation: TransformerActivation = .relu, layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false,
-                normFirst: Bool = false, causal: Bool = false, seed: UInt64 = 0, using source: inout RandomGenerator) {
+                normFirst: Bool = false, causal: Bool = false, seed: UInt64 = 0, rotaryBase: Double? = nil,
+                using source: inout RandomGenerator) {
         TransformerEncoderLayerDescription(modelSize: modelSize, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
                                            activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
-                                           normFirst: normFirst, causal: causal).requireValid()
+                                           normFirst: normFirst, causal: causal, rotaryBase: rotaryBase).requireValid()
         selfAttention = MultiheadAttention(embeddingSize: modelSize, headCount: headCount, dropout: dropout, batchFirst: batchFirst,
-                                           seed: seed &+ 1, using: &source)
+                                           seed: seed &+ 1, rotaryBase: rotaryBase, using: &source)
         linear1 = Linear(modelSize, feedForwardSize, using: &source)
         linear2 = Linear(feedForwardSize, modelSize, using: &source)
         norm1 = LayerNorm([modelSize], epsilon: layerNormEpsilon)
@@ -99,7 +101,8 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
         .layer(TransformerEncoderLayerDescription(modelSize: selfAttention.embeddingSize, headCount: selfAttention.headCount,
                                                   feedForwardSize: linear1.outputSize, dropout: dropout, activation: activation,
                                                   layerNormEpsilon: norm1.epsilon, batchFirst: selfAttention.batchFirst,
-                                                  normFirst: normFirst, causal: causal))
+                                                  normFirst: normFirst, causal: causal,
+                                                  rotaryBase: selfAttention.rotaryEmbedding?.base))
     }
 }
 
@@ -125,13 +128,17 @@ public struct TransformerEncoderLayerDescription: LayerDescription {
     public var normFirst: Bool
     /// Whether every call masks attention to later positions.
     public var causal: Bool
+    /// The base of the attention's rotary position embedding (finite, > 0; the head size must then
+    /// be even), or `nil` for none. Absent from the JSON when `nil`.
+    public var rotaryBase: Double?
 
     /// A description of a block over `modelSize` features (PyTorch's defaults elsewhere).
     public init(modelSize: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1, activation: TransformerActivation = .relu,
-                layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false, causal: Bool = false) {
+                layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false, causal: Bool = false,
+                rotaryBase: Double? = nil) {
         (self.modelSize, self.headCount, self.feedForwardSize, self.dropout) = (modelSize, headCount, feedForwardSize, dropout)
         (self.activation, self.layerNormEpsilon, self.batchFirst) = (activation, layerNormEpsilon, batchFirst)
-        (self.normFirst, self.causal) = (normFirst, causal)
+        (self.normFirst, self.causal, self.rotaryBase) = (normFirst, causal, rotaryBase)
     }
 
     public func problem() -> String? {
@@ -139,7 +146,7 @@ public struct TransformerEncoderLayerDescription: LayerDescription {
             || !(layerNormEpsilon > 0 && layerNormEpsilon.isFinite)
             ? "TransformerEncoderLayer needs a size ≥ 1 that splits into heads ≥ 1, a feed-forward size ≥ 1, dropout in [0, 1) "
                 + "and a finite ε > 0, got \(modelSize), \(headCount) heads, \(feedForwardSize), \(dropout), \(layerNormEpsilon)"
-            : nil
+            : rotaryBase.flatMap { RotaryEmbedding.problem(dimension: modelSize / headCount, base: $0) }
     }
 
     /// Attention (in_proj, out_proj and biases), linear1, linear2, and two LayerNorms.
@@ -156,7 +163,8 @@ public struct TransformerEncoderLayerDescription: LayerDescription {
     public func makeLayer<Scalar: TensorScalar>(as: Scalar.Type, context: inout LayerBuildContext) -> any Layer<Scalar> {
         TransformerEncoderLayer<Scalar>(modelSize: modelSize, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
                                         activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
-                                        normFirst: normFirst, causal: causal, seed: context.takeSeed(count: 2), using: &context.generator)
+                                        normFirst: normFirst, causal: causal, seed: context.takeSeed(count: 2), rotaryBase: rotaryBase,
+                                        using: &context.generator)
     }
 }
 
@@ -164,10 +172,11 @@ extension ModelDescription {
     /// A ``TransformerEncoderLayer``.
     public static func transformerEncoderLayer(
         modelSize: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1, activation: TransformerActivation = .relu,
-        layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false, causal: Bool = false
+        layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false, causal: Bool = false,
+        rotaryBase: Double? = nil
     ) -> ModelDescription {
         .layer(TransformerEncoderLayerDescription(modelSize: modelSize, headCount: headCount, feedForwardSize: feedForwardSize,
                                                   dropout: dropout, activation: activation, layerNormEpsilon: layerNormEpsilon,
-                                                  batchFirst: batchFirst, normFirst: normFirst, causal: causal))
+                                                  batchFirst: batchFirst, normFirst: normFirst, causal: causal, rotaryBase: rotaryBase))
     }
 }

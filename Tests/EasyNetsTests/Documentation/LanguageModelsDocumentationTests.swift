@@ -173,4 +173,37 @@ struct LanguageModelsDocumentationTests {
         #expect(try sampler.continuation(of: "The ", length: 5, temperature: 0, using: &unused)
                 == corpus.vocabulary.decode(Array(greedy.suffix(5))))
     }
+
+    /// Incremental decoding of a rotary block: the cached positions' scores against the full
+    /// forward pass over all four tokens, and the rotation against its formula at position 3.
+    @Test func incrementalDecoding() throws {
+        // Documentation block: LanguageModels.md #6
+        let model = try Sequential<Double>(.sequential(layers: [
+            .embedding(count: 5, dimension: 8),
+            .transformerEncoderLayer(modelSize: 8, headCount: 2, feedForwardSize: 16, dropout: 0, batchFirst: true,
+                                     normFirst: true, causal: true, rotaryBase: 10000),   // RoPE: no position table
+            .linear(inputSize: 8, outputSize: 5),
+            .permute(axes: [0, 2, 1]),
+        ]), seed: 0)
+        model.eval()
+        let decoder = try IncrementalDecoder(model: model)
+        let prompt = decoder(Tensor([1, 3, 2], shape: [1, 3]), outputCount: 1)   // positions 0…2; the scores of position 2
+        let next = decoder(Tensor([4], shape: [1, 1]))                            // position 3, attending to the cached 0…2
+        print(prompt.shape, next.shape, decoder.position)                        // [1, 5, 1] [1, 5, 1] 4
+
+        #expect(prompt.shape == [1, 5, 1] && next.shape == [1, 5, 1] && decoder.position == 4)
+        let full = model(Tensor([1, 3, 2, 4], shape: [1, 4]))
+        for v in 0..<5 {
+            #expect(abs(prompt[0, v, 0] - full[0, v, 2]) < 1e-10 && abs(next[0, v, 0] - full[0, v, 3]) < 1e-10)
+        }
+        // Pair (2i, 2i + 1) at position 3 turns by 3 · 10000^(−2i/4).
+        let x = Tensor<Double>([1, 2, 3, 4], shape: [1, 4])
+        let turned = RotaryEmbedding(dimension: 4)(x, offset: 3)
+        for i in 0..<2 {
+            let angle = 3 / Foundation.pow(10000, Double(2 * i) / 4)
+            let (a, b) = (x[0, 2 * i], x[0, 2 * i + 1])
+            #expect(abs(turned[0, 2 * i] - (a * Foundation.cos(angle) - b * Foundation.sin(angle))) < 1e-14)
+            #expect(abs(turned[0, 2 * i + 1] - (b * Foundation.cos(angle) + a * Foundation.sin(angle))) < 1e-14)
+        }
+    }
 }

@@ -567,6 +567,55 @@ struct ShapeMismatchTests {
         }
         expectMessage(permute, names: ["Permute", "[0, 2, 1]", "[2, 3]"])
     }
+
+    @Test func incrementalDecodingAndRotaryEmbeddings() async {
+        let cache = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let cache = KeyValueCache<Double>()
+            cache.append(keys: .zeros([4, 2, 3]), values: .zeros([4, 2, 3]))
+            cache.append(keys: .zeros([2, 1, 3]), values: .zeros([2, 1, 3]))
+        }
+        expectMessage(cache, names: ["KeyValueCache.append", "keys [2, 1, 3]", "keys [4, 2, 3]"])
+        let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            let layer = MultiheadAttention<Double>(embeddingSize: 8, headCount: 2, using: &generator)
+            layer.eval()
+            _ = layer.attendIncrementally(.zeros([1, 2, 6]), cache: KeyValueCache())
+        }
+        expectMessage(input, names: ["MultiheadAttention.attendIncrementally", "[1, 2, 6]", "(l, N, 8)"])
+        let batch = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            let layer = MultiheadAttention<Double>(embeddingSize: 8, headCount: 2, using: &generator)
+            layer.eval()
+            let cache = KeyValueCache<Double>()
+            _ = layer.attendIncrementally(.zeros([3, 2, 8]), cache: cache)
+            _ = layer.attendIncrementally(.zeros([1, 3, 8]), cache: cache)
+        }
+        expectMessage(batch, names: ["MultiheadAttention.attendIncrementally", "the cache holds 4 rows, not batch 3 × 2 heads"])
+        let training = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var generator = RandomGenerator(seed: 1)
+            let block = TransformerEncoderLayer<Double>(modelSize: 8, headCount: 2, feedForwardSize: 8, dropout: 0.1, causal: true,
+                                                        using: &generator)
+            _ = block.encodeIncrementally(.zeros([2, 1, 8]), cache: KeyValueCache())
+        }
+        expectMessage(training, names: ["TransformerEncoderLayer.encodeIncrementally", "dropout 0.1 in training mode"])
+        let beyond = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let model = try Sequential<Double>(CharacterLanguageModel.transformer(vocabularySize: 4, contextLength: 3, size: 4, heads: 2,
+                                                                                    layers: 1))
+            model.eval()
+            let decoder = try IncrementalDecoder(model: model)
+            _ = decoder(Tensor([0, 1], shape: [1, 2]))
+            _ = decoder(Tensor([2, 3], shape: [1, 2]))
+        }
+        expectMessage(beyond, names: ["IncrementalDecoder", "positions 2..<4 exceed the model's 3 positions"])
+        let rotary = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = RotaryEmbedding(dimension: 4)(Tensor<Float>.zeros([2, 3, 6]))
+        }
+        expectMessage(rotary, names: ["RotaryEmbedding", "[2, 3, 6]", "(…, L, 4)"])
+        let odd = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = RotaryEmbedding(dimension: 5)
+        }
+        expectMessage(odd, names: ["RotaryEmbedding needs an even head size", "head size 5"])
+    }
 }
 
 @Suite("Indexing ops stop with the op and the offending index or shape")
