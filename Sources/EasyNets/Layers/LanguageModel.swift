@@ -2,14 +2,18 @@ import Foundation
 
 /// Samples text from a character-level language model: each next character is drawn from the
 /// softmax of the model's scores at the last position divided by a temperature, the model seeing
-/// the last `contextLength` characters (the sequence length it was trained on).
+/// a window of at most `contextLength` characters (the sequence length it was trained on).
+///
+/// The window grows with the text until it holds `contextLength` characters; the next character
+/// starts it again from the newest ⌈`contextLength`/2⌉ characters, which then sit at positions
+/// 0, 1, … (a context shift, as llama.cpp makes one). The model therefore always sees between half
+/// a context and a whole one, at the positions it was trained on.
 ///
 /// A causal Transformer (one an ``IncrementalDecoder`` runs, such as the `char-transformer`
 /// preset) is run incrementally: each block keeps the keys and values of the window's positions,
-/// so a new character costs one position's work. Once the text outgrows the context, the window
-/// slides by one character a step and every position of it moves, so each step then refills the
-/// caches from the whole window, as the model sees it without caching; the last block and the
-/// head still run on the last position alone. The samples are the same either way.
+/// so a new character costs one position's work, and a context shift refills the caches from the
+/// kept half once. Without the cache (``usesKeyValueCache`` `false`, or a model the decoder does
+/// not run) each character runs the model on the whole window. The samples are the same either way.
 ///
 /// ```swift
 /// let sampler = try TextSampler<Float>(checkpoint: SafeTensorsFile(contentsOfFile: "lm.safetensors"), path: "lm.safetensors")
@@ -122,12 +126,14 @@ public struct TextSampler<Scalar: TensorScalar> {
         let wasTraining = model.isTraining
         model.setTraining(false)
         defer { model.setTraining(wasTraining) }
+        var start = Swift.max(0, tokens.count - contextLength)  // the window's first character
         if usesKeyValueCache, let decoder = try? IncrementalDecoder(model: model), decoder.sequenceAxis == 1 {
             for _ in 0..<length {
-                // Within the context only the newest character is new; past it the window slides and is fed afresh.
-                let extends = decoder.position == tokens.count - 1 && tokens.count <= contextLength
+                start = windowStart(characterCount: tokens.count, previous: start)
+                // Only the newest character is new while the window grows; after a shift the kept half is fed afresh.
+                let extends = decoder.position > 0 && decoder.position == tokens.count - start - 1
                 if !extends { decoder.reset() }
-                let window = extends ? tokens.suffix(1) : tokens.suffix(contextLength)
+                let window = extends ? tokens.suffix(1) : tokens[start...]
                 let scores = withoutGradients {
                     decoder(Tensor(window.map { Scalar(Double($0)) }, shape: [1, window.count]), outputCount: 1).scalars
                 }
@@ -136,7 +142,8 @@ public struct TextSampler<Scalar: TensorScalar> {
             return vocabulary.decode(Array(tokens[promptCount...]))
         }
         for _ in 0..<length {
-            let window = tokens.suffix(contextLength)
+            start = windowStart(characterCount: tokens.count, previous: start)
+            let window = tokens[start...]
             let scores = withoutGradients {
                 model(Tensor(window.map { Scalar(Double($0)) }, shape: [1, window.count])).scalars
             }
@@ -145,6 +152,13 @@ public struct TextSampler<Scalar: TensorScalar> {
             tokens.append(Self.draw(from: last, temperature: temperature, using: &generator))
         }
         return vocabulary.decode(Array(tokens[promptCount...]))
+    }
+
+    /// The first character of the window the model sees next, for `characterCount` characters so
+    /// far and a window that started at `previous`: the same window while it holds at most
+    /// `contextLength` characters, else the newest ⌈`contextLength`/2⌉.
+    func windowStart(characterCount: Int, previous: Int) -> Int {
+        characterCount - previous <= contextLength ? previous : characterCount - (contextLength - contextLength / 2)
     }
 
     /// A class drawn from softmax(scores / temperature), or the first largest score at temperature

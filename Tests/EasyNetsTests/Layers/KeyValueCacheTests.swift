@@ -189,6 +189,36 @@ struct KeyValueCacheTests {
         try expectSameSamples(Float.self)
     }
 
+    /// The sampler's window, against a plain loop over the documented rule: it grows to the context
+    /// (6 characters), then restarts from the newest 3 and grows again; the model runs on the whole
+    /// window and the most likely character is taken. With the cache and without, in Double.
+    @Test func theWindowShiftsToItsNewestHalfWhenFull() throws {
+        var sampler = try presetSampler(Double.self)
+        sampler.model.eval()
+        let vocabulary = sampler.vocabulary
+        for prompt in ["ab", "abcdabcdab"] {
+            var tokens = try vocabulary.encode(prompt)
+            let promptCount = tokens.count
+            var start = Swift.max(0, tokens.count - 6), windowLengths: [Int] = []
+            for _ in 0..<20 {
+                if tokens.count - start > 6 { start = tokens.count - 3 }
+                let window = Array(tokens[start...])
+                windowLengths.append(window.count)
+                let scores = sampler.model(Tensor(window.map { Double($0) }, shape: [1, window.count]))
+                let last = (0..<vocabulary.count).map { scores[0, $0, window.count - 1] }
+                tokens.append(last.indices.max { last[$0] < last[$1] || (last[$0] == last[$1] && $0 > $1) }!)
+            }
+            let expected = vocabulary.decode(Array(tokens[promptCount...]))
+            #expect(windowLengths.suffix(10).min() == 3 && windowLengths.max() == 6, "\(windowLengths)")
+            for cached in [true, false] {
+                sampler.usesKeyValueCache = cached
+                var generator = RandomGenerator(seed: 1)
+                #expect(try sampler.continuation(of: prompt, length: 20, temperature: 0, using: &generator) == expected,
+                        "prompt \(prompt), cache \(cached)")
+            }
+        }
+    }
+
     /// The scores the cached sampler draws from: the full forward pass's last position on the same
     /// window, within the context and after it slides (the decoder refilled from the window).
     @Test func cachedScoresAreTheLastPositionsOfTheWindow() throws {
