@@ -27,12 +27,23 @@ func attentionWeights<Scalar>(query: Tensor<Scalar>, key: Tensor<Scalar>, mask: 
     let (length, sourceLength) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
     var scores = matmul(query, key, transposeB: true) * Scalar(scale ?? 1 / Double(query.shape.last!).squareRoot())
     if isCausal {
-        let future = Tensor<Scalar>((0..<length).flatMap { i in (0..<sourceLength).map { j in j > i ? 1 : 0 } },
-                                    shape: [length, sourceLength])
-        scores = scores.maskedFilled(where: future, with: -.infinity)
+        scores = scores.maskedFilled(where: causalMask(rows: length, columns: sourceLength, masked: 1), with: -.infinity)
     }
     if let mask { scores = scores + mask }
     return softmax(scores, along: -1)
+}
+
+/// The (rows, columns) mask of causal attention: `masked` where column j comes after row i (j > i),
+/// 0 elsewhere.
+func causalMask<Scalar: TensorScalar>(rows: Int, columns: Int, masked: Scalar) -> Tensor<Scalar> {
+    var mask = Tensor<Scalar>.zeros([rows, columns])
+    mask.withUnsafeMutableBufferPointer { values in
+        for i in 0..<rows where i + 1 < columns {
+            let row = values.baseAddress! + i * columns
+            for j in (i + 1)..<columns { row[j] = masked }
+        }
+    }
+    return mask
 }
 
 /// A mask on attention scores, in either of the two forms PyTorch's `nn.MultiheadAttention` takes.
@@ -188,8 +199,7 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
             return additive
         }
         if isCausal {
-            let future = Tensor<Scalar>((0..<length).flatMap { i in (0..<sourceLength).map { j in j > i ? -Scalar.infinity : 0 } },
-                                        shape: [length, sourceLength])
+            let future = causalMask(rows: length, columns: sourceLength, masked: -Scalar.infinity)
             mask = mask.map { $0 + future } ?? future
         }
         if let keyPaddingMask {
