@@ -198,9 +198,7 @@ public final class LBFGS<Scalar: TensorScalar>: ReevaluatingOptimizer {
     /// when full), and rescales the initial inverse Hessian to yᵀs/yᵀy.
     private func updateHistory(gradient: [Scalar]) {
         var y = gradient
-        y.withUnsafeMutableBufferPointer { y in
-            previousGradient.withUnsafeBufferPointer { VectorRoutines.add($0.baseAddress!, scaledBy: -1, into: y.baseAddress!, count: count) }
-        }
+        add(previousGradient, scaledBy: -1, into: &y)
         var s = direction
         scale(&s, by: Scalar(stepSize))
         let ys = dot(y, s)

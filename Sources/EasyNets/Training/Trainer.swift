@@ -139,6 +139,8 @@ public final class Trainer<Scalar: TensorScalar> {
     public let model: any Layer<Scalar>
     /// The optimizer stepping the model's parameters.
     public let optimizer: any Optimizer<Scalar>
+    /// ``optimizer`` when it re-evaluates the loss within its step (``ReevaluatingOptimizer``), cast once.
+    private let reevaluatingOptimizer: (any ReevaluatingOptimizer<Scalar>)?
     /// The learning-rate schedule, if any.
     public let scheduler: LearningRateScheduler<Scalar>?
     /// When the schedule steps: after each epoch or after each batch.
@@ -225,6 +227,7 @@ public final class Trainer<Scalar: TensorScalar> {
     ) {
         require(accumulationSteps >= 1, "Trainer: accumulationSteps must be at least 1, got \(accumulationSteps)")
         (self.model, self.optimizer, self.scheduler, self.scheduleStepping) = (model, optimizer, scheduler, scheduleStepping)
+        reevaluatingOptimizer = optimizer as? any ReevaluatingOptimizer<Scalar>
         (self.plateau, self.monitor) = (plateau, monitor ?? (validationData == nil ? "train_loss" : "validation_loss"))
         (self.loader, self.validationData, self.loss, self.cancellation) = (loader, validationData, loss, cancellation)
         self.metrics = metrics ?? Metric.defaults(for: loader.source.targetLayout)
@@ -343,7 +346,7 @@ public final class Trainer<Scalar: TensorScalar> {
     /// at the parameters before the step.
     private func trainStep(on group: [DataLoader<Scalar>.Batch], reader: DataLoader<Scalar>.Reader) throws -> (loss: Double, cancelled: Bool) {
         let total = group.reduce(0) { $0 + $1.count }
-        let reevaluating = optimizer as? any ReevaluatingOptimizer<Scalar>
+        let reevaluating = reevaluatingOptimizer
         // A re-evaluating optimizer sees the same examples each time: read once, kept for the step.
         var kept: [Int: Dataset<Scalar>] = [:]
         var stepTotals: MetricTotals?
