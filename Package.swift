@@ -8,11 +8,16 @@ let package = Package(
         .library(name: "EasyNets", targets: ["EasyNets"]),
         // Data-parallel training on Open MPI; only packages that use it need MPI installed.
         .library(name: "EasyNetsDistributed", targets: ["EasyNetsDistributed"]),
+        // Models in and out as ONNX; training runs as TensorBoard event files (both through swift-protobuf).
+        .library(name: "EasyNetsONNX", targets: ["EasyNetsONNX"]),
+        .library(name: "EasyNetsTensorBoard", targets: ["EasyNetsTensorBoard"]),
         .executable(name: "easynets", targets: ["easynets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // ONNX and TensorBoard's messages; the generated code is committed (scripts/protos/generate.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         // `swift package generate-documentation` (scripts/docs.sh); builds nothing into the library.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -57,11 +62,15 @@ let package = Package(
             ]
         ),
         .target(name: "EasyNetsDistributed", dependencies: ["EasyNets", "CMPI"]),
+        .target(name: "EasyNetsONNX", dependencies: ["EasyNets", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "EasyNetsTensorBoard", dependencies: ["EasyNets", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(
             name: "easynets",
             dependencies: [
                 "EasyNets",
                 "EasyNetsDistributed",  // `mpirun -np N easynets train …`
+                "EasyNetsONNX",  // `easynets export`, `easynets import`
+                "EasyNetsTensorBoard",  // `easynets train --tensorboard DIR`
                 "EasyNetsBenchmarks",  // `easynets bench`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -72,14 +81,17 @@ let package = Package(
         .target(name: "EasyNetsBenchmarks", dependencies: ["EasyNets"]),
 
         // MARK: Fuzzing (scripts/fuzz.sh): every reader of untrusted input, driven with arbitrary bytes
-        .target(name: "EasyNetsFuzzTargets", dependencies: ["EasyNets"]),
+        .target(name: "EasyNetsFuzzTargets", dependencies: ["EasyNets", "EasyNetsONNX"]),
         .executableTarget(name: "easynets-fuzz", dependencies: ["EasyNetsFuzzTargets", "CLibFuzzer"]),
 
         // MARK: Tests
-        .testTarget(name: "EasyNetsTests", dependencies: ["EasyNets", "EasyNetsFuzzTargets"]),
+        .testTarget(name: "EasyNetsTests", dependencies: ["EasyNets", "EasyNetsFuzzTargets", "EasyNetsONNX", "EasyNetsTensorBoard"]),
         // The tool's flag parsing against the library (`@testable import easynets`).
         .testTarget(name: "EasyNetsToolTests", dependencies: ["easynets"]),
         // Multi-process checks, run under `mpirun -np 2` by scripts/test.sh.
+        // Models exported to ONNX with EasyNets' outputs, run by scripts/onnx/check.sh against ONNX Runtime.
+        .executableTarget(name: "easynets-onnx-cases", dependencies: ["EasyNets", "EasyNetsONNX"], path: "Tests/ONNXChecks",
+                          exclude: ["Cases"]),
         .executableTarget(name: "easynets-distributed-checks", dependencies: ["EasyNets", "EasyNetsDistributed"],
                           path: "Tests/DistributedChecks"),
     ]

@@ -22,7 +22,7 @@ import Foundation
 
 /// Reads a whole file, throwing a ``DataError`` that names it when it is missing, unreadable or
 /// larger than ``InputLimits/maximumBytes``.
-func readFileBytes(_ path: String) throws -> [UInt8] {
+public func readFileBytes(_ path: String) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
         let reason = errno == ENOENT ? "no such file" : "cannot open the file (\(String(cString: strerror(errno))))"

@@ -12,7 +12,7 @@ struct Summarize: ParsableCommand {
     @Option(help: "Without --checkpoint: the preset mlp (784-256-128-10), the preset cnn, or a model description JSON file.")
     var model: String = "mlp"
 
-    @Option(help: "The shape of one example, comma-separated (default: 784 features, or a 1×28×28 image for image models).")
+    @Option(help: "The shape of one example, comma-separated (default: the model's first layer's input: 784 features, a 1×28×28 image, or 128 token ids).")
     var inputShape: String?
 
     @OptionGroup var memory: MemoryOptions
@@ -30,18 +30,7 @@ struct Summarize: ParsableCommand {
             } else {
                 description = try modelDescription(model, classes: 10, inputSize: 784, imageShape: nil, hidden: [256, 128], activation: .relu)
             }
-            var shape = description.takesImages ? FashionMNIST.imageShape : [784]
-            if case .sequential(let layers) = description, let first = layers.first?.layer(as: LinearDescription.self) {
-                shape = [first.inputSize]
-            }
-            if let inputShape {
-                let values = inputShape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard !values.isEmpty, values.count <= 8, values.allSatisfy({ (1...(1 << 20)).contains($0 ?? 0) }),
-                      InputLimits.elementCount(values.map { $0! }) != nil else {
-                    throw ValidationError("--input-shape takes up to 8 sizes in 1...\(1 << 20), e.g. 1,28,28; got \"\(inputShape)\"")
-                }
-                shape = values.map { $0! }
-            }
+            let shape = try exampleShape(inputShape, for: description)
             // The summary runs one example through the model: its shapes and memory are checked first.
             do { _ = try description.outputShape(for: [1] + shape) } catch let error as ModelDescriptionError {
                 throw ModelDescriptionError(layer: checkpoint ?? model, reason: "cannot take examples of shape \(shape): \(error)")
