@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the easynets tool on Fashion-MNIST: trains on a 2000-example subset for one
 # epoch, checks the accuracy is far above chance (0.1), evaluates the checkpoint, predicts, plots,
-# resumes, evaluates a PyTorch-trained export, trains and samples a character-level language model
+# resumes, evaluates a PyTorch-trained export, exports to ONNX, trains and samples a character-level language model
 # on a small fortune file, and checks that bad input fails cleanly: flags out of
 # range, unwritable outputs, a full disk, a checkpoint that does not fit the data, a diverging run, and
 # SIGKILL at 20 random moments while checkpoints are written.
@@ -80,6 +80,15 @@ open('$work/first.pgm', 'wb').write(b'P5\n28 28\n255\n' + raw[16:16 + 784])
 grep -q "Conv2d(1 → 32, 3×3" "$work/summary.txt" && grep -q "\[1, 10\]" "$work/summary.txt" && grep -q "^Total parameters: " "$work/summary.txt" \
     || fail "summary of the cnn checkpoint: $(cat "$work/summary.txt")"
 "$tool" summary --model cnn | grep -q "MaxPool2d" || fail "summary --model cnn"
+"$tool" export --checkpoint "$work/cnn.safetensors" --output "$work/cnn.onnx" | grep -q "batch axis symbolic" || fail "export of the cnn checkpoint"
+py "
+data = open('$work/cnn.onnx', 'rb').read()
+assert b'onnx' not in data[:2] and b'Conv' in data and b'0.weight' in data and b'batch' in data, 'not an ONNX export of the cnn'
+" || fail "the exported cnn"
+expect_failure 1 "carries no model description" "$tool" export --checkpoint Tests/Fixtures/torch_mlp_32_16.safetensors --output "$work/x.onnx"
+expect_failure 1 "cannot take examples of shape [3, 5]" "$tool" export --checkpoint "$work/cnn.safetensors" --input-shape 3,5 --output "$work/x.onnx"
+expect_failure 64 "--output $work/no/such/dir/x.onnx" "$tool" export --checkpoint "$work/cnn.safetensors" --output "$work/no/such/dir/x.onnx"
+[ ! -e "$work/x.onnx" ] || fail "a failed export left a file"
 expect_failure 64 "need an image model" "$tool" train --limit 100 --epochs 1 --augment-flip
 expect_failure 1 "the model takes images (N, C, H, W)" "$tool" evaluate --dataset spirals --checkpoint "$work/cnn.safetensors"
 

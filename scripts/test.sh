@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine, proves a separate package can import EasyNets, runs the easynets tool end to
-# end on a Fashion-MNIST subset (including bad input and a SIGKILL test), trains data-parallel under
+# end on a Fashion-MNIST subset (including bad input and a SIGKILL test), checks ONNX exports against
+# ONNX Runtime and TensorBoard files against TensorBoard's reader, trains data-parallel under
 # mpirun (scripts/distributed.sh), checks the C kernels'
 # assembly, builds the API documentation, fuzzes every reader briefly, runs the reader tests under AddressSanitizer and the
 # programmer-error exit tests against a release build, and runs the test suite.
@@ -16,6 +17,9 @@ swift run --package-path Examples/Consumer consumer
 echo "== The easynets tool end to end (Fashion-MNIST subset)"
 swift build --product easynets
 scripts/e2e.sh .build/debug/easynets
+
+echo "== ONNX export checked by onnx.checker and ONNX Runtime (PyPI packages in a virtual environment)"
+scripts/onnx/check.sh
 
 echo "== Data-parallel training under mpirun (2 processes)"
 scripts/distributed.sh
