@@ -84,7 +84,7 @@ extension RecurrentDescription: ONNXExportable {
             activations.name = "activations"
             activations.type = .strings
             activations.strings = Array(repeating: Data((cell == .relu ? "Relu" : "Tanh").utf8), count: directions)
-            graph.nodes[graph.nodes.count - 1].attribute.append(activations)
+            graph.addToLastNode(activations)
         }
         let transposed = graph.apply("Transpose", y, attributes: [.ints("perm", [0, 2, 1, 3])])
         return graph.apply("Reshape", transposed, graph.constant(int64: [0, 0, -1]))
@@ -120,7 +120,7 @@ extension RecurrentDescription: ONNXExportable {
                                                                .ints("scan_output_directions", [reverse])], outputs: 3)
             var attribute = Onnx_AttributeProto()
             (attribute.name, attribute.type, attribute.g) = ("body", .graph, body)
-            graph.nodes[graph.nodes.count - 1].attribute.append(attribute)
+            graph.addToLastNode(attribute)
             outputs.append(scan[2])
         }
         return outputs.count == 1 ? outputs[0] : graph.apply("Concat", outputs[0], outputs[1], attributes: [.int("axis", 2)])
@@ -148,6 +148,14 @@ extension RecurrentDescription: ONNXExportable {
         body.input = [h, c, x].map { Onnx_ValueInfoProto.floatTensor($0, rank: 2) }
         body.output = outputs.map { Onnx_ValueInfoProto.floatTensor($0, rank: 2) }
         return body
+    }
+}
+
+extension ONNXGraphBuilder {
+    /// Adds `attribute` to the node added last, for the kinds `ONNXAttribute` has no case for
+    /// (a list of strings, a subgraph).
+    mutating func addToLastNode(_ attribute: Onnx_AttributeProto) {
+        nodes[nodes.count - 1].attribute.append(attribute)
     }
 }
 

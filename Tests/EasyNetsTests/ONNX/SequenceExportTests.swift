@@ -18,7 +18,9 @@ import Testing
     /// The graph's initializer `name` as Float values.
     func initializer(_ name: String, in onnx: ONNXModel) throws -> [Float] {
         let tensor = try #require(onnx.proto.graph.initializer.first { $0.name == name }, "no initializer \(name)")
-        return tensor.rawData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        return tensor.rawData.withUnsafeBytes { bytes in
+            (0..<(bytes.count / 4)).map { bytes.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
+        }
     }
 
     /// Whether some node of the graph (or of a node's subgraph) takes `name` as an input.
@@ -43,7 +45,7 @@ import Testing
         let w = try initializer("0.weight_ih_l0.onnx_W", in: onnx)
         let block = hidden * input
         for (direction, suffix) in ["_l0", "_l0_reverse"].enumerated() {
-            let pytorch = try #require(state["weight_ih" + suffix])
+            let pytorch = try #require(state["0.weight_ih" + suffix])
             for (onnxGate, pytorchGate) in [0, 3, 1, 2].enumerated() {
                 let start = direction * 4 * block + onnxGate * block
                 #expect(Array(w[start..<(start + block)]) == Array(pytorch[(pytorchGate * block)..<((pytorchGate + 1) * block)]))
@@ -51,7 +53,7 @@ import Testing
         }
         // B (directions, 8H): W_b then R_b, each reordered.
         let b = try initializer("0.bias_l1.onnx_B", in: onnx)
-        let hiddenBias = try #require(state["bias_hh_l1_reverse"])
+        let hiddenBias = try #require(state["0.bias_hh_l1_reverse"])
         #expect(Array(b[(8 * hidden + 4 * hidden + hidden)..<(8 * hidden + 4 * hidden + 2 * hidden)])
                 == Array(hiddenBias[(3 * hidden)..<(4 * hidden)]))
     }
@@ -63,7 +65,7 @@ import Testing
         #expect(gru.attribute.contains { $0.name == "linear_before_reset" && $0.i == 1 })
         #expect(gru.input.count == 3)  // no bias input without biases
         let r = try initializer("0.weight_hh_l0.onnx_R", in: onnx)
-        let pytorch = try #require(model.stateEntries.first { $0.name == "weight_hh_l0" }).parameter.value.scalars
+        let pytorch = try #require(model.stateEntries.first { $0.name == "0.weight_hh_l0" }).parameter.value.scalars
         let block = hidden * hidden
         // ONNX's z, r, h are PyTorch's rows of z (1), r (0), n (2).
         #expect(Array(r[0..<block]) == Array(pytorch[block..<(2 * block)]))
