@@ -1,6 +1,7 @@
 import ArgumentParser
 import EasyNets
 import EasyNetsDistributed
+import EasyNetsTensorBoard
 import Foundation
 
 /// `easynets train`: parses flags, builds the model, the data and the library's ``Trainer`` with
@@ -11,6 +12,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var data: DataOptions
     @OptionGroup var memory: MemoryOptions
+    @OptionGroup var tensorBoard: TensorBoardOptions
 
     @Option(name: .customLong("model"),
             help: "The architecture: the preset mlp (shaped by --hidden, --activation, --dropout), the preset cnn, the language-model presets char-lstm and char-transformer (--dataset text), or a model description JSON file (default: mlp; char-lstm with --dataset text).")
@@ -222,6 +224,7 @@ struct Train: ParsableCommand {
             if (group?.rank ?? 0) == 0 {  // only rank 0 writes
                 try checkOutput(checkpoint, flag: "--checkpoint")
                 try checkOutput(metrics, flag: "--metrics")
+                try tensorBoard.check()
             }
             try reportingErrors { try train(group: group) }
         } catch let error as DistributedError {
@@ -320,6 +323,7 @@ struct Train: ParsableCommand {
             trainer.observers.append(EarlyStopping(monitor: monitor, patience: patience, restoresBestWeights: restoreBestWeights))
         }
         if let metrics = self.metrics { trainer.observers.append(MetricsWriter(path: metrics, truncating: resume == nil)) }
+        if isReporting, let writer = tensorBoard.writer(settings: settings) { trainer.observers.append(writer) }
         if let checkpoint {
             var extra = ["dataset": data.dataset.rawValue, "task": task.rawValue, "loss": lossKind.rawValue]
             if let vocabulary {  // what easynets generate needs
