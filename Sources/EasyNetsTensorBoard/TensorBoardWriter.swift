@@ -27,6 +27,10 @@ public final class TensorBoardWriter<Scalar: TensorScalar>: TrainingObserver {
     public let writesHistograms: Bool
     /// The event file of the run in progress (`nil` before the run starts).
     public private(set) var file: EventFileWriter?
+    /// Seconds spent in this writer's callbacks so far (encoding events, histograms, writing
+    /// files): what it added to the run's time.
+    public private(set) var secondsSpent = 0.0
+    private let clock = ContinuousClock()
     /// The learning rate the next step uses (the optimizer's rate is read after each step, when a
     /// per-batch schedule has already set the following step's).
     private var nextLearningRate = 0.0
@@ -54,6 +58,8 @@ public final class TensorBoardWriter<Scalar: TensorScalar>: TrainingObserver {
     }
 
     public func trainingWillStart(_ trainer: Trainer<Scalar>) throws {
+        let start = clock.now
+        defer { secondsSpent += start.duration(to: clock.now).inSeconds }
         try Self.prepare(directory: directory)
         let file = try EventFileWriter(directory: directory)
         self.file = file
@@ -67,12 +73,16 @@ public final class TensorBoardWriter<Scalar: TensorScalar>: TrainingObserver {
     }
 
     public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
+        let start = clock.now
+        defer { secondsSpent += start.duration(to: clock.now).inSeconds }
         try file?.addScalars([("batch/loss", batch.loss), ("batch/learning_rate", nextLearningRate),
                               ("batch/samples_per_second", batch.samplesPerSecond)], step: batch.step)
         nextLearningRate = trainer.optimizer.learningRate
     }
 
     public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
+        let start = clock.now
+        defer { secondsSpent += start.duration(to: clock.now).inSeconds }
         guard let file else { return }
         let scalars = metrics.values.sorted { $0.key < $1.key }.map { ("epoch/" + $0.key, $0.value) }
             + [("epoch/learning_rate", metrics.learningRate), ("epoch/seconds", metrics.seconds),
@@ -96,6 +106,8 @@ public final class TensorBoardWriter<Scalar: TensorScalar>: TrainingObserver {
     /// Writes how the run ended (for the HParams dashboard) and closes the file. A cancelled run,
     /// which may be resumed, gets no end.
     public func trainingDidEnd(_ trainer: Trainer<Scalar>, _ outcome: TrainingOutcome) throws {
+        let start = clock.now
+        defer { secondsSpent += start.duration(to: clock.now).inSeconds }
         guard let file else { return }
         self.file = nil
         if !hyperparameters.isEmpty && outcome != .cancelled {

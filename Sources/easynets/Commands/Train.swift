@@ -323,7 +323,8 @@ struct Train: ParsableCommand {
             trainer.observers.append(EarlyStopping(monitor: monitor, patience: patience, restoresBestWeights: restoreBestWeights))
         }
         if let metrics = self.metrics { trainer.observers.append(MetricsWriter(path: metrics, truncating: resume == nil)) }
-        if isReporting, let writer = tensorBoard.writer(settings: settings) { trainer.observers.append(writer) }
+        let tensorBoardWriter = isReporting ? tensorBoard.writer(settings: settings) : nil
+        if let tensorBoardWriter { trainer.observers.append(tensorBoardWriter) }
         if let checkpoint {
             var extra = ["dataset": data.dataset.rawValue, "task": task.rawValue, "loss": lossKind.rawValue]
             if let vocabulary {  // what easynets generate needs
@@ -356,6 +357,7 @@ struct Train: ParsableCommand {
         }
         installInterruptHandler()
         let outcome = try trainer.fit(epochs: recipe.epochs)
+        if let tensorBoardWriter { print(tensorBoard.report(tensorBoardWriter, trainer: trainer)) }
         if outcome == .cancelled {
             let position = trainer.batchesInEpoch > 0 ? "during epoch \(trainer.epoch + 1) after batch \(trainer.batchesInEpoch)"
                                                       : "after epoch \(trainer.epoch)"

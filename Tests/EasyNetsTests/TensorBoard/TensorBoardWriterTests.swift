@@ -65,7 +65,7 @@ struct TensorBoardWriterTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let file = folder + "/taken"
-        FileManager.default.createFile(atPath: file, contents: Data())
+        #expect(FileManager.default.createFile(atPath: file, contents: Data()))
         let error = try #require(throws: DataError.self) { try TensorBoardWriter<Float>.prepare(directory: file) }
         #expect(error.path == file)
     }
