@@ -48,14 +48,8 @@ public final class EventFileWriter {
     /// Adds scalars at `step`, each as a summary value with its tag (TensorBoard's scalar
     /// dashboard; values are stored as Float).
     public func addScalars(_ scalars: [(tag: String, value: Double)], step: Int) throws {
-        var summary = Tensorboard_Summary()
-        summary.value = scalars.map { scalar in
-            var value = Tensorboard_Summary.Value()
-            value.tag = scalar.tag
-            value.simpleValue = Float(scalar.value)
-            return value
-        }
-        try add(summary, step: step)
+        records.append(ScalarEventEncoding.bytes(wallTime: Date().timeIntervalSince1970, step: step, scalars: scalars))
+        if records.pendingByteCount >= Self.flushThreshold { try records.flush() }
     }
 
     /// Adds one scalar at `step`.
