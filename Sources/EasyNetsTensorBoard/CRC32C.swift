@@ -2,7 +2,7 @@
 ///
 /// The polynomial is 0x1EDC6F41 (reflected: 0x82F63B78), with initial value and final XOR
 /// 0xFFFFFFFF: the checksum of the ASCII bytes "123456789" is 0xE3069283. Computed 8 bytes at a
-/// time with eight 256-entry tables ("slicing by 8"), about 1 byte per cycle.
+/// time with eight 256-entry tables ("slicing by 8").
 public enum CRC32C {
     /// Eight tables of 256 entries, one after another: entry `i` of table `k` is the checksum
     /// update for byte `i` followed by `k` zero bytes.
