@@ -1,6 +1,7 @@
 import ArgumentParser
 import EasyNets
 import EasyNetsDistributed
+import EasyNetsTensorBoard
 import Foundation
 
 /// `easynets train`: parses flags, builds the model, the data and the library's ``Trainer`` with
@@ -11,6 +12,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var data: DataOptions
     @OptionGroup var memory: MemoryOptions
+    @OptionGroup var tensorBoard: TensorBoardOptions
 
     @Option(name: .customLong("model"),
             help: "The architecture: the preset mlp (shaped by --hidden, --activation, --dropout), the preset cnn, the language-model presets char-lstm and char-transformer (--dataset text), or a model description JSON file (default: mlp; char-lstm with --dataset text).")
@@ -222,6 +224,7 @@ struct Train: ParsableCommand {
             if (group?.rank ?? 0) == 0 {  // only rank 0 writes
                 try checkOutput(checkpoint, flag: "--checkpoint")
                 try checkOutput(metrics, flag: "--metrics")
+                try tensorBoard.check()
             }
             try reportingErrors { try train(group: group) }
         } catch let error as DistributedError {
@@ -320,6 +323,8 @@ struct Train: ParsableCommand {
             trainer.observers.append(EarlyStopping(monitor: monitor, patience: patience, restoresBestWeights: restoreBestWeights))
         }
         if let metrics = self.metrics { trainer.observers.append(MetricsWriter(path: metrics, truncating: resume == nil)) }
+        let tensorBoardWriter = isReporting ? tensorBoard.writer(settings: settings) : nil
+        if let tensorBoardWriter { trainer.observers.append(tensorBoardWriter) }
         if let checkpoint {
             var extra = ["dataset": data.dataset.rawValue, "task": task.rawValue, "loss": lossKind.rawValue]
             if let vocabulary {  // what easynets generate needs
@@ -352,6 +357,7 @@ struct Train: ParsableCommand {
         }
         installInterruptHandler()
         let outcome = try trainer.fit(epochs: recipe.epochs)
+        if let tensorBoardWriter { print(tensorBoard.report(tensorBoardWriter, trainer: trainer)) }
         if outcome == .cancelled {
             let position = trainer.batchesInEpoch > 0 ? "during epoch \(trainer.epoch + 1) after batch \(trainer.batchesInEpoch)"
                                                       : "after epoch \(trainer.epoch)"
