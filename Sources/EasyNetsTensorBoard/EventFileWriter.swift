@@ -46,10 +46,17 @@ public final class EventFileWriter {
     }
 
     /// Adds scalars at `step`, each as a summary value with its tag (TensorBoard's scalar
-    /// dashboard; values are stored as Float).
-    public func addScalars(_ scalars: [(tag: String, value: Double)], step: Int) throws {
-        records.append(ScalarEventEncoding.bytes(wallTime: Date().timeIntervalSince1970, step: step, scalars: scalars))
-        if records.pendingByteCount >= Self.flushThreshold { try records.flush() }
+    /// dashboard; values are stored as Float), stamped with `wallTime` (seconds since 1970; by
+    /// default now).
+    public func addScalars(_ scalars: [(tag: String, value: Double)], step: Int, wallTime: Double? = nil) throws {
+        var summary = Tensorboard_Summary()
+        summary.value = scalars.map { tag, value in
+            var proto = Tensorboard_Summary.Value()
+            proto.tag = tag
+            proto.simpleValue = Float(value)
+            return proto
+        }
+        try add(summary, step: step, wallTime: wallTime)
     }
 
     /// Adds one scalar at `step`.
@@ -148,9 +155,9 @@ public final class EventFileWriter {
     public func close() throws { try records.close() }
 
     /// Adds `summary` as an event at `step`, stamped with the current time.
-    private func add(_ summary: Tensorboard_Summary, step: Int) throws {
+    private func add(_ summary: Tensorboard_Summary, step: Int, wallTime: Double? = nil) throws {
         var event = Tensorboard_Event()
-        event.wallTime = Date().timeIntervalSince1970
+        event.wallTime = wallTime ?? Date().timeIntervalSince1970
         event.step = Int64(step)
         event.summary = summary
         try add(event)

@@ -31,6 +31,9 @@ public final class TensorBoardWriter<Scalar: TensorScalar>: TrainingObserver {
     /// files): what it added to the run's time.
     public private(set) var secondsSpent = 0.0
     private let clock = ContinuousClock()
+    /// The steps since the last write: their scalars, encoded at the end of the epoch, so a step
+    /// costs the writer one append.
+    private var pendingSteps: [(step: Int, wallTime: Double, loss: Double, learningRate: Double, samplesPerSecond: Double)] = []
     /// The learning rate the next step uses (the optimizer's rate is read after each step, when a
     /// per-batch schedule has already set the following step's).
     private var nextLearningRate = 0.0
@@ -75,15 +78,24 @@ public final class TensorBoardWriter<Scalar: TensorScalar>: TrainingObserver {
     public func batchDidEnd(_ trainer: Trainer<Scalar>, _ batch: BatchReport) throws {
         let start = clock.now
         defer { secondsSpent += start.duration(to: clock.now).inSeconds }
-        try file?.addScalars([("batch/loss", batch.loss), ("batch/learning_rate", nextLearningRate),
-                              ("batch/samples_per_second", batch.samplesPerSecond)], step: batch.step)
+        pendingSteps.append((batch.step, Date().timeIntervalSince1970, batch.loss, nextLearningRate, batch.samplesPerSecond))
         nextLearningRate = trainer.optimizer.learningRate
+    }
+
+    /// Writes the scalars of the steps since the last write.
+    private func writePendingSteps(to file: EventFileWriter) throws {
+        for step in pendingSteps {
+            try file.addScalars([("batch/loss", step.loss), ("batch/learning_rate", step.learningRate),
+                                 ("batch/samples_per_second", step.samplesPerSecond)], step: step.step, wallTime: step.wallTime)
+        }
+        pendingSteps.removeAll(keepingCapacity: true)
     }
 
     public func epochDidEnd(_ trainer: Trainer<Scalar>, _ metrics: EpochMetrics) throws {
         let start = clock.now
         defer { secondsSpent += start.duration(to: clock.now).inSeconds }
         guard let file else { return }
+        try writePendingSteps(to: file)
         let scalars = metrics.values.sorted { $0.key < $1.key }.map { ("epoch/" + $0.key, $0.value) }
             + [("epoch/learning_rate", metrics.learningRate), ("epoch/seconds", metrics.seconds),
                ("epoch/samples_per_second", metrics.samplesPerSecond)]
@@ -110,6 +122,7 @@ public final class TensorBoardWriter<Scalar: TensorScalar>: TrainingObserver {
         defer { secondsSpent += start.duration(to: clock.now).inSeconds }
         guard let file else { return }
         self.file = nil
+        try writePendingSteps(to: file)
         if !hyperparameters.isEmpty && outcome != .cancelled {
             try file.addSessionEnd(outcome == .failed ? .failure : .success)
         }

@@ -2,7 +2,7 @@
 // every model of Tests/ONNXChecks/Cases/*.json, the model exported to ONNX (NAME.onnx), a batch of
 // inputs (NAME.input.npy) and EasyNets' own outputs for them in inference mode (NAME.output.npy).
 // Buffers such as running statistics are set to random values first, so the export must carry
-// them. Usage: easynets-onnx-cases CASES_DIR OUTPUT_DIR
+// them. A case marked mixesFirstAxis gets a NAME.mixes-first-axis file. Usage: easynets-onnx-cases CASES_DIR OUTPUT_DIR
 import EasyNets
 import EasyNetsONNX
 import Foundation
@@ -14,6 +14,10 @@ struct Case: Decodable {
     var model: ModelDescription
     /// For models whose input is token ids: ids are drawn below this.
     var tokenCount: Int?
+    /// Whether an output depends on other entries along axis 0 (batch normalization with the
+    /// batch's own statistics; a sequence-first layer, whose axis 0 is time): the check then skips
+    /// its comparison on the first entry alone.
+    var mixesFirstAxis: Bool?
 }
 
 let arguments = CommandLine.arguments
@@ -61,6 +65,7 @@ for (index, example) in cases.enumerated() {
         let onnx = try ONNXModel(exporting: model, exampleShape: example.exampleShape)
         let base = "\(outputDirectory)/\(example.name)"
         try onnx.write(toFile: base + ".onnx")
+        if example.mixesFirstAxis == true { try OutputFile.write([], to: base + ".mixes-first-axis") }
         try NPYArray(descr: "<f4", shape: input.shape, values: input.scalars.map(Double.init)).write(toFile: base + ".input.npy")
         try NPYArray(descr: "<f4", shape: output.shape, values: output.scalars.map(Double.init)).write(toFile: base + ".output.npy")
         print("wrote \(example.name)")
