@@ -94,15 +94,35 @@ private func circularlyPadded(_ x: ONNXValue, _ pads: [(before: Int, after: Int)
 }
 
 /// A `ConvTranspose` of `input` with the current layer's "weight" (in, out/groups, kernel…) and,
-/// with `bias`, "bias".
+/// with `bias`, "bias". ONNX Runtime takes an `output_padding` below the stride only; a wider one
+/// (allowed below the dilation) cuts less from the end instead (`pads`), and the positions past
+/// every kernel tap's reach, which hold the bias alone, are zeros added by a `Pad` before the bias.
 private func exportTransposedConvolution(
     _ input: ONNXValue, outputShape: [Int], kernelSize: [Int], stride: [Int], padding: [Int], outputPadding: [Int], dilation: [Int],
     groups: Int, bias: Bool, to graph: inout ONNXGraphBuilder
 ) throws -> ONNXValue {
-    let inputs = [input.name, try graph.parameter("weight")] + (bias ? [try graph.parameter("bias")] : [])
-    let attributes: [ONNXAttribute] = [
-        .ints("kernel_shape", kernelSize), .ints("strides", stride), .ints("pads", padding + padding),
-        .ints("output_padding", outputPadding), .ints("dilations", dilation), .int("group", groups),
-    ]
-    return ONNXValue(graph.node("ConvTranspose", inputs, attributes)[0], shape: outputShape)
+    let weight = try graph.parameter("weight")
+    var attributes: [ONNXAttribute] = [.ints("kernel_shape", kernelSize), .ints("strides", stride), .ints("dilations", dilation),
+                                       .int("group", groups)]
+    guard zip(outputPadding, stride).contains(where: { $0 >= $1 }) else {
+        attributes += [.ints("pads", padding + padding), .ints("output_padding", outputPadding)]
+        let inputs = [input.name, weight] + (bias ? [try graph.parameter("bias")] : [])
+        return ONNXValue(graph.node("ConvTranspose", inputs, attributes)[0], shape: outputShape)
+    }
+    let cutAfter = zip(padding, outputPadding).map { max($0 - $1, 0) }
+    let beyond = zip(padding, outputPadding).map { max($1 - $0, 0) }
+    attributes.append(.ints("pads", padding + cutAfter))
+    if beyond.allSatisfy({ $0 == 0 }) {
+        let inputs = [input.name, weight] + (bias ? [try graph.parameter("bias")] : [])
+        return ONNXValue(graph.node("ConvTranspose", inputs, attributes)[0], shape: outputShape)
+    }
+    var output = graph.node("ConvTranspose", [input.name, weight], attributes)[0]
+    let zeros = kernelSize.map { _ in 0 }
+    output = graph.apply("Pad", output, graph.constant(int64: [0, 0] + zeros + [0, 0] + beyond))
+    if bias {
+        // The bias (out) as (out, 1, …), added along the channel axis.
+        let channels = graph.apply("Reshape", try graph.parameter("bias"), graph.constant(int64: [-1] + kernelSize.map { _ in 1 }))
+        output = graph.apply("Add", output, channels)
+    }
+    return ONNXValue(output, shape: outputShape)
 }
