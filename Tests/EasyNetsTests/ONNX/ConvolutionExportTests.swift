@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func conv2dIsOneConvWithPyTorchNamedInitializers() throws {
-        let description = ModelDescription.sequential([
+        let description = ModelDescription.sequential(layers: [
             .conv2d(inChannels: 3, outChannels: 4, kernelSize: [3, 2], stride: [2, 1], padding: .explicit([1, 0]),
                     dilation: [1, 2]),
             .conv2d(inChannels: 4, outChannels: 2, kernelSize: [1, 1], bias: false),
@@ -41,7 +41,7 @@ import Testing
         #expect(operators(graph) == ["Conv", "Conv"])
         #expect(graph.node[0].input == ["input", "0.weight", "0.bias"])
         #expect(graph.node[1].input.dropFirst() == ["1.weight"])
-        #expect(Set(graph.initializer.map(\.name)) == ["0.weight", "0.bias", "1.weight"])
+        #expect(Set(graph.initializer.map(\Onnx_TensorProto.name)) == ["0.weight", "0.bias", "1.weight"])
         #expect(graph.initializer.first { $0.name == "0.weight" }?.dims == [4, 3, 3, 2])
         #expect(ints(graph.node[0], "pads") == [1, 0, 1, 0])
         #expect(ints(graph.node[0], "strides") == [2, 1])
@@ -50,13 +50,13 @@ import Testing
 
     @Test func samePaddingWithAnEvenKernelPadsTheOddOneAfter() throws {
         // Kernel 4 at dilation 1 pads 3 in all, kernel 2 at dilation 3 pads 3 too: 1 before, 2 after.
-        let graph = try exported(.sequential([.conv2d(inChannels: 1, outChannels: 1, kernelSize: [4, 2], padding: .same, dilation: [1, 3])]),
+        let graph = try exported(.sequential(layers: [.conv2d(inChannels: 1, outChannels: 1, kernelSize: [4, 2], padding: .same, dilation: [1, 3])]),
                               exampleShape: [1, 8, 8])
         #expect(ints(graph.node[0], "pads") == [1, 1, 2, 2])
     }
 
     @Test func circularPaddingWrapsWithSlicesInsteadOfPad() throws {
-        let graph = try exported(.sequential([.conv2d(inChannels: 2, outChannels: 2, kernelSize: [3, 3], padding: .explicit([2, 1]),
+        let graph = try exported(.sequential(layers: [.conv2d(inChannels: 2, outChannels: 2, kernelSize: [3, 3], padding: .explicit([2, 1]),
                                                    paddingMode: .circular)]), exampleShape: [2, 5, 6])
         let ops = operators(graph)
         #expect(!ops.contains("Pad"))
@@ -71,7 +71,7 @@ import Testing
 
     @Test func reflectAndReplicatePaddingUsePadModes() throws {
         for (mode, name) in [(ConvolutionPaddingMode.reflect, "reflect"), (.replicate, "edge")] {
-            let graph = try exported(.sequential([.conv1d(inChannels: 1, outChannels: 1, kernelSize: 3, padding: .explicit([2]), paddingMode: mode)]),
+            let graph = try exported(.sequential(layers: [.conv1d(inChannels: 1, outChannels: 1, kernelSize: 3, padding: .explicit([2]), paddingMode: mode)]),
                                   exampleShape: [1, 6])
             #expect(operators(graph) == ["Pad", "Conv"])
             #expect(string(graph.node[0], "mode") == name)
@@ -83,17 +83,17 @@ import Testing
         // 6 rows, kernel 3, stride 2, padding 1, rounding up: 4 windows, the last starting at row 5
         // (inside the input), reaching 2 past it. 5 columns, kernel 2, stride 2, padding 1: the
         // fourth window would start at 6, in the right padding, so PyTorch keeps 3 and no more padding.
-        let graph = try exported(.sequential([.maxPool2d(kernelSize: [3, 2], stride: [2, 2], padding: [1, 1], ceilMode: true)]),
+        let graph = try exported(.sequential(layers: [.maxPool2d(kernelSize: [3, 2], stride: [2, 2], padding: [1, 1], ceilMode: true)]),
                               exampleShape: [1, 6, 5])
         #expect(operators(graph) == ["MaxPool"])
         #expect(ints(graph.node[0], "pads") == [1, 1, 2, 1])
         #expect(!graph.node[0].attribute.contains { $0.name == "ceil_mode" })
-        #expect(graph.output[0].type.tensorType.shape.dim.map(\.dimValue).dropFirst() == [1, 4, 3])
+        #expect(graph.output[0].type.tensorType.shape.dim.map(\Onnx_TensorShapeProto.Dimension.dimValue).dropFirst() == [1, 4, 3])
     }
 
     @Test func divisorOverrideRescalesAnAveragePool() throws {
         // Windows of 2×2 over a 4×4 plane hold 4 inputs each; a divisor of 3 scales their mean by 4/3.
-        let graph = try exported(.sequential([.avgPool2d(kernelSize: [2, 2], divisorOverride: 3)]), exampleShape: [1, 4, 4])
+        let graph = try exported(.sequential(layers: [.avgPool2d(kernelSize: [2, 2], divisorOverride: 3)]), exampleShape: [1, 4, 4])
         #expect(operators(graph) == ["AveragePool", "Mul"])
         let scales = try #require(graph.initializer.first { $0.name == graph.node[1].input[1] })
         let values = scales.rawData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
@@ -101,19 +101,19 @@ import Testing
     }
 
     @Test func adaptivePoolingPicksGlobalEvenOrSlicedWindows() throws {
-        let global = try exported(.sequential([.adaptiveMaxPool2d(outputSize: [1, 1])]), exampleShape: [2, 5, 7])
+        let global = try exported(.sequential(layers: [.adaptiveMaxPool2d(outputSize: [1, 1])]), exampleShape: [2, 5, 7])
         #expect(operators(global) == ["GlobalMaxPool"])
-        let even = try exported(.sequential([.adaptiveAvgPool2d(outputSize: [2, 3])]), exampleShape: [2, 6, 9])
+        let even = try exported(.sequential(layers: [.adaptiveAvgPool2d(outputSize: [2, 3])]), exampleShape: [2, 6, 9])
         #expect(operators(even) == ["AveragePool"] && ints(even.node[0], "kernel_shape") == [3, 3])
         // 5 columns into 3 cells: PyTorch's windows 0..<2, 1..<4, 3..<5.
-        let sliced = try exported(.sequential([.adaptiveAvgPool1d(outputSize: 3)]), exampleShape: [2, 5])
+        let sliced = try exported(.sequential(layers: [.adaptiveAvgPool1d(outputSize: 3)]), exampleShape: [2, 5])
         #expect(operators(sliced) == ["Slice", "ReduceMean", "Slice", "ReduceMean", "Slice", "ReduceMean", "Concat"])
         let slices = sliced.node.filter { $0.opType == "Slice" }
         #expect(slices.map { int64s(sliced, $0.input[1]) + int64s(sliced, $0.input[2]) } == [[0, 2], [1, 4], [3, 5]])
     }
 
     @Test func nearestUpsamplingByWholeFactorsIsAResize() throws {
-        let graph = try exported(.sequential([.upsample(scaleFactor: [2, 3])]), exampleShape: [1, 4, 4])
+        let graph = try exported(.sequential(layers: [.upsample(scaleFactor: [2, 3])]), exampleShape: [1, 4, 4])
         #expect(operators(graph) == ["Resize"])
         #expect(string(graph.node[0], "coordinate_transformation_mode") == "asymmetric")
         #expect(string(graph.node[0], "nearest_mode") == "floor")
@@ -121,16 +121,16 @@ import Testing
 
     @Test func nearestUpsamplingToAnUnevenSizeGathersPyTorchsSources() throws {
         // 3 columns to 5: output o reads ⌊o·3/5⌋ = 0, 0, 1, 1, 2.
-        let graph = try exported(.sequential([.upsample(size: [5], mode: .nearest)]), exampleShape: [1, 3])
+        let graph = try exported(.sequential(layers: [.upsample(size: [5], mode: .nearest)]), exampleShape: [1, 3])
         #expect(operators(graph) == ["Gather"])
         #expect(int64s(graph, graph.node[0].input[1]) == [0, 0, 1, 1, 2])
     }
 
     @Test func bilinearUpsamplingToASizeUsesHalfPixelCoordinates() throws {
-        let plain = try exported(.sequential([.upsample(size: [7, 9], mode: .bilinear)]), exampleShape: [1, 4, 5])
+        let plain = try exported(.sequential(layers: [.upsample(size: [7, 9], mode: .bilinear)]), exampleShape: [1, 4, 5])
         #expect(operators(plain) == ["Shape", "Concat", "Resize"])
         #expect(string(plain.node[2], "coordinate_transformation_mode") == "half_pixel")
-        let aligned = try exported(.sequential([.upsample(size: [7, 9], mode: .bilinear, alignCorners: true)]), exampleShape: [1, 4, 5])
+        let aligned = try exported(.sequential(layers: [.upsample(size: [7, 9], mode: .bilinear, alignCorners: true)]), exampleShape: [1, 4, 5])
         #expect(string(aligned.node[2], "coordinate_transformation_mode") == "align_corners")
     }
 }
