@@ -36,7 +36,9 @@ extension ONNXImporter {
             throw ONNXError(location: location, reason: "LayerNormalization's axis \(axis) must leave the batch axis out, the input has shape \(value.shape)")
         }
         let normalizedShape = Array(value.shape[start...])
-        let count = normalizedShape.reduce(1, *)  // at most the input's size, checked when the input was read
+        guard let count = InputLimits.elementCount(normalizedShape) else {
+            throw ONNXError(location: location, reason: "LayerNormalization's normalized shape \(normalizedShape) overflows")
+        }
         let scale = try constantInput(node, 1, "LayerNormalization's scale", location: location)
         guard scale.count == count, scale.shape.count <= normalizedShape.count else {
             throw ONNXError(location: location, reason: "LayerNormalization's scale has shape \(scale.shape); it must have \(count) values (shape \(normalizedShape))")

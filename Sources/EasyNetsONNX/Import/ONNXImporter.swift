@@ -102,9 +102,9 @@ struct ONNXImporter {
         guard input.elementType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
             throw ONNXError(location: "\(graph.source): graph input \"\(input.name)\"", reason: "its element type is \(input.elementType); only FLOAT (1) inputs are supported")
         }
-        guard input.dims.count >= 2, input.dims.dropFirst().allSatisfy({ $0 != nil }) else {
+        guard input.dims.count >= 2, input.dims.dropFirst().allSatisfy({ ($0 ?? 0) >= 1 }) else {
             throw ONNXError(location: "\(graph.source): graph input \"\(input.name)\"",
-                            reason: "the input needs a batch axis and fixed extents on every other axis (dynamic shapes are not supported), got \(input.dims.map { $0.map(String.init) ?? "?" })")
+                            reason: "the input needs a batch axis and fixed extents of at least 1 on every other axis (dynamic shapes are not supported), got \(input.dims.map { $0.map(String.init) ?? "?" })")
         }
         guard graph.outputs.count == 1 else {
             throw ONNXError(location: graph.source, reason: "the graph has \(graph.outputs.count) outputs; a model to import has exactly one")
