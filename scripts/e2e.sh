@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the easynets tool on Fashion-MNIST: trains on a 2000-example subset for one
 # epoch, checks the accuracy is far above chance (0.1), evaluates the checkpoint, predicts, plots,
-# resumes, evaluates a PyTorch-trained export, exports to ONNX, trains and samples a character-level language model
+# resumes, evaluates a PyTorch-trained export, exports to ONNX and imports a PyTorch model from ONNX, trains and samples a character-level language model
 # on a small fortune file, and checks that bad input fails cleanly: flags out of
 # range, unwritable outputs, a full disk, a checkpoint that does not fit the data, a diverging run, and
 # SIGKILL at 20 random moments while checkpoints are written.
@@ -58,6 +58,16 @@ import json; ours = json.load(open('$work/torch.json'))['accuracy']; theirs = js
 assert abs(ours - theirs) <= 3e-4, (ours, theirs)
 print('PyTorch export: EasyNets accuracy', ours, 'PyTorch', theirs)
 " || fail "PyTorch export evaluates differently"
+
+echo "== a PyTorch model imported from ONNX: summary, export, a truncated file"
+"$tool" import Tests/Fixtures/onnx/cnn.onnx --output "$work/imported.safetensors"
+"$tool" summary --checkpoint "$work/imported.safetensors" --input-shape 1,12,12 > "$work/imported.txt"
+grep -q "BatchNorm2d" "$work/imported.txt" && grep -q "\[1, 2\]" "$work/imported.txt" || fail "summary of the imported model: $(cat "$work/imported.txt")"
+"$tool" export --checkpoint "$work/imported.safetensors" --input-shape 1,12,12 --output "$work/reexported.onnx" \
+    || fail "export of the imported model"
+head -c 1000 Tests/Fixtures/onnx/cnn.onnx > "$work/truncated.onnx"
+expect_failure 1 "truncated.onnx: not a readable ONNX model" "$tool" import "$work/truncated.onnx" --output "$work/never.safetensors"
+[ ! -e "$work/never.safetensors" ] || fail "a failed import wrote its output"
 
 echo "== the cnn preset: images, augmentation, evaluate, predict --image, summary"
 "$tool" train --model cnn --limit 1000 --epochs 1 --seed 0 --threads 2 --augment-shift 1 --augment-flip \

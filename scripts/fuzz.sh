@@ -8,7 +8,7 @@
 # Tests/Fuzz/Regressions/<target>.
 #
 # Usage: scripts/fuzz.sh [SECONDS per target, default 30] [TARGET ...]   (targets: idx gzip npy csv
-#        pgm safetensors checkpoint metrics model text npy-mapped pgm-folder; default all)
+#        pgm safetensors checkpoint metrics model text npy-mapped pgm-folder onnx; default all)
 # FUZZ_SEED (default 1) seeds libFuzzer's mutations, so a run explores the same inputs in the same
 # order on every machine and a faster or longer run covers a slower or shorter one (what CI runs is
 # what a longer run here checked first). FUZZ_SEED=0 picks a new seed each run, for open-ended
@@ -19,7 +19,7 @@ seconds=${1:-30}
 seed=${FUZZ_SEED:-1}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx gzip npy csv pgm safetensors checkpoint metrics model text npy-mapped pgm-folder)
+[ ${#targets[@]} -gt 0 ] || targets=(idx gzip npy csv pgm safetensors checkpoint metrics model text npy-mapped pgm-folder onnx)
 
 echo "== Building easynets-fuzz with libFuzzer and AddressSanitizer"
 # gold cannot link the sanitized objects (internal error in format_file_lineno), so link with lld.

@@ -1,4 +1,5 @@
 import EasyNets
+import EasyNetsONNX
 import Foundation
 
 /// One reader of untrusted input, driven with arbitrary bytes through the public API the way the
@@ -42,6 +43,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// labels file and images `1.pgm`, `2.pgm`, …, opened with class labels and with values, read
     /// in batches; then each image replaced by the next one's bytes and read again.
     case pgmFolder = "pgm-folder"
+    /// An ONNX model as `easynets import` reads it: checked, imported as a model description and
+    /// state, built and run in inference on zeros, and exported back to ONNX.
+    case onnx
 
     /// Feeds `bytes` to the reader. Errors are the expected outcome for bad input and are ignored.
     public func run(_ bytes: [UInt8]) {
@@ -77,6 +81,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 _ = TextCorpus.nextCharacterData(corpus.training, sequenceLength: 4, as: Float.self)
             case .npyMapped: try readMappedNPY(bytes)
             case .pgmFolder: try readPGMFolder(bytes)
+            case .onnx: try importONNX(bytes)
             }
         } catch {
             if Self.verbose { print("\(rawValue): \(error)") }
@@ -85,6 +90,20 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// Whether `EASYNETS_FUZZ_VERBOSE` is set: each input's error is printed (to check seeds).
     private static let verbose = ProcessInfo.processInfo.environment["EASYNETS_FUZZ_VERBOSE"] != nil
+
+    private func importONNX(_ bytes: [UInt8]) throws {
+        let onnx = try ONNXModel(serializedBytes: bytes, source: "<fuzz>")
+        let (description, _) = try onnx.importedModel()
+        // The harness's budget, as for the model target: a valid import of a huge model would only measure the machine's memory.
+        guard let stateCount = description.stateCount, stateCount <= Self.maximumFuzzedStateCount else { return }
+        let shape = [2] + onnx.inputShape.dropFirst().map { $0 ?? 1 }
+        guard try description.largestBuffer(for: shape) <= Self.maximumFuzzedStateCount else { return }
+        let model = try onnx.importedSequential(as: Float.self)
+        model.eval()
+        let output = model(Tensor<Float>.zeros(shape))
+        if output.shape != (try description.outputShape(for: shape)) { fatalError("onnx: the model's output shape differs from its description's") }
+        _ = try ONNXModel(exporting: model, exampleShape: Array(shape.dropFirst())).serializedBytes()
+    }
 
     private func readIDX(_ bytes: [UInt8]) throws {
         let file = try IDXFile(bytes: bytes)

@@ -17,6 +17,15 @@ import SwiftProtobuf
 ///
 /// Every layer kind of the library exports; a program's own kind does when it conforms to
 /// ``ONNXExportable``.
+///
+/// A file read with ``init(contentsOfFile:)`` is checked before anything is built from it, and
+/// imports as a model description with its state (``importedModel()``) or as a loaded model, for
+/// example a PyTorch `nn.Sequential`, LSTM or GRU exported with `torch.onnx.export`:
+///
+/// ```swift
+/// let model = try ONNXModel(contentsOfFile: "model.onnx").importedSequential(as: Float.self)
+/// model.eval()
+/// ```
 public struct ONNXModel {
     /// The operator set exports use.
     public static let opsetVersion = 17
@@ -24,6 +33,8 @@ public struct ONNXModel {
     public static let irVersion = 8
 
     var proto: Onnx_ModelProto
+    /// The file the model was read from, or a placeholder, for error messages.
+    var source = "<memory>"
 
     /// The model `model` exported for examples of `exampleShape` (without the batch axis); the
     /// model's layers must be describable (``Layer/describe()``) and take that shape.

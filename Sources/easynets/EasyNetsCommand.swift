@@ -8,7 +8,7 @@ struct EasyNetsCommand: ParsableCommand {
         commandName: "easynets",
         abstract: "EasyNets: neural networks in Swift on OpenBLAS.",
         version: EasyNetsVersion.current,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, Summarize.self, Export.self, Plot.self, Info.self, Explain.self, Bench.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, Summarize.self, Export.self, Import.self, Plot.self, Info.self, Explain.self, Bench.self]
     )
 
     /// Runs the command the arguments name. A programmer error the tool's checks did not foresee

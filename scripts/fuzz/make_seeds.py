@@ -184,3 +184,9 @@ p5_16 = b"P5 3 2 1000\n" + struct.pack(">6H", 1000, 0, 999, 500, 250, 1)
 p2 = b"P2\n# plain\n3 2\n15\n0 1 2\n13 14 15\n"
 put("pgm-folder", "classes", b"\0".join([b"file,label\n1.pgm,2\n2.pgm,0\n3.pgm,1\n", p5, p5_16, p2]))
 put("pgm-folder", "values", b"\0".join([b"file,x,y\n2.pgm,0.5,-1\n1.pgm,3,1e2\n", p5, p2]))
+
+# ONNX: the smallest PyTorch exports among the import fixtures (scripts/fixtures/make_onnx_fixture.py).
+fixtures = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "onnx")
+for name in ["mlp", "mlp_gelu", "cnn", "gru"]:
+    with open(os.path.join(fixtures, name + ".onnx"), "rb") as f:
+        put("onnx", name + ".onnx", f.read())
