@@ -33,8 +33,36 @@ struct ONNXDocumentationTests {
         }
     }
 
+    @Test func importingAModel() throws {
+        try inScratchDirectory {
+            // A model of supported operators, written the way another framework would.
+            let original = Sequential<Float>([Linear<Float>(4, 6), Tanh<Float>(), Linear<Float>(6, 3), LogSoftmax<Float>()])
+            original.eval()
+            try ONNXModel(exporting: original, exampleShape: [4]).write(toFile: "model.onnx")
+
+            // Documentation block: ONNX.md #2
+            let onnx = try ONNXModel(contentsOfFile: "model.onnx")
+            let imported = try onnx.importedSequential(as: Float.self)
+            imported.eval()
+            var generator = RandomGenerator(seed: 0)
+            let scores = imported(Tensor<Float>.normal([5, 4], using: &generator))
+
+            let (description, state) = try onnx.importedModel()
+            try state.write(toFile: "imported.safetensors")
+            print(try description.jsonString())
+
+            // The same inputs through the original model give the same scores.
+            var again = RandomGenerator(seed: 0)
+            let expected = original(Tensor<Float>.normal([5, 4], using: &again))
+            #expect(zip(scores.scalars, expected.scalars).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+            #expect(description == (try original.describe()))
+            let reloaded = try Sequential<Float>(description, loadingStateFrom: SafeTensorsFile(contentsOfFile: "imported.safetensors"))
+            #expect(reloaded.stateEntries.map(\.name) == original.stateEntries.map(\.name))
+        }
+    }
+
     @Test func exportingALayerOfYourOwn() throws {
-        // Documentation block: ONNX.md #2
+        // Documentation block: ONNX.md #3
         /// y = x · scale, one learned scale per feature.
         struct FeatureScaleDescription: LayerDescription, ONNXExportable {
             static let kind = "featureScale"
