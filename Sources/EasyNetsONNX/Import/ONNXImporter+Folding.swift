@@ -30,6 +30,7 @@ extension ONNXImporter {
             }
             result = .zeros
         case "Slice": result = try slice(node, location: location)
+        case "Transpose": result = try transpose(node, location: location)
         default:
             throw ONNXError(location: location, reason: "operator \(node.opType) on constants is not supported; \(Self.supportedOperators)")
         }
@@ -142,6 +143,38 @@ extension ONNXImporter {
             dims += part.dims
         }
         return Self.symbol(dims, scalar: false)
+    }
+
+    /// A constant with its axes permuted (a weight transposed for `MatMul`).
+    private func transpose(_ node: Onnx_NodeProto, location: String) throws -> ONNXSymbol {
+        guard case .constant(let value)? = input(node, 0) else {
+            throw ONNXError(location: location, reason: "only Transpose of constants is folded")
+        }
+        let rank = value.shape.count
+        let perm = node.attribute.first { $0.name == "perm" }?.ints.map(Int.init) ?? Array((0..<rank).reversed())
+        guard perm.count == rank, Set(perm) == Set(0..<rank) else {
+            throw ONNXError(location: location, reason: "Transpose's perm \(perm) is not a permutation of the \(rank) axes of shape \(value.shape)")
+        }
+        let shape = perm.map { value.shape[$0] }
+        var strides = [Int](repeating: 1, count: rank)
+        for axis in stride(from: rank - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * value.shape[axis + 1] }
+        var order: [Int] = []
+        order.reserveCapacity(value.count)
+        var index = [Int](repeating: 0, count: rank)
+        for _ in 0..<value.count {
+            order.append(zip(index, perm).reduce(0) { $0 + $1.0 * strides[$1.1] })
+            var axis = rank - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < shape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        switch value.values {
+        case .floats(let v): return .constant(ONNXConstant(shape: shape, values: .floats(order.map { v[$0] })))
+        case .ints(let v): return .constant(ONNXConstant(shape: shape, values: .ints(order.map { v[$0] })))
+        }
     }
 
     private func slice(_ node: Onnx_NodeProto, location: String) throws -> ONNXSymbol {

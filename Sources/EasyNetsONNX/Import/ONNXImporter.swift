@@ -67,7 +67,7 @@ struct ONNXImporter {
                                  "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Squeeze (after LSTM/GRU)",
                                  "Dropout", "Identity", "LSTM", "GRU"]
     /// The operators folded when they compute constants and shapes.
-    static let constantOperators = ["Constant", "Identity", "Shape", "Gather", "Unsqueeze", "Concat", "ConstantOfShape", "Slice", "Expand"]
+    static let constantOperators = ["Constant", "Identity", "Shape", "Gather", "Unsqueeze", "Concat", "ConstantOfShape", "Slice", "Expand", "Transpose"]
 
     /// The supported operators, for error messages.
     static var supportedOperators: String {
