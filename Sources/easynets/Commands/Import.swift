@@ -6,7 +6,7 @@ import EasyNetsONNX
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import an ONNX model (a chain of supported operators, e.g. a PyTorch nn.Sequential, LSTM or GRU) as a state dict "
-            + "with its model description, for evaluate, summary, export and train --resume.")
+            + "with its model description, for evaluate, predict, summary and export.")
 
     @Argument(help: "The ONNX file to read, e.g. model.onnx.")
     var model: String
