@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${1:-.build/debug}"
-if [ $# -eq 0 ]; then swift build; fi
+# Built product by product: a plain `swift build` also builds swift-protobuf's C++ protoc (unused).
+if [ $# -eq 0 ]; then swift build --product easynets && swift build --product easynets-distributed-checks; fi
 mpi=(mpirun --oversubscribe)
 if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
 work="$(mktemp -d)"
