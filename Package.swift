@@ -94,5 +94,7 @@ let package = Package(
                           exclude: ["Cases"]),
         .executableTarget(name: "easynets-distributed-checks", dependencies: ["EasyNets", "EasyNetsDistributed"],
                           path: "Tests/DistributedChecks"),
+        // Programmer errors stopping with their messages in a release build, run by scripts/test.sh.
+        .executableTarget(name: "easynets-release-checks", dependencies: ["EasyNets"], path: "Tests/ReleaseChecks"),
     ]
 )

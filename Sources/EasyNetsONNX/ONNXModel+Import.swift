@@ -16,15 +16,19 @@ extension ONNXModel {
     /// (`0.weight`, `3.running_mean`), with the description in the metadata (`model`) as
     /// ``Layer/saveState(toFile:)`` writes it, so the state is a checkpoint the `easynets` tool reads.
     ///
-    /// The graph must be a chain of supported operators from its one input to its one output:
-    /// `Gemm`, or `MatMul` with an optional bias `Add`, becomes `linear`; `Conv` and `ConvTranspose`
-    /// become `conv2d`, `conv1d`, `convTranspose2d` or `convTranspose1d`; `BatchNormalization`,
+    /// The graph must be a chain of supported operators from its one input to its one output,
+    /// with residual connections around parts of it: `Gemm` and `MatMul` become `linear`; `Conv`
+    /// and `ConvTranspose` become `conv2d`, `conv1d`, `convTranspose2d` or `convTranspose1d`;
+    /// `Add`, `Sub`, `Mul` and `Div` by constants after those and the normalizations fold into
+    /// their weight and bias; `Add(x, f(x))` becomes `residual`; `BatchNormalization`,
     /// `LayerNormalization`, the activations, pools, `Flatten`, `Reshape` (flattening trailing
     /// axes), `Transpose` (`permute`), `LSTM` and `GRU` (`recurrent`, their gates reordered to
     /// PyTorch's, consecutive ones stacked into one layer and a batch-first pair of transposes
-    /// folded into it); `Dropout` and `Identity` vanish; shape arithmetic on constants (`Shape`,
-    /// `Gather`, `Unsqueeze`, `Concat`, `Constant`, `ConstantOfShape`) is folded. The input's batch
-    /// axis may be symbolic; every other extent must be fixed.
+    /// folded into it); an elementwise formula (GELU spelled out with `Erf`, SiLU as x·`Sigmoid`(x))
+    /// becomes the activation whose values it gives; `Dropout` and `Identity` vanish; shape
+    /// arithmetic on constants (`Shape`, `Gather`, `Unsqueeze`, `Concat`, `Constant`,
+    /// `ConstantOfShape`) is folded. The input's batch axis may be symbolic; every other extent
+    /// must be fixed.
     ///
     /// Throws ``ONNXError`` naming the node (name and operator) for an unsupported operator,
     /// attribute or dynamic shape, with the list of what is supported.

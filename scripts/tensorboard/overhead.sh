@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Measures what --tensorboard costs: trains the MLP (784-256-128-10) for 2 epochs on 20000
 # Fashion-MNIST examples on one thread with and without --tensorboard, alternating, RUNS times
-# each. Prints, for each run with --tensorboard, the time the writer itself took as a share of
-# the training epochs' time (the tool's "TensorBoard: … writing took" line: one process, so
-# other work on the machine hardly disturbs it), and for both kinds the CPU seconds (user +
-# system) of the whole process, with the ratio of the fastest and of the medians.
+# each. Prints, for each run with --tensorboard, the time the training thread spent in the writer
+# as a share of the training epochs' time (the tool's "TensorBoard: … training waited" line: one
+# process, so other work on the machine hardly disturbs it), and for both kinds the wall-clock
+# and the CPU seconds (user + system, which include the writer's background queue) of the whole
+# process, with the ratios of the fastest and of the medians.
 # Usage: scripts/tensorboard/overhead.sh [path/to/easynets] [RUNS]   (default: .build/release/easynets, 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,28 +15,31 @@ runs=${2:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$tool" "$runs" "$work" <<'PY'
-import re, resource, statistics, subprocess, sys
+import re, resource, statistics, subprocess, sys, time
 tool, runs, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 common = [tool, "train", "--limit", "20000", "--epochs", "2", "--seed", "0", "--threads", "1"]
 
 shares = []
 
-def cpu_seconds(command):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def seconds(command):
+    """The wall-clock and the CPU seconds of running `command`."""
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    match = re.search(r"^TensorBoard: .* \(writing took ([0-9.]+) s, ([0-9.]+)% of the ([0-9.]+) s of training", output, re.M)
+    wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    match = re.search(r"^TensorBoard: .* \(training waited ([0-9.]+) s for it, ([0-9.]+)% of the ([0-9.]+) s of training", output, re.M)
     if match:
         shares.append(float(match.group(2)))
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 without, with_ = [], []
 for run in range(1, runs + 1):
-    without.append(cpu_seconds(common))
-    with_.append(cpu_seconds(common + ["--tensorboard", f"{work}/runs/{run}"]))
-    print(f"run {run}: CPU without {without[-1]:.3f} s, with {with_[-1]:.3f} s; the writer took {shares[-1]:.2f}% of training")
-print(f"writer's share of the training time: median {statistics.median(shares):.2f}%, largest {max(shares):.2f}%")
-print(f"fastest: without {min(without):.3f} s, with {min(with_):.3f} s, ratio {min(with_) / min(without):.4f}")
-print(f"median:  without {statistics.median(without):.3f} s, with {statistics.median(with_):.3f} s, "
-      f"ratio {statistics.median(with_) / statistics.median(without):.4f}")
+    without.append(seconds(common))
+    with_.append(seconds(common + ["--tensorboard", f"{work}/runs/{run}"]))
+    print(f"run {run}: wall-clock without {without[-1][0]:.3f} s, with {with_[-1][0]:.3f} s; CPU without {without[-1][1]:.3f} s, "
+          f"with {with_[-1][1]:.3f} s; training waited for the writer {shares[-1]:.2f}% of its time")
+print(f"training's wait for the writer: median {statistics.median(shares):.2f}%, largest {max(shares):.2f}% of the training time")
+for index, kind in [(0, "wall-clock"), (1, "CPU")]:
+    a, b = [s[index] for s in without], [s[index] for s in with_]
+    print(f"{kind}: fastest without {min(a):.3f} s, with {min(b):.3f} s, ratio {min(b) / min(a):.4f}; "
+          f"medians {statistics.median(a):.3f} s and {statistics.median(b):.3f} s, ratio {statistics.median(b) / statistics.median(a):.4f}")
 PY

@@ -57,7 +57,10 @@ extension ONNXImporter {
     /// The graph's shape of the data, the batch entry symbolic unless the input fixes it.
     private func shape(_ node: Onnx_NodeProto, location: String) throws -> ONNXSymbol {
         let dims: [ONNXDim]
-        switch input(node, 0) {
+        var symbol = input(node, 0)
+        // An elementwise function has its data's shape.
+        if case .elementwise(let function)? = symbol { symbol = symbols[function.base] }
+        switch symbol {
         case .activation(let value)?:
             let batchAxis: Int
             switch value.layout {

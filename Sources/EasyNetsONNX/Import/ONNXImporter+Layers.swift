@@ -19,7 +19,7 @@ extension ONNXImporter {
             throw ONNXError(location: location, reason: "the output of a recurrent node must go through Squeeze or Transpose and Reshape first, as PyTorch exports it")
         }
         let layerCount = layers.count
-        let result: ONNXActivation
+        var result: ONNXActivation
         switch node.opType {
         case "Identity": result = value
         case "Dropout":
@@ -27,18 +27,8 @@ extension ONNXImporter {
                 throw ONNXError(location: location, reason: "Dropout in training mode is not supported")
             }
             result = value
-        case "Relu": result = try append(ReLUDescription(), value, location: location)
-        case "Sigmoid": result = try append(SigmoidDescription(), value, location: location)
-        case "Tanh": result = try append(TanhDescription(), value, location: location)
-        case "LeakyRelu": result = try append(LeakyReLUDescription(negativeSlope: Self.decimal(float(node, "alpha") ?? 0.01)), value, location: location)
-        case "Gelu":
-            let approximate = string(node, "approximate") ?? "none"
-            guard approximate == "none" || approximate == "tanh" else {
-                throw ONNXError(location: location, reason: "Gelu's approximate \"\(approximate)\" is not supported; supported: none, tanh")
-            }
-            result = try append(GELUDescription(tanhApproximation: approximate == "tanh"), value, location: location)
-        case "Softmax": result = try append(SoftmaxDescription(axis: Int(int(node, "axis") ?? -1)), value, location: location)
-        case "LogSoftmax": result = try append(LogSoftmaxDescription(axis: Int(int(node, "axis") ?? -1)), value, location: location)
+        case "Softmax": result = try append(SoftmaxDescription(axis: Self.softmaxAxis(node, rank: value.shape.count)), value, location: location)
+        case "LogSoftmax": result = try append(LogSoftmaxDescription(axis: Self.softmaxAxis(node, rank: value.shape.count)), value, location: location)
         case "Gemm": result = try gemm(node, value, location: location)
         case "MatMul":
             let weight = try constantInput(node, 1, "MatMul's second operand", location: location)
@@ -47,7 +37,6 @@ extension ONNXImporter {
             }
             let description = LinearDescription(inputSize: weight.shape[0], outputSize: weight.shape[1], bias: false)
             result = try append(description, value, state: ["weight": Self.transposed(weight)], location: location)
-        case "Add": result = try addBias(node, value, constantIndex: 1 - dataIndex, location: location)
         case "Conv": result = try convolution(node, value, location: location)
         case "ConvTranspose": result = try transposedConvolution(node, value, location: location)
         case "BatchNormalization": result = try batchNormalization(node, value, location: location)
@@ -78,9 +67,10 @@ extension ONNXImporter {
         default:
             throw ONNXError(location: location, reason: "operator \(node.opType) is not supported; \(Self.supportedOperators)")
         }
+        result.position = layers.count
         symbols[output] = .activation(result)
         tip = output
-        if layers.count != layerCount || node.opType == "Add" { lastLayerOutput = output }
+        if layers.count != layerCount { lastLayerOutput = output }
     }
 
     /// Adds a layer after the current one and returns its output.
@@ -97,8 +87,8 @@ extension ONNXImporter {
         do { shape = try model.outputShape(for: value.shape) } catch let error as ModelDescriptionError {
             throw ONNXError(location: location, reason: error.reason)
         }
-        layers.append(ONNXImportedLayer(description: description, state: state, integerState: integerState))
-        return ONNXActivation(shape: shape, batchAxis: value.batchAxis, layout: .plain)
+        layers.append(.layer(ONNXImportedLayer(description: description, state: state, integerState: integerState)))
+        return ONNXActivation(shape: shape, batchAxis: value.batchAxis, layout: .plain, position: layers.count)
     }
 
     // MARK: Attributes
@@ -110,6 +100,13 @@ extension ONNXImporter {
     func float(_ node: Onnx_NodeProto, _ name: String) -> Float? { node.attribute.first { $0.name == name }.map(\.f) }
     func string(_ node: Onnx_NodeProto, _ name: String) -> String? {
         node.attribute.first { $0.name == name }.map { String(decoding: $0.s, as: UTF8.self) }
+    }
+
+    /// A softmax's axis attribute, the last axis written -1 whatever the rank (as PyTorch models
+    /// write it, and so that an EasyNets export, which writes it counted from 0, imports as it was).
+    static func softmaxAxis(_ node: Onnx_NodeProto, rank: Int) -> Int {
+        let axis = Int(clamping: node.attribute.first { $0.name == "axis" }?.i ?? -1)
+        return axis == rank - 1 ? -1 : axis
     }
 
     /// A Float attribute as the decimal it was written from (0.01 rather than 0.00999999977).
@@ -145,25 +142,5 @@ extension ONNXImporter {
             state["bias"] = Tensor(values.map { $0 * beta }, shape: [outputs])
         }
         return try append(LinearDescription(inputSize: inputs, outputSize: outputs, bias: state["bias"] != nil), value, state: state, location: location)
-    }
-
-    /// `Add` of a constant: the bias of the linear layer or convolution just before, which had none.
-    private mutating func addBias(_ node: Onnx_NodeProto, _ value: ONNXActivation, constantIndex: Int, location: String) throws -> ONNXActivation {
-        let failure = ONNXError(location: location, reason: "Add is supported only as the bias of the MatMul or the Conv without bias just before it")
-        guard case .constant(let bias)? = input(node, constantIndex), tip == lastLayerOutput, var last = layers.last else { throw failure }
-        if var linear = last.description as? LinearDescription, !linear.bias, bias.count == linear.outputSize,
-           bias.shape.dropLast().allSatisfy({ $0 == 1 }), bias.shape.last == linear.outputSize {
-            linear.bias = true
-            last.description = linear
-        } else if var convolution = last.description as? Conv2dDescription, !convolution.bias, bias.count == convolution.outChannels,
-                  bias.shape.count <= 4, bias.shape.suffix(2).allSatisfy({ $0 == 1 }) {
-            convolution.bias = true
-            last.description = convolution
-        } else {
-            throw failure
-        }
-        last.state["bias"] = Tensor(bias.floats, shape: [bias.count])
-        layers[layers.count - 1] = last
-        return value
     }
 }

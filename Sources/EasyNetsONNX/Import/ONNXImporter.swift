@@ -12,6 +12,16 @@ enum ONNXSymbol {
     case zeros
     /// The model's data, computed by the layers imported so far.
     case activation(ONNXActivation)
+    /// A function of the data element by element, not yet a layer (see ``ONNXElementwise``).
+    case elementwise(ONNXElementwise)
+
+    /// Whether the symbol is the model's data.
+    var isData: Bool {
+        switch self {
+        case .activation, .elementwise: return true
+        case .constant, .dims, .zeros: return false
+        }
+    }
 }
 
 /// One entry of a shape vector: the batch extent, or a number.
@@ -28,6 +38,9 @@ struct ONNXActivation {
     var batchAxis: Int
     /// How the graph sees the value when that differs from the layers' output.
     var layout: Layout
+    /// How many of the importer's top-level parts compute it: the value is the output of
+    /// `parts[..<position]`, so a residual connection from it wraps the parts after.
+    var position = 0
 
     enum Layout: Equatable {
         /// As the layers give it.
@@ -56,16 +69,51 @@ struct ONNXImportedLayer {
     var integerState: Set<String> = []
 }
 
+/// A part of the imported model: a layer, or a residual connection around parts.
+enum ONNXImportedPart {
+    case layer(ONNXImportedLayer)
+    case residual([ONNXImportedPart])
+
+    /// The part's description: a block of one part is that part, of several a sequential.
+    var description: ModelDescription {
+        switch self {
+        case .layer(let layer): return .layer(layer.description)
+        case .residual(let block): return .residual(block: block.count == 1 ? block[0].description : .sequential(layers: block.map(\.description)))
+        }
+    }
+
+    /// The part's state entries under the names the built layers give them, after `prefix`.
+    func collectState(prefix: String, into entries: inout [String: SafeTensorsEntry]) {
+        switch self {
+        case .layer(let layer):
+            for (name, tensor) in layer.state {
+                entries[prefix + name] = SafeTensorsEntry(tensor, as: layer.integerState.contains(name) ? .int64 : .float32)
+            }
+        case .residual(let block):
+            if block.count == 1 {
+                block[0].collectState(prefix: prefix + "block.", into: &entries)
+            } else {
+                for (index, part) in block.enumerated() { part.collectState(prefix: prefix + "block.\(index).", into: &entries) }
+            }
+        }
+    }
+}
+
 /// Turns a checked ONNX graph into a sequence of EasyNets layers by walking its nodes in order:
 /// shape arithmetic on constants is folded, each operator on the data becomes a layer (or merges
-/// into the previous one, as a bias `Add` into the `MatMul` before it), and the graph must be a
-/// chain from its one input to its one output.
+/// into the previous one, as a bias `Add` into the `MatMul` before it), elementwise formulas
+/// become the activation they compute, and the graph must be a chain from its one input to its
+/// one output, with residual connections around parts of it.
 struct ONNXImporter {
     /// The operators on the data the importer turns into layers.
-    static let layerOperators = ["Gemm", "MatMul", "Add (a bias after MatMul or Conv)", "Conv", "ConvTranspose", "BatchNormalization",
-                                 "LayerNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Gelu", "Softmax", "LogSoftmax",
+    static let layerOperators = ["Gemm", "MatMul", "Conv", "ConvTranspose", "BatchNormalization", "LayerNormalization",
+                                 "Relu", "LeakyRelu", "Elu", "Selu", "Sigmoid", "HardSigmoid", "Tanh", "Softplus", "Gelu", "Softmax", "LogSoftmax",
                                  "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Squeeze (after LSTM/GRU)",
-                                 "Dropout", "Identity", "LSTM", "GRU"]
+                                 "Dropout", "Identity", "LSTM", "GRU",
+                                 "Add, Sub, Mul, Div by constants (folded into the Gemm, MatMul, Conv, ConvTranspose or normalization before)",
+                                 "Add of x and f(x) (a residual connection)",
+                                 "Add, Sub, Mul, Div, Pow, Erf, Exp, Log, Neg, Abs, Sqrt, Reciprocal, Softsign in an activation's formula "
+                                 + "(GELU, SiLU, Mish and the activations above)"]
     /// The operators folded when they compute constants and shapes.
     static let constantOperators = ["Constant", "Identity", "Shape", "Gather", "Unsqueeze", "Concat", "ConstantOfShape", "Slice", "Expand", "Transpose"]
 
@@ -79,7 +127,7 @@ struct ONNXImporter {
 
     let graph: ONNXGraphContents
     var symbols: [String: ONNXSymbol] = [:]
-    var layers: [ONNXImportedLayer] = []
+    var layers: [ONNXImportedPart] = []
     /// The value the last imported layer computes (first, the graph input).
     var tip: String
     /// The output of the last node that made or changed a layer (a bias `Add` joins only that layer).
@@ -124,18 +172,15 @@ struct ONNXImporter {
     /// The imported model: its description and its state under PyTorch's names.
     mutating func run() throws -> (description: ModelDescription, state: SafeTensorsFile) {
         for node in graph.nodes { try importNode(node) }
+        try materialize(graph.outputs[0], location: "\(graph.source): graph output \"\(graph.outputs[0])\"")
         guard graph.outputs[0] == tip, case .activation(let output)? = symbols[tip], output.layout == .plain else {
             throw ONNXError(location: "\(graph.source): graph output \"\(graph.outputs[0])\"",
                             reason: "the output is not the result of the chain of layers from the input (the graph must be a chain)")
         }
         let merged = Self.mergingRecurrentLayers(layers)
         var entries: [String: SafeTensorsEntry] = [:]
-        for (index, layer) in merged.enumerated() {
-            for (name, tensor) in layer.state {
-                entries["\(index).\(name)"] = SafeTensorsEntry(tensor, as: layer.integerState.contains(name) ? .int64 : .float32)
-            }
-        }
-        let description = ModelDescription.sequential(layers: merged.map { .layer($0.description) })
+        for (index, part) in merged.enumerated() { part.collectState(prefix: "\(index).", into: &entries) }
+        let description = ModelDescription.sequential(layers: merged.map(\.description))
         if let problem = description.problem(scalarSize: 4) { throw ONNXError(location: graph.source, reason: "the imported model is not valid: \(problem)") }
         return (description, SafeTensorsFile(entries: entries, metadata: ["model": try description.jsonString()]))
     }
@@ -148,10 +193,13 @@ struct ONNXImporter {
             throw ONNXError(location: location, reason: "operators of domain \"\(node.domain)\" are not supported; \(Self.supportedOperators)")
         }
         // A node on constants only is folded; a node on the data becomes a layer.
-        let readsData = node.input.contains { if case .activation? = symbols[$0] { return true } else { return false } }
+        let readsData = node.input.contains { symbols[$0]?.isData ?? false }
         if !readsData || node.opType == "Shape" {
             try fold(node, location: location)
+        } else if Self.unaryOperators.contains(node.opType) || Self.binaryOperators.contains(node.opType) {
+            try importElementwise(node, location: location)
         } else {
+            for name in node.input { try materialize(name, location: location) }
             try importLayer(node, location: location)
         }
     }
@@ -181,28 +229,34 @@ struct ONNXImporter {
 
     /// Consecutive time-major recurrent layers of one kind merged into one stacked layer, and a
     /// recurrent layer between two `Permute([1, 0, 2])` made batch-first, as PyTorch's own.
-    static func mergingRecurrentLayers(_ layers: [ONNXImportedLayer]) -> [ONNXImportedLayer] {
-        var result: [ONNXImportedLayer] = []
-        for layer in layers {
-            if let next = layer.description as? RecurrentDescription, let last = result.last, var previous = last.description as? RecurrentDescription,
+    static func mergingRecurrentLayers(_ parts: [ONNXImportedPart]) -> [ONNXImportedPart] {
+        var result: [ONNXImportedPart] = []
+        for part in parts {
+            guard case .layer(let layer) = part else {
+                if case .residual(let block) = part { result.append(.residual(mergingRecurrentLayers(block))) }
+                continue
+            }
+            if let next = layer.description as? RecurrentDescription, case .layer(let last)? = result.last, var previous = last.description as? RecurrentDescription,
                !previous.batchFirst, !next.batchFirst, previous.cell == next.cell, previous.hiddenSize == next.hiddenSize,
                previous.bidirectional == next.bidirectional, previous.bias == next.bias,
                next.inputSize == previous.hiddenSize * (previous.bidirectional ? 2 : 1) {
                 var state = last.state
                 for (name, tensor) in layer.state { state[name.replacingOccurrences(of: "_l0", with: "_l\(previous.layerCount)")] = tensor }
                 previous.layerCount += 1
-                result[result.count - 1] = ONNXImportedLayer(description: previous, state: state)
+                result[result.count - 1] = .layer(ONNXImportedLayer(description: previous, state: state))
             } else {
-                result.append(layer)
+                result.append(part)
             }
         }
         var index = 0
         while index + 2 < result.count {
+            func layer(_ offset: Int) -> ONNXImportedLayer? { if case .layer(let layer) = result[index + offset] { return layer } else { return nil } }
             let swap = [1, 0, 2]
-            if (result[index].description as? PermuteDescription)?.axes == swap, (result[index + 2].description as? PermuteDescription)?.axes == swap,
-               var recurrent = result[index + 1].description as? RecurrentDescription, !recurrent.batchFirst {
-                recurrent.batchFirst = true
-                result[index + 1].description = recurrent
+            if (layer(0)?.description as? PermuteDescription)?.axes == swap, (layer(2)?.description as? PermuteDescription)?.axes == swap,
+               var recurrent = layer(1), var description = recurrent.description as? RecurrentDescription, !description.batchFirst {
+                description.batchFirst = true
+                recurrent.description = description
+                result[index + 1] = .layer(recurrent)
                 result.remove(at: index + 2)
                 result.remove(at: index)
             }

@@ -48,7 +48,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     private static let kindsByKey = Mutex<[String: any LayerDescription.Type]>({
         var kinds: [String: any LayerDescription.Type] = [:]
         for kind in layerKinds {
-            precondition(kinds[kind.kind] == nil, "ModelDescription: the layer kind \"\(kind.kind)\" is listed twice")
+            require(kinds[kind.kind] == nil, "ModelDescription: the layer kind \"\(kind.kind)\" is listed twice")
             kinds[kind.kind] = kind
         }
         return kinds
