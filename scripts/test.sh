@@ -1,60 +1,66 @@
 #!/usr/bin/env bash
-# Sets up the machine, proves a separate package can import EasyNets, runs the easynets tool end to
-# end on a Fashion-MNIST subset (including bad input and a SIGKILL test), checks ONNX exports against
-# ONNX Runtime and TensorBoard files against TensorBoard's reader, trains data-parallel under
-# mpirun (scripts/distributed.sh), checks the C kernels'
-# assembly, builds the API documentation, fuzzes every reader briefly, runs the reader tests under AddressSanitizer and the
-# programmer-error exit tests against a release build, and runs the test suite.
+# Sets up the machine, proves a separate package can import EasyNets, builds the tool and the check
+# programs in release, checks that programmer errors keep their messages in that build, runs the
+# easynets tool end to end on a Fashion-MNIST subset (including bad input and a SIGKILL test), checks
+# ONNX exports against ONNX Runtime and TensorBoard files against TensorBoard's reader, trains
+# data-parallel under mpirun (scripts/distributed.sh), checks the C kernels' assembly, fuzzes every
+# reader briefly, runs the whole test suite under AddressSanitizer, and builds the API documentation.
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
-# The tests are built as their product: a plain `swift build`/`swift test` also builds every
-# executable of the dependencies, swift-protobuf's C++ protoc among them (minutes, unused here).
-build_tests() { swift build --product EasyNetsPackageTests "$@"; }
 # Each stage's heading carries the seconds since the start, so a slow stage shows in CI's log.
 stage() { echo "== $* [${SECONDS} s]"; }
 
 stage "Consumer package: depends on EasyNets by path, builds and runs"
 swift run --package-path Examples/Consumer consumer
 
+# Built product by product: a plain `swift build` also builds every executable of the
+# dependencies, swift-protobuf's C++ protoc among them (minutes, unused here).
+stage "Release build: the tool and the check programs"
+for product in easynets easynets-onnx-cases easynets-distributed-checks easynets-release-checks; do
+    swift build -c release --product "$product"
+done
+bin=.build/release
+
+stage "Programmer errors keep their messages in the release build"
+"$bin/easynets-release-checks"
+# Every check goes through `require` (fatalError keeps its message under -O; precondition does not).
+# The generated protobuf code's preconditionFailure() guards swift-protobuf's own invariants.
+if grep -rnE --exclude-dir=Generated "\b(precondition|preconditionFailure|assert|assertionFailure)\(" Sources/EasyNets*; then
+    echo "FAIL: a programmer-error check above bypasses require(), so -O would drop its message" >&2
+    exit 1
+fi
+
 stage "The easynets tool end to end (Fashion-MNIST subset)"
-swift build --product easynets
-scripts/e2e.sh .build/debug/easynets
+scripts/e2e.sh "$bin/easynets"
 
 stage "ONNX export checked by onnx.checker and ONNX Runtime (PyPI packages in a virtual environment)"
-scripts/onnx/check.sh
+scripts/onnx/check.sh "$bin"
 
 stage "TensorBoard event files read back by TensorBoard's own reader and server"
-scripts/tensorboard/check.sh .build/debug/easynets
+scripts/tensorboard/check.sh "$bin/easynets"
 
 stage "Data-parallel training under mpirun (2 processes)"
-scripts/distributed.sh
+scripts/distributed.sh "$bin"
 
 stage "C kernels: every CPU clone rounds as its header states (no fused multiply-adds)"
 scripts/check_kernels.sh
 
+stage "Fuzzing: every reader for 10 s under libFuzzer and AddressSanitizer"
+scripts/fuzz.sh 10
+
+# One debug build, with AddressSanitizer, for the whole suite: the reader and bad-input tests run
+# with memory checks, and no second debug build is needed. Leak checking is off: Foundation's
+# Process and the Swift runtime keep small objects until exit.
+stage "Test suite under AddressSanitizer: building"
+swift build --product EasyNetsPackageTests --sanitize=address --scratch-path .build-asan
+stage "Test suite under AddressSanitizer: running"
+ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan
+
 stage "API documentation (DocC, warnings are errors)"
 scripts/docs.sh
 
-stage "Fuzzing: every reader for 20 s under libFuzzer and AddressSanitizer"
-scripts/fuzz.sh 20
-
-stage "Reader and bad-input tests under AddressSanitizer"
-# Leak checking is off: Foundation's Process and the Swift runtime keep small objects until exit.
-build_tests --sanitize=address --scratch-path .build-asan
-stage "Reader and bad-input tests under AddressSanitizer: running"
-ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan --filter "BadInputTests|DataReaderTests|StreamingSourceTests|PrefetchTests|CheckpointTests|DatasetTests|ModelDescriptionTests|TextCorpusTests|LanguageModelTests|ONNXImportTests"
-
-stage "Programmer-error messages survive a release build (exit tests, -O)"
-build_tests -c release -Xswiftc -enable-testing
-stage "Programmer-error messages: running"
-swift test --skip-build -c release --filter ShapeMismatchTests
-
-stage "Test suite: building"
-build_tests
-stage "Test suite: running"
-swift test --skip-build
 stage "All stages passed"

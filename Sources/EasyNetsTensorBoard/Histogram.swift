@@ -22,7 +22,7 @@ public struct Histogram: Sendable, Equatable {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public init<T: BinaryFloatingPoint>(_ values: UnsafeBufferPointer<T>, bucketCount: Int = 30) {
-        precondition(bucketCount > 0, "Histogram: bucketCount must be positive, got \(bucketCount)")
+        if bucketCount <= 0 { fatalError("Histogram: bucketCount must be positive, got \(bucketCount)") }  // kept under -O
         var (low, high, count, sum, squares) = (Double.infinity, -Double.infinity, 0, 0.0, 0.0)
         for value in values where value.isFinite {
             let x = Double(value)

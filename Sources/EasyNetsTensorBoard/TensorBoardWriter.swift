@@ -74,7 +74,8 @@ public final class TensorBoardWriter<Scalar: TensorScalar>: TrainingObserver {
     public func trainingWillStart(_ trainer: Trainer<Scalar>) throws {
         let start = clock.now
         defer { secondsSpent += start.duration(to: clock.now).inSeconds }
-        try Self.prepare(directory: directory)
+        // A folder that exists is checked by creating the event file in it.
+        if !FileManager.default.fileExists(atPath: directory) { try Self.prepare(directory: directory) }
         path = try events.open(directory: directory)
         let summary = trainer.model.summary(inputShape: [1] + trainer.loader.source.exampleShape)
         let (hyperparameters, step) = (self.hyperparameters, trainer.step)

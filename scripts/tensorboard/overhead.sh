@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
-# Measures what --tensorboard costs: trains the MLP (784-256-128-10) for 2 epochs on 20000
-# Fashion-MNIST examples on one thread with and without --tensorboard, alternating, RUNS times
+# Measures what --tensorboard costs: trains the MLP (784-256-128-10) for 2 epochs on EXAMPLES
+# Fashion-MNIST examples (default all 60000) on one thread with and without --tensorboard, alternating, RUNS times
 # each. Prints, for each run with --tensorboard, the time the training thread spent in the writer
 # as a share of the training epochs' time (the tool's "TensorBoard: … training waited" line: one
 # process, so other work on the machine hardly disturbs it), and for both kinds the wall-clock
 # and the CPU seconds (user + system, which include the writer's background queue) of the whole
 # process, with the ratios of the fastest and of the medians.
-# Usage: scripts/tensorboard/overhead.sh [path/to/easynets] [RUNS]   (default: .build/release/easynets, 5)
+# Usage: scripts/tensorboard/overhead.sh [path/to/easynets] [RUNS] [EXAMPLES]   (default: .build/release/easynets, 5, 60000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tool=${1:-.build/release/easynets}
 runs=${2:-5}
+examples=${3:-60000}
 [ -x "$tool" ] || swift build -c release --product easynets
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 - "$tool" "$runs" "$work" <<'PY'
+python3 - "$tool" "$runs" "$work" "$examples" <<'PY'
 import re, resource, statistics, subprocess, sys, time
-tool, runs, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-common = [tool, "train", "--limit", "20000", "--epochs", "2", "--seed", "0", "--threads", "1"]
+tool, runs, work, examples = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+common = [tool, "train", "--limit", examples, "--epochs", "2", "--seed", "0", "--threads", "1"]
 
 shares = []
 

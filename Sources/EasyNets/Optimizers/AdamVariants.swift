@@ -19,6 +19,7 @@ public final class NAdam<Scalar: TensorScalar>: Optimizer {
     private let slots: OptimizerSlots<Scalar>
     public var parameters: [Parameter<Scalar>] { table.parameters }
     public var groups: [OptimizerGroup<Scalar>] { get { table.groups } set { table.groups = newValue } }
+    public var learningRate: Double { get { table.learningRate } set { table.learningRate = newValue } }
     /// Each group's hyperparameters (its `learningRate` is the rate of its next step).
     public var groupOptions: [Options] { table.options }
 
@@ -86,6 +87,7 @@ public final class RAdam<Scalar: TensorScalar>: Optimizer {
     private let slots: OptimizerSlots<Scalar>
     public var parameters: [Parameter<Scalar>] { table.parameters }
     public var groups: [OptimizerGroup<Scalar>] { get { table.groups } set { table.groups = newValue } }
+    public var learningRate: Double { get { table.learningRate } set { table.learningRate = newValue } }
     /// Each group's hyperparameters (its `learningRate` is the rate of its next step).
     public var groupOptions: [Options] { table.options }
 
@@ -135,6 +137,7 @@ public final class Adamax<Scalar: TensorScalar>: Optimizer {
     private let slots: OptimizerSlots<Scalar>
     public var parameters: [Parameter<Scalar>] { table.parameters }
     public var groups: [OptimizerGroup<Scalar>] { get { table.groups } set { table.groups = newValue } }
+    public var learningRate: Double { get { table.learningRate } set { table.learningRate = newValue } }
     /// Each group's hyperparameters (its `learningRate` is the rate of its next step).
     public var groupOptions: [Options] { table.options }
 

@@ -14,6 +14,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     private let slots: OptimizerSlots<Scalar>
     public var parameters: [Parameter<Scalar>] { table.parameters }
     public var groups: [OptimizerGroup<Scalar>] { get { table.groups } set { table.groups = newValue } }
+    public var learningRate: Double { get { table.learningRate } set { table.learningRate = newValue } }
     /// Each group's hyperparameters (its `learningRate` is the rate of its next step).
     public var groupOptions: [Options] { table.options }
     /// The first group's momentum μ, dampening τ and L2 weight decay λ (every group's: ``groupOptions``).
@@ -91,6 +92,7 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
     private let slots: OptimizerSlots<Scalar>
     public var parameters: [Parameter<Scalar>] { table.parameters }
     public var groups: [OptimizerGroup<Scalar>] { get { table.groups } set { table.groups = newValue } }
+    public var learningRate: Double { get { table.learningRate } set { table.learningRate = newValue } }
     /// Each group's hyperparameters (its `learningRate` is the rate of its next step).
     public var groupOptions: [Options] { table.options }
     /// The first group's β₁, β₂, ε and weight decay (every group's: ``groupOptions``).
@@ -183,6 +185,7 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
     private let slots: OptimizerSlots<Scalar>
     public var parameters: [Parameter<Scalar>] { table.parameters }
     public var groups: [OptimizerGroup<Scalar>] { get { table.groups } set { table.groups = newValue } }
+    public var learningRate: Double { get { table.learningRate } set { table.learningRate = newValue } }
     /// Each group's hyperparameters (its `learningRate` is the rate of its next step).
     public var groupOptions: [Options] { table.options }
     /// The first group's α, ε, weight decay and momentum (every group's: ``groupOptions``).
@@ -252,6 +255,7 @@ public final class Adagrad<Scalar: TensorScalar>: Optimizer {
     private let slots: OptimizerSlots<Scalar>
     public var parameters: [Parameter<Scalar>] { table.parameters }
     public var groups: [OptimizerGroup<Scalar>] { get { table.groups } set { table.groups = newValue } }
+    public var learningRate: Double { get { table.learningRate } set { table.learningRate = newValue } }
     /// Each group's hyperparameters (its `learningRate` is the rate of its next step).
     public var groupOptions: [Options] { table.options }
     /// The first group's learning-rate decay, weight decay and ε (every group's: ``groupOptions``).
@@ -308,6 +312,7 @@ public final class Adadelta<Scalar: TensorScalar>: Optimizer {
     private let slots: OptimizerSlots<Scalar>
     public var parameters: [Parameter<Scalar>] { table.parameters }
     public var groups: [OptimizerGroup<Scalar>] { get { table.groups } set { table.groups = newValue } }
+    public var learningRate: Double { get { table.learningRate } set { table.learningRate = newValue } }
     /// Each group's hyperparameters (its `learningRate` is the rate of its next step).
     public var groupOptions: [Options] { table.options }
     /// The first group's ρ, ε and weight decay (every group's: ``groupOptions``).

@@ -124,6 +124,13 @@ struct GroupTable<Scalar: TensorScalar, Options: OptimizerOptions> {
         parameters = members.flatMap { $0 }
     }
 
+    /// The first group's learning rate; setting it sets every group's (``Optimizer/learningRate``,
+    /// read once a step by observers, without building the groups).
+    var learningRate: Double {
+        get { options[0].learningRate }
+        set { for index in options.indices { options[index].learningRate = newValue } }
+    }
+
     var groups: [OptimizerGroup<Scalar>] {
         get {
             members.indices.map {
