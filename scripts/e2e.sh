@@ -90,6 +90,7 @@ open('$work/first.pgm', 'wb').write(b'P5\n28 28\n255\n' + raw[16:16 + 784])
 grep -q "Conv2d(1 → 32, 3×3" "$work/summary.txt" && grep -q "\[1, 10\]" "$work/summary.txt" && grep -q "^Total parameters: " "$work/summary.txt" \
     || fail "summary of the cnn checkpoint: $(cat "$work/summary.txt")"
 "$tool" summary --model cnn | grep -q "MaxPool2d" || fail "summary --model cnn"
+"$tool" summary --model char-lstm | grep -q "^Total parameters: " || fail "summary --model char-lstm"
 "$tool" export --checkpoint "$work/cnn.safetensors" --output "$work/cnn.onnx" | grep -q "batch axis symbolic" || fail "export of the cnn checkpoint"
 py "
 data = open('$work/cnn.onnx', 'rb').read()
@@ -134,6 +135,7 @@ JSON
 "$tool" train --dataset spirals --model "$work/model.json" --epochs 2 --threads 1 --checkpoint "$work/described.safetensors" --checkpoint-every 5 \
     | tee "$work/described.log" | tail -1
 "$tool" evaluate --dataset spirals --checkpoint "$work/described.safetensors" --json > "$work/described.json"
+expect_failure 1 "the checkpoint was trained on --dataset spirals: give --dataset spirals" "$tool" evaluate --checkpoint "$work/described.safetensors"
 py "
 import json; r = json.load(open('$work/described.json'))
 last = [l for l in open('$work/described.log') if l.startswith('Test accuracy: ')][-1]
@@ -255,6 +257,20 @@ expect_failure 64 "--learning-rate" "$tool" train --learning-rate nan
 expect_failure 64 "--dropout" "$tool" train --dropout 1.5
 expect_failure 64 "--repetitions" "$tool" bench --repetitions 9223372036854775807
 expect_failure 64 "--index" "$tool" predict --checkpoint "$work/run.safetensors" --index 99999999999999999999
+expect_failure 64 "the presets are mlp, cnn, char-lstm, char-transformer" "$tool" train --model resnet
+expect_failure 64 "Usage: easynets train" "$tool" train --model resnet  # found while running: the subcommand's usage
+grep -q "^error: --model resnet" "$work/err.txt" || fail "the message does not start with 'error:': $(cat "$work/err.txt")"
+expect_failure 64 "unknown command 'trian'. Did you mean 'train'?" "$tool" trian
+expect_failure 64 "error: --epochs must be in" "$tool" train --epochs 0  # found while parsing: the same prefix
+printf '{"layers": [1, 2, 3]}\n' > "$work/notes.json"
+expect_failure 1 "not a safetensors file: it begins with text" "$tool" evaluate --checkpoint "$work/notes.json"
+expect_failure 64 "--sequence-length applies to --dataset text, not to --dataset spirals" "$tool" train --dataset spirals --sequence-length 32
+expect_failure 64 "--data-dir applies to --dataset fashion-mnist (the default), not to --dataset spirals" "$tool" train --dataset spirals --data-dir /tmp
+# Negative numbers are values, then checked: never "Missing value".
+expect_failure 64 "--epochs must be in" "$tool" train --epochs -1
+expect_failure 64 "--learning-rate must be a positive number" "$tool" train --lr -0.1
+expect_failure 64 "--dropout must be in" "$tool" train --dropout -0.5
+expect_failure 64 "--temperature" "$tool" generate --checkpoint "$work/run.safetensors" --temperature -1
 
 echo "== one memory limit, checked by every command before it builds a model or runs a batch"
 expect_failure 64 "--memory-limit takes a size" "$tool" train --memory-limit lots

@@ -54,3 +54,48 @@ import Testing
     #expect(throws: (any Error).self) { try Train.parse(["--ema", "0.9", "--patience", "2", "--restore-best-weights"]) }
     #expect(Train.helpMessage(columns: 10_000).contains("--ema <ema>"))
 }
+
+@Test func negativeNumbersAreValuesThatTheRangeChecksRefuse() {
+    for (arguments, message) in [(["--epochs", "-1"], "--epochs must be in 1...1000000"),
+                                 (["--learning-rate", "-0.1"], "--learning-rate must be a positive number"),
+                                 (["--dropout", "-0.5"], "--dropout must be in [0, 1)"),
+                                 (["--threads", "-2"], "--threads must be in 1...1024"),
+                                 (["--limit", "-3"], "--limit must be at least 1")] {
+        do {
+            _ = try Train.parse(arguments)
+            Issue.record("\(arguments) parsed")
+        } catch {
+            #expect(Train.message(for: error) == message, "\(arguments)")
+        }
+    }
+}
+
+@Test func lrIsTheLearningRate() throws {
+    #expect(try Train.parse(["--lr", "0.25"]).recipe.learningRate == 0.25)
+    #expect(Train.helpMessage(columns: 10_000).contains("--learning-rate, --lr <learning-rate>"))
+}
+
+@Test func flagsOfAnotherDatasetAreRefusedNamingWhatTheyApplyTo() {
+    for (arguments, message) in [(["--dataset", "spirals", "--sequence-length", "32"], "--sequence-length applies to --dataset text, not to --dataset spirals"),
+                                 (["--dataset", "spirals", "--text-dir", "/tmp"], "--text-dir applies to --dataset text, not to --dataset spirals"),
+                                 (["--dataset", "text", "--data-dir", "/tmp"], "--data-dir applies to --dataset fashion-mnist (the default), not to --dataset text"),
+                                 (["--train-file", "a.csv"], "--train-file applies to --dataset csv, not to --dataset fashion-mnist")] {
+        do {
+            _ = try Train.parse(arguments)
+            Issue.record("\(arguments) parsed")
+        } catch {
+            #expect(Train.message(for: error) == message, "\(arguments)")
+        }
+    }
+    // The dataset's own flags, and a flag given its default value, pass.
+    #expect((try? Train.parse(["--dataset", "text", "--sequence-length", "32"])) != nil)
+    #expect((try? Train.parse(["--dataset", "spirals", "--sequence-length", "128"])) != nil)
+}
+
+@Test func unknownCommandsGetTheNearestSuggested() {
+    #expect(EasyNetsCommand.unknownCommandMessage(["trian"])?.contains("Did you mean 'train'?") == true)
+    #expect(EasyNetsCommand.unknownCommandMessage(["zzzzzzzz"])?.contains("Did you mean") == false)
+    #expect(EasyNetsCommand.unknownCommandMessage(["train", "--epochs", "1"]) == nil)
+    #expect(EasyNetsCommand.unknownCommandMessage(["--help"]) == nil)
+    #expect(editDistance("evaluate", "evalute") == 1 && editDistance("", "abc") == 3 && editDistance("kitten", "sitting") == 3)
+}

@@ -118,7 +118,11 @@ public struct SafeTensorsFile: Sendable {
         }
         let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(bytes.count - 8) else {
-            throw fail("header length \(headerLength) at offset 0 exceeds the \(bytes.count - 8) bytes after it")
+            // A text file (JSON, a metrics file) given by mistake: say so rather than quote a huge length.
+            let text = bytes.prefix(8).allSatisfy { (0x20...0x7E).contains($0) || [0x09, 0x0A, 0x0D].contains($0) }
+            throw fail((text ? "not a safetensors file: it begins with text (\(String(decoding: bytes.prefix(8), as: UTF8.self).debugDescription)), "
+                        + "where a safetensors file begins with the length of its header in 8 bytes; " : "")
+                       + "header length \(headerLength) at offset 0 exceeds the \(bytes.count - 8) bytes after it")
         }
         let dataStart = 8 + Int(headerLength)
         let header: [String: HeaderValue]

@@ -10,10 +10,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Which benchmark: \(BenchmarkSuite.Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var config: BenchmarkSuite.Workload = .all
 
-    @Option(help: "Threads for BLAS and for EasyNets' own elementwise kernels.")
+    @Option(parsing: .unconditional, help: "Threads for BLAS and for EasyNets' own elementwise kernels.")
     var threads: Int = 1
 
-    @Option(help: "Timed repetitions per measurement (the median is reported).")
+    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (the median is reported).")
     var repetitions: Int = 15
 
     @Option(help: "The training steps' optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (sgd: momentum 0.9).")

@@ -26,9 +26,10 @@ struct Evaluate: ParsableCommand {
             if let standardizer = try Standardizer<Float>(checkpoint: opened.file, features: test.featureCount, path: source.checkpoint) {
                 test = standardizer.apply(test)
             }
-            test = try test.shaped(for: opened.description, imageShape: data.imageShape, dataName: data.name(test: true))
-            let modelClasses = try opened.description.checkFits(test, modelSource: source.checkpoint,
-                                                                      dataName: data.name(test: true))
+            let modelClasses = try data.explainingMismatch(of: opened.file) {
+                test = try test.shaped(for: opened.description, imageShape: data.imageShape, dataName: data.name(test: true))
+                return try opened.description.checkFits(test, modelSource: source.checkpoint, dataName: data.name(test: true))
+            }
             try opened.description.checkMemory(batchSize: min(defaultEvaluationBatchSize, test.count), exampleShape: test.exampleShape,
                                                training: false, source: source.checkpoint)
             let model = try source.build(opened)

@@ -12,13 +12,13 @@ struct Generate: ParsableCommand {
     @Option(help: "The text to continue (default: the start of a fortune).")
     var prompt: String = ""
 
-    @Option(help: "Characters to generate.")
+    @Option(parsing: .unconditional, help: "Characters to generate.")
     var length: Int = 300
 
-    @Option(help: "Sampling temperature: lower is more predictable, higher more varied; 0 takes the most likely character.")
+    @Option(parsing: .unconditional, help: "Sampling temperature: lower is more predictable, higher more varied; 0 takes the most likely character.")
     var temperature: Double = 0.8
 
-    @Option(help: "Random seed of the sampling.")
+    @Option(parsing: .unconditional, help: "Random seed of the sampling.")
     var seed: UInt64 = 0
 
     @OptionGroup var memory: MemoryOptions

@@ -9,8 +9,12 @@ struct Summarize: ParsableCommand {
     @Option(help: "A checkpoint or state dict EasyNets wrote (it describes its model); without it, --model.")
     var checkpoint: String?
 
-    @Option(help: "Without --checkpoint: the preset mlp (784-256-128-10), the preset cnn, or a model description JSON file.")
+    @Option(help: "Without --checkpoint: the preset mlp (784-256-128-10), the preset cnn, the language-model presets char-lstm and char-transformer (shown for \(Summarize.vocabularySize) characters in sequences of \(Summarize.sequenceLength)), or a model description JSON file.")
     var model: String = "mlp"
+
+    /// The vocabulary and sequence length a language-model preset is shown with (a trained one's
+    /// come from its text: summarize its checkpoint).
+    static let vocabularySize = 96, sequenceLength = 128
 
     @Option(help: "The shape of one example, comma-separated (default: the model's first layer's input: 784 features, a 1×28×28 image, or 128 token ids).")
     var inputShape: String?
@@ -28,7 +32,9 @@ struct Summarize: ParsableCommand {
                 }
                 description = described
             } else {
-                description = try modelDescription(model, classes: 10, inputSize: 784, imageShape: nil, hidden: [256, 128], activation: .relu)
+                let text = ModelPreset(rawValue: model)?.isLanguageModel == true
+                description = try modelDescription(model, classes: text ? Self.vocabularySize : 10, inputSize: 784, imageShape: nil,
+                                                   sequenceLength: text ? Self.sequenceLength : nil, hidden: [256, 128], activation: .relu)
             }
             let shape = try exampleShape(inputShape, for: description)
             // The summary runs one example through the model: its shapes and memory are checked first.

@@ -24,7 +24,7 @@ struct Train: ParsableCommand {
     @Option(help: "Activation of the mlp preset: \(ActivationKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var activation: String = "relu"
 
-    @Option(help: "Dropout probability after each hidden activation of the mlp preset.")
+    @Option(parsing: .unconditional, help: "Dropout probability after each hidden activation of the mlp preset.")
     var dropout: Double = 0
 
     // The defaults below and in the help texts are the library's recipes (ModelPreset.recipe), which
@@ -32,7 +32,7 @@ struct Train: ParsableCommand {
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: OptimizerKind = TrainingRecipe.standard.optimizer
 
-    @Option(name: .customLong("learning-rate"),
+    @Option(name: [.customLong("learning-rate"), .customLong("lr")], parsing: .unconditional,
             help: ArgumentHelp("Learning rate (the peak rate for onecycle; default: \(TrainingRecipe.standard.learningRate); "
                 + "\(ModelPreset.charLSTM.recipe.learningRate) with --model char-lstm, "
                 + "\(ModelPreset.charTransformer.recipe.learningRate) with char-transformer)."))
@@ -41,32 +41,32 @@ struct Train: ParsableCommand {
     @Option(help: "Learning-rate schedule: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var schedule: ScheduleKind = TrainingRecipe.standard.schedule
 
-    @Option(help: "Weight decay (L2 for sgd, adam and rmsprop; decoupled for adamw).")
+    @Option(parsing: .unconditional, help: "Weight decay (L2 for sgd, adam and rmsprop; decoupled for adamw).")
     var weightDecay: Double = TrainingRecipe.standard.weightDecay
 
     @Flag(help: "Exempt biases and normalization layers' weights and biases from --weight-decay (a second parameter group without decay).")
     var noDecayBiasNorm = false
 
-    @Option(name: .customLong("epochs"),
+    @Option(name: .customLong("epochs"), parsing: .unconditional,
             help: ArgumentHelp("Epochs (default: \(TrainingRecipe.standard.epochs); \(ModelPreset.cnn.recipe.epochs) with --model cnn; "
                 + "\(TrainingRecipe.languageModel.epochs) with --dataset text)."))
     var epochsOption: Int?
 
-    @Option(name: .customLong("batch-size"),
+    @Option(name: .customLong("batch-size"), parsing: .unconditional,
             help: ArgumentHelp("Mini-batch size (default: \(TrainingRecipe.standard.batchSize); \(TrainingRecipe.languageModel.batchSize) sequences "
                 + "with --dataset text; under mpirun: the global batch, split among the processes)."))
     var batchSizeOption: Int?
 
-    @Option(help: "Clip the gradients' global norm to this value before each step (default: none; 1 with --dataset text).")
+    @Option(parsing: .unconditional, help: "Clip the gradients' global norm to this value before each step (default: none; 1 with --dataset text).")
     var clipNorm: Double?
 
-    @Option(help: "Random seed for initialization, shuffling and dropout.")
+    @Option(parsing: .unconditional, help: "Random seed for initialization, shuffling and dropout.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for BLAS and for EasyNets' own elementwise kernels (default: all processors; under mpirun, this host's processors divided among its processes).")
+    @Option(parsing: .unconditional, help: "Threads for BLAS and for EasyNets' own elementwise kernels (default: all processors; under mpirun, this host's processors divided among its processes).")
     var threads: Int?
 
-    @Option(name: .customLong("augment-shift"),
+    @Option(name: .customLong("augment-shift"), parsing: .unconditional,
             help: ArgumentHelp("Shift each training image by up to N pixels (zero fill; image models only; default: "
                 + "\(ModelPreset.cnn.recipe.maximumShift) with --model cnn, else 0)."))
     var augmentShiftOption: Int?
@@ -74,10 +74,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Mirror each training image left to right with probability 1/2 (image models only).")
     var augmentFlip = false
 
-    @Option(help: "Use only the first N training examples.")
+    @Option(parsing: .unconditional, help: "Use only the first N training examples.")
     var limit: Int?
 
-    @Option(help: "Hold out this fraction of the training examples (drawn by --seed) as validation data, evaluated after each epoch; the test data is then evaluated once, after training (default: 0: the test data is evaluated after each epoch).")
+    @Option(parsing: .unconditional, help: "Hold out this fraction of the training examples (drawn by --seed) as validation data, evaluated after each epoch; the test data is then evaluated once, after training (default: 0: the test data is evaluated after each epoch).")
     var validationSplit: Double = 0
 
     @Option(help: "The loss: cross-entropy (classification), mse, l1 or huber (regression), bce (multi-label) (default: the task's first).")
@@ -87,7 +87,7 @@ struct Train: ParsableCommand {
             help: "Metrics reported each epoch, comma-separated: \(Metric.knownNames) (default: accuracy for classes; mae, rmse and r2 for regression; accuracy and bits_per_character for text).")
     var reportOption: String?
 
-    @Option(help: "Stop after N epochs without improvement of --monitor (early stopping).")
+    @Option(parsing: .unconditional, help: "Stop after N epochs without improvement of --monitor (early stopping).")
     var patience: Int?
 
     @Option(help: "The value early stopping and --schedule plateau watch: <train|validation>_<loss|metric> (default: validation_loss).")
@@ -96,20 +96,20 @@ struct Train: ParsableCommand {
     @Flag(help: "With --patience: put back the weights of the best epoch when training ends.")
     var restoreBestWeights = false
 
-    @Option(help: "With --schedule plateau: epochs without improvement of --monitor before the rate is divided by 10 (default: \(TrainingRecipe.standard.plateauPatience)).")
+    @Option(parsing: .unconditional, help: "With --schedule plateau: epochs without improvement of --monitor before the rate is divided by 10 (default: \(TrainingRecipe.standard.plateauPatience)).")
     var plateauPatience: Int?
 
-    @Option(name: .customLong("accumulate"),
+    @Option(name: .customLong("accumulate"), parsing: .unconditional,
             help: "Accumulate the gradients of N batches into each optimizer step: the step of a batch N times larger.")
     var accumulate: Int = 1
 
-    @Option(help: "Keep an exponential moving average of the weights with this decay in (0, 1), e.g. 0.999: validation, the test evaluation, and evaluate, predict and generate with the checkpoint use the averaged weights; the checkpoint keeps them beside the raw weights, from which --resume continues training.")
+    @Option(parsing: .unconditional, help: "Keep an exponential moving average of the weights with this decay in (0, 1), e.g. 0.999: validation, the test evaluation, and evaluate, predict and generate with the checkpoint use the averaged weights; the checkpoint keeps them beside the raw weights, from which --resume continues training.")
     var ema: Double?
 
     @Option(help: "Checkpoint file, written atomically after every epoch and on Ctrl-C.")
     var checkpoint: String?
 
-    @Option(help: "Also write the checkpoint every N optimizer steps.")
+    @Option(parsing: .unconditional, help: "Also write the checkpoint every N optimizer steps.")
     var checkpointEvery: Int?
 
     @Option(help: "Metrics file: one JSON object per epoch.")

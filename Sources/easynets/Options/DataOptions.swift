@@ -56,7 +56,7 @@ struct DataOptions: ParsableArguments {
     var testFile: String?
 
     @Option(help: "CSV label column, by header name or 0-based index (with --dataset csv and --task classification).")
-    var labelColumn: String = "label"
+    var labelColumn: String = DataOptions.defaultLabelColumn
 
     @Option(help: "What the CSV rows are labeled with: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")) (with --dataset csv).")
     var task: TaskKind = .classification
@@ -68,13 +68,15 @@ struct DataOptions: ParsableArguments {
     var noHeader = false
 
     @Option(help: "Folder of fortune files (with --dataset text): Debian's fortunes, split 90/10 into training and validation text by --text-seed.")
-    var textDir: String = "/usr/share/games/fortunes"
+    var textDir: String = DataOptions.defaultTextDirectory
 
-    @Option(help: "Characters per training sequence (with --dataset text); each is labeled with the next character.")
-    var sequenceLength: Int = 128
+    @Option(parsing: .unconditional, help: "Characters per training sequence (with --dataset text); each is labeled with the next character.")
+    var sequenceLength: Int = DataOptions.defaultSequenceLength
 
-    @Option(help: "Seed of the text's split into training and validation fortunes (with --dataset text).")
+    @Option(parsing: .unconditional, help: "Seed of the text's split into training and validation fortunes (with --dataset text).")
     var textSeed: UInt64 = 0
+
+    static let defaultLabelColumn = "label", defaultTextDirectory = "/usr/share/games/fortunes", defaultSequenceLength = 128
 
     func validate() throws {
         if dataset == .csv {
@@ -94,6 +96,19 @@ struct DataOptions: ParsableArguments {
             }
         } else if task != .classification || targetColumn != nil {
             throw ValidationError("--task and --target-column apply to --dataset csv")
+        }
+        // Flags of another dataset are refused rather than ignored (a flag given its default value passes).
+        let given: [(flag: String, applies: Bool, differs: Bool)] = [
+            ("--data-dir", dataset == .fashionMNIST, dataDir != FashionMNIST.defaultDirectory),
+            ("--train-file", dataset == .csv, trainFile != nil), ("--test-file", dataset == .csv, testFile != nil),
+            ("--label-column", dataset == .csv, labelColumn != Self.defaultLabelColumn), ("--no-header", dataset == .csv, noHeader),
+            ("--text-dir", dataset == .text, textDir != Self.defaultTextDirectory),
+            ("--sequence-length", dataset == .text, sequenceLength != Self.defaultSequenceLength), ("--text-seed", dataset == .text, textSeed != 0),
+        ]
+        if let flag = given.first(where: { !$0.applies && $0.differs })?.flag {
+            let owner = ["--data-dir": "--dataset fashion-mnist (the default)", "--text-dir": "--dataset text", "--sequence-length": "--dataset text",
+                         "--text-seed": "--dataset text"][flag] ?? "--dataset csv"
+            throw ValidationError("\(flag) applies to \(owner), not to --dataset \(dataset.rawValue)")
         }
         guard (1...65536).contains(sequenceLength) else { throw ValidationError("--sequence-length must be in 1...65536") }
     }
@@ -164,6 +179,18 @@ struct DataOptions: ParsableArguments {
             throw CheckpointError(path: path, reason: "it holds a model trained for --task \(trained.rawValue)"
                                   + (trained == .classification ? "" : " (give --dataset csv --task \(trained.rawValue) --target-column …)")
                                   + ", not \(asked.rawValue)")
+        }
+    }
+
+    /// Runs `body`, the checks that a checkpoint's model fits this data; when one fails and the
+    /// checkpoint was trained on another dataset, the error says which flag gives that one.
+    func explainingMismatch<T>(of file: SafeTensorsFile, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ModelDescriptionError {
+            guard let trained = file.metadata["extra.dataset"], trained != dataset.rawValue else { throw error }
+            throw ModelDescriptionError(layer: error.layer, reason: error.reason + "; the checkpoint was trained on --dataset \(trained): "
+                                        + "give --dataset \(trained)" + (trained == DatasetKind.csv.rawValue ? " with its files" : ""))
         }
     }
 

@@ -29,7 +29,13 @@ func parseActivation(_ text: String) throws -> ActivationKind {
 /// sequences of `sequenceLength` characters, and take the vocabulary's characters as `classes`.
 func modelDescription(_ model: String, classes: Int, inputSize: Int, imageShape: [Int]?, sequenceLength: Int? = nil,
                       hidden: [Int], activation: ActivationKind, dropout: Double = 0) throws -> ModelDescription {
-    guard let preset = ModelPreset(rawValue: model) else { return try ModelDescription(contentsOfFile: model) }
+    guard let preset = ModelPreset(rawValue: model) else {
+        guard FileManager.default.fileExists(atPath: model) else {
+            throw ValidationError("--model \(model): no preset or file of that name; the presets are "
+                                  + ModelPreset.allCases.map(\.rawValue).joined(separator: ", ") + ", or give a model description file (.json)")
+        }
+        return try ModelDescription(contentsOfFile: model)
+    }
     if preset.isLanguageModel && sequenceLength == nil {
         throw ValidationError("--model \(model) is a language model: it needs --dataset text")
     }

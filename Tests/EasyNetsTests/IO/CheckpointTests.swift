@@ -129,6 +129,8 @@ struct InterchangeFixture: Decodable {
         var huge = good
         huge[7] = 0x10  // header length ~2^60
         expectCorrupt(huge, "exceeds")
+        // A JSON file given as a checkpoint is named as text, not as a header length of 10^18.
+        expectCorrupt(Array("{\"layers\": [1, 2, 3]}\n".utf8), "not a safetensors file: it begins with text (\"{\\\"layers\")")
         expectCorrupt(file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]", data: []), "not a valid safetensors JSON header")
         expectCorrupt(file(header: "[1, 2]", data: []), "not a valid safetensors JSON header")
         expectCorrupt(file(header: "{\"a\": {\"dtype\": \"Q7\", \"shape\": [2], \"data_offsets\": [0, 8]}}", data: Array(repeating: 0, count: 8)),
