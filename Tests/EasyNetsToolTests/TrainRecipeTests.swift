@@ -61,12 +61,7 @@ import Testing
                                  (["--dropout", "-0.5"], "--dropout must be in [0, 1)"),
                                  (["--threads", "-2"], "--threads must be in 1...1024"),
                                  (["--limit", "-3"], "--limit must be at least 1")] {
-        do {
-            _ = try Train.parse(arguments)
-            Issue.record("\(arguments) parsed")
-        } catch {
-            #expect(Train.message(for: error) == message, "\(arguments)")
-        }
+        expectRefusal(arguments, message)
     }
 }
 
@@ -80,12 +75,7 @@ import Testing
                                  (["--dataset", "spirals", "--text-dir", "/tmp"], "--text-dir applies to --dataset text, not to --dataset spirals"),
                                  (["--dataset", "text", "--data-dir", "/tmp"], "--data-dir applies to --dataset fashion-mnist (the default), not to --dataset text"),
                                  (["--train-file", "a.csv"], "--train-file applies to --dataset csv, not to --dataset fashion-mnist")] {
-        do {
-            _ = try Train.parse(arguments)
-            Issue.record("\(arguments) parsed")
-        } catch {
-            #expect(Train.message(for: error) == message, "\(arguments)")
-        }
+        expectRefusal(arguments, message)
     }
     // The dataset's own flags, and a flag given its default value, pass.
     #expect((try? Train.parse(["--dataset", "text", "--sequence-length", "32"])) != nil)
@@ -98,4 +88,14 @@ import Testing
     #expect(EasyNetsCommand.unknownCommandMessage(["train", "--epochs", "1"]) == nil)
     #expect(EasyNetsCommand.unknownCommandMessage(["--help"]) == nil)
     #expect(editDistance("evaluate", "evalute") == 1 && editDistance("", "abc") == 3 && editDistance("kitten", "sitting") == 3)
+}
+
+/// `train` with `arguments` is refused while parsing, with exactly `message`.
+private func expectRefusal(_ arguments: [String], _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        _ = try Train.parse(arguments)
+        Issue.record("\(arguments) parsed", sourceLocation: sourceLocation)
+    } catch {
+        #expect(Train.message(for: error) == message, "\(arguments)", sourceLocation: sourceLocation)
+    }
 }
