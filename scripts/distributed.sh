@@ -35,7 +35,7 @@ random.seed(1)
 words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'far', 'away', 'home']
 open('$work/text/small', 'w').write('\\n%\\n'.join(' '.join(random.choice(words) for _ in range(random.randint(3, 9))) + '.' for _ in range(600)) + '\\n')
 "
-flags=(train --dataset text --text-dir "$work/text" --sequence-length 32 --epochs 2 --threads 1)
+flags=(train --dataset text --text "$work/text" --sequence-length 32 --epochs 2 --threads 1)
 single=$("$bin/easynets" "${flags[@]}" | sed -n 's/^Validation bits per character: \([0-9.]*\),.*/\1/p')
 multi=$(timeout 600 "${mpi[@]}" -np 2 "$bin/easynets" "${flags[@]}" | sed -n 's/^Validation bits per character: \([0-9.]*\),.*/\1/p')
 echo "one process $single, two processes $multi bits per character"

@@ -24,7 +24,8 @@ expect_failure() {  # expect_failure STATUS FRAGMENT COMMAND...: the command exi
 }
 
 echo "== train (2000 examples, 1 epoch)"
-"$tool" train --limit 2000 --epochs 1 --seed 0 --threads 2 --checkpoint "$work/run.safetensors" --metrics "$work/metrics.jsonl" | tee "$work/train.log"
+"$tool" train --limit 2000 --epochs 1 --seed 0 --threads 2 --schedule none --checkpoint "$work/run.safetensors" --metrics "$work/metrics.jsonl" \
+    | tee "$work/train.log"
 accuracy=$(py "import json; print(json.loads(open('$work/metrics.jsonl').readline())['validation_accuracy'])")
 py "assert $accuracy > 0.5, 'test accuracy $accuracy is not well above chance'" || fail "train accuracy $accuracy"
 grep -q "^Test accuracy: " "$work/train.log" || fail "train did not end with the test accuracy"
@@ -43,6 +44,9 @@ echo "== resume for a second epoch"
 "$tool" train --limit 2000 --epochs 2 --seed 0 --threads 2 --resume "$work/run.safetensors" --checkpoint "$work/run.safetensors" \
     --metrics "$work/metrics.jsonl" > "$work/resumed.log"
 grep -q "^epoch 2/2" "$work/resumed.log" || fail "resume did not train epoch 2"
+grep -q "^Training MLP 784-256-128-10 (relu) (resumed from $work/run.safetensors) on fashion-mnist" "$work/resumed.log" \
+    || fail "the resumed run's header: $(head -2 "$work/resumed.log")"
+grep -q "^optimizer adam lr 0.001, schedule none, .*2 epochs" "$work/resumed.log" || fail "the resumed schedule: $(sed -n 2p "$work/resumed.log")"
 
 echo "== predict and plot"
 "$tool" predict --checkpoint "$work/run.safetensors" --index 0,1 | tee "$work/predict.log"
@@ -104,7 +108,7 @@ expect_failure 64 "need an image model" "$tool" train --limit 100 --epochs 1 --a
 expect_failure 1 "the model takes images (N, C, H, W)" "$tool" evaluate --dataset spirals --checkpoint "$work/cnn.safetensors"
 
 echo "== Ctrl-C stops after the current batch and saves a checkpoint"
-"$tool" train --limit 20000 --epochs 100 --threads 2 --checkpoint "$work/interrupted.safetensors" > "$work/interrupt.log" 2>&1 &
+"$tool" train --limit 20000 --epochs 100 --schedule none --threads 2 --checkpoint "$work/interrupted.safetensors" > "$work/interrupt.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do grep -q "^epoch 1/100 " "$work/interrupt.log" && break; sleep 0.5; done
 kill -INT $pid
@@ -376,7 +380,7 @@ words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'far', 'awa
 fortunes = [' '.join(random.choice(words) for _ in range(random.randint(3, 9))) + '.' for _ in range(600)]
 open('$text_dir/small', 'w').write('\\n%\\n'.join(fortunes) + '\\n')
 "
-text=(--dataset text --text-dir "$text_dir" --sequence-length 32)
+text=(--dataset text --text "$text_dir" --sequence-length 32)
 "$tool" train "${text[@]}" --epochs 2 --threads 2 --learning-rate 0.01 --checkpoint "$work/lm.safetensors" \
     --metrics "$work/lm.jsonl" | tee "$work/lm.log"
 grep -q "^Training the char-lstm preset" "$work/lm.log" || fail "--dataset text did not default to the char-lstm preset"
@@ -392,9 +396,28 @@ py "
 import json; r = json.load(open('$work/lm-eval.json'))
 assert abs(r['bits_per_character'] - $bits) < 1e-9, (r, $bits)
 " || fail "evaluate disagrees with training on bits per character"
-"$tool" train "${text[@]}" --epochs 3 --threads 2 --learning-rate 0.01 --resume "$work/lm.safetensors" \
-    --checkpoint "$work/lm.safetensors" > "$work/lm-resumed.log"
+# A resumed run keeps its schedule: the checkpoint's epochs, learning rate and schedule unless flags change them, then refused.
+"$tool" train "${text[@]}" --threads 2 --resume "$work/lm.safetensors" > "$work/lm-resumed.log"
+grep -q "^Nothing to do: the checkpoint already finished epoch 2 of 2" "$work/lm-resumed.log" || fail "resume did not keep 2 epochs"
+grep -q "^Training the char-lstm preset ([0-9]* parameters) (resumed from $work/lm.safetensors)" "$work/lm-resumed.log" \
+    || fail "the resumed language model's header: $(head -1 "$work/lm-resumed.log")"
+grep -q "^optimizer adam lr 0.01, schedule cosine, " "$work/lm-resumed.log" || fail "resume did not keep the learning rate"
+expect_failure 1 "lm.safetensors: its run was started with 2 epochs (its cosine schedule spans them), this one has 3; resuming would change the learning rate mid-schedule; resume with 2 epochs" \
+    "$tool" train "${text[@]}" --epochs 3 --resume "$work/lm.safetensors"
+expect_failure 1 "its run was started with the learning rate 0.01, this one has 0.02" \
+    "$tool" train "${text[@]}" --learning-rate 0.02 --resume "$work/lm.safetensors"
+"$tool" train "${text[@]}" --epochs 3 --threads 2 --learning-rate 0.01 --schedule exponential --checkpoint "$work/lm-exp.safetensors" \
+    --metrics "$work/lm-exp.jsonl" --limit 40 > /dev/null
+"$tool" train "${text[@]}" --epochs 2 --threads 2 --learning-rate 0.01 --schedule exponential --checkpoint "$work/lm-exp2.safetensors" \
+    --metrics "$work/lm-exp2.jsonl" --limit 40 > /dev/null
+"$tool" train "${text[@]}" --epochs 3 --threads 2 --resume "$work/lm-exp2.safetensors" --checkpoint "$work/lm-exp2.safetensors" \
+    --metrics "$work/lm-exp2.jsonl" --limit 40 > "$work/lm-resumed.log"
 grep -q "^epoch 3/3" "$work/lm-resumed.log" || fail "the language model did not resume"
+py "
+import json
+def losses(path): return [json.loads(line)['train_loss'] for line in open(path)]
+assert losses('$work/lm-exp.jsonl') == losses('$work/lm-exp2.jsonl'), (losses('$work/lm-exp.jsonl'), losses('$work/lm-exp2.jsonl'))
+" || fail "3 epochs at an exponential rate, resumed after 2, differ from 3 in one run"
 "$tool" generate --checkpoint "$work/lm.safetensors" --prompt "the " --length 200 --temperature 0.5 --seed 3 > "$work/sample.txt"
 py "
 text = open('$work/sample.txt').read()
@@ -411,7 +434,7 @@ expect_failure 1 "spirals.safetensors: not a language model's checkpoint" "$tool
 expect_failure 64 "--temperature must be in" "$tool" generate --checkpoint "$work/lm.safetensors" --temperature=-1
 expect_failure 64 "--sequence-length must be in" "$tool" train "${text[@]}" --sequence-length 0
 expect_failure 64 "sample a language model with easynets generate" "$tool" predict "${text[@]}" --checkpoint "$work/lm.safetensors" --index 0
-expect_failure 1 "fewer than one sequence of 60000 characters and the one after it" "$tool" train --dataset text --text-dir "$text_dir" --sequence-length 60000
+expect_failure 1 "fewer than one sequence of 60000 characters and the one after it" "$tool" train --dataset text --text "$text_dir" --sequence-length 60000
 printf '{"sequential":{"layers":[{"embedding":{"count":200,"dimension":4}},{"linear":{"bias":true,"inputSize":4,"outputSize":200}},{"permute":{"axes":[0,2,1]}}]}}' > "$work/wide.json"
 expect_failure 1 "a language model of this text needs one per character" "$tool" train "${text[@]}" --model "$work/wide.json" --epochs 1
 printf 'the cat\n%%\nzebra quux\n' > "$text_dir/other"
@@ -423,6 +446,20 @@ expect_failure 1 "it is not a language model's checkpoint" "$tool" train "${text
 rm "$text_dir/other"
 printf 'bad \xff byte\n' > "$text_dir/broken"
 expect_failure 1 "$text_dir/broken, offset 4: the text is not UTF-8" "$tool" train "${text[@]}" --epochs 1
+rm "$text_dir/broken"
+# One plain text file: a document per line, drawn 90/10; too little text names the cause.
+py "
+import random
+random.seed(2)
+words = ['the', 'cat', 'sat', 'on', 'a', 'mat']
+open('$work/plain.txt', 'w').write(''.join(' '.join(random.choice(words) for _ in range(8)) + '\\n' for _ in range(300)))
+"
+"$tool" train --dataset text --text "$work/plain.txt" --sequence-length 16 --epochs 1 --threads 2 > "$work/plain.log"
+grep -q "^Text: 11 distinct characters" "$work/plain.log" || fail "a plain text file: $(head -3 "$work/plain.log")"
+printf 'a single line of text\n' > "$work/line.txt"
+expect_failure 1 "$work/line.txt: all 1 document(s) of the text went to training, none to validation" \
+    "$tool" train --dataset text --text "$work/line.txt" --sequence-length 4
+expect_failure 1 "$work/none.txt: no such file or folder" "$tool" train --dataset text --text "$work/none.txt"
 
 echo "== SIGKILL at 20 random moments: the checkpoint is absent or loads"
 kill_path="$work/killed.safetensors"

@@ -31,10 +31,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// A model description file as `easynets train --model` reads it: the model built, checked
     /// against a small dataset, and trained for an epoch.
     case model
-    /// A folder of fortune files as `easynets train --dataset text --text-dir` reads it: the bytes
-    /// split at each NUL into files (one whose bytes start with "." is named as an index, which
-    /// the reader skips), their fortunes split out, decoded as UTF-8, split into training and
-    /// validation, indexed, encoded and decoded back, and cut into next-character sequences.
+    /// Text as `easynets train --dataset text --text` reads it: the bytes as one file, then split
+    /// at each NUL into the files of a folder (one whose bytes start with "." is named as an
+    /// index, which the reader skips); their fortunes or lines split out, decoded as UTF-8, split
+    /// into training and validation, checked for sequences, indexed, encoded and decoded back,
+    /// and cut into next-character sequences.
     case text
     /// A `.npy` file as ``NPYSource`` maps it, the same bytes as its targets file (integer:
     /// class indices, float: values), read in batches in two orders; then truncated under it.
@@ -75,10 +76,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .metrics: _ = try CurvesPlot.svg(EpochMetrics.parse(bytes))
             case .model: try trainDescribedModel(bytes)
             case .text:
-                let corpus = try TextCorpus.fortunes(directory: Self.textFolder(bytes), seed: 1, validationFraction: 0.5)
-                let text = corpus.vocabulary.decode(corpus.training)
-                if try corpus.vocabulary.encode(text) != corpus.training { fatalError("text: encode(decode(ids)) changed the ids") }
-                _ = TextCorpus.nextCharacterData(corpus.training, sequenceLength: 4, as: Float.self)
+                let file = try Self.scratchFolder("text-file") + "/text"
+                _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))
+                for path in [file, try Self.textFolder(bytes)] {
+                    let corpus = try TextCorpus(contentsOf: path, seed: 1, validationFraction: 0.5)
+                    try? corpus.checkHoldsSequences(of: 4, path: path)
+                    let text = corpus.vocabulary.decode(corpus.training)
+                    if try corpus.vocabulary.encode(text) != corpus.training { fatalError("text: encode(decode(ids)) changed the ids") }
+                    _ = TextCorpus.nextCharacterData(corpus.training, sequenceLength: 4, as: Float.self)
+                }
             case .npyMapped: try readMappedNPY(bytes)
             case .pgmFolder: try readPGMFolder(bytes)
             case .onnx: try importONNX(bytes)

@@ -30,11 +30,11 @@ import Testing
 @Test func trainHelpDocumentsTheRecipes() {
     let help = Train.helpMessage(columns: 10_000)
     #expect(help.contains("default: 0.001; 0.01 with --model char-lstm, 0.003 with char-transformer"))
-    #expect(help.contains("Epochs (default: 15; 18 with --model cnn; 10 with --dataset text)"))
+    #expect(help.contains("Epochs (default: 15; 18 with --model cnn; 10 with --dataset text; with --resume, the checkpoint's)"))
     #expect(help.contains("Mini-batch size (default: 128; 64 sequences with --dataset text;"))
     #expect(help.contains("(default: none; 1 with --dataset text)"))
     #expect(help.contains("default: 1 with --model cnn, else 0"))
-    #expect(help.contains("default: adam)") && help.contains("default: cosine)"))
+    #expect(help.contains("default: adam; with --resume, the checkpoint's)") && help.contains("default: cosine; with --resume, the checkpoint's)"))
     #expect(TrainingRecipe.languageModel.gradientClipNorm == 1)
 }
 
@@ -72,7 +72,8 @@ import Testing
 
 @Test func flagsOfAnotherDatasetAreRefusedNamingWhatTheyApplyTo() {
     for (arguments, message) in [(["--dataset", "spirals", "--sequence-length", "32"], "--sequence-length applies to --dataset text, not to --dataset spirals"),
-                                 (["--dataset", "spirals", "--text-dir", "/tmp"], "--text-dir applies to --dataset text, not to --dataset spirals"),
+                                 (["--dataset", "spirals", "--text", "/tmp"], "--text applies to --dataset text, not to --dataset spirals"),
+                                 (["--dataset", "spirals", "--text-dir", "/tmp"], "--text applies to --dataset text, not to --dataset spirals"),
                                  (["--dataset", "text", "--data-dir", "/tmp"], "--data-dir applies to --dataset fashion-mnist (the default), not to --dataset text"),
                                  (["--train-file", "a.csv"], "--train-file applies to --dataset csv, not to --dataset fashion-mnist")] {
         expectRefusal(arguments, message)
@@ -98,4 +99,19 @@ private func expectRefusal(_ arguments: [String], _ message: String, sourceLocat
     } catch {
         #expect(Train.message(for: error) == message, "\(arguments)", sourceLocation: sourceLocation)
     }
+}
+
+/// A resumed run takes the optimizer, learning rate, schedule and epochs of its checkpoint unless
+/// a flag gives them; the other flags still apply.
+@Test func resumingTakesTheCheckpointsScheduleUnlessFlagsSayOtherwise() throws {
+    var started = ModelPreset.mlp.recipe
+    (started.optimizer, started.learningRate, started.schedule, started.epochs) = (.sgd, 0.05, .onecycle, 4)
+    let extra = started.checkpointExtra
+    let resumed = try Train.parse(["--batch-size", "32"]).recipe(resuming: extra)
+    #expect(resumed.optimizer == .sgd && resumed.learningRate == 0.05 && resumed.schedule == .onecycle && resumed.epochs == 4)
+    #expect(resumed.batchSize == 32)
+    try resumed.checkContinues(checkpointExtra: extra, path: "run.safetensors")
+    let longer = try Train.parse(["--epochs", "8"]).recipe(resuming: extra)
+    #expect(longer.epochs == 8)
+    #expect(throws: CheckpointError.self) { try longer.checkContinues(checkpointExtra: extra, path: "run.safetensors") }
 }

@@ -124,3 +124,53 @@ public struct TrainingRecipe: Sendable, Equatable {
         return trainer
     }
 }
+
+// MARK: - Resuming
+
+extension TrainingRecipe {
+    /// What a training checkpoint keeps of the recipe (under ``Trainer/saveCheckpoint(toFile:extra:)``'s
+    /// `extra`), so that a resumed run follows the schedule it was started with: the optimizer,
+    /// the learning rate, the schedule and the epochs it spans.
+    public var checkpointExtra: [String: String] {
+        ["recipe.optimizer": optimizer.rawValue, "recipe.learning_rate": String(learningRate),
+         "recipe.schedule": schedule.rawValue, "recipe.epochs": String(epochs)]
+    }
+
+    /// This recipe with the optimizer, learning rate, schedule and epochs a checkpoint's `extra`
+    /// keeps (``checkpointExtra``); values it does not keep, or cannot be read, stay as they are.
+    public func resuming(checkpointExtra extra: [String: String]) -> TrainingRecipe {
+        var recipe = self
+        if let value = extra["recipe.optimizer"].flatMap(OptimizerKind.init(rawValue:)) { recipe.optimizer = value }
+        if let value = extra["recipe.learning_rate"].flatMap(Double.init), value > 0, value.isFinite { recipe.learningRate = value }
+        if let value = extra["recipe.schedule"].flatMap(ScheduleKind.init(rawValue:)) { recipe.schedule = value }
+        if let value = extra["recipe.epochs"].flatMap(Int.init), value >= 1 { recipe.epochs = value }
+        return recipe
+    }
+
+    /// Checks that this recipe continues the run that wrote a checkpoint's `extra`
+    /// (``checkpointExtra``) on the same schedule: the same optimizer, learning rate and schedule,
+    /// and, for a schedule fitted to the run's length (``ScheduleKind/step``, ``ScheduleKind/cosine``,
+    /// ``ScheduleKind/onecycle``), the same epochs. Throws a ``CheckpointError`` naming `path`, the
+    /// value the run was started with and this recipe's; values the checkpoint does not keep pass.
+    public func checkContinues(checkpointExtra extra: [String: String], path: String) throws {
+        let saved = resuming(checkpointExtra: extra)
+        func fail(_ what: String, _ started: String, _ now: String, _ advice: String) -> CheckpointError {
+            CheckpointError(path: path, reason: "its run was started with \(what) \(started), this one has \(now); \(advice)")
+        }
+        if saved.optimizer != optimizer {
+            throw fail("the optimizer", saved.optimizer.rawValue, optimizer.rawValue, "the optimizer's state is of the first; resume with it")
+        }
+        if saved.schedule != schedule {
+            throw fail("the schedule", saved.schedule.rawValue, schedule.rawValue, "resume with the schedule it was started with")
+        }
+        if saved.learningRate != learningRate {
+            throw fail("the learning rate", String(saved.learningRate), String(learningRate),
+                       "the schedule continues from the first; resume with it")
+        }
+        if saved.epochs != epochs, [.step, .cosine, .onecycle].contains(schedule) {
+            let started = saved.epochs == 1 ? "1 epoch" : "\(saved.epochs) epochs"
+            throw fail(started, "(its \(schedule.rawValue) schedule spans \(saved.epochs == 1 ? "it" : "them"))", "\(epochs)",
+                       "resuming would change the learning rate mid-schedule; resume with \(started), or start a new run for another length")
+        }
+    }
+}

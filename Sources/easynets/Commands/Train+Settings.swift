@@ -4,8 +4,7 @@ import EasyNetsTensorBoard
 extension Train {
     /// The run's settings as TensorBoard's HParams dashboard lists them: the flags that shape the
     /// model, the data and the optimization (the recipe's values where a flag was left out).
-    var settings: [String: Hyperparameter] {
-        let recipe = recipe
+    func settings(recipe: TrainingRecipe) -> [String: Hyperparameter] {
         var settings: [String: Hyperparameter] = [
             "model": .text(model), "dataset": .text(data.dataset.rawValue), "task": .text(task.rawValue),
             "epochs": .number(Double(recipe.epochs)), "batch_size": .number(Double(recipe.batchSize)),

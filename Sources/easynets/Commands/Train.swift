@@ -29,17 +29,19 @@ struct Train: ParsableCommand {
 
     // The defaults below and in the help texts are the library's recipes (ModelPreset.recipe), which
     // all train with the same optimizer, schedule and weight decay.
-    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var optimizer: OptimizerKind = TrainingRecipe.standard.optimizer
+    @Option(name: .customLong("optimizer"),
+            help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(TrainingRecipe.standard.optimizer.rawValue); with --resume, the checkpoint's).")
+    var optimizerOption: OptimizerKind?
 
     @Option(name: [.customLong("learning-rate"), .customLong("lr")], parsing: .unconditional,
             help: ArgumentHelp("Learning rate (the peak rate for onecycle; default: \(TrainingRecipe.standard.learningRate); "
                 + "\(ModelPreset.charLSTM.recipe.learningRate) with --model char-lstm, "
-                + "\(ModelPreset.charTransformer.recipe.learningRate) with char-transformer)."))
+                + "\(ModelPreset.charTransformer.recipe.learningRate) with char-transformer; with --resume, the checkpoint's)."))
     var learningRateOption: Double?
 
-    @Option(help: "Learning-rate schedule: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var schedule: ScheduleKind = TrainingRecipe.standard.schedule
+    @Option(name: .customLong("schedule"),
+            help: "Learning-rate schedule: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(TrainingRecipe.standard.schedule.rawValue); with --resume, the checkpoint's).")
+    var scheduleOption: ScheduleKind?
 
     @Option(parsing: .unconditional, help: "Weight decay (L2 for sgd, adam and rmsprop; decoupled for adamw).")
     var weightDecay: Double = TrainingRecipe.standard.weightDecay
@@ -49,7 +51,7 @@ struct Train: ParsableCommand {
 
     @Option(name: .customLong("epochs"), parsing: .unconditional,
             help: ArgumentHelp("Epochs (default: \(TrainingRecipe.standard.epochs); \(ModelPreset.cnn.recipe.epochs) with --model cnn; "
-                + "\(TrainingRecipe.languageModel.epochs) with --dataset text)."))
+                + "\(TrainingRecipe.languageModel.epochs) with --dataset text; with --resume, the checkpoint's)."))
     var epochsOption: Int?
 
     @Option(name: .customLong("batch-size"), parsing: .unconditional,
@@ -132,9 +134,15 @@ struct Train: ParsableCommand {
     }
 
     /// The recipe trained with: the default recipe, with the values of the flags given.
-    var recipe: TrainingRecipe {
-        var recipe = defaultRecipe
-        (recipe.optimizer, recipe.schedule, recipe.weightDecay) = (optimizer, schedule, weightDecay)
+    var recipe: TrainingRecipe { recipe(resuming: [:]) }
+
+    /// The recipe trained with: the default recipe, with the optimizer, learning rate, schedule
+    /// and epochs of the checkpoint `extra` resumes from, and the values of the flags given.
+    func recipe(resuming extra: [String: String]) -> TrainingRecipe {
+        var recipe = defaultRecipe.resuming(checkpointExtra: extra)
+        if let optimizerOption { recipe.optimizer = optimizerOption }
+        if let scheduleOption { recipe.schedule = scheduleOption }
+        recipe.weightDecay = weightDecay
         recipe.decaysBiasesAndNormalization = !noDecayBiasNorm
         if let learningRateOption { recipe.learningRate = learningRateOption }
         if let epochsOption { recipe.epochs = epochsOption }
@@ -268,7 +276,9 @@ struct Train: ParsableCommand {
             (trainData, validationData, testData) = (standardizer!.apply(trainData), standardizer!.apply(validationData), standardizer!.apply(testData))
         }
         let validationName = validationSplit > 0 ? "the validation part of \(data.name(test: false))" : data.name(test: true)
-        let recipe = recipe
+        // A resumed run keeps the schedule it was started with: the checkpoint's unless a flag says otherwise, then refused.
+        let resumedExtra = try resumeFile.map { try TrainingCheckpoint<Float>.record(in: $0, path: resume!).extra }
+        let recipe = recipe(resuming: resumedExtra ?? [:])
         // The model's description first: it is checked against the data and the memory limit
         // before any layer is allocated.
         let description: ModelDescription
@@ -307,6 +317,8 @@ struct Train: ParsableCommand {
             throw ValidationError("--augment-shift and --augment-flip need an image model (its first layer takes (N, C, H, W))")
         }
 
+        if let resumedExtra { try recipe.checkContinues(checkpointExtra: resumedExtra, path: resume!) }
+        let architecture = resumedExtra?["architecture"] ?? describe(network)
         let lossKind = loss ?? task.defaultLoss
         let metrics = try reportedMetrics
         let trainer = recipe.makeTrainer(model: network, data: trainData, validationData: validationData, loss: lossKind.makeLoss(),
@@ -323,10 +335,11 @@ struct Train: ParsableCommand {
             trainer.observers.append(EarlyStopping(monitor: monitor, patience: patience, restoresBestWeights: restoreBestWeights))
         }
         if let metrics = self.metrics { trainer.observers.append(MetricsWriter(path: metrics, truncating: resume == nil)) }
-        let tensorBoardWriter = isReporting ? tensorBoard.writer(settings: settings) : nil
+        let tensorBoardWriter = isReporting ? tensorBoard.writer(settings: settings(recipe: recipe)) : nil
         if let tensorBoardWriter { trainer.observers.append(tensorBoardWriter) }
         if let checkpoint {
-            var extra = ["dataset": data.dataset.rawValue, "task": task.rawValue, "loss": lossKind.rawValue]
+            var extra = ["dataset": data.dataset.rawValue, "task": task.rawValue, "loss": lossKind.rawValue, "architecture": architecture]
+            extra.merge(recipe.checkpointExtra) { $1 }
             if let vocabulary {  // what easynets generate needs
                 extra.merge(TextSampler<Float>.checkpointExtra(vocabulary: vocabulary, contextLength: data.sequenceLength)) { $1 }
             }
@@ -334,7 +347,7 @@ struct Train: ParsableCommand {
             trainer.observers.append(CheckpointWriter(path: checkpoint, everySteps: checkpointEvery, extra: extra))
         }
 
-        print("Training \(describe(network)) on \(data.dataset.rawValue): \(trainData.count) training, "
+        print("Training \(architecture)\(resume.map { " (resumed from \($0))" } ?? "") on \(data.dataset.rawValue): \(trainData.count) training, "
               + (validationSplit > 0 ? "\(validationData.count) validation (held out), \(testData.count) test examples"
                                      : "\(testData.count) test examples (the validation data of each epoch)"))
         if task != .classification {
@@ -398,13 +411,17 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// "MLP 784-256-128-10 (relu)" for a chain of Linear layers, else the parameter count.
+    /// The architecture as the header names it (and the checkpoint keeps it for a resumed run):
+    /// "MLP 784-256-128-10 (relu)" for the mlp preset, "the cnn preset (…)" for another, the file
+    /// of a model description with its parameter count, or, for a checkpoint written before
+    /// it kept the name, its parameter count.
     private func describe(_ network: Sequential<Float>) -> String {
         let widths = network.layers.compactMap { $0 as? Linear<Float> }
-        if let preset, preset != .mlp, resume == nil {
+        if resume != nil { return "a model of \(network.parameterCount) parameters" }
+        if let preset, preset != .mlp {
             return "the \(model) preset (\(network.parameterCount) parameters)"
         }
-        guard preset == .mlp, resume == nil, let first = widths.first else { return "a model of \(network.parameterCount) parameters" }
+        guard preset == .mlp, let first = widths.first else { return "the model of \(model) (\(network.parameterCount) parameters)" }
         return "MLP " + ([first.inputSize] + widths.map(\.outputSize)).map(String.init).joined(separator: "-")
             + " (\(activation)\(dropout > 0 ? ", dropout \(dropout)" : ""))"
     }

@@ -67,8 +67,11 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "The CSV files have no header row.")
     var noHeader = false
 
-    @Option(help: "Folder of fortune files (with --dataset text): Debian's fortunes, split 90/10 into training and validation text by --text-seed.")
-    var textDir: String = DataOptions.defaultTextDirectory
+    @Option(name: [.customLong("text"), .customLong("text-dir")],
+            help: ArgumentHelp("A text file or a folder of them (with --dataset text; default: Debian's fortunes): a file with lines of a single % "
+                               + "holds fortunes between them, any other one document per line; documents are drawn 90/10 into training and "
+                               + "validation text by --text-seed.", valueName: "path"))
+    var textPath: String = DataOptions.defaultTextDirectory
 
     @Option(parsing: .unconditional, help: "Characters per training sequence (with --dataset text); each is labeled with the next character.")
     var sequenceLength: Int = DataOptions.defaultSequenceLength
@@ -102,11 +105,11 @@ struct DataOptions: ParsableArguments {
             ("--data-dir", dataset == .fashionMNIST, dataDir != FashionMNIST.defaultDirectory),
             ("--train-file", dataset == .csv, trainFile != nil), ("--test-file", dataset == .csv, testFile != nil),
             ("--label-column", dataset == .csv, labelColumn != Self.defaultLabelColumn), ("--no-header", dataset == .csv, noHeader),
-            ("--text-dir", dataset == .text, textDir != Self.defaultTextDirectory),
+            ("--text", dataset == .text, textPath != Self.defaultTextDirectory),
             ("--sequence-length", dataset == .text, sequenceLength != Self.defaultSequenceLength), ("--text-seed", dataset == .text, textSeed != 0),
         ]
         if let flag = given.first(where: { !$0.applies && $0.differs })?.flag {
-            let owner = ["--data-dir": "--dataset fashion-mnist (the default)", "--text-dir": "--dataset text", "--sequence-length": "--dataset text",
+            let owner = ["--data-dir": "--dataset fashion-mnist (the default)", "--text": "--dataset text", "--sequence-length": "--dataset text",
                          "--text-seed": "--dataset text"][flag] ?? "--dataset csv"
             throw ValidationError("\(flag) applies to \(owner), not to --dataset \(dataset.rawValue)")
         }
@@ -130,13 +133,10 @@ struct DataOptions: ParsableArguments {
             let (xt, yt) = Spirals.make(pointsPerClass: 200, noise: 0.02, seed: 2, as: Float.self)
             return LoadedData(train: Dataset(features: x, labels: y), test: Dataset(features: xt, labels: yt))
         case .text:
-            let corpus = try TextCorpus.fortunes(directory: textDir, seed: textSeed, validationFraction: 0.1)
+            let corpus = try TextCorpus(contentsOf: textPath, seed: textSeed, validationFraction: 0.1)
+            try corpus.checkHoldsSequences(of: sequenceLength, path: textPath)
             let (train, test) = (TextCorpus.nextCharacterData(corpus.training, sequenceLength: sequenceLength, as: Float.self),
                                  TextCorpus.nextCharacterData(corpus.validation, sequenceLength: sequenceLength, as: Float.self))
-            for (ids, side) in [(corpus.training, "training"), (corpus.validation, "validation")] where ids.count <= sequenceLength {
-                throw DataError(path: textDir, reason: "the \(side) text has \(ids.count) characters, fewer than one sequence of "
-                                + "\(sequenceLength) characters and the one after it; use a shorter --sequence-length or more text")
-            }
             return LoadedData(train: train, test: test, vocabulary: corpus.vocabulary)
         case .csv where task != .classification:
             let train = try CSVReader.read(contentsOfFile: trainFile!, hasHeader: !noHeader, targetColumns: targetColumns, as: Float.self)
@@ -209,7 +209,7 @@ struct DataOptions: ParsableArguments {
         case .fashionMNIST: return "the Fashion-MNIST \(test ? "test" : "training") set in \(dataDir)"
         case .spirals: return "the spirals \(test ? "test" : "training") data"
         case .csv: return (test ? testFile : trainFile) ?? "the CSV file"
-        case .text: return "the \(test ? "validation" : "training") text of \(textDir)"
+        case .text: return "the \(test ? "validation" : "training") text of \(textPath)"
         }
     }
 }

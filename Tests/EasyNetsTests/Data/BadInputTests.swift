@@ -170,8 +170,8 @@ struct BadInputTests {
             ("model", mlp("1099511627776"), "InputLimits.maximumBytes"),
             ("model", mlp("4611686018427387904"), "InputLimits.maximumBytes"),
             ("model", mlp("4"), "shape mismatches"),
-            ("model", #"{"sequential":{"layers":[{"swish":{}}]}}"#, "not a valid model description"),
-            ("model", "[", "not a valid model description"),
+            ("model", #"{"sequential":{"layers":[{"swish":{}}]}}"#, "unknown layer kind \"swish\""),
+            ("model", "[", "not JSON"),
             ("generator.shuffle", "1,2", "four 64-bit words"),
             ("generator.shuffle", "1,2,,3", "four 64-bit words"),
         ]

@@ -60,6 +60,61 @@ import Testing
         }
     }
 
+    /// A file with a `%` line is fortunes; any other is one document per line (a final newline
+    /// ends the last line, carriage returns of CRLF line ends are dropped, empty lines are kept).
+    @Test func filesAreFortunesOrLines() {
+        func split(_ text: String) -> [String] {
+            TextCorpus.documents(of: Array(text.utf8), source: "f").map { String(decoding: $0.bytes, as: UTF8.self) }
+        }
+        #expect(split("a b\r\n\nc 100%\nd") == ["a b", "", "c 100%", "d"])
+        #expect(TextCorpus.documents(of: Array("a\nbc\n".utf8), source: "f").map(\.offset) == [0, 2])
+        #expect(split("a\n%\nb\nc\n") == ["a", "b\nc"])
+        #expect(split("").isEmpty)
+    }
+
+    /// One plain file: its lines drawn by the seeded rule, the same corpus as those documents.
+    @Test func aPlainFileIsSplitByLines() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let lines = (0..<50).map { "line \($0) of the text" }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: folder + "/book.txt"))
+        let corpus = try TextCorpus(contentsOf: folder + "/book.txt", seed: 3, validationFraction: 0.1)
+        let expected = try TextCorpus(documents: lines.map { ("t", ArraySlice(Array($0.utf8)), 0) }, seed: 3, validationFraction: 0.1)
+        #expect(corpus == expected)
+        #expect(corpus.documentCounts.training + corpus.documentCounts.validation == 50 && corpus.documentCounts.validation > 0)
+        // A folder of plain files: every file in name order; hidden files and fortune indexes skipped.
+        try Data("first\nsecond\n".utf8).write(to: URL(fileURLWithPath: folder + "/a.txt"))
+        try Data([0xFF]).write(to: URL(fileURLWithPath: folder + "/.hidden"))
+        try Data([0xFF]).write(to: URL(fileURLWithPath: folder + "/a.dat"))
+        let all = try TextCorpus(contentsOf: folder, seed: 3, validationFraction: 0)
+        #expect(all.vocabulary.decode(all.training) == "first\nsecond\n" + lines.joined(separator: "\n"))
+        #expect(throws: DataError(path: folder + "/none", reason: "no such file or folder")) {
+            try TextCorpus(contentsOf: folder + "/none")
+        }
+    }
+
+    /// Text too short to split names the cause: one side without documents, or a side shorter
+    /// than a sequence and the character after it.
+    @Test func textTooShortNamesTheCause() throws {
+        let one = try TextCorpus(documents: [("f", ArraySlice(Array("a single line".utf8)), 0)], seed: 0, validationFraction: 0.1)
+        #expect(one.documentCounts == (1, 0))
+        #expect(throws: DataError.self) { try one.checkHoldsSequences(of: 4, path: "f") }
+        do { try one.checkHoldsSequences(of: 4, path: "f") } catch let error as DataError {
+            #expect(error.reason.hasPrefix("all 1 document(s) of the text went to training, none to validation"), "\(error)")
+        }
+        let texts = (0..<40).map { "doc \($0)" }
+        let corpus = try TextCorpus(documents: texts.map { ("t", ArraySlice(Array($0.utf8)), 0) }, seed: 5, validationFraction: 0.3)
+        let shortest = min(corpus.training.count, corpus.validation.count)
+        try corpus.checkHoldsSequences(of: shortest - 1, path: "t")
+        do {
+            try corpus.checkHoldsSequences(of: shortest, path: "t")
+            Issue.record("a side of \(shortest) characters holds no sequence of \(shortest) and the next")
+        } catch let error as DataError {
+            #expect(error.reason.contains("fewer than one sequence of \(shortest) characters") && error.reason.contains("at most \(shortest - 1)"),
+                    "\(error)")
+        }
+    }
+
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/games/fortunes/fortunes"), "Debian's fortunes (scripts/setup.sh)"))
     func debianFortunesLoad() throws {
         let corpus = try TextCorpus.fortunes()
@@ -67,5 +122,6 @@ import Testing
         #expect(corpus.training.count > 1_000_000 && share > 0.05 && share < 0.15, "\(corpus.training.count) training, share \(share)")
         #expect(corpus.vocabulary.count > 90 && corpus.vocabulary.count < 1000)
         #expect(try TextCorpus.fortunes() == corpus, "the same seed gives the same corpus")
+        #expect(try TextCorpus(contentsOf: "/usr/share/games/fortunes") == corpus, "each fortune file has % lines")
     }
 }

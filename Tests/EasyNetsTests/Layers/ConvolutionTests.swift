@@ -272,7 +272,7 @@ struct ConvolutionTests {
                 return ""
             } catch { return "\(error)" }
         }
-        #expect(problem(#"{"sequential":{"layers":[{"conv3d":{}}]}}"#).contains("not a valid model description"))
+        #expect(problem(#"{"sequential":{"layers":[{"conv3d":{}}]}}"#).contains("sequential.layers[0]: unknown layer kind \"conv3d\"; the kinds are"))
         let conv = #"{"conv2d":{"inChannels":1,"outChannels":6,"kernelSize":[3,3],"stride":[1,1],"padding":{"valid":{}},"dilation":[1,1],"groups":4,"bias":true}}"#
         #expect(problem(#"{"sequential":{"layers":[\#(conv)]}}"#).contains("layer 0: Conv2d needs channels"))
         let stride0 = conv.replacingOccurrences(of: #""groups":4"#, with: #""groups":1"#).replacingOccurrences(of: #""stride":[1,1]"#, with: #""stride":[0,1]"#)

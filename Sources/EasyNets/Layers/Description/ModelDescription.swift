@@ -45,7 +45,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     ]
 
     /// Every kind a description may name, by JSON key: the library's and the registered ones.
-    private static let kindsByKey = Mutex<[String: any LayerDescription.Type]>({
+    static let kindsByKey = Mutex<[String: any LayerDescription.Type]>({
         var kinds: [String: any LayerDescription.Type] = [:]
         for kind in layerKinds {
             require(kinds[kind.kind] == nil, "ModelDescription: the layer kind \"\(kind.kind)\" is listed twice")
@@ -315,12 +315,16 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     }
 
     /// Decodes a description from JSON and validates it (``problem(scalarSize:)``); `source` names
-    /// the file in errors. A key given twice in one object is an error naming the key.
+    /// the file in errors. A key given twice in one object is an error naming the key; an unknown
+    /// layer kind, a missing field, a value of the wrong type or a field the kind does not have is
+    /// an error naming its JSON path (`sequential.layers[3].conv2d.kernelSize`) and what was
+    /// expected: the known kinds, the type, or the kind's fields.
     public init(json: some Collection<UInt8>, source: String) throws {
         if let duplicate = firstDuplicateKey(in: json) {
             throw ModelDescriptionError(layer: source, reason: "the key \"\(duplicate.key)\" appears twice in one object (byte offset "
                                         + "\(duplicate.offset)); a description names each key once")
         }
+        if let problem = Self.structureProblem(in: json) { throw ModelDescriptionError(layer: source, reason: problem) }
         do {
             self = try JSONDecoder().decode(ModelDescription.self, from: Data(json))
         } catch {

@@ -1,0 +1,198 @@
+import Foundation
+
+// A description file is checked layer by layer before it is decoded, so that each error names the
+// JSON path of the value at fault (`sequential.layers[3].conv2d.kernelSize`), what was expected
+// there, and, for a layer kind or field that does not exist, the ones that do.
+
+extension ModelDescription {
+    /// Why `json` is not a model description, naming the JSON path of the first value at fault, or
+    /// `nil` when each layer is of a known kind with its fields of the right types and no others.
+    static func structureProblem(in json: some Collection<UInt8>) -> String? {
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(json)) } catch {
+            return "not JSON (\(JSONValue.syntaxError(error)))"
+        }
+        return structureProblem(value, path: "", depth: 0)
+    }
+
+    private static func structureProblem(_ value: JSONValue, path: String, depth: Int) -> String? {
+        let here = path.isEmpty ? "the model" : path
+        guard depth < maximumDepth else { return "\(here): layers nest more than \(maximumDepth) deep" }
+        guard case .object(let object) = value, object.count == 1, let (key, body) = object.first else {
+            return "\(here): expected a layer: an object with one key, its kind (\(knownKinds)), found \(value.summary)"
+        }
+        let inner = path.isEmpty ? key : "\(path).\(key)"
+        switch key {
+        case "sequential", "residual":
+            let field = key == "sequential" ? "layers" : "block"
+            guard case .object(let fields) = body, let content = fields[field], fields.count == 1 else {
+                return "\(inner): expected an object with the one field \"\(field)\", found \(body.summary)"
+            }
+            guard key == "sequential" else { return structureProblem(content, path: "\(inner).block", depth: depth + 1) }
+            guard case .array(let layers) = content else { return "\(inner).layers: expected an array of layers, found \(content.summary)" }
+            for (index, layer) in layers.enumerated() {
+                if let problem = structureProblem(layer, path: "\(inner).layers[\(index)]", depth: depth + 1) { return problem }
+            }
+            return nil
+        default:
+            guard let kind = kindsByKey.withLock({ $0[key] }) else {
+                return "\(here): unknown layer kind \"\(key)\"; the kinds are \(knownKinds)"
+            }
+            guard case .object(let fields) = body else {
+                return "\(inner): expected an object of the layer's fields, found \(body.summary)"
+            }
+            return fieldProblem(kind, fields: fields, path: inner)
+        }
+    }
+
+    /// Why `fields` do not decode as a layer of `kind`: a missing field, a value of the wrong type,
+    /// or a field the kind does not read (found by replacing each field's value with one no field
+    /// accepts: a field whose value is never read decodes just the same).
+    private static func fieldProblem<Kind: LayerDescription>(_ kind: Kind.Type, fields: [String: JSONValue], path: String) -> String? {
+        let decoded: Kind
+        do { decoded = try JSONValue.object(fields).decode(Kind.self) } catch let error as DecodingError {
+            return explain(error, in: .object(fields), path: path, kind: Kind.kind)
+        } catch {
+            return "\(path): \(error)"
+        }
+        let written = (try? JSONValue(encoding: decoded)).flatMap { if case .object(let keys) = $0 { Set(keys.keys) } else { nil } } ?? []
+        for name in fields.keys.sorted() where !written.contains(name) {
+            var probe = fields
+            probe[name] = .object(["\u{1}": .null])
+            if (try? JSONValue.object(probe).decode(Kind.self)) != nil {
+                let known = written.union(fields.keys.filter { $0 != name }).sorted()
+                return "\(path).\(name): \(Kind.kind) has no field \"\(name)\"; its fields are "
+                    + (known.isEmpty ? "none" : known.joined(separator: ", "))
+            }
+        }
+        return nil
+    }
+
+    /// A decoding error as the JSON path of the value at fault and what was expected there.
+    private static func explain(_ error: DecodingError, in body: JSONValue, path: String, kind: String) -> String {
+        func at(_ codingPath: [any CodingKey]) -> String {
+            codingPath.reduce(path) { $0 + ($1.intValue.map { "[\($0)]" } ?? ".\($1.stringValue)") }
+        }
+        func found(_ codingPath: [any CodingKey]) -> String { body.value(at: codingPath)?.summary ?? "nothing" }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(at(context.codingPath + [key])): missing; a \(kind) layer needs this field "
+                + "(easynets describe prints complete layers to start from)"
+        case .typeMismatch(let type, let context):
+            return "\(at(context.codingPath)): expected \(JSONValue.expectation(type)), found \(found(context.codingPath))"
+        case .valueNotFound(let type, let context):
+            return "\(at(context.codingPath)): expected \(JSONValue.expectation(type)), found null"
+        case .dataCorrupted(let context):
+            return "\(at(context.codingPath)): \(context.debugDescription) (found \(found(context.codingPath)))"
+        @unknown default:
+            return "\(path): \(error)"
+        }
+    }
+
+    /// The layer kinds a description may name, in the order of ``layerKinds`` then registration.
+    static var knownKinds: String {
+        let registered = kindsByKey.withLock { Set($0.keys) }
+        let library = layerKinds.map { $0.kind }
+        return (["sequential", "residual"] + library + registered.subtracting(library).sorted()).joined(separator: ", ")
+    }
+
+    /// How deep sequences and residual blocks may nest in a file.
+    static let maximumDepth = 64
+}
+
+/// A JSON value, to check a description's structure before decoding it.
+enum JSONValue: Codable, Equatable {
+    case null, bool(Bool), integer(Int), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    /// The JSON form of `value`.
+    init(encoding value: some Encodable) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// This value decoded as `type`.
+    func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
+        try JSONDecoder().decode(type, from: JSONEncoder().encode(self))
+    }
+
+    /// The value at `codingPath` (keys of objects, indices of arrays), if there is one.
+    func value(at codingPath: [any CodingKey]) -> JSONValue? {
+        var value = self
+        for key in codingPath {
+            switch value {
+            case .object(let fields): guard let next = fields[key.stringValue] else { return nil }; value = next
+            case .array(let items): guard let index = key.intValue, items.indices.contains(index) else { return nil }; value = items[index]
+            default: return nil
+            }
+        }
+        return value
+    }
+
+    /// The value as an error message shows it: short values whole, others by their kind.
+    var summary: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return String(value)
+        case .integer(let value): return String(value)
+        case .number(let value): return String(value)
+        case .string(let value): return value.count <= 40 ? "\"\(value)\"" : "a string of \(value.count) characters"
+        case .array(let items): return "an array of \(items.count) value\(items.count == 1 ? "" : "s")"
+        case .object(let fields):
+            return fields.isEmpty ? "an empty object" : "an object with the key\(fields.count == 1 ? "" : "s") "
+                + fields.keys.sorted().prefix(8).map { "\"\($0)\"" }.joined(separator: ", ") + (fields.count > 8 ? ", …" : "")
+        }
+    }
+
+    /// What a value decoded as `type` must be, in JSON's words.
+    static func expectation(_ type: Any.Type) -> String {
+        switch type {
+        case is Bool.Type: return "true or false"
+        case is Int.Type, is UInt64.Type, is Int64.Type: return "an integer"
+        case is Double.Type, is Float.Type: return "a number"
+        case is String.Type: return "a string"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array<") { return "an array" }
+            if name.hasPrefix("Dictionary<") { return "an object" }
+            return "a value of \(name)"
+        }
+    }
+
+    /// A JSON syntax error's location and cause, without Swift's type names.
+    static func syntaxError(_ error: any Error) -> String {
+        guard case DecodingError.dataCorrupted(let context) = error else { return "\(error)" }
+        let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+        return underlying ?? context.debugDescription
+    }
+}
