@@ -9,7 +9,7 @@ struct EasyNetsCommand: ParsableCommand {
         commandName: "easynets",
         abstract: "EasyNets: neural networks in Swift on OpenBLAS.",
         version: EasyNetsVersion.current,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, Summarize.self, Export.self, Import.self, Plot.self, Info.self, Explain.self, Bench.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Generate.self, Summarize.self, Describe.self, Export.self, Import.self, Plot.self, Info.self, Explain.self, Bench.self]
     )
 
     /// Runs the command the arguments name. Every error is one `error: …` message on standard

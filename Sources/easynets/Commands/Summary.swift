@@ -24,18 +24,8 @@ struct Summarize: ParsableCommand {
     func run() throws {
         memory.apply()
         try reportingErrors {
-            let description: ModelDescription
             let file = try checkpoint.map { try SafeTensorsFile(contentsOfFile: $0) }
-            if let file, let checkpoint {
-                guard let described = try ModelDescription(checkpoint: file, path: checkpoint) else {
-                    throw CheckpointError(path: checkpoint, reason: "carries no model description (a plain state dict); use --model")
-                }
-                description = described
-            } else {
-                let text = ModelPreset(rawValue: model)?.isLanguageModel == true
-                description = try modelDescription(model, classes: text ? Self.vocabularySize : 10, inputSize: 784, imageShape: nil,
-                                                   sequenceLength: text ? Self.sequenceLength : nil, hidden: [256, 128], activation: .relu)
-            }
+            let description = try describedModel(file: file, checkpoint: checkpoint, model: model)
             let shape = try exampleShape(inputShape, for: description)
             // The summary runs one example through the model: its shapes and memory are checked first.
             do { _ = try description.outputShape(for: [1] + shape) } catch let error as ModelDescriptionError {
@@ -47,4 +37,21 @@ struct Summarize: ParsableCommand {
             print(network.summary(inputShape: [1] + shape))
         }
     }
+}
+
+/// The model a checkpoint describes, or else the one `--model` names: a preset as the default
+/// data shapes it (Fashion-MNIST's 784 features or 1×28×28 images and 10 classes; for a language
+/// model, ``Summarize/vocabularySize`` characters in sequences of ``Summarize/sequenceLength``),
+/// the mlp preset through `hidden` widths and `activation`, or a description file.
+func describedModel(file: SafeTensorsFile?, checkpoint: String?, model: String, hidden: [Int] = [256, 128],
+                    activation: ActivationKind = .relu) throws -> ModelDescription {
+    if let file, let checkpoint {
+        guard let described = try ModelDescription(checkpoint: file, path: checkpoint) else {
+            throw CheckpointError(path: checkpoint, reason: "carries no model description (a plain state dict); use --model")
+        }
+        return described
+    }
+    let text = ModelPreset(rawValue: model)?.isLanguageModel == true
+    return try modelDescription(model, classes: text ? Summarize.vocabularySize : 10, inputSize: 784, imageShape: nil,
+                                sequenceLength: text ? Summarize.sequenceLength : nil, hidden: hidden, activation: activation)
 }

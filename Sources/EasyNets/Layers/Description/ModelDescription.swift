@@ -302,8 +302,10 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
         }
     }
 
-    /// The description as one line of JSON with sorted keys (byte-identical from run to run).
-    public func jsonString() throws -> String {
+    /// The description as JSON with sorted keys (byte-identical from run to run): one line, or
+    /// `pretty`, indented for people to read and edit.
+    public func jsonString(pretty: Bool = false) throws -> String {
+        if pretty { return try JSONValue(encoding: self).pretty() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(self), as: UTF8.self)

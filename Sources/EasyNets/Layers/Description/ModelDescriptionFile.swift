@@ -51,11 +51,25 @@ extension ModelDescription {
     private static func fieldProblem<Kind: LayerDescription>(_ kind: Kind.Type, fields: [String: JSONValue], path: String) -> String? {
         let decoded: Kind
         do { decoded = try JSONValue.object(fields).decode(Kind.self) } catch let error as DecodingError {
+            // Foundation reports a fraction where an integer belongs as invalid JSON, without a
+            // path: the culprit is the fraction whose whole value decodes further.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                for (fractionPath, whole) in JSONValue.object(fields).fractions() {
+                    var probe = JSONValue.object(fields)
+                    probe.replace(at: fractionPath, with: .integer(whole))
+                    do { _ = try probe.decode(Kind.self) } catch DecodingError.dataCorrupted(let other) where other.codingPath.isEmpty {
+                        continue
+                    } catch {}
+                    return "\(fractionPath.reduce(path) { $0 + $1 }): expected an integer, found "
+                        + (JSONValue.object(fields).value(atPath: fractionPath)?.summary ?? "a fraction")
+                }
+            }
             return explain(error, in: .object(fields), path: path, kind: Kind.kind)
         } catch {
             return "\(path): \(error)"
         }
-        let written = (try? JSONValue(encoding: decoded)).flatMap { if case .object(let keys) = $0 { Set(keys.keys) } else { nil } } ?? []
+        var written = Set<String>()
+        if case .object(let keys)? = try? JSONValue(encoding: decoded) { written = Set(keys.keys) }
         for name in fields.keys.sorted() where !written.contains(name) {
             var probe = fields
             probe[name] = .object(["\u{1}": .null])
@@ -157,6 +171,71 @@ enum JSONValue: Codable, Equatable {
             }
         }
         return value
+    }
+
+    /// The numbers with a fraction in this value, by the path components that lead to them
+    /// (`.key`, `[index]`), each with the whole number nearest to it.
+    func fractions() -> [(path: [String], whole: Int)] {
+        switch self {
+        case .number(let value):
+            guard value.isFinite, abs(value) < 1e18 else { return [] }
+            return [([], Int(value.rounded()))]
+        case .array(let items):
+            return items.enumerated().flatMap { index, item in item.fractions().map { (["[\(index)]"] + $0.path, $0.whole) } }
+        case .object(let fields):
+            return fields.keys.sorted().flatMap { key in fields[key]!.fractions().map { ([".\(key)"] + $0.path, $0.whole) } }
+        default: return []
+        }
+    }
+
+    /// The value at a path of ``fractions()``.
+    func value(atPath path: [String]) -> JSONValue? {
+        guard let first = path.first else { return self }
+        switch self {
+        case .object(let fields): return fields[String(first.dropFirst())]?.value(atPath: Array(path.dropFirst()))
+        case .array(let items):
+            guard let index = Int(first.dropFirst().dropLast()), items.indices.contains(index) else { return nil }
+            return items[index].value(atPath: Array(path.dropFirst()))
+        default: return nil
+        }
+    }
+
+    /// Replaces the value at a path of ``fractions()``.
+    mutating func replace(at path: [String], with value: JSONValue) {
+        guard let first = path.first else { self = value; return }
+        switch self {
+        case .object(var fields):
+            let key = String(first.dropFirst())
+            fields[key]?.replace(at: Array(path.dropFirst()), with: value)
+            self = .object(fields)
+        case .array(var items):
+            guard let index = Int(first.dropFirst().dropLast()), items.indices.contains(index) else { return }
+            items[index].replace(at: Array(path.dropFirst()), with: value)
+            self = .array(items)
+        default: return
+        }
+    }
+
+    /// The value as indented JSON with sorted keys, an array of numbers, strings or booleans on one line.
+    func pretty(indent: String = "") -> String {
+        let inner = indent + "  "
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return String(value)
+        case .integer(let value): return String(value)
+        case .number(let value): return String(value)
+        case .string(let value): return (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        case .array(let items):
+            if items.isEmpty { return "[]" }
+            if items.allSatisfy({ if case .array = $0 { false } else if case .object = $0 { false } else { true } }) {
+                return "[" + items.map { $0.pretty() }.joined(separator: ", ") + "]"
+            }
+            return "[\n" + items.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
+        case .object(let fields):
+            if fields.isEmpty { return "{}" }
+            return "{\n" + fields.keys.sorted().map { key in inner + JSONValue.string(key).pretty() + ": " + fields[key]!.pretty(indent: inner) }
+                .joined(separator: ",\n") + "\n\(indent)}"
+        }
     }
 
     /// The value as an error message shows it: short values whole, others by their kind.
