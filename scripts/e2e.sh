@@ -152,6 +152,38 @@ expect_failure 1 "the model cannot take the 2 features of the spirals training d
     "$tool" train --dataset spirals --model "$work/wrong.json" --epochs 1
 printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": -2, "bias": true}}]}}' > "$work/negative.json"
 expect_failure 1 "negative.json: layer 0: Linear sizes must be at least 1" "$tool" train --dataset spirals --model "$work/negative.json"
+# Errors in a model file name the JSON path and what was expected there.
+printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": 4, "bias": true}}, {"swish": {}}]}}' > "$work/kind.json"
+expect_failure 1 "kind.json: sequential.layers[1]: unknown layer kind \"swish\"; the kinds are sequential, residual, linear, relu," \
+    "$tool" train --dataset spirals --model "$work/kind.json"
+printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": 4}}]}}' > "$work/missing.json"
+expect_failure 1 "missing.json: sequential.layers[0].linear.bias: missing; a linear layer needs this field" \
+    "$tool" summary --model "$work/missing.json"
+printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": "4", "bias": true}}]}}' > "$work/type.json"
+expect_failure 1 "type.json: sequential.layers[0].linear.outputSize: expected an integer, found \"4\"" \
+    "$tool" train --dataset spirals --model "$work/type.json"
+printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": 4, "bias": true, "out_features": 4}}]}}' > "$work/field.json"
+expect_failure 1 "field.json: sequential.layers[0].linear.out_features: linear has no field \"out_features\"; its fields are bias, inputSize, outputSize" \
+    "$tool" describe --model "$work/field.json"
+
+echo "== describe: a preset, a model file or a checkpoint as the JSON to start from"
+for preset in mlp cnn char-lstm char-transformer; do
+    "$tool" describe --model $preset > "$work/$preset.json"
+    "$tool" describe --model "$work/$preset.json" | cmp -s - "$work/$preset.json" || fail "describe --model $preset does not read back as itself"
+done
+"$tool" describe --model mlp --hidden 64 --activation tanh > "$work/mlp64.json"
+"$tool" train --model "$work/mlp64.json" --limit 500 --epochs 1 --threads 2 | grep -q "^Training the model of $work/mlp64.json (50890 parameters)" \
+    || fail "a described mlp did not train"
+"$tool" describe --checkpoint "$work/described.safetensors" > "$work/from-checkpoint.json"
+py "
+import json
+def canonical(path): return json.dumps(json.load(open(path)), sort_keys=True)
+a, b = canonical('$work/model.json'), canonical('$work/from-checkpoint.json')
+assert a == b, (a, b)
+" || fail "describe --checkpoint is not the model file it was trained from"
+expect_failure 64 "--hidden and --activation apply to --model mlp (the default), not to --model cnn" "$tool" describe --model cnn --hidden 32
+expect_failure 64 "--model resnet: no preset or file of that name; the presets are mlp, cnn, char-lstm, char-transformer" \
+    "$tool" describe --model resnet
 
 echo "== bad input"
 set +e
