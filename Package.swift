@@ -11,7 +11,10 @@ let package = Package(
         // Models in and out as ONNX; training runs as TensorBoard event files (both through swift-protobuf).
         .library(name: "EasyNetsONNX", targets: ["EasyNetsONNX"]),
         .library(name: "EasyNetsTensorBoard", targets: ["EasyNetsTensorBoard"]),
+        // The tool; `easynets-mpi` is the same tool with data-parallel training under `mpirun`
+        // (it needs Open MPI; `easynets` does not).
         .executable(name: "easynets", targets: ["easynets"]),
+        .executable(name: "easynets-mpi", targets: ["easynets-mpi"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -64,17 +67,19 @@ let package = Package(
         .target(name: "EasyNetsDistributed", dependencies: ["EasyNets", "CMPI"]),
         .target(name: "EasyNetsONNX", dependencies: ["EasyNets", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "EasyNetsTensorBoard", dependencies: ["EasyNets", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .executableTarget(
-            name: "easynets",
+        // The tool's commands (flags, parsing, messages); its two executables only start them.
+        .target(
+            name: "EasyNetsTool",
             dependencies: [
                 "EasyNets",
-                "EasyNetsDistributed",  // `mpirun -np N easynets train …`
                 "EasyNetsONNX",  // `easynets export`, `easynets import`
                 "EasyNetsTensorBoard",  // `easynets train --tensorboard DIR`
                 "EasyNetsBenchmarks",  // `easynets bench`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "easynets", dependencies: ["EasyNetsTool"]),
+        .executableTarget(name: "easynets-mpi", dependencies: ["EasyNetsTool", "EasyNetsDistributed"]),  // `mpirun -np N easynets-mpi train …`
 
         // MARK: Benchmarks (`easynets bench`): EasyNets against raw BLAS calls and bare C loops,
         // both reached through the library's `_blas…` and `_kernel…` bindings
@@ -86,8 +91,8 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "EasyNetsTests", dependencies: ["EasyNets", "EasyNetsFuzzTargets", "EasyNetsONNX", "EasyNetsTensorBoard"]),
-        // The tool's flag parsing against the library (`@testable import easynets`).
-        .testTarget(name: "EasyNetsToolTests", dependencies: ["easynets"]),
+        // The tool's flag parsing against the library (`@testable import EasyNetsTool`).
+        .testTarget(name: "EasyNetsToolTests", dependencies: ["EasyNetsTool"]),
         // Multi-process checks, run under `mpirun -np 2` by scripts/test.sh.
         // Models exported to ONNX with EasyNets' outputs, run by scripts/onnx/check.sh against ONNX Runtime.
         .executableTarget(name: "easynets-onnx-cases", dependencies: ["EasyNets", "EasyNetsONNX"], path: "Tests/ONNXChecks",

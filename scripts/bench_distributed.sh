@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-3}"
-swift build -c release --product easynets >/dev/null
-bin=.build/release/easynets
+swift build -c release --product easynets-mpi >/dev/null
+bin=.build/release/easynets-mpi
 mpi=(mpirun --oversubscribe)
 if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
 flags=(train --hidden 1024,1024 --batch-size 256 --epochs 1 --optimizer sgd --schedule none --limit 30000 --threads)

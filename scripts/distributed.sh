@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${1:-.build/debug}"
 # Built product by product: a plain `swift build` also builds swift-protobuf's C++ protoc (unused).
-if [ $# -eq 0 ]; then swift build --product easynets && swift build --product easynets-distributed-checks; fi
+if [ $# -eq 0 ]; then for product in easynets easynets-mpi easynets-distributed-checks; do swift build --product $product; done; fi
 mpi=(mpirun --oversubscribe)
 if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
 work="$(mktemp -d)"
@@ -22,7 +22,7 @@ timeout 600 "${mpi[@]}" -np 2 "$bin/easynets-distributed-checks"
 echo "-- Fashion-MNIST in Float: 2 processes against 1, final test accuracy within 0.002"
 flags=(train --epochs 1 --threads 1)
 single=$("$bin/easynets" "${flags[@]}" | sed -n 's/^Test accuracy: //p')
-multi=$(timeout 600 "${mpi[@]}" -np 2 "$bin/easynets" "${flags[@]}" | sed -n 's/^Test accuracy: //p')
+multi=$(timeout 600 "${mpi[@]}" -np 2 "$bin/easynets-mpi" "${flags[@]}" | sed -n 's/^Test accuracy: //p')
 echo "one process $single, two processes $multi"
 python3 -c "import sys; a, b = float('$single'), float('$multi'); sys.exit(0 if abs(a - b) <= 0.002 else 1)" \
     || { echo "FAIL: accuracies differ by more than 0.002" >&2; exit 1; }
@@ -37,7 +37,7 @@ open('$work/text/small', 'w').write('\\n%\\n'.join(' '.join(random.choice(words)
 "
 flags=(train --dataset text --text "$work/text" --sequence-length 32 --epochs 2 --threads 1)
 single=$("$bin/easynets" "${flags[@]}" | sed -n 's/^Validation bits per character: \([0-9.]*\),.*/\1/p')
-multi=$(timeout 600 "${mpi[@]}" -np 2 "$bin/easynets" "${flags[@]}" | sed -n 's/^Validation bits per character: \([0-9.]*\),.*/\1/p')
+multi=$(timeout 600 "${mpi[@]}" -np 2 "$bin/easynets-mpi" "${flags[@]}" | sed -n 's/^Validation bits per character: \([0-9.]*\),.*/\1/p')
 echo "one process $single, two processes $multi bits per character"
 python3 -c "import sys; a, b = float('$single'), float('$multi'); sys.exit(0 if abs(a - b) <= 0.01 and a < 3 else 1)" \
     || { echo "FAIL: bits per character differ by more than 0.01, or did not fall below 3" >&2; exit 1; }
@@ -55,16 +55,19 @@ expect_failure() {  # expect_failure NAME PATTERN COMMAND…: nonzero, not a tim
 }
 
 echo "-- faults end the whole job"
+expect_failure "easynets, built without Open MPI, under mpirun" "run easynets-mpi instead" \
+    "${mpi[@]}" -np 2 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1
+
 expect_failure "a process that cannot read its data" "Fashion-MNIST file not found" \
-    "${mpi[@]}" -np 1 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1 \
-    : -np 1 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1 --data-dir "$work/none"
+    "${mpi[@]}" -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 \
+    : -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 --data-dir "$work/none"
 expect_failure "mismatched models" "the model (parameter names and shapes) differs" \
-    "${mpi[@]}" -np 1 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1 --hidden 64 \
-    : -np 1 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1 --hidden 32
+    "${mpi[@]}" -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 --hidden 64 \
+    : -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 --hidden 32
 # Rank 1 is killed 10 s into a run that checkpoints every 5 steps.
 expect_failure "a process killed mid-run" "" \
-    "${mpi[@]}" -np 1 "$bin/easynets" train --epochs 20 --threads 1 --checkpoint "$work/run.safetensors" --checkpoint-every 5 \
-    : -np 1 timeout -s KILL 10 "$bin/easynets" train --epochs 20 --threads 1 --checkpoint "$work/run.safetensors" --checkpoint-every 5
+    "${mpi[@]}" -np 1 "$bin/easynets-mpi" train --epochs 20 --threads 1 --checkpoint "$work/run.safetensors" --checkpoint-every 5 \
+    : -np 1 timeout -s KILL 10 "$bin/easynets-mpi" train --epochs 20 --threads 1 --checkpoint "$work/run.safetensors" --checkpoint-every 5
 "$bin/easynets" evaluate --checkpoint "$work/run.safetensors" > "$work/evaluate.log"
 grep -q "accuracy" "$work/evaluate.log" || { echo "FAIL: the last checkpoint does not evaluate" >&2; cat "$work/evaluate.log" >&2; exit 1; }
 echo "ok: the last checkpoint is intact and evaluates"

@@ -19,8 +19,8 @@ swift run --package-path Examples/Consumer consumer
 
 # Built product by product: a plain `swift build` also builds every executable of the
 # dependencies, swift-protobuf's C++ protoc among them (minutes, unused here).
-stage "Release build: the tool and the check programs"
-for product in easynets easynets-onnx-cases easynets-distributed-checks easynets-release-checks; do
+stage "Release build: the tool (without and with Open MPI) and the check programs"
+for product in easynets easynets-mpi easynets-onnx-cases easynets-distributed-checks easynets-release-checks; do
     swift build -c release --product "$product"
 done
 bin=.build/release
@@ -33,6 +33,16 @@ if grep -rnE --exclude-dir=Generated "\b(precondition|preconditionFailure|assert
     echo "FAIL: a programmer-error check above bypasses require(), so -O would drop its message" >&2
     exit 1
 fi
+
+stage "Install into a temporary prefix: the tools, the man page, completions"
+prefix=$(mktemp -d)
+scripts/install.sh "$prefix" > /dev/null
+"$prefix/bin/easynets" --version && "$prefix/bin/easynets-mpi" --version
+grep -q '^\.Dt EASYNETS 1' "$prefix/share/man/man1/easynets.1"
+bash -c "source '$prefix/share/bash-completion/completions/easynets' && complete -p easynets" > /dev/null
+grep -q "compdef _easynets easynets\|#compdef easynets" "$prefix/share/zsh/site-functions/_easynets"
+grep -q "complete -c 'easynets'" "$prefix/share/fish/vendor_completions.d/easynets.fish"
+rm -rf "$prefix"
 
 stage "The easynets tool end to end (Fashion-MNIST subset)"
 scripts/e2e.sh "$bin/easynets"

@@ -20,17 +20,6 @@ public final class MPIProcessGroup: ProcessGroup {
     public let size: Int
     private let communicator: MPI_Comm
 
-    /// Whether this process was started by Open MPI's `mpirun` (or another PMIx launcher).
-    public static var isLaunchedByMPI: Bool {
-        let environment = ProcessInfo.processInfo.environment
-        return ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"].contains { environment[$0] != nil }
-    }
-
-    /// The number of processes `mpirun` started on this host, when it says (for sharing its cores).
-    public static var localProcessCount: Int? {
-        ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
-    }
-
     /// Joins the job's `MPI_COMM_WORLD`, initializing MPI if nothing has yet.
     public init() throws {
         var initialized: Int32 = 0

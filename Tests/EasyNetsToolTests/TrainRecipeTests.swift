@@ -1,5 +1,5 @@
 import EasyNets
-@testable import easynets
+@testable import EasyNetsTool
 import Testing
 
 // `easynets train` trains with the library's recipes, and its help documents their values.

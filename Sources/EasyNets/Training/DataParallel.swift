@@ -1,3 +1,5 @@
+import Foundation
+
 /// Processes that train one model together: each knows its rank and the group's size, and they
 /// exchange data through collectives that every process calls in the same order.
 ///
@@ -30,6 +32,27 @@ public protocol PendingReduction: AnyObject {
     /// Lets the reduction advance without waiting for it (MPI moves a nonblocking collective
     /// only inside MPI calls; backward calls this between its ops).
     func poll() throws
+}
+
+/// What a process's environment says of the job that started it, read without MPI: whether a
+/// launcher such as Open MPI's `mpirun` started it, and how many processes share its host.
+public enum LaunchEnvironment {
+    /// Whether this process was started by Open MPI's `mpirun` (or another PMIx launcher).
+    public static var isLaunchedByMPI: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"].contains { environment[$0] != nil }
+    }
+
+    /// This process's rank in the job, when the launcher says.
+    public static var rank: Int? {
+        let environment = ProcessInfo.processInfo.environment
+        return (environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMIX_RANK"] ?? environment["PMI_RANK"]).flatMap { Int($0) }
+    }
+
+    /// The number of processes `mpirun` started on this host, when it says (for sharing its cores).
+    public static var localProcessCount: Int? {
+        ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+    }
 }
 
 /// A collective failed, or the processes of a group disagree on what they train.

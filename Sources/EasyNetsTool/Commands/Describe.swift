@@ -5,8 +5,8 @@ import EasyNets
 struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a model's description as JSON: a model file to start from (edit it, then train --model FILE).",
-        discussion: "The format of model files, every layer kind with its fields and defaults, is in the documentation's "
-            + "\"Model files\" article.")
+        discussion: "The format of model files, every layer kind with its fields, is in the documentation's "
+            + "\"Models and layers\" article.")
 
     @Option(help: "A checkpoint or state dict EasyNets wrote (it describes its model); without it, --model.")
     var checkpoint: String?

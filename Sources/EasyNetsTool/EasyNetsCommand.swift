@@ -1,11 +1,11 @@
 import ArgumentParser
 import EasyNets
 import Foundation
+import Synchronization
 
 /// The `easynets` tool: one subcommand per file in Commands/, flags shared among them in Options/.
-@main
-struct EasyNetsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct EasyNetsCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "easynets",
         abstract: "EasyNets: neural networks in Swift on OpenBLAS.",
         version: EasyNetsVersion.current,
@@ -16,7 +16,17 @@ struct EasyNetsCommand: ParsableCommand {
     /// error; a usage error adds the usage of the command it concerns, found while parsing or
     /// while running. A programmer error the tool's checks did not foresee reaches the user the
     /// same way, with exit status 1, not as a crash report.
-    static func main() {
+    public init() {}
+
+    /// How `train` joins a job `mpirun` started (``ProcessLauncher``); `nil`: this tool trains in
+    /// one process and refuses to run under `mpirun`.
+    public static var processLauncher: ProcessLauncher? {
+        get { launcher.withLock { $0 } }
+        set { launcher.withLock { $0 = newValue } }
+    }
+    private static let launcher = Mutex<ProcessLauncher?>(nil)
+
+    public static func main() {
         ProgrammerErrors.exitWithMessage()
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: any ParsableCommand

@@ -1,6 +1,5 @@
 import ArgumentParser
 import EasyNets
-import EasyNetsDistributed
 import EasyNetsTensorBoard
 import Foundation
 
@@ -226,7 +225,7 @@ struct Train: ParsableCommand {
     func run() throws {
         memory.apply()
         // Started by mpirun: train data-parallel, one process per rank (see README, "Training on several processes").
-        let group = MPIProcessGroup.isLaunchedByMPI ? try MPIProcessGroup() : nil
+        let group = try joinLaunchedJob()
         defer { group?.finalize() }
         do {
             if (group?.rank ?? 0) == 0 {  // only rank 0 writes
@@ -248,12 +247,12 @@ struct Train: ParsableCommand {
         }
     }
 
-    private func train(group: MPIProcessGroup?) throws {
+    private func train(group: (any JoinedProcessGroup)?) throws {
         let isReporting = (group?.rank ?? 0) == 0
         func print(_ line: String) { if isReporting { Swift.print(line) } }
         if let threads {
             Parallelism.threadCount = threads
-        } else if let processes = MPIProcessGroup.localProcessCount {
+        } else if let processes = LaunchEnvironment.localProcessCount {
             Parallelism.threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount / processes)
         }
         let loaded = try data.load()
