@@ -224,7 +224,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         memory.apply()
-        // Started by mpirun: train data-parallel, one process per rank (see README, "Training on several processes").
+        // Started by mpirun: easynets-mpi trains data-parallel, one process per rank (DistributedTraining.md).
         let group = try joinLaunchedJob()
         defer { group?.finalize() }
         do {
