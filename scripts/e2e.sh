@@ -156,9 +156,20 @@ expect_failure 1 "negative.json: layer 0: Linear sizes must be at least 1" "$too
 printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": 4, "bias": true}}, {"swish": {}}]}}' > "$work/kind.json"
 expect_failure 1 "kind.json: sequential.layers[1]: unknown layer kind \"swish\"; the kinds are sequential, residual, linear, relu," \
     "$tool" train --dataset spirals --model "$work/kind.json"
-printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": 4}}]}}' > "$work/missing.json"
-expect_failure 1 "missing.json: sequential.layers[0].linear.bias: missing; a linear layer needs this field" \
+printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "bias": true}}]}}' > "$work/missing.json"
+expect_failure 1 "missing.json: sequential.layers[0].linear.outputSize: missing; a linear layer needs this field" \
     "$tool" summary --model "$work/missing.json"
+# Fields left out take PyTorch's defaults, written out in full by describe.
+printf '{"sequential": {"layers": [{"conv2d": {"inChannels": 1, "outChannels": 4, "kernelSize": [3, 3]}}, {"maxPool2d": {"kernelSize": [2, 2]}}, {"flatten": {}}, {"linear": {"inputSize": 676, "outputSize": 10}}]}}' > "$work/short.json"
+"$tool" describe --model "$work/short.json" > "$work/short-full.json"
+py "
+import json
+layers = json.load(open('$work/short-full.json'))['sequential']['layers']
+assert layers[0]['conv2d']['stride'] == [1, 1] and layers[0]['conv2d']['bias'] is True, layers[0]
+assert layers[1]['maxPool2d']['stride'] == [2, 2] and layers[2]['flatten']['startAxis'] == 1, layers[1:3]
+assert layers[3]['linear']['bias'] is True, layers[3]
+" || fail "a model file's left-out fields did not take their defaults"
+"$tool" summary --model "$work/short.json" > "$work/short-summary.txt"
 printf '{"sequential": {"layers": [{"linear": {"inputSize": 2, "outputSize": "4", "bias": true}}]}}' > "$work/type.json"
 expect_failure 1 "type.json: sequential.layers[0].linear.outputSize: expected an integer, found \"4\"" \
     "$tool" train --dataset spirals --model "$work/type.json"

@@ -41,6 +41,7 @@ public final class LeakyReLU<Scalar: TensorScalar>: Layer {
 /// The description of a ``LeakyReLU`` layer.
 public struct LeakyReLUDescription: ShapePreservingLayerDescription {
     public static let kind = "leakyRelu"
+    public static let defaultFields = #"{"negativeSlope":0.01}"#
     /// The slope for negative inputs; finite.
     public var negativeSlope: Double
     /// A description with the given negative slope (PyTorch's default 0.01).
@@ -75,6 +76,7 @@ public final class ELU<Scalar: TensorScalar>: Layer {
 /// The description of an ``ELU`` layer.
 public struct ELUDescription: ShapePreservingLayerDescription {
     public static let kind = "elu"
+    public static let defaultFields = #"{"alpha":1.0}"#
     /// α, the negative saturation value; finite.
     public var alpha: Double
     /// A description with the given α.
@@ -127,6 +129,7 @@ public final class GELU<Scalar: TensorScalar>: Layer {
 /// The description of a ``GELU`` layer.
 public struct GELUDescription: ShapePreservingLayerDescription {
     public static let kind = "gelu"
+    public static let defaultFields = #"{"tanhApproximation":false}"#
     /// Whether Φ is the tanh approximation rather than exact.
     public var tanhApproximation: Bool
     /// A description of an exact or tanh-approximated GELU.

@@ -279,6 +279,7 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
 /// dropout seed, and as a layer of a model it is self-attention (key and value sizes E).
 public struct MultiheadAttentionDescription: LayerDescription {
     public static let kind = "multiheadAttention"
+    public static let defaultFields = #"{"dropout":0,"bias":true,"batchFirst":false,"addKeyValueBias":false,"addZeroAttention":false,"keySize":null,"valueSize":null,"rotaryBase":null}"#
     /// The embedding size E, at least 1 and a multiple of the head count.
     public var embeddingSize: Int
     /// The number of heads, at least 1.

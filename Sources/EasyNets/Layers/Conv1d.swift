@@ -88,6 +88,7 @@ public final class Conv1d<Scalar: TensorScalar>: Layer {
 /// The description of a ``Conv1d`` layer.
 public struct Conv1dDescription: LayerDescription {
     public static let kind = "conv1d"
+    public static let defaultFields = #"{"stride":1,"padding":{"valid":{}},"dilation":1,"groups":1,"bias":true,"paddingMode":"zeros"}"#
     /// Input channels, at least 1 and a multiple of `groups`.
     public var inChannels: Int
     /// Output channels, at least 1 and a multiple of `groups`.

@@ -119,6 +119,7 @@ func convolutionInitialValues<Scalar: TensorScalar>(
 /// The description of a ``Conv2d`` layer.
 public struct Conv2dDescription: LayerDescription {
     public static let kind = "conv2d"
+    public static let defaultFields = #"{"stride":[1,1],"padding":{"valid":{}},"dilation":[1,1],"groups":1,"bias":true,"paddingMode":"zeros"}"#
     public static var takesImages: Bool { true }
     /// Input channels, at least 1 and a multiple of `groups`.
     public var inChannels: Int

@@ -98,6 +98,7 @@ public final class ConvTranspose1d<Scalar: TensorScalar>: Layer {
 /// The description of a ``ConvTranspose1d`` layer.
 public struct ConvTranspose1dDescription: LayerDescription {
     public static let kind = "convTranspose1d"
+    public static let defaultFields = #"{"stride":1,"padding":0,"outputPadding":0,"dilation":1,"groups":1,"bias":true}"#
     /// Input channels, at least 1 and a multiple of `groups`.
     public var inChannels: Int
     /// Output channels, at least 1 and a multiple of `groups`.

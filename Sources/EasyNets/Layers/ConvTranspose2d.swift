@@ -129,6 +129,7 @@ func transposedOutputPadding(
 /// The description of a ``ConvTranspose2d`` layer.
 public struct ConvTranspose2dDescription: LayerDescription {
     public static let kind = "convTranspose2d"
+    public static let defaultFields = #"{"stride":[1,1],"padding":[0,0],"outputPadding":[0,0],"dilation":[1,1],"groups":1,"bias":true}"#
     public static var takesImages: Bool { true }
     /// Input channels, at least 1 and a multiple of `groups`.
     public var inChannels: Int

@@ -63,6 +63,7 @@ public final class Dropout2d<Scalar: TensorScalar>: Layer, StochasticLayer {
 /// layer is seeded with the model's first dropout seed + k.
 public struct DropoutDescription: ShapePreservingLayerDescription {
     public static let kind = "dropout"
+    public static let defaultFields = #"{"probability":0.5}"#
     /// The probability p of zeroing an element in training, in [0, 1).
     public var probability: Double
     /// A description with drop probability `probability`.
@@ -83,6 +84,7 @@ extension ModelDescription {
 /// The description of a ``Dropout2d`` layer, seeded as ``DropoutDescription`` is.
 public struct Dropout2dDescription: LayerDescription {
     public static let kind = "dropout2d"
+    public static let defaultFields = #"{"probability":0.5}"#
     public static var takesImages: Bool { true }
     /// The probability p of zeroing a channel in training, in [0, 1).
     public var probability: Double

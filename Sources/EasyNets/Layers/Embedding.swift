@@ -105,6 +105,7 @@ extension Embedding {
 /// (`"inf"` for infinity), so files without them read as PyTorch's defaults.
 public struct EmbeddingDescription: LayerDescription {
     public static let kind = "embedding"
+    public static let defaultFields = #"{"paddingIndex":null,"maxNorm":null,"normType":2}"#
     /// The number of rows (indices 0..<count).
     public var count: Int
     /// The size of each row.

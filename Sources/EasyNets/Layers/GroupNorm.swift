@@ -54,6 +54,7 @@ public final class GroupNorm<Scalar: TensorScalar>: Layer, NormalizationLayer {
 /// The description of a ``GroupNorm`` layer.
 public struct GroupNormDescription: LayerDescription {
     public static let kind = "groupNorm"
+    public static let defaultFields = #"{"epsilon":1e-05,"affine":true}"#
     /// The number of groups G, at least 1 and dividing the channels.
     public var groupCount: Int
     /// The number of channels C, at least 1.

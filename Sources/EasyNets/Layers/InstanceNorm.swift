@@ -165,6 +165,7 @@ public final class InstanceNorm2d<Scalar: TensorScalar>: Layer, NormalizationLay
 /// The description of an ``InstanceNorm1d`` layer.
 public struct InstanceNorm1dDescription: LayerDescription {
     public static let kind = "instanceNorm1d"
+    public static let defaultFields = #"{"epsilon":1e-05,"momentum":0.1,"affine":false,"trackRunningStats":false}"#
     /// The number of channels C, at least 1.
     public var featureCount: Int
     /// Added to the variance before the square root; finite and > 0.
@@ -207,6 +208,7 @@ extension ModelDescription {
 /// The description of an ``InstanceNorm2d`` layer.
 public struct InstanceNorm2dDescription: LayerDescription {
     public static let kind = "instanceNorm2d"
+    public static let defaultFields = #"{"epsilon":1e-05,"momentum":0.1,"affine":false,"trackRunningStats":false}"#
     public static var takesImages: Bool { true }
     /// The number of channels C, at least 1.
     public var featureCount: Int

@@ -66,6 +66,7 @@ public final class Linear<Scalar: TensorScalar>: Layer {
 /// The description of a ``Linear`` layer.
 public struct LinearDescription: LayerDescription {
     public static let kind = "linear"
+    public static let defaultFields = #"{"bias":true}"#
     /// The size of the last input axis.
     public var inputSize: Int
     /// The size of the last output axis.

@@ -46,6 +46,7 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer, NormalizationLayer {
 /// The description of a ``LayerNorm`` layer.
 public struct LayerNormDescription: LayerDescription {
     public static let kind = "layerNorm"
+    public static let defaultFields = #"{"epsilon":1e-05,"elementwiseAffine":true}"#
     /// The trailing axes normalized over: 1 to 64 extents ≥ 1.
     public var normalizedShape: [Int]
     /// Added to the variance before the square root; finite and > 0.
@@ -201,6 +202,7 @@ func updateRunningStatistics<Scalar: TensorScalar>(
 /// The description of a ``BatchNorm1d`` layer.
 public struct BatchNorm1dDescription: LayerDescription {
     public static let kind = "batchNorm1d"
+    public static let defaultFields = #"{"epsilon":1e-05,"momentum":0.1,"affine":true,"trackRunningStats":true}"#
     /// The number of channels C, at least 1.
     public var featureCount: Int
     /// Added to the variance before the square root; finite and > 0.
@@ -358,6 +360,7 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer, NormalizationLayer 
 /// The description of a ``BatchNorm2d`` layer.
 public struct BatchNorm2dDescription: LayerDescription {
     public static let kind = "batchNorm2d"
+    public static let defaultFields = #"{"epsilon":1e-05,"momentum":0.1,"affine":true,"trackRunningStats":true}"#
     public static var takesImages: Bool { true }
     /// The number of channels C, at least 1.
     public var featureCount: Int

@@ -160,6 +160,7 @@ public final class AdaptiveAvgPool1d<Scalar: TensorScalar>: Layer {
 /// The description of a ``MaxPool1d`` layer.
 public struct MaxPool1dDescription: LayerDescription {
     public static let kind = "maxPool1d"
+    public static let defaultFields = #"{"stride":{"sameAs":"kernelSize"},"padding":0,"dilation":1,"ceilMode":false}"#
     /// The window's length in taps, in 1...``maximumWindowExtent``.
     public var kernelSize: Int
     /// The step between windows, in 1...``maximumWindowExtent``.
@@ -200,6 +201,7 @@ extension ModelDescription {
 /// The description of an ``AvgPool1d`` layer.
 public struct AvgPool1dDescription: LayerDescription {
     public static let kind = "avgPool1d"
+    public static let defaultFields = #"{"stride":{"sameAs":"kernelSize"},"padding":0,"ceilMode":false,"countIncludePad":true}"#
     /// The window's length, in 1...``maximumWindowExtent``.
     public var kernelSize: Int
     /// The step between windows, in 1...``maximumWindowExtent``.

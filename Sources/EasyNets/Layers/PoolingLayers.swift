@@ -109,6 +109,7 @@ public final class AdaptiveAvgPool2d<Scalar: TensorScalar>: Layer {
 /// The description of a ``MaxPool2d`` layer.
 public struct MaxPool2dDescription: LayerDescription {
     public static let kind = "maxPool2d"
+    public static let defaultFields = #"{"stride":{"sameAs":"kernelSize"},"padding":[0,0],"dilation":[1,1],"ceilMode":false}"#
     public static var takesImages: Bool { true }
     /// The window's height and width, each in 1...``maximumWindowExtent``.
     public var kernelSize: [Int]
@@ -150,6 +151,7 @@ extension ModelDescription {
 /// The description of an ``AvgPool2d`` layer.
 public struct AvgPool2dDescription: LayerDescription {
     public static let kind = "avgPool2d"
+    public static let defaultFields = #"{"stride":{"sameAs":"kernelSize"},"padding":[0,0],"ceilMode":false,"countIncludePad":true,"divisorOverride":null}"#
     public static var takesImages: Bool { true }
     /// The window's height and width, each in 1...``maximumWindowExtent``.
     public var kernelSize: [Int]

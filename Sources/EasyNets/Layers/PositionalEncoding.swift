@@ -74,6 +74,7 @@ public final class LearnedPositionalEmbedding<Scalar: TensorScalar>: Layer {
 /// The description of a ``SinusoidalPositionalEncoding`` layer.
 public struct SinusoidalPositionalEncodingDescription: LayerDescription {
     public static let kind = "sinusoidalPositionalEncoding"
+    public static let defaultFields = #"{"batchFirst":false}"#
     /// The feature count E, at least 1.
     public var dimension: Int
     /// Whether the input puts the batch axis first.
@@ -105,6 +106,7 @@ extension ModelDescription {
 /// The description of a ``LearnedPositionalEmbedding`` layer.
 public struct LearnedPositionalEmbeddingDescription: LayerDescription {
     public static let kind = "learnedPositionalEmbedding"
+    public static let defaultFields = #"{"batchFirst":false}"#
     /// The longest sequence, at least 1.
     public var maximumLength: Int
     /// The feature count E, at least 1.

@@ -45,6 +45,7 @@ public final class RMSNorm<Scalar: TensorScalar>: Layer, NormalizationLayer {
 /// The description of an ``RMSNorm`` layer.
 public struct RMSNormDescription: LayerDescription {
     public static let kind = "rmsNorm"
+    public static let defaultFields = #"{"elementwiseAffine":true,"epsilon":null}"#
     /// The trailing axes normalized over: 1 to 64 extents ≥ 1.
     public var normalizedShape: [Int]
     /// Added to the mean square before the square root: finite and > 0, or `nil` (no key) for the

@@ -299,6 +299,7 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
 /// without it still load and read back to the same bytes.
 public struct RecurrentDescription: LayerDescription {
     public static let kind = "recurrent"
+    public static let defaultFields = #"{"layerCount":1,"bias":true,"batchFirst":false,"dropout":0,"bidirectional":false,"projectionSize":0}"#
     /// The cell: tanh or ReLU RNN, LSTM or GRU.
     public var cell: RecurrentCell
     /// Features per step of the input, at least 1.

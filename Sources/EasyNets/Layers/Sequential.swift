@@ -123,6 +123,7 @@ public final class Flatten<Scalar: TensorScalar>: Layer {
 /// The description of a ``Flatten`` layer.
 public struct FlattenDescription: LayerDescription {
     public static let kind = "flatten"
+    public static let defaultFields = #"{"startAxis":1}"#
     /// The first axis merged, in -64...64 (negative counts from the end).
     public var startAxis: Int
     /// A description merging the axes from `startAxis` on.

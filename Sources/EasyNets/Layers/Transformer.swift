@@ -104,6 +104,7 @@ public final class Transformer<Scalar: TensorScalar>: Layer {
 /// encoder block and three per decoder block.
 public struct TransformerDescription: LayerDescription {
     public static let kind = "transformer"
+    public static let defaultFields = #"{"modelSize":512,"headCount":8,"encoderLayerCount":6,"decoderLayerCount":6,"feedForwardSize":2048,"dropout":0.1,"activation":"relu","layerNormEpsilon":1e-05,"batchFirst":false,"normFirst":false}"#
     /// The feature count E, at least 1 and a multiple of the head count.
     public var modelSize: Int
     /// The number of attention heads, at least 1.

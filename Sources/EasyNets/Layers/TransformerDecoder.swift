@@ -69,6 +69,7 @@ public final class TransformerDecoder<Scalar: TensorScalar>: Layer {
 /// seeds of its blocks in order.
 public struct TransformerDecoderDescription: LayerDescription {
     public static let kind = "transformerDecoder"
+    public static let defaultFields = #"{"norm":false}"#
     /// Every block's hyperparameters.
     public var layer: TransformerDecoderLayerDescription
     /// The number of blocks, at least 1.

@@ -123,6 +123,7 @@ public final class TransformerDecoderLayer<Scalar: TensorScalar>: Layer, Stochas
 /// dropout seeds (the block's own and its two attentions').
 public struct TransformerDecoderLayerDescription: LayerDescription {
     public static let kind = "transformerDecoderLayer"
+    public static let defaultFields = #"{"feedForwardSize":2048,"dropout":0.1,"activation":"relu","layerNormEpsilon":1e-05,"batchFirst":false,"normFirst":false}"#
     /// The feature count E, at least 1 and a multiple of the head count.
     public var modelSize: Int
     /// The number of attention heads, at least 1.

@@ -59,6 +59,7 @@ public final class TransformerEncoder<Scalar: TensorScalar>: Layer {
 /// seeds of its blocks in order.
 public struct TransformerEncoderDescription: LayerDescription {
     public static let kind = "transformerEncoder"
+    public static let defaultFields = #"{"norm":false}"#
     /// Every block's hyperparameters.
     public var layer: TransformerEncoderLayerDescription
     /// The number of blocks, at least 1.

@@ -110,6 +110,7 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
 /// dropout seeds (the block's own and its attention's).
 public struct TransformerEncoderLayerDescription: LayerDescription {
     public static let kind = "transformerEncoderLayer"
+    public static let defaultFields = #"{"feedForwardSize":2048,"dropout":0.1,"activation":"relu","layerNormEpsilon":1e-05,"batchFirst":false,"normFirst":false,"causal":false,"rotaryBase":null}"#
     /// The feature count E, at least 1 and a multiple of the head count.
     public var modelSize: Int
     /// The number of attention heads, at least 1.

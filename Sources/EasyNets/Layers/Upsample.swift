@@ -94,6 +94,7 @@ extension InterpolationMode: Codable {
 /// The description of an ``Upsample`` layer.
 public struct UpsampleDescription: LayerDescription {
     public static let kind = "upsample"
+    public static let defaultFields = #"{"mode":"nearest","alignCorners":false,"size":null,"scaleFactor":null}"#
     /// The output's spatial extents, each in 1...``maximumWindowExtent`` (one value for every axis);
     /// exactly one of `size` and `scaleFactor` is given.
     public var size: [Int]?

@@ -5,8 +5,9 @@ import EasyNets
 struct Describe: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a model's description as JSON: a model file to start from (edit it, then train --model FILE).",
-        discussion: "The format of model files, every layer kind with its fields, is in the documentation's "
-            + "\"Models and layers\" article.")
+        discussion: "A model file's layers may leave out fields that have a default (PyTorch's); every layer kind "
+            + "with its fields, defaults and an example is in the documentation's \"Model files\" article "
+            + "(Sources/EasyNets/EasyNets.docc/ModelFiles.md).")
 
     @Option(help: "A checkpoint or state dict EasyNets wrote (it describes its model); without it, --model.")
     var checkpoint: String?

@@ -15,6 +15,11 @@ public protocol LayerDescription: Codable, Equatable, Sendable {
     /// Whether the layer takes images (N, C, H, W) as its input rather than flat features.
     static var takesImages: Bool { get }
 
+    /// The fields a description file may leave out and the value each then takes (PyTorch's
+    /// default for its layer), as a JSON object: `{"bias":true}`. A default written
+    /// `{"sameAs":"kernelSize"}` takes the value of the field it names (a pool's stride).
+    static var defaultFields: String { get }
+
     /// Why these hyperparameters cannot make a layer (a size below 1, a probability outside
     /// [0, 1), …), or `nil` when they can. The message names the layer kind.
     func problem() -> String?
@@ -35,6 +40,9 @@ public protocol LayerDescription: Codable, Equatable, Sendable {
 extension LayerDescription {
     /// Layers take flat features or sequences unless they say otherwise.
     public static var takesImages: Bool { false }
+
+    /// Every field must be given unless a kind says otherwise.
+    public static var defaultFields: String { "{}" }
 
     /// Stops with ``problem()``'s message when the hyperparameters break a rule: the check each
     /// layer's initializer makes, so a layer built in code obeys the rules a description file does.

@@ -320,15 +320,20 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
     /// the file in errors. A key given twice in one object is an error naming the key; an unknown
     /// layer kind, a missing field, a value of the wrong type or a field the kind does not have is
     /// an error naming its JSON path (`sequential.layers[3].conv2d.kernelSize`) and what was
-    /// expected: the known kinds, the type, or the kind's fields.
+    /// expected: the known kinds, the type, or the kind's fields. Fields a layer leaves out take
+    /// their defaults (``LayerDescription/defaultFields``).
     public init(json: some Collection<UInt8>, source: String) throws {
         if let duplicate = firstDuplicateKey(in: json) {
             throw ModelDescriptionError(layer: source, reason: "the key \"\(duplicate.key)\" appears twice in one object (byte offset "
                                         + "\(duplicate.offset)); a description names each key once")
         }
-        if let problem = Self.structureProblem(in: json) { throw ModelDescriptionError(layer: source, reason: problem) }
+        let completed: JSONValue
+        switch Self.completed(json) {
+        case .success(let value): completed = value
+        case .failure(let problem): throw ModelDescriptionError(layer: source, reason: problem.reason)
+        }
         do {
-            self = try JSONDecoder().decode(ModelDescription.self, from: Data(json))
+            self = try completed.decode(ModelDescription.self)
         } catch {
             throw ModelDescriptionError(layer: source, reason: "not a valid model description (\(error))")
         }

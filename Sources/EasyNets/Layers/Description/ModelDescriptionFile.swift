@@ -5,50 +5,89 @@ import Foundation
 // there, and, for a layer kind or field that does not exist, the ones that do.
 
 extension ModelDescription {
-    /// Why `json` is not a model description, naming the JSON path of the first value at fault, or
-    /// `nil` when each layer is of a known kind with its fields of the right types and no others.
-    static func structureProblem(in json: some Collection<UInt8>) -> String? {
+    /// `json` checked as a model description, with the fields each layer leaves out set to their
+    /// defaults (``LayerDescription/defaultFields``); or why it is not one, naming the JSON path
+    /// of the first value at fault.
+    static func completed(_ json: some Collection<UInt8>) -> Result<JSONValue, ModelFileProblem> {
         let value: JSONValue
         do { value = try JSONDecoder().decode(JSONValue.self, from: Data(json)) } catch {
-            return "not JSON (\(JSONValue.syntaxError(error)))"
+            return .failure(ModelFileProblem("not JSON (\(JSONValue.syntaxError(error)))"))
         }
-        return structureProblem(value, path: "", depth: 0)
+        do { return .success(try completed(value, path: "", depth: 0)) } catch { return .failure(error) }
     }
 
-    private static func structureProblem(_ value: JSONValue, path: String, depth: Int) -> String? {
+    private static func completed(_ value: JSONValue, path: String, depth: Int) throws(ModelFileProblem) -> JSONValue {
         let here = path.isEmpty ? "the model" : path
-        guard depth < maximumDepth else { return "\(here): layers nest more than \(maximumDepth) deep" }
+        guard depth < maximumDepth else { throw ModelFileProblem("\(here): layers nest more than \(maximumDepth) deep") }
         guard case .object(let object) = value, object.count == 1, let (key, body) = object.first else {
-            return "\(here): expected a layer: an object with one key, its kind (\(knownKinds)), found \(value.summary)"
+            throw ModelFileProblem("\(here): expected a layer: an object with one key, its kind (\(knownKinds)), found \(value.summary)")
         }
         let inner = path.isEmpty ? key : "\(path).\(key)"
         switch key {
         case "sequential", "residual":
             let field = key == "sequential" ? "layers" : "block"
             guard case .object(let fields) = body, let content = fields[field], fields.count == 1 else {
-                return "\(inner): expected an object with the one field \"\(field)\", found \(body.summary)"
+                throw ModelFileProblem("\(inner): expected an object with the one field \"\(field)\", found \(body.summary)")
             }
-            guard key == "sequential" else { return structureProblem(content, path: "\(inner).block", depth: depth + 1) }
-            guard case .array(let layers) = content else { return "\(inner).layers: expected an array of layers, found \(content.summary)" }
+            guard key == "sequential" else {
+                return .object([key: .object([field: try completed(content, path: "\(inner).block", depth: depth + 1)])])
+            }
+            guard case .array(let layers) = content else {
+                throw ModelFileProblem("\(inner).layers: expected an array of layers, found \(content.summary)")
+            }
+            var done: [JSONValue] = []
             for (index, layer) in layers.enumerated() {
-                if let problem = structureProblem(layer, path: "\(inner).layers[\(index)]", depth: depth + 1) { return problem }
+                done.append(try completed(layer, path: "\(inner).layers[\(index)]", depth: depth + 1))
             }
-            return nil
+            return .object([key: .object([field: .array(done)])])
         default:
             guard let kind = kindsByKey.withLock({ $0[key] }) else {
-                return "\(here): unknown layer kind \"\(key)\"; the kinds are \(knownKinds)"
+                throw ModelFileProblem("\(here): unknown layer kind \"\(key)\"; the kinds are \(knownKinds)")
             }
             guard case .object(let fields) = body else {
-                return "\(inner): expected an object of the layer's fields, found \(body.summary)"
+                throw ModelFileProblem("\(inner): expected an object of the layer's fields, found \(body.summary)")
             }
-            return fieldProblem(kind, fields: fields, path: inner)
+            return .object([key: .object(try completedFields(kind, given: fields, path: inner))])
         }
+    }
+
+    /// The fields a layer of `kind` leaves out, from ``LayerDescription/defaultFields``: a default
+    /// `{"sameAs": "kernelSize"}` takes the value of the field it names.
+    static func defaults<Kind: LayerDescription>(of kind: Kind.Type) -> [String: JSONValue] {
+        guard case .object(let defaults)? = try? JSONDecoder().decode(JSONValue.self, from: Data(Kind.defaultFields.utf8)) else {
+            programmerError("\(Kind.self).defaultFields is not a JSON object: \(Kind.defaultFields)")
+        }
+        return defaults
+    }
+
+    private static func completedFields<Kind: LayerDescription>(_ kind: Kind.Type, given: [String: JSONValue],
+                                                                path: String) throws(ModelFileProblem) -> [String: JSONValue] {
+        var fields = given
+        for (name, value) in defaults(of: kind) where fields[name] == nil {
+            if case .object(let reference) = value, reference.count == 1, case .string(let other)? = reference["sameAs"] {
+                if let copied = given[other] { fields[name] = copied }
+            } else {
+                fields[name] = value
+            }
+        }
+        if let nesting = kind as? any NestsLayerDescriptions.Type {
+            for (name, inner) in nesting.nestedLayerFields {
+                if case .object(let innerFields)? = fields[name] {
+                    fields[name] = .object(try completedFields(inner, given: innerFields, path: "\(path).\(name)"))
+                }
+            }
+        }
+        if let problem = fieldProblem(kind, fields: fields, defaults: Set(defaults(of: kind).keys), path: path) {
+            throw ModelFileProblem(problem)
+        }
+        return fields
     }
 
     /// Why `fields` do not decode as a layer of `kind`: a missing field, a value of the wrong type,
     /// or a field the kind does not read (found by replacing each field's value with one no field
     /// accepts: a field whose value is never read decodes just the same).
-    private static func fieldProblem<Kind: LayerDescription>(_ kind: Kind.Type, fields: [String: JSONValue], path: String) -> String? {
+    private static func fieldProblem<Kind: LayerDescription>(_ kind: Kind.Type, fields: [String: JSONValue], defaults: Set<String>,
+                                                             path: String) -> String? {
         let decoded: Kind
         do { decoded = try JSONValue.object(fields).decode(Kind.self) } catch let error as DecodingError {
             // Foundation reports a fraction where an integer belongs as invalid JSON, without a
@@ -70,11 +109,11 @@ extension ModelDescription {
         }
         var written = Set<String>()
         if case .object(let keys)? = try? JSONValue(encoding: decoded) { written = Set(keys.keys) }
-        for name in fields.keys.sorted() where !written.contains(name) {
+        for name in fields.keys.sorted() where !written.contains(name) && !defaults.contains(name) {
             var probe = fields
             probe[name] = .object(["\u{1}": .null])
             if (try? JSONValue.object(probe).decode(Kind.self)) != nil {
-                let known = written.union(fields.keys.filter { $0 != name }).sorted()
+                let known = written.union(defaults).union(fields.keys.filter { $0 != name }).sorted()
                 return "\(path).\(name): \(Kind.kind) has no field \"\(name)\"; its fields are "
                     + (known.isEmpty ? "none" : known.joined(separator: ", "))
             }
@@ -112,6 +151,26 @@ extension ModelDescription {
 
     /// How deep sequences and residual blocks may nest in a file.
     static let maximumDepth = 64
+}
+
+/// A layer description with fields that are themselves layer descriptions, without their kind
+/// key (a Transformer encoder's `layer`): those fields take their own defaults.
+protocol NestsLayerDescriptions {
+    static var nestedLayerFields: [String: any LayerDescription.Type] { get }
+}
+
+extension TransformerEncoderDescription: NestsLayerDescriptions {
+    static var nestedLayerFields: [String: any LayerDescription.Type] { ["layer": TransformerEncoderLayerDescription.self] }
+}
+
+extension TransformerDecoderDescription: NestsLayerDescriptions {
+    static var nestedLayerFields: [String: any LayerDescription.Type] { ["layer": TransformerDecoderLayerDescription.self] }
+}
+
+/// Why a model file is not a description, its JSON path first.
+struct ModelFileProblem: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
 }
 
 /// A JSON value, to check a description's structure before decoding it.

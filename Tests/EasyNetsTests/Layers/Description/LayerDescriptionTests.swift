@@ -4,7 +4,7 @@ import Testing
 
 /// One valid description of every registered layer kind, with a shape of input it takes (batch of 2).
 /// `everyKindHasASample` fails when a kind is registered without one here.
-private let samples: [(description: any LayerDescription, input: [Int])] = [
+let samples: [(description: any LayerDescription, input: [Int])] = [
     (LinearDescription(inputSize: 3, outputSize: 4, bias: false), [2, 3]),
     (ReLUDescription(), [2, 3]), (LeakyReLUDescription(negativeSlope: 0.2), [2, 3]), (ELUDescription(alpha: 0.5), [2, 3]),
     (SELUDescription(), [2, 3]), (GELUDescription(tanhApproximation: true), [2, 3]), (SiLUDescription(), [2, 3]),
