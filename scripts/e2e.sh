@@ -51,8 +51,43 @@ grep -q "^optimizer adam lr 0.001, schedule none, .*2 epochs" "$work/resumed.log
 echo "== predict and plot"
 "$tool" predict --checkpoint "$work/run.safetensors" --index 0,1 | tee "$work/predict.log"
 [ "$(grep -c '^test\[' "$work/predict.log")" = 2 ] || fail "predict printed no probabilities"
-"$tool" plot --metrics "$work/metrics.jsonl" --output "$work/curves.svg"
+"$tool" plot "$work/metrics.jsonl" --output "$work/curves.svg" > "$work/plot.txt"
 grep -q "<polyline" "$work/curves.svg" || fail "plot wrote no curves"
+grep -q "(2 epochs)" "$work/plot.txt" && grep -q ">Learning rate<" "$work/curves.svg" || fail "plot: $(cat "$work/plot.txt")"
+head -1 "$work/metrics.jsonl" > "$work/first.jsonl"
+"$tool" plot "$work/first.jsonl" "$work/metrics.jsonl" --output "$work/overlay.svg" > "$work/plot.txt"
+grep -q "(first.jsonl: 1 epoch, metrics.jsonl: 2 epochs)" "$work/plot.txt" || fail "overlaid plot: $(cat "$work/plot.txt")"
+"$tool" plot "$work/first.jsonl" --output "$work/first.svg" > /dev/null
+py "
+import re, xml.etree.ElementTree as ET
+for name, runs in (('overlay', 2), ('first', 1)):
+    root = ET.parse('$work/' + name + '.svg').getroot()
+    texts = [(t.get('text-anchor'), t.text) for t in root.iter('{http://www.w3.org/2000/svg}text')]
+    assert sum(t == 'Learning rate' for _, t in texts) == 1, name
+    if name == 'first':  # one epoch: its only epoch tick is 1
+        ticks = {t for a, t in texts if a == 'middle' and t and t.isdigit()}
+        assert ticks == {'1'}, ticks
+    else:  # 2 runs: a colour each
+        colours = {l.get('stroke') for l in root.iter('{http://www.w3.org/2000/svg}polyline')}
+        assert len(colours) == runs, colours
+    for a, t in texts:  # y tick labels are round: at most 4 decimals
+        if a == 'end' and t and re.fullmatch(r'-?[0-9.]+', t): assert len(t.split('.')[-1]) <= 4 or '.' not in t, t
+" || fail "plot's pictures"
+expect_failure 64 "--output $work/curves.png: the picture is SVG; give a name ending in .svg (rsvg-convert curves.svg -o curves.png" \
+    "$tool" plot "$work/metrics.jsonl" --output "$work/curves.png"
+expect_failure 64 "give the metrics files to draw: easynets plot run.jsonl" "$tool" plot
+"$tool" evaluate --checkpoint "$work/run.safetensors" --confusion-matrix "$work/confusion.svg" > "$work/evaluate.txt"
+grep -q "^Wrote $work/confusion.svg" "$work/evaluate.txt" || fail "evaluate --confusion-matrix: $(tail -2 "$work/evaluate.txt")"
+py "
+import xml.etree.ElementTree as ET
+root = ET.parse('$work/confusion.svg').getroot()
+titles = [t.text for t in root.iter('{http://www.w3.org/2000/svg}title')]
+assert len(titles) == 100 and 'actual Ankle boot, predicted Ankle boot' in ' '.join(titles), titles[:3]
+# The counts add up to the 10000 test images.
+assert sum(int(t.rsplit(': ', 1)[1]) for t in titles) == 10000
+" || fail "the confusion matrix picture"
+expect_failure 64 "--confusion-matrix $work/confusion.png: the picture is SVG" \
+    "$tool" evaluate --checkpoint "$work/run.safetensors" --confusion-matrix "$work/confusion.png"
 
 echo "== a checkpoint exported from PyTorch"
 "$tool" evaluate --checkpoint Tests/Fixtures/torch_mlp_32_16.safetensors --hidden 32,16 --json > "$work/torch.json"
@@ -368,7 +403,8 @@ elif mount -t tmpfs -o ro,size=64k tmpfs "$readonly_dir" 2> /dev/null; then
 else
     echo "(no read-only file system can be mounted here; /proc stands for a read-only folder above)"
 fi
-expect_failure 64 "--output $work: is a folder" "$tool" plot --metrics "$work/metrics.jsonl" --output "$work"
+mkdir -p "$work/folder.svg"
+expect_failure 64 "--output $work/folder.svg: is a folder" "$tool" plot --metrics "$work/metrics.jsonl" --output "$work/folder.svg"
 expect_failure 1 "/dev/full: writing failed (No space left on device)" \
     "$tool" train --dataset spirals --epochs 1 --threads 1 --metrics /dev/full
 # A disk that fills up while the checkpoint is written: a file size limit (SIGXFSZ ignored, so the

@@ -73,7 +73,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 let model = Sequential<Float> { Linear(4, 3); ReLU(); Linear(3, 2) }
                 try model.loadState(from: file, strict: false)
             case .checkpoint: try readCheckpoint(bytes)
-            case .metrics: _ = try CurvesPlot.svg(EpochMetrics.parse(bytes))
+            case .metrics: _ = try CurvesPlot.svg([CurvesPlot.Run(name: "metrics", epochs: EpochMetrics.parse(bytes))])
             case .model: try trainDescribedModel(bytes)
             case .text:
                 let file = try Self.scratchFolder("text-file") + "/text"

@@ -14,8 +14,16 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
+    @Option(help: "Also draw the confusion matrix, with the class names, as an SVG file (a classifier of at most \(ClassificationReport.maximumPlottedClasses) classes).")
+    var confusionMatrix: String?
+
+    func validate() throws {
+        if let confusionMatrix { try checkSVGName(confusionMatrix, flag: "--confusion-matrix") }
+    }
+
     func run() throws {
         memory.apply()
+        try checkOutput(confusionMatrix, flag: "--confusion-matrix")
         try reportingErrors {
             let loaded = try data.load()
             var test = loaded.test
@@ -32,6 +40,15 @@ struct Evaluate: ParsableCommand {
             }
             try opened.description.checkMemory(batchSize: min(defaultEvaluationBatchSize, test.count), exampleShape: test.exampleShape,
                                                training: false, source: source.checkpoint)
+            let isClassifier = !(data.dataset == .csv && data.task != .classification) && loaded.vocabulary == nil
+            if confusionMatrix != nil && !isClassifier {
+                throw ValidationError("--confusion-matrix applies to classifiers; this checkpoint is "
+                                      + (loaded.vocabulary != nil ? "a language model" : "a \(data.task.rawValue) model"))
+            }
+            if confusionMatrix != nil && modelClasses > ClassificationReport.maximumPlottedClasses {
+                throw ValidationError("--confusion-matrix draws at most \(ClassificationReport.maximumPlottedClasses) classes; "
+                                      + "the model has \(modelClasses) (--json prints the whole matrix)")
+            }
             let model = try source.build(opened)
             if data.dataset == .csv, data.task != .classification {
                 let metrics: [Metric] = data.task == .regression ? [.meanAbsoluteError, .rootMeanSquaredError, .r2] : [.accuracy]
@@ -73,6 +90,11 @@ struct Evaluate: ParsableCommand {
             } else {
                 print("loss: \(String(result.loss, style: .fixed(4)))")
                 print(report.formatted(classNames: data.classNames))
+            }
+            if let confusionMatrix {
+                let title = "EasyNets: \(URL(fileURLWithPath: source.checkpoint).lastPathComponent) on \(data.name(test: true))"
+                try OutputFile.write(Array(report.confusionMatrixSVG(classNames: data.classNames, title: title).utf8), to: confusionMatrix)
+                if !json { print("Wrote \(confusionMatrix)") }
             }
         }
     }

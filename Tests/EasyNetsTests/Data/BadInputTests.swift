@@ -307,7 +307,7 @@ struct BadInputTests {
         }
         var absurd = good
         absurd.epoch = Int.max
-        expectError(DataError.self, "record 2") { _ = try CurvesPlot.svg([good, absurd]) }
+        expectError(DataError.self, "m.jsonl", "record 2") { _ = try CurvesPlot.svg([CurvesPlot.Run(name: "m.jsonl", epochs: [good, absurd])]) }
     }
 
     @Test func plotOfHugeButFiniteValuesLabelsItsAxes() throws {
@@ -318,7 +318,7 @@ struct BadInputTests {
                          seconds: 1, samplesPerSecond: 100, learningRate: 0.001)
         }
         epochs[1].values["validation_loss"] = 2.2222222222222223e+74
-        let svg = try CurvesPlot.svg(epochs)
+        let svg = try CurvesPlot.svg([CurvesPlot.Run(name: "run", epochs: epochs)])
         #expect(svg.contains("e+74"), "no tick label near the largest loss")
         #expect(!svg.contains("nan") && !svg.contains("inf"))
     }

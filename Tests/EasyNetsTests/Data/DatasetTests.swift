@@ -127,14 +127,14 @@ import Testing
         try Data("{\"epoch\": 1}\n".utf8).write(to: URL(fileURLWithPath: path))
         expectDataError(path, "line 1", "not an epoch metrics JSON object") { _ = try EpochMetrics.read(fromFile: path) }
 
-        let svg = try CurvesPlot.svg(epochs, title: "run <1>")
+        let svg = try CurvesPlot.svg([CurvesPlot.Run(name: "run", epochs: epochs)], title: "run <1>")
         let parser = XMLParser(data: Data(svg.utf8))
         #expect(parser.parse(), "SVG is not well-formed XML: \(String(describing: parser.parserError))")
         for text in ["Loss", "Accuracy", "RMSE", "epoch", ">train<", ">validation<", ">test<", "run &lt;1&gt;", "<polyline"] {
             #expect(svg.contains(text), "\(text)")
         }
-        // Loss: train and validation; accuracy: train and validation; RMSE: test.
-        #expect(svg.components(separatedBy: "<polyline").count - 1 == 5)
+        // Loss: train and validation; accuracy: train and validation; RMSE: test; the learning rate.
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 6)
     }
 }
 
