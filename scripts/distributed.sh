@@ -2,7 +2,8 @@
 # Data-parallel training under Open MPI, 2 processes: exact equivalence with one process (Double,
 # SGD, Adam and L-BFGS), checkpoints crossing between distributed and single runs, mismatch detection
 # (easynets-distributed-checks); then the tool: Fashion-MNIST in Float and a character-level
-# language model (labels per position) agree with one process,
+# language model (labels per position) agree with one process, as does a CNN with batch
+# normalization over the whole batch (--sync-batch-norm);
 # a process that cannot read its data or that is killed ends the whole job with a nonzero status
 # (never a hang) and the last checkpoint stays intact, and mismatched models are refused.
 # Usage: scripts/distributed.sh [BUILD_DIR]   (default .build/debug; builds it when it is the default)
@@ -42,6 +43,20 @@ echo "one process $single, two processes $multi bits per character"
 python3 -c "import sys; a, b = float('$single'), float('$multi'); sys.exit(0 if abs(a - b) <= 0.01 and a < 3 else 1)" \
     || { echo "FAIL: bits per character differ by more than 0.01, or did not fall below 3" >&2; exit 1; }
 
+echo "-- a CNN with batch normalization over the whole batch: 2 processes against 1, test accuracy within 0.003"
+# No dropout, so the two runs differ only in the order of Float sums.
+printf '%s' '{"sequential": {"layers": [{"conv2d": {"inChannels": 1, "outChannels": 8, "kernelSize": [3, 3]}},
+  {"batchNorm2d": {"featureCount": 8}}, {"relu": {}}, {"maxPool2d": {"kernelSize": [2, 2]}}, {"flatten": {}},
+  {"linear": {"inputSize": 1352, "outputSize": 10}}]}}' > "$work/cnn.json"
+flags=(train --model "$work/cnn.json" --limit 3000 --epochs 1 --threads 1)
+single=$("$bin/easynets" "${flags[@]}" | sed -n 's/^Test accuracy: //p')
+"${mpi[@]}" -np 2 "$bin/easynets-mpi" "${flags[@]}" --sync-batch-norm > "$work/sync.log"
+grep -q "batch normalization over the whole batch" "$work/sync.log" || { echo "FAIL: the header does not say so" >&2; exit 1; }
+multi=$(sed -n 's/^Test accuracy: //p' "$work/sync.log")
+echo "one process $single, two processes with synchronized batch normalization $multi"
+python3 -c "import sys; a, b = float('$single'), float('$multi'); sys.exit(0 if abs(a - b) <= 0.003 and a > 0.5 else 1)" \
+    || { echo "FAIL: accuracies differ by more than 0.003" >&2; exit 1; }
+
 expect_failure() {  # expect_failure NAME PATTERN COMMAND…: nonzero, not a timeout, and PATTERN in the output
     local name="$1" pattern="$2"; shift 2
     set +e
@@ -58,6 +73,8 @@ echo "-- faults end the whole job"
 expect_failure "easynets, built without Open MPI, under mpirun" "run easynets-mpi instead" \
     "${mpi[@]}" -np 2 "$bin/easynets" train --epochs 1 --limit 2000 --threads 1
 
+expect_failure "--sync-batch-norm without mpirun" "sync-batch-norm applies to data-parallel training" \
+    "$bin/easynets" train --model cnn --limit 100 --epochs 1 --sync-batch-norm
 expect_failure "a process that cannot read its data" "Fashion-MNIST file not found" \
     "${mpi[@]}" -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 \
     : -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 --data-dir "$work/none"

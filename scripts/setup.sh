@@ -3,7 +3,8 @@
 # Usage: scripts/setup.sh
 set -euo pipefail
 
-packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin fortunes)
+# iproute2: the test hosts of scripts/multihost.sh (ip, tc).
+packages=(pkg-config libopenblas-dev liblapacke-dev zlib1g-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin fortunes iproute2)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -3,7 +3,8 @@
 # programs in release, checks that programmer errors keep their messages in that build, runs the
 # easynets tool end to end on a Fashion-MNIST subset (including bad input and a SIGKILL test), checks
 # ONNX exports against ONNX Runtime and TensorBoard files against TensorBoard's reader, trains
-# data-parallel under mpirun (scripts/distributed.sh), checks the C kernels' assembly, fuzzes every
+# data-parallel under mpirun (scripts/distributed.sh) and across test hosts in network namespaces
+# (scripts/multihost.sh, as root), checks the C kernels' assembly, fuzzes every
 # reader briefly, runs the whole test suite under AddressSanitizer, and builds the API documentation.
 # Usage: scripts/test.sh
 set -euo pipefail
@@ -55,6 +56,13 @@ scripts/tensorboard/check.sh "$bin/easynets"
 
 stage "Data-parallel training under mpirun (2 processes)"
 scripts/distributed.sh "$bin"
+
+stage "Data-parallel training across 2 and 3 test hosts (network namespaces, shaped links, TCP only)"
+if [ "$(id -u)" -eq 0 ]; then
+    scripts/multihost.sh "$bin"
+else
+    echo "skipped: the test hosts are network namespaces, which need root (CI runs as root)"
+fi
 
 stage "C kernels: every CPU clone rounds as its header states (no fused multiply-adds)"
 scripts/check_kernels.sh

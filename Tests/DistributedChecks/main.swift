@@ -95,11 +95,28 @@ for kind in OptimizerKind.allCases {
 
 // 2. Checkpoints cross over: a distributed run's checkpoint resumes in one process, and one
 //    process's resumes distributed, both ending where two epochs in one process end (epoch
-//    boundary and mid-epoch, after 3 of its 10 batches).
+//    boundary and mid-epoch, after 3 of its 10 batches). Rank 0 writes the file in its own
+//    folder; processes on other hosts, which may not share it, are sent a copy.
 let directory = try group.broadcast(group.rank == 0 ? FileManager.default.temporaryDirectory
     .appendingPathComponent("easynets-distributed-\(ProcessInfo.processInfo.processIdentifier)").path : "")
-if group.rank == 0 { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 try group.barrier()
+
+/// Puts rank 0's file at `path` on every process's host: a process that does not see it (a host
+/// of its own) writes the bytes rank 0 sends.
+@MainActor func shareFromRankZero(_ path: String) throws {
+    var bytes = group.rank == 0 ? [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) : []
+    var count = [Double(bytes.count)]
+    try count.withUnsafeMutableBytes { try group.broadcast($0, root: 0) }
+    if group.rank != 0 { bytes = [UInt8](repeating: 0, count: Int(count[0])) }
+    try bytes.withUnsafeMutableBytes { try group.broadcast($0, root: 0) }
+    try group.barrier()
+    if group.rank != 0 && !FileManager.default.fileExists(atPath: path) {
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        print("rank \(group.rank): received \(path) from rank 0 (\(bytes.count) bytes)")
+    }
+    try group.barrier()
+}
 
 /// Stops a run after `steps` optimizer steps.
 final class StopAfter: TrainingObserver {
@@ -124,6 +141,7 @@ for stopStep in [10, 13] {
             if writer.isReporting { try writer.saveCheckpoint(toFile: path) }
         }
         try group.barrier()
+        try shareFromRankZero(path)
         // The reader: the other kind.
         let reader = try makeTrainer(.adam, parallel: writerIsDistributed ? nil : DataParallel(group: group), modelSeed: 99)
         try reader.resume(fromFile: path)
@@ -138,7 +156,8 @@ for stopStep in [10, 13] {
         try group.barrier()
     }
 }
-if group.rank == 0 { try? FileManager.default.removeItem(atPath: directory) }
+try group.barrier()
+try? FileManager.default.removeItem(atPath: directory)
 
 // 3. Processes that disagree are stopped at the start, all with the same error.
 @MainActor func expectMismatch(_ what: String, _ makeTrainer: () throws -> Trainer<Double>) throws {
@@ -219,6 +238,102 @@ do {
           "L-BFGS: \(evaluations ?? -1) evaluations (one process \(aloneEvaluations ?? -1)), parameters differ by \(difference)")
     check(try identicalAcrossRanks(together.model), "L-BFGS: the processes' parameters differ")
     if group.rank == 0 { print("ok: L-BFGS with the strong Wolfe line search on \(group.size) processes: relative difference \(difference)") }
+}
+
+// 6. Synchronized batch normalization (PyTorch's SyncBatchNorm): a CNN whose processes each take
+//    a share of a batch gives, in outputs, input and parameter gradients and running statistics,
+//    what one process gives on the whole batch; and trained that way, one process's steps.
+do {
+    let cnn = ModelDescription.sequential(layers: [
+        .layer(Conv2dDescription(inChannels: 1, outChannels: 3, kernelSize: [3, 3], padding: .same)),
+        .batchNorm2d(featureCount: 3), .relu, .flatten(),
+        .linear(inputSize: 3 * 5 * 5, outputSize: 6, bias: true), .batchNorm1d(featureCount: 6, momentum: nil), .tanh,
+        .linear(inputSize: 6, outputSize: 4, bias: true),
+    ])
+    var generator = RandomGenerator(seed: 31)
+    let batch = 13
+    let images = Tensor<Double>.normal([batch, 1, 5, 5], mean: 0.5, standardDeviation: 2, using: &generator)
+    let labels = (0..<batch).map { _ in Int(generator.next() % 4) }
+    /// One training-mode pass and backward of the mean loss over `rows`, scaled by their share of the batch.
+    func pass(_ model: Sequential<Double>, rows: Range<Int>) -> (output: Tensor<Double>, inputGradient: Tensor<Double>) {
+        model.train()
+        var x = images.rows(rows)
+        x.requiresGradient = true
+        let output = model(x)
+        let loss = crossEntropy(logits: output, labels: Array(labels[rows])) * Double(rows.count) / Double(batch)
+        loss.backward()
+        return (output.detached, x.gradient!)
+    }
+    let alone = try Sequential<Double>(cnn, seed: 8)
+    let reference = pass(alone, rows: 0..<batch)
+    let together = try Sequential<Double>(cnn, seed: 8)
+    let parallel = DataParallel<Double>(group: group, synchronizesBatchNorm: true)
+    try parallel.start(model: together, data: Dataset(features: images, labels: labels), settings: "")
+    let rows = parallel.share(of: batch)
+    let mine = pass(together, rows: rows)
+    func relative(_ a: [Double], _ b: [Double]) -> Double {
+        let scale = max(b.map(abs).max() ?? 0, 1e-300)
+        return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
+    }
+    let outputDifference = relative(mine.output.scalars, reference.output.rows(rows).scalars)
+    let inputDifference = relative(mine.inputGradient.scalars, reference.inputGradient.rows(rows).scalars)
+    // Gradients against the model's largest: a bias before a normalization has a gradient of
+    // zero up to rounding, which no relative measure of its own can compare.
+    var gradientDifference = 0.0
+    let largestGradient = alone.namedParameters.flatMap { $0.parameter.gradient!.scalars.map(abs) }.max() ?? 0
+    for ((name, parameter), (_, theirs)) in zip(together.namedParameters, alone.namedParameters) {
+        let summed = try group.sum(parameter.gradient!.scalars)
+        let difference = (zip(summed, theirs.gradient!.scalars).map { abs($0 - $1) }.max() ?? 0) / max(largestGradient, 1e-300)
+        check(difference <= 1e-12, "synchronized batch normalization: the gradient of \(name) differs by \(difference)")
+        gradientDifference = max(gradientDifference, difference)
+    }
+    let buffers = relative(together.namedBuffers.flatMap(\.parameter.value.scalars), alone.namedBuffers.flatMap(\.parameter.value.scalars))
+    check(outputDifference <= 1e-12 && inputDifference <= 1e-12 && buffers <= 1e-12,
+          "synchronized batch normalization: outputs differ by \(outputDifference), input gradients by \(inputDifference), "
+          + "running statistics by \(buffers)")
+    if group.rank == 0 {
+        print("ok: synchronized batch normalization on \(group.size) processes: outputs \(outputDifference), input gradients "
+              + "\(inputDifference), running statistics \(buffers) (relative), parameter gradients \(gradientDifference) "
+              + "(of the largest)")
+    }
+
+    // Trained with the Trainer: 2 epochs of SGD on 27 examples in batches of 7 (the last of 6)
+    // equal one process's; without synchronization they do not (the check can fail).
+    let data = Dataset(features: Tensor.concatenated([images, images * 0.5 + 0.25, images.rows(0..<1) * -1], along: 0),
+                       labels: labels + labels + [labels[0]])
+    func trainer(_ parallel: DataParallel<Double>?) throws -> Trainer<Double> {
+        let model = try Sequential<Double>(cnn, seed: 9)
+        return Trainer(model: model, optimizer: SGD(model.trainableParameters, learningRate: 0.1, momentum: 0.9),
+                       loader: DataLoader(data, batchSize: 7, seed: 4), dataParallel: parallel)
+    }
+    let one = try trainer(nil), synchronized = try trainer(DataParallel(group: group, synchronizesBatchNorm: true))
+    let separate = try trainer(DataParallel(group: group))
+    for run in [one, synchronized, separate] { try run.fit(epochs: 2) }
+    let trained = largestRelativeDifference(synchronized.model, one.model)
+    let unsynchronized = largestRelativeDifference(separate.model, one.model)
+    check(trained <= 1e-12 && unsynchronized > 1e-6,
+          "synchronized batch normalization in training: parameters differ by \(trained) (without it by \(unsynchronized))")
+    if group.rank == 0 {
+        print("ok: 2 epochs with synchronized batch normalization: relative difference \(trained) (without it \(unsynchronized))")
+    }
+
+    // A batch that leaves a process without an example is refused on every process.
+    let tiny = Dataset(features: images.rows(0..<(group.size + 1)), labels: Array(labels[0..<(group.size + 1)]))
+    // (Without the BatchNorm1d, which refuses a batch of one example in any case.)
+    let refused = try Sequential<Double>(.sequential(layers: [
+        .layer(Conv2dDescription(inChannels: 1, outChannels: 3, kernelSize: [3, 3])), .batchNorm2d(featureCount: 3), .flatten(),
+        .linear(inputSize: 27, outputSize: 4, bias: true),
+    ]), seed: 9)
+    let short = Trainer(model: refused, optimizer: SGD(refused.trainableParameters, learningRate: 0.1),
+                        loader: DataLoader(tiny, batchSize: group.size, seed: 4),
+                        dataParallel: DataParallel(group: group, synchronizesBatchNorm: true))
+    do {
+        try short.fit(epochs: 1)
+        check(false, "synchronized batch normalization with a last batch of 1 example started")
+    } catch let error as DistributedError {
+        check(error.reason.contains("needs an example of every batch"), "synchronized batch normalization: \(error.reason)")
+        if group.rank == 0 { print("ok: a batch too small for synchronized batch normalization: \(error.reason)") }
+    }
 }
 
 let total = try group.sum([Double(failures)])[0]

@@ -107,6 +107,12 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
     /// Batches seen in training (`num_batches_tracked`, saved as an integer), or `nil` without running statistics.
     public let batchesTracked: Parameter<Scalar>?  // ()
     public var isTraining = true
+    /// The processes whose batches the layer normalizes as one in training, as PyTorch's
+    /// `SyncBatchNorm` does: the mean and variance (and, backward, their gradients' sums) are
+    /// those of the whole global batch, and every process's running statistics move alike. `nil`
+    /// (the default) normalizes each process's batch alone. ``DataParallel`` sets it when made with
+    /// `synchronizesBatchNorm`; every process must then run the layer in each training step.
+    public var statisticsGroup: (any ProcessGroup)?
 
     /// Whether the layer keeps running statistics for evaluation.
     public var trackRunningStats: Bool { runningMean != nil }
@@ -146,10 +152,19 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
         let m = n * (x.count / Swift.max(n * c, 1))
         var mean: [Double], inverseDeviation: [Double]
         let batchStatistics = isTraining || runningMean == nil
+        // Synchronized statistics in training only: evaluation runs on each process's own data.
+        let group = isTraining ? statisticsGroup : nil
+        var count = m
         if batchStatistics {
-            require(m > 1, "\(layer): batch statistics need more than one value per channel, input shape \(x.shape)")
             let variance: [Double]
-            (mean, variance) = channelStatistics(x)
+            if let group {
+                (mean, variance, count) = synchronizedChannelStatistics(x, group: group)
+                require(count > 1, "\(layer): batch statistics need more than one value per channel, the processes' batches "
+                        + "hold \(count) in all")
+            } else {
+                require(m > 1, "\(layer): batch statistics need more than one value per channel, input shape \(x.shape)")
+                (mean, variance) = channelStatistics(x)
+            }
             inverseDeviation = variance.map { 1 / ($0 + epsilon).squareRoot() }
             if isTraining, let runningMean, let runningVariance, let batchesTracked {
                 withoutGradients {
@@ -157,7 +172,7 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
                     // A cumulative average weighs the k-th batch by 1/k.
                     let factor = momentum ?? 1 / Double(batchesTracked.value.scalar)
                     updateRunningStatistics(mean: runningMean, variance: runningVariance, factor: factor, batchMean: mean,
-                                            batchVariance: variance.map { $0 * Double(m) / Double(m - 1) })
+                                            batchVariance: variance.map { $0 * Double(count) / Double(count - 1) })
                 }
             }
         } else {
@@ -165,7 +180,7 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
             inverseDeviation = runningVariance!.value.scalars.map { 1 / (Double($0) + epsilon).squareRoot() }
         }
         return normalizeChannels(x, mean: mean, inverseDeviation: inverseDeviation, weight: weight?.value, bias: bias?.value,
-                                 training: batchStatistics)
+                                 training: batchStatistics, group: batchStatistics ? group : nil, count: count)
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
@@ -308,7 +323,7 @@ func batchNormStateCount(featureCount: Int, affine: Bool, trackRunningStats: Boo
 /// ``BatchNorm1d``.
 public final class BatchNorm2d<Scalar: TensorScalar>: Layer, NormalizationLayer {
     /// The same normalization over (N, C, H·W).
-    private let channelNorm: BatchNorm1d<Scalar>
+    let channelNorm: BatchNorm1d<Scalar>
     public var isTraining = true {
         didSet { channelNorm.isTraining = isTraining }
     }
@@ -331,6 +346,12 @@ public final class BatchNorm2d<Scalar: TensorScalar>: Layer, NormalizationLayer 
     public var batchesTracked: Parameter<Scalar>? { channelNorm.batchesTracked }
     /// Whether the layer keeps running statistics for evaluation.
     public var trackRunningStats: Bool { channelNorm.trackRunningStats }
+    /// The processes whose batches the layer normalizes as one in training (see
+    /// ``BatchNorm1d/statisticsGroup``).
+    public var statisticsGroup: (any ProcessGroup)? {
+        get { channelNorm.statisticsGroup }
+        set { channelNorm.statisticsGroup = newValue }
+    }
 
     /// Batch normalization of `featureCount` channels, with a learned scale and shift when `affine`
     /// and running statistics for evaluation when `trackRunningStats`.
@@ -444,6 +465,33 @@ func channelStatistics<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> (mean: [Dou
     return (zip(shifts, offsets).map { $0 + $1 }, zip(squares, offsets).map { Swift.max($0 / m - $1 * $1, 0) })
 }
 
+/// The per-channel mean and biased variance of `x` (N, C, …) together with the same tensors of
+/// every other process of `group`, and the values per channel in all: the sums of x, then the sums
+/// of squares about the global mean (shifted as ``channelStatistics(_:)`` does), each summed over
+/// the processes.
+func synchronizedChannelStatistics<Scalar: TensorScalar>(_ x: Tensor<Scalar>, group: any ProcessGroup)
+    -> (mean: [Double], variance: [Double], count: Int) {
+    let (n, c) = (x.shape[0], x.shape[1])
+    let plane = x.count / Swift.max(n * c, 1)
+    var totals = channelMoments(x.storage.base, batch: n, channels: c, plane: plane).sums + [Double(n * plane)]
+    reduceForBatchNorm(&totals, group: group)
+    let m = totals[c]
+    let center = totals[..<c].map { $0 / Swift.max(m, 1) }
+    let (sums, squares) = channelMoments(x.storage.base, batch: n, channels: c, plane: plane, centerA: center, centerB: center)
+    var moments = sums + squares
+    reduceForBatchNorm(&moments, group: group)
+    let offsets = moments[..<c].map { $0 / Swift.max(m, 1) }
+    let variance = (0..<c).map { Swift.max(moments[c + $0] / Swift.max(m, 1) - offsets[$0] * offsets[$0], 0) }
+    return (zip(center, offsets).map { $0 + $1 }, variance, Int(m))
+}
+
+/// Sums `values` over `group`'s processes; a failed collective ends the job (a layer cannot throw).
+private func reduceForBatchNorm(_ values: inout [Double], group: any ProcessGroup) {
+    do { try values.withUnsafeMutableBufferPointer { try group.allReduceSum($0) } } catch {
+        group.abort("synchronized batch normalization: the sum over the processes failed: \(error)")
+    }
+}
+
 /// `y = x·α + β′` per channel of `x` (N, C, …), with `α = γ·invstd` and `β′ = β − mean·α` (PyTorch's
 /// CPU formula), and its backward: with `x̂ = (x − mean)·invstd` and M values per channel,
 /// dγ = Σ dy·x̂, dβ = Σ dy, and dx = γ·invstd·(dy − Σdy/M − x̂·Σ dy·x̂/M) when the statistics came
@@ -452,10 +500,11 @@ func channelStatistics<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> (mean: [Dou
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func normalizeChannels<Scalar: TensorScalar>(
-    _ x: Tensor<Scalar>, mean: [Double], inverseDeviation: [Double], weight: Tensor<Scalar>?, bias: Tensor<Scalar>?, training: Bool
+    _ x: Tensor<Scalar>, mean: [Double], inverseDeviation: [Double], weight: Tensor<Scalar>?, bias: Tensor<Scalar>?, training: Bool,
+    group: (any ProcessGroup)? = nil, count: Int? = nil
 ) -> Tensor<Scalar> {
     let (n, c) = (x.shape[0], x.shape[1])
-    let plane = x.count / Swift.max(n * c, 1), m = n * plane
+    let plane = x.count / Swift.max(n * c, 1), m = count ?? n * plane
     let gamma = weight?.scalars, beta = bias?.scalars
     let result = Tensor<Scalar>(uninitializedShape: x.shape)
     let y = result.storage.base, source = x.storage.base
@@ -477,6 +526,14 @@ func normalizeChannels<Scalar: TensorScalar>(
         let dOut = dY.storage.base, input = savedX.storage.base
         let (sums, centered) = channelMoments(dOut, input, batch: n, channels: c, plane: plane, centerB: mean)  // Σ dy, Σ dy·(x − mean)
         let dots = zip(centered, inverseDeviation).map { $0 * $1 }  // Σ dy·x̂
+        // Synchronized, dx takes the sums over every process's batch; γ and β keep this
+        // process's, which data-parallel training sums with the other gradients.
+        var globalSums = sums, globalDots = dots
+        if let group {
+            var both = sums + dots
+            reduceForBatchNorm(&both, group: group)
+            (globalSums, globalDots) = (Array(both[..<c]), Array(both[c...]))
+        }
         wNode?.withGradientBuffer { dW, accumulate in
             for channel in 0..<c { dW[channel] = (accumulate ? dW[channel] : 0) + Scalar(dots[channel]) }
         }
@@ -486,8 +543,8 @@ func normalizeChannels<Scalar: TensorScalar>(
         xNode?.withGradientBuffer { dX, accumulate in
             // dx = scale · (dy − Σdy/M − (x − mean)·k) with k = Σ dy·(x − mean)·invstd²/M in training.
             let scales = (0..<c).map { Scalar(inverseDeviation[$0] * Double(gamma?[$0] ?? 1)) }
-            let meanGradients = (0..<c).map { training ? Scalar(sums[$0] / Double(m)) : 0 }
-            let ks = (0..<c).map { training ? Scalar(dots[$0] * inverseDeviation[$0] / Double(m)) : 0 }
+            let meanGradients = (0..<c).map { training ? Scalar(globalSums[$0] / Double(m)) : 0 }
+            let ks = (0..<c).map { training ? Scalar(globalDots[$0] * inverseDeviation[$0] / Double(m)) : 0 }
             let mus = mean.map { Scalar($0) }
             withPointers(scales, meanGradients, ks, mus) { pointers in
                 let (scale, meanGradient, k, mu) = (pointers[0], pointers[1], pointers[2], pointers[3])

@@ -145,12 +145,18 @@ public final class DataParallel<Scalar: TensorScalar> {
     public let group: any ProcessGroup
     /// The most bytes of gradients one reduction carries (a larger gradient is a bucket of its own).
     public let bucketCapacity: Int
+    /// Whether the model's batch normalizations normalize each training batch with the statistics
+    /// of the whole global batch, as PyTorch's `SyncBatchNorm` does, rather than each process's
+    /// share (see ``BatchNorm1d/statisticsGroup``). Every share of every batch must then hold an
+    /// example, and each layer costs two small reductions forward and one backward.
+    public let synchronizesBatchNorm: Bool
 
     /// Data parallelism over `group`, with gradients reduced in buckets of up to `bucketCapacity`
-    /// bytes (PyTorch's default: 25 MiB).
-    public init(group: any ProcessGroup, bucketCapacity: Int = 25 << 20) {
+    /// bytes (PyTorch's default: 25 MiB), and batch normalization over the global batch when
+    /// `synchronizesBatchNorm`.
+    public init(group: any ProcessGroup, bucketCapacity: Int = 25 << 20, synchronizesBatchNorm: Bool = false) {
         require(bucketCapacity > 0, "DataParallel: bucketCapacity must be positive, got \(bucketCapacity)")
-        (self.group, self.bucketCapacity) = (group, bucketCapacity)
+        (self.group, self.bucketCapacity, self.synchronizesBatchNorm) = (group, bucketCapacity, synchronizesBatchNorm)
     }
 
     /// This process's contiguous share of `count` examples: `count·rank/size ..< count·(rank+1)/size`.
@@ -169,7 +175,17 @@ public final class DataParallel<Scalar: TensorScalar> {
         try group.checkAgreement("\(data.count) examples of shape \(data.exampleShape), targets \(data.targetLayout)\(content)",
                                  what: "the training data")
         try group.checkAgreement(settings, what: "the training settings")
+        try group.checkAgreement(synchronizesBatchNorm ? "synchronized" : "each process's own",
+                                 what: "the batch normalization statistics")
         try broadcastState(of: model)
+        for layer in batchNormalizations(in: model) { layer.statisticsGroup = synchronizesBatchNorm ? group : nil }
+    }
+
+    /// The batch normalization layers of `layer` and its sublayers.
+    private func batchNormalizations(in layer: any Layer<Scalar>) -> [BatchNorm1d<Scalar>] {
+        if let norm = layer as? BatchNorm1d<Scalar> { return [norm] }
+        if let norm = layer as? BatchNorm2d<Scalar> { return [norm.channelNorm] }
+        return layer.sublayers.flatMap { batchNormalizations(in: $0.layer) }
     }
 
     /// Copies rank 0's parameters and buffers (running statistics) to every other process.

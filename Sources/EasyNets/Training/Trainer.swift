@@ -268,6 +268,15 @@ public final class Trainer<Scalar: TensorScalar> {
                                        + "epoch \(epoch), step \(step), batch \(batchesInEpoch), parameters \(optimizer.parameters.count), "
                                        + "gradient clipping \(gradientClipNorm.map { String($0) } ?? "none"), "
                                        + "accumulation \(accumulationSteps), loss \(loss.name), metrics \(metrics)")
+                // Synchronized batch normalization runs a collective in every forward pass: each
+                // process needs an example of every batch.
+                let count = loader.source.count, remainder = count % loader.batchSize
+                let smallest = Swift.min(loader.dropLast || remainder == 0 ? loader.batchSize : remainder, count)
+                if dataParallel.synchronizesBatchNorm && smallest < dataParallel.group.size {
+                    throw DistributedError(rank: dataParallel.group.rank, reason: "synchronized batch normalization needs an example "
+                        + "of every batch on each of the \(dataParallel.group.size) processes, and a batch has \(smallest); "
+                        + "use a batch size of at least \(dataParallel.group.size) and drop a shorter last batch")
+                }
             }
             for observer in reportedObservers { try observer.trainingWillStart(self) }
             model.train()
@@ -441,7 +450,8 @@ public final class Trainer<Scalar: TensorScalar> {
 
     /// Throws when there is nothing to train (as PyTorch's optimizers refuse an empty parameter
     /// list), when the loss, a metric or the validation data does not fit the training targets,
-    /// or when a training batch would hold one example while the model has a ``BatchNorm1d``,
+    /// or when a training batch (or, data-parallel, a process's share of one, unless the batch
+    /// normalization is synchronized) would hold one example while the model has a ``BatchNorm1d``,
     /// which needs more than one value per channel in training (as in PyTorch).
     private func checkTrainable() throws {
         func fail(_ reason: String) -> TrainingError { TrainingError(epoch: epoch + 1, step: step, reason: reason) }
@@ -465,7 +475,9 @@ public final class Trainer<Scalar: TensorScalar> {
             throw fail("the model has a BatchNorm1d, which needs more than one example "
                        + "per batch in training, but \(count) examples in batches of \(size) leave a batch of one")
         }
-        guard let group = dataParallel?.group else { return }
+        // Synchronized, the layer normalizes the whole batch, whatever each process's share.
+        guard let dataParallel, !dataParallel.synchronizesBatchNorm else { return }
+        let group = dataParallel.group
         let batchSizes = [size] + (!loader.dropLast && count % size != 0 ? [count % size] : [])
         for batch in batchSizes where (0..<group.size).contains(where: { batch * ($0 + 1) / group.size - batch * $0 / group.size == 1 }) {
             throw fail("the model has a BatchNorm1d, which needs more than one example "

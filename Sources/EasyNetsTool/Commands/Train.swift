@@ -48,6 +48,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Exempt biases and normalization layers' weights and biases from --weight-decay (a second parameter group without decay).")
     var noDecayBiasNorm = false
 
+    @Flag(help: "Under mpirun (easynets-mpi): batch normalization with the statistics of the whole global batch, as PyTorch's SyncBatchNorm, rather than each process's share.")
+    var syncBatchNorm = false
+
     @Option(name: .customLong("epochs"), parsing: .unconditional,
             help: ArgumentHelp("Epochs (default: \(TrainingRecipe.standard.epochs); \(ModelPreset.cnn.recipe.epochs) with --model cnn; "
                 + "\(TrainingRecipe.languageModel.epochs) with --dataset text; with --resume, the checkpoint's)."))
@@ -249,6 +252,9 @@ struct Train: ParsableCommand {
 
     private func train(group: (any JoinedProcessGroup)?) throws {
         let isReporting = (group?.rank ?? 0) == 0
+        if syncBatchNorm && group == nil {
+            throw ValidationError("--sync-batch-norm applies to data-parallel training, started by mpirun with easynets-mpi")
+        }
         func print(_ line: String) { if isReporting { Swift.print(line) } }
         if let threads {
             Parallelism.threadCount = threads
@@ -322,7 +328,7 @@ struct Train: ParsableCommand {
         let metrics = try reportedMetrics
         let trainer = recipe.makeTrainer(model: network, data: trainData, validationData: validationData, loss: lossKind.makeLoss(),
                                          metrics: metrics, monitor: monitor, shuffleSeed: seed &+ 1, cancellation: interruptFlag,
-                                         dataParallel: group.map { DataParallel(group: $0) })
+                                         dataParallel: group.map { DataParallel(group: $0, synchronizesBatchNorm: syncBatchNorm) })
         if let ema { trainer.movingAverage = ExponentialMovingAverage(of: network, decay: ema) }
         if let resumeFile, let resume {
             let record = try trainer.resume(from: resumeFile, path: resume)
@@ -360,7 +366,8 @@ struct Train: ParsableCommand {
         print("optimizer \(recipe.optimizer.rawValue) lr \(recipe.learningRate), schedule \(recipe.schedule.rawValue), "
               + "batch \(recipe.batchSize), " + (recipe.gradientClipNorm.map { "gradient norm ≤ \($0), " } ?? "")
               + "\(recipe.epochs) epochs, threads \(Parallelism.threadCount)"
-              + (group.map { ", \($0.size) processes (data-parallel, batch \(recipe.batchSize) split among them)" } ?? "")
+              + (group.map { ", \($0.size) processes (data-parallel, batch \(recipe.batchSize) split among them"
+                  + (syncBatchNorm ? ", batch normalization over the whole batch)" : ")") } ?? "")
               + (recipe.augmentation.map { ", augmentation: shift ≤ \($0.maximumShift) px\($0.horizontalFlip ? ", flips" : "")" } ?? "")
               + (recipe.accumulationSteps > 1 ? ", \(recipe.accumulationSteps) batches per step" : "")
               + (ema.map { ", moving average of the weights (decay \($0)) evaluated" } ?? ""))
