@@ -7,7 +7,9 @@
 # On 2 and 3 hosts: the multi-process checks (20 SGD and Adam steps in Double equal one process's
 # to 1e-12; checkpoints written by rank 0 on its host resume in one process and on the hosts), and
 # the tool: a run whose checkpoint lands on rank 0's host alone, resumed in one process and on the
-# hosts. Every namespace, link and folder it makes is removed on exit, also when a step fails.
+# hosts; then a link taken down mid-run ends the job on every host within the documented time
+# (Open MPI's TCP keepalive, set below: about 11 s), the last checkpoint is intact and resumes on
+# fewer hosts. Every namespace, link and folder it makes is removed on exit, also when a step fails.
 #
 # Usage: scripts/multihost.sh [BUILD_DIR]   (as root; default .build/release, built when it is the default)
 set -euo pipefail
@@ -48,14 +50,16 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The launcher agent: Open MPI runs `agent [options] HOST COMMAND…` to start its daemon on HOST;
-# the agent runs COMMAND inside HOST's namespace, with HOST's folder mounted over $work/host.
+# the agent runs COMMAND inside HOST's namespace under HOST's own host name, with HOST's folder
+# mounted over $work/host and Open MPI's session folder in it (as on a host of its own).
 cat > "$work/agent" <<EOF
 #!/bin/sh
 while [ "\${1#-}" != "\$1" ]; do shift; done
 host=\$1; shift
 ns=\$(awk -v h="\$host" '\$1 == h { print \$2 }' "$work/namespaces")
 [ -n "\$ns" ] || { echo "multihost agent: no test host \$host" >&2; exit 1; }
-exec ip netns exec "\$ns" sh -c "mount --bind '$work/hosts/\$ns' '$work/host' && \$*"
+export OMPI_MCA_orte_tmpdir_base='$work/host/tmp'
+exec ip netns exec "\$ns" unshare --uts sh -c "hostname \$ns && mount --bind '$work/hosts/\$ns' '$work/host' && \$*"
 EOF
 chmod +x "$work/agent"
 mkdir "$work/host"
@@ -80,7 +84,7 @@ make_hosts() {
         # A token bucket on each end: the host's sending side and the bridge's side towards it.
         tc qdisc add dev "${tag}v$i" root tbf rate "$rate" burst 256kb latency 50ms
         ip netns exec "$ns" tc qdisc add dev eth0 root tbf rate "$rate" burst 256kb latency 50ms
-        mkdir -p "$work/hosts/$ns"
+        mkdir -p "$work/hosts/$ns/tmp"
         echo "$subnet.$i $ns" >> "$work/namespaces"
         echo "$subnet.$i slots=1" >> "$work/hostfile"
     done
@@ -94,6 +98,7 @@ on_hosts() {
     PMIX_MCA_gds=hash timeout 900 mpirun --allow-run-as-root --hostfile "$work/hostfile" -np "$hosts" \
         --mca plm_rsh_agent "$work/agent" --mca pml ob1 --mca btl tcp,self \
         --mca btl_tcp_if_include "$subnet.0/24" --mca oob_tcp_if_include "$subnet.0/24" \
+        --mca oob_tcp_keepalive_time 5 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3 \
         -x TMPDIR="$work/host" "$@"
 }
 
@@ -114,7 +119,7 @@ for count in 2 3; do
         mkdir "$work/hosts/${tag}h$i/data"
         cp "$data"/*-ubyte.gz "$work/hosts/${tag}h$i/data/"
     done
-    on_hosts sh -c 'echo "rank $OMPI_COMM_WORLD_RANK on $(ip -4 -o addr show eth0 | awk "{print \$4}")"' | sort
+    on_hosts sh -c 'echo "rank $OMPI_COMM_WORLD_RANK on $(hostname), $(ip -4 -o addr show eth0 | awk "{print \$4}")"' | sort
 
     echo "-- the multi-process checks on $count hosts"
     before=$(link_bytes)
@@ -144,4 +149,42 @@ for count in 2 3; do
     python3 -c "import sys; a, b = float('$alone'), float('$together'); sys.exit(0 if abs(a - b) <= 0.002 and a > 0.7 else 1)" \
         || fail "resumed on one process ($alone) and on $count hosts ($together) differ by more than 0.002"
 done
+echo "-- a link taken down mid-run ends the job on every host; the last checkpoint resumes on fewer hosts"
+make_hosts 3 1gbit
+for i in 1 2 3; do mkdir "$work/hosts/${tag}h$i/data"; cp "$data"/*-ubyte.gz "$work/hosts/${tag}h$i/data/"; done
+checkpoint="$work/hosts/${tag}h1/run.safetensors"
+# Host 3's link goes down a second after rank 0's first checkpoint (every 20 steps) lands.
+(
+    for _ in $(seq 1 1200); do [ -f "$checkpoint" ] && break; sleep 0.1; done
+    sleep 1
+    date +%s.%N > "$work/down"
+    ip link set "${tag}v3" down
+) &
+set +e
+on_hosts "$bin/easynets-mpi" train --data-dir "$work/host/data" --limit 20000 --epochs 20 --schedule none --threads 1 \
+    --checkpoint "$work/host/run.safetensors" --checkpoint-every 20 > "$work/fault.log" 2>&1
+status=$?
+set -e
+wait
+[ -f "$work/down" ] || fail "the run ended (status $status) before its first checkpoint"
+after=$(python3 -c "import time; print(round(time.time() - $(cat "$work/down"), 1))")
+echo "status $status, $after s after the link went down"
+[ $status -ne 0 ] && [ $status -ne 124 ] || fail "the job with a link down ended with status $status"
+grep -q "ORTE has lost communication with a remote daemon" "$work/fault.log" || fail "no message: $(tail -5 "$work/fault.log")"
+python3 -c "import sys; sys.exit(0 if $after <= 60 else 1)" || fail "the job took $after s to end (documented: about 11 s)"
+for i in 1 2 3; do
+    [ -z "$(ip netns pids "${tag}h$i")" ] || fail "host $i still runs $(ip netns pids "${tag}h$i" | xargs ps -o comm= -p)"
+done
+"$bin/easynets" evaluate --checkpoint "$checkpoint" --data-dir "$data" > "$work/evaluate.log" || fail "the last checkpoint does not evaluate"
+cp "$checkpoint" "$work/last.safetensors"
+make_hosts 2 1gbit
+for i in 1 2; do
+    mkdir "$work/hosts/${tag}h$i/data"; cp "$data"/*-ubyte.gz "$work/hosts/${tag}h$i/data/"
+    cp "$work/last.safetensors" "$work/hosts/${tag}h$i/run.safetensors"
+done
+on_hosts "$bin/easynets-mpi" train --data-dir "$work/host/data" --limit 20000 --epochs 1 --schedule none --threads 1 \
+    --resume "$work/host/run.safetensors" > "$work/resumed.log" || fail "resuming on 2 hosts: $(tail -3 "$work/resumed.log")"
+grep -q "(resumed from $work/host/run.safetensors)" "$work/resumed.log" && grep -q "^Test accuracy: 0\.[5-9]" "$work/resumed.log" \
+    || fail "the resumed run: $(grep -v '^epoch' "$work/resumed.log" | tail -3)"
+echo "ok: resumed on 2 hosts from the checkpoint of 3: $(grep '^Test accuracy' "$work/resumed.log")"
 echo "multihost: all checks passed"
