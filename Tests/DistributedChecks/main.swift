@@ -309,6 +309,11 @@ do {
     let one = try trainer(nil), synchronized = try trainer(DataParallel(group: group, synchronizesBatchNorm: true))
     let separate = try trainer(DataParallel(group: group))
     for run in [one, synchronized, separate] { try run.fit(epochs: 2) }
+    // The run over, the model normalizes alone again (it may go on training in one process).
+    let norms = synchronized.model.namedLayers.map(\.layer)
+    check(norms.contains { $0 is BatchNorm2d<Double> } && norms.allSatisfy { layer in
+        (layer as? BatchNorm2d<Double>)?.statisticsGroup == nil && (layer as? BatchNorm1d<Double>)?.statisticsGroup == nil
+    }, "synchronized batch normalization: the layers still name the group after the run")
     let trained = largestRelativeDifference(synchronized.model, one.model)
     let unsynchronized = largestRelativeDifference(separate.model, one.model)
     check(trained <= 1e-12 && unsynchronized > 1e-6,

@@ -110,8 +110,9 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
     /// The processes whose batches the layer normalizes as one in training, as PyTorch's
     /// `SyncBatchNorm` does: the mean and variance (and, backward, their gradients' sums) are
     /// those of the whole global batch, and every process's running statistics move alike. `nil`
-    /// (the default) normalizes each process's batch alone. ``DataParallel`` sets it when made with
-    /// `synchronizesBatchNorm`; every process must then run the layer in each training step.
+    /// (the default) normalizes each process's batch alone. ``DataParallel`` made with
+    /// `synchronizesBatchNorm` sets it for the run of a ``Trainer``; every process must then run
+    /// the layer in each training step.
     public var statisticsGroup: (any ProcessGroup)?
 
     /// Whether the layer keeps running statistics for evaluation.

@@ -181,6 +181,12 @@ public final class DataParallel<Scalar: TensorScalar> {
         for layer in batchNormalizations(in: model) { layer.statisticsGroup = synchronizesBatchNorm ? group : nil }
     }
 
+    /// Returns `model`'s batch normalizations to each process's own statistics, as ``Trainer``
+    /// does when a run ends: a model trained on alone afterwards must not wait for the group.
+    public func endSynchronization(of model: some Layer<Scalar>) {
+        for layer in batchNormalizations(in: model) { layer.statisticsGroup = nil }
+    }
+
     /// The batch normalization layers of `layer` and its sublayers.
     private func batchNormalizations(in layer: any Layer<Scalar>) -> [BatchNorm1d<Scalar>] {
         if let norm = layer as? BatchNorm1d<Scalar> { return [norm] }

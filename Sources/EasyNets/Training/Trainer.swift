@@ -278,6 +278,7 @@ public final class Trainer<Scalar: TensorScalar> {
                         + "use a batch size of at least \(dataParallel.group.size) and drop a shorter last batch")
                 }
             }
+            defer { dataParallel?.endSynchronization(of: model) }
             for observer in reportedObservers { try observer.trainingWillStart(self) }
             model.train()
             epochs: while epoch < epochs && !stopRequested {
