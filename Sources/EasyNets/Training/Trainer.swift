@@ -268,15 +268,6 @@ public final class Trainer<Scalar: TensorScalar> {
                                        + "epoch \(epoch), step \(step), batch \(batchesInEpoch), parameters \(optimizer.parameters.count), "
                                        + "gradient clipping \(gradientClipNorm.map { String($0) } ?? "none"), "
                                        + "accumulation \(accumulationSteps), loss \(loss.name), metrics \(metrics)")
-                // Synchronized batch normalization runs a collective in every forward pass: each
-                // process needs an example of every batch.
-                let count = loader.source.count, remainder = count % loader.batchSize
-                let smallest = Swift.min(loader.dropLast || remainder == 0 ? loader.batchSize : remainder, count)
-                if dataParallel.synchronizesBatchNorm && smallest < dataParallel.group.size {
-                    throw DistributedError(rank: dataParallel.group.rank, reason: "synchronized batch normalization needs an example "
-                        + "of every batch on each of the \(dataParallel.group.size) processes, and a batch has \(smallest); "
-                        + "use a batch size of at least \(dataParallel.group.size) and drop a shorter last batch")
-                }
             }
             defer { dataParallel?.endSynchronization(of: model) }
             for observer in reportedObservers { try observer.trainingWillStart(self) }
@@ -470,8 +461,16 @@ public final class Trainer<Scalar: TensorScalar> {
             throw fail("the plateau schedule monitors \"\(monitor)\", which this trainer does not report; it reports "
                        + reportedValueNames.joined(separator: ", "))
         }
-        guard model.namedLayers.contains(where: { $0.layer is BatchNorm1d<Scalar> }) else { return }
         let count = loader.source.count, size = loader.batchSize
+        let batchSizes = [size] + (!loader.dropLast && count % size != 0 ? [count % size] : [])
+        // Synchronized batch normalization runs a collective in every forward pass: each process
+        // needs an example of every batch.
+        if let dataParallel, dataParallel.synchronizesBatchNorm, let smallest = batchSizes.min(), smallest < dataParallel.group.size {
+            throw DistributedError(rank: dataParallel.group.rank, reason: "synchronized batch normalization needs an example "
+                + "of every batch on each of the \(dataParallel.group.size) processes, and a batch has \(smallest); "
+                + "use a batch size of at least \(dataParallel.group.size) and drop a shorter last batch")
+        }
+        guard model.namedLayers.contains(where: { $0.layer is BatchNorm1d<Scalar> }) else { return }
         if size == 1 || (!loader.dropLast && count % size == 1) {
             throw fail("the model has a BatchNorm1d, which needs more than one example "
                        + "per batch in training, but \(count) examples in batches of \(size) leave a batch of one")
@@ -479,7 +478,6 @@ public final class Trainer<Scalar: TensorScalar> {
         // Synchronized, the layer normalizes the whole batch, whatever each process's share.
         guard let dataParallel, !dataParallel.synchronizesBatchNorm else { return }
         let group = dataParallel.group
-        let batchSizes = [size] + (!loader.dropLast && count % size != 0 ? [count % size] : [])
         for batch in batchSizes where (0..<group.size).contains(where: { batch * ($0 + 1) / group.size - batch * $0 / group.size == 1 }) {
             throw fail("the model has a BatchNorm1d, which needs more than one example "
                        + "per process in training, but a batch of \(batch) split among \(group.size) processes leaves one of them one")

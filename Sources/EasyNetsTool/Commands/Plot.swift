@@ -50,7 +50,7 @@ struct Plot: ParsableCommand {
 }
 
 /// "1 epoch", "5 epochs".
-private func epochCount(_ count: Int) -> String { "\(count) epoch\(count == 1 ? "" : "s")" }
+func epochCount(_ count: Int) -> String { "\(count) epoch\(count == 1 ? "" : "s")" }
 
 /// Refuses an output name that does not end in `.svg`: the pictures are SVG, and a `.png` name
 /// holding SVG would mislead whatever opens it.

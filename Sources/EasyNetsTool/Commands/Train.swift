@@ -365,7 +365,7 @@ struct Train: ParsableCommand {
         }
         print("optimizer \(recipe.optimizer.rawValue) lr \(recipe.learningRate), schedule \(recipe.schedule.rawValue), "
               + "batch \(recipe.batchSize), " + (recipe.gradientClipNorm.map { "gradient norm ≤ \($0), " } ?? "")
-              + "\(recipe.epochs) epoch\(recipe.epochs == 1 ? "" : "s"), threads \(Parallelism.threadCount)"
+              + "\(epochCount(recipe.epochs)), threads \(Parallelism.threadCount)"
               + (group.map { ", \($0.size) processes (data-parallel, batch \(recipe.batchSize) split among them"
                   + (syncBatchNorm ? ", batch normalization over the whole batch)" : ")") } ?? "")
               + (recipe.augmentation.map { ", augmentation: shift ≤ \($0.maximumShift) px\($0.horizontalFlip ? ", flips" : "")" } ?? "")

@@ -328,10 +328,7 @@ public indirect enum ModelDescription: Codable, Equatable, Sendable {
                                         + "\(duplicate.offset)); a description names each key once")
         }
         let completed: JSONValue
-        switch Self.completed(json) {
-        case .success(let value): completed = value
-        case .failure(let problem): throw ModelDescriptionError(layer: source, reason: problem.reason)
-        }
+        do { completed = try Self.completed(json) } catch { throw ModelDescriptionError(layer: source, reason: error.reason) }
         do {
             self = try completed.decode(ModelDescription.self)
         } catch {

@@ -8,12 +8,12 @@ extension ModelDescription {
     /// `json` checked as a model description, with the fields each layer leaves out set to their
     /// defaults (``LayerDescription/defaultFields``); or why it is not one, naming the JSON path
     /// of the first value at fault.
-    static func completed(_ json: some Collection<UInt8>) -> Result<JSONValue, ModelFileProblem> {
+    static func completed(_ json: some Collection<UInt8>) throws(ModelFileProblem) -> JSONValue {
         let value: JSONValue
         do { value = try JSONDecoder().decode(JSONValue.self, from: Data(json)) } catch {
-            return .failure(ModelFileProblem("not JSON (\(JSONValue.syntaxError(error)))"))
+            throw ModelFileProblem("not JSON (\(JSONValue.syntaxError(error)))")
         }
-        do { return .success(try completed(value, path: "", depth: 0)) } catch { return .failure(error) }
+        return try completed(value, path: "", depth: 0)
     }
 
     private static func completed(_ value: JSONValue, path: String, depth: Int) throws(ModelFileProblem) -> JSONValue {
@@ -63,7 +63,8 @@ extension ModelDescription {
     private static func completedFields<Kind: LayerDescription>(_ kind: Kind.Type, given: [String: JSONValue],
                                                                 path: String) throws(ModelFileProblem) -> [String: JSONValue] {
         var fields = given
-        for (name, value) in defaults(of: kind) where fields[name] == nil {
+        let defaultValues = defaults(of: kind)
+        for (name, value) in defaultValues where fields[name] == nil {
             if case .object(let reference) = value, reference.count == 1, case .string(let other)? = reference["sameAs"] {
                 if let copied = given[other] { fields[name] = copied }
             } else {
@@ -77,7 +78,7 @@ extension ModelDescription {
                 }
             }
         }
-        if let problem = fieldProblem(kind, fields: fields, defaults: Set(defaults(of: kind).keys), path: path) {
+        if let problem = fieldProblem(kind, fields: fields, defaults: Set(defaultValues.keys), path: path) {
             throw ModelFileProblem(problem)
         }
         return fields
