@@ -7,7 +7,10 @@ conv 64 → pool → 128 → 10 with BatchNorm2d and dropout, at batch 128 on 1�
 PyTorch's `nn` layers and in JAX's `lax` convolutions; NumPy has no convolution and sits it out;
 its floor is the EasyNets step's own recorded products, `bench --config cnn`), and `lstm` (one
 LSTM layer 256 → 256 over sequences of 128 at batch 64, sequence-first, the mean squared error of
-every output against a random target: `nn.LSTM` in PyTorch, `bench --config lstm`). All of them
+every output against a random target: `nn.LSTM` in PyTorch, `bench --config lstm`), and
+`transformer` (the `char-transformer` preset: 2 pre-norm causal GELU blocks of 128 with 4 heads and a
+feed-forward width of 512, dropout 0.1, on 64 random sequences of 128 of 65 characters, Adam only:
+`nn.TransformerEncoderLayer` in PyTorch, einsum attention in JAX, `bench --config transformer`). All of them
 use float32; cross-entropy; PyTorch-default initialization; random
 data: a pool of standard-normal batches with random labels, ~8 MiB, cycled one batch per step, as
 `easynets bench` does, so no framework trains its loss down into subnormal gradients), with each
@@ -303,13 +306,135 @@ def jax_cnn_step(np, optimizer):
     return step
 
 
+TRANSFORMER_SHAPE = (64, 128, 65)  # batch, characters per sequence, vocabulary
+
+
+def text_pool(np):
+    """Random character sequences as `easynets bench --config transformer` draws them: inputs and next-character targets."""
+    rng = np.random.default_rng(4)
+    batch, length, vocabulary = TRANSFORMER_SHAPE
+    pool = []
+    for _ in range(4):
+        text = rng.integers(0, vocabulary, (batch, length + 1))
+        pool.append((text[:, :-1], text[:, 1:]))
+    return pool
+
+
+def torch_transformer_step(torch, np, optimizer):
+    """The `char-transformer` preset in PyTorch: Embedding(65, 128) + a learned position embedding → 2 ×
+    nn.TransformerEncoderLayer(128, 4 heads, 512, dropout 0.1, GELU, batch first, pre-norm, causal) →
+    LayerNorm → Linear(128, 65), cross-entropy of the (N, 65, L) scores, in training mode."""
+    nn = torch.nn
+    torch.manual_seed(0)
+    batch, length, vocabulary = TRANSFORMER_SHAPE
+
+    class CharTransformer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(vocabulary, 128)
+            self.position = nn.Parameter(torch.randn(length, 128))
+            self.blocks = nn.ModuleList(nn.TransformerEncoderLayer(128, 4, 512, 0.1, activation="gelu", batch_first=True,
+                                                                   norm_first=True) for _ in range(2))
+            self.norm = nn.LayerNorm(128)
+            self.head = nn.Linear(128, vocabulary)
+            self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(length))
+
+        def forward(self, x):
+            h = self.embedding(x) + self.position
+            for block in self.blocks:
+                h = block(h, src_mask=self.mask, is_causal=True)
+            return self.head(self.norm(h)).permute(0, 2, 1)
+
+    model = CharTransformer()
+    opt = (torch.optim.Adam(model.parameters(), lr=1e-3) if optimizer == "adam"
+           else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
+    data = Cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in text_pool(np)])
+
+    def step():
+        x, y = data()
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def jax_transformer_step(np, optimizer):
+    """The same model in JAX (causal multi-head attention by einsum, exact GELU, the four dropouts of
+    PyTorch's block), under jit."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+    batch, length, vocabulary = TRANSFORMER_SHAPE
+    size, heads, width = 128, 4, 512
+    keys = iter(jax.random.split(jax.random.PRNGKey(0), 32))
+
+    def uniform(shape, fan_in):
+        bound = 1 / fan_in ** 0.5
+        return jax.random.uniform(next(keys), shape, minval=-bound, maxval=bound)
+
+    def block_params():
+        return {"in_w": uniform((3 * size, size), size), "in_b": jnp.zeros(3 * size), "out_w": uniform((size, size), size),
+                "out_b": jnp.zeros(size), "w1": uniform((width, size), size), "b1": uniform((width,), size),
+                "w2": uniform((size, width), width), "b2": uniform((size,), width),
+                "g1": jnp.ones(size), "n1": jnp.zeros(size), "g2": jnp.ones(size), "n2": jnp.zeros(size)}
+    params = {"embedding": jax.random.normal(next(keys), (vocabulary, size)),
+              "position": jax.random.normal(next(keys), (length, size)),
+              "blocks": [block_params() for _ in range(2)], "g": jnp.ones(size), "n": jnp.zeros(size),
+              "head_w": uniform((vocabulary, size), size), "head_b": uniform((vocabulary,), size)}
+    transform = optax.adam(1e-3) if optimizer == "adam" else optax.sgd(0.01, momentum=0.9)
+    opt_state = transform.init(params)
+    data = Cycle([(jnp.asarray(x), jnp.asarray(y)) for x, y in text_pool(np)])
+    causal = jnp.tril(jnp.ones((length, length), dtype=bool))
+
+    def norm(h, g, b):
+        mean = h.mean(-1, keepdims=True)
+        return (h - mean) / jnp.sqrt(((h - mean) ** 2).mean(-1, keepdims=True) + 1e-5) * g + b
+
+    def dropped(h, key):
+        return jnp.where(jax.random.bernoulli(key, 0.9, h.shape), h / 0.9, 0)
+
+    def block(h, p, key):
+        k = jax.random.split(key, 4)
+        qkv = norm(h, p["g1"], p["n1"]) @ p["in_w"].T + p["in_b"]
+        q, kk, v = (qkv[..., i * size:(i + 1) * size].reshape(batch, length, heads, size // heads) for i in range(3))
+        scores = jnp.einsum("nqhd,nkhd->nhqk", q, kk) / (size // heads) ** 0.5
+        weights = dropped(jax.nn.softmax(jnp.where(causal, scores, -jnp.inf), axis=-1), k[0])
+        attended = jnp.einsum("nhqk,nkhd->nqhd", weights, v).reshape(batch, length, size) @ p["out_w"].T + p["out_b"]
+        h = h + dropped(attended, k[1])
+        inner = dropped(jax.nn.gelu(norm(h, p["g2"], p["n2"]) @ p["w1"].T + p["b1"], approximate=False), k[2])
+        return h + dropped(inner @ p["w2"].T + p["b2"], k[3])
+
+    def loss(params, x, y, key):
+        h = params["embedding"][x] + params["position"]
+        for p, k in zip(params["blocks"], jax.random.split(key, 2)):
+            h = block(h, p, k)
+        logits = norm(h, params["g"], params["n"]) @ params["head_w"].T + params["head_b"]
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[..., None], axis=-1))
+
+    @jax.jit
+    def update(params, opt_state, x, y, key):
+        grads = jax.grad(loss)(params, x, y, key)
+        updates, opt_state = transform.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state
+
+    state = [params, opt_state, jax.random.PRNGKey(1)]
+
+    def step():
+        state[2], sub = jax.random.split(state[2])
+        state[0], state[1] = update(state[0], state[1], *data(), sub)
+        jax.block_until_ready(state[0])
+    return step
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--easynets", default=".build/release/easynets")
-    parser.add_argument("--optimizer", nargs="+", choices=["sgd", "adam"], default=["sgd", "adam"])
+    parser.add_argument("--optimizer", nargs="+", choices=["sgd", "adam"], default=["sgd", "adam"],
+                        help="the optimizers to time (the transformer takes adam only, as the char-transformer preset trains)")
     parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds per configuration")
-    parser.add_argument("--configs", nargs="+", choices=[*WORKLOADS, "cnn", "lstm"], default=[*WORKLOADS, "cnn", "lstm"])
+    parser.add_argument("--configs", nargs="+", choices=[*WORKLOADS, "cnn", "lstm", "transformer"],
+                        default=[*WORKLOADS, "cnn", "lstm", "transformer"])
     args = parser.parse_args()
     for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
         os.environ[var] = str(args.threads)
@@ -338,7 +463,15 @@ def main():
     print(f"{'config':8} {'optimizer':9} {'framework':22} {'step ms':>10} {'floor ms':>10} {'ratio':>7}")
     numpy_floors = {}
     for name, optimizer in ((w, o) for w in args.configs for o in args.optimizer):
-        if name == "lstm":  # PyTorch's nn.LSTM only; the floor is the EasyNets step's own recorded products
+        if name == "transformer" and optimizer != "adam":
+            continue
+        if name == "transformer":  # the floor is the EasyNets step's own recorded products
+            steps = {}
+            if torch is not None:
+                steps[f"PyTorch {torch.__version__}"] = torch_transformer_step(torch, np, optimizer)
+            if jax is not None:
+                steps[f"JAX {jax.__version__} (jit)"] = jax_transformer_step(np, optimizer)
+        elif name == "lstm":  # PyTorch's nn.LSTM only; the floor is the EasyNets step's own recorded products
             steps = {f"PyTorch {torch.__version__}": torch_lstm_step(torch, optimizer)} if torch is not None else {}
         elif name == "cnn":  # NumPy has no convolution; the floor is the EasyNets step's own recorded products
             steps = {}
@@ -364,7 +497,7 @@ def main():
                 samples["EasyNets"].append(result["step_ms"])
                 samples["EasyNets floor"].append(result["floor_ms"])
             for framework, step in steps.items():
-                samples[framework].append(median_time(step, repetitions=3, target=0.3 if name in ("cnn", "lstm") else 0.03) * 1e3)
+                samples[framework].append(median_time(step, repetitions=3, target=0.3 if name in ("cnn", "lstm", "transformer") else 0.03) * 1e3)
         medians = {framework: statistics.median(values) for framework, values in samples.items() if values}
         floor = medians.get("EasyNets floor", medians.get("NumPy floor"))
         if floor is None:

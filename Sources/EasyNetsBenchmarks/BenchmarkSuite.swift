@@ -21,6 +21,9 @@ public struct BenchmarkSuite: Sendable {
         case cnn
         /// Training steps of a one-layer LSTM against the products they issue.
         case lstm
+        /// Training steps of the `char-transformer` preset (batch 64 × 128 characters) against the
+        /// products they issue.
+        case transformer
         /// A `Linear` layer forward and backward against its three BLAS calls.
         case linear
         /// An epoch of Fashion-MNIST: the bare compute, the ``Trainer`` with prefetching off and on
@@ -39,6 +42,10 @@ public struct BenchmarkSuite: Sendable {
         case generation
         /// Every benchmark but ``memory`` and ``generation`` (and ``threads`` only with more than one thread).
         case all
+
+        /// The optimizer a run of this benchmark uses unless told otherwise: Adam for ``transformer``
+        /// (as the `char-transformer` preset trains), SGD with momentum 0.9 for the others.
+        public var defaultOptimizer: OptimizerKind { self == .transformer ? .adam : .sgd }
     }
 
     /// Which benchmark to run.
@@ -89,6 +96,12 @@ public struct BenchmarkSuite: Sendable {
         if config == .lstm || config == .all {
             benchmarkRecordedStep(config: "lstm", title: "LSTM 256 → 256, one layer, sequence 128, MSE", batch: 64) {
                 LSTMStep(batch: 64, length: 128, size: 256, optimizer: optimizer).step
+            }
+        }
+        if config == .transformer || config == .all {
+            benchmarkRecordedStep(config: "transformer", title: "char-transformer, 2 blocks of 128, 4 heads, feed-forward 512, "
+                                  + "\(TransformerStep.length) characters", batch: 64) {
+                try TransformerStep(batch: 64, optimizer: optimizer).step
             }
         }
         if json { return }

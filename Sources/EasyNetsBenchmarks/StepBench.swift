@@ -298,3 +298,40 @@ final class LSTMStep {
         optimizer.step()
     }
 }
+
+/// One training step of the `char-transformer` preset as `easynets train --dataset text` builds
+/// it (65 characters, context 128: an embedding, a learned position embedding, two pre-norm causal
+/// GELU blocks of size 128 with 4 heads and a feed-forward width of 512, dropout 0.1, a final layer
+/// norm and the character scores), on random character sequences (a pool of batches, each
+/// sequence's targets the next characters), as `scripts/compare_frameworks.py --configs
+/// transformer` runs it in PyTorch.
+final class TransformerStep {
+    static let (vocabulary, length) = (65, 128)
+    let model: Sequential<Float>
+    let optimizer: any Optimizer<Float>
+    let inputs: [Tensor<Float>]
+    let labels: [[Int]]
+    private var next = 0
+
+    init(batch: Int, optimizer kind: OptimizerKind = .adam) throws {
+        var generator = RandomGenerator(seed: 4)
+        let (vocabulary, length) = (Self.vocabulary, Self.length)
+        model = try Sequential<Float>(CharacterLanguageModel.transformer(vocabularySize: vocabulary, contextLength: length), seed: 1)
+        optimizer = kind.benchmarkOptimizer(model.trainableParameters)
+        var (inputs, labels): ([Tensor<Float>], [[Int]]) = ([], [])
+        for _ in 0..<4 {
+            let text = (0..<(batch * (length + 1))).map { _ in Int(generator.next() % UInt64(vocabulary)) }
+            let sequences = (0..<batch).map { text[($0 * (length + 1))..<(($0 + 1) * (length + 1))] }
+            inputs.append(Tensor(sequences.flatMap { $0.dropLast().map(Float.init) }, shape: [batch, length]))
+            labels.append(sequences.flatMap { $0.dropFirst() })
+        }
+        (self.inputs, self.labels) = (inputs, labels)
+    }
+
+    func step() {
+        defer { next = (next + 1) % inputs.count }
+        optimizer.zeroGradients()
+        crossEntropy(logits: model(inputs[next]), labels: labels[next]).backward()
+        optimizer.step()
+    }
+}

@@ -117,6 +117,10 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
     public var isTraining = true
     /// The rotary position embedding of each head's queries and keys, or `nil` for none.
     public let rotaryEmbedding: RotaryEmbedding?
+    /// Whether self-attention without masks other than the causal one runs its heads as one op
+    /// (``selfAttentionHeads(_:heads:batchFirst:isCausal:dropout:generator:)``); the tests turn it
+    /// off to compare with the general path.
+    var allowsFusedHeads = true
 
     /// Attention over `embeddingSize` features in `headCount` heads, drawn from `source`; keys of
     /// `keySize` and values of `valueSize` features (E when `nil`), with PyTorch's options; with a
@@ -184,6 +188,12 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
         }
         require(key.rank == query.rank && value.rank == query.rank,
                 "MultiheadAttention: query \(query.shape), key \(key.shape) and value \(value.shape) are not all batched or all unbatched")
+        if allowsFusedHeads && attentionMask == nil && keyPaddingMask == nil && !needWeights && inputProjectionWeight != nil
+            && keyBias == nil && !addZeroAttention && rotaryEmbedding == nil && query.storage === key.storage
+            && key.storage === value.storage && query.node === key.node && key.node === value.node && query.shape == key.shape
+            && key.shape == value.shape {
+            return (fusedSelfAttention(query, isCausal: isCausal), nil)
+        }
         // (L, N, E) throughout, as PyTorch computes it.
         func sequenceFirst(_ x: Tensor<Scalar>) -> Tensor<Scalar> { !batched ? x.unsqueezed(axis: 1) : batchFirst ? x.permuted([1, 0, 2]) : x }
         let (q, k, v) = (sequenceFirst(query), sequenceFirst(key), sequenceFirst(value))
@@ -249,6 +259,18 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
             weights = batched ? shaped : shaped.squeezed(axis: 0)
         }
         return (!batched ? output.squeezed(axis: 1) : batchFirst ? output.permuted([1, 0, 2]) : output, weights)
+    }
+
+    /// Self-attention of `x` in its own layout, the three projections as one product and the
+    /// heads as ``selfAttentionHeads(_:heads:batchFirst:isCausal:dropout:generator:)``.
+    private func fusedSelfAttention(_ x: Tensor<Scalar>, isCausal: Bool) -> Tensor<Scalar> {
+        let batched = x.rank == 3
+        let input = batched ? x : x.unsqueezed(axis: 1)  // unbatched (L, E) as (L, 1, E)
+        let projected = linear(input, weight: inputProjectionWeight!.value, bias: inputProjectionBias?.value)
+        let joined = selfAttentionHeads(projected, heads: headCount, batchFirst: batched && batchFirst, isCausal: isCausal,
+                                        dropout: isTraining ? dropout : 0, generator: &generator)
+        let output = outputProjection(joined)
+        return batched ? output : output.squeezed(axis: 1)
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {

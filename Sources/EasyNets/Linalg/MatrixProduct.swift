@@ -129,6 +129,25 @@ public enum MatrixProduct {
         }
     }
 
+    /// As ``gemm(transposeA:transposeB:m:n:k:alpha:a:b:beta:c:)`` on matrices inside larger ones:
+    /// the rows of A, B and C as stored start `lda`, `ldb` and `ldc` elements apart (at least their
+    /// lengths). Always one BLAS gemm, whatever the shape.
+    static func gemm<T: TensorScalar>(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T = 1, a: UnsafePointer<T>, lda: Int,
+        b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+    ) {
+        if isRecording.load(ordering: .relaxed) {
+            recorded.withLock { $0.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta))) }
+        }
+        guard m > 0 && n > 0 && k > 0 else {
+            if m > 0 && n > 0 { for i in 0..<m { scale(c + i * ldc, count: n, by: beta) } }
+            return
+        }
+        if let threads = threadCount(route: .gemm, m: m, n: n, k: k, limit: Parallelism.threadCount) { BLASRuntime.useThreads(threads) }
+        T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c, ldc: ldc)
+    }
+
     /// `C[i, j] = (alpha·a[i])·b[j]`, the rounding of BLAS ger on a zero matrix. Pre-specialized and
     /// never inlined, so unspecialized generic callers reach the loop compiled for Float or Double.
     @inline(never)

@@ -5,9 +5,33 @@ import RealModule
 /// The same seed gives the same numbers on every run and machine. Its ``state`` can be saved and
 /// restored, so a training run can resume bit-identically.
 public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codable {
+    /// The four words of xoshiro256** state, held apart so that drawing touches no array.
+    private var s0, s1, s2, s3: UInt64
+
     /// The four words of xoshiro256** state.
     public var state: [UInt64] {
-        didSet { require(state.count == 4, "RandomGenerator.state: needs 4 words, got \(state.count)") }
+        get { [s0, s1, s2, s3] }
+        set {
+            require(newValue.count == 4, "RandomGenerator.state: needs 4 words, got \(newValue.count)")
+            (s0, s1, s2, s3) = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
+    /// Decodes the `state` array of four words (the format a synthesized coder wrote).
+    public init(from decoder: any Decoder) throws {
+        let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)
+        guard words.count == 4 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.state],
+                                                    debugDescription: "a generator's state needs 4 words, got \(words.count)"))
+        }
+        (s0, s1, s2, s3) = (words[0], words[1], words[2], words[3])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
     }
 
     /// A generator whose whole stream is fixed by `seed`.
@@ -20,19 +44,19 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = [nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix()]
+        (s0, s1, s2, s3) = (nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix())
     }
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
-        let result = rotateLeft(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotateLeft(state[3], 45)
+        let result = rotateLeft(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = rotateLeft(s3, 45)
         return result
     }
 

@@ -16,8 +16,9 @@ struct Bench: ParsableCommand {
     @Option(parsing: .unconditional, help: "Timed repetitions per measurement (the median is reported).")
     var repetitions: Int = 15
 
-    @Option(help: "The training steps' optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) (sgd: momentum 0.9).")
-    var optimizer: OptimizerKind = .sgd
+    @Option(help: ArgumentHelp("The training steps' optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")) "
+                               + "(sgd: momentum 0.9; by default adam for --config transformer, sgd for the others)."))
+    var optimizer: OptimizerKind?
 
     @Flag(help: "Print one JSON object per training-step configuration.")
     var json = false
@@ -34,7 +35,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() {
-        BenchmarkSuite(workload: config, threads: threads, repetitions: repetitions, optimizer: optimizer, json: json,
+        BenchmarkSuite(workload: config, threads: threads, repetitions: repetitions, optimizer: optimizer ?? config.defaultOptimizer, json: json,
                        breakdown: breakdown, dataDirectory: dataDir).run()
     }
 }
