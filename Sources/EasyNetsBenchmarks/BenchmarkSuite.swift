@@ -180,10 +180,18 @@ public struct BenchmarkSuite: Sendable {
         let ratio = Timing(samples: zip(stepSamples, floorSamples).map { $0 / $1 }).median
         let gigaflops = 2 * Double(floor.multiplyAdds) / 1e9
         if breakdown && !json {
+            // Products of one shape are listed once, with their count and their summed time, in order of first use.
+            var order: [String] = [], totals: [String: (count: Int, seconds: Double, flops: Double)] = [:]
             for (call, seconds) in zip(floor.calls, floor.callTimes(rounds: repetitions)) {
-                print("  product \(call.transposeA ? "ᵀ" : "")(\(call.m)×\(call.k)) · \(call.transposeB ? "ᵀ" : "")(\(call.k)×\(call.n)), beta "
-                      + "\(call.beta): \(String(seconds * 1e3, style: .fixed(3))) ms, "
-                      + "\(String(2 * Double(call.m * call.n * call.k) / seconds / 1e9, style: .fixed(1))) GFLOP/s")
+                let name = "\(call.transposeA ? "ᵀ" : "")(\(call.m)×\(call.k)) · \(call.transposeB ? "ᵀ" : "")(\(call.k)×\(call.n)), beta \(call.beta)"
+                if totals[name] == nil { order.append(name) }
+                let total = totals[name] ?? (0, 0, 0)
+                totals[name] = (total.count + 1, total.seconds + seconds, total.flops + 2 * Double(call.m * call.n * call.k))
+            }
+            for name in order {
+                let total = totals[name]!
+                print("  \(total.count) × product \(name): \(String(total.seconds * 1e3, style: .fixed(3))) ms, "
+                      + "\(String(total.flops / total.seconds / 1e9, style: .fixed(1))) GFLOP/s")
             }
         }
         if json {

@@ -25,10 +25,38 @@ public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
     public var layerDescription: ModelDescription? { .layer(DropoutDescription(probability: probability)) }
 }
 
-/// Inverted dropout's mask of `shape`: 1/(1 − p) where a uniform draw is at least p, else 0.
+/// Inverted dropout's mask of `shape`: 0 with probability p, else 1/(1 − p), in one pass (see
+/// ``Kernels/forEachDropoutDraw(count:probability:generator:_:)``).
 func dropoutMask<Scalar: TensorScalar>(_ shape: [Int], probability: Double, using generator: inout RandomGenerator) -> Tensor<Scalar> {
-    let draws = Tensor<Scalar>.uniform(shape, using: &generator)
-    return (draws .>= Scalar(probability)) * Scalar(1 / (1 - probability))
+    let mask = Tensor<Scalar>(uninitializedShape: shape, op: "dropoutMask")
+    Kernels.fillDropoutMask(mask.storage.base, count: mask.count, probability: probability, generator: &generator)
+    return mask
+}
+
+extension Kernels {
+    /// Calls `body(i, kept)` for i in 0..<count, in order: an element is dropped with probability
+    /// `probability` (its 32 random bits, two per draw of `generator`, fall below p·2³²).
+    @inline(__always)
+    static func forEachDropoutDraw(count: Int, probability: Double, generator: inout RandomGenerator, _ body: (Int, Bool) -> Void) {
+        let threshold = UInt64((probability * 4_294_967_296).rounded(.down))
+        var i = 0
+        while i + 1 < count {
+            let bits = generator.next()
+            body(i, bits & 0xFFFF_FFFF >= threshold)
+            body(i + 1, bits >> 32 >= threshold)
+            i += 2
+        }
+        if i < count { body(i, generator.next() & 0xFFFF_FFFF >= threshold) }
+    }
+
+    /// `mask[i]` = 0 for a dropped element, 1/(1 − p) for a kept one.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func fillDropoutMask<T: TensorScalar>(_ mask: UnsafeMutablePointer<T>, count: Int, probability: Double,
+                                                 generator: inout RandomGenerator) {
+        let factor = T(1 / (1 - probability))
+        forEachDropoutDraw(count: count, probability: probability, generator: &generator) { i, kept in mask[i] = kept ? factor : 0 }
+    }
 }
 
 /// Channel dropout (PyTorch's `nn.Dropout2d`): in training, each channel of each example, a whole

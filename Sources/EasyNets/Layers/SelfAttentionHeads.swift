@@ -68,9 +68,6 @@ struct SelfAttentionGeometry: Sendable {
     struct Dropout: Sendable {
         let probability: Double, seed: UInt64
 
-        /// A value drawn below this (of 2³²) drops a weight.
-        var threshold: UInt64 { UInt64((probability * 4_294_967_296).rounded(.down)) }
-
         /// The generator of head `index`'s masks (the same in forward and backward).
         func generator(head index: Int) -> RandomGenerator {
             RandomGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
@@ -112,8 +109,8 @@ struct SelfAttentionGeometry: Sendable {
                     Kernels.attentionSoftmaxRows(weights, rows: rows, keys: keys, firstRow: first, geometry: self, scale: T(scale),
                                                  logSumExp: logSumExp + pair * length + first)
                     if let dropout, masks != nil {
-                        Kernels.attentionDropRows(weights, count: rows * keys, threshold: dropout.threshold,
-                                                  factor: T(1 / (1 - dropout.probability)), generator: &masks!, keep: nil)
+                        Kernels.attentionDropRows(weights, count: rows * keys, probability: dropout.probability, generator: &masks!,
+                                                  keep: nil)
                     }
                     MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: d, k: keys, a: weights, lda: keys,
                                        b: v, ldb: rs, beta: 0, c: o + first * os, ldc: os)
@@ -152,8 +149,8 @@ struct SelfAttentionGeometry: Sendable {
                     var dropped = UnsafePointer(weights)
                     if let dropout, masks != nil {
                         work.update(from: weights, count: rows * keys)
-                        Kernels.attentionDropRows(work, count: rows * keys, threshold: dropout.threshold,
-                                                  factor: T(1 / (1 - dropout.probability)), generator: &masks!, keep: keep)
+                        Kernels.attentionDropRows(work, count: rows * keys, probability: dropout.probability, generator: &masks!,
+                                                  keep: keep)
                         dropped = UnsafePointer(work)
                     }
                     MatrixProduct.gemm(transposeA: true, transposeB: false, m: keys, n: d, k: rows, a: dropped, lda: keys,
@@ -215,23 +212,18 @@ extension Kernels {
         }
     }
 
-    /// Dropout of `count` weights in place: each is dropped when its 32 random bits (two per draw
-    /// of `generator`) fall below `threshold`, else multiplied by `factor`; `keep` records which stay.
+    /// Dropout of `count` weights in place (the draws of ``forEachDropoutDraw(count:probability:generator:_:)``):
+    /// a dropped weight becomes 0, a kept one is multiplied by 1/(1 − p); `keep` records which stay.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func attentionDropRows<T: TensorScalar>(
-        _ weights: UnsafeMutablePointer<T>, count: Int, threshold: UInt64, factor: T, generator: inout RandomGenerator,
+        _ weights: UnsafeMutablePointer<T>, count: Int, probability: Double, generator: inout RandomGenerator,
         keep: UnsafeMutablePointer<UInt8>?
     ) {
-        var i = 0
-        while i < count {
-            let bits = generator.next()
-            for half in 0..<2 where i < count {
-                let kept = (bits >> (32 * UInt64(half))) & 0xFFFF_FFFF >= threshold
-                weights[i] = kept ? weights[i] * factor : 0
-                keep?[i] = kept ? 1 : 0
-                i += 1
-            }
+        let factor = T(1 / (1 - probability))
+        forEachDropoutDraw(count: count, probability: probability, generator: &generator) { i, kept in
+            weights[i] = kept ? weights[i] * factor : 0
+            keep?[i] = kept ? 1 : 0
         }
     }
 

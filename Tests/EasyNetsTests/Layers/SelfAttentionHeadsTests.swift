@@ -97,11 +97,9 @@ import Testing
         var weights = [Double](repeating: 1, count: count)
         var keep = [UInt8](repeating: 9, count: count)
         var generator = RandomGenerator(seed: 1)
-        let dropout = SelfAttentionGeometry.Dropout(probability: p, seed: 0)
         weights.withUnsafeMutableBufferPointer { w in
             keep.withUnsafeMutableBufferPointer { k in
-                Kernels.attentionDropRows(w.baseAddress!, count: count, threshold: dropout.threshold, factor: 1 / (1 - p),
-                                          generator: &generator, keep: k.baseAddress!)
+                Kernels.attentionDropRows(w.baseAddress!, count: count, probability: p, generator: &generator, keep: k.baseAddress!)
             }
         }
         let dropped = weights.filter { $0 == 0 }.count
