@@ -345,17 +345,7 @@ def torch_transformer_step(torch, np, optimizer):
                 h = block(h, src_mask=self.mask, is_causal=True)
             return self.head(self.norm(h)).permute(0, 2, 1)
 
-    model = CharTransformer()
-    opt = (torch.optim.Adam(model.parameters(), lr=1e-3) if optimizer == "adam"
-           else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
-    data = Cycle([(torch.from_numpy(x), torch.from_numpy(y)) for x, y in text_pool(np)])
-
-    def step():
-        x, y = data()
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-    return step
+    return torch_training_step(torch, CharTransformer(), optimizer, text_pool(np))
 
 
 def jax_transformer_step(np, optimizer):

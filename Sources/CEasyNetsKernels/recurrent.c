@@ -1,37 +1,6 @@
 #include "clones.h"
 #include "EasyNetsRecurrentKernels.h"
-#include <stdint.h>
-
-// e^x for x ≤ 0 in double, branch-free so that the LSTM loop below vectorizes: x = k·ln 2 + r
-// with |r| ≤ ln 2 / 2 (Cody–Waite: k·LN2_HI is exact for |k| < 2^11), e^r by its Taylor polynomial
-// to r^11 (relative error below 1e-15 there), 2^k put into the exponent bits. x is clamped at −708,
-// where e^x ≈ 3e-308 is still normal; NaN stays NaN.
-static inline double exp_nonpositive(double x) {
-    const double shifter = 0x1.8p52, log2e = 0x1.71547652b82fep0;
-    const double ln2_hi = 0x1.62e42fee00000p-1, ln2_lo = 0x1.a39ef35793c76p-33;
-    x = x < -708.0 ? -708.0 : x;
-    const double shifted = x * log2e + shifter;
-    const double k = shifted - shifter;  // round(x·log2 e)
-    const double r = (x - k * ln2_hi) - k * ln2_lo;
-    double p = 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    uint64_t bits;
-    __builtin_memcpy(&bits, &shifted, sizeof bits);  // k in the low mantissa bits
-    const uint64_t scaleBits = (bits + 1023) << 52;
-    double scale;
-    __builtin_memcpy(&scale, &scaleBits, sizeof scale);
-    return p * scale;
-}
+#include "vector_math.h"
 
 // The logistic function in double, as 1/(1 + e^−x) for x ≥ 0 and e^x/(1 + e^x) below.
 static inline double sigmoid_double(double x) {

@@ -90,7 +90,7 @@ public struct BenchmarkSuite: Sendable {
         }
         if config == .cnn || config == .all {
             benchmarkRecordedStep(config: "cnn", title: "conv 32 → pool → conv 64 → pool → 128 → 10", batch: 128) {
-                try CNNStep(batch: 128, optimizer: optimizer).step
+                try PooledStep.cnn(batch: 128, optimizer: optimizer).step
             }
         }
         if config == .lstm || config == .all {
@@ -100,8 +100,8 @@ public struct BenchmarkSuite: Sendable {
         }
         if config == .transformer || config == .all {
             benchmarkRecordedStep(config: "transformer", title: "char-transformer, 2 blocks of 128, 4 heads, feed-forward 512, "
-                                  + "\(TransformerStep.length) characters", batch: 64) {
-                try TransformerStep(batch: 64, optimizer: optimizer).step
+                                  + "\(PooledStep.length) characters", batch: 64) {
+                try PooledStep.transformer(batch: 64, optimizer: optimizer).step
             }
         }
         if json { return }
@@ -281,7 +281,7 @@ public struct BenchmarkSuite: Sendable {
         }
         // The cnn preset: im2col columns, pooling winners and batch-norm buffers come from the
         // buffer pool, so resident memory stays where the first steps put it.
-        guard let cnn = try? CNNStep(batch: 128) else { return }
+        guard let cnn = try? PooledStep.cnn(batch: 128) else { return }
         for _ in 0..<20 { cnn.step() }
         let cnnStart = memory()
         print("memory (cnn, batch 128): after 20 steps RSS \(cnnStart.rss / 1024) MiB, peak \(cnnStart.peak / 1024) MiB")

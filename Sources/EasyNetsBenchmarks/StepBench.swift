@@ -250,22 +250,18 @@ final class RecordedFloor {
     var multiplyAdds: Int { calls.reduce(0) { $0 + $1.m * $1.n * $1.k } }
 }
 
-/// One training step of the `cnn` preset on Fashion-MNIST-sized images (batch × 1 × 28 × 28,
-/// standard normal, random labels, a pool of batches as `EasyNetsStep` has), as a user writes it.
-final class CNNStep {
+/// One training step of a model that scores classes (or the next characters), as a user writes
+/// it: the next batch of a pool, cross-entropy, backward, and the optimizer's update.
+final class PooledStep {
     let model: Sequential<Float>
     let optimizer: any Optimizer<Float>
     let inputs: [Tensor<Float>]
     let labels: [[Int]]
     private var next = 0
 
-    init(batch: Int, optimizer kind: OptimizerKind = .sgd) throws {
-        var generator = RandomGenerator(seed: 2)
-        model = try Sequential<Float>(ConvolutionalNetwork.description(), seed: 1)
+    init(model: Sequential<Float>, optimizer kind: OptimizerKind, inputs: [Tensor<Float>], labels: [[Int]]) {
+        (self.model, self.inputs, self.labels) = (model, inputs, labels)
         optimizer = kind.benchmarkOptimizer(model.trainableParameters)
-        let batches = max(4, (8 << 20) / (batch * 784 * MemoryLayout<Float>.stride))
-        inputs = (0..<batches).map { _ in Tensor.normal([batch, 1, 28, 28], using: &generator) }
-        labels = (0..<batches).map { _ in (0..<batch).map { _ in Int(generator.next() % 10) } }
     }
 
     func step() {
@@ -273,6 +269,39 @@ final class CNNStep {
         optimizer.zeroGradients()
         crossEntropy(logits: model(inputs[next]), labels: labels[next]).backward()
         optimizer.step()
+    }
+
+    /// The `cnn` preset on Fashion-MNIST-sized images (batch × 1 × 28 × 28, standard normal, random
+    /// labels, a pool of batches as `EasyNetsStep` has).
+    static func cnn(batch: Int, optimizer: OptimizerKind = .sgd) throws -> PooledStep {
+        var generator = RandomGenerator(seed: 2)
+        let model = try Sequential<Float>(ConvolutionalNetwork.description(), seed: 1)
+        let batches = max(4, (8 << 20) / (batch * 784 * MemoryLayout<Float>.stride))
+        let inputs = (0..<batches).map { _ in Tensor<Float>.normal([batch, 1, 28, 28], using: &generator) }
+        let labels = (0..<batches).map { _ in (0..<batch).map { _ in Int(generator.next() % 10) } }
+        return PooledStep(model: model, optimizer: optimizer, inputs: inputs, labels: labels)
+    }
+
+    /// The characters of ``transformer(batch:optimizer:)`` and their sequences' length.
+    static let (vocabulary, length) = (65, 128)
+
+    /// The `char-transformer` preset as `easynets train --dataset text` builds it (65 characters,
+    /// context 128: an embedding, a learned position embedding, two pre-norm causal GELU blocks of
+    /// size 128 with 4 heads and a feed-forward width of 512, dropout 0.1, a final layer norm and
+    /// the character scores), on random character sequences (a pool of 4 batches, each sequence's
+    /// targets the next characters), as `scripts/compare_frameworks.py --configs transformer` runs
+    /// it in PyTorch.
+    static func transformer(batch: Int, optimizer: OptimizerKind = .adam) throws -> PooledStep {
+        var generator = RandomGenerator(seed: 4)
+        let model = try Sequential<Float>(CharacterLanguageModel.transformer(vocabularySize: vocabulary, contextLength: length), seed: 1)
+        var (inputs, labels): ([Tensor<Float>], [[Int]]) = ([], [])
+        for _ in 0..<4 {
+            let text = (0..<(batch * (length + 1))).map { _ in Int(generator.next() % UInt64(vocabulary)) }
+            let sequences = (0..<batch).map { text[($0 * (length + 1))..<(($0 + 1) * (length + 1))] }
+            inputs.append(Tensor(sequences.flatMap { $0.dropLast().map(Float.init) }, shape: [batch, length]))
+            labels.append(sequences.flatMap { $0.dropFirst() })
+        }
+        return PooledStep(model: model, optimizer: optimizer, inputs: inputs, labels: labels)
     }
 }
 
@@ -295,43 +324,6 @@ final class LSTMStep {
     func step() {
         optimizer.zeroGradients()
         meanSquaredError(lstm(input), target).backward()
-        optimizer.step()
-    }
-}
-
-/// One training step of the `char-transformer` preset as `easynets train --dataset text` builds
-/// it (65 characters, context 128: an embedding, a learned position embedding, two pre-norm causal
-/// GELU blocks of size 128 with 4 heads and a feed-forward width of 512, dropout 0.1, a final layer
-/// norm and the character scores), on random character sequences (a pool of batches, each
-/// sequence's targets the next characters), as `scripts/compare_frameworks.py --configs
-/// transformer` runs it in PyTorch.
-final class TransformerStep {
-    static let (vocabulary, length) = (65, 128)
-    let model: Sequential<Float>
-    let optimizer: any Optimizer<Float>
-    let inputs: [Tensor<Float>]
-    let labels: [[Int]]
-    private var next = 0
-
-    init(batch: Int, optimizer kind: OptimizerKind = .adam) throws {
-        var generator = RandomGenerator(seed: 4)
-        let (vocabulary, length) = (Self.vocabulary, Self.length)
-        model = try Sequential<Float>(CharacterLanguageModel.transformer(vocabularySize: vocabulary, contextLength: length), seed: 1)
-        optimizer = kind.benchmarkOptimizer(model.trainableParameters)
-        var (inputs, labels): ([Tensor<Float>], [[Int]]) = ([], [])
-        for _ in 0..<4 {
-            let text = (0..<(batch * (length + 1))).map { _ in Int(generator.next() % UInt64(vocabulary)) }
-            let sequences = (0..<batch).map { text[($0 * (length + 1))..<(($0 + 1) * (length + 1))] }
-            inputs.append(Tensor(sequences.flatMap { $0.dropLast().map(Float.init) }, shape: [batch, length]))
-            labels.append(sequences.flatMap { $0.dropFirst() })
-        }
-        (self.inputs, self.labels) = (inputs, labels)
-    }
-
-    func step() {
-        defer { next = (next + 1) % inputs.count }
-        optimizer.zeroGradients()
-        crossEntropy(logits: model(inputs[next]), labels: labels[next]).backward()
         optimizer.step()
     }
 }

@@ -5,12 +5,14 @@
 // (Float+Kernels.swift, Double+Kernels.swift).
 //
 // Each topic header states its contract with the Swift reference loops: the optimizer,
-// activation, pooling and normalization loops are bit-identical to them; the LSTM cell is within
-// a Float ulp of the correctly rounded activations, not bit-identical to its Swift loop.
+// pooling and normalization loops and ReLU are bit-identical to them; the LSTM cell is within a
+// Float ulp of the correctly rounded activations, and the Float GELU and attention softmax loops
+// within a few ulps, not bit-identical to their Swift loops.
 #ifndef EASYNETS_KERNELS_H
 #define EASYNETS_KERNELS_H
 
 #include "EasyNetsActivationKernels.h"
+#include "EasyNetsAttentionKernels.h"
 #include "EasyNetsKernelDispatch.h"
 #include "EasyNetsNormalizationKernels.h"
 #include "EasyNetsOptimizerKernels.h"

@@ -57,6 +57,34 @@ extension Double: _TensorKernels {
         easynets_relu_backward_f64(x, dY, dX, count)
     }
 
+    public static func _kernelGELU(x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>, count: Int) {
+        Kernels.geluLoop(x: x, y: y, count: count)
+    }
+
+    public static func _kernelGELUBackward(
+        x: UnsafePointer<Double>, dY: UnsafePointer<Double>, dX: UnsafeMutablePointer<Double>, count: Int
+    ) {
+        Kernels.geluBackwardLoop(x: x, dY: dY, dX: dX, count: count)
+    }
+
+    // MARK: Attention
+
+    public static func _kernelAttentionSoftmaxRows(
+        _ scores: UnsafeMutablePointer<Double>, rows: Int, keys: Int, visible0: Int, step: Int, scale: Double,
+        logSumExp: UnsafeMutablePointer<Double>
+    ) {
+        Kernels.attentionSoftmaxRowsLoop(scores, rows: rows, keys: keys, visible0: visible0, step: step, scale: scale,
+                                         logSumExp: logSumExp)
+    }
+
+    public static func _kernelAttentionWeightRows(
+        _ scores: UnsafeMutablePointer<Double>, rows: Int, keys: Int, visible0: Int, step: Int, scale: Double,
+        logSumExp: UnsafePointer<Double>
+    ) {
+        Kernels.attentionWeightRowsLoop(scores, rows: rows, keys: keys, visible0: visible0, step: step, scale: scale,
+                                        logSumExp: logSumExp)
+    }
+
     // MARK: Pooling
 
     public static func _kernelMaxPool(

@@ -56,6 +56,32 @@ extension Float: _TensorKernels {
         easynets_relu_backward_f32(x, dY, dX, count)
     }
 
+    public static func _kernelGELU(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int) {
+        easynets_gelu_f32(x, y, count)
+    }
+
+    public static func _kernelGELUBackward(
+        x: UnsafePointer<Float>, dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        easynets_gelu_backward_f32(x, dY, dX, count)
+    }
+
+    // MARK: Attention
+
+    public static func _kernelAttentionSoftmaxRows(
+        _ scores: UnsafeMutablePointer<Float>, rows: Int, keys: Int, visible0: Int, step: Int, scale: Float,
+        logSumExp: UnsafeMutablePointer<Float>
+    ) {
+        easynets_attention_softmax_rows_f32(scores, rows, keys, visible0, step, scale, logSumExp)
+    }
+
+    public static func _kernelAttentionWeightRows(
+        _ scores: UnsafeMutablePointer<Float>, rows: Int, keys: Int, visible0: Int, step: Int, scale: Float,
+        logSumExp: UnsafePointer<Float>
+    ) {
+        easynets_attention_weight_rows_f32(scores, rows, keys, visible0, step, scale, logSumExp)
+    }
+
     // MARK: Pooling
 
     public static func _kernelMaxPool(

@@ -47,6 +47,28 @@ enum UnaryPass<T: TensorScalar> {
     }
 }
 
+extension Kernels {
+    /// The exact GELU `x·½·(1 + erf(x/√2))` with the C library's `erf`: `Double`'s loop, and the
+    /// reference the `Float` C loop is tested against.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func geluLoop<T: TensorScalar>(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, count: Int) {
+        for i in 0..<count { y[i] = x[i] * T(0.5) * (1 + T.erf(x[i] / T.sqrt(2))) }
+    }
+
+    /// GELU's gradient `dY·(Φ(x) + x·φ(x))` with the C library's `erf` and `exp`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func geluBackwardLoop<T: TensorScalar>(x: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>, count: Int) {
+        let invSqrt2Pi = 1 / T.sqrt(2 * T.pi)
+        for i in 0..<count {
+            let cdf = T(0.5) * (1 + T.erf(x[i] / T.sqrt(2)))
+            let pdf = invSqrt2Pi * T.exp(-x[i] * x[i] / 2)
+            dX[i] = dY[i] * (cdf + x[i] * pdf)
+        }
+    }
+}
+
 /// SELU's constants (Klambauer et al. 2017), as PyTorch uses them.
 private let seluAlpha = 1.6732632423543772848170429916717
 private let seluScale = 1.0507009873554804934193349852946
@@ -174,15 +196,9 @@ extension Kernels {
             let a = T(seluAlpha), scale = T(seluScale)
             for i in 0..<n { dX[i] = dY[i] * scale * (x[i] > 0 ? 1 : a * T.exp(x[i])) }
 
-        // x·Φ(x) with Φ the standard normal CDF; derivative Φ(x) + x·φ(x).
-        case let (.gelu, .forward(x, y)): for i in 0..<n { y[i] = x[i] * T(0.5) * (1 + T.erf(x[i] / T.sqrt(2))) }
-        case let (.gelu, .backward(x, _, dY, dX)):
-            let invSqrt2Pi = 1 / T.sqrt(2 * T.pi)
-            for i in 0..<n {
-                let cdf = T(0.5) * (1 + T.erf(x[i] / T.sqrt(2)))
-                let pdf = invSqrt2Pi * T.exp(-x[i] * x[i] / 2)
-                dX[i] = dY[i] * (cdf + x[i] * pdf)
-            }
+        // x·Φ(x) with Φ the standard normal CDF; derivative Φ(x) + x·φ(x) (see geluLoop).
+        case let (.gelu, .forward(x, y)): T._kernelGELU(x: x, y: y, count: n)
+        case let (.gelu, .backward(x, _, dY, dX)): T._kernelGELUBackward(x: x, dY: dY, dX: dX, count: n)
 
         case let (.geluTanh, .forward(x, y)):
             let c = T.sqrt(2 / T.pi)

@@ -64,6 +64,9 @@ struct SelfAttentionGeometry: Sendable {
     /// block skips most of the keys its rows may not see.
     static let rowBlock = 32
 
+    /// The rows of a block here: ``rowBlock``, or fewer for a shorter sequence (at least 1).
+    var block: Int { Swift.max(1, Swift.min(Self.rowBlock, length)) }
+
     /// The dropout of the attention weights: its probability and the seed of each head's masks.
     struct Dropout: Sendable {
         let probability: Double, seed: UInt64
@@ -92,30 +95,50 @@ struct SelfAttentionGeometry: Sendable {
     func forward<T: TensorScalar>(_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ logSumExp: UnsafeMutablePointer<T>,
                                   dropout: Dropout?) {
         let (d, rs, os) = (headSize, inputRowStride, outputRowStride)
-        let block = Swift.max(1, Swift.min(Self.rowBlock, length))
-        let weights = UnsafeMutablePointer<T>.allocate(capacity: block * length)
-        defer { weights.deallocate() }
-        for n in 0..<batch {
-            for h in 0..<heads {
-                let pair = n * heads + h
+        forEachPairRange { pairs, threads in
+            let weights = UnsafeMutablePointer<T>.allocate(capacity: block * length)
+            defer { weights.deallocate() }
+            for pair in pairs {
+                let (n, h) = pair.quotientAndRemainder(dividingBy: heads)
                 var masks = dropout?.generator(head: pair)
                 let q = input + inputOffset(sequence: n, head: h), k = q + embedding, v = q + 2 * embedding
                 let o = output + outputOffset(sequence: n, head: h)
-                for first in stride(from: 0, to: length, by: block) {
-                    let rows = Swift.min(block, length - first), keys = visibleKeys(row: first + rows - 1)
+                forEachBlock { first, rows, keys in
                     // Scores of the block's rows against the keys they see: (rows, keys), row stride `keys`.
                     MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: keys, k: d, a: q + first * rs, lda: rs,
-                                       b: k, ldb: rs, beta: 0, c: weights, ldc: keys)
-                    Kernels.attentionSoftmaxRows(weights, rows: rows, keys: keys, firstRow: first, geometry: self, scale: T(scale),
-                                                 logSumExp: logSumExp + pair * length + first)
+                                       b: k, ldb: rs, beta: 0, c: weights, ldc: keys, threadLimit: threads)
+                    let (visible0, step) = isCausal ? (first + 1, 1) : (length, 0)
+                    T._kernelAttentionSoftmaxRows(weights, rows: rows, keys: keys, visible0: visible0, step: step, scale: T(scale),
+                                                  logSumExp: logSumExp + pair * length + first)
                     if let dropout, masks != nil {
                         Kernels.attentionDropRows(weights, count: rows * keys, probability: dropout.probability, generator: &masks!,
                                                   keep: nil)
                     }
                     MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: d, k: keys, a: weights, lda: keys,
-                                       b: v, ldb: rs, beta: 0, c: o + first * os, ldc: os)
+                                       b: v, ldb: rs, beta: 0, c: o + first * os, ldc: os, threadLimit: threads)
                 }
             }
+        }
+    }
+
+    /// Runs `body(first, rows, keys)` for each block of query rows `first ..< first + rows`, with the
+    /// keys its rows see between them (all of them, or up to its last row when causal).
+    private func forEachBlock(_ body: (_ first: Int, _ rows: Int, _ keys: Int) -> Void) {
+        for first in stride(from: 0, to: length, by: block) {
+            let rows = Swift.min(block, length - first)
+            body(first, rows, visibleKeys(row: first + rows - 1))
+        }
+    }
+
+    /// Runs `body(pairs, threads)` over ranges covering the (sequence, head) pairs, numbered
+    /// n·heads + h: split across ``Parallelism/threadCount`` threads when there is enough work, each
+    /// range's products then on its own thread (`threads` 1); else one range with every thread.
+    /// Pairs write disjoint parts of the outputs and draw from generators of their own, so the
+    /// result is the same either way.
+    private func forEachPairRange(_ body: (Range<Int>, Int) -> Void) {
+        let pairs = batch * heads
+        Parallelism.splitting(pairs, costPerItem: length * length) { first, count in
+            body(first..<(first + count), count == pairs ? Parallelism.threadCount : 1)
         }
     }
 
@@ -125,26 +148,25 @@ struct SelfAttentionGeometry: Sendable {
     func backward<T: TensorScalar>(_ input: UnsafePointer<T>, _ dOutput: UnsafePointer<T>, _ logSumExp: UnsafePointer<T>,
                                    _ dInput: UnsafeMutablePointer<T>, dropout: Dropout?) {
         let (d, rs, os) = (headSize, inputRowStride, outputRowStride)
-        let block = Swift.max(1, Swift.min(Self.rowBlock, length))
-        let weights = UnsafeMutablePointer<T>.allocate(capacity: block * length)
-        let work = UnsafeMutablePointer<T>.allocate(capacity: block * length)
-        let keep = dropout == nil ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: block * length)
-        defer { weights.deallocate(); work.deallocate(); keep?.deallocate() }
         let scale = T(scale)
-        for n in 0..<batch {
-            for h in 0..<heads {
-                let pair = n * heads + h
+        forEachPairRange { pairs, threads in
+            let weights = UnsafeMutablePointer<T>.allocate(capacity: block * length)
+            let work = UnsafeMutablePointer<T>.allocate(capacity: block * length)
+            let keep = dropout == nil ? nil : UnsafeMutablePointer<UInt8>.allocate(capacity: block * length)
+            defer { weights.deallocate(); work.deallocate(); keep?.deallocate() }
+            for pair in pairs {
+                let (n, h) = pair.quotientAndRemainder(dividingBy: heads)
                 var masks = dropout?.generator(head: pair)
                 let offset = inputOffset(sequence: n, head: h)
                 let q = input + offset, k = q + embedding, v = q + 2 * embedding
                 let dq = dInput + offset, dk = dq + embedding, dv = dq + 2 * embedding
                 let dO = dOutput + outputOffset(sequence: n, head: h)
-                for first in stride(from: 0, to: length, by: block) {
-                    let rows = Swift.min(block, length - first), keys = visibleKeys(row: first + rows - 1)
+                forEachBlock { first, rows, keys in
                     MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: keys, k: d, a: q + first * rs, lda: rs,
-                                       b: k, ldb: rs, beta: 0, c: weights, ldc: keys)
-                    Kernels.attentionWeightRows(weights, rows: rows, keys: keys, firstRow: first, geometry: self, scale: scale,
-                                                logSumExp: logSumExp + pair * length + first)
+                                       b: k, ldb: rs, beta: 0, c: weights, ldc: keys, threadLimit: threads)
+                    let (visible0, step) = isCausal ? (first + 1, 1) : (length, 0)
+                    T._kernelAttentionWeightRows(weights, rows: rows, keys: keys, visible0: visible0, step: step, scale: scale,
+                                                 logSumExp: logSumExp + pair * length + first)
                     // dV += Pdᵀ·dO, with Pd the weights after dropout.
                     var dropped = UnsafePointer(weights)
                     if let dropout, masks != nil {
@@ -154,16 +176,16 @@ struct SelfAttentionGeometry: Sendable {
                         dropped = UnsafePointer(work)
                     }
                     MatrixProduct.gemm(transposeA: true, transposeB: false, m: keys, n: d, k: rows, a: dropped, lda: keys,
-                                       b: dO + first * os, ldb: os, beta: 1, c: dv, ldc: rs)
+                                       b: dO + first * os, ldb: os, beta: 1, c: dv, ldc: rs, threadLimit: threads)
                     // dPd = dO·Vᵀ, then dS in place.
                     MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: keys, k: d, a: dO + first * os, lda: os,
-                                       b: v, ldb: rs, beta: 0, c: work, ldc: keys)
+                                       b: v, ldb: rs, beta: 0, c: work, ldc: keys, threadLimit: threads)
                     Kernels.attentionSoftmaxBackwardRows(weights: weights, gradient: work, rows: rows, keys: keys, scale: scale,
                                                          keep: keep, factor: T(1 / (1 - (dropout?.probability ?? 0))))
                     MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: d, k: keys, a: work, lda: keys,
-                                       b: k, ldb: rs, beta: 0, c: dq + first * rs, ldc: rs)
+                                       b: k, ldb: rs, beta: 0, c: dq + first * rs, ldc: rs, threadLimit: threads)
                     MatrixProduct.gemm(transposeA: true, transposeB: false, m: keys, n: d, k: rows, a: work, lda: keys,
-                                       b: q + first * rs, ldb: rs, beta: 1, c: dk, ldc: rs)
+                                       b: q + first * rs, ldb: rs, beta: 1, c: dk, ldc: rs, threadLimit: threads)
                 }
             }
         }
@@ -171,18 +193,17 @@ struct SelfAttentionGeometry: Sendable {
 }
 
 extension Kernels {
-    /// Softmax of the scaled scores of `rows` query rows (the first is row `firstRow` of its head),
-    /// each `keys` wide, in place: for row i, p = exp(scale·s − lse) over its visible keys, with
-    /// lse = m + log Σ exp(scale·s − m) (m the row's largest scaled score) saved to `logSumExp[i]`,
-    /// and 0 over the keys it may not see.
+    /// Softmax of the scaled scores of `rows` query rows, each `keys` wide, in place: row r sees
+    /// its first `visible0 + step·r` keys (at most `keys`); for those, p = exp(scale·s − lse), with
+    /// lse = m + log Σ exp(scale·s − m) (m the row's largest scaled score) saved to `logSumExp[r]`,
+    /// and 0 for the others. `Double`'s loop and the reference of `Float`'s C loop.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func attentionSoftmaxRows<T: TensorScalar>(
-        _ scores: UnsafeMutablePointer<T>, rows: Int, keys: Int, firstRow: Int, geometry: SelfAttentionGeometry, scale: T,
-        logSumExp: UnsafeMutablePointer<T>
+    static func attentionSoftmaxRowsLoop<T: TensorScalar>(
+        _ scores: UnsafeMutablePointer<T>, rows: Int, keys: Int, visible0: Int, step: Int, scale: T, logSumExp: UnsafeMutablePointer<T>
     ) {
         for r in 0..<rows {
-            let row = scores + r * keys, visible = Swift.min(geometry.visibleKeys(row: firstRow + r), keys)
+            let row = scores + r * keys, visible = Swift.min(visible0 + step * r, keys)
             var largest = -T.infinity
             for j in 0..<visible {
                 row[j] *= scale
@@ -197,15 +218,15 @@ extension Kernels {
         }
     }
 
-    /// The weights `attentionSoftmaxRows` made, from the same scores and the saved log-sum-exps.
+    /// The weights ``attentionSoftmaxRowsLoop(_:rows:keys:visible0:step:scale:logSumExp:)`` made,
+    /// from the same scores and the saved log-sum-exps.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func attentionWeightRows<T: TensorScalar>(
-        _ scores: UnsafeMutablePointer<T>, rows: Int, keys: Int, firstRow: Int, geometry: SelfAttentionGeometry, scale: T,
-        logSumExp: UnsafePointer<T>
+    static func attentionWeightRowsLoop<T: TensorScalar>(
+        _ scores: UnsafeMutablePointer<T>, rows: Int, keys: Int, visible0: Int, step: Int, scale: T, logSumExp: UnsafePointer<T>
     ) {
         for r in 0..<rows {
-            let row = scores + r * keys, visible = Swift.min(geometry.visibleKeys(row: firstRow + r), keys)
+            let row = scores + r * keys, visible = Swift.min(visible0 + step * r, keys)
             let lse = logSumExp[r]
             for j in 0..<visible { row[j] = T.exp(row[j] * scale - lse) }
             for j in visible..<keys { row[j] = 0 }

@@ -131,10 +131,11 @@ public enum MatrixProduct {
 
     /// As ``gemm(transposeA:transposeB:m:n:k:alpha:a:b:beta:c:)`` on matrices inside larger ones:
     /// the rows of A, B and C as stored start `lda`, `ldb` and `ldc` elements apart (at least their
-    /// lengths). Always one BLAS gemm, whatever the shape.
+    /// lengths). Always one BLAS gemm, whatever the shape, on at most `threadLimit` threads (1 for a
+    /// product issued from one of several threads that work at once).
     static func gemm<T: TensorScalar>(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T = 1, a: UnsafePointer<T>, lda: Int,
-        b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+        b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int, threadLimit: Int = Parallelism.threadCount
     ) {
         if isRecording.load(ordering: .relaxed) {
             recorded.withLock { $0.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta))) }
@@ -143,7 +144,7 @@ public enum MatrixProduct {
             if m > 0 && n > 0 { for i in 0..<m { scale(c + i * ldc, count: n, by: beta) } }
             return
         }
-        if let threads = threadCount(route: .gemm, m: m, n: n, k: k, limit: Parallelism.threadCount) { BLASRuntime.useThreads(threads) }
+        if let threads = threadCount(route: .gemm, m: m, n: n, k: k, limit: threadLimit) { BLASRuntime.useThreads(threads) }
         T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                     beta: beta, c: c, ldc: ldc)
     }

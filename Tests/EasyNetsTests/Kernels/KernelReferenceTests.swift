@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import EasyNets
 
@@ -106,5 +107,75 @@ import Testing
         Kernels.lstmCellLoop(gates: &gReference, previousCell: previous, cell: &cellReference, tanhCell: &tanhReference,
                              hidden: &hiddenReference, batch: batch, size: h)
         expectSameBits(g + cell + tanhCell + hidden, gReference + cellReference + tanhReference + hiddenReference, "LSTM, Double")
+    }
+
+    /// Double's GELU binding is the exact Swift loop, bit for bit.
+    @Test func doubleGELUIsTheSwiftLoop() {
+        let x = values(1000, seed: 50, as: Double.self).map { $0 * 8 }, dY = values(1000, seed: 51, as: Double.self)
+        var (y, yReference, dX, dXReference) = (x, x, x, x)
+        Double._kernelGELU(x: x, y: &y, count: x.count)
+        Kernels.geluLoop(x: x, y: &yReference, count: x.count)
+        Double._kernelGELUBackward(x: x, dY: dY, dX: &dX, count: x.count)
+        Kernels.geluBackwardLoop(x: x, dY: dY, dX: &dXReference, count: x.count)
+        expectSameBits(y + dX, yReference + dXReference, "GELU, Double")
+    }
+
+    /// Float's vectorized GELU is within 4 ulps of x·Φ(x), and its gradient within 4 ulps of the
+    /// larger of its terms Φ(x) and |x·φ(x)| (times |dy|; the two cancel near x = −0.75), over a
+    /// dense sweep of [−20, 20], random points, and the edges: ±0, subnormal results far in the
+    /// negative tail, ±∞ and NaN as the formula gives them. The reference is Φ by `erfc` in Double,
+    /// which, unlike 1 + erf, keeps its digits in the negative tail.
+    @Test func floatGELUIsWithinFourUlpsOfTheExactValue() {
+        var x: [Float] = stride(from: -20.0, through: 20.0, by: 1.0 / 1024).map { Float($0) }
+        x += values(4096, seed: 52, as: Float.self).map { $0 * 6 }
+        x += [0, -0, 1e-30, -1e-30, Float.leastNonzeroMagnitude, -13.5, -14, -30, 30, 1e30, -1e30, .infinity, -.infinity, .nan]
+        let dY = (0..<x.count).map { Float(1 + ($0 % 7)) / 4 }
+        var (y, dX) = ([Float](repeating: 0, count: x.count), [Float](repeating: 0, count: x.count))
+        Float._kernelGELU(x: x, y: &y, count: x.count)
+        Float._kernelGELUBackward(x: x, dY: dY, dX: &dX, count: x.count)
+        /// Within 4 ulps (at least of the smallest subnormal) of `scale` rounded to Float.
+        func close(_ actual: Float, _ exact: Double, scale: Double) -> Bool {
+            if exact.isNaN { return actual.isNaN }
+            if exact.isInfinite { return actual == Float(exact) }
+            return abs(Double(actual) - exact) <= 4 * Double(max(Float(scale).magnitude.ulp, Float.leastNonzeroMagnitude))
+        }
+        var bad: [String] = []
+        for i in x.indices {
+            let v = Double(x[i]), cdf = 0.5 * Foundation.erfc(-v / 2.0.squareRoot())
+            let xDensity = v * Foundation.exp(-v * v / 2) / (2 * Double.pi).squareRoot()
+            if !close(y[i], v * cdf, scale: v * cdf) { bad.append("GELU(\(x[i])) = \(y[i]), exact \(v * cdf)") }
+            let gradient = Double(dY[i]) * (cdf + xDensity), scale = Double(abs(dY[i])) * max(cdf, abs(xDensity))
+            if !close(dX[i], gradient, scale: scale) { bad.append("GELU'(\(x[i])) = \(dX[i]), exact \(gradient)") }
+        }
+        #expect(bad.isEmpty, "\(bad.count) values off: \(bad.prefix(3))")
+    }
+
+    /// Float's attention softmax rows are within 1e-6 (relative) of the Double loop on the same
+    /// scores, causal or not, and the weight rows recompute the forward's weights bit for bit from
+    /// the saved log-sum-exps; Double's bindings are the Swift loops.
+    @Test(arguments: [false, true]) func attentionSoftmaxRows(causal: Bool) {
+        let (rows, keys, scale) = (5, 37, 0.3)
+        let (visible0, step) = causal ? (3, 1) : (keys, 0)
+        let scores = values(rows * keys, seed: 60, as: Float.self).map { $0.isFinite ? $0 * 4 : 1 }
+        var (weights, lse) = (scores, [Float](repeating: 0, count: rows))
+        Float._kernelAttentionSoftmaxRows(&weights, rows: rows, keys: keys, visible0: visible0, step: step, scale: Float(scale),
+                                          logSumExp: &lse)
+        var recomputed = scores
+        Float._kernelAttentionWeightRows(&recomputed, rows: rows, keys: keys, visible0: visible0, step: step, scale: Float(scale),
+                                         logSumExp: lse)
+        expectSameBits(recomputed, weights, "recomputed weights")
+        var (exact, exactLSE) = (scores.map(Double.init), [Double](repeating: 0, count: rows))
+        Kernels.attentionSoftmaxRowsLoop(&exact, rows: rows, keys: keys, visible0: visible0, step: step, scale: scale, logSumExp: &exactLSE)
+        let far = weights.indices.filter { abs(Double(weights[$0]) - exact[$0]) > 1e-6 * exact[$0] + 1e-30 }
+        #expect(far.isEmpty, "\(far.count) weights off, the first \(far.first.map { "\(weights[$0]) vs \(exact[$0])" } ?? "")")
+        for r in 0..<rows {
+            let visible = min(visible0 + step * r, keys)
+            #expect(weights[(r * keys + visible)..<((r + 1) * keys)].allSatisfy { $0 == 0 }, "row \(r): hidden keys get 0")
+            #expect(abs(Double(lse[r]) - exactLSE[r]) <= 1e-6 * abs(exactLSE[r]), "row \(r) log-sum-exp")
+        }
+        var (doubleWeights, doubleLSE) = (scores.map(Double.init), [Double](repeating: 0, count: rows))
+        Double._kernelAttentionSoftmaxRows(&doubleWeights, rows: rows, keys: keys, visible0: visible0, step: step, scale: scale,
+                                           logSumExp: &doubleLSE)
+        expectSameBits(doubleWeights + doubleLSE, exact + exactLSE, "Double binding")
     }
 }

@@ -51,6 +51,29 @@ import Testing
         #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
     }
 
+    /// Self-attention's heads split across threads (each range of heads issuing its own products)
+    /// give the one-thread outputs and gradients bit for bit, dropout included: each head's products
+    /// are the same calls, and its masks come from a generator of its own.
+    @Test func attentionHeadsSplitAcrossThreadsMatchSerialBitForBit() {
+        let (batch, length, size, heads) = (4, 96, 16, 4)
+        #expect(batch * heads * length * length >= Parallelism.minimumParallelCount)  // enough work to split
+        func compute() -> [[Float]] {
+            var generator = RandomGenerator(seed: 11)
+            let layer = MultiheadAttention<Float>(embeddingSize: size, headCount: heads, dropout: 0.2, batchFirst: true, seed: 5,
+                                                  using: &generator)
+            var x = Tensor<Float>.normal([batch, length, size], using: &generator)
+            x.requiresGradient = true
+            let output = layer.attend(query: x, key: x, value: x, needWeights: false, isCausal: true).output
+            (output * output).sum().backward()
+            return [output.scalars, x.gradient!.scalars] + layer.trainableParameters.map { $0.gradient!.scalars }
+        }
+        let serial = run(threads: 1, compute), parallel = run(threads: 2, compute), uneven = run(threads: 3, compute)
+        for (index, values) in serial.enumerated() {
+            expectEqualScalars(parallel[index], values, "attention result \(index) at 2 threads")
+            expectEqualScalars(uneven[index], values, "attention result \(index) at 3 threads")
+        }
+    }
+
     /// Each product gets threads for its work only: batch-1 products and small layers run on one
     /// thread whatever the limit; large ones get up to the limit.
     @Test func productsGetThreadsByTheirWork() {
