@@ -81,6 +81,11 @@ public enum AttentionMask<Scalar: TensorScalar> {
 /// (Xavier-uniform projections, zero biases, Xavier-normal `bias_k` and `bias_v`). With a
 /// ``rotaryEmbedding`` each head's queries and keys are rotated by position (RoPE) before the
 /// scores, an option PyTorch's layer lacks.
+///
+/// Self-attention (one tensor as query, key and value) with no mask but the causal one, no
+/// appended keys, no rotary embedding and no weights asked for takes a faster path with the same
+/// values: the three projections as one product, and the heads as one op that reads them in place
+/// and keeps memory for one block of scores (see <doc:Speed>).
 public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLayer {
     /// The embedding size E.
     public let embeddingSize: Int
