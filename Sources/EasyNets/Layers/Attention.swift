@@ -30,7 +30,8 @@ func attentionWeights<Scalar>(query: Tensor<Scalar>, key: Tensor<Scalar>, mask: 
         scores = scores.maskedFilled(where: causalMask(rows: length, columns: sourceLength, masked: 1), with: -.infinity)
     }
     if let mask { scores = scores + mask }
-    return softmax(scores, along: -1)
+    // No query or no key: nothing to normalize (softmax's reduction needs a nonempty axis).
+    return scores.count == 0 ? scores : softmax(scores, along: -1)
 }
 
 /// The (rows, columns) mask of causal attention: `masked` where column j comes after row i (j > i),

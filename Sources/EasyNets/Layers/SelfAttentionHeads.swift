@@ -25,7 +25,7 @@ func selfAttentionHeads<Scalar: TensorScalar>(
     let geometry = SelfAttentionGeometry(
         batch: projected.shape[batchFirst ? 0 : 1], length: projected.shape[batchFirst ? 1 : 0], heads: heads,
         embedding: projected.shape[2] / 3, batchFirst: batchFirst, isCausal: isCausal)
-    let dropout = Scalar(dropout) > 0 ? SelfAttentionGeometry.Dropout(probability: dropout, seed: generator.next()) : nil
+    let dropout = dropout > 0 ? SelfAttentionGeometry.Dropout(probability: dropout, seed: generator.next()) : nil
     let recording = Tensor.needsRecording(projected)
     var output = Tensor<Scalar>(uninitializedShape: Array(projected.shape.dropLast()) + [geometry.embedding], op: "selfAttentionHeads")
     var logSumExp = Tensor<Scalar>(uninitializedShape: [geometry.batch * heads * geometry.length], op: "selfAttentionHeads")

@@ -54,6 +54,20 @@ import Testing
         }
     }
 
+    /// Empty batches and sequences give empty outputs and gradients of their shapes, as the general path does.
+    @Test(arguments: [[0, 3, 4], [3, 0, 4]]) func emptyInputs(_ shape: [Int]) {
+        var generator = RandomGenerator(seed: 2)
+        let layer = MultiheadAttention<Double>(embeddingSize: 4, headCount: 2, dropout: 0.1, using: &generator)
+        for fused in [true, false] {
+            layer.allowsFusedHeads = fused
+            var x = Tensor<Double>.zeros(shape)
+            x.requiresGradient = true
+            let output = layer.attend(query: x, key: x, value: x, needWeights: false, isCausal: true).output
+            output.sum().backward()
+            #expect(output.shape == shape && x.gradient?.shape == shape, "fused \(fused)")
+        }
+    }
+
     /// The fused path is the one taken: its op is on the tape, and a mask or a request for the
     /// weights sends the call down the general path.
     @Test func takesTheFusedPathOnlyWithoutOtherMasks() {
