@@ -85,9 +85,6 @@ struct SelfAttentionGeometry: Sendable {
     func inputOffset(sequence n: Int, head h: Int) -> Int { (batchFirst ? n * length * 3 * embedding : n * 3 * embedding) + h * headSize }
     func outputOffset(sequence n: Int, head h: Int) -> Int { (batchFirst ? n * length * embedding : n * embedding) + h * headSize }
 
-    /// The keys query row i sees: 0..<i + 1 when causal, all of them otherwise.
-    func visibleKeys(row i: Int) -> Int { isCausal ? Swift.min(i + 1, length) : length }
-
     var scale: Double { 1 / Double(headSize).squareRoot() }
 
     /// The heads' outputs into `output`, and each query row's log-sum-exp of scaled scores into
@@ -103,11 +100,10 @@ struct SelfAttentionGeometry: Sendable {
                 var masks = dropout?.generator(head: pair)
                 let q = input + inputOffset(sequence: n, head: h), k = q + embedding, v = q + 2 * embedding
                 let o = output + outputOffset(sequence: n, head: h)
-                forEachBlock { first, rows, keys in
+                forEachBlock { first, rows, keys, visible0, step in
                     // Scores of the block's rows against the keys they see: (rows, keys), row stride `keys`.
                     MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: keys, k: d, a: q + first * rs, lda: rs,
                                        b: k, ldb: rs, beta: 0, c: weights, ldc: keys, threadLimit: threads)
-                    let (visible0, step) = isCausal ? (first + 1, 1) : (length, 0)
                     T._kernelAttentionSoftmaxRows(weights, rows: rows, keys: keys, visible0: visible0, step: step, scale: T(scale),
                                                   logSumExp: logSumExp + pair * length + first)
                     if let dropout, masks != nil {
@@ -121,12 +117,17 @@ struct SelfAttentionGeometry: Sendable {
         }
     }
 
-    /// Runs `body(first, rows, keys)` for each block of query rows `first ..< first + rows`, with the
-    /// keys its rows see between them (all of them, or up to its last row when causal).
-    private func forEachBlock(_ body: (_ first: Int, _ rows: Int, _ keys: Int) -> Void) {
+    /// Runs `body(first, rows, keys, visible0, step)` for each block of query rows
+    /// `first ..< first + rows`: `keys` are the keys its rows see between them (all of them, or up
+    /// to its last row when causal), and its row r sees the first `visible0 + step·r` of them.
+    private func forEachBlock(_ body: (_ first: Int, _ rows: Int, _ keys: Int, _ visible0: Int, _ step: Int) -> Void) {
         for first in stride(from: 0, to: length, by: block) {
             let rows = Swift.min(block, length - first)
-            body(first, rows, visibleKeys(row: first + rows - 1))
+            if isCausal {
+                body(first, rows, first + rows, first + 1, 1)
+            } else {
+                body(first, rows, length, length, 0)
+            }
         }
     }
 
@@ -161,10 +162,9 @@ struct SelfAttentionGeometry: Sendable {
                 let q = input + offset, k = q + embedding, v = q + 2 * embedding
                 let dq = dInput + offset, dk = dq + embedding, dv = dq + 2 * embedding
                 let dO = dOutput + outputOffset(sequence: n, head: h)
-                forEachBlock { first, rows, keys in
+                forEachBlock { first, rows, keys, visible0, step in
                     MatrixProduct.gemm(transposeA: false, transposeB: true, m: rows, n: keys, k: d, a: q + first * rs, lda: rs,
                                        b: k, ldb: rs, beta: 0, c: weights, ldc: keys, threadLimit: threads)
-                    let (visible0, step) = isCausal ? (first + 1, 1) : (length, 0)
                     T._kernelAttentionWeightRows(weights, rows: rows, keys: keys, visible0: visible0, step: step, scale: scale,
                                                  logSumExp: logSumExp + pair * length + first)
                     // dV += Pdᵀ·dO, with Pd the weights after dropout.
