@@ -1,11 +1,12 @@
 #include "clones.h"
 #include "EasyNetsNormalizationKernels.h"
+#include "planes.h"
 
 // Per channel c in first ..< first + count of (n, channels, plane) data, in one pass: sums[c] = Σ (a − ca[c]) and
 // products[c] = Σ (a − ca[c])·(b − cb[c]) over images and positions (ca, cb NULL for 0; b NULL for
 // a), accumulated in double. Eight partial sums each, fed the same elements in the same order on
 // every CPU and combined in a fixed order: vectorized, and yet bit-identical whatever the vector width.
-#define CHANNEL_MOMENT(T, NAME)                                                                \
+#define CHANNEL_MOMENT(T, NAME, PLANE)                                                         \
     CLONES void NAME(const T *restrict a, const T *restrict b, ptrdiff_t n, ptrdiff_t channels, \
                      ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count, const double *restrict ca, \
                      const double *restrict cb, double *restrict sums, double *restrict products) { \
@@ -13,29 +14,16 @@
             double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, q[8] = {0, 0, 0, 0, 0, 0, 0, 0};           \
             const double shiftA = ca ? ca[c] : 0, shiftB = cb ? cb[c] : 0;                     \
             for (ptrdiff_t image = 0; image < n; image++) {                                    \
-                const T *restrict x = a + (image * channels + c) * plane;                      \
-                const T *restrict y = (b ? b : a) + (image * channels + c) * plane;            \
-                ptrdiff_t p = 0;                                                               \
-                for (; p + 8 <= plane; p += 8) {                                               \
-                    for (int k = 0; k < 8; k++) {                                              \
-                        const double u = (double)x[p + k] - shiftA;                            \
-                        s[k] += u;                                                             \
-                        q[k] += u * ((double)y[p + k] - shiftB);                               \
-                    }                                                                          \
-                }                                                                              \
-                for (; p < plane; p++) {                                                       \
-                    const double u = (double)x[p] - shiftA;                                    \
-                    s[p & 7] += u;                                                             \
-                    q[p & 7] += u * ((double)y[p] - shiftB);                                   \
-                }                                                                              \
+                const ptrdiff_t offset = (image * channels + c) * plane;                       \
+                PLANE(a + offset, (b ? b : a) + offset, plane, shiftA, shiftB, s, q);          \
             }                                                                                  \
             sums[c] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));       \
             products[c] = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));   \
         }                                                                                      \
     }
 
-CHANNEL_MOMENT(float, easynets_channel_moment_f32)
-CHANNEL_MOMENT(double, easynets_channel_moment_f64)
+CHANNEL_MOMENT(float, easynets_channel_moment_f32, moment_plane_f32)
+CHANNEL_MOMENT(double, easynets_channel_moment_f64, moment_plane_f64)
 
 // y = x·alpha[c] + shift[c] for every value of channel c in first ..< first + count of (n, channels,
 // plane) data: batch normalization's forward pass once its per-channel factors are known.
@@ -57,25 +45,123 @@ CHANNEL_AFFINE(double, easynets_channel_affine_f64)
 
 // Batch normalization's input gradient for channels first ..< first + count:
 // dx = (dy − meanGradient[c] − (x − mean[c])·k[c])·scale[c], added to dx when `accumulate`.
-#define BATCH_NORM_BACKWARD(T, NAME)                                                           \
+#define BATCH_NORM_BACKWARD(T, NAME, PLANE)                                                    \
     CLONES void NAME(const T *restrict dy, const T *restrict x, T *restrict dx, ptrdiff_t n,   \
                      ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count,    \
                      const T *restrict meanGradient, const T *restrict mean, const T *restrict k, \
                      const T *restrict scale, int accumulate) {                                \
         for (ptrdiff_t c = first; c < first + count; c++) {                                    \
-            const T g = meanGradient[c], mu = mean[c], kc = k[c], s = scale[c];                \
             for (ptrdiff_t image = 0; image < n; image++) {                                    \
                 const ptrdiff_t offset = (image * channels + c) * plane;                       \
-                if (accumulate) {                                                              \
-                    for (ptrdiff_t p = 0; p < plane; p++)                                      \
-                        dx[offset + p] += (dy[offset + p] - g - (x[offset + p] - mu) * kc) * s; \
-                } else {                                                                       \
-                    for (ptrdiff_t p = 0; p < plane; p++)                                      \
-                        dx[offset + p] = (dy[offset + p] - g - (x[offset + p] - mu) * kc) * s; \
-                }                                                                              \
+                PLANE(dy + offset, x + offset, dx + offset, plane, meanGradient[c], mean[c], k[c], \
+                      scale[c], accumulate);                                                   \
             }                                                                                  \
         }                                                                                      \
     }
 
-BATCH_NORM_BACKWARD(float, easynets_batch_norm_backward_f32)
-BATCH_NORM_BACKWARD(double, easynets_batch_norm_backward_f64)
+BATCH_NORM_BACKWARD(float, easynets_batch_norm_backward_f32, batch_norm_backward_plane_f32)
+BATCH_NORM_BACKWARD(double, easynets_batch_norm_backward_f64, batch_norm_backward_plane_f64)
+
+// Batch normalization followed by ReLU, and optionally by max pooling (`window`, NULL for none),
+// in the passes the normalization makes anyway. Each (image, channel) plane's values go through
+// `scratch` (one plane, in cache) so that every value is computed by the same operations, in the
+// same order, as the plain loops: the affine pass, ReLU (z < 0 ? 0 : z), the max-pooling plane;
+// backward, ReLU's gradient (out ≤ 0 ? 0 : dOut) after the scatter to the winners, the moments'
+// eight partial sums and batch normalization's input gradient.
+
+// out = relu(x·alpha[c] + shift[c]), pooled through `window` when it is not NULL (then `winners`
+// receives each output's position in its plane).
+#define CHANNEL_AFFINE_RELU(T, NAME, POOL)                                                     \
+    CLONES void NAME(const T *restrict x, T *restrict out, int32_t *restrict winners, ptrdiff_t n, \
+                     ptrdiff_t channels, ptrdiff_t plane, const ptrdiff_t *restrict window,    \
+                     ptrdiff_t first, ptrdiff_t count, const T *restrict alpha,                 \
+                     const T *restrict shift, T *restrict scratch) {                           \
+        const ptrdiff_t outPlane = window ? window[POOL_OUT_HEIGHT] * window[POOL_OUT_WIDTH] : plane; \
+        for (ptrdiff_t c = first; c < first + count; c++) {                                    \
+            const T a = alpha[c], b = shift[c];                                                \
+            for (ptrdiff_t image = 0; image < n; image++) {                                    \
+                const T *restrict source = x + (image * channels + c) * plane;                 \
+                T *restrict target = window ? scratch : out + (image * channels + c) * plane;  \
+                for (ptrdiff_t p = 0; p < plane; p++) {                                        \
+                    const T z = source[p] * a + b;                                             \
+                    target[p] = z < 0 ? 0 : z;                                                 \
+                }                                                                              \
+                if (window)                                                                    \
+                    POOL(scratch, out + (image * channels + c) * outPlane,                     \
+                         winners + (image * channels + c) * outPlane, window);                 \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+CHANNEL_AFFINE_RELU(float, easynets_channel_affine_relu_f32, max_pool_plane_f32)
+CHANNEL_AFFINE_RELU(double, easynets_channel_affine_relu_f64, max_pool_plane_f64)
+
+// The gradient reaching the normalization's output in one plane, into `scratch`: dOut routed to
+// the winners (when pooled), then zero where the ReLU's output is ≤ 0.
+#define RELU_GRADIENT_PLANE(T, NAME)                                                           \
+    PLANE_INLINE void NAME(const T *restrict dOut, const T *restrict out, const int32_t *restrict won, \
+                           ptrdiff_t plane, const ptrdiff_t *restrict window, T *restrict scratch) { \
+        if (!window) {                                                                         \
+            for (ptrdiff_t p = 0; p < plane; p++) scratch[p] = out[p] <= 0 ? 0 : dOut[p];      \
+            return;                                                                            \
+        }                                                                                      \
+        const ptrdiff_t outPlane = window[POOL_OUT_HEIGHT] * window[POOL_OUT_WIDTH];           \
+        for (ptrdiff_t p = 0; p < plane; p++) scratch[p] = 0;                                  \
+        for (ptrdiff_t q = 0; q < outPlane; q++) scratch[won[q]] += dOut[q];                   \
+        for (ptrdiff_t q = 0; q < outPlane; q++) scratch[won[q]] = out[q] <= 0 ? 0 : scratch[won[q]]; \
+    }
+
+RELU_GRADIENT_PLANE(float, relu_gradient_plane_f32)
+RELU_GRADIENT_PLANE(double, relu_gradient_plane_f64)
+
+// Per channel, the sums of backward through ReLU (and pooling): with dz the gradient at the
+// normalization's output, sums[c] = Σ dz and products[c] = Σ dz·(x − mean[c]), as
+// easynets_channel_moment computes them from a stored dz.
+#define RELU_BATCH_NORM_MOMENT(T, NAME, GRADIENT, PLANE)                                       \
+    CLONES void NAME(const T *restrict dOut, const T *restrict out, const int32_t *restrict winners, \
+                     const T *restrict x, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,     \
+                     const ptrdiff_t *restrict window, ptrdiff_t first, ptrdiff_t count,        \
+                     const double *restrict mean, double *restrict sums, double *restrict products, \
+                     T *restrict scratch) {                                                    \
+        const ptrdiff_t outPlane = window ? window[POOL_OUT_HEIGHT] * window[POOL_OUT_WIDTH] : plane; \
+        for (ptrdiff_t c = first; c < first + count; c++) {                                    \
+            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, q[8] = {0, 0, 0, 0, 0, 0, 0, 0};           \
+            for (ptrdiff_t image = 0; image < n; image++) {                                    \
+                const ptrdiff_t index = image * channels + c;                                  \
+                GRADIENT(dOut + index * outPlane, out + index * outPlane,                      \
+                         winners ? winners + index * outPlane : NULL, plane, window, scratch); \
+                PLANE(scratch, x + index * plane, plane, 0, mean[c], s, q);                    \
+            }                                                                                  \
+            sums[c] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));       \
+            products[c] = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));   \
+        }                                                                                      \
+    }
+
+RELU_BATCH_NORM_MOMENT(float, easynets_relu_batch_norm_moment_f32, relu_gradient_plane_f32, moment_plane_f32)
+RELU_BATCH_NORM_MOMENT(double, easynets_relu_batch_norm_moment_f64, relu_gradient_plane_f64, moment_plane_f64)
+
+// Batch normalization's input gradient behind ReLU (and pooling):
+// dx (+)= (dz − meanGradient[c] − (x − mean[c])·k[c])·scale[c].
+#define RELU_BATCH_NORM_BACKWARD(T, NAME, GRADIENT, PLANE)                                     \
+    CLONES void NAME(const T *restrict dOut, const T *restrict out, const int32_t *restrict winners, \
+                     const T *restrict x, T *restrict dx, ptrdiff_t n, ptrdiff_t channels,     \
+                     ptrdiff_t plane, const ptrdiff_t *restrict window, ptrdiff_t first,       \
+                     ptrdiff_t count, const T *restrict meanGradient, const T *restrict mean,  \
+                     const T *restrict k, const T *restrict scale, int accumulate,             \
+                     T *restrict scratch) {                                                    \
+        const ptrdiff_t outPlane = window ? window[POOL_OUT_HEIGHT] * window[POOL_OUT_WIDTH] : plane; \
+        for (ptrdiff_t c = first; c < first + count; c++) {                                    \
+            for (ptrdiff_t image = 0; image < n; image++) {                                    \
+                const ptrdiff_t index = image * channels + c;                                  \
+                GRADIENT(dOut + index * outPlane, out + index * outPlane,                      \
+                         winners ? winners + index * outPlane : NULL, plane, window, scratch); \
+                PLANE(scratch, x + index * plane, dx + index * plane, plane, meanGradient[c], mean[c], \
+                      k[c], scale[c], accumulate);                                             \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+RELU_BATCH_NORM_BACKWARD(float, easynets_relu_batch_norm_backward_f32, relu_gradient_plane_f32,
+                         batch_norm_backward_plane_f32)
+RELU_BATCH_NORM_BACKWARD(double, easynets_relu_batch_norm_backward_f64, relu_gradient_plane_f64,
+                         batch_norm_backward_plane_f64)

@@ -9,6 +9,7 @@
 #define EASYNETS_NORMALIZATION_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Per channel c in first ..< first + count of (n, channels, plane) data, in one pass: sums[c] = Σ (a − ca[c]) and
 /// products[c] = Σ (a − ca[c])·(b − cb[c]) (ca, cb NULL for 0; b NULL for a), accumulated in double.
@@ -33,5 +34,44 @@ void easynets_batch_norm_backward_f32(const float *dy, const float *x, float *dx
 void easynets_batch_norm_backward_f64(const double *dy, const double *x, double *dx, ptrdiff_t n, ptrdiff_t channels,
                                       ptrdiff_t plane, ptrdiff_t first, ptrdiff_t count, const double *meanGradient,
                                       const double *mean, const double *k, const double *scale, int accumulate);
+
+/// Batch normalization → ReLU (→ max pooling) in the normalization's own passes, for channels c in
+/// first ..< first + count. `window` is NULL without pooling, else the pooling's 10 sizes in the
+/// order of EasyNetsPoolingKernels.h (every window inside its plane); `out` (and `dOut`) is then
+/// (n, channels, outHeight·outWidth) and `winners` its positions, else both are (n, channels, plane)
+/// and `winners` is unused. `scratch` holds one plane. Every value equals the plain loops' (the
+/// affine pass, ReLU, max pooling; ReLU's and pooling's gradients, the moments and the input gradient).
+
+/// out = relu(x·alpha[c] + shift[c]), max-pooled through `window` when it is not NULL.
+void easynets_channel_affine_relu_f32(const float *x, float *out, int32_t *winners, ptrdiff_t n, ptrdiff_t channels,
+                                      ptrdiff_t plane, const ptrdiff_t *window, ptrdiff_t first, ptrdiff_t count,
+                                      const float *alpha, const float *shift, float *scratch);
+void easynets_channel_affine_relu_f64(const double *x, double *out, int32_t *winners, ptrdiff_t n, ptrdiff_t channels,
+                                      ptrdiff_t plane, const ptrdiff_t *window, ptrdiff_t first, ptrdiff_t count,
+                                      const double *alpha, const double *shift, double *scratch);
+
+/// With dz the gradient at the normalization's output (dOut routed to the winners, zero where
+/// `out` ≤ 0): sums[c] = Σ dz and products[c] = Σ dz·(x − mean[c]), as easynets_channel_moment.
+void easynets_relu_batch_norm_moment_f32(const float *dOut, const float *out, const int32_t *winners, const float *x,
+                                         ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane, const ptrdiff_t *window,
+                                         ptrdiff_t first, ptrdiff_t count, const double *mean, double *sums,
+                                         double *products, float *scratch);
+void easynets_relu_batch_norm_moment_f64(const double *dOut, const double *out, const int32_t *winners, const double *x,
+                                         ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane, const ptrdiff_t *window,
+                                         ptrdiff_t first, ptrdiff_t count, const double *mean, double *sums,
+                                         double *products, double *scratch);
+
+/// dx (+)= (dz − meanGradient[c] − (x − mean[c])·k[c])·scale[c], with dz as above, added when
+/// `accumulate` is nonzero.
+void easynets_relu_batch_norm_backward_f32(const float *dOut, const float *out, const int32_t *winners, const float *x,
+                                           float *dx, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
+                                           const ptrdiff_t *window, ptrdiff_t first, ptrdiff_t count,
+                                           const float *meanGradient, const float *mean, const float *k,
+                                           const float *scale, int accumulate, float *scratch);
+void easynets_relu_batch_norm_backward_f64(const double *dOut, const double *out, const int32_t *winners,
+                                           const double *x, double *dx, ptrdiff_t n, ptrdiff_t channels,
+                                           ptrdiff_t plane, const ptrdiff_t *window, ptrdiff_t first, ptrdiff_t count,
+                                           const double *meanGradient, const double *mean, const double *k,
+                                           const double *scale, int accumulate, double *scratch);
 
 #endif

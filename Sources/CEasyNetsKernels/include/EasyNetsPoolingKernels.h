@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// Callers that pass a window as one array (the fused normalization loops) give these 10 sizes in
+/// this order: height, width, outHeight, outWidth, kh, kw, sh, sw, dh, dw.
+
 /// Max pooling of `planes` (height × width) planes into (outHeight × outWidth) ones when every
 /// kh × kw window (stride sh, sw; dilation dh, dw) lies inside its plane: each output is its
 /// window's largest value (a NaN wins; the first of equals stays), `winners` its position in the plane.

@@ -123,6 +123,35 @@ extension Double: _TensorKernels {
                                          k, scale, accumulate ? 1 : 0)
     }
 
+    public static func _kernelChannelAffineReLU(
+        x: UnsafePointer<Double>, output: UnsafeMutablePointer<Double>, winners: UnsafeMutablePointer<Int32>?, batch: Int,
+        channels: Int, plane: Int, window: UnsafePointer<Int>?, firstChannel: Int, channelCount: Int,
+        scale: UnsafePointer<Double>, shift: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>
+    ) {
+        easynets_channel_affine_relu_f64(x, output, winners, batch, channels, plane, window, firstChannel, channelCount, scale,
+                                         shift, scratch)
+    }
+
+    public static func _kernelReLUBatchNormMoments(
+        dOutput: UnsafePointer<Double>, output: UnsafePointer<Double>, winners: UnsafePointer<Int32>?, x: UnsafePointer<Double>,
+        batch: Int, channels: Int, plane: Int, window: UnsafePointer<Int>?, firstChannel: Int, channelCount: Int,
+        mean: UnsafePointer<Double>, sums: UnsafeMutablePointer<Double>, products: UnsafeMutablePointer<Double>,
+        scratch: UnsafeMutablePointer<Double>
+    ) {
+        easynets_relu_batch_norm_moment_f64(dOutput, output, winners, x, batch, channels, plane, window, firstChannel,
+                                            channelCount, mean, sums, products, scratch)
+    }
+
+    public static func _kernelReLUBatchNormBackward(
+        dOutput: UnsafePointer<Double>, output: UnsafePointer<Double>, winners: UnsafePointer<Int32>?, x: UnsafePointer<Double>,
+        dX: UnsafeMutablePointer<Double>, batch: Int, channels: Int, plane: Int, window: UnsafePointer<Int>?,
+        firstChannel: Int, channelCount: Int, meanGradient: UnsafePointer<Double>, mean: UnsafePointer<Double>,
+        k: UnsafePointer<Double>, scale: UnsafePointer<Double>, accumulate: Bool, scratch: UnsafeMutablePointer<Double>
+    ) {
+        easynets_relu_batch_norm_backward_f64(dOutput, output, winners, x, dX, batch, channels, plane, window, firstChannel,
+                                              channelCount, meanGradient, mean, k, scale, accumulate ? 1 : 0, scratch)
+    }
+
     // MARK: Recurrent cells
 
     /// The Swift reference loop: the C loop exists for Float only, where it evaluates the

@@ -120,6 +120,35 @@ extension Float: _TensorKernels {
                                          k, scale, accumulate ? 1 : 0)
     }
 
+    public static func _kernelChannelAffineReLU(
+        x: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>?, batch: Int,
+        channels: Int, plane: Int, window: UnsafePointer<Int>?, firstChannel: Int, channelCount: Int,
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        easynets_channel_affine_relu_f32(x, output, winners, batch, channels, plane, window, firstChannel, channelCount, scale,
+                                         shift, scratch)
+    }
+
+    public static func _kernelReLUBatchNormMoments(
+        dOutput: UnsafePointer<Float>, output: UnsafePointer<Float>, winners: UnsafePointer<Int32>?, x: UnsafePointer<Float>,
+        batch: Int, channels: Int, plane: Int, window: UnsafePointer<Int>?, firstChannel: Int, channelCount: Int,
+        mean: UnsafePointer<Double>, sums: UnsafeMutablePointer<Double>, products: UnsafeMutablePointer<Double>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        easynets_relu_batch_norm_moment_f32(dOutput, output, winners, x, batch, channels, plane, window, firstChannel,
+                                            channelCount, mean, sums, products, scratch)
+    }
+
+    public static func _kernelReLUBatchNormBackward(
+        dOutput: UnsafePointer<Float>, output: UnsafePointer<Float>, winners: UnsafePointer<Int32>?, x: UnsafePointer<Float>,
+        dX: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int, window: UnsafePointer<Int>?,
+        firstChannel: Int, channelCount: Int, meanGradient: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+        k: UnsafePointer<Float>, scale: UnsafePointer<Float>, accumulate: Bool, scratch: UnsafeMutablePointer<Float>
+    ) {
+        easynets_relu_batch_norm_backward_f32(dOutput, output, winners, x, dX, batch, channels, plane, window, firstChannel,
+                                              channelCount, meanGradient, mean, k, scale, accumulate ? 1 : 0, scratch)
+    }
+
     // MARK: Recurrent cells
 
     /// The vectorized C loop, its σ and tanh computed in Double from one polynomial exp each

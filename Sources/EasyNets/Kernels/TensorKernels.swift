@@ -109,6 +109,38 @@ public protocol _TensorKernels {
         plane: Int, firstChannel: Int, channelCount: Int, meanGradient: UnsafePointer<Self>, mean: UnsafePointer<Self>,
         k: UnsafePointer<Self>, scale: UnsafePointer<Self>, accumulate: Bool)
 
+    /// Batch normalization → ReLU (→ max pooling) in the normalization's passes, for channels
+    /// `firstChannel ..< firstChannel + channelCount`: `output = relu(x·scale[c] + shift[c])`,
+    /// max-pooled when `window` is given (the pooling's height, width, outputHeight, outputWidth,
+    /// kernel height and width, strides and dilations; every window inside its plane), with each
+    /// output's position in its plane in `winners`. `scratch` holds one plane. The values equal
+    /// those of ``_kernelChannelAffine(x:y:batch:channels:plane:firstChannel:channelCount:scale:shift:)``,
+    /// ReLU and ``_kernelMaxPool(input:output:winners:planes:height:width:outputHeight:outputWidth:kernelHeight:kernelWidth:strideHeight:strideWidth:dilationHeight:dilationWidth:)``
+    /// run one after the other.
+    static func _kernelChannelAffineReLU(
+        x: UnsafePointer<Self>, output: UnsafeMutablePointer<Self>, winners: UnsafeMutablePointer<Int32>?, batch: Int,
+        channels: Int, plane: Int, window: UnsafePointer<Int>?, firstChannel: Int, channelCount: Int,
+        scale: UnsafePointer<Self>, shift: UnsafePointer<Self>, scratch: UnsafeMutablePointer<Self>)
+
+    /// The moments of backward through ReLU (and max pooling) after batch normalization: with dz
+    /// the gradient at the normalization's output (`dOutput` routed to the `winners`, zero where
+    /// `output` ≤ 0), `sums[c] = Σ dz` and `products[c] = Σ dz·(x − mean[c])`, the values
+    /// ``_kernelChannelMoments(_:_:batch:channels:plane:firstChannel:channelCount:centerA:centerB:sums:products:)``
+    /// gives for a stored dz.
+    static func _kernelReLUBatchNormMoments(
+        dOutput: UnsafePointer<Self>, output: UnsafePointer<Self>, winners: UnsafePointer<Int32>?, x: UnsafePointer<Self>,
+        batch: Int, channels: Int, plane: Int, window: UnsafePointer<Int>?, firstChannel: Int, channelCount: Int,
+        mean: UnsafePointer<Double>, sums: UnsafeMutablePointer<Double>, products: UnsafeMutablePointer<Double>,
+        scratch: UnsafeMutablePointer<Self>)
+
+    /// Batch normalization's input gradient behind ReLU (and max pooling): ``_kernelBatchNormBackward(dY:x:dX:batch:channels:plane:firstChannel:channelCount:meanGradient:mean:k:scale:accumulate:)``
+    /// of dz as in ``_kernelReLUBatchNormMoments(dOutput:output:winners:x:batch:channels:plane:window:firstChannel:channelCount:mean:sums:products:scratch:)``.
+    static func _kernelReLUBatchNormBackward(
+        dOutput: UnsafePointer<Self>, output: UnsafePointer<Self>, winners: UnsafePointer<Int32>?, x: UnsafePointer<Self>,
+        dX: UnsafeMutablePointer<Self>, batch: Int, channels: Int, plane: Int, window: UnsafePointer<Int>?,
+        firstChannel: Int, channelCount: Int, meanGradient: UnsafePointer<Self>, mean: UnsafePointer<Self>,
+        k: UnsafePointer<Self>, scale: UnsafePointer<Self>, accumulate: Bool, scratch: UnsafeMutablePointer<Self>)
+
     // MARK: Recurrent cells (Float: within a Float ulp of the exact activations, not bit-identical)
 
     /// One LSTM step for `batch` rows: `gates` (batch, 4·size) holds the pre-activations of i, f,

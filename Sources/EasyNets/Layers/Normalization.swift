@@ -239,7 +239,9 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
     /// formula. Backward, per channel, with `x̂ = (x − mean)/√(var + ε)`:
     /// dγ = Σ dy·x̂, dβ = Σ dy, and dx = γ/√(var + ε) · (dy − Σdy/M − x̂·Σ dy·x̂/M) with batch
     /// statistics (M values per channel), `γ/√(var + ε) · dy` with running ones.
-    func batchNorm(_ x: Tensor<Scalar>, layer: String) -> Tensor<Scalar> {
+    ///
+    /// An `epilogue` applies ReLU (and max pooling) in the same passes (see `normalizeChannels`).
+    func batchNorm(_ x: Tensor<Scalar>, layer: String, epilogue: NormalizationEpilogue = .none) -> Tensor<Scalar> {
         let (n, c) = (x.shape[0], x.shape[1])
         let m = n * (x.count / Swift.max(n * c, 1))
         var mean: [Double], inverseDeviation: [Double]
@@ -272,7 +274,7 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
             inverseDeviation = runningVariance!.value.scalars.map { 1 / (Double($0) + epsilon).squareRoot() }
         }
         return normalizeChannels(x, mean: mean, inverseDeviation: inverseDeviation, weight: weight?.value, bias: bias?.value,
-                                 training: batchStatistics, group: batchStatistics ? group : nil, count: count)
+                                 training: batchStatistics, group: batchStatistics ? group : nil, count: count, epilogue: epilogue)
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {
@@ -584,27 +586,62 @@ private func reduceForBatchNorm(_ values: inout [Double], group: any ProcessGrou
     }
 }
 
+/// What batch normalization's own passes also compute after its affine transform: nothing, ReLU,
+/// or ReLU then max pooling over windows that lie inside each plane (a ``Sequential`` whose layers
+/// run batch normalization → ReLU (→ MaxPool2d) asks for these; see `Sequential.fusedLayers`).
+enum NormalizationEpilogue {
+    case none
+    case relu
+    case reluMaxPool(height: WindowAxis, width: WindowAxis)
+
+    /// The pooling's sizes in the order the C loops take them, or `nil` without pooling.
+    var window: [Int]? {
+        guard case .reluMaxPool(let h, let w) = self else { return nil }
+        return [h.input, w.input, h.output, w.output, h.kernel, w.kernel, h.stride, w.stride, h.dilation, w.dilation]
+    }
+}
+
 /// `y = x·α + β′` per channel of `x` (N, C, …), with `α = γ·invstd` and `β′ = β − mean·α` (PyTorch's
 /// CPU formula), and its backward: with `x̂ = (x − mean)·invstd` and M values per channel,
 /// dγ = Σ dy·x̂, dβ = Σ dy, and dx = γ·invstd·(dy − Σdy/M − x̂·Σ dy·x̂/M) when the statistics came
 /// from this batch (`training`), `γ·invstd·dy` when they are fixed.
+///
+/// With an `epilogue`, the same passes also apply ReLU (and max pooling) to y, which then never
+/// exists in memory: forward, each (image, channel) plane of y is formed in a scratch plane that
+/// stays in cache, and only the activations (or the pooled values and their winners) are written;
+/// backward, the gradient at y is formed the same way from the output's gradient, in the moments'
+/// pass and again in the input gradient's. Every value equals that of the layers run one by one
+/// (the C loops share their per-plane bodies), so the result is the same to the bit.
 @inline(never)
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func normalizeChannels<Scalar: TensorScalar>(
     _ x: Tensor<Scalar>, mean: [Double], inverseDeviation: [Double], weight: Tensor<Scalar>?, bias: Tensor<Scalar>?, training: Bool,
-    group: (any ProcessGroup)? = nil, count: Int? = nil
+    group: (any ProcessGroup)? = nil, count: Int? = nil, epilogue: NormalizationEpilogue = .none
 ) -> Tensor<Scalar> {
     let (n, c) = (x.shape[0], x.shape[1])
     let plane = x.count / Swift.max(n * c, 1), m = count ?? n * plane
     let gamma = weight?.scalars, beta = bias?.scalars
-    let result = Tensor<Scalar>(uninitializedShape: x.shape)
+    let window = epilogue.window
+    var outputShape = x.shape
+    if case .reluMaxPool(let h, let w) = epilogue { outputShape = [n, c, h.output, w.output] }
+    let result = Tensor<Scalar>(uninitializedShape: outputShape)
+    let outputPlane = result.count / Swift.max(n * c, 1)
+    let winnerStorage = window == nil ? nil : PoolWinners(count: result.count)
     let y = result.storage.base, source = x.storage.base
     let alphas = (0..<c).map { Scalar(inverseDeviation[$0] * Double(gamma?[$0] ?? 1)) }
     let shifts = (0..<c).map { (beta?[$0] ?? 0) - Scalar(mean[$0]) * alphas[$0] }
     withPointers(alphas, shifts) { pointers in
         let (alpha, shift) = (pointers[0], pointers[1])
         Parallelism.splitting(c, costPerItem: m) { first, count in
+            guard case .none = epilogue else {
+                withScratchPlane(plane, window: window) { scratch, window in
+                    Scalar._kernelChannelAffineReLU(x: source, output: y, winners: winnerStorage?.pointer, batch: n, channels: c,
+                                                    plane: plane, window: window, firstChannel: first, channelCount: count,
+                                                    scale: alpha, shift: shift, scratch: scratch)
+                }
+                return
+            }
             Scalar._kernelChannelAffine(x: source, y: y, batch: n, channels: c, plane: plane, firstChannel: first,
                                         channelCount: count, scale: alpha, shift: shift)
         }
@@ -612,12 +649,39 @@ func normalizeChannels<Scalar: TensorScalar>(
     guard isRecordingGradients, x.requiresGradient || weight?.requiresGradient == true || bias?.requiresGradient == true else {
         return result
     }
-    let savedX = x.detached
-    return result.recorded(training ? "batchNorm" : "batchNorm (evaluation)", inputs: [x.node, weight?.node, bias?.node]) {
+    let savedX = x.detached, savedOutput = result.detached
+    let name: String
+    switch epilogue {
+    case .none: name = training ? "batchNorm" : "batchNorm (evaluation)"
+    case .relu: name = training ? "batchNorm → relu" : "batchNorm (evaluation) → relu"
+    case .reluMaxPool: name = training ? "batchNorm → relu → maxPool2d" : "batchNorm (evaluation) → relu → maxPool2d"
+    }
+    return result.recorded(name, inputs: [x.node, weight?.node, bias?.node]) {
         [xNode = x.node, wNode = weight?.node, bNode = bias?.node] dY in
-        let dOut = dY.storage.base, input = savedX.storage.base
-        let (sums, centered) = channelMoments(dOut, input, batch: n, channels: c, plane: plane, centerB: mean)  // Σ dy, Σ dy·(x − mean)
-        let dots = zip(centered, inverseDeviation).map { $0 * $1 }  // Σ dy·x̂
+        let dOut = dY.storage.base, input = savedX.storage.base, output = savedOutput.storage.base
+        let winners = winnerStorage.map { UnsafePointer($0.pointer) }
+        // Σ dz and Σ dz·(x − mean), dz the gradient at the normalization's output.
+        var sums = [Double](repeating: 0, count: c), centered = sums
+        if case .none = epilogue {
+            (sums, centered) = channelMoments(dOut, input, batch: n, channels: c, plane: plane, centerB: mean)
+        } else {
+            sums.withUnsafeMutableBufferPointer { sums in
+                centered.withUnsafeMutableBufferPointer { centered in
+                    mean.withUnsafeBufferPointer { mean in
+                        let (sums, centered, mean) = (sums.baseAddress!, centered.baseAddress!, mean.baseAddress!)
+                        Parallelism.splitting(c, costPerItem: n * (plane + outputPlane)) { first, count in
+                            withScratchPlane(plane, window: window) { scratch, window in
+                                Scalar._kernelReLUBatchNormMoments(dOutput: dOut, output: output, winners: winners, x: input,
+                                                                   batch: n, channels: c, plane: plane, window: window,
+                                                                   firstChannel: first, channelCount: count, mean: mean,
+                                                                   sums: sums, products: centered, scratch: scratch)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let dots = zip(centered, inverseDeviation).map { $0 * $1 }  // Σ dz·x̂
         // Synchronized, dx takes the sums over every process's batch; γ and β keep this
         // process's, which data-parallel training sums with the other gradients.
         var globalSums = sums, globalDots = dots
@@ -633,7 +697,7 @@ func normalizeChannels<Scalar: TensorScalar>(
             for channel in 0..<c { dB[channel] = (accumulate ? dB[channel] : 0) + Scalar(sums[channel]) }
         }
         xNode?.withGradientBuffer { dX, accumulate in
-            // dx = scale · (dy − Σdy/M − (x − mean)·k) with k = Σ dy·(x − mean)·invstd²/M in training.
+            // dx = scale · (dz − Σdz/M − (x − mean)·k) with k = Σ dz·(x − mean)·invstd²/M in training.
             let scales = (0..<c).map { Scalar(inverseDeviation[$0] * Double(gamma?[$0] ?? 1)) }
             let meanGradients = (0..<c).map { training ? Scalar(globalSums[$0] / Double(m)) : 0 }
             let ks = (0..<c).map { training ? Scalar(globalDots[$0] * inverseDeviation[$0] / Double(m)) : 0 }
@@ -641,6 +705,16 @@ func normalizeChannels<Scalar: TensorScalar>(
             withPointers(scales, meanGradients, ks, mus) { pointers in
                 let (scale, meanGradient, k, mu) = (pointers[0], pointers[1], pointers[2], pointers[3])
                 Parallelism.splitting(c, costPerItem: m) { first, count in
+                    guard case .none = epilogue else {
+                        withScratchPlane(plane, window: window) { scratch, window in
+                            Scalar._kernelReLUBatchNormBackward(dOutput: dOut, output: output, winners: winners, x: input, dX: dX,
+                                                                batch: n, channels: c, plane: plane, window: window,
+                                                                firstChannel: first, channelCount: count,
+                                                                meanGradient: meanGradient, mean: mu, k: k, scale: scale,
+                                                                accumulate: accumulate, scratch: scratch)
+                        }
+                        return
+                    }
                     Scalar._kernelBatchNormBackward(dY: dOut, x: input, dX: dX, batch: n, channels: c, plane: plane,
                                                     firstChannel: first, channelCount: count, meanGradient: meanGradient,
                                                     mean: mu, k: k, scale: scale, accumulate: accumulate)
@@ -648,6 +722,17 @@ func normalizeChannels<Scalar: TensorScalar>(
             }
         }
     }
+}
+
+/// Runs `body` with a scratch plane of `plane` values (one per thread of a split) and a pointer to
+/// the pooling window's sizes (`nil` without pooling).
+private func withScratchPlane<Scalar: TensorScalar>(
+    _ plane: Int, window: [Int]?, _ body: (UnsafeMutablePointer<Scalar>, UnsafePointer<Int>?) -> Void
+) {
+    let scratch = UnsafeMutablePointer<Scalar>.allocate(capacity: Swift.max(plane, 1))
+    defer { scratch.deallocate() }
+    guard let window else { return body(scratch, nil) }
+    window.withUnsafeBufferPointer { body(scratch, $0.baseAddress) }
 }
 
 /// Runs `body` with pointers to the per-channel factors (arrays of equal length; an empty one

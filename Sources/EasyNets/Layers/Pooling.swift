@@ -108,9 +108,7 @@ func maxPoolPlanes<Scalar: TensorScalar>(
             return (inside.first.map { o * axis.stride - axis.padBefore + $0 * axis.dilation } ?? 0, inside.count)
         }
     }
-    if h.padBefore == 0 && w.padBefore == 0
-        && (h.output - 1) * h.stride + (h.kernel - 1) * h.dilation < h.input
-        && (w.output - 1) * w.stride + (w.kernel - 1) * w.dilation < w.input {
+    if h.liesInside && w.liesInside {
         // Every window lies inside the input: the C loop (CEasyNetsKernels) runs tap by tap across a
         // whole output row as vector compares and blends; Swift compiles these selects to branches,
         // which random data mispredicts half the time.

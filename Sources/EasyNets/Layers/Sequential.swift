@@ -43,8 +43,22 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
         self.init(build())
     }
 
+    /// Whether runs of layers that ``LayerFusion`` recognizes (batch normalization → ReLU → max
+    /// pooling) run as one op; the tests turn it off to compare with the layers one by one.
+    var fusesLayers = true
+
+    /// The layers applied in order. Batch normalization followed by ReLU (and max pooling) runs in
+    /// the normalization's own passes, with the same values as the layers one by one.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        layers.reduce(input) { x, layer in layer(x) }
+        var x = input, index = 0
+        while index < layers.count {
+            if fusesLayers, let (output, count) = LayerFusion.run(layers, at: index, input: x) {
+                (x, index) = (output, index + count)
+            } else {
+                (x, index) = (layers[index](x), index + 1)
+            }
+        }
+        return x
     }
 
     public var sublayers: [(name: String, layer: any Layer<Scalar>)] {
