@@ -2,17 +2,21 @@
 /// `weight: (O, C/groups, kh, kw)` and an optional `bias: (O)`; the result is (N, O, Ho, Wo). An
 /// unbatched image (C, H, W) gives (O, Ho, Wo), as in PyTorch.
 ///
-/// The forward pass writes the input's patches as columns (im2col: per image a (C·kh·kw, Ho·Wo)
-/// matrix, one row per channel and kernel tap), for a chunk of images at a time: the whole batch
-/// when its columns fit 64 MiB (16 Mi elements), kept for backward; else chunks that do, whose
-/// columns backward makes again. Each image's group of weight rows times its columns is one gemm
-/// that writes the image's output planes in place (NCHW, no layout pass). Backward, per image:
-/// dW += dY·colsᵀ (gemm), dcols = Wᵀ·dY (gemm), scattered back onto dX (col2im); db += dY summed
-/// over batch and positions. A 1×1 convolution at stride 1 without padding skips im2col and
-/// multiplies each image's stored planes. Column buffers come from the tensor buffer pool, so
-/// steady-state steps reuse the previous step's.
+/// Image by image: the forward pass writes the image's patches as columns (im2col: a
+/// (C·kh·kw, Ho·Wo) matrix, one row per channel and kernel tap) into a scratch buffer that stays
+/// in cache, and each group of weight rows times its columns is one gemm that writes the image's
+/// output planes in place (NCHW, no layout pass). Backward, per image: the columns again, then
+/// dW += dY·colsᵀ (gemm), dcols = Wᵀ·dY (gemm) into a second scratch buffer, added back onto dX
+/// (col2im); db += dY summed over batch and positions. A 1×1 convolution at stride 1 without
+/// padding skips im2col and multiplies each image's stored planes. No column matrix of the whole
+/// batch is ever stored: making an image's columns again costs less than writing and reading them
+/// from memory.
 ///
-/// Why one gemm per image rather than one per chunk: the products are as fast (the second
+/// The images run in blocks of ``ImageBlocks/size``, split across threads (each product then on
+/// one thread); dW sums each block's images in a partial sum of its own and adds the blocks in
+/// order, so every result is the same at any thread count.
+///
+/// Why one gemm per image rather than one per batch: the products are as fast (the second
 /// convolution of the `cnn` preset, 64×288 by 288×196, runs at the speed of the batched
 /// 64×288 by 288×25088 one) or faster (the first, 32×9 by 9×784, twice as fast as its batched
 /// form, whose 9-row operand streams from memory), and the output needs no reordering.
@@ -31,42 +35,20 @@ public func conv2d<Scalar>(
                                 stride: stride, padding: padding, dilation: dilation, groups: groups)
     let (n, o, plane) = (g.batch, g.outChannels, g.outputPlane)
     let result = Tensor<Scalar>(uninitializedShape: [n, o, g.height.output, g.width.output])
-    let y = result.storage.base, w = weight.storage.base
-    let columns: TensorStorage<Scalar>?
-    // Chunks of images whose columns fit the budget: one chunk (the whole batch) in training steps of
-    // usual sizes, whose columns are kept for backward; more for large batches, whose backward makes
-    // each chunk's columns again.
-    let chunk = ConvolutionColumns.imagesPerChunk(geometry: g)
-    if g.isPointwise {
-        columns = nil
-        if let bias { fillChannels(y, batch: n, channels: o, plane: plane, values: bias.storage.base) }
-        for image in 0..<n {
-            for group in 0..<g.groups {  // y[image, group] (Og, P) = W_g (Og, Cg) · x[image, group] (Cg, P)
-                MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: plane, k: g.groupInChannels,
-                                   a: w + group * g.groupOutChannels * g.groupInChannels,
-                                   b: x.storage.base + (image * g.inChannels + group * g.groupInChannels) * plane,
-                                   beta: bias == nil ? 0 : 1, c: y + (image * o + group * g.groupOutChannels) * plane)
+    let y = result.storage.base, w = weight.storage.base, source = x.storage.base
+    let blocks = ImageBlocks(geometry: g)
+    if let bias { fillChannels(y, batch: n, channels: o, plane: plane, values: bias.storage.base) }
+    blocks.forEachRange { images, threads in
+        let columns = blocks.scratch(Scalar.self)
+        for image in images {
+            let cols = blocks.columns(of: source, image: image, into: columns?.base, threads: threads)
+            for group in 0..<g.groups {  // y[image, group] (Og, P) = W_g (Og, K) · cols[group] (K, P)
+                MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: plane, k: g.groupPatch,
+                                   a: w + group * g.groupOutChannels * g.groupPatch, b: cols + group * g.groupPatch * plane,
+                                   beta: bias == nil ? 0 : 1, c: y + (image * o + group * g.groupOutChannels) * plane,
+                                   threadLimit: threads)
             }
         }
-    } else {
-        var kept: TensorStorage<Scalar>?
-        for first in Swift.stride(from: 0, to: n, by: chunk) {
-            let count = Swift.min(chunk, n - first)
-            let cols = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * count * plane)
-            if let bias { fillChannels(y + first * o * plane, batch: count, channels: o, plane: plane, values: bias.storage.base) }
-            for image in 0..<count {
-                im2col(x.storage.base + (first + image) * g.inChannels * g.inputPlane, geometry: g.images(1),
-                       columns: cols.base + ConvolutionColumns.offset(image: image, group: 0, geometry: g))
-                for group in 0..<g.groups {  // y[image, group] (Og, P) = W_g (Og, K) · cols[image, group] (K, P)
-                    MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: plane, k: g.groupPatch,
-                                       a: w + group * g.groupOutChannels * g.groupPatch,
-                                       b: cols.base + ConvolutionColumns.offset(image: image, group: group, geometry: g),
-                                       beta: bias == nil ? 0 : 1, c: y + ((first + image) * o + group * g.groupOutChannels) * plane)
-                }
-            }
-            if count == n { kept = cols }
-        }
-        columns = kept
     }
     guard isRecordingGradients, x.requiresGradient || weight.requiresGradient || bias?.requiresGradient == true else {
         return result
@@ -74,67 +56,117 @@ public func conv2d<Scalar>(
     let savedX = x.detached, savedW = weight.detached
     return result.recorded("conv2d", inputs: [x.node, weight.node, bias?.node]) {
         [xNode = x.node, wNode = weight.node, bNode = bias?.node] dY in
-        let dOut = dY.storage.base
+        let dOut = dY.storage.base, input = savedX.storage.base, weights = savedW.storage.base
         bNode?.withGradientBuffer { db, accumulate in  // db[c] += Σ over images and positions of dY
             let sums = channelMoments(dOut, batch: n, channels: o, plane: plane).sums
             for channel in 0..<o { db[channel] = (accumulate ? db[channel] : 0) + Scalar(sums[channel]) }
         }
-        if !g.isPointwise, wNode != nil || xNode != nil {
-            withGradientBuffer(of: wNode) { dW, accumulateW in
-                withGradientBuffer(of: xNode) { dX, accumulateX in
-                    for first in Swift.stride(from: 0, to: n, by: chunk) {
-                        let count = Swift.min(chunk, n - first)
-                        let cols = columns ?? ConvolutionColumns.make(savedX.storage.base, geometry: g, images: first..<(first + count))
-                        let dY = dOut + first * o * plane
-                        if let dW {  // dW_g (Og, K) += dY[image, group] (Og, P) · cols[image, group]ᵀ, over the images
-                            for image in 0..<count {
-                                for group in 0..<g.groups {
-                                    MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupPatch, k: plane,
-                                                       a: dY + (image * o + group * g.groupOutChannels) * plane,
-                                                       b: cols.base + ConvolutionColumns.offset(image: image, group: group, geometry: g),
-                                                       beta: accumulateW || first > 0 || image > 0 ? 1 : 0,
-                                                       c: dW + group * g.groupOutChannels * g.groupPatch)
-                                }
+        guard wNode != nil || xNode != nil else { return }
+        let weightCount = o * g.groupPatch
+        // dW's partial sum of each block, when there are several (one block sums straight into dW).
+        let partials = wNode != nil && blocks.count > 1 ? TensorStorage<Scalar>(uninitializedCount: blocks.count * weightCount) : nil
+        withGradientBuffer(of: wNode) { dW, accumulateW in
+            withGradientBuffer(of: xNode) { dX, accumulateX in
+                blocks.forEachRange { images, threads in
+                    let columns = dW == nil ? nil : blocks.scratch(Scalar.self)
+                    let dColumns = dX == nil || g.isPointwise ? nil : TensorStorage<Scalar>(uninitializedCount: g.groupPatch * g.groups * plane)
+                    for image in images {
+                        let dYImage = dOut + image * o * plane
+                        if let dW {  // dW_g (Og, K) += dY[image, group] (Og, P) · cols[group]ᵀ, over the block's images
+                            let cols = blocks.columns(of: input, image: image, into: columns?.base, threads: threads)
+                            let (block, first) = (image / ImageBlocks.size, image % ImageBlocks.size == 0)
+                            let target = partials.map { $0.base + block * weightCount } ?? dW
+                            for group in 0..<g.groups {
+                                MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupPatch, k: plane,
+                                                   a: dYImage + group * g.groupOutChannels * plane, b: cols + group * g.groupPatch * plane,
+                                                   beta: first && (partials != nil || !accumulateW) ? 0 : 1,
+                                                   c: target + group * g.groupOutChannels * g.groupPatch, threadLimit: threads)
                             }
                         }
-                        if let dX {  // dcols[image, group] (K, P) = W_gᵀ · dY[image, group], then col2im onto the chunk's images
-                            let dColumns = TensorStorage<Scalar>(uninitializedCount: g.groups * g.groupPatch * count * plane)
-                            for image in 0..<count {
-                                for group in 0..<g.groups {
-                                    MatrixProduct.gemm(transposeA: true, transposeB: false, m: g.groupPatch, n: plane, k: g.groupOutChannels,
-                                                       a: savedW.storage.base + group * g.groupOutChannels * g.groupPatch,
-                                                       b: dY + (image * o + group * g.groupOutChannels) * plane,
-                                                       beta: 0, c: dColumns.base + ConvolutionColumns.offset(image: image, group: group, geometry: g))
-                                }
+                        if let dX {  // dcols[group] (K, P) = W_gᵀ · dY[image, group], then col2im onto the image
+                            let dXImage = dX + image * g.inChannels * g.inputPlane
+                            let target = dColumns?.base ?? dXImage
+                            for group in 0..<g.groups {
+                                MatrixProduct.gemm(transposeA: true, transposeB: false, m: g.groupPatch, n: plane, k: g.groupOutChannels,
+                                                   a: weights + group * g.groupOutChannels * g.groupPatch,
+                                                   b: dYImage + group * g.groupOutChannels * plane,
+                                                   beta: dColumns == nil && accumulateX ? 1 : 0, c: target + group * g.groupPatch * plane,
+                                                   threadLimit: threads)
                             }
-                            col2im(dColumns.base, geometry: g.images(count), into: dX + first * g.inChannels * g.inputPlane, adding: accumulateX)
+                            if let dColumns {
+                                if !accumulateX { zeroFill(dXImage, count: g.inChannels * g.inputPlane) }
+                                col2im(dColumns.base, geometry: g.images(1), adding: dXImage, channels: 0..<g.inChannels)
+                            }
                         }
                     }
                 }
-            }
-        } else if g.isPointwise {
-            wNode?.withGradientBuffer { dW, accumulate in  // dW_g (Og, Cg) += Σ_images dY (Og, P) · xᵀ (P, Cg)
-                for image in 0..<n {
-                    for group in 0..<g.groups {
-                        MatrixProduct.gemm(transposeA: false, transposeB: true, m: g.groupOutChannels, n: g.groupInChannels, k: plane,
-                                           a: dOut + (image * o + group * g.groupOutChannels) * plane,
-                                           b: savedX.storage.base + (image * g.inChannels + group * g.groupInChannels) * plane,
-                                           beta: accumulate || image > 0 ? 1 : 0,
-                                           c: dW + group * g.groupOutChannels * g.groupInChannels)
-                    }
-                }
-            }
-            xNode?.withGradientBuffer { dX, accumulate in  // dx (Cg, P) = W_gᵀ (Cg, Og) · dY (Og, P)
-                for image in 0..<n {
-                    for group in 0..<g.groups {
-                        MatrixProduct.gemm(transposeA: true, transposeB: false, m: g.groupInChannels, n: plane, k: g.groupOutChannels,
-                                           a: savedW.storage.base + group * g.groupOutChannels * g.groupInChannels,
-                                           b: dOut + (image * o + group * g.groupOutChannels) * plane,
-                                           beta: accumulate ? 1 : 0, c: dX + (image * g.inChannels + group * g.groupInChannels) * plane)
+                if let dW, let partials {  // the blocks' partial sums, in block order
+                    for block in 0..<blocks.count {
+                        let partial = partials.base + block * weightCount
+                        if block == 0 && !accumulateW {
+                            copyScalars(to: dW, from: partial, count: weightCount)
+                        } else {
+                            for index in 0..<weightCount { dW[index] += partial[index] }
+                        }
                     }
                 }
             }
         }
+    }
+}
+
+/// The images of a convolution's batch in blocks of ``size``: the unit it splits across threads
+/// and sums its weight gradient over, so that each block's partial sum, and so every result, is
+/// the same whatever the thread count.
+struct ImageBlocks {
+    /// Images per block.
+    static let size = 8
+    let geometry: ConvolutionGeometry
+
+    init(geometry: ConvolutionGeometry) { self.geometry = geometry }
+
+    /// The number of blocks.
+    var count: Int { (geometry.batch + Self.size - 1) / Self.size }
+
+    /// Runs `body(images, threads)` over ranges of whole blocks covering the batch, on several
+    /// threads when the work is large; `threads` is the BLAS threads each product may take (1 when
+    /// ranges run at once, every thread for a single range).
+    func forEachRange(_ body: (_ images: Range<Int>, _ threads: Int) -> Void) {
+        let g = geometry, blockCount = count
+        // A block's multiply-adds in one product pass (saturating), counted in the units of
+        // `splitting`, which splits from `minimumParallelCount` units: from one thread's worth of
+        // product work on.
+        guard blockCount > 0 else { return }
+        let work = [g.groupPatch, g.outputPlane, Self.size].reduce(g.outChannels) { product, factor in
+            let (result, overflow) = product.multipliedReportingOverflow(by: factor)
+            return overflow ? Int.max : result
+        }
+        let units = Swift.min(work / (Parallelism.minimumProductWorkPerThread / Parallelism.minimumParallelCount),
+                              Int.max / blockCount)
+        Parallelism.splitting(blockCount, costPerItem: units) { first, blocks in
+            let images = (first * Self.size)..<Swift.min((first + blocks) * Self.size, g.batch)
+            body(images, blocks == blockCount ? Parallelism.threadCount : 1)
+        }
+    }
+
+    /// A buffer for one image's columns, or `nil` for a 1×1 convolution, which needs none.
+    func scratch<Scalar: TensorScalar>(_: Scalar.Type) -> TensorStorage<Scalar>? {
+        geometry.isPointwise ? nil : TensorStorage<Scalar>(uninitializedCount: geometry.groups * geometry.groupPatch * geometry.outputPlane)
+    }
+
+    /// The columns of `image` of `x` (the batch), made in `scratch`, or the image's own planes for a
+    /// 1×1 convolution (`scratch` nil); split over channels when `threads` > 1.
+    func columns<Scalar: TensorScalar>(
+        of x: UnsafePointer<Scalar>, image: Int, into scratch: UnsafeMutablePointer<Scalar>?, threads: Int
+    ) -> UnsafePointer<Scalar> {
+        let g = geometry, planes = x + image * g.inChannels * g.inputPlane
+        guard let scratch else { return planes }
+        if threads > 1 {
+            im2col(planes, geometry: g.images(1), columns: scratch)
+        } else {
+            im2col(planes, geometry: g.images(1), columns: scratch, channels: 0..<g.inChannels)
+        }
+        return UnsafePointer(scratch)
     }
 }
 

@@ -80,16 +80,19 @@ public enum MatrixProduct {
 
     /// `C = alpha·op(A)·op(B) + beta·C`, all row-major and contiguous: op(A) is (m, k), op(B) is
     /// (k, n), C is (m, n). A is stored (m, k), or (k, m) when `transposeA`; B likewise.
-    /// With `beta = 0` the prior contents of C are never read (it may be uninitialized).
+    /// With `beta = 0` the prior contents of C are never read (it may be uninitialized). The
+    /// product runs on at most `threadLimit` threads (1 for a product issued from one of several
+    /// threads that work at once).
     public static func gemm<T: TensorScalar>(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        alpha: T = 1, a: UnsafePointer<T>, b: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>
+        alpha: T = 1, a: UnsafePointer<T>, b: UnsafePointer<T>, beta: T, c: UnsafeMutablePointer<T>,
+        threadLimit: Int = Parallelism.threadCount
     ) {
         if isRecording.load(ordering: .relaxed) {
             recorded.withLock { $0.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta))) }
         }
         let route = route(m: m, n: n, k: k)
-        if let threads = threadCount(route: route, m: m, n: n, k: k, limit: Parallelism.threadCount) { BLASRuntime.useThreads(threads) }
+        if let threads = threadCount(route: route, m: m, n: n, k: k, limit: threadLimit) { BLASRuntime.useThreads(threads) }
         switch route {
         case .none:
             return

@@ -87,25 +87,28 @@ struct ConvolutionTests {
 
     /// A batch whose columns exceed the budget is convolved a chunk of images at a time, and its
     /// backward makes each chunk's columns again: the same results as in one piece.
-    @Test func largeBatchesRunInChunksOfImages() {
-        let x = randomTensor([5, 4, 7, 6], seed: 30) as Tensor<Double>
+    /// A batch of several image blocks (8, 8 and 3 images) gives each image's own output and input
+    /// gradient, and the sum of the images' weight and bias gradients.
+    @Test func batchesOfSeveralImageBlocks() {
+        let x = randomTensor([19, 4, 7, 6], seed: 30) as Tensor<Double>
         let w = randomTensor([6, 2, 3, 2], seed: 31) as Tensor<Double>, b = randomTensor([6], seed: 32) as Tensor<Double>
-        func run() -> [[Double]] {
-            var input = x, weight = w, bias = b
+        #expect(ImageBlocks(geometry: convolutionGeometry(op: "test", input: x.shape, weight: w.shape, bias: b.shape, stride: [1, 2],
+                                                          padding: .explicit([1, 1]), dilation: [2, 1], groups: 2)).count == 3)
+        func run(_ images: Tensor<Double>) -> [[Double]] {
+            var input = images, weight = w, bias = b
             input.requiresGradient = true; weight.requiresGradient = true; bias.requiresGradient = true
             let y = conv2d(input, weight: weight, bias: bias, stride: [1, 2], padding: .explicit([1, 1]), dilation: [2, 1], groups: 2)
             (y * y).sum().backward()
             return [y.scalars, input.gradient!.scalars, weight.gradient!.scalars, bias.gradient!.scalars]
         }
-        let whole = run()
-        let saved = ConvolutionColumns.elementBudget
-        let g = convolutionGeometry(op: "test", input: x.shape, weight: w.shape, bias: b.shape, stride: [1, 2],
-                                    padding: .explicit([1, 1]), dilation: [2, 1], groups: 2)
-        ConvolutionColumns.elementBudget = 2 * g.groups * g.groupPatch * g.outputPlane  // two images a chunk: 2, 2, 1
-        defer { ConvolutionColumns.elementBudget = saved }
-        #expect(ConvolutionColumns.imagesPerChunk(geometry: g) == 2)
-        let chunked = run()
-        for (a, e) in zip(chunked, whole) { expectClose(a, e, tolerance: 1e-13) }
+        let whole = run(x)
+        let alone = (0..<19).map { run(x.rows($0..<($0 + 1))) }
+        #expect(whole[0] == alone.flatMap { $0[0] })
+        #expect(whole[1] == alone.flatMap { $0[1] })
+        for index in 2...3 {
+            let sum = alone.dropFirst().reduce(alone[0][index]) { total, image in zip(total, image[index]).map { $0 + $1 } }
+            expectClose(whole[index], sum, tolerance: 1e-12)
+        }
         expectGradientsMatch([x, w, b], epsilon: 1e-3) { inputs in
             conv2d(inputs[0], weight: inputs[1], bias: inputs[2], stride: [1, 2], padding: .explicit([1, 1]), dilation: [2, 1], groups: 2)
         }

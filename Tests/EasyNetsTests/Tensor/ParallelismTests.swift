@@ -51,6 +51,28 @@ import Testing
         #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
     }
 
+    /// Convolutions split their image blocks across threads (each block's products on one thread,
+    /// the weight gradient summed block by block in order): the same bits at 1, 2 and 3 threads.
+    @Test func convolutionImageBlocksMatchSerialBitForBit() {
+        func compute() -> [[Float]] {
+            var results: [[Float]] = []
+            for (input, weight, padding) in [([19, 4, 12, 12], [8, 4, 3, 3], 1), ([19, 16, 24, 24], [16, 16, 1, 1], 0)] {
+                var x = randomTensor(input, seed: 1) as Tensor<Float>, w = randomTensor(weight, seed: 2) as Tensor<Float>
+                x.requiresGradient = true; w.requiresGradient = true
+                let y = conv2d(x, weight: w, padding: .explicit([padding, padding]))
+                (y * y).sum().backward()
+                results += [y.scalars, x.gradient!.scalars, w.gradient!.scalars]
+            }
+            return results
+        }
+        let serial = run(threads: 1, compute)
+        for threads in [2, 3] {
+            for (index, values) in run(threads: threads, compute).enumerated() {
+                expectEqualScalars(values, serial[index], "convolution result \(index) at \(threads) threads")
+            }
+        }
+    }
+
     /// Self-attention's heads split across threads (each range of heads issuing its own products)
     /// give the one-thread outputs and gradients bit for bit, dropout included: each head's products
     /// are the same calls, and its masks come from a generator of its own.
