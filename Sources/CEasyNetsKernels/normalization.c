@@ -97,7 +97,9 @@ CHANNEL_AFFINE_RELU(float, easynets_channel_affine_relu_f32, max_pool_plane_f32)
 CHANNEL_AFFINE_RELU(double, easynets_channel_affine_relu_f64, max_pool_plane_f64)
 
 // The gradient reaching the normalization's output in one plane, into `scratch`: dOut routed to
-// the winners (when pooled), then zero where the ReLU's output is ≤ 0.
+// the winners (when pooled) and added onto zeros, as pooling's backward does, and zero where the
+// ReLU's output is ≤ 0 (a winner's output is the pooled one, so the mask can go first, and
+// overlapping windows that share a winner add the same way).
 #define RELU_GRADIENT_PLANE(T, NAME)                                                           \
     PLANE_INLINE void NAME(const T *restrict dOut, const T *restrict out, const int32_t *restrict won, \
                            ptrdiff_t plane, const ptrdiff_t *restrict window, T *restrict scratch) { \
@@ -107,8 +109,7 @@ CHANNEL_AFFINE_RELU(double, easynets_channel_affine_relu_f64, max_pool_plane_f64
         }                                                                                      \
         const ptrdiff_t outPlane = window[POOL_OUT_HEIGHT] * window[POOL_OUT_WIDTH];           \
         for (ptrdiff_t p = 0; p < plane; p++) scratch[p] = 0;                                  \
-        for (ptrdiff_t q = 0; q < outPlane; q++) scratch[won[q]] += dOut[q];                   \
-        for (ptrdiff_t q = 0; q < outPlane; q++) scratch[won[q]] = out[q] <= 0 ? 0 : scratch[won[q]]; \
+        for (ptrdiff_t q = 0; q < outPlane; q++) scratch[won[q]] += out[q] <= 0 ? 0 : dOut[q]; \
     }
 
 RELU_GRADIENT_PLANE(float, relu_gradient_plane_f32)
