@@ -13,6 +13,7 @@
 
 #include "EasyNetsActivationKernels.h"
 #include "EasyNetsAttentionKernels.h"
+#include "EasyNetsConvolutionKernels.h"
 #include "EasyNetsKernelDispatch.h"
 #include "EasyNetsNormalizationKernels.h"
 #include "EasyNetsOptimizerKernels.h"

@@ -85,6 +85,22 @@ extension Double: _TensorKernels {
                                         logSumExp: logSumExp)
     }
 
+    // MARK: Convolution
+
+    public static func _kernelIm2col(
+        image: UnsafePointer<Double>, columns: UnsafeMutablePointer<Double>, firstChannel: Int, channelCount: Int,
+        window: UnsafePointer<Int>
+    ) {
+        easynets_im2col_f64(image, columns, firstChannel, channelCount, window)
+    }
+
+    public static func _kernelCol2im(
+        columns: UnsafePointer<Double>, image: UnsafeMutablePointer<Double>, firstChannel: Int, channelCount: Int,
+        window: UnsafePointer<Int>
+    ) {
+        easynets_col2im_f64(columns, image, firstChannel, channelCount, window)
+    }
+
     // MARK: Pooling
 
     public static func _kernelMaxPool(

@@ -82,6 +82,22 @@ extension Float: _TensorKernels {
         easynets_attention_weight_rows_f32(scores, rows, keys, visible0, step, scale, logSumExp)
     }
 
+    // MARK: Convolution
+
+    public static func _kernelIm2col(
+        image: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, firstChannel: Int, channelCount: Int,
+        window: UnsafePointer<Int>
+    ) {
+        easynets_im2col_f32(image, columns, firstChannel, channelCount, window)
+    }
+
+    public static func _kernelCol2im(
+        columns: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>, firstChannel: Int, channelCount: Int,
+        window: UnsafePointer<Int>
+    ) {
+        easynets_col2im_f32(columns, image, firstChannel, channelCount, window)
+    }
+
     // MARK: Pooling
 
     public static func _kernelMaxPool(

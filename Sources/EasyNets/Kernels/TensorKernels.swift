@@ -75,6 +75,23 @@ public protocol _TensorKernels {
         _ scores: UnsafeMutablePointer<Self>, rows: Int, keys: Int, visible0: Int, step: Int, scale: Self,
         logSumExp: UnsafePointer<Self>)
 
+    // MARK: Convolution (bit-identical to the loops of Kernels+Convolution.swift)
+
+    /// The columns of one image (C, H, W) for channels `firstChannel ..< firstChannel + channelCount`:
+    /// row (c, i, j) of its (C·kh·kw, outputHeight·outputWidth) matrix holds, for every output
+    /// position, the input at tap (i, j) of channel c, or 0 in the padding. `window` holds 12
+    /// sizes: input height and width, output height and width, kernel height and width, strides,
+    /// dilations, and the padding before the first row and column.
+    static func _kernelIm2col(
+        image: UnsafePointer<Self>, columns: UnsafeMutablePointer<Self>, firstChannel: Int, channelCount: Int,
+        window: UnsafePointer<Int>)
+
+    /// Adds one image's columns back onto the input positions they were read from (the transpose of
+    /// ``_kernelIm2col(image:columns:firstChannel:channelCount:window:)``); padding taps are dropped.
+    static func _kernelCol2im(
+        columns: UnsafePointer<Self>, image: UnsafeMutablePointer<Self>, firstChannel: Int, channelCount: Int,
+        window: UnsafePointer<Int>)
+
     // MARK: Pooling (bit-identical to maxPoolPlanes' Swift loop)
 
     /// Max pooling of `planes` (height, width) planes into (outputHeight, outputWidth) ones when

@@ -187,7 +187,8 @@ public struct Conv2dDescription: LayerDescription {
         convolutionStateCount(inChannels, outChannels, kernelSize: kernelSize, groups: groups, bias: bias)
     }
 
-    /// (N, out, Ho, Wo); the im2col columns (in · kh · kw · N · Ho · Wo) are a working buffer.
+    /// (N, out, Ho, Wo); the im2col columns of one image per thread, forward and backward
+    /// (2 · in · kh · kw · Ho · Wo each), are a working buffer.
     public func outputShape(for shape: [Int], inference: inout ShapeInference) throws -> [Int] {
         guard shape.count == 4, shape[1] == inChannels else {
             throw inference.error("Conv2d takes (N, \(inChannels), H, W), the input has shape \(shape)")
@@ -198,7 +199,9 @@ public struct Conv2dDescription: LayerDescription {
         }
         let spatial = try spatialOutput("Conv2d", shape, kernelSize: kernelSize, stride: stride, dilation: dilation,
                                         pads: padding.amounts(kernelSize: kernelSize, dilation: dilation), inference: inference)
-        try inference.noteBuffer([inChannels, kernelSize[0], kernelSize[1], shape[0], spatial[0], spatial[1]], "Conv2d's im2col columns")
+        // Each thread's columns of one image, forward and (for the input gradient) backward.
+        let threads = Swift.max(1, Swift.min(Parallelism.threadCount, shape[0]))
+        try inference.noteBuffer([threads, 2, inChannels, kernelSize[0], kernelSize[1], spatial[0], spatial[1]], "Conv2d's im2col columns")
         return [shape[0], outChannels] + spatial
     }
 

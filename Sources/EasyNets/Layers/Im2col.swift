@@ -44,42 +44,19 @@ func im2col<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, geometry g: Convol
     }
 }
 
-/// ``im2col(_:geometry:columns:)`` for the rows of `channels` (each channel's rows are its own).
+/// ``im2col(_:geometry:columns:)`` for the rows of `channels` (each channel's rows are its own):
+/// the C loop, image by image.
 @inline(never)
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func im2col<Scalar: TensorScalar>(
     _ x: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Scalar>, channels: Range<Int>
 ) {
-    let (h, w) = (g.height, g.width)
-    let rows = g.inChannels * h.kernel * w.kernel
-    for channel in channels {
-        for i in 0..<h.kernel {
-            let validRows = h.validOutputs(tap: i)
-            for j in 0..<w.kernel {
-                let validColumns = w.validOutputs(tap: j)
-                let columnOffset = j * w.dilation - w.padBefore
-                let row = (channel * h.kernel + i) * w.kernel + j
-                for image in 0..<g.batch {
-                    let plane = x + (image * g.inChannels + channel) * g.inputPlane
-                    let out = columns + (image * rows + row) * g.outputPlane
-                    for oh in 0..<h.output {
-                        let line = out + oh * w.output
-                        guard validRows.contains(oh), !validColumns.isEmpty else {
-                            zeroFill(line, count: w.output)
-                            continue
-                        }
-                        let source = plane + (oh * h.stride + i * h.dilation - h.padBefore) * w.input + columnOffset
-                        for ow in 0..<validColumns.lowerBound { line[ow] = 0 }
-                        if w.stride == 1 {
-                            copyScalars(to: line + validColumns.lowerBound, from: source + validColumns.lowerBound, count: validColumns.count)
-                        } else {
-                            for ow in validColumns { line[ow] = source[ow * w.stride] }
-                        }
-                        for ow in validColumns.upperBound..<w.output { line[ow] = 0 }
-                    }
-                }
-            }
+    let rows = g.inChannels * g.height.kernel * g.width.kernel
+    g.window.withUnsafeBufferPointer { window in
+        for image in 0..<g.batch {
+            Scalar._kernelIm2col(image: x + image * g.inChannels * g.inputPlane, columns: columns + image * rows * g.outputPlane,
+                                 firstChannel: channels.lowerBound, channelCount: channels.count, window: window.baseAddress!)
         }
     }
 }
@@ -104,38 +81,29 @@ func col2im<Scalar: TensorScalar>(
     }
 }
 
-/// ``col2im(_:geometry:into:adding:)`` for the input planes of `channels` (disjoint per channel).
+/// ``col2im(_:geometry:into:adding:)`` for the input planes of `channels` (disjoint per channel):
+/// the C loop, image by image.
 @inline(never)
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func col2im<Scalar: TensorScalar>(
     _ columns: UnsafePointer<Scalar>, geometry g: ConvolutionGeometry, adding dX: UnsafeMutablePointer<Scalar>, channels: Range<Int>
 ) {
-    let (h, w) = (g.height, g.width)
-    let rows = g.inChannels * h.kernel * w.kernel
-    for channel in channels {
-        for i in 0..<h.kernel {
-            let validRows = h.validOutputs(tap: i)
-            for j in 0..<w.kernel {
-                let validColumns = w.validOutputs(tap: j)
-                guard !validColumns.isEmpty, !validRows.isEmpty else { continue }
-                let columnOffset = j * w.dilation - w.padBefore
-                let row = (channel * h.kernel + i) * w.kernel + j
-                for image in 0..<g.batch {
-                    let plane = dX + (image * g.inChannels + channel) * g.inputPlane
-                    let source = columns + (image * rows + row) * g.outputPlane
-                    for oh in validRows {
-                        let line = source + oh * w.output
-                        let target = plane + (oh * h.stride + i * h.dilation - h.padBefore) * w.input + columnOffset
-                        if w.stride == 1 {
-                            for ow in validColumns { target[ow] += line[ow] }
-                        } else {
-                            for ow in validColumns { target[ow * w.stride] += line[ow] }
-                        }
-                    }
-                }
-            }
+    let rows = g.inChannels * g.height.kernel * g.width.kernel
+    g.window.withUnsafeBufferPointer { window in
+        for image in 0..<g.batch {
+            Scalar._kernelCol2im(columns: columns + image * rows * g.outputPlane, image: dX + image * g.inChannels * g.inputPlane,
+                                 firstChannel: channels.lowerBound, channelCount: channels.count, window: window.baseAddress!)
         }
+    }
+}
+
+extension ConvolutionGeometry {
+    /// The window's 12 sizes in the order the C loops take them: input height and width, output
+    /// height and width, kernel, strides, dilations, padding before the first row and column.
+    var window: [Int] {
+        [height.input, width.input, height.output, width.output, height.kernel, width.kernel, height.stride, width.stride,
+         height.dilation, width.dilation, height.padBefore, width.padBefore]
     }
 }
 

@@ -90,6 +90,34 @@ import Testing
         checkRelu(Double.self)
     }
 
+    private func checkConvolution<T: TensorScalar>(_: T.Type) {
+        // Strides, dilations and paddings that leave rows and columns partly or wholly in the padding.
+        let cases: [(input: [Int], kernel: [Int], stride: [Int], padding: [Int], dilation: [Int])] = [
+            ([3, 7, 9], [3, 3], [1, 1], [1, 1], [1, 1]), ([3, 8, 6], [3, 2], [2, 3], [2, 1], [1, 2]),
+            ([2, 5, 5], [5, 5], [1, 1], [4, 4], [1, 1]), ([2, 9, 4], [2, 3], [3, 1], [0, 2], [3, 1]),
+        ]
+        for (index, c) in cases.enumerated() {
+            let g = convolutionGeometry(op: "test", input: [1] + c.input, weight: [4, c.input[0]] + c.kernel, bias: nil,
+                                        stride: c.stride, padding: .explicit(c.padding), dilation: c.dilation, groups: 1)
+            let rows = g.inChannels * g.height.kernel * g.width.kernel
+            let image = values(g.inChannels * g.inputPlane, seed: UInt64(40 + index), as: T.self)
+            var (columns, reference) = ([T](repeating: 7, count: rows * g.outputPlane), [T](repeating: 7, count: rows * g.outputPlane))
+            T._kernelIm2col(image: image, columns: &columns, firstChannel: 1, channelCount: g.inChannels - 1, window: g.window)
+            Kernels.im2colLoop(image: image, columns: &reference, firstChannel: 1, channelCount: g.inChannels - 1, geometry: g)
+            expectSameBits(columns, reference, "im2col, case \(index), \(T.self)")
+            let dColumns = values(rows * g.outputPlane, seed: UInt64(50 + index), as: T.self)
+            var dX = values(g.inChannels * g.inputPlane, seed: UInt64(60 + index), as: T.self), dXReference = dX
+            T._kernelCol2im(columns: dColumns, image: &dX, firstChannel: 1, channelCount: g.inChannels - 1, window: g.window)
+            Kernels.col2imLoop(columns: dColumns, image: &dXReference, firstChannel: 1, channelCount: g.inChannels - 1, geometry: g)
+            expectSameBits(dX, dXReference, "col2im, case \(index), \(T.self)")
+        }
+    }
+
+    @Test func convolutionKernelsMatchTheSwiftLoops() {
+        checkConvolution(Float.self)
+        checkConvolution(Double.self)
+    }
+
     @Test func normalizationKernelsMatchTheSwiftLoops() {
         checkNormalization(Float.self)
         checkNormalization(Double.self)

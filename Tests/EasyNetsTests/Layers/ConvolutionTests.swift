@@ -293,10 +293,16 @@ struct ConvolutionTests {
     }
 
     /// The buffers of a forward pass are counted before anything runs: the cnn preset's largest is
-    /// its second convolution's columns, and a padding of 100 000 pixels asks far beyond the limit.
+    /// its first convolution's output (its columns are one image's per thread), and a padding of
+    /// 100 000 pixels asks far beyond the limit.
     @Test func buffersAreCheckedBeforeAnythingRuns() throws {
         let preset = ConvolutionalNetwork.description()
-        #expect(try preset.largestBuffer(for: [128, 1, 28, 28]) == 32 * 9 * 128 * 14 * 14)
+        #expect(try preset.largestBuffer(for: [128, 1, 28, 28]) == 128 * 32 * 28 * 28)
+        let columns = try ModelDescription.sequential(layers: [
+            .conv2d(inChannels: 64, outChannels: 1, kernelSize: [3, 3], stride: [1, 1], padding: .explicit([1, 1]),
+                    dilation: [1, 1], groups: 1, bias: false),
+        ]).largestBuffer(for: [4, 64, 10, 10])
+        #expect(columns == Swift.min(Parallelism.threadCount, 4) * 2 * 64 * 9 * 10 * 10)
         try preset.checkMemory(batchSize: 128, exampleShape: [1, 28, 28], training: true, source: "the cnn preset")
         let padded = ModelDescription.sequential(layers: [
             .conv2d(inChannels: 1, outChannels: 1, kernelSize: [1, 1], stride: [1, 1], padding: .explicit([100_000, 100_000]),
