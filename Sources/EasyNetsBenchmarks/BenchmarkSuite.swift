@@ -54,8 +54,9 @@ public struct BenchmarkSuite: Sendable {
     public var threads: Int
     /// Timed repetitions per measurement, at least 3 (the median is reported).
     public var repetitions: Int
-    /// The training steps' optimizer (SGD with momentum 0.9, the others with PyTorch's defaults).
-    public var optimizer: OptimizerKind
+    /// The training steps' optimizer (SGD with momentum 0.9, the others with PyTorch's defaults), or
+    /// `nil` for each configuration's own (``Workload/defaultOptimizer``).
+    public var optimizer: OptimizerKind?
     /// Whether to print one JSON object per training-step configuration, and nothing else.
     public var json: Bool
     /// Whether to also time the phases of each training step (not with ``json``).
@@ -64,7 +65,7 @@ public struct BenchmarkSuite: Sendable {
     public var dataDirectory: String
 
     /// A benchmark run; by default every benchmark on one thread.
-    public init(workload: Workload = .all, threads: Int = 1, repetitions: Int = 15, optimizer: OptimizerKind = .sgd,
+    public init(workload: Workload = .all, threads: Int = 1, repetitions: Int = 15, optimizer: OptimizerKind? = nil,
                 json: Bool = false, breakdown: Bool = false, dataDirectory: String = FashionMNIST.defaultDirectory) {
         // Kept in release builds, as EasyNets' own checks of arguments are.
         if !(1...1024).contains(threads) { fatalError("BenchmarkSuite: threads must be in 1...1024, got \(threads)") }
@@ -72,6 +73,9 @@ public struct BenchmarkSuite: Sendable {
         (self.workload, self.threads, self.repetitions, self.optimizer) = (workload, threads, repetitions, optimizer)
         (self.json, self.breakdown, self.dataDirectory) = (json, breakdown, dataDirectory)
     }
+
+    /// The optimizer of `workload`'s training steps: ``optimizer``, else the workload's default.
+    private func optimizerKind(for workload: Workload) -> OptimizerKind { optimizer ?? workload.defaultOptimizer }
 
     /// Runs the benchmark, printing its results; sets ``Parallelism/threadCount`` to ``threads``.
     public func run() {
@@ -90,18 +94,18 @@ public struct BenchmarkSuite: Sendable {
         }
         if config == .cnn || config == .all {
             benchmarkRecordedStep(config: "cnn", title: "conv 32 → pool → conv 64 → pool → 128 → 10", batch: 128) {
-                try PooledStep.cnn(batch: 128, optimizer: optimizer).step
+                try PooledStep.cnn(batch: 128, optimizer: optimizerKind(for: .cnn)).step
             }
         }
         if config == .lstm || config == .all {
             benchmarkRecordedStep(config: "lstm", title: "LSTM 256 → 256, one layer, sequence 128, MSE", batch: 64) {
-                LSTMStep(batch: 64, length: 128, size: 256, optimizer: optimizer).step
+                LSTMStep(batch: 64, length: 128, size: 256, optimizer: optimizerKind(for: .lstm)).step
             }
         }
         if config == .transformer || config == .all {
             benchmarkRecordedStep(config: "transformer", title: "char-transformer, 2 blocks of 128, 4 heads, feed-forward 512, "
                                   + "\(PooledStep.length) characters", batch: 64) {
-                try PooledStep.transformer(batch: 64, optimizer: optimizer).step
+                try PooledStep.transformer(batch: 64, optimizer: optimizerKind(for: .transformer)).step
             }
         }
         if json { return }
@@ -129,6 +133,7 @@ public struct BenchmarkSuite: Sendable {
 
     /// A full training step against its BLAS floor, sampled alternately so noise hits both alike.
     private func benchmarkStep(_ workload: StepWorkload) {
+        let optimizer = optimizerKind(for: .small)
         let step = EasyNetsStep(workload, optimizer: optimizer)
         let floor = BLASFloor(workload, inputs: step.inputs.map(\.scalars))
         var stepSamples: [Double] = [], floorSamples: [Double] = []
@@ -164,6 +169,7 @@ public struct BenchmarkSuite: Sendable {
     /// A training step (the `cnn` preset's, or an LSTM's) against its BLAS floor: the exact
     /// products one step issues, recorded and replayed on buffers of their own.
     private func benchmarkRecordedStep(config: String, title: String, batch: Int, makeStep: () throws -> () -> Void) {
+        let optimizer = optimizerKind(for: Workload(rawValue: config) ?? .all)
         let step: () -> Void
         do { step = try makeStep() } catch {
             printError("error: \(config): \(error)")
@@ -220,6 +226,7 @@ public struct BenchmarkSuite: Sendable {
     /// The phases of a training step timed apart, each the median over the repetitions of the
     /// mean over enough steps to last ~20 ms: where the time above the floor goes.
     private func benchmarkPhases(_ workload: StepWorkload) {
+        let optimizer = optimizerKind(for: .small)
         let step = EasyNetsStep(workload, optimizer: optimizer)
         let clock = ContinuousClock()
         let calls = max(1, Int(0.02 / max(timePerCall(rounds: 1, step.step)[0], 1e-7)))
@@ -353,6 +360,7 @@ public struct BenchmarkSuite: Sendable {
     /// ``Trainer`` with the loader's prefetching off and on, from memory and from a memory-mapped
     /// `.npy`, against the bare compute over the same batches already in memory.
     private func benchmarkEpoch() {
+        let optimizer = optimizerKind(for: .epoch)
         guard let train = try? FashionMNIST.load(.train, directory: dataDirectory, as: Float.self) else {
             print("Fashion-MNIST epoch: skipped (dataset not found in \(dataDirectory); \(FashionMNIST.installCommand))")
             return

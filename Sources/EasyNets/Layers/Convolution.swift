@@ -12,7 +12,7 @@
 /// batch is ever stored: making an image's columns again costs less than writing and reading them
 /// from memory.
 ///
-/// The images run in blocks of ``ImageBlocks/size``, split across threads (each product then on
+/// The images run in blocks of 8, split across threads (each product then on
 /// one thread); dW sums each block's images in a partial sum of its own and adds the blocks in
 /// order, so every result is the same at any thread count.
 ///

@@ -1,12 +1,13 @@
 import Synchronization
 
-/// The im2col columns of a convolution, made for a batch in chunks of images that fit a budget.
+/// The column matrices of a transposed convolution (``convTranspose2d(_:weight:bias:stride:padding:outputPadding:dilation:groups:)``),
+/// made for a batch in chunks of images that fit a budget. (``conv2d(_:weight:bias:stride:padding:dilation:groups:)``
+/// makes one image's columns at a time, see ``ImageBlocks``.)
 enum ConvolutionColumns {
     private static let budget = Atomic<Int>(1 << 24)
 
     /// The most column elements one chunk holds (16 Mi, 64 MiB in Float): a batch whose columns
-    /// are larger is convolved a chunk of images at a time (a batch of 1 000 Fashion-MNIST images
-    /// in the second convolution of the `cnn` preset, 56 M elements, in 4 chunks).
+    /// are larger runs a chunk of images at a time.
     static var elementBudget: Int {
         get { budget.load(ordering: .relaxed) }
         set { budget.store(Swift.max(newValue, 1), ordering: .relaxed) }

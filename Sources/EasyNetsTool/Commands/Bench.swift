@@ -35,7 +35,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() {
-        BenchmarkSuite(workload: config, threads: threads, repetitions: repetitions, optimizer: optimizer ?? config.defaultOptimizer, json: json,
+        BenchmarkSuite(workload: config, threads: threads, repetitions: repetitions, optimizer: optimizer, json: json,
                        breakdown: breakdown, dataDirectory: dataDir).run()
     }
 }
