@@ -25,6 +25,26 @@
 CHANNEL_MOMENT(float, easynets_channel_moment_f32, moment_plane_f32)
 CHANNEL_MOMENT(double, easynets_channel_moment_f64, moment_plane_f64)
 
+// Per plane k of `planes` consecutive planes of `plane` values: shifts[k] = its first value (0 for
+// an empty plane), sums[k] = Σ (x − shift) and squares[k] = Σ (x − shift)², in double as eight
+// partial sums in a fixed order. Batch normalization's statistics combine the planes of each channel.
+#define PLANE_MOMENT(T, NAME, PLANE)                                                           \
+    CLONES void NAME(const T *restrict x, ptrdiff_t planes, ptrdiff_t plane, double *restrict shifts, \
+                     double *restrict sums, double *restrict squares) {                        \
+        for (ptrdiff_t k = 0; k < planes; k++) {                                               \
+            const T *restrict values = x + k * plane;                                          \
+            const double shift = plane > 0 ? (double)values[0] : 0;                            \
+            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, q[8] = {0, 0, 0, 0, 0, 0, 0, 0};           \
+            PLANE(values, values, plane, shift, shift, s, q);                                  \
+            shifts[k] = shift;                                                                 \
+            sums[k] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));       \
+            squares[k] = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));    \
+        }                                                                                      \
+    }
+
+PLANE_MOMENT(float, easynets_plane_moment_f32, moment_plane_f32)
+PLANE_MOMENT(double, easynets_plane_moment_f64, moment_plane_f64)
+
 // y = x·alpha[c] + shift[c] for every value of channel c in first ..< first + count of (n, channels,
 // plane) data: batch normalization's forward pass once its per-channel factors are known.
 #define CHANNEL_AFFINE(T, NAME)                                                                \

@@ -20,6 +20,13 @@ void easynets_channel_moment_f64(const double *a, const double *b, ptrdiff_t n, 
                                  ptrdiff_t first, ptrdiff_t count, const double *ca, const double *cb, double *sums,
                                  double *products);
 
+/// Per plane k of `planes` consecutive planes of `plane` values: shifts[k] = its first value (0 for
+/// an empty plane), sums[k] = Σ (x − shifts[k]) and squares[k] = Σ (x − shifts[k])², accumulated in double.
+void easynets_plane_moment_f32(const float *x, ptrdiff_t planes, ptrdiff_t plane, double *shifts, double *sums,
+                               double *squares);
+void easynets_plane_moment_f64(const double *x, ptrdiff_t planes, ptrdiff_t plane, double *shifts, double *sums,
+                               double *squares);
+
 /// y = x·alpha[c] + shift[c] for channels c in first ..< first + count of (n, channels, plane) data.
 void easynets_channel_affine_f32(const float *x, float *y, ptrdiff_t n, ptrdiff_t channels, ptrdiff_t plane,
                                  ptrdiff_t first, ptrdiff_t count, const float *alpha, const float *shift);

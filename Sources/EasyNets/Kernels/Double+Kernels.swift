@@ -123,6 +123,13 @@ extension Double: _TensorKernels {
                                     products)
     }
 
+    public static func _kernelPlaneMoments(
+        _ x: UnsafePointer<Double>, planes: Int, plane: Int, shifts: UnsafeMutablePointer<Double>, sums: UnsafeMutablePointer<Double>,
+        squares: UnsafeMutablePointer<Double>
+    ) {
+        easynets_plane_moment_f64(x, planes, plane, shifts, sums, squares)
+    }
+
     public static func _kernelChannelAffine(
         x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>, batch: Int, channels: Int, plane: Int, firstChannel: Int,
         channelCount: Int, scale: UnsafePointer<Double>, shift: UnsafePointer<Double>

@@ -120,6 +120,13 @@ extension Float: _TensorKernels {
                                     products)
     }
 
+    public static func _kernelPlaneMoments(
+        _ x: UnsafePointer<Float>, planes: Int, plane: Int, shifts: UnsafeMutablePointer<Double>, sums: UnsafeMutablePointer<Double>,
+        squares: UnsafeMutablePointer<Double>
+    ) {
+        easynets_plane_moment_f32(x, planes, plane, shifts, sums, squares)
+    }
+
     public static func _kernelChannelAffine(
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int, firstChannel: Int,
         channelCount: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>

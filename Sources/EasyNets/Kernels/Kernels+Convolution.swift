@@ -10,28 +10,18 @@ extension Kernels {
         image x: UnsafePointer<Scalar>, columns: UnsafeMutablePointer<Scalar>, firstChannel: Int, channelCount: Int,
         geometry g: ConvolutionGeometry
     ) {
-        let (h, w) = (g.height, g.width)
-        for channel in firstChannel..<(firstChannel + channelCount) {
-            for i in 0..<h.kernel {
-                let validRows = h.validOutputs(tap: i)
-                for j in 0..<w.kernel {
-                    let validColumns = w.validOutputs(tap: j)
-                    let columnOffset = j * w.dilation - w.padBefore
-                    let row = (channel * h.kernel + i) * w.kernel + j
-                    let plane = x + channel * g.inputPlane
-                    let out = columns + row * g.outputPlane
-                    for oh in 0..<h.output {
-                        let line = out + oh * w.output
-                        guard validRows.contains(oh), !validColumns.isEmpty else {
-                            for ow in 0..<w.output { line[ow] = 0 }
-                            continue
-                        }
-                        let source = plane + (oh * h.stride + i * h.dilation - h.padBefore) * w.input
-                        for ow in 0..<validColumns.lowerBound { line[ow] = 0 }
-                        for ow in validColumns { line[ow] = source[ow * w.stride + columnOffset] }
-                        for ow in validColumns.upperBound..<w.output { line[ow] = 0 }
-                    }
+        forEachTap(g, channels: firstChannel..<(firstChannel + channelCount)) { channel, i, row, rows, columnRange, offset in
+            let plane = x + channel * g.inputPlane, out = columns + row * g.outputPlane
+            for oh in 0..<g.height.output {
+                let line = out + oh * g.width.output
+                guard rows.contains(oh), !columnRange.isEmpty else {
+                    for ow in 0..<g.width.output { line[ow] = 0 }
+                    continue
                 }
+                let source = plane + (oh * g.height.stride + i * g.height.dilation - g.height.padBefore) * g.width.input
+                for ow in 0..<columnRange.lowerBound { line[ow] = 0 }
+                for ow in columnRange { line[ow] = source[ow * g.width.stride + offset] }
+                for ow in columnRange.upperBound..<g.width.output { line[ow] = 0 }
             }
         }
     }
@@ -43,22 +33,30 @@ extension Kernels {
         columns: UnsafePointer<Scalar>, image dX: UnsafeMutablePointer<Scalar>, firstChannel: Int, channelCount: Int,
         geometry g: ConvolutionGeometry
     ) {
-        let (h, w) = (g.height, g.width)
-        for channel in firstChannel..<(firstChannel + channelCount) {
-            for i in 0..<h.kernel {
-                let validRows = h.validOutputs(tap: i)
-                for j in 0..<w.kernel {
-                    let validColumns = w.validOutputs(tap: j)
-                    guard !validColumns.isEmpty, !validRows.isEmpty else { continue }
-                    let columnOffset = j * w.dilation - w.padBefore
-                    let row = (channel * h.kernel + i) * w.kernel + j
-                    let plane = dX + channel * g.inputPlane
-                    let source = columns + row * g.outputPlane
-                    for oh in validRows {
-                        let line = source + oh * w.output
-                        let target = plane + (oh * h.stride + i * h.dilation - h.padBefore) * w.input
-                        for ow in validColumns { target[ow * w.stride + columnOffset] += line[ow] }
-                    }
+        forEachTap(g, channels: firstChannel..<(firstChannel + channelCount)) { channel, i, row, rows, columnRange, offset in
+            let plane = dX + channel * g.inputPlane, source = columns + row * g.outputPlane
+            guard !columnRange.isEmpty else { return }
+            for oh in rows {
+                let line = source + oh * g.width.output
+                let target = plane + (oh * g.height.stride + i * g.height.dilation - g.height.padBefore) * g.width.input
+                for ow in columnRange { target[ow * g.width.stride + offset] += line[ow] }
+            }
+        }
+    }
+
+    /// Runs `body` for each channel of `channels` and kernel tap (i, j) in order, with the tap's row
+    /// of the column matrix, the output rows and columns whose tap lies inside the input, and the
+    /// tap's input column at output column 0.
+    private static func forEachTap(
+        _ g: ConvolutionGeometry, channels: Range<Int>,
+        _ body: (_ channel: Int, _ i: Int, _ row: Int, _ rows: Range<Int>, _ columns: Range<Int>, _ offset: Int) -> Void
+    ) {
+        for channel in channels {
+            for i in 0..<g.height.kernel {
+                let rows = g.height.validOutputs(tap: i)
+                for j in 0..<g.width.kernel {
+                    body(channel, i, (channel * g.height.kernel + i) * g.width.kernel + j, rows, g.width.validOutputs(tap: j),
+                         j * g.width.dilation - g.width.padBefore)
                 }
             }
         }

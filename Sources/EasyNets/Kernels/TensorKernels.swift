@@ -113,6 +113,13 @@ public protocol _TensorKernels {
         channelCount: Int, centerA: UnsafePointer<Double>?, centerB: UnsafePointer<Double>?,
         sums: UnsafeMutablePointer<Double>, products: UnsafeMutablePointer<Double>)
 
+    /// Per plane k of `planes` consecutive planes of `plane` values: `shifts[k]` its first value (0
+    /// for an empty plane), `sums[k] = Σ (x − shifts[k])` and `squares[k] = Σ (x − shifts[k])²`, in
+    /// Double, as eight partial sums in a fixed order.
+    static func _kernelPlaneMoments(
+        _ x: UnsafePointer<Self>, planes: Int, plane: Int, shifts: UnsafeMutablePointer<Double>, sums: UnsafeMutablePointer<Double>,
+        squares: UnsafeMutablePointer<Double>)
+
     /// `y = x·scale[c] + shift[c]` for channels `firstChannel ..< firstChannel + channelCount` of
     /// (batch, channels, plane) data.
     static func _kernelChannelAffine(

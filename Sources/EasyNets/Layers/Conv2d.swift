@@ -70,10 +70,18 @@ public final class Conv2d<Scalar: TensorScalar>: Layer {
         self.groups = groups
     }
 
-    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { callAsFunction(input, moments: nil) }
+
+    /// The convolution of `input`, filling `moments` (for a batch (N, C, H, W)) with its output
+    /// planes' moments as it goes (see ``LayerFusion``).
+    func callAsFunction(_ input: Tensor<Scalar>, moments: PlaneMoments?) -> Tensor<Scalar> {
         let (x, padding) = convolutionInput(input, padding: padding, mode: paddingMode, kernelSize: kernelSize, dilation: dilation,
                                             layer: "Conv2d")
-        return conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        guard let moments, x.rank == 4 else {
+            return conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }
+        return convolved(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation,
+                         groups: groups, moments: moments)
     }
 
     public var parameters: [(name: String, parameter: Parameter<Scalar>)] {

@@ -31,16 +31,29 @@ public func conv2d<Scalar>(
                        groups: groups)
         return y.reshaped(to: Array(y.shape.dropFirst()))
     }
+    return convolved(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+}
+
+/// ``conv2d(_:weight:bias:stride:padding:dilation:groups:)`` of a batch (N, C, H, W), filling
+/// `moments` (when given) with each output plane's moments right after its image's products, while
+/// the output is in cache (for the batch normalization that follows).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func convolved<Scalar: TensorScalar>(
+    _ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>?, stride: [Int], padding: ConvolutionPadding, dilation: [Int],
+    groups: Int, moments: PlaneMoments? = nil
+) -> Tensor<Scalar> {
     let g = convolutionGeometry(op: "conv2d", input: x.shape, weight: weight.shape, bias: bias?.shape,
                                 stride: stride, padding: padding, dilation: dilation, groups: groups)
     let (n, o, plane) = (g.batch, g.outChannels, g.outputPlane)
+    require(moments.map { $0.batch == n && $0.channels == o } ?? true, "conv2d: plane moments for another shape than \([n, o])")
     let result = Tensor<Scalar>(uninitializedShape: [n, o, g.height.output, g.width.output])
     let y = result.storage.base, w = weight.storage.base, source = x.storage.base
     let blocks = ImageBlocks(geometry: g)
-    if let bias { fillChannels(y, batch: n, channels: o, plane: plane, values: bias.storage.base) }
     blocks.forEachRange { images, threads in
         let columns = blocks.scratch(Scalar.self)
         for image in images {
+            if let bias { fillChannels(y + image * o * plane, batch: 1, channels: o, plane: plane, values: bias.storage.base) }
             let cols = blocks.columns(of: source, image: image, into: columns?.base, threads: threads)
             for group in 0..<g.groups {  // y[image, group] (Og, P) = W_g (Og, K) · cols[group] (K, P)
                 MatrixProduct.gemm(transposeA: false, transposeB: false, m: g.groupOutChannels, n: plane, k: g.groupPatch,
@@ -48,6 +61,7 @@ public func conv2d<Scalar>(
                                    beta: bias == nil ? 0 : 1, c: y + (image * o + group * g.groupOutChannels) * plane,
                                    threadLimit: threads)
             }
+            moments?.add(y + image * o * plane, planes: (image * o)..<((image + 1) * o), plane: plane)
         }
     }
     guard isRecordingGradients, x.requiresGradient || weight.requiresGradient || bias?.requiresGradient == true else {

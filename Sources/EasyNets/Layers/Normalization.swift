@@ -241,7 +241,9 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
     /// statistics (M values per channel), `γ/√(var + ε) · dy` with running ones.
     ///
     /// An `epilogue` applies ReLU (and max pooling) in the same passes (see `normalizeChannels`).
-    func batchNorm(_ x: Tensor<Scalar>, layer: String, epilogue: NormalizationEpilogue = .none) -> Tensor<Scalar> {
+    /// `moments`, when given, are `x`'s plane moments, filled by the convolution that made `x`.
+    func batchNorm(_ x: Tensor<Scalar>, layer: String, epilogue: NormalizationEpilogue = .none,
+                   moments: PlaneMoments? = nil) -> Tensor<Scalar> {
         let (n, c) = (x.shape[0], x.shape[1])
         let m = n * (x.count / Swift.max(n * c, 1))
         var mean: [Double], inverseDeviation: [Double]
@@ -257,7 +259,7 @@ public final class BatchNorm1d<Scalar: TensorScalar>: Layer, NormalizationLayer 
                         + "hold \(count) in all")
             } else {
                 require(m > 1, "\(layer): batch statistics need more than one value per channel, input shape \(x.shape)")
-                (mean, variance) = channelStatistics(x)
+                (mean, variance) = moments?.channelStatistics(plane: x.count / Swift.max(n * c, 1)) ?? channelStatistics(x)
             }
             inverseDeviation = variance.map { 1 / ($0 + epsilon).squareRoot() }
             if isTraining, let runningMean, let runningVariance, let batchesTracked {
@@ -548,15 +550,59 @@ func channelMoments<Scalar: TensorScalar>(
 }
 
 /// Per channel of `x` (N, C, …): the mean and the biased variance over the batch and the trailing
-/// axes, in one pass of sums shifted by each channel's first value s (so they do not cancel):
-/// mean = s + Σ(x − s)/M, variance = Σ(x − s)²/M − (Σ(x − s)/M)².
+/// axes, from the moments of each (image, channel) plane (``PlaneMoments``).
 func channelStatistics<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> (mean: [Double], variance: [Double]) {
     let (n, c) = (x.shape[0], x.shape[1])
-    let plane = x.count / Swift.max(n * c, 1), m = Double(n * plane)
-    let shifts = (0..<c).map { Double(x.storage.base[$0 * plane]) }
-    let (sums, squares) = channelMoments(x.storage.base, batch: n, channels: c, plane: plane, centerA: shifts, centerB: shifts)
-    let offsets = sums.map { $0 / m }
-    return (zip(shifts, offsets).map { $0 + $1 }, zip(squares, offsets).map { Swift.max($0 / m - $1 * $1, 0) })
+    let plane = x.count / Swift.max(n * c, 1)
+    let moments = PlaneMoments(batch: n, channels: c)
+    Parallelism.splitting(n * c, costPerItem: plane) { first, count in
+        moments.add(x.storage.base + first * plane, planes: first..<(first + count), plane: plane)
+    }
+    return moments.channelStatistics(plane: plane)
+}
+
+/// The moments of each (image, channel) plane of an (N, C, …) tensor, summed about the plane's first
+/// value s (so they do not cancel): Σ (x − s) and Σ (x − s)², in Double. A convolution fills them
+/// image by image right after writing its output, while it is in cache; batch normalization
+/// combines them into each channel's statistics, the same values whoever filled them.
+final class PlaneMoments: @unchecked Sendable {
+    let batch: Int, channels: Int
+    private let storage: UnsafeMutablePointer<Double>
+
+    init(batch: Int, channels: Int) {
+        (self.batch, self.channels) = (batch, channels)
+        storage = .allocate(capacity: Swift.max(3 * batch * channels, 1))
+    }
+    deinit { storage.deallocate() }
+
+    /// The moments of `planes` (indices image · C + channel, disjoint for concurrent callers), from
+    /// their values at `x`.
+    func add<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, planes: Range<Int>, plane: Int) {
+        let count = batch * channels
+        Scalar._kernelPlaneMoments(x, planes: planes.count, plane: plane, shifts: storage + planes.lowerBound,
+                                   sums: storage + count + planes.lowerBound, squares: storage + 2 * count + planes.lowerBound)
+    }
+
+    /// Per channel, over its planes of `plane` values each, in image order: the mean
+    /// m = Σ (plane·s + Σ(x − s))/M and the biased variance Σ (Σ(x − s)² + 2(s − m)·Σ(x − s) + plane·(s − m)²)/M
+    /// (never below 0), with M = N·plane.
+    func channelStatistics(plane: Int) -> (mean: [Double], variance: [Double]) {
+        let count = batch * channels, values = Double(Swift.max(batch * plane, 1)), size = Double(plane)
+        let (shifts, sums, squares) = (storage, storage + count, storage + 2 * count)
+        var mean = [Double](repeating: 0, count: channels), variance = mean
+        for c in 0..<channels {
+            var total = 0.0
+            for image in 0..<batch { total += size * shifts[image * channels + c] + sums[image * channels + c] }
+            let m = total / values
+            var squared = 0.0
+            for image in 0..<batch {
+                let k = image * channels + c, d = shifts[k] - m
+                squared += squares[k] + 2 * d * sums[k] + size * d * d
+            }
+            (mean[c], variance[c]) = (m, Swift.max(squared / values, 0))
+        }
+        return (mean, variance)
+    }
 }
 
 /// The per-channel mean and biased variance of `x` (N, C, …) together with the same tensors of

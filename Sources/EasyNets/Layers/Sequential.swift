@@ -43,12 +43,13 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
         self.init(build())
     }
 
-    /// Whether runs of layers that ``LayerFusion`` recognizes (batch normalization → ReLU → max
-    /// pooling) run as one op; the tests turn it off to compare with the layers one by one.
+    /// Whether runs of layers that ``LayerFusion`` recognizes (convolution → batch normalization →
+    /// ReLU → max pooling) run as one op; the tests turn it off to compare with the layers one by one.
     var fusesLayers = true
 
     /// The layers applied in order. Batch normalization followed by ReLU (and max pooling) runs in
-    /// the normalization's own passes, with the same values as the layers one by one.
+    /// the normalization's own passes, and takes its statistics from the convolution before it, with
+    /// the same values as the layers one by one.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         var x = input, index = 0
         while index < layers.count {

@@ -9,8 +9,12 @@ import Testing
         let shape: [Int]
         /// The pooling layer after ReLU: kernel, stride, padding, dilation, ceil mode; `nil` for none.
         let pool: (kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], ceilMode: Bool)?
-        /// The fused op's name, or `nil` when the normalization's input is (N, C) or (N, C, L).
+        /// The output's op when the layers run as one.
         let fusedOp: String
+        /// Whether a convolution comes first (whose output planes' moments the normalization uses).
+        var convolution = false
+        /// Whether ReLU follows the normalization.
+        var relu = true
         var testDescription: String { name }
     }
 
@@ -34,6 +38,11 @@ import Testing
         Case(name: "no pooling", shape: [2, 3, 5, 6], pool: nil, fusedOp: "batchNorm → relu"),
         Case(name: "BatchNorm1d on (N, C)", shape: [9, 5], pool: nil, fusedOp: "batchNorm → relu"),
         Case(name: "BatchNorm1d on (N, C, L)", shape: [4, 3, 10], pool: nil, fusedOp: "batchNorm → relu"),
+        Case(name: "convolution, then 2×2 pooling", shape: [3, 4, 8, 14], pool: ([2, 2], [2, 2], [0, 0], [1, 1], false),
+             fusedOp: "batchNorm → relu → maxPool2d", convolution: true),
+        Case(name: "convolution, no pooling", shape: [9, 2, 5, 6], pool: nil, fusedOp: "batchNorm → relu", convolution: true),
+        Case(name: "convolution and normalization alone", shape: [2, 3, 6, 5], pool: nil, fusedOp: "batchNorm", convolution: true,
+             relu: false),
     ]
 
     /// The model of `testCase` with a scale and shift drawn from `seed`.
@@ -44,7 +53,10 @@ import Testing
         for (_, parameter) in norm.parameters {
             parameter.assign(Tensor<T>.uniform([channels], low: -1.5, high: 1.5, using: &generator))
         }
-        var layers: [any Layer<T>] = [norm, ReLU<T>()]
+        var layers: [any Layer<T>] = testCase.relu ? [norm, ReLU<T>()] : [norm]
+        if testCase.convolution {  // channels → channels, 3×3, padding 1: the input's shape
+            layers.insert(Conv2d<T>(channels, channels, kernelSize: [3, 3], padding: .explicit([1, 1]), using: &generator), at: 0)
+        }
         if let pool = testCase.pool {
             layers.append(MaxPool2d<T>(kernelSize: pool.kernel, stride: pool.stride, padding: pool.padding,
                                        dilation: pool.dilation, ceilMode: pool.ceilMode))
@@ -91,7 +103,7 @@ import Testing
         #expect(fused.output.shape == plain.output.shape)
         let expectedOp = training ? testCase.fusedOp : testCase.fusedOp.replacingOccurrences(of: "batchNorm", with: "batchNorm (evaluation)")
         #expect(fused.op == expectedOp, "\(testCase.name), \(mode): op \(fused.op ?? "none")")
-        #expect(plain.op == (testCase.pool == nil ? "relu" : "maxPool2d"))
+        #expect(plain.op == (testCase.pool != nil ? "maxPool2d" : testCase.relu ? "relu" : expectedOp))
         expectSameBits(fused.output.scalars, plain.output.scalars, "\(testCase.name), \(T.self), \(mode): outputs")
         for (index, (a, b)) in zip(fused.gradients, plain.gradients).enumerated() {
             #expect(!a.isEmpty)
