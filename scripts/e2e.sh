@@ -358,7 +358,18 @@ echo "== one memory limit, checked by every command before it builds a model or 
 expect_failure 64 "--memory-limit takes a size" "$tool" train --memory-limit lots
 # 1 M weights fit 16 MiB, but not with their gradients, Adam's moments and a batch's activations.
 expect_failure 1 "training a batch of 128 needs" "$tool" train --dataset spirals --hidden 1024,1024 --epochs 1 --memory-limit 16M
-expect_failure 1 "evaluating a batch of 1000 needs" "$tool" evaluate --checkpoint "$work/cnn.safetensors" --memory-limit 256M
+# The first 1000 images of each Fashion-MNIST file, so the data fits where the cnn's evaluation batch does not.
+mkdir "$work/small"
+py "
+import gzip
+for name, header, size in [('train-images-idx3-ubyte', 16, 784), ('t10k-images-idx3-ubyte', 16, 784),
+                           ('train-labels-idx1-ubyte', 8, 1), ('t10k-labels-idx1-ubyte', 8, 1)]:
+    data = gzip.open('/usr/share/datasets/fashion-mnist/' + name + '.gz').read()
+    head = bytearray(data[:header]); head[4:8] = (1000).to_bytes(4, 'big')
+    gzip.open('$work/small/' + name + '.gz', 'wb').write(bytes(head) + data[header:header + 1000 * size])
+"
+expect_failure 1 "evaluating a batch of 1000 needs" "$tool" evaluate --checkpoint "$work/cnn.safetensors" --data-dir "$work/small" \
+    --memory-limit 256M
 expect_failure 1 "more than the limit of 1048576 bytes (InputLimits.maximumBytes)" "$tool" summary --model cnn --memory-limit 1M
 expect_failure 1 "more than the limit of 1048576 bytes (InputLimits.maximumBytes)" \
     "$tool" predict --checkpoint "$work/cnn.safetensors" --image "$work/first.pgm" --memory-limit 1M

@@ -634,7 +634,7 @@ private func reduceForBatchNorm(_ values: inout [Double], group: any ProcessGrou
 
 /// What batch normalization's own passes also compute after its affine transform: nothing, ReLU,
 /// or ReLU then max pooling over windows that lie inside each plane (a ``Sequential`` whose layers
-/// run batch normalization → ReLU (→ MaxPool2d) asks for these; see `Sequential.fusedLayers`).
+/// run batch normalization → ReLU (→ MaxPool2d) asks for these; see `LayerFusion`).
 enum NormalizationEpilogue {
     case none
     case relu
