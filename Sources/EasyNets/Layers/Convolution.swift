@@ -83,7 +83,7 @@ func convolved<Scalar: TensorScalar>(
             withGradientBuffer(of: xNode) { dX, accumulateX in
                 blocks.forEachRange { images, threads in
                     let columns = dW == nil ? nil : blocks.scratch(Scalar.self)
-                    let dColumns = dX == nil || g.isPointwise ? nil : TensorStorage<Scalar>(uninitializedCount: g.groupPatch * g.groups * plane)
+                    let dColumns = dX == nil ? nil : blocks.scratch(Scalar.self)
                     for image in images {
                         let dYImage = dOut + image * o * plane
                         if let dW {  // dW_g (Og, K) += dY[image, group] (Og, P) · cols[group]ᵀ, over the block's images
@@ -120,7 +120,7 @@ func convolved<Scalar: TensorScalar>(
                         if block == 0 && !accumulateW {
                             copyScalars(to: dW, from: partial, count: weightCount)
                         } else {
-                            for index in 0..<weightCount { dW[index] += partial[index] }
+                            VectorRoutines.add(partial, into: dW, count: weightCount)
                         }
                     }
                 }
@@ -151,10 +151,7 @@ struct ImageBlocks {
         // `splitting`, which splits from `minimumParallelCount` units: from one thread's worth of
         // product work on.
         guard blockCount > 0 else { return }
-        let work = [g.groupPatch, g.outputPlane, Self.size].reduce(g.outChannels) { product, factor in
-            let (result, overflow) = product.multipliedReportingOverflow(by: factor)
-            return overflow ? Int.max : result
-        }
+        let work = CheckedCount.product(g.outChannels, g.groupPatch, g.outputPlane, Self.size) ?? Int.max
         let units = Swift.min(work / (Parallelism.minimumProductWorkPerThread / Parallelism.minimumParallelCount),
                               Int.max / blockCount)
         Parallelism.splitting(blockCount, costPerItem: units) { first, blocks in
