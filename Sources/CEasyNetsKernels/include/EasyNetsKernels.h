@@ -14,6 +14,7 @@
 #include "EasyNetsActivationKernels.h"
 #include "EasyNetsAttentionKernels.h"
 #include "EasyNetsConvolutionKernels.h"
+#include "EasyNetsDropoutKernels.h"
 #include "EasyNetsKernelDispatch.h"
 #include "EasyNetsNormalizationKernels.h"
 #include "EasyNetsOptimizerKernels.h"

@@ -85,6 +85,21 @@ extension Double: _TensorKernels {
                                         logSumExp: logSumExp)
     }
 
+    // MARK: Dropout
+
+    public static func _kernelDropout(
+        state: UnsafeMutablePointer<UInt64>, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>,
+        keep: UnsafeMutablePointer<UInt8>?, count: Int, threshold: UInt32, factor: Double
+    ) {
+        easynets_dropout_f64(state, x, y, keep, count, threshold, factor)
+    }
+
+    public static func _kernelDropoutBackward(
+        dY: UnsafePointer<Double>, keep: UnsafePointer<UInt8>, dX: UnsafeMutablePointer<Double>, count: Int, factor: Double
+    ) {
+        easynets_dropout_backward_f64(dY, keep, dX, count, factor)
+    }
+
     // MARK: Convolution
 
     public static func _kernelIm2col(

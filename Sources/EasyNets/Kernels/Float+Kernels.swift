@@ -82,6 +82,21 @@ extension Float: _TensorKernels {
         easynets_attention_weight_rows_f32(scores, rows, keys, visible0, step, scale, logSumExp)
     }
 
+    // MARK: Dropout
+
+    public static func _kernelDropout(
+        state: UnsafeMutablePointer<UInt64>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        keep: UnsafeMutablePointer<UInt8>?, count: Int, threshold: UInt32, factor: Float
+    ) {
+        easynets_dropout_f32(state, x, y, keep, count, threshold, factor)
+    }
+
+    public static func _kernelDropoutBackward(
+        dY: UnsafePointer<Float>, keep: UnsafePointer<UInt8>, dX: UnsafeMutablePointer<Float>, count: Int, factor: Float
+    ) {
+        easynets_dropout_backward_f32(dY, keep, dX, count, factor)
+    }
+
     // MARK: Convolution
 
     public static func _kernelIm2col(

@@ -75,6 +75,20 @@ public protocol _TensorKernels {
         _ scores: UnsafeMutablePointer<Self>, rows: Int, keys: Int, visible0: Int, step: Int, scale: Self,
         logSumExp: UnsafePointer<Self>)
 
+    // MARK: Dropout (bit-identical to Kernels.dropoutLoop and Kernels.dropoutBackwardLoop)
+
+    /// `y[i] = x[i]·(kept ? factor : 0)`, and `keep[i]` 1 or 0 when `keep` is not nil: element i
+    /// is kept when its 32 random bits, the low half of draw i/2 of the xoshiro256** generator whose
+    /// four state words `state` holds (and advances) for even i and the high half for odd i, are at
+    /// least `threshold`. `y` may be `x`.
+    static func _kernelDropout(
+        state: UnsafeMutablePointer<UInt64>, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>,
+        keep: UnsafeMutablePointer<UInt8>?, count: Int, threshold: UInt32, factor: Self)
+
+    /// Dropout's gradient: `dX[i] = dY[i]·(keep[i] != 0 ? factor : 0)`. `dX` may be `dY`.
+    static func _kernelDropoutBackward(
+        dY: UnsafePointer<Self>, keep: UnsafePointer<UInt8>, dX: UnsafeMutablePointer<Self>, count: Int, factor: Self)
+
     // MARK: Convolution (bit-identical to the loops of Kernels+Convolution.swift)
 
     /// The columns of one image (C, H, W) for channels `firstChannel ..< firstChannel + channelCount`:

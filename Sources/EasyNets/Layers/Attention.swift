@@ -255,7 +255,7 @@ public final class MultiheadAttention<Scalar: TensorScalar>: Layer, StochasticLa
         }
 
         var attention = attentionWeights(query: rotated(split(project(q, 0))), key: keyHeads, mask: mask, isCausal: false, scale: nil)
-        if isTraining, dropout > 0 { attention = attention * dropoutMask(attention.shape, probability: dropout, using: &generator) }
+        if isTraining, dropout > 0 { attention = EasyNets.dropout(attention, probability: dropout, using: &generator) }
         let joined = matmul(attention, valueHeads).permuted([1, 0, 2]).reshaped(to: [length, batch, e])
         let output = outputProjection(joined)
         var weights: Tensor<Scalar>?

@@ -18,27 +18,66 @@ public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
 
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         guard isTraining, probability > 0 else { return input }
-        return input * dropoutMask(input.shape, probability: probability, using: &generator)
+        return dropout(input, probability: probability, using: &generator)
     }
 
     public var summaryName: String { "Dropout(p: \(probability))" }
     public var layerDescription: ModelDescription? { .layer(DropoutDescription(probability: probability)) }
 }
 
-/// Inverted dropout's mask of `shape`: 0 with probability p, else 1/(1 − p), in one pass (see
-/// ``Kernels/forEachDropoutDraw(count:probability:generator:_:)``).
+/// Inverted dropout of `x` as one op on the tape: each element multiplied by 1/(1 − p), or by 0
+/// with probability p, in one pass that draws from `generator` (see
+/// ``Kernels/forEachDropoutDraw(count:probability:generator:_:)``); backward multiplies the
+/// gradient by the same factors, kept as one byte per element.
+func dropout<Scalar: TensorScalar>(_ x: Tensor<Scalar>, probability: Double, using generator: inout RandomGenerator) -> Tensor<Scalar> {
+    let output = Tensor<Scalar>(uninitializedShape: x.shape, op: "dropout")
+    let count = x.count
+    guard Tensor.needsRecording(x) else {
+        x.withUnsafeBufferPointer { input in
+            Kernels.dropout(x: input.baseAddress!, y: output.storage.base, keep: nil, count: count, probability: probability,
+                            generator: &generator)
+        }
+        return output
+    }
+    let keep = [UInt8](unsafeUninitializedCapacity: count) { keep, initialized in
+        x.withUnsafeBufferPointer { input in
+            Kernels.dropout(x: input.baseAddress!, y: output.storage.base, keep: keep.baseAddress, count: count,
+                            probability: probability, generator: &generator)
+        }
+        initialized = count
+    }
+    let factor = Scalar(1 / (1 - probability))
+    return output.recorded("dropout", inputs: [x.node]) { [node = x.node] dY in
+        let dX = Tensor<Scalar>(uninitializedShape: dY.shape, op: "dropout")
+        keep.withUnsafeBufferPointer { keep in
+            Scalar._kernelDropoutBackward(dY: dY.storage.base, keep: keep.baseAddress!, dX: dX.storage.base, count: count,
+                                          factor: factor)
+        }
+        node?.accumulate(dX)
+    }
+}
+
+/// Inverted dropout's mask of `shape`: 0 with probability p, else 1/(1 − p), drawn as
+/// ``dropout(_:probability:using:)`` draws.
 func dropoutMask<Scalar: TensorScalar>(_ shape: [Int], probability: Double, using generator: inout RandomGenerator) -> Tensor<Scalar> {
-    let mask = Tensor<Scalar>(uninitializedShape: shape, op: "dropoutMask")
-    Kernels.fillDropoutMask(mask.storage.base, count: mask.count, probability: probability, generator: &generator)
+    let mask = Tensor<Scalar>.ones(shape)
+    Kernels.dropout(x: mask.storage.base, y: mask.storage.base, keep: nil, count: mask.count, probability: probability,
+                    generator: &generator)
     return mask
 }
 
 extension Kernels {
+    /// The 32-bit threshold below which a draw drops its element: p·2³² rounded down.
+    static func dropoutThreshold(_ probability: Double) -> UInt32 {
+        require(probability >= 0 && probability < 1, "dropout: probability \(probability) is outside [0, 1)")
+        return UInt32((probability * 4_294_967_296).rounded(.down))
+    }
+
     /// Calls `body(i, kept)` for i in 0..<count, in order: an element is dropped with probability
     /// `probability` (its 32 random bits, two per draw of `generator`, fall below p·2³²).
     @inline(__always)
     static func forEachDropoutDraw(count: Int, probability: Double, generator: inout RandomGenerator, _ body: (Int, Bool) -> Void) {
-        let threshold = UInt64((probability * 4_294_967_296).rounded(.down))
+        let threshold = UInt64(dropoutThreshold(probability))
         var i = 0
         while i + 1 < count {
             let bits = generator.next()
@@ -49,13 +88,36 @@ extension Kernels {
         if i < count { body(i, generator.next() & 0xFFFF_FFFF >= threshold) }
     }
 
-    /// `mask[i]` = 0 for a dropped element, 1/(1 − p) for a kept one.
+    /// Dropout of `count` values through the C kernel: `y[i] = x[i]·(kept ? 1/(1 − p) : 0)`, with
+    /// `keep[i]` 1 or 0 when `keep` is not nil (``_TensorKernels/_kernelDropout(state:x:y:keep:count:threshold:factor:)``).
+    /// `y` may be `x`.
+    static func dropout<T: TensorScalar>(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, keep: UnsafeMutablePointer<UInt8>?,
+                                         count: Int, probability: Double, generator: inout RandomGenerator) {
+        let threshold = dropoutThreshold(probability), factor = T(1 / (1 - probability))
+        generator.withStateWords { state in
+            T._kernelDropout(state: state, x: x, y: y, keep: keep, count: count, threshold: threshold, factor: factor)
+        }
+    }
+
+    /// The reference of the dropout kernel, on the draws of
+    /// ``forEachDropoutDraw(count:probability:generator:_:)``.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func fillDropoutMask<T: TensorScalar>(_ mask: UnsafeMutablePointer<T>, count: Int, probability: Double,
-                                                 generator: inout RandomGenerator) {
+    static func dropoutLoop<T: TensorScalar>(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, keep: UnsafeMutablePointer<UInt8>?,
+                                             count: Int, probability: Double, generator: inout RandomGenerator) {
         let factor = T(1 / (1 - probability))
-        forEachDropoutDraw(count: count, probability: probability, generator: &generator) { i, kept in mask[i] = kept ? factor : 0 }
+        forEachDropoutDraw(count: count, probability: probability, generator: &generator) { i, kept in
+            y[i] = x[i] * (kept ? factor : 0)
+            keep?[i] = kept ? 1 : 0
+        }
+    }
+
+    /// The reference of the dropout gradient kernel: `dX[i] = dY[i]·(keep[i] != 0 ? factor : 0)`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func dropoutBackwardLoop<T: TensorScalar>(dY: UnsafePointer<T>, keep: UnsafePointer<UInt8>, dX: UnsafeMutablePointer<T>,
+                                                     count: Int, factor: T) {
+        for i in 0..<count { dX[i] = dY[i] * (keep[i] != 0 ? factor : 0) }
     }
 }
 

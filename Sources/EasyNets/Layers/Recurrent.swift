@@ -184,7 +184,7 @@ public final class Recurrent<Scalar: TensorScalar>: Layer, StochasticLayer {
             }
             sequence = directions == 1 ? outputs[0] : Tensor.concatenated(outputs, along: sequence.rank - 1)
             if layer < layerCount - 1, isTraining, dropout > 0 {
-                sequence = sequence * dropoutMask(sequence.shape, probability: dropout, using: &generator)
+                sequence = EasyNets.dropout(sequence, probability: dropout, using: &generator)
             }
         }
         var hidden = Tensor.stacked(finalHidden, along: 0), cells = finalCells.isEmpty ? nil : Tensor.stacked(finalCells, along: 0)

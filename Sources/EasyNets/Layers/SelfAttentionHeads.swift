@@ -107,8 +107,8 @@ struct SelfAttentionGeometry: Sendable {
                     T._kernelAttentionSoftmaxRows(weights, rows: rows, keys: keys, visible0: visible0, step: step, scale: T(scale),
                                                   logSumExp: logSumExp + pair * length + first)
                     if let dropout, masks != nil {
-                        Kernels.attentionDropRows(weights, count: rows * keys, probability: dropout.probability, generator: &masks!,
-                                                  keep: nil)
+                        Kernels.dropout(x: weights, y: weights, keep: nil, count: rows * keys, probability: dropout.probability,
+                                        generator: &masks!)
                     }
                     MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: d, k: keys, a: weights, lda: keys,
                                        b: v, ldb: rs, beta: 0, c: o + first * os, ldc: os, threadLimit: threads)
@@ -170,9 +170,8 @@ struct SelfAttentionGeometry: Sendable {
                     // dV += Pdᵀ·dO, with Pd the weights after dropout.
                     var dropped = UnsafePointer(weights)
                     if let dropout, masks != nil {
-                        work.update(from: weights, count: rows * keys)
-                        Kernels.attentionDropRows(work, count: rows * keys, probability: dropout.probability, generator: &masks!,
-                                                  keep: keep)
+                        Kernels.dropout(x: weights, y: work, keep: keep, count: rows * keys, probability: dropout.probability,
+                                        generator: &masks!)
                         dropped = UnsafePointer(work)
                     }
                     MatrixProduct.gemm(transposeA: true, transposeB: false, m: keys, n: d, k: rows, a: dropped, lda: keys,
@@ -233,21 +232,6 @@ extension Kernels {
         }
     }
 
-    /// Dropout of `count` weights in place (the draws of ``forEachDropoutDraw(count:probability:generator:_:)``):
-    /// a dropped weight becomes 0, a kept one is multiplied by 1/(1 − p); `keep` records which stay.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func attentionDropRows<T: TensorScalar>(
-        _ weights: UnsafeMutablePointer<T>, count: Int, probability: Double, generator: inout RandomGenerator,
-        keep: UnsafeMutablePointer<UInt8>?
-    ) {
-        let factor = T(1 / (1 - probability))
-        forEachDropoutDraw(count: count, probability: probability, generator: &generator) { i, kept in
-            weights[i] = kept ? weights[i] * factor : 0
-            keep?[i] = kept ? 1 : 0
-        }
-    }
-
     /// The scores' gradient in place of `gradient` (∂L/∂weights after dropout, rows × keys):
     /// dP = dPd·keep·factor, then dS = P ⊙ (dP − Σⱼ dP ⊙ P)·scale per row.
     @_specialize(where T == Float)
@@ -260,7 +244,7 @@ extension Kernels {
             let p = weights + r * keys, g = gradient + r * keys
             if let keep {
                 let kept = keep + r * keys
-                for j in 0..<keys { g[j] = kept[j] != 0 ? g[j] * factor : 0 }
+                for j in 0..<keys { g[j] *= kept[j] != 0 ? factor : 0 }
             }
             var dot: T = 0
             for j in 0..<keys { dot += g[j] * p[j] }

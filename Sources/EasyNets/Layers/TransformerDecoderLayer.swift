@@ -78,7 +78,7 @@ public final class TransformerDecoderLayer<Scalar: TensorScalar>: Layer, Stochas
                 "TransformerDecoderLayer: target \(target.shape) and memory \(memory.shape) are not both \(layout) with the same N, "
                 + "or both unbatched (·, \(e))")
         func dropped(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            isTraining && dropout > 0 ? x * dropoutMask(x.shape, probability: dropout, using: &generator) : x
+            isTraining && dropout > 0 ? EasyNets.dropout(x, probability: dropout, using: &generator) : x
         }
         func selfAttended(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
             dropped(selfAttention.attend(query: x, key: x, value: x, keyPaddingMask: targetKeyPaddingMask, needWeights: false,

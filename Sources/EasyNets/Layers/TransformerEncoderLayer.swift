@@ -70,7 +70,7 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
                        isCausal: Bool = false) -> Tensor<Scalar> {
         let isCausal = isCausal || causal
         func dropped(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            isTraining && dropout > 0 ? x * dropoutMask(x.shape, probability: dropout, using: &generator) : x
+            isTraining && dropout > 0 ? EasyNets.dropout(x, probability: dropout, using: &generator) : x
         }
         func attention(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
             dropped(selfAttention.attend(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,

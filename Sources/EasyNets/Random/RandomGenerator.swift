@@ -60,6 +60,15 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
         return result
     }
 
+    /// Runs `body` on the four state words in order, then takes back what it left there: for C
+    /// loops that continue this generator's stream.
+    mutating func withStateWords<R>(_ body: (UnsafeMutablePointer<UInt64>) -> R) -> R {
+        var words = (s0, s1, s2, s3)
+        let result = withUnsafeMutablePointer(to: &words) { $0.withMemoryRebound(to: UInt64.self, capacity: 4, body) }
+        (s0, s1, s2, s3) = words
+        return result
+    }
+
     /// A uniform Double in [0, 1) with 53 random bits.
     public mutating func nextUnitDouble() -> Double {
         Double(next() >> 11) * 0x1p-53

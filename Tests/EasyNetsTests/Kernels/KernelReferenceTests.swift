@@ -90,6 +90,43 @@ import Testing
         checkRelu(Double.self)
     }
 
+    private func checkDropout<T: TensorScalar>(_: T.Type) {
+        // Counts around the kernel's chunk of 512 elements, odd and even; p = 0 keeps everything.
+        for (index, count) in [0, 1, 2, 3, 511, 512, 513, 1025, 2048].enumerated() {
+            for probability in [0.0, 0.25, 0.9] {
+                let x = values(count, seed: UInt64(70 + index), as: T.self)
+                let comment = "dropout, \(T.self), \(count) values, p \(probability)"
+                var (generator, referenceGenerator) = (RandomGenerator(seed: 5), RandomGenerator(seed: 5))
+                var (y, reference) = ([T](repeating: 7, count: count), [T](repeating: 7, count: count))
+                var (keep, referenceKeep) = ([UInt8](repeating: 9, count: count), [UInt8](repeating: 9, count: count))
+                Kernels.dropout(x: x, y: &y, keep: &keep, count: count, probability: probability, generator: &generator)
+                Kernels.dropoutLoop(x: x, y: &reference, keep: &referenceKeep, count: count, probability: probability,
+                                    generator: &referenceGenerator)
+                expectSameBits(y, reference, "\(comment)")
+                #expect(keep == referenceKeep && generator == referenceGenerator, "\(comment): masks or generators differ")
+                // In place and without the mask: the same values, the same next draw.
+                var inPlace = x
+                var thirdGenerator = RandomGenerator(seed: 5)
+                inPlace.withUnsafeMutableBufferPointer { buffer in
+                    Kernels.dropout(x: buffer.baseAddress!, y: buffer.baseAddress!, keep: nil, count: count, probability: probability,
+                                    generator: &thirdGenerator)
+                }
+                expectSameBits(inPlace, reference, "\(comment), in place")
+                #expect(thirdGenerator == referenceGenerator, "\(comment): the generator advanced differently in place")
+                let dY = values(count, seed: UInt64(80 + index), as: T.self), factor = T(1 / (1 - probability))
+                var (dX, dXReference) = ([T](repeating: 7, count: count), [T](repeating: 7, count: count))
+                T._kernelDropoutBackward(dY: dY, keep: keep, dX: &dX, count: count, factor: factor)
+                Kernels.dropoutBackwardLoop(dY: dY, keep: keep, dX: &dXReference, count: count, factor: factor)
+                expectSameBits(dX, dXReference, "\(comment), backward")
+            }
+        }
+    }
+
+    @Test func dropoutKernelsMatchTheSwiftLoops() {
+        checkDropout(Float.self)
+        checkDropout(Double.self)
+    }
+
     private func checkConvolution<T: TensorScalar>(_: T.Type) {
         // Strides, dilations and paddings that leave rows and columns partly or wholly in the padding.
         let cases: [(input: [Int], kernel: [Int], stride: [Int], padding: [Int], dilation: [Int])] = [

@@ -114,6 +114,31 @@ import Testing
         }
     }
 
+    /// The dropout op equals the input times the mask drawn from the same generator, forward and
+    /// backward (so NaN and infinities where dropped give NaN, as x·0 does), in Float and Double.
+    @Test func dropoutEqualsTheInputTimesItsMask() {
+        func check<T: TensorScalar>(_: T.Type) {
+            var source = RandomGenerator(seed: 4)
+            var x = Tensor<T>.normal([37, 29], using: &source)
+            x[0, 0] = .nan
+            x[0, 1] = .infinity
+            x[0, 2] = -.infinity
+            let dY = Tensor<T>.normal([37, 29], using: &source)
+            var generator = RandomGenerator(seed: 11), maskGenerator = generator
+            var input = x
+            input.requiresGradient = true
+            let y = dropout(input, probability: 0.35, using: &generator)
+            y.backward(seed: dY)
+            let mask: Tensor<T> = dropoutMask(x.shape, probability: 0.35, using: &maskGenerator)
+            #expect(generator == maskGenerator)
+            let expected = (x * mask).scalars, actual = y.scalars
+            #expect(zip(actual, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }, "\(T.self) forward")
+            #expect(input.gradient?.scalars == (dY * mask).scalars, "\(T.self) backward")
+        }
+        check(Float.self)
+        check(Double.self)
+    }
+
     @Test func layerNormMatchesDefinitionAndGradients() {
         let layer = LayerNorm<Double>([4])
         let x = randomTensor([3, 4], seed: 5) * 3

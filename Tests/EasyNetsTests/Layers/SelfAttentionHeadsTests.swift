@@ -113,7 +113,8 @@ import Testing
         var generator = RandomGenerator(seed: 1)
         weights.withUnsafeMutableBufferPointer { w in
             keep.withUnsafeMutableBufferPointer { k in
-                Kernels.attentionDropRows(w.baseAddress!, count: count, probability: p, generator: &generator, keep: k.baseAddress!)
+                Kernels.dropout(x: w.baseAddress!, y: w.baseAddress!, keep: k.baseAddress!, count: count, probability: p,
+                                generator: &generator)
             }
         }
         let dropped = weights.filter { $0 == 0 }.count
