@@ -1,6 +1,7 @@
 #include "clones.h"
 #include "EasyNetsNormalizationKernels.h"
 #include "planes.h"
+#include <math.h>
 
 // Per channel c in first ..< first + count of (n, channels, plane) data, in one pass: sums[c] = Σ (a − ca[c]) and
 // products[c] = Σ (a − ca[c])·(b − cb[c]) over images and positions (ca, cb NULL for 0; b NULL for
@@ -186,3 +187,89 @@ RELU_BATCH_NORM_BACKWARD(float, easynets_relu_batch_norm_backward_f32, relu_grad
                          batch_norm_backward_plane_f32)
 RELU_BATCH_NORM_BACKWARD(double, easynets_relu_batch_norm_backward_f64, relu_gradient_plane_f64,
                          batch_norm_backward_plane_f64)
+
+// Layer normalization of `rows` rows of `size` values: each row's moments about its first value
+// (the moment plane above, in double), mean = shift + S/size, variance = max(Q/size − (S/size)², 0),
+// rstd = 1/√(variance + ε) rounded to T; x̂ = (x − mean)·rstd into `normalized` and rstd into
+// `reciprocals`, then y = x̂·weight + bias (either may be NULL) into `output`, which may be `normalized`.
+#define LAYER_NORM(T, NAME, PLANE)                                                             \
+    CLONES void NAME(const T *restrict x, ptrdiff_t rows, ptrdiff_t size, T epsilon, T *normalized, \
+                     T *restrict reciprocals, const T *restrict weight, const T *restrict bias, T *output) { \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                                 \
+            const T *restrict row = x + r * size;                                              \
+            T *xh = normalized + r * size, *y = output + r * size;                             \
+            const double shift = size > 0 ? (double)row[0] : 0;                                \
+            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, q[8] = {0, 0, 0, 0, 0, 0, 0, 0};           \
+            PLANE(row, row, size, shift, shift, s, q);                                         \
+            const double sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])); \
+            const double squares = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7])); \
+            const double meanShift = sum / (double)size, spread = squares / (double)size - meanShift * meanShift; \
+            const T mean = (T)(shift + meanShift);                                             \
+            const T rstd = (T)(1.0 / sqrt((spread > 0 ? spread : 0) + (double)epsilon));        \
+            reciprocals[r] = rstd;                                                             \
+            for (ptrdiff_t j = 0; j < size; j++) xh[j] = (row[j] - mean) * rstd;               \
+            if (weight && bias) {                                                              \
+                for (ptrdiff_t j = 0; j < size; j++) y[j] = xh[j] * weight[j] + bias[j];       \
+            } else if (weight) {                                                               \
+                for (ptrdiff_t j = 0; j < size; j++) y[j] = xh[j] * weight[j];                 \
+            } else if (bias) {                                                                 \
+                for (ptrdiff_t j = 0; j < size; j++) y[j] = xh[j] + bias[j];                   \
+            } else if (y != xh) {                                                              \
+                for (ptrdiff_t j = 0; j < size; j++) y[j] = xh[j];                             \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+LAYER_NORM(float, easynets_layer_norm_f32, moment_plane_f32)
+LAYER_NORM(double, easynets_layer_norm_f64, moment_plane_f64)
+
+// Layer normalization's input gradient for `rows` rows: with ĝ = g·weight (g without a weight),
+// Σĝ and Σĝ·x̂ as eight partial sums in double (position mod 8, combined in a fixed order), their
+// means rounded to T, then dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)).
+#define LAYER_NORM_BACKWARD(T, NAME)                                                           \
+    CLONES void NAME(const T *restrict g, const T *restrict normalized, const T *restrict reciprocals, \
+                     const T *restrict weight, ptrdiff_t rows, ptrdiff_t size, T *restrict dx) { \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                                 \
+            const T *restrict gr = g + r * size, *restrict xh = normalized + r * size;         \
+            T *restrict d = dx + r * size;                                                     \
+            double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, q[8] = {0, 0, 0, 0, 0, 0, 0, 0};           \
+            ptrdiff_t j = 0;                                                                   \
+            for (; j + 8 <= size; j += 8) {                                                    \
+                for (int k = 0; k < 8; k++) {                                                  \
+                    const T scaled = weight ? gr[j + k] * weight[j + k] : gr[j + k];           \
+                    s[k] += (double)scaled;                                                    \
+                    q[k] += (double)(scaled * xh[j + k]);                                      \
+                }                                                                              \
+            }                                                                                  \
+            for (; j < size; j++) {                                                            \
+                const T scaled = weight ? gr[j] * weight[j] : gr[j];                           \
+                s[j & 7] += (double)scaled;                                                    \
+                q[j & 7] += (double)(scaled * xh[j]);                                          \
+            }                                                                                  \
+            const double sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])); \
+            const double sumX = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7])); \
+            const T meanG = (T)(sum / (double)size), meanGX = (T)(sumX / (double)size), rstd = reciprocals[r]; \
+            for (j = 0; j < size; j++) {                                                       \
+                const T scaled = weight ? gr[j] * weight[j] : gr[j];                           \
+                d[j] = rstd * (scaled - meanG - xh[j] * meanGX);                               \
+            }                                                                                  \
+        }                                                                                      \
+    }
+
+LAYER_NORM_BACKWARD(float, easynets_layer_norm_backward_f32)
+LAYER_NORM_BACKWARD(double, easynets_layer_norm_backward_f64)
+
+// The weight's and bias's gradients of layer normalization for columns first ..< first + count:
+// dweight[j] += Σ_r g·x̂ and dbias[j] += Σ_r g, over rows in order (either may be NULL).
+#define LAYER_NORM_PARAMETERS(T, NAME)                                                         \
+    CLONES void NAME(const T *restrict g, const T *restrict normalized, ptrdiff_t rows, ptrdiff_t size, \
+                     ptrdiff_t first, ptrdiff_t count, T *restrict dweight, T *restrict dbias) { \
+        for (ptrdiff_t r = 0; r < rows; r++) {                                                 \
+            const T *restrict gr = g + r * size + first, *restrict xh = normalized + r * size + first; \
+            if (dweight) for (ptrdiff_t j = 0; j < count; j++) dweight[first + j] += gr[j] * xh[j]; \
+            if (dbias) for (ptrdiff_t j = 0; j < count; j++) dbias[first + j] += gr[j];        \
+        }                                                                                      \
+    }
+
+LAYER_NORM_PARAMETERS(float, easynets_layer_norm_parameters_f32)
+LAYER_NORM_PARAMETERS(double, easynets_layer_norm_parameters_f64)

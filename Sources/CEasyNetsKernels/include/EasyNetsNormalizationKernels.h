@@ -81,4 +81,29 @@ void easynets_relu_batch_norm_backward_f64(const double *dOut, const double *out
                                            const double *meanGradient, const double *mean, const double *k,
                                            const double *scale, int accumulate, double *scratch);
 
+/// Layer normalization of `rows` rows of `size` values: each row's mean and variance from its
+/// moments about its first value (in double, as easynets_plane_moment sums them), rstd =
+/// 1/√(max(variance, 0) + ε) rounded to the element type; x̂ = (x − mean)·rstd into `normalized`,
+/// rstd into `reciprocals`, y = x̂·weight + bias (weight, bias or both may be NULL) into `output`,
+/// which may be `normalized`.
+void easynets_layer_norm_f32(const float *x, ptrdiff_t rows, ptrdiff_t size, float epsilon, float *normalized,
+                             float *reciprocals, const float *weight, const float *bias, float *output);
+void easynets_layer_norm_f64(const double *x, ptrdiff_t rows, ptrdiff_t size, double epsilon, double *normalized,
+                             double *reciprocals, const double *weight, const double *bias, double *output);
+
+/// Its input gradient: with ĝ = g·weight (g when weight is NULL), Σĝ and Σĝ·x̂ per row in double as
+/// eight partial sums (position mod 8, combined in a fixed order), their means rounded to the
+/// element type, then dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)).
+void easynets_layer_norm_backward_f32(const float *g, const float *normalized, const float *reciprocals,
+                                      const float *weight, ptrdiff_t rows, ptrdiff_t size, float *dx);
+void easynets_layer_norm_backward_f64(const double *g, const double *normalized, const double *reciprocals,
+                                      const double *weight, ptrdiff_t rows, ptrdiff_t size, double *dx);
+
+/// Its weight's and bias's gradients for columns first ..< first + count: dweight[j] += Σ g·x̂ and
+/// dbias[j] += Σ g over the rows in order (either may be NULL).
+void easynets_layer_norm_parameters_f32(const float *g, const float *normalized, ptrdiff_t rows, ptrdiff_t size,
+                                        ptrdiff_t first, ptrdiff_t count, float *dweight, float *dbias);
+void easynets_layer_norm_parameters_f64(const double *g, const double *normalized, ptrdiff_t rows, ptrdiff_t size,
+                                        ptrdiff_t first, ptrdiff_t count, double *dweight, double *dbias);
+
 #endif

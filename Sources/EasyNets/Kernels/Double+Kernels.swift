@@ -85,6 +85,30 @@ extension Double: _TensorKernels {
                                         logSumExp: logSumExp)
     }
 
+    // MARK: Layer normalization
+
+    public static func _kernelLayerNorm(
+        _ x: UnsafePointer<Double>, rows: Int, size: Int, epsilon: Double, normalized: UnsafeMutablePointer<Double>,
+        reciprocals: UnsafeMutablePointer<Double>, weight: UnsafePointer<Double>?, bias: UnsafePointer<Double>?,
+        output: UnsafeMutablePointer<Double>
+    ) {
+        easynets_layer_norm_f64(x, rows, size, epsilon, normalized, reciprocals, weight, bias, output)
+    }
+
+    public static func _kernelLayerNormBackward(
+        _ g: UnsafePointer<Double>, normalized: UnsafePointer<Double>, reciprocals: UnsafePointer<Double>,
+        weight: UnsafePointer<Double>?, rows: Int, size: Int, dX: UnsafeMutablePointer<Double>
+    ) {
+        easynets_layer_norm_backward_f64(g, normalized, reciprocals, weight, rows, size, dX)
+    }
+
+    public static func _kernelLayerNormParameters(
+        _ g: UnsafePointer<Double>, normalized: UnsafePointer<Double>, rows: Int, size: Int, first: Int, count: Int,
+        dWeight: UnsafeMutablePointer<Double>?, dBias: UnsafeMutablePointer<Double>?
+    ) {
+        easynets_layer_norm_parameters_f64(g, normalized, rows, size, first, count, dWeight, dBias)
+    }
+
     // MARK: Dropout
 
     public static func _kernelDropout(

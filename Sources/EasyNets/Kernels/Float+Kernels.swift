@@ -82,6 +82,30 @@ extension Float: _TensorKernels {
         easynets_attention_weight_rows_f32(scores, rows, keys, visible0, step, scale, logSumExp)
     }
 
+    // MARK: Layer normalization
+
+    public static func _kernelLayerNorm(
+        _ x: UnsafePointer<Float>, rows: Int, size: Int, epsilon: Float, normalized: UnsafeMutablePointer<Float>,
+        reciprocals: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        easynets_layer_norm_f32(x, rows, size, epsilon, normalized, reciprocals, weight, bias, output)
+    }
+
+    public static func _kernelLayerNormBackward(
+        _ g: UnsafePointer<Float>, normalized: UnsafePointer<Float>, reciprocals: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>?, rows: Int, size: Int, dX: UnsafeMutablePointer<Float>
+    ) {
+        easynets_layer_norm_backward_f32(g, normalized, reciprocals, weight, rows, size, dX)
+    }
+
+    public static func _kernelLayerNormParameters(
+        _ g: UnsafePointer<Float>, normalized: UnsafePointer<Float>, rows: Int, size: Int, first: Int, count: Int,
+        dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?
+    ) {
+        easynets_layer_norm_parameters_f32(g, normalized, rows, size, first, count, dWeight, dBias)
+    }
+
     // MARK: Dropout
 
     public static func _kernelDropout(

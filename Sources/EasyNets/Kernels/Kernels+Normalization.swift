@@ -61,4 +61,77 @@ extension Kernels {
             }
         }
     }
+
+    /// The eight partial sums of position mod 8 combined in the kernels' fixed order.
+    private static func combined(_ s: [Double]) -> Double {
+        ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+    }
+
+    /// Layer normalization of `rows` rows of `size` values (the reference of
+    /// ``_TensorKernels/_kernelLayerNorm(_:rows:size:epsilon:normalized:reciprocals:weight:bias:output:)``):
+    /// each row's moments about its first value in Double, mean = shift + S/size, variance =
+    /// Q/size − (S/size)² (0 if below), rstd = 1/√(variance + ε); x̂ = (x − mean)·rstd, y = x̂·weight + bias.
+    static func layerNormLoop<T: TensorScalar>(
+        _ x: UnsafePointer<T>, rows: Int, size: Int, epsilon: T, normalized: UnsafeMutablePointer<T>,
+        reciprocals: UnsafeMutablePointer<T>, weight: UnsafePointer<T>?, bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>
+    ) {
+        for r in 0..<rows {
+            let row = x + r * size, xHat = normalized + r * size, y = output + r * size
+            let shift = size > 0 ? Double(row[0]) : 0
+            var s = [Double](repeating: 0, count: 8), q = s
+            for j in 0..<size {
+                let u = Double(row[j]) - shift
+                s[j & 7] += u
+                q[j & 7] += u * (Double(row[j]) - shift)
+            }
+            let meanShift = combined(s) / Double(size), spread = combined(q) / Double(size) - meanShift * meanShift
+            let mean = T(shift + meanShift), rstd = T(1 / ((spread > 0 ? spread : 0) + Double(epsilon)).squareRoot())
+            reciprocals[r] = rstd
+            for j in 0..<size { xHat[j] = (row[j] - mean) * rstd }
+            switch (weight, bias) {
+            case let (w?, b?): for j in 0..<size { y[j] = xHat[j] * w[j] + b[j] }
+            case let (w?, nil): for j in 0..<size { y[j] = xHat[j] * w[j] }
+            case let (nil, b?): for j in 0..<size { y[j] = xHat[j] + b[j] }
+            case (nil, nil): if y != xHat { for j in 0..<size { y[j] = xHat[j] } }
+            }
+        }
+    }
+
+    /// Layer normalization's input gradient from the output gradient `g` (the reference of
+    /// ``_TensorKernels/_kernelLayerNormBackward(_:normalized:reciprocals:weight:rows:size:dX:)``):
+    /// with ĝ = g·weight, Σĝ and Σĝ·x̂ in Double as eight partial sums, their means rounded to T,
+    /// then `dX = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))`.
+    static func layerNormBackwardLoop<T: TensorScalar>(
+        _ g: UnsafePointer<T>, normalized: UnsafePointer<T>, reciprocals: UnsafePointer<T>, weight: UnsafePointer<T>?, rows: Int,
+        size: Int, dX: UnsafeMutablePointer<T>
+    ) {
+        for r in 0..<rows {
+            let gRow = g + r * size, xHat = normalized + r * size, dx = dX + r * size
+            var s = [Double](repeating: 0, count: 8), q = s
+            for j in 0..<size {
+                let scaled = weight.map { gRow[j] * $0[j] } ?? gRow[j]
+                s[j & 7] += Double(scaled)
+                q[j & 7] += Double(scaled * xHat[j])
+            }
+            let meanG = T(combined(s) / Double(size)), meanGX = T(combined(q) / Double(size)), rstd = reciprocals[r]
+            for j in 0..<size {
+                let scaled = weight.map { gRow[j] * $0[j] } ?? gRow[j]
+                dx[j] = rstd * (scaled - meanG - xHat[j] * meanGX)
+            }
+        }
+    }
+
+    /// The weight's and bias's gradients of layer normalization for columns `first ..< first + count`
+    /// (the reference of ``_TensorKernels/_kernelLayerNormParameters(_:normalized:rows:size:first:count:dWeight:dBias:)``).
+    static func layerNormParametersLoop<T: TensorScalar>(
+        _ g: UnsafePointer<T>, normalized: UnsafePointer<T>, rows: Int, size: Int, first: Int, count: Int,
+        dWeight: UnsafeMutablePointer<T>?, dBias: UnsafeMutablePointer<T>?
+    ) {
+        for r in 0..<rows {
+            for j in first..<(first + count) {
+                dWeight?[j] += g[r * size + j] * normalized[r * size + j]
+                dBias?[j] += g[r * size + j]
+            }
+        }
+    }
 }

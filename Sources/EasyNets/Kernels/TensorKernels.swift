@@ -75,6 +75,29 @@ public protocol _TensorKernels {
         _ scores: UnsafeMutablePointer<Self>, rows: Int, keys: Int, visible0: Int, step: Int, scale: Self,
         logSumExp: UnsafePointer<Self>)
 
+    // MARK: Layer normalization (bit-identical to the loops of Kernels+Normalization.swift)
+
+    /// Layer normalization of `rows` rows of `size` values: per row, the mean and variance from
+    /// its moments about its first value (in Double, eight partial sums), rstd =
+    /// 1/√(max(variance, 0) + ε); x̂ = (x − mean)·rstd into `normalized`, rstd into `reciprocals`,
+    /// and x̂·weight + bias (each optional) into `output`, which may be `normalized`.
+    static func _kernelLayerNorm(
+        _ x: UnsafePointer<Self>, rows: Int, size: Int, epsilon: Self, normalized: UnsafeMutablePointer<Self>,
+        reciprocals: UnsafeMutablePointer<Self>, weight: UnsafePointer<Self>?, bias: UnsafePointer<Self>?,
+        output: UnsafeMutablePointer<Self>)
+
+    /// Its input gradient from the output gradient `g`: with ĝ = g·weight, the row means of ĝ and
+    /// ĝ·x̂ (summed in Double, eight partial sums), `dX = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))`.
+    static func _kernelLayerNormBackward(
+        _ g: UnsafePointer<Self>, normalized: UnsafePointer<Self>, reciprocals: UnsafePointer<Self>,
+        weight: UnsafePointer<Self>?, rows: Int, size: Int, dX: UnsafeMutablePointer<Self>)
+
+    /// Its weight's and bias's gradients for columns `first ..< first + count`: `dWeight[j] += Σ g·x̂`
+    /// and `dBias[j] += Σ g` over the rows in order.
+    static func _kernelLayerNormParameters(
+        _ g: UnsafePointer<Self>, normalized: UnsafePointer<Self>, rows: Int, size: Int, first: Int, count: Int,
+        dWeight: UnsafeMutablePointer<Self>?, dBias: UnsafeMutablePointer<Self>?)
+
     // MARK: Dropout (bit-identical to Kernels.dropoutLoop and Kernels.dropoutBackwardLoop)
 
     /// `y[i] = x[i]·(kept ? factor : 0)`, and `keep[i]` 1 or 0 when `keep` is not nil: element i

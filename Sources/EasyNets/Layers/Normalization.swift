@@ -75,10 +75,12 @@ extension ModelDescription {
 }
 
 /// Layer normalization of each run of `size` trailing values of `x` as one op on the tape: one pass
-/// for each row's mean and variance (the variance of the centered values), one for
+/// for each row's mean and variance (from its moments about its first value, in Double), one for
 /// `(x − mean)·rstd·weight + bias`, and backward one pass per row for
-/// `dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))` with ĝ = g·weight, summing `g·x̂` and `g` into the
-/// weight's and bias's gradients. `weight` and `bias` have `size` elements (any shape) or are `nil`.
+/// `dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))` with ĝ = g·weight, and one over the columns summing
+/// `g·x̂` and `g` into the weight's and bias's gradients. The C kernels run on rows (or columns)
+/// split across threads, so results do not depend on the thread count. `weight` and `bias` have
+/// `size` elements (any shape) or are `nil`.
 func layerNormalized<Scalar: TensorScalar>(_ x: Tensor<Scalar>, size: Int, weight: Tensor<Scalar>?, bias: Tensor<Scalar>?,
                                            epsilon: Double) -> Tensor<Scalar> {
     let rows = size == 0 ? 0 : x.count / size
@@ -88,10 +90,14 @@ func layerNormalized<Scalar: TensorScalar>(_ x: Tensor<Scalar>, size: Int, weigh
     let normalized = recording ? Tensor<Scalar>(uninitializedShape: x.shape, op: "LayerNorm") : output
     let reciprocals = Tensor<Scalar>(uninitializedShape: [rows], op: "LayerNorm")
     let (y, xHat, rstd) = (output.storage.base, normalized.storage.base, reciprocals.storage.base)
-    let w = weight?.storage.base, b = bias?.storage.base
+    let w = weight.map { UnsafePointer($0.storage.base) }, b = bias.map { UnsafePointer($0.storage.base) }
     x.withUnsafeBufferPointer { input in
-        Kernels.layerNormForward(input.baseAddress!, rows: rows, size: size, epsilon: Scalar(epsilon), normalized: xHat,
-                                 reciprocals: rstd, weight: w, bias: b, output: y)
+        let x = input.baseAddress!
+        Parallelism.splitting(rows, costPerItem: size) { first, count in
+            let offset = first * size
+            Scalar._kernelLayerNorm(x + offset, rows: count, size: size, epsilon: Scalar(epsilon), normalized: xHat + offset,
+                                    reciprocals: rstd + first, weight: w, bias: b, output: y + offset)
+        }
     }
     withExtendedLifetime((weight, bias)) {}
     guard recording else { return output }
@@ -99,75 +105,26 @@ func layerNormalized<Scalar: TensorScalar>(_ x: Tensor<Scalar>, size: Int, weigh
                                                                                       biasNode = bias?.node, weight] dY in
         let dX = Tensor<Scalar>(uninitializedShape: normalized.shape, op: "LayerNorm")
         let dW = weightNode == nil ? nil : Tensor<Scalar>.zeros([size]), dB = biasNode == nil ? nil : Tensor<Scalar>.zeros([size])
-        dY.withUnsafeBufferPointer { g in
-            Kernels.layerNormBackward(g.baseAddress!, normalized: normalized.storage.base, reciprocals: reciprocals.storage.base,
-                                      weight: weight?.storage.base, rows: rows, size: size, dX: dX.storage.base,
-                                      dWeight: dW?.storage.base, dBias: dB?.storage.base)
+        let (xHat, rstd, dx) = (UnsafePointer(normalized.storage.base), UnsafePointer(reciprocals.storage.base), dX.storage.base)
+        let w = weight.map { UnsafePointer($0.storage.base) }, dw = dW?.storage.base, db = dB?.storage.base
+        dY.withUnsafeBufferPointer { gradient in
+            let g = gradient.baseAddress!
+            Parallelism.splitting(rows, costPerItem: size) { first, count in
+                let offset = first * size
+                Scalar._kernelLayerNormBackward(g + offset, normalized: xHat + offset, reciprocals: rstd + first, weight: w,
+                                                rows: count, size: size, dX: dx + offset)
+            }
+            if dw != nil || db != nil {
+                Parallelism.splitting(size, costPerItem: rows) { first, count in
+                    Scalar._kernelLayerNormParameters(g, normalized: xHat, rows: rows, size: size, first: first, count: count,
+                                                      dWeight: dw, dBias: db)
+                }
+            }
         }
         withExtendedLifetime((weight, normalized, reciprocals)) {}
         xNode?.accumulate(dX)
         if let weight, let dW { weightNode?.accumulate(dW.reshaped(to: weight.shape).detached) }
         if let bias, let dB { biasNode?.accumulate(dB.reshaped(to: bias.shape).detached) }
-    }
-}
-
-extension Kernels {
-    /// Per row of `size` values: mean, variance of the centered values, rstd = 1/√(var + ε);
-    /// x̂ = (x − mean)·rstd into `normalized`, rstd into `reciprocals`, and x̂·weight + bias into `output`.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func layerNormForward<T: TensorScalar>(
-        _ x: UnsafePointer<T>, rows: Int, size: Int, epsilon: T, normalized: UnsafeMutablePointer<T>,
-        reciprocals: UnsafeMutablePointer<T>, weight: UnsafePointer<T>?, bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>
-    ) {
-        let count = T(size)
-        for r in 0..<rows {
-            let row = x + r * size, xHat = normalized + r * size, y = output + r * size
-            var sum: T = 0
-            for j in 0..<size { sum += row[j] }
-            let mean = sum / count
-            var squares: T = 0
-            for j in 0..<size {
-                let centered = row[j] - mean
-                squares += centered * centered
-            }
-            let rstd = 1 / (squares / count + epsilon).squareRoot()
-            reciprocals[r] = rstd
-            for j in 0..<size { xHat[j] = (row[j] - mean) * rstd }
-            switch (weight, bias) {
-            case let (w?, b?): for j in 0..<size { y[j] = xHat[j] * w[j] + b[j] }
-            case let (w?, nil): for j in 0..<size { y[j] = xHat[j] * w[j] }
-            case let (nil, b?): for j in 0..<size { y[j] = xHat[j] + b[j] }
-            case (nil, nil): if y != xHat { for j in 0..<size { y[j] = xHat[j] } }
-            }
-        }
-    }
-
-    /// Layer normalization's backward pass from the output gradient `g`, the normalized values and
-    /// each row's rstd: `dX` written, the weight's and bias's gradients (zeros on entry) summed over rows.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func layerNormBackward<T: TensorScalar>(
-        _ g: UnsafePointer<T>, normalized: UnsafePointer<T>, reciprocals: UnsafePointer<T>, weight: UnsafePointer<T>?, rows: Int,
-        size: Int, dX: UnsafeMutablePointer<T>, dWeight: UnsafeMutablePointer<T>?, dBias: UnsafeMutablePointer<T>?
-    ) {
-        let count = T(size)
-        for r in 0..<rows {
-            let gRow = g + r * size, xHat = normalized + r * size, dx = dX + r * size
-            var (sumG, sumGX): (T, T) = (0, 0)
-            for j in 0..<size {
-                let scaled = weight.map { gRow[j] * $0[j] } ?? gRow[j]
-                sumG += scaled
-                sumGX += scaled * xHat[j]
-            }
-            let (meanG, meanGX, rstd) = (sumG / count, sumGX / count, reciprocals[r])
-            for j in 0..<size {
-                let scaled = weight.map { gRow[j] * $0[j] } ?? gRow[j]
-                dx[j] = rstd * (scaled - meanG - xHat[j] * meanGX)
-            }
-            if let dWeight { for j in 0..<size { dWeight[j] += gRow[j] * xHat[j] } }
-            if let dBias { for j in 0..<size { dBias[j] += gRow[j] } }
-        }
     }
 }
 

@@ -90,6 +90,56 @@ import Testing
         checkRelu(Double.self)
     }
 
+    private func checkLayerNorm<T: TensorScalar>(_: T.Type) {
+        // Row sizes with ragged tails after eight partial sums and any vector width; rows offset far
+        // from 0 (the moments are taken about each row's first value); NaN and ∞ in one row.
+        for (index, size) in [1, 7, 8, 37, 128].enumerated() {
+            let rows = 5, count = rows * size
+            var x = values(count, seed: UInt64(90 + index), as: T.self).map { $0.isFinite ? $0 : 1 }
+            for j in 0..<size { x[size + j] += 1000 }
+            if size > 2 { (x[2 * size], x[2 * size + 1]) = (.nan, .infinity) }
+            let weight = values(size, seed: 95, as: T.self).map { $0.isFinite ? $0 : 2 }
+            let bias = values(size, seed: 96, as: T.self).map { $0.isFinite ? $0 : -1 }
+            let g = values(count, seed: UInt64(97 + index), as: T.self).map { $0.isFinite ? $0 : 0.5 }
+            for (affine, label) in [(true, "affine"), (false, "plain")] {
+                let comment = "layer norm, \(T.self), size \(size), \(label)"
+                var (xHat, xHatReference) = ([T](repeating: 7, count: count), [T](repeating: 7, count: count))
+                var (rstd, rstdReference) = ([T](repeating: 7, count: rows), [T](repeating: 7, count: rows))
+                var (y, yReference) = ([T](repeating: 7, count: count), [T](repeating: 7, count: count))
+                weight.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { b in
+                        let (w, b) = affine ? (w.baseAddress, b.baseAddress) : (nil, nil)
+                        T._kernelLayerNorm(x, rows: rows, size: size, epsilon: 1e-5, normalized: &xHat, reciprocals: &rstd,
+                                           weight: w, bias: b, output: &y)
+                        Kernels.layerNormLoop(x, rows: rows, size: size, epsilon: 1e-5, normalized: &xHatReference,
+                                              reciprocals: &rstdReference, weight: w, bias: b, output: &yReference)
+                    }
+                }
+                expectSameBits(xHat + rstd + y, xHatReference + rstdReference + yReference, "\(comment), forward")
+                let finite = xHatReference.map { $0.isFinite ? $0 : 0 }
+                var (dX, dXReference) = ([T](repeating: 7, count: count), [T](repeating: 7, count: count))
+                var (dW, dWReference) = ([T](repeating: 0, count: size), [T](repeating: 0, count: size))
+                var (dB, dBReference) = ([T](repeating: 0, count: size), [T](repeating: 0, count: size))
+                weight.withUnsafeBufferPointer { w in
+                    let w = affine ? w.baseAddress : nil
+                    T._kernelLayerNormBackward(g, normalized: finite, reciprocals: rstd, weight: w, rows: rows, size: size, dX: &dX)
+                    Kernels.layerNormBackwardLoop(g, normalized: finite, reciprocals: rstd, weight: w, rows: rows, size: size,
+                                                  dX: &dXReference)
+                }
+                T._kernelLayerNormParameters(g, normalized: finite, rows: rows, size: size, first: 0, count: size, dWeight: &dW,
+                                             dBias: &dB)
+                Kernels.layerNormParametersLoop(g, normalized: finite, rows: rows, size: size, first: 0, count: size,
+                                                dWeight: &dWReference, dBias: &dBReference)
+                expectSameBits(dX + dW + dB, dXReference + dWReference + dBReference, "\(comment), backward")
+            }
+        }
+    }
+
+    @Test func layerNormKernelsMatchTheSwiftLoops() {
+        checkLayerNorm(Float.self)
+        checkLayerNorm(Double.self)
+    }
+
     private func checkDropout<T: TensorScalar>(_: T.Type) {
         // Counts around the kernel's chunk of 512 elements, odd and even; p = 0 keeps everything.
         for (index, count) in [0, 1, 2, 3, 511, 512, 513, 1025, 2048].enumerated() {
