@@ -24,23 +24,34 @@ static inline double gelu_cdf(double x) {
     const double t = 1.0 / (1.0 + 0.5 * z);
     const double poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
                       + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-    const double tail = t * exp_nonpositive(-z * z + poly);
+    const double tail = t * exp_nonpositive_for_float(-z * z + poly);
     return x > 0 ? 1.0 - 0.5 * tail : 0.5 * tail;
 }
 
-// The exact GELU x·Φ(x) for float, computed in double: within 4 ulps of the exactly rounded value.
-CLONES void easynets_gelu_f32(const float *restrict x, float *restrict y, ptrdiff_t n) {
-    for (ptrdiff_t i = 0; i < n; i++) {
-        const double v = x[i];
-        y[i] = (float)(v * gelu_cdf(v));
+// The exact GELU x·Φ(x) for float, computed in double: within 4 ulps of the exactly rounded value;
+// Φ(x) rounded to float into `cdf` unless it is NULL.
+CLONES void easynets_gelu_f32(const float *restrict x, float *restrict y, float *restrict cdf, ptrdiff_t n) {
+    if (cdf) {
+        for (ptrdiff_t i = 0; i < n; i++) {
+            const double v = x[i], c = gelu_cdf(v);
+            y[i] = (float)(v * c);
+            cdf[i] = (float)c;
+        }
+    } else {
+        for (ptrdiff_t i = 0; i < n; i++) {
+            const double v = x[i];
+            y[i] = (float)(v * gelu_cdf(v));
+        }
     }
 }
 
-// Its gradient dx = dy·(Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π), for float, computed in double.
-CLONES void easynets_gelu_backward_f32(const float *restrict x, const float *restrict dy, float *restrict dx, ptrdiff_t n) {
+// Its gradient dx = dy·(Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π), for float, computed in double
+// from the forward pass's Φ(x).
+CLONES void easynets_gelu_backward_f32(const float *restrict x, const float *restrict cdf, const float *restrict dy,
+                                       float *restrict dx, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) {
         const double v = x[i];
-        const double density = exp_nonpositive(-0.5 * v * v) * 0.39894228040143267794;
-        dx[i] = (float)((double)dy[i] * (gelu_cdf(v) + v * density));
+        const double density = exp_nonpositive_for_float(-0.5 * v * v) * 0.39894228040143267794;
+        dx[i] = (float)((double)dy[i] * ((double)cdf[i] + v * density));
     }
 }

@@ -26,13 +26,13 @@ CLONES void easynets_attention_softmax_rows_f32(float *restrict scores, ptrdiff_
         double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         j = 0;
         for (; j + 8 <= visible; j += 8) {
-            for (int k = 0; k < 8; k++) s[k] += exp_nonpositive((double)row[j + k] - largest);
+            for (int k = 0; k < 8; k++) s[k] += exp_nonpositive_for_float((double)row[j + k] - largest);
         }
-        for (; j < visible; j++) s[j & 7] += exp_nonpositive((double)row[j] - largest);
+        for (; j < visible; j++) s[j & 7] += exp_nonpositive_for_float((double)row[j] - largest);
         const double sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
         const float lse = (float)((double)largest + log(sum));
         log_sum_exp[r] = lse;
-        for (j = 0; j < visible; j++) row[j] = (float)exp_nonpositive((double)row[j] - lse);
+        for (j = 0; j < visible; j++) row[j] = (float)exp_nonpositive_for_float((double)row[j] - lse);
         for (j = visible; j < keys; j++) row[j] = 0;
     }
 }
@@ -43,7 +43,7 @@ CLONES void easynets_attention_weight_rows_f32(float *restrict scores, ptrdiff_t
         float *restrict row = scores + r * keys;
         const ptrdiff_t visible = visible_keys(r, keys, visible0, step);
         const double lse = log_sum_exp[r];
-        for (ptrdiff_t j = 0; j < visible; j++) row[j] = (float)exp_nonpositive((double)(row[j] * scale) - lse);
+        for (ptrdiff_t j = 0; j < visible; j++) row[j] = (float)exp_nonpositive_for_float((double)(row[j] * scale) - lse);
         for (ptrdiff_t j = visible; j < keys; j++) row[j] = 0;
     }
 }

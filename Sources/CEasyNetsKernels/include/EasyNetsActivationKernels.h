@@ -20,8 +20,9 @@ void easynets_relu_backward_f64(const double *x, const double *dy, double *dx, p
 /// within 4 ulps of x·Φ(x), dx within 4 ulps of |dy|·max(Φ(x), |x·φ(x)|) (the terms cancel near
 /// x = −0.75); not bit-identical to a libm loop, and in the negative tail closer to x·Φ(x) than
 /// x·½·(1 + erf(x/√2)), which loses its digits there. NaN gives NaN, and so do −∞ forward and +∞
-/// backward, as the formula does.
-void easynets_gelu_f32(const float *x, float *y, ptrdiff_t n);
-void easynets_gelu_backward_f32(const float *x, const float *dy, float *dx, ptrdiff_t n);
+/// backward, as the formula does. The forward pass stores Φ(x), rounded to float, into `cdf` unless
+/// it is NULL; the backward pass takes it from there rather than computing it again.
+void easynets_gelu_f32(const float *x, float *y, float *cdf, ptrdiff_t n);
+void easynets_gelu_backward_f32(const float *x, const float *cdf, const float *dy, float *dx, ptrdiff_t n);
 
 #endif

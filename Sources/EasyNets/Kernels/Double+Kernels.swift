@@ -57,14 +57,16 @@ extension Double: _TensorKernels {
         easynets_relu_backward_f64(x, dY, dX, count)
     }
 
-    public static func _kernelGELU(x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>, count: Int) {
-        Kernels.geluLoop(x: x, y: y, count: count)
+    public static func _kernelGELU(
+        x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>, cdf: UnsafeMutablePointer<Double>?, count: Int
+    ) {
+        Kernels.geluLoop(x: x, y: y, cdf: cdf, count: count)
     }
 
     public static func _kernelGELUBackward(
-        x: UnsafePointer<Double>, dY: UnsafePointer<Double>, dX: UnsafeMutablePointer<Double>, count: Int
+        x: UnsafePointer<Double>, cdf: UnsafePointer<Double>, dY: UnsafePointer<Double>, dX: UnsafeMutablePointer<Double>, count: Int
     ) {
-        Kernels.geluBackwardLoop(x: x, dY: dY, dX: dX, count: count)
+        Kernels.geluBackwardLoop(x: x, cdf: cdf, dY: dY, dX: dX, count: count)
     }
 
     // MARK: Attention

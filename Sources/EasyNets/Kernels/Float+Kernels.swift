@@ -56,14 +56,16 @@ extension Float: _TensorKernels {
         easynets_relu_backward_f32(x, dY, dX, count)
     }
 
-    public static func _kernelGELU(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int) {
-        easynets_gelu_f32(x, y, count)
+    public static func _kernelGELU(
+        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, cdf: UnsafeMutablePointer<Float>?, count: Int
+    ) {
+        easynets_gelu_f32(x, y, cdf, count)
     }
 
     public static func _kernelGELUBackward(
-        x: UnsafePointer<Float>, dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, count: Int
+        x: UnsafePointer<Float>, cdf: UnsafePointer<Float>, dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, count: Int
     ) {
-        easynets_gelu_backward_f32(x, dY, dX, count)
+        easynets_gelu_backward_f32(x, cdf, dY, dX, count)
     }
 
     // MARK: Attention

@@ -10,7 +10,6 @@ enum UnaryOp {
     case leakyRelu(slope: Double)
     case elu(alpha: Double)
     case selu
-    case gelu
     case geluTanh
     case silu
     case mish
@@ -23,7 +22,7 @@ enum UnaryOp {
     /// large tensor across threads to pay; the other ops are bound by memory bandwidth.
     var isComputeBound: Bool {
         switch self {
-        case .exp, .log, .tanh, .sigmoid, .softplus, .logSigmoid, .power, .elu, .selu, .gelu, .geluTanh, .silu, .mish,
+        case .exp, .log, .tanh, .sigmoid, .softplus, .logSigmoid, .power, .elu, .selu, .geluTanh, .silu, .mish,
              .sin, .cos, .tan, .asin, .acos, .atan, .sinh, .cosh, .erf, .erfinv, .log1p, .expm1:
             return true
         default:
@@ -48,23 +47,29 @@ enum UnaryPass<T: TensorScalar> {
 }
 
 extension Kernels {
-    /// The exact GELU `x·½·(1 + erf(x/√2))` with the C library's `erf`: `Double`'s loop, and the
-    /// reference the `Float` C loop is tested against.
+    /// The exact GELU `x·½·(1 + erf(x/√2))` with the C library's `erf`, and Φ(x) = ½·(1 + erf(x/√2))
+    /// into `cdf` unless it is nil: `Double`'s loop, and the reference `Float`'s C loop is measured
+    /// against.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func geluLoop<T: TensorScalar>(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, count: Int) {
-        for i in 0..<count { y[i] = x[i] * T(0.5) * (1 + T.erf(x[i] / T.sqrt(2))) }
+    static func geluLoop<T: TensorScalar>(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, cdf: UnsafeMutablePointer<T>?, count: Int) {
+        for i in 0..<count {
+            let erf = T.erf(x[i] / T.sqrt(2))
+            y[i] = x[i] * T(0.5) * (1 + erf)
+            cdf?[i] = T(0.5) * (1 + erf)
+        }
     }
 
-    /// GELU's gradient `dY·(Φ(x) + x·φ(x))` with the C library's `erf` and `exp`.
+    /// GELU's gradient `dY·(Φ(x) + x·φ(x))` from the forward pass's Φ(x), with the C library's `exp`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func geluBackwardLoop<T: TensorScalar>(x: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>, count: Int) {
+    static func geluBackwardLoop<T: TensorScalar>(
+        x: UnsafePointer<T>, cdf: UnsafePointer<T>, dY: UnsafePointer<T>, dX: UnsafeMutablePointer<T>, count: Int
+    ) {
         let invSqrt2Pi = 1 / T.sqrt(2 * T.pi)
         for i in 0..<count {
-            let cdf = T(0.5) * (1 + T.erf(x[i] / T.sqrt(2)))
             let pdf = invSqrt2Pi * T.exp(-x[i] * x[i] / 2)
-            dX[i] = dY[i] * (cdf + x[i] * pdf)
+            dX[i] = dY[i] * (cdf[i] + x[i] * pdf)
         }
     }
 }
@@ -195,10 +200,6 @@ extension Kernels {
         case let (.selu, .backward(x, _, dY, dX)):
             let a = T(seluAlpha), scale = T(seluScale)
             for i in 0..<n { dX[i] = dY[i] * scale * (x[i] > 0 ? 1 : a * T.exp(x[i])) }
-
-        // x·Φ(x) with Φ the standard normal CDF; derivative Φ(x) + x·φ(x) (see geluLoop).
-        case let (.gelu, .forward(x, y)): T._kernelGELU(x: x, y: y, count: n)
-        case let (.gelu, .backward(x, _, dY, dX)): T._kernelGELUBackward(x: x, dY: dY, dX: dX, count: n)
 
         case let (.geluTanh, .forward(x, y)):
             let c = T.sqrt(2 / T.pi)

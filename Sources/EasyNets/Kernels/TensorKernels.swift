@@ -53,14 +53,16 @@ public protocol _TensorKernels {
     static func _kernelReluBackward(
         x: UnsafePointer<Self>, dY: UnsafePointer<Self>, dX: UnsafeMutablePointer<Self>, count: Int)
 
-    /// The exact GELU `y = x·Φ(x)`: for `Float` a vectorized C loop within 4 ulps of x·Φ(x), for
-    /// `Double` `x·½·(1 + erf(x/√2))` with the C library's `erf` (``Kernels/geluLoop(x:y:count:)``).
-    static func _kernelGELU(x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, count: Int)
+    /// The exact GELU `y = x·Φ(x)`, with Φ(x) into `cdf` unless it is nil: for `Float` a vectorized
+    /// C loop within 4 ulps of x·Φ(x), for `Double` `x·½·(1 + erf(x/√2))` with the C library's
+    /// `erf` (``Kernels/geluLoop(x:y:cdf:count:)``).
+    static func _kernelGELU(x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>, cdf: UnsafeMutablePointer<Self>?, count: Int)
 
-    /// GELU's gradient `dX = dY·(Φ(x) + x·φ(x))`: for `Float` within 4 ulps of |dY|·max(Φ(x), |x·φ(x)|),
-    /// for `Double` the C library's `erf` and `exp` (``Kernels/geluBackwardLoop(x:dY:dX:count:)``).
+    /// GELU's gradient `dX = dY·(Φ(x) + x·φ(x))` from the forward pass's Φ(x): for `Float` within
+    /// 4 ulps of |dY|·max(Φ(x), |x·φ(x)|), for `Double` with the C library's `exp`
+    /// (``Kernels/geluBackwardLoop(x:cdf:dY:dX:count:)``).
     static func _kernelGELUBackward(
-        x: UnsafePointer<Self>, dY: UnsafePointer<Self>, dX: UnsafeMutablePointer<Self>, count: Int)
+        x: UnsafePointer<Self>, cdf: UnsafePointer<Self>, dY: UnsafePointer<Self>, dX: UnsafeMutablePointer<Self>, count: Int)
 
     // MARK: Attention (Kernels.attentionSoftmaxRowsLoop and attentionWeightRowsLoop; Float within a few ulps)
 

@@ -23,7 +23,35 @@ public enum GELUApproximation: Sendable {
 
 /// The Gaussian error linear unit x·Φ(x).
 public func gelu<Scalar>(_ x: Tensor<Scalar>, approximation: GELUApproximation = .none) -> Tensor<Scalar> {
-    x.unary(approximation == .none ? .gelu : .geluTanh, name: "gelu")
+    approximation == .none ? exactGELU(x) : x.unary(.geluTanh, name: "gelu")
+}
+
+/// The exact GELU as one op on the tape: when recording, the forward pass also keeps Φ(x), so that
+/// backward computes only the density φ(x) (one exponential per element instead of erfc's two and
+/// a division).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func exactGELU<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    let count = x.count
+    let output = Tensor<Scalar>(uninitializedShape: x.shape, op: "gelu")
+    let cdf = Tensor.needsRecording(x) ? Tensor<Scalar>(uninitializedShape: x.shape, op: "gelu") : nil
+    let (input, y, c) = (UnsafePointer(x.storage.base), output.storage.base, cdf?.storage.base)
+    Parallelism.splitting(count, costPerItem: 1) { first, n in
+        Scalar._kernelGELU(x: input + first, y: y + first, cdf: c.map { $0 + first }, count: n)
+    }
+    withExtendedLifetime(x) {}
+    guard let cdf else { return output }
+    let saved = x.detached
+    return output.recorded("gelu", inputs: [x.node]) { [node = x.node] dY in
+        let dX = Tensor<Scalar>(uninitializedShape: saved.shape, op: "gelu")
+        let (x, c, g, d) = (UnsafePointer(saved.storage.base), UnsafePointer(cdf.storage.base), UnsafePointer(dY.storage.base),
+                            dX.storage.base)
+        Parallelism.splitting(count, costPerItem: 1) { first, n in
+            Scalar._kernelGELUBackward(x: x + first, cdf: c + first, dY: g + first, dX: d + first, count: n)
+        }
+        withExtendedLifetime((saved, cdf, dY)) {}
+        node?.accumulate(dX)
+    }
 }
 /// x·σ(x) (also called swish).
 public func silu<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> { x.unary(.silu, name: "silu") }

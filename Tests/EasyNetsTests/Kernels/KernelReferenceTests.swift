@@ -227,12 +227,14 @@ import Testing
     /// Double's GELU binding is the exact Swift loop, bit for bit.
     @Test func doubleGELUIsTheSwiftLoop() {
         let x = values(1000, seed: 50, as: Double.self).map { $0 * 8 }, dY = values(1000, seed: 51, as: Double.self)
-        var (y, yReference, dX, dXReference) = (x, x, x, x)
-        Double._kernelGELU(x: x, y: &y, count: x.count)
-        Kernels.geluLoop(x: x, y: &yReference, count: x.count)
-        Double._kernelGELUBackward(x: x, dY: dY, dX: &dX, count: x.count)
-        Kernels.geluBackwardLoop(x: x, dY: dY, dX: &dXReference, count: x.count)
-        expectSameBits(y + dX, yReference + dXReference, "GELU, Double")
+        var (y, yReference, dX, dXReference, cdf, cdfReference) = (x, x, x, x, x, x)
+        Double._kernelGELU(x: x, y: &y, cdf: &cdf, count: x.count)
+        Kernels.geluLoop(x: x, y: &yReference, cdf: &cdfReference, count: x.count)
+        Double._kernelGELUBackward(x: x, cdf: cdf, dY: dY, dX: &dX, count: x.count)
+        Kernels.geluBackwardLoop(x: x, cdf: cdfReference, dY: dY, dX: &dXReference, count: x.count)
+        expectSameBits(y + cdf + dX, yReference + cdfReference + dXReference, "GELU, Double")
+        // Φ = ½·(1 + erf(x/√2)) exactly as the loop forms it.
+        expectSameBits(cdf, x.map { 0.5 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }, "GELU's Φ, Double")
     }
 
     /// Float's vectorized GELU is within 4 ulps of x·Φ(x), and its gradient within 4 ulps of the
@@ -246,8 +248,11 @@ import Testing
         x += [0, -0, 1e-30, -1e-30, Float.leastNonzeroMagnitude, -13.5, -14, -30, 30, 1e30, -1e30, .infinity, -.infinity, .nan]
         let dY = (0..<x.count).map { Float(1 + ($0 % 7)) / 4 }
         var (y, dX) = ([Float](repeating: 0, count: x.count), [Float](repeating: 0, count: x.count))
-        Float._kernelGELU(x: x, y: &y, count: x.count)
-        Float._kernelGELUBackward(x: x, dY: dY, dX: &dX, count: x.count)
+        var (cdf, yWithoutCDF) = ([Float](repeating: 0, count: x.count), [Float](repeating: 0, count: x.count))
+        Float._kernelGELU(x: x, y: &y, cdf: &cdf, count: x.count)
+        Float._kernelGELU(x: x, y: &yWithoutCDF, cdf: nil, count: x.count)
+        expectSameBits(yWithoutCDF, y, "GELU without keeping Φ")
+        Float._kernelGELUBackward(x: x, cdf: cdf, dY: dY, dX: &dX, count: x.count)
         /// Within 4 ulps (at least of the smallest subnormal) of `scale` rounded to Float.
         func close(_ actual: Float, _ exact: Double, scale: Double) -> Bool {
             if exact.isNaN { return actual.isNaN }
