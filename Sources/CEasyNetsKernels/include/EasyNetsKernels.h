@@ -4,10 +4,10 @@
 // Swift reaches them only through TensorScalar's per-type _kernel… requirements
 // (Float+Kernels.swift, Double+Kernels.swift).
 //
-// Each topic header states its contract with the Swift reference loops: the optimizer,
-// pooling and normalization loops and ReLU are bit-identical to them; the LSTM cell is within a
-// Float ulp of the correctly rounded activations, and the Float GELU and attention softmax loops
-// within a few ulps, not bit-identical to their Swift loops.
+// Each topic header states its contract with the Swift reference loops: the optimizer, pooling,
+// normalization, convolution and dropout loops and ReLU are bit-identical to them; the LSTM cell
+// is within a Float ulp of the correctly rounded activations, and the Float GELU and attention
+// softmax loops within a few ulps, not bit-identical to their Swift loops.
 #ifndef EASYNETS_KERNELS_H
 #define EASYNETS_KERNELS_H
 

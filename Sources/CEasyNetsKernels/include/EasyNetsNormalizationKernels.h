@@ -1,5 +1,6 @@
 // Batch normalization's per-channel passes over (n, channels, plane) data, for channels
-// first ..< first + count (callers split the channels across threads).
+// first ..< first + count (callers split the channels across threads), and layer normalization's
+// passes over rows of values.
 //
 // Contract: bit-identical to the Swift reference loops (Kernels+Normalization.swift) on every CPU
 // and vector width: the same operations in the same order, no fused multiply-adds. The moments
