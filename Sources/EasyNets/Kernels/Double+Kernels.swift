@@ -114,10 +114,10 @@ extension Double: _TensorKernels {
     // MARK: Dropout
 
     public static func _kernelDropout(
-        state: UnsafeMutablePointer<UInt64>, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>,
+        state: UnsafeMutablePointer<UInt64>, x: UnsafePointer<Double>, residual: UnsafePointer<Double>?, y: UnsafeMutablePointer<Double>,
         keep: UnsafeMutablePointer<UInt8>?, count: Int, threshold: UInt32, factor: Double
     ) {
-        easynets_dropout_f64(state, x, y, keep, count, threshold, factor)
+        easynets_dropout_f64(state, x, residual, y, keep, count, threshold, factor)
     }
 
     public static func _kernelDropoutBackward(

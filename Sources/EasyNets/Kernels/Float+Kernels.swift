@@ -111,10 +111,10 @@ extension Float: _TensorKernels {
     // MARK: Dropout
 
     public static func _kernelDropout(
-        state: UnsafeMutablePointer<UInt64>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        state: UnsafeMutablePointer<UInt64>, x: UnsafePointer<Float>, residual: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>,
         keep: UnsafeMutablePointer<UInt8>?, count: Int, threshold: UInt32, factor: Float
     ) {
-        easynets_dropout_f32(state, x, y, keep, count, threshold, factor)
+        easynets_dropout_f32(state, x, residual, y, keep, count, threshold, factor)
     }
 
     public static func _kernelDropoutBackward(

@@ -102,12 +102,13 @@ public protocol _TensorKernels {
 
     // MARK: Dropout (bit-identical to Kernels.dropoutLoop and Kernels.dropoutBackwardLoop)
 
-    /// `y[i] = x[i]·(kept ? factor : 0)`, and `keep[i]` 1 or 0 when `keep` is not nil: element i
-    /// is kept when its 32 random bits, the low half of draw i/2 of the xoshiro256** generator whose
-    /// four state words `state` holds (and advances) for even i and the high half for odd i, are at
-    /// least `threshold`. `y` may be `x`.
+    /// `y[i] = x[i]·(kept ? factor : 0)`, plus `residual[i]` when `residual` is not nil, and
+    /// `keep[i]` 1 or 0 when `keep` is not nil: element i is kept when its 32 random bits, the low
+    /// half of draw i/2 of the xoshiro256** generator whose four state words `state` holds (and
+    /// advances) for even i and the high half for odd i, are at least `threshold`. `y` may be `x`
+    /// or `residual`.
     static func _kernelDropout(
-        state: UnsafeMutablePointer<UInt64>, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>,
+        state: UnsafeMutablePointer<UInt64>, x: UnsafePointer<Self>, residual: UnsafePointer<Self>?, y: UnsafeMutablePointer<Self>,
         keep: UnsafeMutablePointer<UInt8>?, count: Int, threshold: UInt32, factor: Self)
 
     /// Dropout's gradient: `dX[i] = dY[i]·(keep[i] != 0 ? factor : 0)`. `dX` may be `dY`.

@@ -27,33 +27,43 @@ public final class Dropout<Scalar: TensorScalar>: Layer, StochasticLayer {
 
 /// Inverted dropout of `x` as one op on the tape: each element multiplied by 1/(1 − p), or by 0
 /// with probability p, in one pass that draws from `generator` (see
-/// ``Kernels/forEachDropoutDraw(count:probability:generator:_:)``); backward multiplies the
-/// gradient by the same factors, kept as one byte per element.
-func dropout<Scalar: TensorScalar>(_ x: Tensor<Scalar>, probability: Double, using generator: inout RandomGenerator) -> Tensor<Scalar> {
-    let output = Tensor<Scalar>(uninitializedShape: x.shape, op: "dropout")
+/// ``Kernels/forEachDropoutDraw(count:probability:generator:_:)``), with `residual` added in the
+/// same pass when given (a residual connection around the dropout: `residual + dropout(x)`, the
+/// same values); backward multiplies the gradient by the same factors, kept as one byte per
+/// element, and passes it to the residual unchanged.
+func dropout<Scalar: TensorScalar>(_ x: Tensor<Scalar>, probability: Double, adding residual: Tensor<Scalar>? = nil,
+                                   using generator: inout RandomGenerator) -> Tensor<Scalar> {
+    if let residual {
+        require(residual.shape == x.shape, "dropout: residual \(residual.shape) and input \(x.shape) differ in shape")
+    }
     let count = x.count
-    guard Tensor.needsRecording(x) else {
-        x.withUnsafeBufferPointer { input in
-            Kernels.dropout(x: input.baseAddress!, y: output.storage.base, keep: nil, count: count, probability: probability,
-                            generator: &generator)
-        }
+    guard count > 0 else { return residual ?? x }
+    let output = Tensor<Scalar>(uninitializedShape: x.shape, op: "dropout")
+    let r = residual.map { UnsafePointer($0.storage.base) }
+    let recording = Tensor.needsRecording(x) || residual.map { Tensor.needsRecording($0) } == true
+    guard recording else {
+        Kernels.dropout(x: x.storage.base, residual: r, y: output.storage.base, keep: nil, count: count, probability: probability,
+                        generator: &generator)
+        withExtendedLifetime((x, residual)) {}
         return output
     }
     let keep = [UInt8](unsafeUninitializedCapacity: count) { keep, initialized in
-        x.withUnsafeBufferPointer { input in
-            Kernels.dropout(x: input.baseAddress!, y: output.storage.base, keep: keep.baseAddress, count: count,
-                            probability: probability, generator: &generator)
-        }
+        Kernels.dropout(x: x.storage.base, residual: r, y: output.storage.base, keep: keep.baseAddress, count: count,
+                        probability: probability, generator: &generator)
         initialized = count
     }
+    withExtendedLifetime((x, residual)) {}
     let factor = Scalar(1 / (1 - probability))
-    return output.recorded("dropout", inputs: [x.node]) { [node = x.node] dY in
-        let dX = Tensor<Scalar>(uninitializedShape: dY.shape, op: "dropout")
-        keep.withUnsafeBufferPointer { keep in
-            Scalar._kernelDropoutBackward(dY: dY.storage.base, keep: keep.baseAddress!, dX: dX.storage.base, count: count,
-                                          factor: factor)
+    return output.recorded("dropout", inputs: [x.node, residual?.node]) { [node = x.node, residualNode = residual?.node] dY in
+        if let node {
+            let dX = Tensor<Scalar>(uninitializedShape: dY.shape, op: "dropout")
+            keep.withUnsafeBufferPointer { keep in
+                Scalar._kernelDropoutBackward(dY: dY.storage.base, keep: keep.baseAddress!, dX: dX.storage.base, count: count,
+                                              factor: factor)
+            }
+            node.accumulate(dX)
         }
-        node?.accumulate(dX)
+        residualNode?.accumulate(dY)
     }
 }
 
@@ -88,14 +98,17 @@ extension Kernels {
         if i < count { body(i, generator.next() & 0xFFFF_FFFF >= threshold) }
     }
 
-    /// Dropout of `count` values through the C kernel: `y[i] = x[i]·(kept ? 1/(1 − p) : 0)`, with
-    /// `keep[i]` 1 or 0 when `keep` is not nil (``_TensorKernels/_kernelDropout(state:x:y:keep:count:threshold:factor:)``).
-    /// `y` may be `x`.
-    static func dropout<T: TensorScalar>(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, keep: UnsafeMutablePointer<UInt8>?,
-                                         count: Int, probability: Double, generator: inout RandomGenerator) {
+    /// Dropout of `count` values through the C kernel: `y[i] = x[i]·(kept ? 1/(1 − p) : 0)`, plus
+    /// `residual[i]` when it is not nil, with `keep[i]` 1 or 0 when `keep` is not nil
+    /// (``_TensorKernels/_kernelDropout(state:x:residual:y:keep:count:threshold:factor:)``). `y` may
+    /// be `x` or `residual`.
+    static func dropout<T: TensorScalar>(x: UnsafePointer<T>, residual: UnsafePointer<T>? = nil, y: UnsafeMutablePointer<T>,
+                                         keep: UnsafeMutablePointer<UInt8>?, count: Int, probability: Double,
+                                         generator: inout RandomGenerator) {
         let threshold = dropoutThreshold(probability), factor = T(1 / (1 - probability))
         generator.withStateWords { state in
-            T._kernelDropout(state: state, x: x, y: y, keep: keep, count: count, threshold: threshold, factor: factor)
+            T._kernelDropout(state: state, x: x, residual: residual, y: y, keep: keep, count: count, threshold: threshold,
+                             factor: factor)
         }
     }
 
@@ -103,11 +116,13 @@ extension Kernels {
     /// ``forEachDropoutDraw(count:probability:generator:_:)``.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func dropoutLoop<T: TensorScalar>(x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, keep: UnsafeMutablePointer<UInt8>?,
-                                             count: Int, probability: Double, generator: inout RandomGenerator) {
+    static func dropoutLoop<T: TensorScalar>(x: UnsafePointer<T>, residual: UnsafePointer<T>? = nil, y: UnsafeMutablePointer<T>,
+                                             keep: UnsafeMutablePointer<UInt8>?, count: Int, probability: Double,
+                                             generator: inout RandomGenerator) {
         let factor = T(1 / (1 - probability))
         forEachDropoutDraw(count: count, probability: probability, generator: &generator) { i, kept in
-            y[i] = x[i] * (kept ? factor : 0)
+            let dropped = x[i] * (kept ? factor : 0)
+            y[i] = residual.map { $0[i] + dropped } ?? dropped
             keep?[i] = kept ? 1 : 0
         }
     }

@@ -77,29 +77,34 @@ public final class TransformerDecoderLayer<Scalar: TensorScalar>: Layer, Stochas
                     && (target.rank == 2 || target.shape[selfAttention.batchFirst ? 0 : 1] == memory.shape[selfAttention.batchFirst ? 0 : 1]),
                 "TransformerDecoderLayer: target \(target.shape) and memory \(memory.shape) are not both \(layout) with the same N, "
                 + "or both unbatched (·, \(e))")
+        let dropping = isTraining && dropout > 0
         func dropped(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            isTraining && dropout > 0 ? EasyNets.dropout(x, probability: dropout, using: &generator) : x
+            dropping ? EasyNets.dropout(x, probability: dropout, using: &generator) : x
+        }
+        // x + dropout(sublayer), the dropout and the residual add in one pass.
+        func residual(_ x: Tensor<Scalar>, _ sublayer: Tensor<Scalar>) -> Tensor<Scalar> {
+            dropping ? EasyNets.dropout(sublayer, probability: dropout, adding: x, using: &generator) : x + sublayer
         }
         func selfAttended(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            dropped(selfAttention.attend(query: x, key: x, value: x, keyPaddingMask: targetKeyPaddingMask, needWeights: false,
-                                         attentionMask: targetMask, isCausal: targetIsCausal).output)
+            selfAttention.attend(query: x, key: x, value: x, keyPaddingMask: targetKeyPaddingMask, needWeights: false,
+                                 attentionMask: targetMask, isCausal: targetIsCausal).output
         }
         func crossAttended(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            dropped(crossAttention.attend(query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask, needWeights: false,
-                                          attentionMask: memoryMask, isCausal: memoryIsCausal).output)
+            crossAttention.attend(query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask, needWeights: false,
+                                  attentionMask: memoryMask, isCausal: memoryIsCausal).output
         }
         func feedForward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
             let hidden = linear1(x)
-            return dropped(linear2(dropped(activation == .relu ? relu(hidden) : gelu(hidden))))
+            return linear2(dropped(activation == .relu ? relu(hidden) : gelu(hidden)))
         }
         if normFirst {
-            var x = target + selfAttended(norm1(target))
-            x = x + crossAttended(norm2(x))
-            return x + feedForward(norm3(x))
+            var x = residual(target, selfAttended(norm1(target)))
+            x = residual(x, crossAttended(norm2(x)))
+            return residual(x, feedForward(norm3(x)))
         }
-        var x = norm1(target + selfAttended(target))
-        x = norm2(x + crossAttended(x))
-        return norm3(x + feedForward(x))
+        var x = norm1(residual(target, selfAttended(target)))
+        x = norm2(residual(x, crossAttended(x)))
+        return norm3(residual(x, feedForward(x)))
     }
 
     public var sublayers: [(name: String, layer: any Layer<Scalar>)] {

@@ -69,23 +69,28 @@ public final class TransformerEncoderLayer<Scalar: TensorScalar>: Layer, Stochas
     public func encode(_ input: Tensor<Scalar>, mask: AttentionMask<Scalar>? = nil, keyPaddingMask: AttentionMask<Scalar>? = nil,
                        isCausal: Bool = false) -> Tensor<Scalar> {
         let isCausal = isCausal || causal
+        let dropping = isTraining && dropout > 0
         func dropped(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            isTraining && dropout > 0 ? EasyNets.dropout(x, probability: dropout, using: &generator) : x
+            dropping ? EasyNets.dropout(x, probability: dropout, using: &generator) : x
+        }
+        // x + dropout(sublayer), the dropout and the residual add in one pass.
+        func residual(_ x: Tensor<Scalar>, _ sublayer: Tensor<Scalar>) -> Tensor<Scalar> {
+            dropping ? EasyNets.dropout(sublayer, probability: dropout, adding: x, using: &generator) : x + sublayer
         }
         func attention(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-            dropped(selfAttention.attend(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
-                                         attentionMask: mask, isCausal: isCausal).output)
+            selfAttention.attend(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
+                                 attentionMask: mask, isCausal: isCausal).output
         }
         func feedForward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
             let hidden = linear1(x)
-            return dropped(linear2(dropped(activation == .relu ? relu(hidden) : gelu(hidden))))
+            return linear2(dropped(activation == .relu ? relu(hidden) : gelu(hidden)))
         }
         if normFirst {
-            let attended = input + attention(norm1(input))
-            return attended + feedForward(norm2(attended))
+            let attended = residual(input, attention(norm1(input)))
+            return residual(attended, feedForward(norm2(attended)))
         }
-        let attended = norm1(input + attention(input))
-        return norm2(attended + feedForward(attended))
+        let attended = norm1(residual(input, attention(input)))
+        return norm2(residual(attended, feedForward(attended)))
     }
 
     public var sublayers: [(name: String, layer: any Layer<Scalar>)] {

@@ -163,6 +163,23 @@ import Testing
                 }
                 expectSameBits(inPlace, reference, "\(comment), in place")
                 #expect(thirdGenerator == referenceGenerator, "\(comment): the generator advanced differently in place")
+                // With a residual added, with and without the mask.
+                let residual = values(count, seed: UInt64(85 + index), as: T.self)
+                for keeping in [true, false] {
+                    var (g, referenceG) = (RandomGenerator(seed: 6), RandomGenerator(seed: 6))
+                    var (sum, referenceSum) = ([T](repeating: 7, count: count), [T](repeating: 7, count: count))
+                    var (k, referenceK) = ([UInt8](repeating: 9, count: count), [UInt8](repeating: 9, count: count))
+                    k.withUnsafeMutableBufferPointer { k in
+                        referenceK.withUnsafeMutableBufferPointer { referenceK in
+                            Kernels.dropout(x: x, residual: residual, y: &sum, keep: keeping ? k.baseAddress : nil, count: count,
+                                            probability: probability, generator: &g)
+                            Kernels.dropoutLoop(x: x, residual: residual, y: &referenceSum, keep: keeping ? referenceK.baseAddress : nil,
+                                                count: count, probability: probability, generator: &referenceG)
+                        }
+                    }
+                    expectSameBits(sum, referenceSum, "\(comment), residual, mask kept \(keeping)")
+                    #expect(k == referenceK && g == referenceG, "\(comment), residual: masks or generators differ")
+                }
                 let dY = values(count, seed: UInt64(80 + index), as: T.self), factor = T(1 / (1 - probability))
                 var (dX, dXReference) = ([T](repeating: 7, count: count), [T](repeating: 7, count: count))
                 T._kernelDropoutBackward(dY: dY, keep: keep, dX: &dX, count: count, factor: factor)

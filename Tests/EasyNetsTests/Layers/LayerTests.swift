@@ -137,6 +137,29 @@ import Testing
         }
         check(Float.self)
         check(Double.self)
+        // With a residual added in the same pass: r + x·mask, the gradient dY·mask to x and dY to r.
+        var source = RandomGenerator(seed: 8)
+        var (x, r) = (Tensor<Double>.normal([9, 13], using: &source), Tensor<Double>.normal([9, 13], using: &source))
+        x.requiresGradient = true
+        r.requiresGradient = true
+        let dY = Tensor<Double>.normal([9, 13], using: &source)
+        var generator = RandomGenerator(seed: 12), maskGenerator = generator
+        dropout(x, probability: 0.4, adding: r, using: &generator).backward(seed: dY)
+        let mask: Tensor<Double> = dropoutMask(x.shape, probability: 0.4, using: &maskGenerator)
+        var again = RandomGenerator(seed: 12)
+        #expect(withoutGradients { dropout(x, probability: 0.4, adding: r, using: &again) }.scalars == (r.detached + x.detached * mask).scalars)
+        #expect(x.gradient?.scalars == (dY * mask).scalars && r.gradient?.scalars == dY.scalars)
+        expectGradientsMatch([x.detached, r.detached]) { inputs in
+            var fixed = RandomGenerator(seed: 3)
+            return dropout(inputs[0], probability: 0.3, adding: inputs[1], using: &fixed)
+        }
+        // An empty input passes through, its (empty) gradient too.
+        var empty = Tensor<Double>.zeros([0, 3])
+        empty.requiresGradient = true
+        var emptyGenerator = RandomGenerator(seed: 1)
+        let dropped = dropout(empty, probability: 0.5, using: &emptyGenerator)
+        dropped.sum().backward()
+        #expect(dropped.shape == [0, 3] && empty.gradient?.shape == [0, 3])
     }
 
     @Test func layerNormMatchesDefinitionAndGradients() {
