@@ -27,8 +27,8 @@ public func gelu<Scalar>(_ x: Tensor<Scalar>, approximation: GELUApproximation =
 }
 
 /// The exact GELU as one op on the tape: when recording, the forward pass also keeps Φ(x), so that
-/// backward computes only the density φ(x) (one exponential per element instead of erfc's two and
-/// a division).
+/// backward computes only the density φ(x) (one exponential per element instead of two, a
+/// division and a polynomial).
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func exactGELU<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {

@@ -37,7 +37,7 @@ func dropout<Scalar: TensorScalar>(_ x: Tensor<Scalar>, probability: Double, add
         require(residual.shape == x.shape, "dropout: residual \(residual.shape) and input \(x.shape) differ in shape")
     }
     let count = x.count
-    guard count > 0 else { return residual ?? x }
+    guard count > 0 else { return residual.map { $0 + x } ?? x }
     let output = Tensor<Scalar>(uninitializedShape: x.shape, op: "dropout")
     let r = residual.map { UnsafePointer($0.storage.base) }
     let recording = Tensor.needsRecording(x) || residual.map { Tensor.needsRecording($0) } == true
