@@ -39,12 +39,15 @@ static inline __attribute__((always_inline)) void lstm_row(
 
 // One LSTM step for a batch in Float, gates (batch, 4h) in PyTorch's order i, f, g, o replaced
 // by their activations: σ(i), σ(f), tanh(g), σ(o) computed in double and rounded once (within a
-// Float ulp of the exact values); c = f·c_prev + i·g, tanh(c) and h = o·tanh(c) in Float.
+// Float ulp of the exact values); c = f·c_prev + i·g, tanh(c) and h = o·tanh(c) in Float. Only
+// the units first..<first + count of each row are read and written.
 CLONES void easynets_lstm_cell_f32(float *restrict gates, const float *restrict previousCell, float *restrict cell,
-                                   float *restrict tanhCell, float *restrict hidden, ptrdiff_t batch, ptrdiff_t h) {
+                                   float *restrict tanhCell, float *restrict hidden, ptrdiff_t batch, ptrdiff_t h,
+                                   ptrdiff_t first, ptrdiff_t count) {
     for (ptrdiff_t row = 0; row < batch; row++) {
-        float *g = gates + row * 4 * h;
-        const ptrdiff_t offset = row * h;
-        lstm_row(g, g + h, g + 2 * h, g + 3 * h, previousCell + offset, cell + offset, tanhCell + offset, hidden + offset, h);
+        float *g = gates + row * 4 * h + first;
+        const ptrdiff_t offset = row * h + first;
+        lstm_row(g, g + h, g + 2 * h, g + 3 * h, previousCell + offset, cell + offset, tanhCell + offset, hidden + offset,
+                 count);
     }
 }

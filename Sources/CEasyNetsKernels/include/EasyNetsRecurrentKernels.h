@@ -14,8 +14,9 @@
 
 /// One LSTM step in Float: gates (batch, 4·h) in the order i, f, g, o become σ(i), σ(f), tanh(g),
 /// σ(o) (computed in double, rounded once); then c = f·previousCell + i·g, tanhCell = tanh(c),
-/// hidden = o·tanh(c), each (batch, h).
+/// hidden = o·tanh(c), each (batch, h). Only units first..<first + count of each row are read and
+/// written (all of them: first = 0, count = h), so that parts of a step can run on several threads.
 void easynets_lstm_cell_f32(float *gates, const float *previousCell, float *cell, float *tanhCell, float *hidden,
-                            ptrdiff_t batch, ptrdiff_t h);
+                            ptrdiff_t batch, ptrdiff_t h, ptrdiff_t first, ptrdiff_t count);
 
 #endif

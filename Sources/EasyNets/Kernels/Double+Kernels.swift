@@ -222,9 +222,9 @@ extension Double: _TensorKernels {
     /// activations in Double to vectorize them.
     public static func _kernelLSTMCell(
         gates: UnsafeMutablePointer<Double>, previousCell: UnsafePointer<Double>, cell: UnsafeMutablePointer<Double>,
-        tanhCell: UnsafeMutablePointer<Double>, hidden: UnsafeMutablePointer<Double>, batch: Int, size: Int
+        tanhCell: UnsafeMutablePointer<Double>, hidden: UnsafeMutablePointer<Double>, batch: Int, size: Int, units: Range<Int>
     ) {
         Kernels.lstmCellLoop(gates: gates, previousCell: previousCell, cell: cell, tanhCell: tanhCell, hidden: hidden,
-                             batch: batch, size: size)
+                             batch: batch, size: size, units: units)
     }
 }

@@ -219,8 +219,8 @@ extension Float: _TensorKernels {
     /// (scalar `expf` and `tanhf` calls had taken a third of an LSTM step).
     public static func _kernelLSTMCell(
         gates: UnsafeMutablePointer<Float>, previousCell: UnsafePointer<Float>, cell: UnsafeMutablePointer<Float>,
-        tanhCell: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>, batch: Int, size: Int
+        tanhCell: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>, batch: Int, size: Int, units: Range<Int>
     ) {
-        easynets_lstm_cell_f32(gates, previousCell, cell, tanhCell, hidden, batch, size)
+        easynets_lstm_cell_f32(gates, previousCell, cell, tanhCell, hidden, batch, size, units.lowerBound, units.count)
     }
 }

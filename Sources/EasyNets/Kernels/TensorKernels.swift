@@ -209,8 +209,9 @@ public protocol _TensorKernels {
 
     /// One LSTM step for `batch` rows: `gates` (batch, 4·size) holds the pre-activations of i, f,
     /// g, o and receives their activations (σ, σ, tanh, σ); c = f·previousCell + i·g goes to
-    /// `cell`, tanh(c) to `tanhCell` and h = o·tanh(c) to `hidden`, each (batch, size).
+    /// `cell`, tanh(c) to `tanhCell` and h = o·tanh(c) to `hidden`, each (batch, size); only the
+    /// units `units` of each row (in every gate block).
     static func _kernelLSTMCell(
         gates: UnsafeMutablePointer<Self>, previousCell: UnsafePointer<Self>, cell: UnsafeMutablePointer<Self>,
-        tanhCell: UnsafeMutablePointer<Self>, hidden: UnsafeMutablePointer<Self>, batch: Int, size: Int)
+        tanhCell: UnsafeMutablePointer<Self>, hidden: UnsafeMutablePointer<Self>, batch: Int, size: Int, units: Range<Int>)
 }

@@ -23,16 +23,22 @@ struct LSTMSteps {
     /// Rows 0..<counts[t] of the state (`width` per row) before the processing step `step`: the
     /// rows still running at the previous step come from its values in `steps`, the others (a
     /// backward direction's sequences that start here) from `initial`. Points into `steps` or
-    /// `initial` when one holds them all, else assembles them in `scratch` (N·width).
+    /// `initial` when one holds them all, else assembles them in `scratch` (N·width): only the
+    /// columns `columns` of each row, the share of the part that calls it.
     func previous<Scalar: TensorScalar>(_ step: Int, steps: UnsafePointer<Scalar>, initial: UnsafePointer<Scalar>, width: Int,
-                          scratch: UnsafeMutablePointer<Scalar>) -> UnsafePointer<Scalar> {
+                                        scratch: UnsafeMutablePointer<Scalar>, columns: Range<Int>) -> UnsafePointer<Scalar> {
         guard step > 0 else { return initial }
         let (count, before) = (counts[order[step]], order[step - 1])
         let carried = min(count, counts[before])
         let source = steps + starts[before] * width
         if carried == count { return source }
-        copyScalars(to: scratch, from: source, count: carried * width)
-        copyScalars(to: scratch + carried * width, from: initial + carried * width, count: (count - carried) * width)
+        forEachRowShare(rows: carried, width: width, columns: columns) { offset, length in
+            copyScalars(to: scratch + offset, from: source + offset, count: length)
+        }
+        forEachRowShare(rows: count - carried, width: width, columns: columns) { offset, length in
+            let offset = carried * width + offset
+            copyScalars(to: scratch + offset, from: initial + offset, count: length)
+        }
         return UnsafePointer(scratch)
     }
 
@@ -50,7 +56,7 @@ struct LSTMSteps {
 /// x is (L, N, I), or with `batchSizes` the packed rows (Σ lengths, I) of a ``SequencePacking``;
 /// `hidden` (N, P) and `cell` (N, H) the initial states (P = H without projection). The input
 /// projection of all steps is one gemm, each step one gemm (gemv at N = 1) for h·W_hhᵀ, one pass of
-/// ``Kernels/lstmCell(gates:previousCell:cell:tanhCell:hidden:batch:size:)`` and, with
+/// ``Kernels/lstmCell(gates:previousCell:cell:tanhCell:hidden:batch:size:units:)`` and, with
 /// `projectionWeight` W_hr (P, H), one gemm h = (o·tanh c)·W_hrᵀ. A packed step runs only the
 /// sequences still running; the others keep their state.
 ///
@@ -60,6 +66,13 @@ struct LSTMSteps {
 /// Backward runs the steps in reverse with one gemm each for the recurrent gradient
 /// (dh_{t−1} = dgates_t·W_hh, and dr_t = dh_t·W_hr with projection), then one gemm each for dW_hh,
 /// dW_ih, dW_hr and dx over all steps at once.
+///
+/// With several threads and steps large enough (``Parallelism/lockstepParts(stepWork:)``), the
+/// steps of both directions of time run split across threads in lockstep: each thread owns a share
+/// of the cell units, computes their columns of every gate block with single-threaded products
+/// and runs their cell, and the threads meet at a barrier once a step (twice with projection).
+/// OpenBLAS's own split of each step's product hands off to its workers twice a step, while the
+/// cell runs on one thread.
 func lstmSequence<Scalar: TensorScalar>(
     _ x: Tensor<Scalar>, hidden: Tensor<Scalar>, cell: Tensor<Scalar>, inputWeight: Tensor<Scalar>, hiddenWeight: Tensor<Scalar>,
     projectionWeight: Tensor<Scalar>?, inputBias: Tensor<Scalar>?, hiddenBias: Tensor<Scalar>?, reverse: Bool, batchSizes: [Int]?
@@ -82,20 +95,35 @@ func lstmSequence<Scalar: TensorScalar>(
     let cells = TensorStorage<Scalar>(uninitializedCount: rows * size), tanhCells = TensorStorage<Scalar>(uninitializedCount: rows * size)
     // o·tanh(c) before the projection, (rows, H); without projection it is the output itself.
     let unprojected = projectionWeight.map { _ in TensorStorage<Scalar>(uninitializedCount: rows * size) }
-    let scratch = TensorStorage<Scalar>(uninitializedCount: batch * (out + size))  // a backward direction's assembled states
-    for (step, t) in order.enumerated() {
-        let (count, start) = (steps.counts[t], steps.starts[t])
-        let previousHidden = steps.previous(step, steps: y, initial: hidden.storage.base, width: out, scratch: scratch.base)
-        let previousCell = steps.previous(step, steps: cells.base, initial: cell.storage.base, width: size,
-                                          scratch: scratch.base + batch * out)
-        MatrixProduct.gemm(transposeA: false, transposeB: true, m: count, n: width, k: out, a: previousHidden,
-                           b: hiddenWeight.storage.base, beta: 1, c: gates.base + start * width)
-        Kernels.lstmCell(gates: gates.base + start * width, previousCell: previousCell, cell: cells.base + start * size,
-                         tanhCell: tanhCells.base + start * size, hidden: (unprojected?.base ?? y) + start * size,
-                         batch: count, size: size)
-        if let unprojected, let projectionWeight {  // h = (o·tanh c)·W_hrᵀ
-            MatrixProduct.gemm(transposeA: false, transposeB: true, m: count, n: out, k: size, a: unprojected.base + start * size,
-                               b: projectionWeight.storage.base, beta: 0, c: y + start * out)
+    // A backward direction's assembled states, one buffer per parity of the step, so that a part
+    // assembling the next step's never writes what another part still reads.
+    let scratch = TensorStorage<Scalar>(uninitializedCount: 2 * batch * (out + size))
+    let parts = Parallelism.lockstepParts(stepWork: batch * width * out)
+    Parallelism.inLockstep(parts: parts) { part, barrier in
+        // Each part owns some cell units (and their columns of every gate block) and some output
+        // columns; the products of a step need every part's previous state, hence the barriers.
+        let units = share(part, of: parts, size), columns = projectionWeight == nil ? units : share(part, of: parts, out)
+        let threadLimit = parts == 1 ? Parallelism.threadCount : 1
+        for (step, t) in order.enumerated() {
+            let (count, start) = (steps.counts[t], steps.starts[t])
+            let assembled = scratch.base + (step % 2) * batch * (out + size)
+            let previousHidden = steps.previous(step, steps: y, initial: hidden.storage.base, width: out, scratch: assembled,
+                                                columns: columns)
+            let previousCell = steps.previous(step, steps: cells.base, initial: cell.storage.base, width: size,
+                                              scratch: assembled + batch * out, columns: units)
+            barrier.wait()
+            for block in gateBlocks(units, size: size) {  // gates += h_{t−1}·W_hhᵀ, this part's columns
+                productColumns(m: count, k: out, n: width, columns: block, a: previousHidden, b: hiddenWeight.storage.base,
+                               transposeB: true, beta: 1, c: gates.base + start * width, threadLimit: threadLimit)
+            }
+            Kernels.lstmCell(gates: gates.base + start * width, previousCell: previousCell, cell: cells.base + start * size,
+                             tanhCell: tanhCells.base + start * size, hidden: (unprojected?.base ?? y) + start * size,
+                             batch: count, size: size, units: units)
+            if let unprojected, let projectionWeight {  // h = (o·tanh c)·W_hrᵀ
+                barrier.wait()
+                productColumns(m: count, k: size, n: out, columns: columns, a: unprojected.base + start * size,
+                               b: projectionWeight.storage.base, transposeB: true, beta: 0, c: y + start * out, threadLimit: threadLimit)
+            }
         }
     }
     let lastRows = steps.lastRows()
@@ -123,29 +151,40 @@ func lstmSequence<Scalar: TensorScalar>(
         let dUnprojected = savedProjection.map { _ in TensorStorage<Scalar>(uninitializedCount: batch * size) }
         // h_{t−1} of every step, in the rows of its step: the initial state for the first step processed.
         let previous = TensorStorage<Scalar>(uninitializedCount: rows * out)
-        let scratch = TensorStorage<Scalar>(uninitializedCount: batch * (out + size))
+        let scratch = TensorStorage<Scalar>(uninitializedCount: 2 * batch * (out + size))
         for step in order.indices {
             let t = order[step]
-            let source = steps.previous(step, steps: outputs.storage.base, initial: savedHidden.storage.base, width: out, scratch: scratch.base)
+            let source = steps.previous(step, steps: outputs.storage.base, initial: savedHidden.storage.base, width: out,
+                                        scratch: scratch.base, columns: 0..<out)
             copyScalars(to: previous.base + steps.starts[t] * out, from: source, count: steps.counts[t] * out)
         }
-        for (step, t) in order.enumerated().reversed() {
-            let (count, start) = (steps.counts[t], steps.starts[t])
-            VectorRoutines.add(dOut + start * out, into: dHidden.base, count: count * out)  // dh_t: from the output and from step t + 1
-            var dCellOutput = UnsafePointer(dHidden.base)
-            if let dProjected, let dUnprojected, let savedProjection {  // dr_t = dh_t·W_hr
-                copyScalars(to: dProjected.base + start * out, from: dHidden.base, count: count * out)
-                MatrixProduct.gemm(transposeA: false, transposeB: false, m: count, n: size, k: out, a: dHidden.base,
-                                   b: savedProjection.storage.base, beta: 0, c: dUnprojected.base)
-                dCellOutput = UnsafePointer(dUnprojected.base)
+        Parallelism.inLockstep(parts: parts) { part, barrier in
+            let units = share(part, of: parts, size), columns = savedProjection == nil ? units : share(part, of: parts, out)
+            let threadLimit = parts == 1 ? Parallelism.threadCount : 1
+            for (step, t) in order.enumerated().reversed() {
+                let (count, start) = (steps.counts[t], steps.starts[t])
+                forEachRowShare(rows: count, width: out, columns: columns) { offset, length in  // dh_t: from the output and from step t + 1
+                    VectorRoutines.add(dOut + start * out + offset, into: dHidden.base + offset, count: length)
+                }
+                var dCellOutput = UnsafePointer(dHidden.base)
+                if let dProjected, let dUnprojected, let savedProjection {  // dr_t = dh_t·W_hr
+                    forEachRowShare(rows: count, width: out, columns: columns) { offset, length in
+                        copyScalars(to: dProjected.base + start * out + offset, from: dHidden.base + offset, count: length)
+                    }
+                    barrier.wait()
+                    productColumns(m: count, k: out, n: size, columns: units, a: dHidden.base, b: savedProjection.storage.base,
+                                   transposeB: false, beta: 0, c: dUnprojected.base, threadLimit: threadLimit)
+                    dCellOutput = UnsafePointer(dUnprojected.base)
+                }
+                let previousCell = steps.previous(step, steps: cells.base, initial: savedCell.storage.base, width: size,
+                                                  scratch: scratch.base + (step % 2) * batch * (out + size) + batch * out, columns: units)
+                Kernels.lstmCellBackward(gates: gates.base + start * width, previousCell: previousCell,
+                                         tanhCell: tanhCells.base + start * size, dHidden: dCellOutput, dCell: dCell.base,
+                                         dGates: dGates.base + start * width, batch: count, size: size, units: units)
+                barrier.wait()
+                productColumns(m: count, k: width, n: out, columns: columns, a: dGates.base + start * width,  // dh_{t−1} = dgates_t·W_hh
+                               b: savedHiddenWeight.storage.base, transposeB: false, beta: 0, c: dHidden.base, threadLimit: threadLimit)
             }
-            let previousCell = steps.previous(step, steps: cells.base, initial: savedCell.storage.base, width: size,
-                                              scratch: scratch.base + batch * out)
-            Kernels.lstmCellBackward(gates: gates.base + start * width, previousCell: previousCell, tanhCell: tanhCells.base + start * size,
-                                     dHidden: dCellOutput, dCell: dCell.base, dGates: dGates.base + start * width,
-                                     batch: count, size: size)
-            MatrixProduct.gemm(transposeA: false, transposeB: false, m: count, n: out, k: width, a: dGates.base + start * width,
-                               b: savedHiddenWeight.storage.base, beta: 0, c: dHidden.base)  // dh_{t−1} = dgates_t·W_hh
         }
         hNode?.accumulate(Tensor(storage: dHidden, shape: [batch, out]))
         cNode?.accumulate(Tensor(storage: dCell, shape: [batch, size]))
@@ -176,5 +215,41 @@ func lstmSequence<Scalar: TensorScalar>(
             MatrixProduct.gemm(transposeA: false, transposeB: false, m: rows, n: features, k: width, a: dGates.base,
                                b: savedInputWeight.storage.base, beta: accumulate ? 1 : 0, c: dX)
         }
+    }
+}
+
+/// Part `part` of `parts` nearly equal ranges covering 0..<count.
+private func share(_ part: Int, of parts: Int, _ count: Int) -> Range<Int> {
+    (part * count / parts)..<((part + 1) * count / parts)
+}
+
+/// Calls `body(offset, count)` for the columns `columns` of each of `rows` rows `width` apart:
+/// once, for the whole block, when `columns` is every column.
+private func forEachRowShare(rows: Int, width: Int, columns: Range<Int>, _ body: (_ offset: Int, _ count: Int) -> Void) {
+    if columns == 0..<width { return body(0, rows * width) }
+    for row in 0..<rows { body(row * width + columns.lowerBound, columns.count) }
+}
+
+/// The columns of the four gate blocks (i, f, g, o; `size` each) that belong to `units`: one range
+/// covering all four blocks when `units` is every unit.
+private func gateBlocks(_ units: Range<Int>, size: Int) -> [Range<Int>] {
+    if units == 0..<size { return [0..<(4 * size)] }
+    return (0..<4).map { block in (block * size + units.lowerBound)..<(block * size + units.upperBound) }
+}
+
+/// The columns `columns` of C (m, n) = A·op(B) + beta·C, all row-major: A is (m, k), B stored (n, k)
+/// when `transposeB`, else (k, n). All columns: one ``MatrixProduct`` gemm, which picks gemv for
+/// one row; a share of them: one gemm on the sub-matrices.
+private func productColumns<Scalar: TensorScalar>(
+    m: Int, k: Int, n: Int, columns: Range<Int>, a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>, transposeB: Bool,
+    beta: Scalar, c: UnsafeMutablePointer<Scalar>, threadLimit: Int
+) {
+    if columns == 0..<n {
+        MatrixProduct.gemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, a: a, b: b, beta: beta, c: c,
+                           threadLimit: threadLimit)
+    } else {
+        MatrixProduct.gemm(transposeA: false, transposeB: transposeB, m: m, n: columns.count, k: k, a: a, lda: k,
+                           b: b + (transposeB ? columns.lowerBound * k : columns.lowerBound), ldb: transposeB ? k : n,
+                           beta: beta, c: c + columns.lowerBound, ldc: n, threadLimit: threadLimit)
     }
 }

@@ -1,5 +1,8 @@
 import Dispatch
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How many threads EasyNets uses, and the one place that decides, per product and per kernel, how
 /// many of them a piece of work gets.
@@ -91,5 +94,82 @@ public enum Parallelism {
     /// Carries the chunk body into the worker threads: each chunk touches a disjoint range.
     private struct ChunkTask: @unchecked Sendable {
         let body: (Int, Int) -> Void
+    }
+
+    /// The parts a sequence of dependent products (a recurrence's steps, each an (m, k)·(k, n)
+    /// product with `m·n·k = stepWork`) is split into when the parts run in lockstep: one per
+    /// ``minimumProductWorkPerThread`` of a step, up to ``threadCount``.
+    static func lockstepParts(stepWork: Int) -> Int {
+        threads(forWork: stepWork, perThread: minimumProductWorkPerThread)
+    }
+
+    /// Runs `body(part, barrier)` for every part in `0..<parts` at once, part 0 on this thread and
+    /// each other part on a thread of its own, and returns when all have returned. The parts must
+    /// call `barrier.wait()` equally often; a part passes each wait once every part has reached it,
+    /// and then sees everything the others wrote before it. With one part the body runs here and
+    /// waits cost nothing.
+    ///
+    /// For recurrences split across threads: each step's products run on one thread per part
+    /// (`threadLimit: 1`), with one barrier a step instead of OpenBLAS's own hand-off per product,
+    /// and the elementwise work between the products split too.
+    static func inLockstep(parts: Int, _ body: (_ part: Int, _ barrier: LockstepBarrier) -> Void) {
+        let barrier = LockstepBarrier(parties: parts)
+        guard parts > 1 else { return body(0, barrier) }
+        withoutActuallyEscaping(body) { body in
+            let task = LockstepTask(body: body, barrier: barrier)
+            var threads: [pthread_t] = []
+            for part in 1..<parts {
+                let context = Unmanaged.passRetained(LockstepPart(task: task, part: part)).toOpaque()
+                var thread = pthread_t()
+                let status = pthread_create(&thread, nil, { context in
+                    let part = Unmanaged<LockstepPart>.fromOpaque(context!).takeRetainedValue()
+                    part.task.body(part.part, part.task.barrier)
+                    return nil
+                }, context)
+                require(status == 0, "Parallelism.inLockstep: pthread_create failed with status \(status)")
+                threads.append(thread)
+            }
+            body(0, barrier)
+            for thread in threads { pthread_join(thread, nil) }
+        }
+    }
+
+    /// The body and barrier of one ``inLockstep(parts:_:)`` run, shared by its threads.
+    private struct LockstepTask: @unchecked Sendable {
+        let body: (Int, LockstepBarrier) -> Void
+        let barrier: LockstepBarrier
+    }
+
+    /// What a thread of ``inLockstep(parts:_:)`` runs: the task and its part.
+    private final class LockstepPart: @unchecked Sendable {
+        let task: LockstepTask, part: Int
+        init(task: LockstepTask, part: Int) { (self.task, self.part) = (task, part) }
+    }
+}
+
+/// A reusable barrier for the parts of ``Parallelism/inLockstep(parts:_:)``: `wait()` returns once
+/// all `parties` have called it, and what each wrote before its call is visible to all after.
+/// Waiting spins (the parts' waits are microseconds apart), yielding the core after a while so
+/// that more parts than cores still progress.
+final class LockstepBarrier: Sendable {
+    let parties: Int
+    private let arrived = Atomic<Int>(0)
+    private let generation = Atomic<Int>(0)
+
+    init(parties: Int) { self.parties = parties }
+
+    func wait() {
+        guard parties > 1 else { return }
+        let current = generation.load(ordering: .acquiring)
+        if arrived.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == parties {
+            arrived.store(0, ordering: .relaxed)
+            generation.store(current &+ 1, ordering: .releasing)  // publishes the reset too
+            return
+        }
+        var spins = 0
+        while generation.load(ordering: .acquiring) == current {
+            spins += 1
+            if spins > 1 << 12 { sched_yield() }
+        }
     }
 }

@@ -235,9 +235,9 @@ import Testing
                                            [Double](repeating: 0, count: batch * h))
         var (gReference, cellReference, tanhReference, hiddenReference) = (g, cell, tanhCell, hidden)
         Double._kernelLSTMCell(gates: &g, previousCell: previous, cell: &cell, tanhCell: &tanhCell, hidden: &hidden,
-                               batch: batch, size: h)
+                               batch: batch, size: h, units: 0..<h)
         Kernels.lstmCellLoop(gates: &gReference, previousCell: previous, cell: &cellReference, tanhCell: &tanhReference,
-                             hidden: &hiddenReference, batch: batch, size: h)
+                             hidden: &hiddenReference, batch: batch, size: h, units: 0..<h)
         expectSameBits(g + cell + tanhCell + hidden, gReference + cellReference + tanhReference + hiddenReference, "LSTM, Double")
     }
 

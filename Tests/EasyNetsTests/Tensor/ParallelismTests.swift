@@ -5,7 +5,7 @@ import Testing
 /// EasyNets' own kernels split across threads give exactly the serial results; BLAS products
 /// agree with the one-thread results within their rounding error.
 @Suite(.serialized) struct ParallelismTests {
-    func run(threads: Int, _ body: () -> [[Float]]) -> [[Float]] {
+    func run<T>(threads: Int, _ body: () -> [[T]]) -> [[T]] {
         let saved = Parallelism.threadCount
         Parallelism.threadCount = threads
         defer { Parallelism.threadCount = saved }
@@ -93,6 +93,43 @@ import Testing
         for (index, values) in serial.enumerated() {
             expectEqualScalars(parallel[index], values, "attention result \(index) at 2 threads")
             expectEqualScalars(uneven[index], values, "attention result \(index) at 3 threads")
+        }
+    }
+
+    /// An LSTM's steps split across threads in lockstep (each thread a share of the cell units and
+    /// of the output columns) give the one-thread outputs, final states and gradients to Double
+    /// rounding: full and packed batches, both directions of time, with and without a projection.
+    /// Only the products' sums may group differently (see the next tests); the cells are the same.
+    @Test func lstmStepsSplitAcrossThreadsMatchSerial() {
+        let (batch, hidden, projection, length) = (64, 128, 64, 6)
+        for threads in [2, 3] {  // the steps are large enough to split at these thread counts
+            #expect(run(threads: threads) { [[Double(Parallelism.lockstepParts(stepWork: batch * 4 * hidden * projection))]] } == [[Double(threads)]])
+        }
+        func compute() -> [[Double]] {
+            var generator = RandomGenerator(seed: 31)
+            var results: [[Double]] = []
+            for projectionSize in [0, projection] {
+                let layer = Recurrent<Double>(.lstm, inputSize: 5, hiddenSize: hidden, bidirectional: true, projectionSize: projectionSize,
+                                              using: &generator)
+                var x = Tensor<Double>.normal([length, batch, 5], using: &generator)
+                x.requiresGradient = true
+                for lengths in [nil, (0..<batch).map { length - $0 % length }] {
+                    let (output, state) = layer.run(x, lengths: lengths)
+                    let weights = Tensor<Double>.normal(output.shape, using: &generator)
+                    ((output * weights).sum() + (state.hidden * state.hidden).sum() + (state.cell! * state.cell!).sum()).backward()
+                    results += [output.scalars, state.hidden.scalars, state.cell!.scalars, x.gradient!.scalars]
+                    results += layer.parameters.map { $0.parameter.gradient!.scalars }
+                    x.zeroGradient()
+                    layer.zeroGradients()
+                }
+            }
+            return results
+        }
+        let serial = run(threads: 1, compute)
+        for threads in [2, 3] {
+            for (index, values) in run(threads: threads, compute).enumerated() {
+                expectClose(values, serial[index], tolerance: 1e-12, "LSTM result \(index) at \(threads) threads")
+            }
         }
     }
 
