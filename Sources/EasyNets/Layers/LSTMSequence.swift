@@ -239,7 +239,8 @@ private func gateBlocks(_ units: Range<Int>, size: Int) -> [Range<Int>] {
 
 /// The columns `columns` of C (m, n) = A·op(B) + beta·C, all row-major: A is (m, k), B stored (n, k)
 /// when `transposeB`, else (k, n). All columns: one ``MatrixProduct`` gemm, which picks gemv for
-/// one row; a share of them: one gemm on the sub-matrices.
+/// one row; a share of them: one gemm on the sub-matrices. The benchmark's floor records the whole
+/// product once, for the share that starts at column 0.
 private func productColumns<Scalar: TensorScalar>(
     m: Int, k: Int, n: Int, columns: Range<Int>, a: UnsafePointer<Scalar>, b: UnsafePointer<Scalar>, transposeB: Bool,
     beta: Scalar, c: UnsafeMutablePointer<Scalar>, threadLimit: Int
@@ -248,8 +249,11 @@ private func productColumns<Scalar: TensorScalar>(
         MatrixProduct.gemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, a: a, b: b, beta: beta, c: c,
                            threadLimit: threadLimit)
     } else {
+        if columns.lowerBound == 0 && !columns.isEmpty {
+            MatrixProduct.recordCall(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta))
+        }
         MatrixProduct.gemm(transposeA: false, transposeB: transposeB, m: m, n: columns.count, k: k, a: a, lda: k,
                            b: b + (transposeB ? columns.lowerBound * k : columns.lowerBound), ldb: transposeB ? k : n,
-                           beta: beta, c: c + columns.lowerBound, ldc: n, threadLimit: threadLimit)
+                           beta: beta, c: c + columns.lowerBound, ldc: n, threadLimit: threadLimit, recordsCall: false)
     }
 }

@@ -31,6 +31,14 @@ public enum MatrixProduct {
         }
     }
 
+    /// Records a product that runs as shares, each issued with `recordsCall: false`: the floor
+    /// replays the whole product once, as the one call an unsplit run makes.
+    static func recordCall(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, beta: Double) {
+        if isRecording.load(ordering: .relaxed) {
+            recorded.withLock { $0.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: beta)) }
+        }
+    }
+
     /// The BLAS routine a product of op(A) (m, k) and op(B) (k, n) goes to.
     enum Route: Equatable {
         /// Nothing to compute (m = 0 or n = 0).
@@ -135,14 +143,14 @@ public enum MatrixProduct {
     /// As ``gemm(transposeA:transposeB:m:n:k:alpha:a:b:beta:c:)`` on matrices inside larger ones:
     /// the rows of A, B and C as stored start `lda`, `ldb` and `ldc` elements apart (at least their
     /// lengths). Always one BLAS gemm, whatever the shape, on at most `threadLimit` threads (1 for a
-    /// product issued from one of several threads that work at once).
+    /// product issued from one of several threads that work at once). A share of a larger product
+    /// passes `recordsCall: false` (see ``recordCall(transposeA:transposeB:m:n:k:beta:)``).
     static func gemm<T: TensorScalar>(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T = 1, a: UnsafePointer<T>, lda: Int,
-        b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int, threadLimit: Int = Parallelism.threadCount
+        b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int, threadLimit: Int = Parallelism.threadCount,
+        recordsCall: Bool = true
     ) {
-        if isRecording.load(ordering: .relaxed) {
-            recorded.withLock { $0.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta))) }
-        }
+        if recordsCall { recordCall(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta)) }
         guard m > 0 && n > 0 && k > 0 else {
             if m > 0 && n > 0 { for i in 0..<m { scale(c + i * ldc, count: n, by: beta) } }
             return
