@@ -102,8 +102,8 @@ func lstmSequence<Scalar: TensorScalar>(
     Parallelism.inLockstep(parts: parts) { part, barrier in
         // Each part owns some cell units (and their columns of every gate block) and some output
         // columns; the products of a step need every part's previous state, hence the barriers.
-        let units = share(part, of: parts, size), columns = projectionWeight == nil ? units : share(part, of: parts, out)
-        let threadLimit = parts == 1 ? Parallelism.threadCount : 1
+        let (units, columns, threadLimit) = lockstepShare(part, of: parts, size: size, out: out)
+        let blocks = gateBlocks(units, size: size)
         for (step, t) in order.enumerated() {
             let (count, start) = (steps.counts[t], steps.starts[t])
             let assembled = scratch.base + (step % 2) * batch * (out + size)
@@ -112,7 +112,7 @@ func lstmSequence<Scalar: TensorScalar>(
             let previousCell = steps.previous(step, steps: cells.base, initial: cell.storage.base, width: size,
                                               scratch: assembled + batch * out, columns: units)
             barrier.wait()
-            for block in gateBlocks(units, size: size) {  // gates += h_{t−1}·W_hhᵀ, this part's columns
+            for block in blocks {  // gates += h_{t−1}·W_hhᵀ, this part's columns
                 productColumns(m: count, k: out, n: width, columns: block, a: previousHidden, b: hiddenWeight.storage.base,
                                transposeB: true, beta: 1, c: gates.base + start * width, threadLimit: threadLimit)
             }
@@ -159,8 +159,7 @@ func lstmSequence<Scalar: TensorScalar>(
             copyScalars(to: previous.base + steps.starts[t] * out, from: source, count: steps.counts[t] * out)
         }
         Parallelism.inLockstep(parts: parts) { part, barrier in
-            let units = share(part, of: parts, size), columns = savedProjection == nil ? units : share(part, of: parts, out)
-            let threadLimit = parts == 1 ? Parallelism.threadCount : 1
+            let (units, columns, threadLimit) = lockstepShare(part, of: parts, size: size, out: out)
             for (step, t) in order.enumerated().reversed() {
                 let (count, start) = (steps.counts[t], steps.starts[t])
                 forEachRowShare(rows: count, width: out, columns: columns) { offset, length in  // dh_t: from the output and from step t + 1
@@ -221,6 +220,13 @@ func lstmSequence<Scalar: TensorScalar>(
 /// Part `part` of `parts` nearly equal ranges covering 0..<count.
 private func share(_ part: Int, of parts: Int, _ count: Int) -> Range<Int> {
     (part * count / parts)..<((part + 1) * count / parts)
+}
+
+/// What part `part` of an LSTM's lockstep steps owns: its cell units (of `size`), its output
+/// columns (of `out`; the same as its units without a projection), and the threads its products
+/// may use (all of them when it runs alone, else its own).
+private func lockstepShare(_ part: Int, of parts: Int, size: Int, out: Int) -> (units: Range<Int>, columns: Range<Int>, threadLimit: Int) {
+    (share(part, of: parts, size), share(part, of: parts, out), parts == 1 ? Parallelism.threadCount : 1)
 }
 
 /// Calls `body(offset, count)` for the columns `columns` of each of `rows` rows `width` apart:
