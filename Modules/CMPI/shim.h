@@ -10,6 +10,8 @@ static inline MPI_Comm easynets_mpi_comm_world(void) { return MPI_COMM_WORLD; }
 static inline MPI_Datatype easynets_mpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Datatype easynets_mpi_float(void) { return MPI_FLOAT; }
 static inline MPI_Datatype easynets_mpi_double(void) { return MPI_DOUBLE; }
+static inline MPI_Datatype easynets_mpi_uint16(void) { return MPI_UINT16_T; }
+static inline MPI_Op easynets_mpi_op_null(void) { return MPI_OP_NULL; }
 static inline MPI_Op easynets_mpi_sum(void) { return MPI_SUM; }
 static inline void *easynets_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Request easynets_mpi_request_null(void) { return MPI_REQUEST_NULL; }

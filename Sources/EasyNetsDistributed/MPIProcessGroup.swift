@@ -40,7 +40,42 @@ public final class MPIProcessGroup: ProcessGroup {
     public func finalize() {
         var finalized: Int32 = 0
         MPI_Finalized(&finalized)
-        if finalized == 0 { MPI_Finalize() }
+        guard finalized == 0 else { return }
+        for op in sixteenBitSums.values {
+            var freed: MPI_Op? = op
+            MPI_Op_free(&freed)
+        }
+        MPI_Finalize()
+    }
+
+    /// The `MPI_Op` of each 16-bit format's sum, made when first used.
+    private var sixteenBitSums: [SixteenBitFormat: MPI_Op] = [:]
+
+    private func sixteenBitSum(_ format: SixteenBitFormat) throws -> MPI_Op {
+        if let op = sixteenBitSums[format] { return op }
+        // MPI calls the function with its own buffers: `count` bit patterns of `input` are added
+        // into `accumulated` (MPI's inoutvec). A C function pointer cannot capture the format.
+        var op = easynets_mpi_op_null()
+        let status: Int32
+        switch format {
+        case .bfloat16:
+            status = MPI_Op_create({ input, accumulated, count, _ in MPIProcessGroup.addBitPatterns(input, accumulated, count, .bfloat16) },
+                                   1, &op)
+        case .float16:
+            status = MPI_Op_create({ input, accumulated, count, _ in MPIProcessGroup.addBitPatterns(input, accumulated, count, .float16) },
+                                   1, &op)
+        }
+        try check(status, "MPI_Op_create")
+        guard let op else { throw DistributedError(rank: rank, reason: "MPI_Op_create gave no operation") }
+        sixteenBitSums[format] = op
+        return op
+    }
+
+    private static func addBitPatterns(_ input: UnsafeMutableRawPointer?, _ accumulated: UnsafeMutableRawPointer?,
+                                       _ count: UnsafeMutablePointer<Int32>?, _ format: SixteenBitFormat) {
+        guard let input, let accumulated, let count else { return }
+        format.add(input.assumingMemoryBound(to: UInt16.self), into: accumulated.assumingMemoryBound(to: UInt16.self),
+                   count: Int(count.pointee))
     }
 
     public func barrier() throws {
@@ -78,6 +113,27 @@ public final class MPIProcessGroup: ProcessGroup {
                 try check(MPI_Iallreduce(easynets_mpi_in_place(), base + offset, count, type, easynets_mpi_sum(), communicator, &request),
                           "MPI_Iallreduce")
                 requests.append(request)
+            }
+        }
+        return Request(requests: requests, group: self)
+    }
+
+    /// Sums the bit patterns with an `MPI_Op` of the format on `MPI_UINT16_T` (`MPI_Allreduce`,
+    /// or `MPI_Iallreduce` with ``nonblockingReductions``): 2 bytes a value cross between processes.
+    public func startAllReduceSum(_ values: UnsafeMutableBufferPointer<UInt16>, format: SixteenBitFormat) throws -> any PendingReduction {
+        let op = try sixteenBitSum(format)
+        var requests: [MPI_Request?] = []
+        if let base = values.baseAddress {
+            for (offset, count) in Self.pieces(values.count) {
+                if nonblockingReductions {
+                    var request = easynets_mpi_request_null()
+                    try check(MPI_Iallreduce(easynets_mpi_in_place(), base + offset, count, easynets_mpi_uint16(), op, communicator,
+                                             &request), "MPI_Iallreduce")
+                    requests.append(request)
+                } else {
+                    try check(MPI_Allreduce(easynets_mpi_in_place(), base + offset, count, easynets_mpi_uint16(), op, communicator),
+                              "MPI_Allreduce")
+                }
             }
         }
         return Request(requests: requests, group: self)

@@ -13,6 +13,7 @@
 
 #include "EasyNetsActivationKernels.h"
 #include "EasyNetsAttentionKernels.h"
+#include "EasyNetsConversionKernels.h"
 #include "EasyNetsConvolutionKernels.h"
 #include "EasyNetsDropoutKernels.h"
 #include "EasyNetsKernelDispatch.h"

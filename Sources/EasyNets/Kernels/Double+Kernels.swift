@@ -126,6 +126,26 @@ extension Double: _TensorKernels {
         easynets_dropout_backward_f64(dY, keep, dX, count, factor)
     }
 
+    // MARK: 16-bit formats
+
+    public static func _kernelEncodeSixteenBit(
+        values: UnsafePointer<Double>, bits: UnsafeMutablePointer<UInt16>, count: Int, format: SixteenBitFormat
+    ) {
+        switch format {
+        case .bfloat16: easynets_encode_bf16_f64(values, bits, count)
+        case .float16: easynets_encode_f16_f64(values, bits, count)
+        }
+    }
+
+    public static func _kernelDecodeSixteenBit(
+        bits: UnsafePointer<UInt16>, values: UnsafeMutablePointer<Double>, count: Int, format: SixteenBitFormat
+    ) {
+        switch format {
+        case .bfloat16: easynets_decode_bf16_f64(bits, values, count)
+        case .float16: easynets_decode_f16_f64(bits, values, count)
+        }
+    }
+
     // MARK: Convolution
 
     public static func _kernelIm2col(

@@ -123,6 +123,26 @@ extension Float: _TensorKernels {
         easynets_dropout_backward_f32(dY, keep, dX, count, factor)
     }
 
+    // MARK: 16-bit formats
+
+    public static func _kernelEncodeSixteenBit(
+        values: UnsafePointer<Float>, bits: UnsafeMutablePointer<UInt16>, count: Int, format: SixteenBitFormat
+    ) {
+        switch format {
+        case .bfloat16: easynets_encode_bf16_f32(values, bits, count)
+        case .float16: easynets_encode_f16_f32(values, bits, count)
+        }
+    }
+
+    public static func _kernelDecodeSixteenBit(
+        bits: UnsafePointer<UInt16>, values: UnsafeMutablePointer<Float>, count: Int, format: SixteenBitFormat
+    ) {
+        switch format {
+        case .bfloat16: easynets_decode_bf16_f32(bits, values, count)
+        case .float16: easynets_decode_f16_f32(bits, values, count)
+        }
+    }
+
     // MARK: Convolution
 
     public static func _kernelIm2col(

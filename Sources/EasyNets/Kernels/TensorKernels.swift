@@ -115,6 +115,16 @@ public protocol _TensorKernels {
     static func _kernelDropoutBackward(
         dY: UnsafePointer<Self>, keep: UnsafePointer<UInt8>, dX: UnsafeMutablePointer<Self>, count: Int, factor: Self)
 
+    // MARK: 16-bit formats (bit-identical to SixteenBitFormat.encode and .decode)
+
+    /// `bits[i]` = `values[i]` rounded to `format`.
+    static func _kernelEncodeSixteenBit(
+        values: UnsafePointer<Self>, bits: UnsafeMutablePointer<UInt16>, count: Int, format: SixteenBitFormat)
+
+    /// `values[i]` = the value of `bits[i]` in `format`.
+    static func _kernelDecodeSixteenBit(
+        bits: UnsafePointer<UInt16>, values: UnsafeMutablePointer<Self>, count: Int, format: SixteenBitFormat)
+
     // MARK: Convolution (bit-identical to the loops of Kernels+Convolution.swift)
 
     /// The columns of one image (C, H, W) for channels `firstChannel ..< firstChannel + channelCount`:

@@ -20,9 +20,30 @@ public protocol ProcessGroup: AnyObject {
     /// Starts ``allReduceSum(_:)`` and returns at once: `values` must stay valid and untouched
     /// until the returned reduction's ``PendingReduction/wait()`` returns.
     func startAllReduceSum<Scalar: TensorScalar>(_ values: UnsafeMutableBufferPointer<Scalar>) throws -> any PendingReduction
+    /// Starts replacing `values`, bit patterns of `format`, by their elementwise sum over the
+    /// processes, and returns at once (as ``startAllReduceSum(_:)``): every process gets the same
+    /// bits, the sum formed in pairs by ``SixteenBitFormat/sum(_:_:)``, so only 16 bits a value
+    /// cross between processes. The default widens the values to `Float`, sums those with
+    /// ``allReduceSum(_:)`` and rounds the sum once.
+    func startAllReduceSum(_ values: UnsafeMutableBufferPointer<UInt16>, format: SixteenBitFormat) throws -> any PendingReduction
     /// Ends every process of the group: this one writes `message` to standard error, and the
     /// job exits with a nonzero status instead of leaving the others waiting in a collective.
     func abort(_ message: String) -> Never
+}
+
+extension ProcessGroup {
+    public func startAllReduceSum(_ values: UnsafeMutableBufferPointer<UInt16>, format: SixteenBitFormat) throws -> any PendingReduction {
+        var widened = values.map { format.decode($0) }
+        try widened.withUnsafeMutableBufferPointer { try allReduceSum($0) }
+        for index in values.indices { values[index] = format.encode(widened[index]) }
+        return CompletedReduction()
+    }
+}
+
+/// A reduction that was complete when it was returned.
+private final class CompletedReduction: PendingReduction {
+    func wait() {}
+    func poll() {}
 }
 
 /// A collective started by ``ProcessGroup/startAllReduceSum(_:)``.
@@ -150,13 +171,18 @@ public final class DataParallel<Scalar: TensorScalar> {
     /// share (see ``BatchNorm1d/statisticsGroup``). Every share of every batch must then hold an
     /// example, and each layer costs two small reductions forward and one backward.
     public let synchronizesBatchNorm: Bool
+    /// The format the gradients are summed in: the model's own scalars, or a 16-bit format that
+    /// halves the bytes sent (see ``GradientPrecision``).
+    public let gradientPrecision: GradientPrecision
 
     /// Data parallelism over `group`, with gradients reduced in buckets of up to `bucketCapacity`
-    /// bytes (PyTorch's default: 25 MiB), and batch normalization over the global batch when
-    /// `synchronizesBatchNorm`.
-    public init(group: any ProcessGroup, bucketCapacity: Int = 25 << 20, synchronizesBatchNorm: Bool = false) {
+    /// bytes of the model's scalars (PyTorch's default: 25 MiB) and summed in `gradientPrecision`,
+    /// and batch normalization over the global batch when `synchronizesBatchNorm`.
+    public init(group: any ProcessGroup, bucketCapacity: Int = 25 << 20, synchronizesBatchNorm: Bool = false,
+                gradientPrecision: GradientPrecision = .full) {
         require(bucketCapacity > 0, "DataParallel: bucketCapacity must be positive, got \(bucketCapacity)")
         (self.group, self.bucketCapacity, self.synchronizesBatchNorm) = (group, bucketCapacity, synchronizesBatchNorm)
+        self.gradientPrecision = gradientPrecision
     }
 
     /// This process's contiguous share of `count` examples: `count·rank/size ..< count·(rank+1)/size`.
@@ -177,6 +203,7 @@ public final class DataParallel<Scalar: TensorScalar> {
         try group.checkAgreement(settings, what: "the training settings")
         try group.checkAgreement(synchronizesBatchNorm ? "synchronized" : "each process's own",
                                  what: "the batch normalization statistics")
+        try group.checkAgreement(gradientPrecision.rawValue, what: "the gradient precision")
         try broadcastState(of: model)
         for layer in batchNormalizations(in: model) { layer.statisticsGroup = synchronizesBatchNorm ? group : nil }
     }
@@ -207,10 +234,12 @@ public final class DataParallel<Scalar: TensorScalar> {
     /// Back-propagates `loss` (this process's mean loss over its share, or `nil` when its share
     /// is empty) scaled by `weight` (its share of the global batch), and sums every parameter's
     /// gradient over the processes as backward completes it: afterwards each parameter holds
-    /// Σ over processes of weight·∂loss/∂parameter, the gradient of the global batch's mean loss.
+    /// Σ over processes of weight·∂loss/∂parameter, the gradient of the global batch's mean loss
+    /// (each term and partial sum rounded to ``gradientPrecision`` when that is 16-bit).
     public func backward(_ loss: Tensor<Scalar>?, weight: Double, parameters: [Parameter<Scalar>]) throws {
         // Frozen parameters get no gradient to reduce (every process freezes the same ones).
-        var reducer = BucketReducer(parameters: parameters.filter { !$0.isFrozen }, capacity: bucketCapacity, group: group)
+        var reducer = BucketReducer(parameters: parameters.filter { !$0.isFrozen }, capacity: bucketCapacity, group: group,
+                                    format: gradientPrecision.sixteenBitFormat)
         if let loss {
             require(loss.count == 1, "DataParallel.backward: the loss must have one element, shape is \(loss.shape)")
             var failure: (any Error)?
@@ -230,18 +259,21 @@ private struct BucketReducer<Scalar: TensorScalar> {
         var members: [Int]
         var waiting: Int
         var packed: TensorStorage<Scalar>?
+        var sixteenBit: SixteenBitBuffer?
         var pending: (any PendingReduction)?
     }
 
     let parameters: [Parameter<Scalar>]
     let group: any ProcessGroup
+    /// The 16-bit format the buckets are sent in, or `nil` to send the scalars themselves.
+    let format: SixteenBitFormat?
     var buckets: [Bucket] = []
     var bucketOf: [ObjectIdentifier: Int] = [:]
     var launched = 0
 
     /// Buckets in reverse parameter order (the order backward usually completes gradients).
-    init(parameters: [Parameter<Scalar>], capacity: Int, group: any ProcessGroup) {
-        (self.parameters, self.group) = (parameters, group)
+    init(parameters: [Parameter<Scalar>], capacity: Int, group: any ProcessGroup, format: SixteenBitFormat?) {
+        (self.parameters, self.group, self.format) = (parameters, group, format)
         var current: [Int] = [], bytes = 0
         for index in parameters.indices.reversed() {
             let size = parameters[index].value.count * MemoryLayout<Scalar>.stride
@@ -280,6 +312,15 @@ private struct BucketReducer<Scalar: TensorScalar> {
         }
         for number in buckets.indices {
             try buckets[number].pending?.wait()
+            if let format, let sent = buckets[number].sixteenBit {
+                var offset = 0
+                for index in buckets[number].members {
+                    Scalar._kernelDecodeSixteenBit(bits: sent.base + offset, values: gradientBuffer(index),
+                                                   count: parameters[index].value.count, format: format)
+                    offset += parameters[index].value.count
+                }
+                continue
+            }
             guard let packed = buckets[number].packed else { continue }
             var offset = 0
             for index in buckets[number].members {
@@ -303,6 +344,20 @@ private struct BucketReducer<Scalar: TensorScalar> {
 
     private mutating func launch(_ number: Int) throws {
         let members = buckets[number].members
+        if let format {
+            let total = members.reduce(0) { $0 + parameters[$1].value.count }
+            let sent = SixteenBitBuffer(count: total)
+            var offset = 0
+            for index in members {
+                Scalar._kernelEncodeSixteenBit(values: gradientBuffer(index), bits: sent.base + offset,
+                                               count: parameters[index].value.count, format: format)
+                offset += parameters[index].value.count
+            }
+            buckets[number].sixteenBit = sent
+            buckets[number].pending = try group.startAllReduceSum(UnsafeMutableBufferPointer(start: sent.base, count: total),
+                                                                  format: format)
+            return
+        }
         if members.count == 1 {
             let buffer = gradientBuffer(members[0])
             buckets[number].pending = try group.startAllReduceSum(
@@ -320,6 +375,15 @@ private struct BucketReducer<Scalar: TensorScalar> {
         buckets[number].packed = packed
         buckets[number].pending = try group.startAllReduceSum(UnsafeMutableBufferPointer(start: packed.base, count: total))
     }
+}
+
+/// A bucket's gradients as 16-bit patterns, kept until its reduction is waited for.
+private final class SixteenBitBuffer {
+    let base: UnsafeMutablePointer<UInt16>
+
+    init(count: Int) { base = .allocate(capacity: Swift.max(count, 1)) }
+
+    deinit { base.deallocate() }
 }
 
 extension Dataset {

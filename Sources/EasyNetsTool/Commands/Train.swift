@@ -51,6 +51,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Under mpirun (easynets-mpi): batch normalization with the statistics of the whole global batch, as PyTorch's SyncBatchNorm, rather than each process's share.")
     var syncBatchNorm = false
 
+    @Option(help: "Under mpirun (easynets-mpi): the format gradients are summed in across the processes: \(GradientPrecision.allCases.map(\.rawValue).joined(separator: ", ")) (16-bit formats send half the bytes of Float).")
+    var gradientPrecision: GradientPrecision = .full
+
     @Option(name: .customLong("epochs"), parsing: .unconditional,
             help: ArgumentHelp("Epochs (default: \(TrainingRecipe.standard.epochs); \(ModelPreset.cnn.recipe.epochs) with --model cnn; "
                 + "\(TrainingRecipe.languageModel.epochs) with --dataset text; with --resume, the checkpoint's)."))
@@ -255,6 +258,9 @@ struct Train: ParsableCommand {
         if syncBatchNorm && group == nil {
             throw ValidationError("--sync-batch-norm applies to data-parallel training, started by mpirun with easynets-mpi")
         }
+        if gradientPrecision != .full && group == nil {
+            throw ValidationError("--gradient-precision applies to data-parallel training, started by mpirun with easynets-mpi")
+        }
         func print(_ line: String) { if isReporting { Swift.print(line) } }
         if let threads {
             Parallelism.threadCount = threads
@@ -328,7 +334,8 @@ struct Train: ParsableCommand {
         let metrics = try reportedMetrics
         let trainer = recipe.makeTrainer(model: network, data: trainData, validationData: validationData, loss: lossKind.makeLoss(),
                                          metrics: metrics, monitor: monitor, shuffleSeed: seed &+ 1, cancellation: interruptFlag,
-                                         dataParallel: group.map { DataParallel(group: $0, synchronizesBatchNorm: syncBatchNorm) })
+                                         dataParallel: group.map { DataParallel(group: $0, synchronizesBatchNorm: syncBatchNorm,
+                                                                                gradientPrecision: gradientPrecision) })
         if let ema { trainer.movingAverage = ExponentialMovingAverage(of: network, decay: ema) }
         if let resumeFile, let resume {
             let record = try trainer.resume(from: resumeFile, path: resume)
@@ -367,7 +374,8 @@ struct Train: ParsableCommand {
               + "batch \(recipe.batchSize), " + (recipe.gradientClipNorm.map { "gradient norm ≤ \($0), " } ?? "")
               + "\(epochCount(recipe.epochs)), threads \(Parallelism.threadCount)"
               + (group.map { ", \($0.size) processes (data-parallel, batch \(recipe.batchSize) split among them"
-                  + (syncBatchNorm ? ", batch normalization over the whole batch)" : ")") } ?? "")
+                  + (syncBatchNorm ? ", batch normalization over the whole batch" : "")
+                  + (gradientPrecision != .full ? ", gradients summed in \(gradientPrecision.rawValue))" : ")") } ?? "")
               + (recipe.augmentation.map { ", augmentation: shift ≤ \($0.maximumShift) px\($0.horizontalFlip ? ", flips" : "")" } ?? "")
               + (recipe.accumulationSteps > 1 ? ", \(recipe.accumulationSteps) batches per step" : "")
               + (ema.map { ", moving average of the weights (decay \($0)) evaluated" } ?? ""))

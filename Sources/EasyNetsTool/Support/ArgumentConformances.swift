@@ -7,4 +7,5 @@ import EasyNetsBenchmarks
 extension OptimizerKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension LossKind: ExpressibleByArgument {}
+extension GradientPrecision: ExpressibleByArgument {}
 extension BenchmarkSuite.Workload: ExpressibleByArgument {}
