@@ -179,6 +179,9 @@ try expectMismatch("the model") { try makeTrainer(.sgd, parallel: DataParallel(g
 try expectMismatch("the training data") {
     try makeTrainer(.sgd, parallel: DataParallel(group: group), data: problem(count: 76, seed: group.rank == 1 ? 8 : 7))
 }
+try expectMismatch("the gradient precision") {
+    try makeTrainer(.sgd, parallel: DataParallel(group: group, gradientPrecision: group.rank == 1 ? .bfloat16 : .full))
+}
 
 // 4. Gradient accumulation across processes: batches of 4 summed in pairs on the group give the
 //    steps of batches of 8 in one process, and a regressor's metrics are reduced like the loss.
@@ -338,6 +341,57 @@ do {
     } catch let error as DistributedError {
         check(error.reason.contains("needs an example of every batch"), "synchronized batch normalization: \(error.reason)")
         if group.rank == 0 { print("ok: a batch too small for synchronized batch normalization: \(error.reason)") }
+    }
+}
+
+// Gradients summed in 16 bits: each process's weighted gradient is rounded to the format and the
+// processes' terms summed in pairs, each sum rounded. Every process computes every share's term
+// alone; with 2 processes the result is their exact sum correctly rounded, with more it lies
+// within one rounding of each partial sum, and it is the same on every process.
+do {
+    let batch = 23
+    var generator = RandomGenerator(seed: 21)
+    let features = Tensor<Double>.normal([batch, 12], mean: 0, standardDeviation: 1, using: &generator)
+    let labels = (0..<batch).map { _ in Int(generator.next() % 5) }
+    func weightedGradient(_ rows: Range<Int>) throws -> [Double] {
+        let model = try Sequential<Double>(description, seed: 5)
+        let loss = crossEntropy(logits: model(features.rows(rows)), labels: Array(labels[rows]))
+        loss.backward(seed: Tensor(filledWith: Double(rows.count) / Double(batch), shape: loss.shape))
+        return model.trainableParameters.flatMap { $0.gradient!.scalars }
+    }
+    let terms = try (0..<group.size).map { rank in try weightedGradient(batch * rank / group.size ..< batch * (rank + 1) / group.size) }
+    for precision in [GradientPrecision.bfloat16, .float16] {
+        let format = precision.sixteenBitFormat!
+        let parallel = DataParallel<Double>(group: group, bucketCapacity: 1024, gradientPrecision: precision)
+        let model = try Sequential<Double>(description, seed: 5)
+        let rows = parallel.share(of: batch)
+        let loss = crossEntropy(logits: model(features.rows(rows)), labels: Array(labels[rows]))
+        try parallel.backward(loss, weight: Double(rows.count) / Double(batch), parameters: model.trainableParameters)
+        let summed = model.trainableParameters.flatMap { $0.gradient!.scalars }
+        var fromRankZero = Tensor(summed, shape: [summed.count])
+        try group.broadcast(&fromRankZero)
+        check(fromRankZero.scalars == summed, "\(precision) sums: the processes' gradients differ")
+        // The terms as sent, and their exact sum (Double holds a sum of a few 16-bit values exactly here).
+        let sent = terms.map { $0.map { Double(format.decode(format.encode($0))) } }
+        let unit = precision == .bfloat16 ? 0x1p-8 : 0x1p-11
+        var exact = 0, rounded = 0
+        for index in summed.indices {
+            let sum = sent.reduce(0) { $0 + $1[index] }
+            let reference = Double(format.decode(format.encode(sum)))
+            if group.size == 2 {
+                check(summed[index] == reference, "\(precision) sums: element \(index) is \(summed[index]), expected \(reference)")
+            } else {
+                let bound = unit * Double(group.size) * sent.reduce(0) { $0 + abs($1[index]) } + 0x1p-24
+                check(abs(summed[index] - sum) <= bound, "\(precision) sums: element \(index) is \(summed[index]), exact \(sum)")
+            }
+            exact += summed[index] == terms.reduce(0) { $0 + $1[index] } ? 1 : 0
+            rounded += summed[index] == reference ? 1 : 0
+        }
+        check(exact < summed.count / 2, "\(precision) sums: \(exact) of \(summed.count) elements equal the Double sum: not rounded")
+        if group.rank == 0 {
+            print("ok: gradients summed in \(precision) on \(group.size) processes: \(rounded) of \(summed.count) elements are the "
+                  + "correctly rounded sum of the terms sent, identical on every process")
+        }
     }
 }
 
