@@ -7,7 +7,8 @@
 # On 2 and 3 hosts: the multi-process checks (20 SGD and Adam steps in Double equal one process's
 # to 1e-12; checkpoints written by rank 0 on its host resume in one process and on the hosts), and
 # the tool: a run whose checkpoint lands on rank 0's host alone, resumed in one process and on the
-# hosts; then a link taken down mid-run ends the job on every host within the documented time
+# hosts; gradients summed in bfloat16 and half precision on 2 hosts, with the bytes each sends and
+# the speed over 1 Gbit/s; then a link taken down mid-run ends the job on every host within the documented time
 # (Open MPI's TCP keepalive, set below: about 11 s), the last checkpoint is intact and resumes on
 # fewer hosts. Every namespace, link and folder it makes is removed on exit, also when a step fails.
 #
@@ -149,6 +150,29 @@ for count in 2 3; do
     python3 -c "import sys; a, b = float('$alone'), float('$together'); sys.exit(0 if abs(a - b) <= 0.002 and a > 0.7 else 1)" \
         || fail "resumed on one process ($alone) and on $count hosts ($together) differ by more than 0.002"
 done
+echo "-- gradients summed in 16 bits over 1 Gbit/s links (the large MLP): the same training, half the bytes"
+make_hosts 2 1gbit
+for i in 1 2; do mkdir "$work/hosts/${tag}h$i/data"; cp "$data"/*-ubyte.gz "$work/hosts/${tag}h$i/data/"; done
+for precision in full bfloat16 float16; do
+    before=$(link_bytes)
+    on_hosts "$bin/easynets-mpi" train --data-dir "$work/host/data" --limit 6000 --epochs 2 --seed 3 --threads 1 \
+        --hidden 1024,1024 --batch-size 256 --gradient-precision "$precision" > "$work/precision.log" || fail "--gradient-precision $precision: $(tail -3 "$work/precision.log")"
+    crossed=$(( $(link_bytes) - before ))
+    rate=$(sed -n 's/^epoch 2\/2:.*, \([0-9]*\) samples\/s$/\1/p' "$work/precision.log")
+    echo "$precision: $(grep '^Test accuracy' "$work/precision.log"), epoch 2 at $rate samples/s, $crossed bytes over host 1's link"
+    grep -q "^Test accuracy: 0\.[7-9]" "$work/precision.log" || fail "--gradient-precision $precision trained badly"
+    echo "$precision $crossed" >> "$work/crossed"
+done
+python3 - "$work/crossed" <<'PY' || fail "16-bit sums did not halve the bytes on the link"
+import sys
+crossed = dict(line.split() for line in open(sys.argv[1]))
+full = int(crossed["full"])
+for precision in ("bfloat16", "float16"):
+    share = int(crossed[precision]) / full
+    print(f"{precision}: {share:.2f} of the bytes of full precision")
+    if not 0.4 < share < 0.6: sys.exit(1)
+PY
+
 echo "-- a link taken down mid-run ends the job on every host; the last checkpoint resumes on fewer hosts"
 make_hosts 3 1gbit
 for i in 1 2 3; do mkdir "$work/hosts/${tag}h$i/data"; cp "$data"/*-ubyte.gz "$work/hosts/${tag}h$i/data/"; done
