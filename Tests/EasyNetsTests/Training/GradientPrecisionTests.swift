@@ -64,27 +64,27 @@ import Testing
         }
     }
 
+    /// Whether `half` and `brain`, the encodings of `x`, are the nearest float16 (the standard
+    /// library's) and bfloat16 (the nearest-value search), or NaNs for a NaN.
+    private func expectNearest(_ x: Double, half: UInt16, brain: UInt16, sourceLocation: SourceLocation = #_sourceLocation) {
+        if x.isNaN {
+            #expect(SixteenBitFormat.float16.decode(half).isNaN && SixteenBitFormat.bfloat16.decode(brain).isNaN,
+                    sourceLocation: sourceLocation)
+        } else {
+            #expect(half == Float16(x).bitPattern, "float16 of \(x): \(half)", sourceLocation: sourceLocation)
+            #expect(brain == nearestBFloat16(x), "bfloat16 of \(x): \(brain)", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test func floatsRoundToNearestEven() {
         for x in floatInputs() {
-            let half = SixteenBitFormat.float16.encode(x), brain = SixteenBitFormat.bfloat16.encode(x)
-            if x.isNaN {
-                #expect(SixteenBitFormat.float16.decode(half).isNaN && SixteenBitFormat.bfloat16.decode(brain).isNaN)
-                continue
-            }
-            #expect(half == Float16(x).bitPattern, "float16 of \(x) (\(x.bitPattern)): \(half)")
-            #expect(brain == nearestBFloat16(Double(x)), "bfloat16 of \(x) (\(x.bitPattern)): \(brain)")
+            expectNearest(Double(x), half: SixteenBitFormat.float16.encode(x), brain: SixteenBitFormat.bfloat16.encode(x))
         }
     }
 
     @Test func doublesRoundOnce() {
         for x in doubleInputs() {
-            let half = SixteenBitFormat.float16.encode(x), brain = SixteenBitFormat.bfloat16.encode(x)
-            if x.isNaN {
-                #expect(SixteenBitFormat.float16.decode(half).isNaN && SixteenBitFormat.bfloat16.decode(brain).isNaN)
-                continue
-            }
-            #expect(half == Float16(x).bitPattern, "float16 of \(x): \(half)")
-            #expect(brain == nearestBFloat16(x), "bfloat16 of \(x): \(brain)")
+            expectNearest(x, half: SixteenBitFormat.float16.encode(x), brain: SixteenBitFormat.bfloat16.encode(x))
         }
     }
 
