@@ -1,0 +1,102 @@
+# Test hosts on this machine, for scripts/multihost.sh and scripts/bench_distributed.sh (sourced,
+# as root). Each host is a network namespace with its own address on a bridge and its own working
+# folder ($work/hosts/NAMESPACE, mounted over $work/host inside the host, so no folder is shared);
+# the links are shaped to a bandwidth with tc. on_hosts starts one rank in each host through a
+# launcher agent that enters the host, and the ranks talk over Open MPI's TCP transport only.
+# Everything made here is removed on exit, also when a step fails.
+[ "$(id -u)" -eq 0 ] || { echo "$(basename "$0") makes network namespaces and mounts: run it as root" >&2; exit 1; }
+
+tag="enmh$$"                      # names of this run's namespaces and links (link names are at most 15 characters)
+subnet="10.231.$(( $$ % 250 ))"   # the hosts are $subnet.1, .2, …; the bridge is $subnet.254
+work="$(mktemp -d /tmp/easynets-testhosts.XXXXXX)"
+hosts=0
+
+remove_hosts() {
+    local ns link
+    for link in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep "^${tag}v" || true); do
+        ip link del "$link" 2>/dev/null || true
+    done
+    for ns in $(ip netns list | awk -v t="${tag}h" 'index($1, t) == 1 { print $1 }'); do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+        ip netns del "$ns"
+    done
+    ip link del "${tag}br" 2>/dev/null || true
+    hosts=0
+}
+cleanup() {
+    local status=$?
+    remove_hosts
+    rm -rf "$work"
+    [ $status -eq 0 ] || echo "$(basename "$0"): FAILED (status $status); the test hosts are removed" >&2
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# The launcher agent: Open MPI runs `agent [options] HOST COMMAND…` to start its daemon on HOST;
+# the agent runs COMMAND inside HOST's namespace under HOST's own host name, with HOST's folder
+# mounted over $work/host and Open MPI's session folder in it (as on a host of its own).
+cat > "$work/agent" <<EOF
+#!/bin/sh
+while [ "\${1#-}" != "\$1" ]; do shift; done
+host=\$1; shift
+ns=\$(awk -v h="\$host" '\$1 == h { print \$2 }' "$work/namespaces")
+[ -n "\$ns" ] || { echo "multihost agent: no test host \$host" >&2; exit 1; }
+export OMPI_MCA_orte_tmpdir_base='$work/host/tmp'
+exec ip netns exec "\$ns" unshare --uts sh -c "hostname \$ns && mount --bind '$work/hosts/\$ns' '$work/host' && \$*"
+EOF
+chmod +x "$work/agent"
+mkdir "$work/host"
+
+# make_hosts N RATE: N hosts on a bridge, each link shaped to RATE (tc's units: 1gbit, 10gbit) both ways.
+make_hosts() {
+    local count=$1 rate=$2 i ns
+    remove_hosts
+    rm -rf "$work/hosts" && mkdir "$work/hosts"
+    ip link add "${tag}br" type bridge
+    ip addr add "$subnet.254/24" dev "${tag}br"
+    ip link set "${tag}br" up
+    : > "$work/namespaces"; : > "$work/hostfile"
+    for i in $(seq 1 "$count"); do
+        ns="${tag}h$i"
+        ip netns add "$ns"
+        ip link add "${tag}v$i" type veth peer name eth0 netns "$ns"
+        ip link set "${tag}v$i" master "${tag}br" up
+        ip -n "$ns" addr add "$subnet.$i/24" dev eth0
+        ip -n "$ns" link set eth0 up
+        ip -n "$ns" link set lo up
+        # A token bucket on each end: the host's sending side and the bridge's side towards it.
+        tc qdisc add dev "${tag}v$i" root tbf rate "$rate" burst 256kb latency 50ms
+        ip netns exec "$ns" tc qdisc add dev eth0 root tbf rate "$rate" burst 256kb latency 50ms
+        mkdir -p "$work/hosts/$ns/tmp"
+        echo "$subnet.$i $ns" >> "$work/namespaces"
+        echo "$subnet.$i slots=1" >> "$work/hostfile"
+    done
+    hosts=$count
+    echo "-- $count test hosts on $subnet.0/24, links shaped to $rate"
+}
+
+# on_hosts COMMAND…: one rank of COMMAND in each host, over TCP only, with TMPDIR in the host's folder.
+on_hosts() {
+    # PMIx's shared-memory store reports errors across network namespaces; its hash store does not.
+    PMIX_MCA_gds=hash timeout 900 mpirun --allow-run-as-root --hostfile "$work/hostfile" -np "$hosts" \
+        --mca plm_rsh_agent "$work/agent" --mca pml ob1 --mca btl tcp,self \
+        --mca btl_tcp_if_include "$subnet.0/24" --mca oob_tcp_if_include "$subnet.0/24" \
+        --mca oob_tcp_keepalive_time 5 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3 \
+        -x TMPDIR="$work/host" "$@"
+}
+
+# Bytes that crossed host 1's link (both directions), to show the ranks talked over it.
+link_bytes() {
+    local rx tx
+    rx=$(cat "/sys/class/net/${tag}v1/statistics/rx_bytes"); tx=$(cat "/sys/class/net/${tag}v1/statistics/tx_bytes")
+    echo $(( rx + tx ))
+}
+
+# copy_data DIR: the Fashion-MNIST files of DIR into each host's own data folder ($work/host/data inside it).
+copy_data() {
+    local i
+    for i in $(seq 1 "$hosts"); do
+        mkdir -p "$work/hosts/${tag}h$i/data"
+        cp "$1"/*-ubyte.gz "$work/hosts/${tag}h$i/data/"
+    done
+}
