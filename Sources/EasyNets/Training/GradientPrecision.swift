@@ -12,10 +12,10 @@ public enum GradientPrecision: String, Sendable, CaseIterable {
     case full
     /// bfloat16: 8 significant bits (relative rounding error ≤ 2⁻⁹) and `Float`'s range.
     case bfloat16
-    /// IEEE 754 half precision: 11 significant bits (≤ 2⁻¹²), but magnitudes above 65504 become
-    /// infinite and those below 6.0·10⁻⁸ vanish (subnormal below 6.1·10⁻⁵). The gradients sent are
-    /// already weighted by each process's share of the batch, so they have the scale of the
-    /// global batch's mean gradient.
+    /// IEEE 754 half precision: 11 significant bits (≤ 2⁻¹²), but magnitudes from 65520 up become
+    /// infinite and those up to 2⁻²⁵ (3.0·10⁻⁸) vanish (fewer bits below 2⁻¹⁴, 6.1·10⁻⁵). The
+    /// gradients sent are already weighted by each process's share of the batch, so they have
+    /// the scale of the global batch's mean gradient.
     case float16
 
     /// The 16-bit format, or `nil` for ``full``.
@@ -32,7 +32,9 @@ public enum GradientPrecision: String, Sendable, CaseIterable {
 /// `Float` and `Double` round to nearest, ties to even (overflow gives ±∞, NaN stays NaN), and
 /// conversions to `Float` are exact.
 public enum SixteenBitFormat: String, Sendable {
+    /// bfloat16: the upper 16 bits of a `Float` (sign, 8 exponent bits, 7 fraction bits).
     case bfloat16
+    /// IEEE 754 binary16 (sign, 5 exponent bits, 10 fraction bits).
     case float16
 
     /// `value` rounded to this format, as a bit pattern.
@@ -59,9 +61,9 @@ public enum SixteenBitFormat: String, Sendable {
         }
     }
 
-    /// The sum of two values of this format, computed in `Float` and rounded to the format. A
-    /// `Float` holds such a sum to within a part in 2¹³ of the format's rounding step, so the
-    /// result is the exact sum correctly rounded.
+    /// The sum of two values of this format, computed in `Float` and rounded to the format: the
+    /// exact sum correctly rounded, since where the `Float` addition itself rounds, the smaller
+    /// term lies far below half the format's rounding step at the larger.
     @inlinable
     public func sum(_ a: UInt16, _ b: UInt16) -> UInt16 {
         encode(decode(a) + decode(b))
