@@ -78,6 +78,10 @@ expect_failure "--sync-batch-norm without mpirun" "sync-batch-norm applies to da
 expect_failure "a process that cannot read its data" "Fashion-MNIST file not found" \
     "${mpi[@]}" -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 \
     : -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 --data-dir "$work/none"
+expect_failure "--gradient-precision without mpirun" "gradient-precision applies to data-parallel training" \
+    "$bin/easynets" train --limit 100 --epochs 1 --gradient-precision bfloat16
+expect_failure "a checkpoint to resume that rank 0 cannot read" "missing.safetensors.*no such file" \
+    "${mpi[@]}" -np 2 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 --resume "$work/missing.safetensors"
 expect_failure "mismatched models" "the model (parameter names and shapes) differs" \
     "${mpi[@]}" -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 --hidden 64 \
     : -np 1 "$bin/easynets-mpi" train --epochs 1 --limit 2000 --threads 1 --hidden 32

@@ -6,7 +6,7 @@
 # On 2 and 3 hosts: the multi-process checks (20 SGD and Adam steps in Double equal one process's
 # to 1e-12; checkpoints written by rank 0 on its host resume in one process and on the hosts), and
 # the tool: a run whose checkpoint lands on rank 0's host alone, resumed in one process and on the
-# hosts; gradients summed in bfloat16 and half precision on 2 hosts, with the bytes each sends and
+# hosts from there (rank 0 sends it to the others); gradients summed in bfloat16 and half precision on 2 hosts, with the bytes each sends and
 # the speed over 1 Gbit/s; then a link taken down mid-run ends the job on every host within the
 # documented time (Open MPI's TCP keepalive, set in testhosts.sh: about 11 s), the last checkpoint
 # is intact and resumes on fewer hosts.
@@ -47,11 +47,11 @@ for count in 2 3; do
     for i in $(seq 2 "$count"); do
         [ ! -e "$work/hosts/${tag}h$i/run.safetensors" ] || fail "host $i has a checkpoint: only rank 0 writes"
     done
-    # Resumed in one process (outside the hosts) and on the hosts, each from its own copy.
+    # Resumed in one process (outside the hosts, from a copy), and on the hosts from rank 0's
+    # host alone: rank 0 reads it and sends it to the others.
     cp "$work/hosts/${tag}h1/run.safetensors" "$work/alone.safetensors"
     "$bin/easynets" train --data-dir "$data" --limit 6000 --threads 1 --epochs 2 --resume "$work/alone.safetensors" \
         > "$work/alone.log"
-    for i in $(seq 2 "$count"); do cp "$work/hosts/${tag}h1/run.safetensors" "$work/hosts/${tag}h$i/"; done
     on_hosts "$bin/easynets-mpi" train --data-dir "$work/host/data" --limit 6000 --threads 1 --epochs 2 \
         --resume "$work/host/run.safetensors" > "$work/hosts.log"
     alone=$(sed -n 's/^Test accuracy: //p' "$work/alone.log")
@@ -113,7 +113,7 @@ done
 cp "$checkpoint" "$work/last.safetensors"
 make_hosts 2 1gbit
 copy_data "$data"
-for i in 1 2; do cp "$work/last.safetensors" "$work/hosts/${tag}h$i/run.safetensors"; done
+cp "$work/last.safetensors" "$work/hosts/${tag}h1/run.safetensors"
 on_hosts "$bin/easynets-mpi" train --data-dir "$work/host/data" --limit 20000 --epochs 1 --schedule none --threads 1 \
     --resume "$work/host/run.safetensors" > "$work/resumed.log" || fail "resuming on 2 hosts: $(tail -3 "$work/resumed.log")"
 grep -q "(resumed from $work/host/run.safetensors)" "$work/resumed.log" && grep -q "^Test accuracy: 0\.[5-9]" "$work/resumed.log" \

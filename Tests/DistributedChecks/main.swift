@@ -395,6 +395,32 @@ do {
     }
 }
 
+// A file on rank 0's disk alone reaches every process (as a checkpoint to resume does), and one that
+// rank 0 cannot read fails on every process with its reason.
+do {
+    let directory = try group.broadcast(NSTemporaryDirectory() + "easynets-broadcast-\(ProcessInfo.processInfo.processIdentifier)")
+    let path = directory + "/file", missing = directory + "/missing"
+    var generator = RandomGenerator(seed: 31)
+    let bytes = (0..<3_000_017).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    if group.rank == 0 {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+    let received = try group.broadcastFile(path)
+    check(received == bytes, "a broadcast file: \(received.count) bytes received, not the \(bytes.count) written")
+    do {
+        _ = try group.broadcastFile(missing)
+        check(false, "a missing file was broadcast")
+    } catch {
+        check("\(error)".contains("no such file"), "a missing file: \(error)")
+    }
+    try group.barrier()
+    if group.rank == 0 {
+        try FileManager.default.removeItem(atPath: directory)
+        print("ok: a file of \(bytes.count) bytes read by rank 0 alone reached \(group.size) processes; a missing one failed on all")
+    }
+}
+
 let total = try group.sum([Double(failures)])[0]
 if group.rank == 0 { print(total == 0 ? "distributed checks passed on \(group.size) processes" : "distributed checks: \(Int(total)) failure(s)") }
 group.finalize()

@@ -131,6 +131,30 @@ extension ProcessGroup {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The bytes of the file at `path` as `root` reads it (``readFileBytes(_:)``, within
+    /// ``InputLimits/maximumBytes``), on every process: the file need exist only on `root`'s host,
+    /// as a checkpoint that rank 0 wrote on its own disk. When `root` cannot read it, `root`
+    /// throws its error and every other process a ``DistributedError`` quoting it.
+    public func broadcastFile(_ path: String, root: Int = 0) throws -> [UInt8] {
+        var bytes: [UInt8] = [], failure: (any Error)?
+        if rank == root {
+            do { bytes = try readFileBytes(path) } catch { failure = error }
+        }
+        let message = try broadcast(failure.map { "failed: \($0)" } ?? "", root: root)
+        if let failure { throw failure }
+        guard message.isEmpty else {
+            throw DistributedError(rank: rank, reason: "rank \(root) could not read \(path): \(message.dropFirst("failed: ".count))")
+        }
+        var length = [Double(bytes.count)]
+        try length.withUnsafeMutableBytes { try broadcast($0, root: root) }
+        guard let count = Int(exactly: length[0]), count >= 0, count <= InputLimits.maximumBytes else {
+            throw DistributedError(rank: rank, reason: "broadcast of \(path): rank \(root) sent an invalid length \(length[0])")
+        }
+        if rank != root { bytes = [UInt8](repeating: 0, count: count) }
+        try bytes.withUnsafeMutableBytes { try broadcast($0, root: root) }
+        return bytes
+    }
+
     /// Throws the same ``DistributedError`` on every process unless all pass the same `value`
     /// for `what` (e.g. "the model"); a process that differs names its value and rank 0's.
     public func checkAgreement(_ value: String, what: String) throws {
@@ -377,13 +401,19 @@ private struct BucketReducer<Scalar: TensorScalar> {
     }
 }
 
-/// A bucket's gradients as 16-bit patterns, kept until its reduction is waited for.
+/// A bucket's gradients as 16-bit patterns, kept until its reduction is waited for (from the
+/// buffer pool, as tensors' storage: the next step's bucket reuses it).
 private final class SixteenBitBuffer {
+    let count: Int
     let base: UnsafeMutablePointer<UInt16>
 
-    init(count: Int) { base = .allocate(capacity: Swift.max(count, 1)) }
+    init(count: Int) {
+        self.count = count
+        base = BufferPool.allocate(byteCount: count * MemoryLayout<UInt16>.stride).bindMemory(to: UInt16.self,
+                                                                                            capacity: Swift.max(count, 1))
+    }
 
-    deinit { base.deallocate() }
+    deinit { BufferPool.release(UnsafeMutableRawPointer(base), byteCount: count * MemoryLayout<UInt16>.stride) }
 }
 
 extension Dataset {

@@ -122,7 +122,7 @@ struct Train: ParsableCommand {
     @Option(help: "Metrics file: one JSON object per epoch.")
     var metrics: String?
 
-    @Option(help: "Resume from a checkpoint written by this command.")
+    @Option(help: "Resume from a checkpoint written by this command (under mpirun, rank 0 reads it and sends it to the others).")
     var resume: String?
 
     /// The architecture: the flag, or the dataset's default preset.
@@ -280,7 +280,10 @@ struct Train: ParsableCommand {
         }
         // A regressor's inputs are standardized with the training part's statistics, kept in the checkpoint.
         var standardizer: Standardizer<Float>?
-        let resumeFile = try resume.map { try SafeTensorsFile(contentsOfFile: $0) }
+        // Under mpirun, rank 0 reads the checkpoint (on its own host) and sends it to the others.
+        let resumeFile = try resume.map { path in
+            try group.map { try SafeTensorsFile(bytes: $0.broadcastFile(path), path: path) } ?? SafeTensorsFile(contentsOfFile: path)
+        }
         if task == .regression {
             standardizer = try resumeFile.flatMap { try Standardizer(checkpoint: $0, features: trainData.featureCount, path: resume!) }
                 ?? Standardizer(fitting: trainData.features)
