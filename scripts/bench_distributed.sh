@@ -3,8 +3,10 @@
 # batch 256, SGD momentum, no schedule) trained by `easynets train` on Fashion-MNIST.
 #
 # On one host (default): 30 000 examples as 1 process × 1 thread, 1 process × 2 threads and
-# 2 processes × 1 thread (mpirun), in rotating rounds; prints each epoch's training samples/s and
-# the ratios to 1 × 1.
+# 2 processes × 1 thread (mpirun), and the bound of the last: two independent processes started
+# together, each training alone on half of every batch and of the data (the 2 processes without
+# their gradient sums). In rotating rounds; prints each configuration's training samples/s, the
+# ratios to 1 × 1, and the 2 processes' share of the bound in each round.
 #
 # With --hosts (as root): 12 000 examples on 2 and 3 test hosts (scripts/testhosts.sh) over links
 # shaped to 1 and 10 Gbit/s, one rank each, and on one process alone; prints the time per step of
@@ -31,19 +33,32 @@ if [ $mode = one ]; then
     mpi=(mpirun --oversubscribe)
     if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
     flags=(train "${model[@]}" --batch-size 256 --epochs 1 --limit 30000)
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
     declare -A results
     for round in $(seq "$rounds"); do
         results[one]+=" $("$bin" "${flags[@]}" --threads 1 | rate)"
         results[threads]+=" $("$bin" "${flags[@]}" --threads 2 | rate)"
         results[processes]+=" $("${mpi[@]}" -np 2 "$bin" "${flags[@]}" --threads 1 | rate)"
+        # The bound: the same two processes without the gradient sums, that is, two independent
+        # processes started together, each training alone on its half of every batch (and of the
+        # data); together they train at the sum of their rates.
+        for half in 1 2; do
+            "$bin" train "${model[@]}" --batch-size 128 --epochs 1 --limit 15000 --threads 1 > "$work/half$half.log" &
+        done
+        wait
+        results[bound]+=" $(cat "$work"/half*.log | rate | awk '{ sum += $1 } END { print sum }')"
     done
-    python3 - "${results[one]}" "${results[threads]}" "${results[processes]}" <<'PY'
+    python3 - "${results[one]}" "${results[threads]}" "${results[processes]}" "${results[bound]}" <<'PY'
 import statistics, sys
-one, threads, processes = ([float(x) for x in arg.split()] for arg in sys.argv[1:4])
+one, threads, processes, bound = ([float(x) for x in arg.split()] for arg in sys.argv[1:5])
 base = statistics.median(one)
-for name, values in (("1 process x 1 thread", one), ("1 process x 2 threads", threads), ("2 processes x 1 thread", processes)):
+for name, values in (("1 process x 1 thread", one), ("1 process x 2 threads", threads), ("2 processes x 1 thread", processes),
+                     ("bound: 2 without sums", bound)):
     print(f"{name:24} samples/s {' '.join(f'{v:.0f}' for v in values):30} median {statistics.median(values):7.0f}  "
           f"x{statistics.median(values) / base:.2f} of 1 x 1")
+ratios = [p / b for p, b in zip(processes, bound)]
+print(f"2 processes against the bound, per round: {' '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}")
 PY
     exit 0
 fi
