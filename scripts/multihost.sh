@@ -6,10 +6,10 @@
 # On 2 and 3 hosts: the multi-process checks (20 SGD and Adam steps in Double equal one process's
 # to 1e-12; checkpoints written by rank 0 on its host resume in one process and on the hosts), and
 # the tool: a run whose checkpoint lands on rank 0's host alone, resumed in one process and on the
-# hosts from there (rank 0 sends it to the others); gradients summed in bfloat16 and half precision on 2 hosts, with the bytes each sends and
-# the speed over 1 Gbit/s; then a link taken down mid-run ends the job on every host within the
-# documented time (Open MPI's TCP keepalive, set in testhosts.sh: about 11 s), the last checkpoint
-# is intact and resumes on fewer hosts.
+# hosts from there (rank 0 sends it to the others); gradients summed in bfloat16 and half precision
+# on 2 hosts, with the bytes each sends and the speed over 1 Gbit/s; then a link taken down mid-run
+# ends the job on every host within the documented time (Open MPI's TCP keepalive, set in
+# testhosts.sh: about 11 s), the last checkpoint is intact and resumes on fewer hosts.
 #
 # Usage: scripts/multihost.sh [BUILD_DIR]   (as root; default .build/release, built when it is the default)
 set -euo pipefail
