@@ -28,13 +28,22 @@ bin="$(pwd)/.build/release/easynets-mpi"
 model=(--hidden 1024,1024 --optimizer sgd --schedule none)
 # samples/s of the last epoch a run reports.
 rate() { sed -n 's/^epoch \([0-9]*\)\/\1:.*, \([0-9]*\) samples\/s$/\2/p'; }
+# independently COUNT FLAGS…: COUNT processes of `train FLAGS…` started together, none aware of the
+# others; prints each one's samples/s in its last epoch.
+independently() {
+    local count=$1 i logs
+    shift
+    logs="$(mktemp -d)"
+    for i in $(seq "$count"); do "$bin" train "${model[@]}" --threads 1 "$@" > "$logs/$i.log" & done
+    wait
+    cat "$logs"/*.log | rate
+    rm -rf "$logs"
+}
 
 if [ $mode = one ]; then
     mpi=(mpirun --oversubscribe)
     if [ "$(id -u)" -eq 0 ]; then mpi+=(--allow-run-as-root); fi
     flags=(train "${model[@]}" --batch-size 256 --epochs 1 --limit 30000)
-    work="$(mktemp -d)"
-    trap 'rm -rf "$work"' EXIT
     declare -A results
     for round in $(seq "$rounds"); do
         results[one]+=" $("$bin" "${flags[@]}" --threads 1 | rate)"
@@ -43,11 +52,7 @@ if [ $mode = one ]; then
         # The bound: the same two processes without the gradient sums, that is, two independent
         # processes started together, each training alone on its half of every batch (and of the
         # data); together they train at the sum of their rates.
-        for half in 1 2; do
-            "$bin" train "${model[@]}" --batch-size 128 --epochs 1 --limit 15000 --threads 1 > "$work/half$half.log" &
-        done
-        wait
-        results[bound]+=" $(cat "$work"/half*.log | rate | awk '{ sum += $1 } END { print sum }')"
+        results[bound]+=" $(independently 2 --batch-size 128 --epochs 1 --limit 15000 | awk '{ sum += $1 } END { print sum }')"
     done
     python3 - "${results[one]}" "${results[threads]}" "${results[processes]}" "${results[bound]}" <<'PY'
 import statistics, sys
@@ -75,13 +80,7 @@ for round in $(seq "$rounds"); do
     for count in 1 2 3; do
         # compute(N): N independent processes at once, each training alone on a share of the batch.
         share=$(( 256 / count ))
-        for i in $(seq "$count"); do
-            "$bin" train "${model[@]}" --threads 1 --batch-size "$share" --epochs 2 --limit 12000 --data-dir "$data" \
-                > "$work/alone$i.log" &
-        done
-        wait
-        slowest=$(cat "$work"/alone*.log | rate | sort -n | head -1)
-        rm "$work"/alone*.log
+        slowest=$(independently "$count" --batch-size "$share" --epochs 2 --limit 12000 --data-dir "$data" | sort -n | head -1)
         echo "compute $count $(python3 -c "print(1000 * $share / $slowest)")" >> "$work/results"
     done
     for link in 1gbit 10gbit; do

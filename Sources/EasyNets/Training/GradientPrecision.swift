@@ -19,13 +19,7 @@ public enum GradientPrecision: String, Sendable, CaseIterable {
     case float16
 
     /// The 16-bit format, or `nil` for ``full``.
-    public var sixteenBitFormat: SixteenBitFormat? {
-        switch self {
-        case .full: return nil
-        case .bfloat16: return .bfloat16
-        case .float16: return .float16
-        }
-    }
+    public var sixteenBitFormat: SixteenBitFormat? { SixteenBitFormat(rawValue: rawValue) }
 }
 
 /// A 16-bit floating-point format held as its bit pattern in a `UInt16`: conversions from
