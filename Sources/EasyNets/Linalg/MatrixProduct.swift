@@ -100,7 +100,8 @@ public enum MatrixProduct {
             recorded.withLock { $0.append(Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, beta: Double(beta))) }
         }
         let route = route(m: m, n: n, k: k)
-        if let threads = threadCount(route: route, m: m, n: n, k: k, limit: threadLimit) { BLASRuntime.useThreads(threads) }
+        let threads = threadCount(route: route, m: m, n: n, k: k, limit: threadLimit)
+        if let threads, route != .gemm { BLASRuntime.useThreads(threads) }
         switch route {
         case .none:
             return
@@ -134,9 +135,8 @@ public enum MatrixProduct {
             scale(c, count: m * n, by: beta)
             T._blasGer(m: m, n: n, alpha: alpha, x: a, incX: 1, y: b, incY: 1, a: c, lda: n)
         case .gemm:
-            T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                       a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n,
-                       beta: beta, c: c, ldc: n)
+            blasGemm(threads: threads ?? 1, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                     a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: n)
         }
     }
 
@@ -155,9 +155,62 @@ public enum MatrixProduct {
             if m > 0 && n > 0 { for i in 0..<m { scale(c + i * ldc, count: n, by: beta) } }
             return
         }
-        if let threads = threadCount(route: .gemm, m: m, n: n, k: k, limit: threadLimit) { BLASRuntime.useThreads(threads) }
-        T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                    beta: beta, c: c, ldc: ldc)
+        blasGemm(threads: threadCount(route: .gemm, m: m, n: n, k: k, limit: threadLimit) ?? 1, transposeA: transposeA,
+                 transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// Multiply-adds (m·n·k) from which a product given several threads runs as shares, one
+    /// single-threaded BLAS call per thread on a band of C's rows (or of its columns, when C has
+    /// fewer rows than columns), instead of in OpenBLAS's own threads. On this machine kind a
+    /// (8192, 128)·(128, 512) sgemm took 0.60× its 1-thread time at 2 threads in OpenBLAS's hands
+    /// and 0.51× as 2 shares, a (128, 8192)·(8192, 512) one 0.52× either way; below about 2²⁴
+    /// multiply-adds (0.2 ms) the hand-off to a second thread costs more than OpenBLAS's.
+    static let minimumSharedProductWork = 1 << 24
+
+    /// Rows (or columns) of C a share holds a multiple of, so that each share's BLAS call runs
+    /// whole micro-kernel tiles.
+    private static let shareAlignment = 16
+
+    /// One gemm on `threads` threads: as shares when it is large enough
+    /// (``minimumSharedProductWork``), else in one BLAS call. Every element of C is one BLAS
+    /// call's dot product either way.
+    private static func blasGemm<T: TensorScalar>(
+        threads: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, lda: Int,
+        b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+    ) {
+        let (mn, overflow1) = m.multipliedReportingOverflow(by: n)
+        let (work, overflow2) = mn.multipliedReportingOverflow(by: k)
+        let byRows = m >= n
+        let extent = byRows ? m : n
+        let parts = Swift.min(threads, extent / shareAlignment)
+        guard parts > 1, overflow1 || overflow2 || work >= minimumSharedProductWork else {
+            BLASRuntime.useThreads(threads)
+            T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                        beta: beta, c: c, ldc: ldc)
+            return
+        }
+        BLASRuntime.useThreads(1)
+        let chunk = ((extent + parts - 1) / parts + shareAlignment - 1) / shareAlignment * shareAlignment
+        let operands = SharedOperands(a: a, b: b, c: c)
+        Parallelism.concurrently(parts) { part in
+            let start = part * chunk
+            guard start < extent else { return }
+            let count = Swift.min(chunk, extent - start)
+            if byRows {  // rows start..<start+count of op(A) and of C
+                T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: count, n: n, k: k, alpha: alpha,
+                            a: operands.a + (transposeA ? start : start * lda), lda: lda, b: operands.b, ldb: ldb,
+                            beta: beta, c: operands.c + start * ldc, ldc: ldc)
+            } else {  // columns start..<start+count of op(B) and of C
+                T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: count, k: k, alpha: alpha,
+                            a: operands.a, lda: lda, b: operands.b + (transposeB ? start * ldb : start), ldb: ldb,
+                            beta: beta, c: operands.c + start, ldc: ldc)
+            }
+        }
+    }
+
+    /// A product's operands, carried into the threads of its shares: each share writes its own band of C.
+    private struct SharedOperands<T>: @unchecked Sendable {
+        let a: UnsafePointer<T>, b: UnsafePointer<T>, c: UnsafeMutablePointer<T>
     }
 
     /// `C[i, j] = (alpha·a[i])·b[j]`, the rounding of BLAS ger on a zero matrix. Pre-specialized and

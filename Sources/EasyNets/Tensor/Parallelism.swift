@@ -82,18 +82,24 @@ public enum Parallelism {
             return
         }
         let chunk = (count + parts - 1) / parts
-        withoutActuallyEscaping(body) { body in
-            let task = ChunkTask(body: body)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let start = part * chunk
-                if start < count { task.body(start, Swift.min(chunk, count - start)) }
-            }
+        concurrently(parts) { part in
+            let start = part * chunk
+            if start < count { body(start, Swift.min(chunk, count - start)) }
         }
     }
 
-    /// Carries the chunk body into the worker threads: each chunk touches a disjoint range.
-    private struct ChunkTask: @unchecked Sendable {
-        let body: (Int, Int) -> Void
+    /// Runs `body(part)` for every part in `0..<parts` at once, on this thread and Dispatch's
+    /// workers, and returns when all have returned. Each part must touch data of its own.
+    static func concurrently(_ parts: Int, _ body: (_ part: Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            let task = PartTask(body: body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in task.body(part) }
+        }
+    }
+
+    /// Carries a part body into the worker threads: each part touches data of its own.
+    private struct PartTask: @unchecked Sendable {
+        let body: (Int) -> Void
     }
 
     /// The parts a sequence of dependent products (a recurrence's steps, each an (m, k)·(k, n)
