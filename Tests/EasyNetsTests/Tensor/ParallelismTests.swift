@@ -182,4 +182,49 @@ import Testing
             }
         }
     }
+
+    /// A product large enough to run as shares (``MatrixProduct/minimumSharedProductWork``), split
+    /// by rows of C and by columns, with either operand transposed and beta = 1, is within the
+    /// rounding bound γₖ₊₁·(|A|·|B| + |C₀|) of the exact result, computed in Double by hand.
+    @Test func productsRunAsSharesMatchTheExactResult() {
+        for (m, n, k) in [(300, 120, 512), (100, 400, 512)] {
+            #expect(m * n * k >= MatrixProduct.minimumSharedProductWork)
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    let a = (randomTensor([m * k], seed: 11) as Tensor<Float>).scalars
+                    let b = (randomTensor([k * n], seed: 12) as Tensor<Float>).scalars
+                    let c0 = (randomTensor([m * n], seed: 13) as Tensor<Float>).scalars
+                    let computed = run(threads: 3) { () -> [[Float]] in
+                        var c = c0
+                        a.withUnsafeBufferPointer { a in
+                            b.withUnsafeBufferPointer { b in
+                                c.withUnsafeMutableBufferPointer { c in
+                                    MatrixProduct.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                                       a: a.baseAddress!, b: b.baseAddress!, beta: 1, c: c.baseAddress!)
+                                }
+                            }
+                        }
+                        return [c]
+                    }[0]
+                    var exact = [Double](repeating: 0, count: m * n), bounds = exact
+                    let u = Double(Float.ulpOfOne) / 2, gamma = Double(k + 1) * u / (1 - Double(k + 1) * u)
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var sum = Double(c0[i * n + j]), magnitude = abs(sum)
+                            for p in 0..<k {
+                                let x = Double(transposeA ? a[p * m + i] : a[i * k + p])
+                                let y = Double(transposeB ? b[j * k + p] : b[p * n + j])
+                                sum += x * y
+                                magnitude += abs(x * y)
+                            }
+                            exact[i * n + j] = sum
+                            bounds[i * n + j] = gamma * magnitude
+                        }
+                    }
+                    expectWithinBounds(computed.map(Double.init), exact, bounds: bounds, shape: [m, n], "γₖ₊₁·(|A|·|B| + |C₀|)",
+                                       "(\(m), \(k))·(\(k), \(n)), transposeA \(transposeA), transposeB \(transposeB)")
+                }
+            }
+        }
+    }
 }
