@@ -161,10 +161,11 @@ public enum MatrixProduct {
 
     /// Multiply-adds (m·n·k) from which a product given several threads runs as shares, one
     /// single-threaded BLAS call per thread on a band of C's rows (or of its columns, when C has
-    /// fewer rows than columns), instead of in OpenBLAS's own threads. On this machine kind a
-    /// (8192, 128)·(128, 512) sgemm took 0.60× its 1-thread time at 2 threads in OpenBLAS's hands
-    /// and 0.51× as 2 shares, a (128, 8192)·(8192, 512) one 0.52× either way; below about 2²⁴
-    /// multiply-adds (0.2 ms) the hand-off to a second thread costs more than OpenBLAS's.
+    /// fewer rows than columns), instead of in OpenBLAS's own threads. On this machine kind (best
+    /// of 15 runs) a (8192, 128)·(128, 512) sgemm took 0.60× its 1-thread time at 2 threads in
+    /// OpenBLAS's hands and 0.51× as 2 shares, a (128, 8192)·(8192, 512) one 0.52× either way.
+    /// 2²⁴ multiply-adds (about 0.2 ms at one core's speed) keeps Dispatch's hand-off small
+    /// beside the product; smaller products stay with OpenBLAS (the bound is not tuned further).
     static let minimumSharedProductWork = 1 << 24
 
     /// Rows (or columns) of C a share holds a multiple of, so that each share's BLAS call runs
