@@ -64,9 +64,7 @@ public enum MatrixProduct {
     }
 
     private static func threadCount(route: Route, m: Int, n: Int, k: Int, limit: Int) -> Int? {
-        let (mn, overflow1) = m.multipliedReportingOverflow(by: n)
-        let (work, overflow2) = mn.multipliedReportingOverflow(by: k)
-        let saturatedWork = overflow1 || overflow2 ? Int.max : work
+        let saturatedWork = work(m: m, n: n, k: k)
         switch route {
         case .gemm:
             return Parallelism.threads(forWork: saturatedWork, perThread: Parallelism.minimumProductWorkPerThread, limit: limit)
@@ -74,6 +72,13 @@ public enum MatrixProduct {
             return Parallelism.threads(forWork: saturatedWork, perThread: Parallelism.minimumVectorProductWorkPerThread, limit: limit)
         case .none, .scale: return nil
         }
+    }
+
+    /// m·n·k, saturating at `Int.max` rather than overflowing for absurd shapes.
+    private static func work(m: Int, n: Int, k: Int) -> Int {
+        let (mn, overflow1) = m.multipliedReportingOverflow(by: n)
+        let (work, overflow2) = mn.multipliedReportingOverflow(by: k)
+        return overflow1 || overflow2 ? Int.max : work
     }
 
     /// The route of an (m, k)·(k, n) product, in the order `gemm` tries them.
@@ -179,12 +184,10 @@ public enum MatrixProduct {
         threads: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, lda: Int,
         b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int
     ) {
-        let (mn, overflow1) = m.multipliedReportingOverflow(by: n)
-        let (work, overflow2) = mn.multipliedReportingOverflow(by: k)
         let byRows = m >= n
         let extent = byRows ? m : n
         let parts = Swift.min(threads, extent / shareAlignment)
-        guard parts > 1, overflow1 || overflow2 || work >= minimumSharedProductWork else {
+        guard parts > 1, work(m: m, n: n, k: k) >= minimumSharedProductWork else {
             BLASRuntime.useThreads(threads)
             T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                         beta: beta, c: c, ldc: ldc)
