@@ -58,9 +58,12 @@ func dropout<Scalar: TensorScalar>(_ x: Tensor<Scalar>, probability: Double, add
         if let node {
             let dX = Tensor<Scalar>(uninitializedShape: dY.shape, op: "dropout")
             keep.withUnsafeBufferPointer { keep in
-                Scalar._kernelDropoutBackward(dY: dY.storage.base, keep: keep.baseAddress!, dX: dX.storage.base, count: count,
-                                              factor: factor)
+                let (g, k, d) = (UnsafePointer(dY.storage.base), keep.baseAddress!, dX.storage.base)
+                Parallelism.splitting(count, costPerItem: 1) { first, n in
+                    Scalar._kernelDropoutBackward(dY: g + first, keep: k + first, dX: d + first, count: n, factor: factor)
+                }
             }
+            withExtendedLifetime(dY) {}
             node.accumulate(dX)
         }
         residualNode?.accumulate(dY)
@@ -102,14 +105,28 @@ extension Kernels {
     /// `residual[i]` when it is not nil, with `keep[i]` 1 or 0 when `keep` is not nil
     /// (``_TensorKernels/_kernelDropout(state:x:residual:y:keep:count:threshold:factor:)``). `y` may
     /// be `x` or `residual`.
+    ///
+    /// Large tensors are split across threads in parts of an even number of elements: each part
+    /// draws from its own copy of `generator` advanced to the part's first draw
+    /// (``RandomGenerator/advance(by:)``), so every element gets the bits it gets in one pass.
     static func dropout<T: TensorScalar>(x: UnsafePointer<T>, residual: UnsafePointer<T>? = nil, y: UnsafeMutablePointer<T>,
                                          keep: UnsafeMutablePointer<UInt8>?, count: Int, probability: Double,
                                          generator: inout RandomGenerator) {
         let threshold = dropoutThreshold(probability), factor = T(1 / (1 - probability))
-        generator.withStateWords { state in
-            T._kernelDropout(state: state, x: x, residual: residual, y: y, keep: keep, count: count, threshold: threshold,
-                             factor: factor)
+        let draws = (count + 1) / 2
+        let start = generator
+        var end = generator  // the state after the last draw, left by the part that makes it
+        Parallelism.splitting(draws, costPerItem: 2) { firstDraw, drawCount in
+            var part = start
+            part.advance(by: UInt64(firstDraw))
+            let first = 2 * firstDraw, elements = Swift.min(2 * drawCount, count - first)
+            part.withStateWords { state in
+                T._kernelDropout(state: state, x: x + first, residual: residual.map { $0 + first }, y: y + first,
+                                 keep: keep.map { $0 + first }, count: elements, threshold: threshold, factor: factor)
+            }
+            if firstDraw + drawCount == draws { end = part }
         }
+        generator = end
     }
 
     /// The reference of the dropout kernel, on the draws of

@@ -64,6 +64,27 @@ struct RandomTests {
         #expect(actual == expected)
     }
 
+    @Test func advancingEqualsDrawingThatManyTimes() {
+        for draws in [0, 1, 2, 3, 63, 64, 65, 255, 256, 1000, 12_345] {
+            var drawn = RandomGenerator(seed: 11), advanced = RandomGenerator(seed: 11)
+            for _ in 0..<draws { _ = drawn.next() }
+            advanced.advance(by: UInt64(draws))
+            #expect(advanced == drawn, "advance(by: \(draws))")
+            #expect(advanced.next() == drawn.next(), "the draw after advance(by: \(draws))")
+        }
+        // Jumps too long to draw one by one compose: a then b lands where a + b does, and not
+        // where a + b − 1 does.
+        let (a, b): (UInt64, UInt64) = (1 << 40 + 12_345, 3 << 60 + 7)
+        var twice = RandomGenerator(seed: 12), once = RandomGenerator(seed: 12), short = RandomGenerator(seed: 12)
+        twice.advance(by: a)
+        twice.advance(by: b)
+        once.advance(by: a + b)
+        short.advance(by: a + b - 1)
+        #expect(twice == once)
+        _ = short.next()
+        #expect(short == once)
+    }
+
     @Test func uniformStaysInHalfOpenRange() {
         var generator = RandomGenerator(seed: 3)
         let n = 100_000

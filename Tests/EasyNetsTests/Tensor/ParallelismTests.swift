@@ -51,6 +51,31 @@ import Testing
         #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
     }
 
+    /// Dropout of a large tensor splits across threads, each part drawing from the generator
+    /// advanced to its first element: the values, masks and generator's next state are those of
+    /// the serial reference loop at any thread count.
+    @Test func dropoutSplitAcrossThreadsMatchesSerialBitForBit() {
+        let n = Parallelism.minimumParallelCount * 2 + 7  // odd, and uneven parts at 3 threads
+        let x = randomTensor([n], in: -3...3, seed: 21) as Tensor<Float>
+        let residual = randomTensor([n], in: -3...3, seed: 22) as Tensor<Float>
+        var referenceGenerator = RandomGenerator(seed: 23)
+        var reference = [Float](repeating: 0, count: n), referenceKeep = [UInt8](repeating: 0, count: n)
+        Kernels.dropoutLoop(x: x.scalars, residual: residual.scalars, y: &reference, keep: &referenceKeep, count: n,
+                            probability: 0.3, generator: &referenceGenerator)
+        for threads in [1, 2, 3] {
+            let results = run(threads: threads) { () -> [[Float]] in
+                var generator = RandomGenerator(seed: 23)
+                var y = [Float](repeating: 0, count: n), keep = [UInt8](repeating: 9, count: n)
+                Kernels.dropout(x: x.scalars, residual: residual.scalars, y: &y, keep: &keep, count: n, probability: 0.3,
+                                generator: &generator)
+                return [y, keep.map { Float($0) }, [Float(generator == referenceGenerator ? 1 : 0)]]
+            }
+            expectEqualScalars(results[0], reference, "dropout values at \(threads) threads")
+            #expect(results[1] == referenceKeep.map { Float($0) }, "dropout masks at \(threads) threads")
+            #expect(results[2] == [1], "the generator's state after dropout at \(threads) threads")
+        }
+    }
+
     /// Convolutions split their image blocks across threads (each block's products on one thread,
     /// the weight gradient summed block by block in order): the same bits at 1, 2 and 3 threads.
     @Test func convolutionImageBlocksMatchSerialBitForBit() {
