@@ -65,7 +65,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
     /// the step's matrix raised to that power, applied as products with its powers of two.
     ///
     /// Lets several threads draw consecutive parts of one stream at once, each from its own copy
-    /// advanced to its part's first draw, with the numbers of drawing them in order.
+    /// advanced to its part's first draw, and get the numbers one thread drawing in order gets.
     public mutating func advance(by draws: UInt64) {
         guard draws > 0 else { return }
         var words: (UInt64, UInt64, UInt64, UInt64) = (s0, s1, s2, s3)

@@ -18,9 +18,9 @@ import Glibc
 ///   more runs as shares, one single-threaded BLAS call per thread on a band of its result;
 /// - EasyNets' own elementwise kernels split tensors of ``minimumParallelCount`` elements or more
 ///   when they evaluate a transcendental function per element (exp, log, tanh, sigmoid, softplus,
-///   GELU, SiLU, Mish, ELU, SELU, pow, and their gradients), and dropout and its gradient (each
-///   part drawing from the generator advanced to its first element). Other memory-bound kernels (relu,
-///   arithmetic, and every optimizer's update) stay on one thread, which streams them fastest:
+///   GELU, SiLU, Mish, ELU, SELU, pow, and their gradients), and so do dropout and its gradient
+///   (each part drawing from the generator advanced to its first element). Other memory-bound
+///   kernels (relu, arithmetic, and every optimizer's update) stay on one thread, which streams them fastest:
 ///   split across 2 threads, the Adam update of the `online` step took 1.25× the time of one
 ///   thread (Dispatch's hand-off), and of the `large` step no less.
 ///
