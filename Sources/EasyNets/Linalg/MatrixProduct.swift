@@ -173,21 +173,36 @@ public enum MatrixProduct {
     /// beside the product; smaller products stay with OpenBLAS (the bound is not tuned further).
     static let minimumSharedProductWork = 1 << 24
 
+    /// Rows (or columns) C must have along the split for a product to run as shares
+    /// (``minimumSharedProductWork``). Shares win on tall products, whose bands are long; on the
+    /// `small` MLP's batch-128 products (C of 128 × 256 and 256 × 784) OpenBLAS's own split is
+    /// faster: its 2-thread step took 0.60–0.62× the 1-thread step with them in OpenBLAS's hands
+    /// and 0.65–0.66× as shares (`bench --config small`, three pairs each).
+    static let minimumSharedExtent = 4096
+
+    /// The shares a gemm given `threads` threads runs as (1: one BLAS call), and whether they are
+    /// bands of C's rows (else of its columns).
+    static func shares(m: Int, n: Int, k: Int, threads: Int) -> (parts: Int, byRows: Bool) {
+        let byRows = m >= n
+        let extent = byRows ? m : n
+        guard extent >= minimumSharedExtent, work(m: m, n: n, k: k) >= minimumSharedProductWork else { return (1, byRows) }
+        return (Swift.max(1, Swift.min(threads, extent / shareAlignment)), byRows)
+    }
+
     /// Rows (or columns) of C a share holds a multiple of, so that each share's BLAS call runs
     /// whole micro-kernel tiles.
     private static let shareAlignment = 16
 
-    /// One gemm on `threads` threads: as shares when it is large enough
-    /// (``minimumSharedProductWork``), else in one BLAS call. Every element of C is one BLAS
-    /// call's dot product either way.
+    /// One gemm on `threads` threads: as shares when it is large and tall enough
+    /// (``shares(m:n:k:threads:)``), else in one BLAS call. Every element of C is one BLAS call's
+    /// dot product either way.
     private static func blasGemm<T: TensorScalar>(
         threads: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, lda: Int,
         b: UnsafePointer<T>, ldb: Int, beta: T, c: UnsafeMutablePointer<T>, ldc: Int
     ) {
-        let byRows = m >= n
+        let (parts, byRows) = shares(m: m, n: n, k: k, threads: threads)
         let extent = byRows ? m : n
-        let parts = Swift.min(threads, extent / shareAlignment)
-        guard parts > 1, work(m: m, n: n, k: k) >= minimumSharedProductWork else {
+        guard parts > 1 else {
             BLASRuntime.useThreads(threads)
             T._blasGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                         beta: beta, c: c, ldc: ldc)

@@ -15,7 +15,8 @@ import Glibc
 ///   every product of a batch-1 step, run on the calling thread. Waking OpenBLAS's workers for a
 ///   few microseconds of work costs more than it saves, and its idle workers then spin on the other
 ///   cores while the single-threaded work that follows runs. A product of 2²⁴ multiply-adds or
-///   more runs as shares, one single-threaded BLAS call per thread on a band of its result;
+///   more whose result has 4096 rows or columns or more runs as shares, one single-threaded BLAS
+///   call per thread on a band of its result;
 /// - EasyNets' own elementwise kernels split tensors of ``minimumParallelCount`` elements or more
 ///   when they evaluate a transcendental function per element (exp, log, tanh, sigmoid, softplus,
 ///   GELU, SiLU, Mish, ELU, SELU, pow, and their gradients), and so do dropout and its gradient

@@ -208,12 +208,16 @@ import Testing
         }
     }
 
-    /// A product large enough to run as shares (``MatrixProduct/minimumSharedProductWork``), split
+    /// A product large enough to run as shares (``MatrixProduct/shares(m:n:k:threads:)``), split
     /// by rows of C and by columns, with either operand transposed and beta = 1, is within the
     /// rounding bound γₖ₊₁·(|A|·|B| + |C₀|) of the exact result, computed in Double by hand.
     @Test func productsRunAsSharesMatchTheExactResult() {
-        for (m, n, k) in [(300, 120, 512), (100, 400, 512)] {
-            #expect(m * n * k >= MatrixProduct.minimumSharedProductWork)
+        // Products one share short of the bounds stay whole.
+        #expect(MatrixProduct.shares(m: 4095, n: 8, k: 1 << 20, threads: 3).parts == 1)
+        #expect(MatrixProduct.shares(m: 4096, n: 8, k: 511, threads: 3).parts == 1)
+        for (m, n, k) in [(4100, 9, 460), (7, 4200, 600)] {
+            let shares = MatrixProduct.shares(m: m, n: n, k: k, threads: 3)
+            #expect(shares.parts == 3 && shares.byRows == (m > n), "\(m)×\(n)×\(k) runs as \(shares)")
             for transposeA in [false, true] {
                 for transposeB in [false, true] {
                     let a = (randomTensor([m * k], seed: 11) as Tensor<Float>).scalars
