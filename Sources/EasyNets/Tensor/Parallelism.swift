@@ -21,9 +21,9 @@ import Glibc
 ///   when they evaluate a transcendental function per element (exp, log, tanh, sigmoid, softplus,
 ///   GELU, SiLU, Mish, ELU, SELU, pow, and their gradients), and so do dropout and its gradient
 ///   (each part drawing from the generator advanced to its first element). Other memory-bound
-///   kernels (relu, arithmetic, and every optimizer's update) stay on one thread, which streams them fastest:
-///   split across 2 threads, the Adam update of the `online` step took 1.25× the time of one
-///   thread (Dispatch's hand-off), and of the `large` step no less.
+///   kernels (relu, arithmetic, and every optimizer's update) stay on one thread, which streams
+///   them fastest: split across 2 threads, the Adam update of the `online` step took 1.25× the
+///   time of one thread (Dispatch's hand-off), and of the `large` step no less.
 ///
 /// EasyNets' own kernels give the same bits at any thread count: a split kernel computes each
 /// element as the serial loop does. BLAS products need not: OpenBLAS may group a product's sums

@@ -212,7 +212,7 @@ import Testing
     /// by rows of C and by columns, with either operand transposed and beta = 1, is within the
     /// rounding bound γₖ₊₁·(|A|·|B| + |C₀|) of the exact result, computed in Double by hand.
     @Test func productsRunAsSharesMatchTheExactResult() {
-        // Products one share short of the bounds stay whole.
+        // Products just below either bound (4096 rows or columns, 2²⁴ multiply-adds) stay whole.
         #expect(MatrixProduct.shares(m: 4095, n: 8, k: 1 << 20, threads: 3).parts == 1)
         #expect(MatrixProduct.shares(m: 4096, n: 8, k: 511, threads: 3).parts == 1)
         for (m, n, k) in [(4100, 9, 460), (7, 4200, 600)] {
