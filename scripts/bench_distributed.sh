@@ -31,11 +31,11 @@ rate() { sed -n 's/^epoch \([0-9]*\)\/\1:.*, \([0-9]*\) samples\/s$/\2/p'; }
 # independently COUNT FLAGS…: COUNT processes of `train FLAGS…` started together, none aware of the
 # others; prints each one's samples/s in its last epoch.
 independently() {
-    local count=$1 i logs
+    local count=$1 i logs pids=()
     shift
     logs="$(mktemp -d)"
-    for i in $(seq "$count"); do "$bin" train "${model[@]}" --threads 1 "$@" > "$logs/$i.log" & done
-    wait
+    for i in $(seq "$count"); do "$bin" train "${model[@]}" --threads 1 "$@" > "$logs/$i.log" & pids+=($!); done
+    wait "${pids[@]}"
     cat "$logs"/*.log | rate
     rm -rf "$logs"
 }
@@ -70,7 +70,6 @@ fi
 
 source scripts/testhosts.sh
 data="/usr/share/datasets/fashion-mnist"
-clang="$(dirname "$(readlink -f "$(command -v swift)")")/clang"
 # shellcheck disable=SC2046
 "$clang" -O2 $(mpicc --showme:compile) scripts/allreduce_time.c $(mpicc --showme:link) -o "$work/allreduce_time"
 parameters=$(( 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 10 + 10 ))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Data-parallel training across test hosts (scripts/testhosts.sh): network namespaces on a bridge,
-# each with its own address and folder, joined by links shaped with tc; one rank in each host, over
-# Open MPI's TCP transport only.
+# Data-parallel training across test hosts (scripts/testhosts.sh): network namespaces, each with
+# its own address and folder, joined by links of 1 Gbit/s with a one-way delay of 100 µs; one rank
+# in each host, over Open MPI's TCP transport only.
 #
 # On 2 and 3 hosts: the multi-process checks (20 SGD and Adam steps in Double equal one process's
 # to 1e-12; checkpoints written by rank 0 on its host resume in one process and on the hosts), and
@@ -31,6 +31,9 @@ for count in 2 3; do
     make_hosts "$count" 1gbit
     copy_data "$data"
     on_hosts sh -c 'echo "rank $OMPI_COMM_WORLD_RANK on $(hostname), $(ip -4 -o addr show eth0 | awk "{print \$4}")"' | sort
+    trip=$(round_trip 1 "$count")
+    echo "shortest UDP round trip from host 1 to host $count: $trip µs"
+    [ "$trip" -ge 200 ] && [ "$trip" -lt 2000 ] || fail "a round trip over two links of 100 µs took $trip µs"
 
     echo "-- the multi-process checks on $count hosts"
     before=$(link_bytes)
@@ -92,14 +95,15 @@ checkpoint="$work/hosts/${tag}h1/run.safetensors"
     for _ in $(seq 1 1200); do [ -f "$checkpoint" ] && break; sleep 0.1; done
     sleep 1
     date +%s.%N > "$work/down"
-    ip link set "${tag}v3" down
+    ip -n "${tag}h3" link set eth0 down
 ) &
+watcher=$!
 set +e
 on_hosts "$bin/easynets-mpi" train --data-dir "$work/host/data" --limit 20000 --epochs 20 --schedule none --threads 1 \
     --checkpoint "$work/host/run.safetensors" --checkpoint-every 20 > "$work/fault.log" 2>&1
 status=$?
 set -e
-wait
+wait "$watcher"
 [ -f "$work/down" ] || fail "the run ended (status $status) before its first checkpoint"
 after=$(python3 -c "import time; print(round(time.time() - $(cat "$work/down"), 1))")
 echo "status $status, $after s after the link went down"
