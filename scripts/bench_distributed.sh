@@ -16,7 +16,7 @@
 # alone on a share of the batch, 256/N (the test hosts share this machine's cores, memory and
 # caches, as the ranks do); allreduce(N): one MPI_Allreduce of the model's gradients between the N
 # hosts (scripts/allreduce_time.c), which starts when backward ends (the gradients fit one bucket)
-# and so adds to the compute.
+# and so adds to the compute. It also times the same MPI_Allreduce with Open MPI's ring algorithm.
 # Usage: scripts/bench_distributed.sh [--hosts] [ROUNDS]   (default 3 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,8 +87,11 @@ for round in $(seq "$rounds"); do
             make_hosts "$count" "$link" > /dev/null
             copy_data "$data"
             reduce=$(on_hosts "$work/allreduce_time" "$parameters" 20)
+            ring=$(on_hosts --mca coll_tuned_use_dynamic_rules 1 --mca coll_tuned_allreduce_algorithm 4 \
+                "$work/allreduce_time" "$parameters" 20)
             together=$(on_hosts "$bin" train "${model[@]}" --threads 1 --batch-size 256 --epochs 2 --limit 12000 --data-dir "$work/host/data" | rate)
             echo "allreduce $count $link $reduce" >> "$work/results"
+            echo "ring $count $link $ring" >> "$work/results"
             echo "step $count $link $(python3 -c "print(1000 * 256 / $together)")" >> "$work/results"
         done
     done
@@ -112,4 +115,8 @@ for link in ("1gbit", "10gbit"):
         reduce = median[("allreduce", count, link)]
         predicted, measured = compute + reduce, median[("step", count, link)]
         print(f"{count:>5} {link:>7} {compute:>11.1f} {reduce:>10.1f} {predicted:>10.1f} {measured:>9.1f} {measured / predicted:>19.2f}")
+print("allreduce(N) in ms with Open MPI's choice of algorithm, and with its ring (coll_tuned_allreduce_algorithm 4):")
+for link in ("1gbit", "10gbit"):
+    for count in ("2", "3"):
+        print(f"{count:>5} {link:>7} {median[('allreduce', count, link)]:>10.1f} {median[('ring', count, link)]:>10.1f}")
 PY

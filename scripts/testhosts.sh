@@ -70,11 +70,11 @@ make_hosts() {
     for i in $(seq 1 100); do grep -q ready "$work/wire.out" && break; sleep 0.05; done
     grep -q ready "$work/wire.out" || fail "the wire did not start"
     ip addr add "$subnet.254/24" dev "${tag}w"
-    ip link set "${tag}w" mtu 65000 up
+    ip link set "${tag}w" up
     for i in $(seq 1 "$count"); do
         ns="${tag}h$i"
         ip -n "$ns" addr add "$subnet.$i/24" dev eth0
-        ip -n "$ns" link set eth0 mtu 65000 up
+        ip -n "$ns" link set eth0 up
         ip -n "$ns" link set lo up
         # The host's sending side: a token bucket (its receiving side is the wire's).
         ip netns exec "$ns" tc qdisc add dev eth0 root tbf rate "$rate" burst 256kb latency 50ms
