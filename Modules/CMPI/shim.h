@@ -16,5 +16,10 @@ static inline MPI_Op easynets_mpi_sum(void) { return MPI_SUM; }
 static inline void *easynets_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Request easynets_mpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *easynets_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Info easynets_mpi_info_null(void) { return MPI_INFO_NULL; }
+static inline MPI_Comm easynets_mpi_comm_null(void) { return MPI_COMM_NULL; }
+static inline MPI_Win easynets_mpi_win_null(void) { return MPI_WIN_NULL; }
+static inline int easynets_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline int easynets_mpi_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
 
 #endif

@@ -3,7 +3,9 @@ import EasyNets
 import Foundation
 
 /// The processes of an Open MPI job (`mpirun -np N …`) as a ``ProcessGroup``: rank and size of
-/// `MPI_COMM_WORLD`, and its collectives (`MPI_Bcast`, `MPI_Allreduce`, `MPI_Iallreduce`).
+/// `MPI_COMM_WORLD`, and its collectives (`MPI_Bcast`, `MPI_Allreduce`, `MPI_Iallreduce`). When
+/// every process runs on one host, ``reductionBuffer(count:of:)`` gives a slot of a window they
+/// all map (`MPI_Win_allocate_shared`), where sums need no copy through MPI.
 ///
 /// Create one per process, before training, and call ``finalize()`` at the end. MPI is called
 /// only from the thread that created the group (`MPI_THREAD_FUNNELED`); EasyNets' own worker
@@ -34,6 +36,14 @@ public final class MPIProcessGroup: ProcessGroup {
         MPI_Comm_rank(communicator, &rank)
         MPI_Comm_size(communicator, &size)
         (self.rank, self.size) = (Int(rank), Int(size))
+        // The processes share memory when all of them run on this host.
+        var host = easynets_mpi_comm_null()
+        let status = MPI_Comm_split_type(communicator, easynets_mpi_comm_type_shared(), 0, easynets_mpi_info_null(), &host)
+        guard status == MPI_SUCCESS else { throw DistributedError(rank: Int(rank), reason: "MPI_Comm_split_type failed (\(status))") }
+        var hostSize: Int32 = 0
+        MPI_Comm_size(host, &hostSize)
+        MPI_Comm_free(&host)
+        sharesMemory = size > 1 && hostSize == size
     }
 
     /// Ends MPI in this process (once, after the last collective).
@@ -45,7 +55,90 @@ public final class MPIProcessGroup: ProcessGroup {
             var freed: MPI_Op? = op
             MPI_Op_free(&freed)
         }
+        freeWindow()
         MPI_Finalize()
+    }
+
+    // MARK: Sums in shared memory
+
+    /// Whether every process of the job runs on this host, so they can sum in a shared window.
+    private let sharesMemory: Bool
+    /// The window of ``reductionBuffer(count:of:)``: one slot of `slotBytes` per process, each
+    /// process's at `slots[rank]`, all mapped into every process.
+    private var window: MPI_Win?
+    private var slots: [UnsafeMutableRawPointer] = []
+    private var slotBytes = 0
+
+    /// A slot of a window that all processes map, when they run on one host (and reductions are
+    /// blocking): each process packs its values into its slot, and ``allReduceSum(_:)`` of a
+    /// range of it sums that range across the slots in place, each process a 1/size share, with
+    /// no copy through MPI. Every process gets the same bits: each element is summed once, by
+    /// one process, in rank order.
+    public func reductionBuffer<Scalar: TensorScalar>(count: Int, of type: Scalar.Type) throws -> UnsafeMutableBufferPointer<Scalar>? {
+        guard sharesMemory, !nonblockingReductions, count > 0 else { return nil }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
+        guard !overflow, bytes <= Int(Int32.max) * 64 else {
+            throw DistributedError(rank: rank, reason: "a reduction buffer of \(count) \(Scalar.self) values is too large")
+        }
+        if bytes > slotBytes {
+            // Collective: every process asks for the same count.
+            freeWindow()
+            let rounded = (bytes + 4095) / 4096 * 4096
+            var base: UnsafeMutableRawPointer?
+            var made = easynets_mpi_win_null()
+            try check(MPI_Win_allocate_shared(MPI_Aint(rounded), 1, easynets_mpi_info_null(), communicator, &base, &made),
+                      "MPI_Win_allocate_shared")
+            window = made
+            slots = try (0..<size).map { owner in
+                var length: MPI_Aint = 0, unit: Int32 = 0
+                var slot: UnsafeMutableRawPointer?
+                try check(MPI_Win_shared_query(made, Int32(owner), &length, &unit, &slot), "MPI_Win_shared_query")
+                guard let slot, Int(length) >= rounded else {
+                    throw DistributedError(rank: rank, reason: "MPI_Win_shared_query gave no slot of \(rounded) bytes for rank \(owner)")
+                }
+                return slot
+            }
+            try check(MPI_Win_lock_all(Int32(easynets_mpi_mode_nocheck()), made), "MPI_Win_lock_all")
+            slotBytes = rounded
+        }
+        return UnsafeMutableBufferPointer(start: slots[rank].assumingMemoryBound(to: Scalar.self), count: count)
+    }
+
+    /// Sums `values`, a range of this process's slot, across the slots: every process adds its
+    /// share of the range over all slots (in rank order) and writes the sum into every slot.
+    private func sumInWindow<Scalar: TensorScalar>(_ values: UnsafeMutableBufferPointer<Scalar>) throws -> Bool {
+        guard let window, let base = values.baseAddress else { return false }
+        let offset = UnsafeMutableRawPointer(base) - slots[rank]
+        guard offset >= 0, offset + values.count * MemoryLayout<Scalar>.stride <= slotBytes else { return false }
+        try synchronizeWindow(window)
+        // Shares of whole cache lines (16 scalars), so no two processes write one line.
+        let share = ((values.count + size - 1) / size + 15) / 16 * 16
+        let start = Swift.min(rank * share, values.count), count = Swift.min(share, values.count - start)
+        if count > 0 {
+            let slot = { (owner: Int) in (self.slots[owner] + offset).assumingMemoryBound(to: Scalar.self) + start }
+            let sum = slot(0)
+            for owner in 1..<size { Scalar._blasAxpy(count: count, alpha: 1, x: slot(owner), incX: 1, y: sum, incY: 1) }
+            for owner in 1..<size {
+                UnsafeMutableRawPointer(slot(owner)).copyMemory(from: sum, byteCount: count * MemoryLayout<Scalar>.stride)
+            }
+        }
+        try synchronizeWindow(window)
+        return true
+    }
+
+    /// Makes every process's writes to the window visible to all, once all have reached here.
+    private func synchronizeWindow(_ window: MPI_Win) throws {
+        try check(MPI_Win_sync(window), "MPI_Win_sync")
+        try check(MPI_Barrier(communicator), "MPI_Barrier")
+        try check(MPI_Win_sync(window), "MPI_Win_sync")
+    }
+
+    private func freeWindow() {
+        guard let open = window else { return }
+        MPI_Win_unlock_all(open)
+        var freed: MPI_Win? = open
+        MPI_Win_free(&freed)
+        (window, slots, slotBytes) = (nil, [], 0)
     }
 
     /// The `MPI_Op` of each 16-bit format's sum, made when first used.
@@ -90,6 +183,7 @@ public final class MPIProcessGroup: ProcessGroup {
     }
 
     public func allReduceSum<Scalar: TensorScalar>(_ values: UnsafeMutableBufferPointer<Scalar>) throws {
+        if try sumInWindow(values) { return }
         guard let base = values.baseAddress else { return }
         let type = try datatype(Scalar.self)
         for (offset, count) in Self.pieces(values.count) {

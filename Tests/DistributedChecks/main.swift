@@ -395,6 +395,37 @@ do {
     }
 }
 
+// Sums in a window the processes share (one host): every element of a summed range is the sum of
+// the processes' values in rank order, the same bits on every process, elements outside the range
+// untouched; a larger buffer later replaces the window. Across hosts there is no such window.
+@MainActor func checkWindowSums<Scalar: TensorScalar>(_: Scalar.Type, count: Int, range: Range<Int>) throws -> Bool {
+    guard let buffer = try group.reductionBuffer(count: count, of: Scalar.self) else { return false }
+    func values(_ rank: Int) -> [Scalar] {
+        var generator = RandomGenerator(seed: 41 + UInt64(rank))
+        return (0..<count).map { _ in Scalar(Double(generator.next() % 2_000_001) / 1000 - 1000) }
+    }
+    let own = values(group.rank)
+    for index in 0..<count { buffer[index] = own[index] }
+    try group.allReduceSum(UnsafeMutableBufferPointer(rebasing: buffer[range]))
+    let all = (0..<group.size).map(values)
+    var wrong = 0
+    for index in 0..<count {
+        let expected = range.contains(index) ? (1..<group.size).reduce(all[0][index]) { $0 + all[$1][index] } : own[index]
+        if buffer[index] != expected { wrong += 1 }
+    }
+    check(wrong == 0, "sums in the shared window, \(Scalar.self), \(count) values, range \(range): \(wrong) elements wrong")
+    return true
+}
+do {
+    var shared = try checkWindowSums(Double.self, count: 100_003, range: 0..<100_003)
+    shared = try checkWindowSums(Float.self, count: 100_003, range: 7..<50_008) && shared
+    shared = try checkWindowSums(Double.self, count: 1_000_037, range: 13..<1_000_000) && shared
+    if group.rank == 0 {
+        print(shared ? "ok: sums in a window shared by the \(group.size) processes of this host, in rank order, up to 1 000 037 values"
+                     : "ok: the \(group.size) processes are not all on one host: no shared window, sums by MPI_Allreduce")
+    }
+}
+
 // A file on rank 0's disk alone reaches every process (as a checkpoint to resume does), and one that
 // rank 0 cannot read fails on every process with its reason.
 do {

@@ -26,12 +26,21 @@ public protocol ProcessGroup: AnyObject {
     /// cross between processes. The default widens the values to `Float`, sums those with
     /// ``allReduceSum(_:)`` and rounds the sum once.
     func startAllReduceSum(_ values: UnsafeMutableBufferPointer<UInt16>, format: SixteenBitFormat) throws -> any PendingReduction
+    /// Memory for `count` scalars that ``allReduceSum(_:)`` and ``startAllReduceSum(_:)`` sum
+    /// faster than any other (a window that the processes of one host share), or `nil` (the
+    /// default). Every process asks for the same count; the memory stays valid until the next
+    /// call. ``DataParallel`` packs a step's gradients into it and sums ranges of it in place.
+    func reductionBuffer<Scalar: TensorScalar>(count: Int, of type: Scalar.Type) throws -> UnsafeMutableBufferPointer<Scalar>?
     /// Ends every process of the group: this one writes `message` to standard error, and the
     /// job exits with a nonzero status instead of leaving the others waiting in a collective.
     func abort(_ message: String) -> Never
 }
 
 extension ProcessGroup {
+    public func reductionBuffer<Scalar: TensorScalar>(count: Int, of type: Scalar.Type) throws -> UnsafeMutableBufferPointer<Scalar>? {
+        nil
+    }
+
     public func startAllReduceSum(_ values: UnsafeMutableBufferPointer<UInt16>, format: SixteenBitFormat) throws -> any PendingReduction {
         var widened = values.map { format.decode($0) }
         try widened.withUnsafeMutableBufferPointer { try allReduceSum($0) }
@@ -179,7 +188,9 @@ extension ProcessGroup {
 /// Gradients travel in buckets of about ``bucketCapacity`` bytes, filled in the order backward
 /// completes them (the last layer's first). A bucket's reduction starts as soon as its last
 /// gradient is complete, while backward goes on through the earlier layers; a gradient that is
-/// a bucket of its own is reduced in place, smaller ones are packed together.
+/// a bucket of its own is reduced in place, smaller ones are packed together. Where the group
+/// offers a reduction buffer (``ProcessGroup/reductionBuffer(count:of:)``: processes of one host
+/// that share memory), every bucket is packed into it and summed there.
 ///
 /// ```swift
 /// let parallel = DataParallel<Float>(group: group)   // e.g. MPIProcessGroup()
@@ -264,6 +275,7 @@ public final class DataParallel<Scalar: TensorScalar> {
         // Frozen parameters get no gradient to reduce (every process freezes the same ones).
         var reducer = BucketReducer(parameters: parameters.filter { !$0.isFrozen }, capacity: bucketCapacity, group: group,
                                     format: gradientPrecision.sixteenBitFormat)
+        try reducer.useReductionBuffer()
         if let loss {
             require(loss.count == 1, "DataParallel.backward: the loss must have one element, shape is \(loss.shape)")
             var failure: (any Error)?
@@ -282,6 +294,8 @@ private struct BucketReducer<Scalar: TensorScalar> {
     struct Bucket {
         var members: [Int]
         var waiting: Int
+        /// Where the bucket's gradients were packed and summed: `packed`'s memory or the group's reduction buffer.
+        var summed: UnsafeMutablePointer<Scalar>?
         var packed: TensorStorage<Scalar>?
         var sixteenBit: SixteenBitBuffer?
         var pending: (any PendingReduction)?
@@ -294,6 +308,9 @@ private struct BucketReducer<Scalar: TensorScalar> {
     var buckets: [Bucket] = []
     var bucketOf: [ObjectIdentifier: Int] = [:]
     var launched = 0
+    /// The group's reduction buffer, holding every bucket one after another (full precision only).
+    var shared: UnsafeMutableBufferPointer<Scalar>?
+    var sharedOffsets: [Int] = []
 
     /// Buckets in reverse parameter order (the order backward usually completes gradients).
     init(parameters: [Parameter<Scalar>], capacity: Int, group: any ProcessGroup, format: SixteenBitFormat?) {
@@ -314,6 +331,17 @@ private struct BucketReducer<Scalar: TensorScalar> {
                 if let node = parameters[index].value.node { bucketOf[ObjectIdentifier(node)] = number }
             }
         }
+    }
+
+    /// Asks the group for a reduction buffer for every bucket (sent at full precision).
+    mutating func useReductionBuffer() throws {
+        guard format == nil else { return }
+        var offset = 0
+        sharedOffsets = buckets.map { bucket in
+            defer { offset += bucket.members.reduce(0) { $0 + parameters[$1].value.count } }
+            return offset
+        }
+        shared = try group.reductionBuffer(count: offset, of: Scalar.self)
     }
 
     /// Marks the parameter of `leaf` complete and starts every bucket, in order, whose gradients are all complete.
@@ -345,11 +373,11 @@ private struct BucketReducer<Scalar: TensorScalar> {
                 }
                 continue
             }
-            guard let packed = buckets[number].packed else { continue }
+            guard let summed = buckets[number].summed else { continue }
             var offset = 0
             for index in buckets[number].members {
                 let node = parameters[index].value.node!
-                node.withGradientBuffer { buffer, _ in copyScalars(to: buffer, from: packed.base + offset, count: node.count) }
+                node.withGradientBuffer { buffer, _ in copyScalars(to: buffer, from: summed + offset, count: node.count) }
                 offset += node.count
             }
         }
@@ -382,22 +410,29 @@ private struct BucketReducer<Scalar: TensorScalar> {
                                                                   format: format)
             return
         }
-        if members.count == 1 {
+        if members.count == 1 && shared == nil {
             let buffer = gradientBuffer(members[0])
             buckets[number].pending = try group.startAllReduceSum(
                 UnsafeMutableBufferPointer(start: buffer, count: parameters[members[0]].value.count))
             return
         }
         let total = members.reduce(0) { $0 + parameters[$1].value.count }
-        let packed = TensorStorage<Scalar>(uninitializedCount: total)
+        let destination: UnsafeMutablePointer<Scalar>
+        if let shared {
+            destination = shared.baseAddress! + sharedOffsets[number]
+        } else {
+            let packed = TensorStorage<Scalar>(uninitializedCount: total)
+            buckets[number].packed = packed
+            destination = packed.base
+        }
         var offset = 0
         for index in members {
             let count = parameters[index].value.count
-            copyScalars(to: packed.base + offset, from: gradientBuffer(index), count: count)
+            copyScalars(to: destination + offset, from: gradientBuffer(index), count: count)
             offset += count
         }
-        buckets[number].packed = packed
-        buckets[number].pending = try group.startAllReduceSum(UnsafeMutableBufferPointer(start: packed.base, count: total))
+        buckets[number].summed = destination
+        buckets[number].pending = try group.startAllReduceSum(UnsafeMutableBufferPointer(start: destination, count: total))
     }
 }
 
