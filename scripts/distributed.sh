@@ -18,7 +18,9 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 echo "-- multi-process checks (Double: 20 SGD and Adam steps, checkpoints, mismatches, accumulation, L-BFGS)"
-timeout 600 "${mpi[@]}" -np 2 "$bin/easynets-distributed-checks"
+timeout 600 "${mpi[@]}" -np 2 "$bin/easynets-distributed-checks" | tee "$work/checks.log"
+grep -q "^ok: sums in a window shared by the 2 processes of this host" "$work/checks.log" \
+    || { echo "FAIL: the processes of one host did not sum in a shared window" >&2; exit 1; }
 
 echo "-- Fashion-MNIST in Float: 2 processes against 1, final test accuracy within 0.002"
 flags=(train --epochs 1 --threads 1)

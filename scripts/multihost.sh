@@ -39,6 +39,7 @@ for count in 2 3; do
     before=$(link_bytes)
     on_hosts "$bin/easynets-distributed-checks" | tee "$work/checks.log"
     grep -q "^distributed checks passed on $count processes" "$work/checks.log" || fail "the checks on $count hosts"
+    grep -q "^ok: the $count processes are not all on one host" "$work/checks.log" || fail "the test hosts shared memory"
     crossed=$(( $(link_bytes) - before ))
     echo "ok: $crossed bytes crossed host 1's link"
     [ "$crossed" -gt 1000000 ] || fail "only $crossed bytes crossed host 1's link: the ranks did not talk over it"
