@@ -13,6 +13,8 @@ static inline MPI_Datatype easynets_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Datatype easynets_mpi_uint16(void) { return MPI_UINT16_T; }
 static inline MPI_Op easynets_mpi_op_null(void) { return MPI_OP_NULL; }
 static inline MPI_Op easynets_mpi_sum(void) { return MPI_SUM; }
+static inline MPI_Op easynets_mpi_min(void) { return MPI_MIN; }
+static inline MPI_Datatype easynets_mpi_int(void) { return MPI_INT; }
 static inline void *easynets_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Request easynets_mpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *easynets_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }

@@ -68,12 +68,16 @@ public final class MPIProcessGroup: ProcessGroup {
     private var window: MPI_Win?
     private var slots: [UnsafeMutableRawPointer] = []
     private var slotBytes = 0
+    /// The smallest slot size that did not fit in the host's shared memory.
+    private var declinedBytes = Int.max
 
     /// A slot of a window that all processes map, when they run on one host (and reductions are
     /// blocking): each process packs its values into its slot, and ``allReduceSum(_:)`` of a
     /// range of it sums that range across the slots in place, each process a 1/size share, with
     /// no copy through MPI. Every process gets the same bits: each element is summed once, by
-    /// one process, in rank order.
+    /// one process, in rank order. `nil` when the window would take more than half of the free
+    /// space in `/dev/shm`, where Open MPI keeps it, on any process (a full `/dev/shm`, as in a
+    /// small container, would end the job); the processes then sum through `MPI_Allreduce`.
     public func reductionBuffer<Scalar: TensorScalar>(count: Int, of type: Scalar.Type) throws -> UnsafeMutableBufferPointer<Scalar>? {
         guard sharesMemory, !nonblockingReductions, count > 0 else { return nil }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
@@ -81,9 +85,17 @@ public final class MPIProcessGroup: ProcessGroup {
             throw DistributedError(rank: rank, reason: "a reduction buffer of \(count) \(Scalar.self) values is too large")
         }
         if bytes > slotBytes {
-            // Collective: every process asks for the same count.
-            freeWindow()
+            // Collective: every process asks for the same count, and all agree whether it fits.
+            guard bytes < declinedBytes else { return nil }
             let rounded = (bytes + 4095) / 4096 * 4096
+            var fits: Int32 = rounded <= Self.freeSharedMemory() / 2 / size ? 1 : 0
+            try check(MPI_Allreduce(easynets_mpi_in_place(), &fits, 1, easynets_mpi_int(), easynets_mpi_min(), communicator),
+                      "MPI_Allreduce")
+            guard fits == 1 else {
+                declinedBytes = bytes
+                return nil
+            }
+            freeWindow()
             var base: UnsafeMutableRawPointer?
             var made = easynets_mpi_win_null()
             try check(MPI_Win_allocate_shared(MPI_Aint(rounded), 1, easynets_mpi_info_null(), communicator, &base, &made),
@@ -124,6 +136,14 @@ public final class MPIProcessGroup: ProcessGroup {
         }
         try synchronizeWindow(window)
         return true
+    }
+
+    /// The bytes free in `/dev/shm` (0 where there is none).
+    private static func freeSharedMemory() -> Int {
+        var status = statvfs()
+        guard statvfs("/dev/shm", &status) == 0 else { return 0 }
+        let (free, overflow) = Int(clamping: status.f_bavail).multipliedReportingOverflow(by: Int(clamping: status.f_frsize))
+        return overflow ? Int.max : free
     }
 
     /// Makes every process's writes to the window visible to all, once all have reached here.

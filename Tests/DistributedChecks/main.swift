@@ -420,8 +420,16 @@ do {
     var shared = try checkWindowSums(Double.self, count: 100_003, range: 0..<100_003)
     shared = try checkWindowSums(Float.self, count: 100_003, range: 7..<50_008) && shared
     shared = try checkWindowSums(Double.self, count: 1_000_037, range: 13..<1_000_000) && shared
+    // A window of more than /dev/shm can hold is declined on every process, and the window in use stays.
+    var status = statvfs()
+    if shared, statvfs("/dev/shm", &status) == 0 {
+        let free = Int(try group.broadcast(String(Int(status.f_bavail) * Int(status.f_frsize))))!
+        check(try group.reductionBuffer(count: free / 8, of: Double.self) == nil, "a window of all \(free) bytes of /dev/shm was made")
+        shared = try checkWindowSums(Float.self, count: 1_000, range: 0..<1_000)
+    }
     if group.rank == 0 {
-        print(shared ? "ok: sums in a window shared by the \(group.size) processes of this host, in rank order, up to 1 000 037 values"
+        print(shared ? "ok: sums in a window shared by the \(group.size) processes of this host, in rank order, up to 1 000 037 values; "
+                       + "a window larger than half of /dev/shm declined"
                      : "ok: the \(group.size) processes are not all on one host: no shared window, sums by MPI_Allreduce")
     }
 }
