@@ -8,13 +8,11 @@
 # Everything made here is removed on exit, also when a step fails.
 [ "$(id -u)" -eq 0 ] || { echo "$(basename "$0") makes network namespaces and mounts: run it as root" >&2; exit 1; }
 
-tag="enmh$$"                      # names of this run's namespaces and links (link names are at most 15 characters)
+tag="enmh$$"                      # names of this run's namespaces and devices (device names are at most 15 characters)
 subnet="10.231.$(( $$ % 250 ))"   # the hosts are $subnet.1, .2, …; this namespace is $subnet.254
 work="$(mktemp -d /tmp/easynets-testhosts.XXXXXX)"
 hosts=0
 wire=""
-clang="$(dirname "$(readlink -f "$(command -v swift)")")/clang"
-"$clang" -O2 -Wall -Werror scripts/wire.c -o "$work/wire"
 
 remove_hosts() {
     local ns
@@ -33,6 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# The wire, built with the toolchain's clang.
+clang="$(dirname "$(readlink -f "$(command -v swift)")")/clang"
+"$clang" -O2 -Wall -Werror scripts/wire.c -o "$work/wire"
 
 # The launcher agent: Open MPI runs `agent [options] HOST COMMAND…` to start its daemon on HOST;
 # the agent runs COMMAND inside HOST's namespace under HOST's own host name, with HOST's folder
