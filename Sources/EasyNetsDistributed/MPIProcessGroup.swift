@@ -81,7 +81,7 @@ public final class MPIProcessGroup: ProcessGroup {
     public func reductionBuffer<Scalar: TensorScalar>(count: Int, of type: Scalar.Type) throws -> UnsafeMutableBufferPointer<Scalar>? {
         guard sharesMemory, !nonblockingReductions, count > 0 else { return nil }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
-        guard !overflow, bytes <= Int(Int32.max) * 64 else {
+        guard !overflow, bytes <= Int.max - 4095 else {
             throw DistributedError(rank: rank, reason: "a reduction buffer of \(count) \(Scalar.self) values is too large")
         }
         if bytes > slotBytes {
