@@ -452,23 +452,33 @@ private final class SixteenBitBuffer {
 }
 
 extension Dataset {
-    /// A 64-bit FNV-1a hash of the targets, their shape and the features' bytes: equal data, equal hash (used to
+    /// A 64-bit hash of the targets, their shape and the features' bytes: equal data, equal hash (used to
     /// check that the processes of a data-parallel run train on the same examples).
+    ///
+    /// Each 8-byte word is mixed in as by FNV-1a (xor, then multiply by its prime), and a xor-shift then
+    /// carries the product's high bits down: a multiply alone spreads a difference only upward, so changes
+    /// in the high bits of two words could cancel.
     public var contentHash: String {
+        func step(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+            let product = (hash ^ word) &* 0x0000_0100_0000_01b3
+            return product ^ (product >> 32)
+        }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
+        func mix(_ word: UInt64) { hash = step(hash, word) }
         func mix(_ tensor: Tensor<Scalar>) {
-            tensor.withUnsafeBufferPointer { buffer in
+            // Mixed into a variable of the closure's own: a captured one is checked for exclusive access at every word.
+            hash = tensor.withUnsafeBufferPointer { [hash] buffer in
                 let bytes = UnsafeRawBufferPointer(buffer)
-                var offset = 0
+                var mixed = hash, offset = 0
                 while offset + 8 <= bytes.count {
-                    mix(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    mixed = step(mixed, bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
                     offset += 8
                 }
                 while offset < bytes.count {
-                    mix(UInt64(bytes[offset]))
+                    mixed = step(mixed, UInt64(bytes[offset]))
                     offset += 1
                 }
+                return mixed
             }
         }
         switch targets {
